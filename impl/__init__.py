@@ -1,0 +1,1 @@
+"""The reference implementation of ZAB. It never imports ``spec`` or ``zabmc``."""

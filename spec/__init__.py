@@ -1,0 +1,1 @@
+"""Formal specifications of ZAB, embedded in Python, at two levels of detail."""
