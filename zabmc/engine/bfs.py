@@ -1,0 +1,245 @@
+"""Breadth-first search of every reachable state, like TLC's default mode.
+
+The seen set maps each state's 64-bit fingerprint to its parent's, so memory
+grows with fingerprints, not states; only the current frontier holds whole
+states. A violation's path is rebuilt by replaying the model from an initial
+state and following the fingerprints, which is why ``successors`` must be
+deterministic. Breadth-first order makes that path a shortest one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+
+from zabmc.engine.model import Action, Expectation, Model, Property
+from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress, Step
+from zabmc.engine.symmetry import canonicalizer
+
+
+class UnknownProperty(ValueError):
+    """A property name that the model does not define."""
+
+
+@dataclass
+class CheckOptions:
+    """How to search.
+
+    ``max_depth`` bounds the number of actions from an initial state (None:
+    no bound). ``invariants`` selects properties by name (None: every
+    ``always`` property). ``symmetry`` merges states that differ only by a
+    permutation of ids; the model must support it.
+    """
+
+    max_depth: int | None = None
+    invariants: Sequence[str] | None = None
+    check_deadlock: bool = True
+    symmetry: bool = False
+    progress: Callable[[Progress], None] | None = None
+    progress_interval_s: float = 1.0
+    #: Called with each new distinct state (the one explored, not its canonical form).
+    on_state: Callable[[Hashable], None] | None = None
+
+
+def select_properties(
+    model: Model, names: Sequence[str] | None
+) -> tuple[list[Property], list[Property]]:
+    """The invariants to check and the witnesses to look for.
+
+    Raises :class:`UnknownProperty` naming the valid choices.
+    """
+    props = list(model.properties())
+    always = [p for p in props if p.expectation is Expectation.ALWAYS]
+    sometimes = [p for p in props if p.expectation is Expectation.SOMETIMES]
+    if names is None:
+        return always, sometimes
+    by_name = {p.name: p for p in always}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise UnknownProperty(
+            f"unknown invariant {unknown[0]!r}; choose from: {', '.join(sorted(by_name))}"
+        )
+    return [by_name[n] for n in dict.fromkeys(names)], sometimes
+
+
+def state_key_function(model: Model, symmetry: bool) -> Callable[[Hashable], Hashable]:
+    """The function whose hash is a state's fingerprint.
+
+    It applies the model's canonical form (with ``symmetry``) and then its view.
+    """
+    view = model.view
+    has_view = type(model).view is not Model.view
+    if symmetry:
+        sym = model.symmetry()
+        if sym is None:
+            raise ValueError(f"{model.name} has no symmetry: {model.asymmetry_reason}")
+        canonical = canonicalizer(sym)
+        if has_view:
+            return lambda s: view(canonical(s))
+        return canonical
+    if has_view:
+        return view
+    return lambda s: s
+
+
+def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
+    """Explore ``model`` breadth-first and check its properties."""
+    options = options or CheckOptions()
+    invariants, witnesses = select_properties(model, options.invariants)
+    key = state_key_function(model, options.symmetry)
+    identity_key = not options.symmetry and type(model).view is Model.view
+
+    result = CheckResult(symmetry=options.symmetry)
+    stats: dict[str, ActionStats] = {}
+    seen: dict[int, int | None] = {}
+    witnessed: dict[str, int] = {}
+    checks = [(p.name, p.condition) for p in invariants]
+    pending_witnesses = [(p.name, p.condition) for p in witnesses]
+    started = time.monotonic()
+    last_report = started
+    violation: tuple[str, str | None, int] | None = None  # kind, property, fingerprint
+
+    on_state = options.on_state
+
+    def examine(state: Hashable, fp: int) -> tuple[str, str | None, int] | None:
+        """Check a newly found state; return a violation or None."""
+        if on_state is not None:
+            on_state(state)
+        for name, cond in checks:
+            if not cond(state):
+                return ("invariant", name, fp)
+        if pending_witnesses:
+            for name, cond in list(pending_witnesses):
+                if cond(state):
+                    witnessed[name] = fp
+                    pending_witnesses.remove((name, cond))
+        return None
+
+    frontier: list[tuple[Hashable, int]] = []
+    for state in model.init_states():
+        result.states_generated += 1
+        fp = hash(state if identity_key else key(state))
+        if fp in seen:
+            continue
+        seen[fp] = None
+        frontier.append((state, fp))
+        violation = examine(state, fp)
+        if violation:
+            break
+    result.states_per_depth.append(len(frontier))
+
+    depth = 0
+    generated = result.states_generated
+    successors = model.successors
+    while frontier and violation is None:
+        if options.max_depth is not None and depth >= options.max_depth:
+            break
+        next_frontier: list[tuple[Hashable, int]] = []
+        for state, fp in frontier:
+            fired = False
+            for action, succ in successors(state):
+                fired = True
+                generated += 1
+                st = stats.get(action.name)
+                if st is None:
+                    st = stats[action.name] = ActionStats()
+                st.generated += 1
+                sfp = hash(succ if identity_key else key(succ))
+                if sfp in seen:
+                    continue
+                seen[sfp] = fp
+                st.distinct += 1
+                next_frontier.append((succ, sfp))
+                violation = examine(succ, sfp)
+                if violation:
+                    break
+                if not generated & 0x3FF and options.progress is not None:
+                    now = time.monotonic()
+                    if now - last_report >= options.progress_interval_s:
+                        last_report = now
+                        options.progress(
+                            Progress(
+                                depth + 1, generated, len(seen), len(next_frontier), now - started
+                            )
+                        )
+            if violation:
+                break
+            if not fired and options.check_deadlock:
+                violation = ("deadlock", None, fp)
+                break
+        depth += 1
+        result.states_per_depth.append(len(next_frontier))
+        frontier = next_frontier
+
+    while result.states_per_depth and result.states_per_depth[-1] == 0:
+        result.states_per_depth.pop()
+    result.states_generated = generated
+    result.distinct_states = len(seen)
+    result.max_depth = len(result.states_per_depth) - 1
+    result.complete = not frontier and violation is None
+    result.actions = stats
+    result.elapsed_s = time.monotonic() - started
+
+    fingerprint = (lambda s: hash(s)) if identity_key else (lambda s: hash(key(s)))
+    if violation is not None:
+        kind, prop, vfp = violation
+        steps = rebuild_path(model, fingerprint, seen, vfp)
+        explanation = ""
+        if prop is not None:
+            explanation = explain(invariants, prop, steps[-1].state)
+        result.violation = Discovery(kind, prop, steps, explanation)
+    for p in witnesses:
+        wfp = witnessed.get(p.name)
+        result.examples[p.name] = (
+            None
+            if wfp is None
+            else Discovery("example", p.name, rebuild_path(model, fingerprint, seen, wfp))
+        )
+    return result
+
+
+def explain(properties: Sequence[Property], name: str, state: Hashable) -> str:
+    """The property's own account of why ``state`` breaks it."""
+    for p in properties:
+        if p.name == name:
+            if p.explain is not None:
+                return p.explain(state)
+            return f"{name} does not hold"
+    return ""
+
+
+def rebuild_path(
+    model: Model,
+    fingerprint: Callable[[Hashable], int],
+    parents: dict[int, int | None],
+    target: int,
+) -> tuple[Step, ...]:
+    """Replay the model from an initial state along the fingerprints leading to ``target``.
+
+    At each step the first successor (in the model's order) with the next
+    fingerprint is taken, so the path is the same every run.
+    """
+    chain = [target]
+    while (parent := parents[chain[-1]]) is not None:
+        chain.append(parent)
+    chain.reverse()
+    current = next((s for s in model.init_states() if fingerprint(s) == chain[0]), None)
+    if current is None:
+        raise RuntimeError("no initial state has the path's first fingerprint")
+    steps = [Step(None, current)]
+    for fp in chain[1:]:
+        for action, succ in model.successors(current):
+            if fingerprint(succ) == fp:
+                steps.append(Step(action, succ))
+                current = succ
+                break
+        else:
+            raise RuntimeError(
+                "replay found no successor with the recorded fingerprint: "
+                "the model's successors are not deterministic"
+            )
+    return tuple(steps)
+
+
+__all__ = ["Action", "CheckOptions", "UnknownProperty", "check_bfs", "rebuild_path"]

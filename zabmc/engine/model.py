@@ -1,0 +1,167 @@
+"""The interface between a specification and the checker.
+
+A specification plugs into the engine the way a TLA+ module plugs into TLC:
+it names its initial states, its next-state relation as labelled successors,
+and its properties. Everything else (symmetry, a view) is optional.
+
+The engine relies on three facts about states, which every spec must honour:
+
+* states are immutable and hashable, and equal states describe the same
+  protocol situation;
+* a state is built only from ints, bools and (nested) tuples of them, so that
+  ``hash(state)`` is the same in every run (``hash`` of a str, or of ``None``
+  before Python 3.12, changes from process to process);
+* ``successors`` yields its pairs in an order fixed by the state alone (never
+  by set iteration), so the same command explores the same order every run and
+  finds the same counterexample.
+"""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+
+State = TypeVar("State", bound=Hashable)
+
+
+class Action(NamedTuple):
+    """The label of one transition: the action's name and its parameters."""
+
+    name: str
+    args: tuple[Any, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(str(a) for a in self.args)})"
+
+
+class Expectation(enum.Enum):
+    """What a property asks of the reachable states."""
+
+    ALWAYS = "always"  # an invariant: every reachable state satisfies it
+    SOMETIMES = "sometimes"  # a witness: some reachable state satisfies it
+
+
+@dataclass(frozen=True)
+class Property(Generic[State]):
+    """A named predicate on states, with what is expected of it.
+
+    ``explain`` (optional) tells, for a state where the predicate does not
+    hold, which clause failed and with which values.
+    """
+
+    name: str
+    expectation: Expectation
+    condition: Callable[[State], bool]
+    doc: str = ""
+    explain: Callable[[State], str] | None = None
+
+    @staticmethod
+    def always(
+        name: str,
+        condition: Callable[[State], bool],
+        doc: str = "",
+        explain: Callable[[State], str] | None = None,
+    ) -> Property[State]:
+        """An invariant: ``condition`` holds in every reachable state."""
+        return Property(
+            name, Expectation.ALWAYS, condition, doc or condition.__doc__ or "", explain
+        )
+
+    @staticmethod
+    def sometimes(name: str, condition: Callable[[State], bool], doc: str = "") -> Property[State]:
+        """A witness: ``condition`` holds in at least one reachable state.
+
+        Witnesses guard against invariants that hold only because nothing
+        interesting is ever reached.
+        """
+        return Property(name, Expectation.SOMETIMES, condition, doc or condition.__doc__ or "")
+
+
+class Symmetry(Protocol[State]):
+    """How a spec's interchangeable ids permute a state.
+
+    ``size`` ids, numbered ``0 .. size-1``, are interchangeable. A permutation
+    is a tuple ``perm`` with ``perm[old_id] == new_id``. ``permute`` must be a
+    group action: permuting by ``a`` then by ``b`` equals permuting once by
+    ``b`` after ``a``.
+    """
+
+    size: int
+
+    def permute(self, state: State, perm: tuple[int, ...]) -> State: ...
+
+
+class SignedSymmetry(Symmetry[State], Protocol[State]):
+    """A symmetry that can also sign each id, to prune permutations.
+
+    ``signature(state)`` returns one sortable key per id, computed from what
+    the id does and not from its number, so that permuting the state permutes
+    the keys the same way. The canonical form then only needs the
+    permutations that sort the keys, which is usually one.
+    """
+
+    def signature(self, state: State) -> Sequence[Hashable]: ...
+
+
+class CanonicalSymmetry(Symmetry[State], Protocol[State]):
+    """A symmetry that computes its canonical form itself.
+
+    For when a spec knows a faster route to the same exact representative,
+    or must reproduce another tool's choice of representative (TLC's, for a
+    faithful comparison). ``canonical`` must return a member of the state's
+    orbit, the same for every state it deems equivalent.
+    """
+
+    def canonical(self, state: State) -> State: ...
+
+
+class Model(ABC, Generic[State]):
+    """A specification the engine can explore.
+
+    Three methods are required, as in Stateright's ``Model`` trait; the
+    others have defaults that a spec overrides when it has something to say.
+    """
+
+    #: A short name, shown in reports.
+    name: str = "model"
+
+    @abstractmethod
+    def init_states(self) -> Sequence[State]:
+        """The initial states, in a fixed order."""
+
+    @abstractmethod
+    def successors(self, state: State) -> Iterable[tuple[Action, State]]:
+        """Every enabled transition from ``state``: (label, next state) pairs."""
+
+    @abstractmethod
+    def properties(self) -> Sequence[Property[State]]:
+        """The named properties: invariants and witnesses."""
+
+    def symmetry(self) -> Symmetry[State] | None:
+        """The permutations of ids that leave the spec's behaviour unchanged.
+
+        ``None`` (the default) means the ids are ordered: the spec compares
+        them, so merging permuted states would be unsound.
+        """
+        return None
+
+    #: Why ``symmetry`` is ``None``: shown when a user asks for symmetry.
+    asymmetry_reason: str = "its ids are not interchangeable"
+
+    def view(self, state: State) -> Hashable:
+        """The part of ``state`` that identifies it (TLC's VIEW).
+
+        Two states with the same view count as one.
+        """
+        return state
+
+    def format_action(self, action: Action) -> str:
+        """An action as a reader should see it. Defaults to ``name(args)``."""
+        return str(action)
+
+    def format_state(self, state: State) -> dict[str, Any]:
+        """The state as named variables, for reports. Defaults to ``repr``."""
+        return {"state": repr(state)}

@@ -1,0 +1,114 @@
+"""What a search reports: counts, statistics and discoveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zabmc.engine.model import Action
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a path: the action taken (None for an initial state), the state after it."""
+
+    action: Action | None
+    state: Any
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """A path to a state of interest.
+
+    ``kind`` is ``"invariant"`` (the last state breaks ``property``),
+    ``"deadlock"`` (the last state has no successor) or ``"example"`` (the
+    last state witnesses a ``sometimes`` property).
+    """
+
+    kind: str
+    property: str | None
+    steps: tuple[Step, ...]
+    explanation: str = ""
+
+    @property
+    def length(self) -> int:
+        """The number of actions on the path."""
+        return len(self.steps) - 1
+
+
+@dataclass
+class ActionStats:
+    """How often an action fired, and how many new states it found."""
+
+    generated: int = 0
+    distinct: int = 0
+
+
+@dataclass
+class Progress:
+    """A snapshot of a running search, for progress lines."""
+
+    depth: int
+    generated: int
+    distinct: int
+    queue: int
+    elapsed_s: float
+
+    @property
+    def rate(self) -> float:
+        """States generated per second so far."""
+        return self.generated / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass
+class CheckResult:
+    """The outcome of a search.
+
+    ``max_depth`` counts actions: the initial states are at depth 0. (TLC
+    counts the initial states as level 1, so its "depth" is this plus one.)
+    ``complete`` is false when the depth bound cut the search, or when it
+    stopped at a violation.
+    """
+
+    distinct_states: int = 0
+    states_generated: int = 0
+    max_depth: int = 0
+    complete: bool = False
+    elapsed_s: float = 0.0
+    states_per_depth: list[int] = field(default_factory=list)
+    actions: dict[str, ActionStats] = field(default_factory=dict)
+    violation: Discovery | None = None
+    examples: dict[str, Discovery | None] = field(default_factory=dict)
+    symmetry: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when no invariant was broken and no deadlock found."""
+        return self.violation is None
+
+    @property
+    def collision_probability(self) -> float:
+        """An optimistic estimate of the chance that two distinct states shared a fingerprint.
+
+        Fingerprints are 64-bit; with ``n`` distinct states and ``g``
+        generated, the estimate is ``n * (g - n) / 2**64`` (TLC's formula).
+        """
+        n, g = self.distinct_states, self.states_generated
+        return n * max(g - n, 0) / 2.0**64
+
+    def to_json(self) -> dict[str, Any]:
+        """The counts and statistics as plain JSON values (no discoveries)."""
+        return {
+            "distinct_states": self.distinct_states,
+            "states_generated": self.states_generated,
+            "max_depth": self.max_depth,
+            "complete": self.complete,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "states_per_depth": list(self.states_per_depth),
+            "actions": {
+                name: {"generated": s.generated, "distinct": s.distinct}
+                for name, s in sorted(self.actions.items())
+            },
+            "symmetry": self.symmetry,
+            "collision_probability": self.collision_probability,
+        }
