@@ -1,0 +1,136 @@
+"""Zab.tla's Init and Next, plugged into the checker engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from spec.protocol.actions.broadcast import (
+    follower_process_commit,
+    follower_process_propose,
+    leader_broadcast_propose,
+    leader_process_ack,
+    leader_process_request,
+)
+from spec.protocol.actions.discovery import (
+    connect_and_follower_send_cepoch,
+    follower_process_newepoch,
+    leader_process_ackepoch,
+    leader_process_cepoch,
+)
+from spec.protocol.actions.election import follow_leader, update_leader
+from spec.protocol.actions.faults import restart, timeout
+from spec.protocol.actions.filter import filter_nonexistent_message
+from spec.protocol.actions.synchronization import (
+    follower_process_commitld,
+    follower_process_newleader,
+    leader_process_ackld,
+)
+from spec.protocol.constants import (
+    ACK,
+    ACKEPOCH,
+    ACKLD,
+    CEPOCH,
+    COMMIT,
+    COMMITLD,
+    NEWEPOCH,
+    NEWLEADER,
+    PROPOSE,
+)
+from spec.protocol.invariants import INVARIANTS, WITNESSES
+from spec.protocol.params import Params
+from spec.protocol.render import render_state
+from spec.protocol.state import ZabState, initial_state
+from spec.protocol.symmetry import ServerSymmetry
+from zabmc.engine import Action, Model, Property
+
+ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
+PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
+
+#: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it receives).
+NEXT: tuple[tuple[str, Callable[..., ZabState | None], int, int | None], ...] = (
+    ("UpdateLeader", update_leader, 1, None),
+    ("FollowLeader", follow_leader, 1, None),
+    ("Timeout", timeout, 2, None),
+    ("Restart", restart, 1, None),
+    ("ConnectAndFollowerSendCEPOCH", connect_and_follower_send_cepoch, 2, None),
+    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH),
+    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH),
+    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH),
+    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER),
+    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD),
+    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD),
+    ("LeaderProcessRequest", leader_process_request, 1, None),
+    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None),
+    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE),
+    ("LeaderProcessACK", leader_process_ack, 2, ACK),
+    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT),
+    ("FilterNonexistentMessage", filter_nonexistent_message, 2, None),
+)
+
+ACTION_NAMES = tuple(name for name, *_ in NEXT)
+
+
+class ProtocolModel(Model[ZabState]):
+    """ZooKeeper's protocol-level Zab.tla with ``params`` as its constants."""
+
+    name = "protocol"
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.servers = tuple(range(params.servers))
+        self.pairs = tuple((i, j) for i in self.servers for j in self.servers)
+        self._actions = {name: (fn, arity) for name, fn, arity, _ in NEXT}
+
+    def init_states(self) -> Sequence[ZabState]:
+        return (initial_state(self.params.servers),)
+
+    def successors(self, s: ZabState) -> Iterator[tuple[Action, ZabState]]:
+        p = self.params
+        servers, pairs = self.servers, self.pairs
+        # Receiving actions are enabled only on a channel whose head has their
+        # type, so find those once instead of trying every action on every pair.
+        heads: dict[int, list[tuple[int, int]]] = {}
+        for i, j in pairs:
+            channel = s.msgs[j][i]
+            if channel:
+                heads.setdefault(channel[0][0], []).append((i, j))
+        for name, fn, arity, receives in NEXT:
+            if arity == 1:
+                for i in servers:
+                    t = fn(s, p, i)
+                    if t is not None:
+                        yield Action(name, (i,)), t
+            else:
+                candidates = pairs if receives is None else heads.get(receives, ())
+                for i, j in candidates:
+                    t = fn(s, p, i, j)
+                    if t is not None:
+                        yield Action(name, (i, j)), t
+
+    def properties(self) -> Sequence[Property[ZabState]]:
+        from spec.protocol.explain import EXPLANATIONS
+
+        return [
+            *(Property.always(name, fn, explain=EXPLANATIONS.get(name)) for name, fn in INVARIANTS),
+            *(Property.sometimes(name, fn) for name, fn in WITNESSES),
+        ]
+
+    def symmetry(self) -> ServerSymmetry:
+        return ServerSymmetry(self.params.servers)
+
+    def apply(self, s: ZabState, action: Action) -> ZabState | None:
+        """Take ``action`` from ``s``, or ``None`` when it is not enabled there."""
+        entry = self._actions.get(action.name)
+        if entry is None:
+            raise KeyError(action.name)
+        fn, arity = entry
+        if len(action.args) != arity:
+            raise ValueError(f"{action.name} takes {arity} server(s), got {len(action.args)}")
+        return fn(s, self.params, *action.args)
+
+    def format_action(self, action: Action) -> str:
+        return f"{action.name}({', '.join(f's{a + 1}' for a in action.args)})"
+
+    def format_state(self, s: ZabState) -> dict[str, Any]:
+        return render_state(s)
