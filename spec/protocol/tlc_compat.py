@@ -1,0 +1,231 @@
+"""Zab.tla explored the way TLC explores it, to reproduce TLC's own figures.
+
+zabmc's default counts are exact: a state is its variables, and with
+symmetry the count is the number of orbits. TLC's figures differ in three
+documented ways, and this module reproduces each one so that a comparison
+with TLC can be exact to the state:
+
+1. **recorder.pc.** A TLC state carries the name and arguments of the action
+   that produced it. Under a VIEW it does not count towards identity, but
+   it still exists.
+2. **Symmetry picks the smallest full state.** TLC permutes the whole state,
+   pc included, takes the smallest permutation in its own value order
+   (variables in its internal order, sets by size then elements, model
+   values and strings by the order their names were first read), and only
+   then applies the VIEW. Two states with the same view but different pc
+   can get different permutations, so an orbit of views can count more
+   than once. With Zab.tla's VIEW that gives 64,713 states where the orbits
+   number 58,681.
+3. **Generated states count enabled disjuncts.** When two disjuncts of an
+   action hold at once (Zab.tla's ``\\/ ~outstanding \\/ hasCommitted`` in
+   LeaderProcessACK, for one), TLC produces the same successor once per
+   disjunct.
+
+The value order below was read off TLC 2.18 (``ModelConfig`` is parsed
+before the modules, so ``s1 < s2 < s3`` precede every other name; record
+fields sort by their first appearance in MC.tla, then Zab.tla) and checked
+against TLC's state dump.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+
+from spec.protocol.constants import NULL_POINT
+from spec.protocol.model import ACTION_NAMES, ProtocolModel
+from spec.protocol.params import Params
+from spec.protocol.state import History, ZabState, zxid_to_index
+from spec.protocol.symmetry import ServerSymmetry
+from zabmc.engine import Action, Model, Property
+
+#: recorder.pc: 0 is <<"Init">>, k is the k-th action of Next, then its server arguments.
+Pc = tuple[int, ...]
+TlcState = tuple[ZabState, Pc]
+PC_CODE = {name: k for k, name in enumerate(ACTION_NAMES, start=1)}
+
+#: NullPoint sorts after every server: the servers are read first, from the config.
+NULL_KEY = 1 << 20
+
+
+def tlc_branches(s: ZabState, action: Action) -> int:
+    """How many of the action's disjuncts TLC finds enabled for this successor.
+
+    Only LeaderProcessACK (with LeaderTryToCommit) has disjuncts that can
+    hold together; every other action's disjuncts exclude each other.
+    """
+    if action.name != "LeaderProcessACK":
+        return 1
+    i, j = action.args
+    msg = s.msgs[j][i][0]
+    history = s.history[i]
+    committed = s.last_committed[i]
+    index = zxid_to_index(history, msg.mzxid)
+    exist = 1 <= index <= len(history)
+    acked = [k for k in range(1, len(history) + 1) if history[k - 1].ack_sid >> j & 1]
+    ack_index = acked[-1] if acked else -1
+    monotonic = ack_index == -1 or ack_index + 1 == index
+    if not (exist and monotonic):
+        return (not exist) + (not monotonic)
+    not_outstanding = not committed.index < len(history)
+    has_committed = not msg.mzxid > committed.zxid
+    if not_outstanding or has_committed:
+        return not_outstanding + has_committed
+    ack_sid = history[index - 1].ack_sid | 1 << j
+    before = committed.index >= index - 1
+    quorum = ack_sid.bit_count() * 2 > len(s.state)
+    if not (before and quorum):
+        return (not before) + (not quorum)
+    return 1
+
+
+class TlcSymmetry:
+    """``SYMMETRY Permutations(Server)`` as TLC applies it: the smallest full state wins."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._servers = ServerSymmetry(size)
+        self._perms = list(itertools.permutations(range(size)))
+        self._inverse = {p: tuple(p.index(k) for k in range(size)) for p in self._perms}
+        self._sets = {p: self._set_keys(p) for p in self._perms}
+
+    def _set_keys(self, perm: tuple[int, ...]) -> tuple[tuple, ...]:
+        """For each bitmask, TLC's key of the permuted set of servers."""
+        keys = []
+        for mask in range(1 << self.size):
+            ids = sorted(perm[k] for k in range(self.size) if mask >> k & 1)
+            keys.append((len(ids), tuple(ids)))
+        return tuple(keys)
+
+    def permute(self, st: TlcState, perm: tuple[int, ...]) -> TlcState:
+        s, pc = st
+        return (self._servers.permute(s, perm), (pc[0], *(perm[x] for x in pc[1:])))
+
+    def canonical(self, st: TlcState) -> TlcState:
+        """The permutation TLC would pick: compare variable by variable, in TLC's order."""
+        alive = self._perms
+        for key in self._variable_keys(st):
+            if len(alive) == 1:
+                break
+            keyed = [(key(p), p) for p in alive]
+            best = min(k for k, _ in keyed)
+            alive = [p for k, p in keyed if k == best]
+        return self.permute(st, alive[0])
+
+    def _variable_keys(self, st: TlcState) -> Iterator:
+        """One key function per variable, in TLC's internal variable order."""
+        s, pc = st
+        n = self.size
+        inv, sets = self._inverse, self._sets
+
+        def server(p: tuple[int, ...], x: int) -> int:
+            return NULL_KEY if x == NULL_POINT else p[x]
+
+        def history(p: tuple[int, ...], h: History) -> tuple:
+            return (len(h), tuple((t.zxid, t.value, t.epoch, sets[p][t.ack_sid]) for t in h))
+
+        def message(p: tuple[int, ...], m: tuple) -> tuple:
+            # Records compare by field count, then field names, then values.
+            fields = m._fields  # type: ignore[attr-defined]
+            if fields[1] == "mepoch":
+                if len(fields) == 2:
+                    return (2, 0, m[0], m[1])
+                return (3, 0, m[0], m[1], history(p, m[2]))
+            return (2, 1, *m) if len(fields) == 2 else (3, 1, *m)
+
+        def per_server(values: tuple):
+            return lambda p: tuple(values[inv[p][k]] for k in range(n))
+
+        yield lambda p: tuple(sets[p][s.learners[inv[p][k]]] for k in range(n))
+        yield lambda p: tuple(
+            sorted((r.zxid, r.epoch, p[r.source], r.data) for r in s.proposal_msgs_log)
+        )
+        yield per_server(s.state)
+        # violatedInvariants does not move under permutation
+        yield lambda p: tuple(
+            (c.zxid, c.index) for c in (s.last_committed[inv[p][k]] for k in range(n))
+        )
+        yield per_server(s.current_epoch)
+        yield lambda p: tuple(
+            (len(rs), tuple(sorted((r.connected, p[r.sid]) for r in rs)))
+            for rs in (s.ackld_recv[inv[p][k]] for k in range(n))
+        )
+        yield lambda p: tuple(p[x] for x in pc[1:])  # recorder: only pc moves
+        yield lambda p: server(p, s.leader_oracle)
+        yield per_server(s.zab_state)
+        yield lambda p: tuple(
+            tuple(
+                (len(ch), tuple(message(p, m) for m in ch))
+                for ch in (s.msgs[inv[p][a]][inv[p][b]] for b in range(n))
+            )
+            for a in range(n)
+        )
+        yield lambda p: tuple(server(p, s.connect_info[inv[p][k]]) for k in range(n))
+        yield per_server(s.accepted_epoch)
+        yield lambda p: tuple(history(p, s.history[inv[p][k]]) for k in range(n))
+        yield lambda p: tuple(sets[p][e] for e in s.epoch_leader)
+        yield per_server(s.send_counter)
+        yield lambda p: tuple(
+            (len(rs), tuple(sorted((r.connected, p[r.sid], r.epoch) for r in rs)))
+            for rs in (s.cepoch_recv[inv[p][k]] for k in range(n))
+        )
+        yield lambda p: tuple(
+            (
+                len(rs),
+                tuple(
+                    sorted(
+                        (r.connected, p[r.sid], r.peer_last_epoch, history(p, r.peer_history))
+                        for r in rs
+                    )
+                ),
+            )
+            for rs in (s.acke_recv[inv[p][k]] for k in range(n))
+        )
+
+
+class TlcCompatModel(Model[TlcState]):
+    """The protocol spec with TLC's pc, TLC's symmetry and TLC's generated counts.
+
+    ``view=True`` applies the VIEW of shared/tlc/README.md (pc left out);
+    ``view=False`` makes pc part of a state's identity, as TLC does without
+    a VIEW.
+    """
+
+    name = "protocol"
+
+    def __init__(self, params: Params, view: bool = True) -> None:
+        self.inner = ProtocolModel(params)
+        self.use_view = view
+
+    def init_states(self) -> Sequence[TlcState]:
+        return [(s, (0,)) for s in self.inner.init_states()]
+
+    def successors(self, st: TlcState) -> Iterator[tuple[Action, TlcState]]:
+        s, pc = st
+        for action, t in self.inner.successors(s):
+            # FilterNonexistentMessage keeps the recorder, pc included.
+            new_pc = (
+                pc
+                if action.name == "FilterNonexistentMessage"
+                else (PC_CODE[action.name], *action.args)
+            )
+            for _ in range(tlc_branches(s, action)):
+                yield action, (t, new_pc)
+
+    def properties(self) -> Sequence[Property[TlcState]]:
+        return [
+            Property(p.name, p.expectation, (lambda c: lambda st: c(st[0]))(p.condition), p.doc)
+            for p in self.inner.properties()
+        ]
+
+    def view(self, st: TlcState) -> object:
+        return st[0] if self.use_view else st
+
+    def symmetry(self) -> TlcSymmetry:
+        return TlcSymmetry(self.inner.params.servers)
+
+    def format_action(self, action: Action) -> str:
+        return self.inner.format_action(action)
+
+    def format_state(self, st: TlcState) -> dict:
+        return self.inner.format_state(st[0])

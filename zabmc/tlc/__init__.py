@@ -1,0 +1,1 @@
+"""Interoperation with TLC: its value syntax and its state dumps."""
