@@ -1,0 +1,29 @@
+"""``zabmc specs``: what each spec offers."""
+
+from __future__ import annotations
+
+import click
+
+from zabmc.specs import DEFAULT_SPEC, SPECS
+
+
+@click.command()
+def specs() -> None:
+    """List each spec with its actions, invariants, bounds and bug variants."""
+    for name, info in SPECS.items():
+        default = " (default)" if name == DEFAULT_SPEC else ""
+        click.echo(f"{name}{default}: {info.summary}")
+        click.echo("  bounds:")
+        for b in info.bounds:
+            click.echo(f"    {b.flag:<18} {b.help} (default {b.default})")
+        click.echo(f"  symmetry: {'yes' if info.symmetric else 'no, ' + info.asymmetry_reason}")
+        click.echo(f"  actions ({len(info.actions)}): {', '.join(info.actions)}")
+        click.echo(f"  invariants ({len(info.invariants)}):")
+        for inv, doc in info.invariants:
+            click.echo(f"    {inv}: {doc}")
+        click.echo("  bug variants (--bug):")
+        for bug, doc in info.bugs.items():
+            click.echo(f"    {bug}: {doc}")
+        for option, doc in info.options.items():
+            click.echo(f"  option --{option.replace('_', '-')}: {doc}")
+        click.echo()

@@ -1,0 +1,1 @@
+"""Rendering search results and counterexamples for people and machines."""
