@@ -1,0 +1,82 @@
+"""The breadth-first engine on toy specs whose answers are known by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.toys import Grid
+from zabmc.engine import CheckOptions, UnknownProperty, check_bfs
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 9])
+def test_grid_counts(n: int) -> None:
+    result = check_bfs(Grid(n), CheckOptions(check_deadlock=False))
+    assert result.distinct_states == (n + 1) ** 2
+    # every state but the ones on the far edges has two successors, plus the initial state
+    assert result.states_generated == 1 + 2 * n * (n + 1)
+    assert result.max_depth == 2 * n
+    assert result.states_per_depth == [min(d, 2 * n - d, n) + 1 for d in range(2 * n + 1)]
+    assert result.complete and result.ok
+    assert result.actions["IncX"].generated == n * (n + 1)
+    assert result.actions["IncX"].distinct + result.actions["IncY"].distinct == (n + 1) ** 2 - 1
+
+
+def test_shortest_counterexample() -> None:
+    result = check_bfs(Grid(6, limit=5), CheckOptions(check_deadlock=False))
+    v = result.violation
+    assert v is not None and v.kind == "invariant" and v.property == "SumBelowLimit"
+    assert v.length == 5
+    assert sum(v.steps[-1].state) == 5
+    # the path is a real one: each step is one increment
+    for before, after in zip(v.steps, v.steps[1:], strict=False):
+        assert sum(after.state) == sum(before.state) + 1
+    assert not result.complete
+
+
+def test_same_counterexample_every_run() -> None:
+    runs = [check_bfs(Grid(6, limit=7), CheckOptions(check_deadlock=False)) for _ in range(3)]
+    paths = [[(s.action, s.state) for s in r.violation.steps] for r in runs]
+    assert paths[0] == paths[1] == paths[2]
+
+
+def test_deadlock_is_reported_unless_disabled() -> None:
+    result = check_bfs(Grid(2))
+    assert result.violation is not None and result.violation.kind == "deadlock"
+    assert result.violation.steps[-1].state == (2, 2)
+    assert result.violation.length == 4
+    assert check_bfs(Grid(2), CheckOptions(check_deadlock=False)).ok
+
+
+def test_depth_bound_cuts_the_search() -> None:
+    result = check_bfs(Grid(5), CheckOptions(max_depth=3, check_deadlock=False))
+    assert result.max_depth == 3
+    assert result.distinct_states == 1 + 2 + 3 + 4
+    assert not result.complete
+
+
+def test_witness_path_is_found() -> None:
+    result = check_bfs(Grid(3), CheckOptions(check_deadlock=False))
+    corner = result.examples["Corner"]
+    assert corner is not None and corner.length == 6 and corner.steps[-1].state == (3, 3)
+
+
+def test_unknown_invariant_is_refused_with_the_choices() -> None:
+    with pytest.raises(UnknownProperty, match="SumBelowLimit"):
+        check_bfs(Grid(2, limit=3), CheckOptions(invariants=["Nope"]))
+
+
+def test_selected_invariant_only() -> None:
+    # With no invariant selected but the witness, the limit is not checked.
+    result = check_bfs(Grid(3, limit=2), CheckOptions(invariants=[], check_deadlock=False))
+    assert result.ok and result.distinct_states == 16
+
+
+def test_progress_is_reported() -> None:
+    seen = []
+    check_bfs(
+        Grid(60),
+        CheckOptions(check_deadlock=False, progress=seen.append, progress_interval_s=0.0),
+    )
+    assert seen, "a progress callback with a zero interval must fire"
+    assert all(p.distinct <= 61 * 61 for p in seen)
+    assert [p.generated for p in seen] == sorted(p.generated for p in seen)
