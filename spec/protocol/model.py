@@ -26,6 +26,7 @@ from spec.protocol.actions.synchronization import (
     follower_process_newleader,
     leader_process_ackld,
 )
+from spec.protocol.chart import server_status, step_events
 from spec.protocol.constants import (
     ACK,
     ACKEPOCH,
@@ -42,7 +43,7 @@ from spec.protocol.params import Params
 from spec.protocol.render import render_state
 from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property
+from zabmc.engine import Action, Model, Property, StepEvents
 
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
@@ -134,3 +135,12 @@ class ProtocolModel(Model[ZabState]):
 
     def format_state(self, s: ZabState) -> dict[str, Any]:
         return render_state(s)
+
+    def server_names(self) -> Sequence[str]:
+        return [f"s{i + 1}" for i in self.servers]
+
+    def server_status(self, s: ZabState) -> Sequence[str]:
+        return server_status(s)
+
+    def step_events(self, before: ZabState, action: Action, after: ZabState) -> StepEvents:
+        return step_events(before, action, after)
