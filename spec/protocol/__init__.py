@@ -58,6 +58,8 @@ SPEC_INFO = SpecInfo(
     build=build,
     symmetric=True,
     options={"tlc_compat": "count states as TLC does (recorder.pc, TLC's symmetry choice)"},
+    # A follower must be able to join after the leader reached BROADCAST: MaxEpoch 2.
+    bug_bounds={bug: {"max_timeouts": 0, "max_txns": 2, "max_epoch": 2} for bug in BUGS},
 )
 
 __all__ = ["BUGS", "SPEC_INFO", "Params", "ProtocolModel"]

@@ -58,3 +58,13 @@ def test_fixed_spec_passes_at_the_same_bounds():
     assert result.ok and result.complete
     assert result.distinct_states == 9_451
     assert all(example is not None for example in result.examples.values())
+
+
+def test_catalogue_names_the_bounds_that_expose_each_bug():
+    from spec.protocol import SPEC_INFO
+
+    for bug in SPEC_INFO.bugs:
+        bounds = {b.name: b.default for b in SPEC_INFO.bounds}
+        bounds.update(SPEC_INFO.bug_bounds[bug])
+        model = SPEC_INFO.build(bounds, bug, {})
+        assert not check_bfs(model, CheckOptions(check_deadlock=False)).ok, bug

@@ -24,6 +24,12 @@ def specs() -> None:
         click.echo("  bug variants (--bug):")
         for bug, doc in info.bugs.items():
             click.echo(f"    {bug}: {doc}")
+            exposing = info.bug_bounds.get(bug)
+            if exposing:
+                flags = " ".join(
+                    f"{b.flag} {exposing[b.name]}" for b in info.bounds if b.name in exposing
+                )
+                click.echo(f"      found with: --bug {bug} {flags}")
         for option, doc in info.options.items():
             click.echo(f"  option --{option.replace('_', '-')}: {doc}")
         click.echo()

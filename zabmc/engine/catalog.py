@@ -29,7 +29,7 @@ class Bound:
 class SpecInfo:
     """A spec as the command line sees it.
 
-    ``build(bounds, bug, options)`` returns the model; it raises
+    ``build(bounds, bug, options)`` returns the model; ``bounds`` holds every bound by name; it raises
     ``ValueError`` with a one-line message for values it cannot take.
     ``symmetric`` says whether server ids are interchangeable; when they
     are not, ``asymmetry_reason`` says why.
@@ -45,6 +45,9 @@ class SpecInfo:
     symmetric: bool = False
     asymmetry_reason: str = ""
     options: Mapping[str, str] = field(default_factory=dict)
+    #: For each bug variant, the smallest bounds (by name) that expose it. Bounds not
+    #: named keep their defaults.
+    bug_bounds: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def bound(self, name: str) -> Bound | None:
         return next((b for b in self.bounds if b.name == name), None)
