@@ -29,8 +29,9 @@ class Bound:
 class SpecInfo:
     """A spec as the command line sees it.
 
-    ``build(bounds, bug, options)`` returns the model; ``bounds`` holds every bound by name; it raises
-    ``ValueError`` with a one-line message for values it cannot take.
+    ``build(bounds, bug, options)`` returns the model; ``bounds`` holds every
+    bound by name. It raises ``ValueError`` with a one-line message for values
+    it cannot take.
     ``symmetric`` says whether server ids are interchangeable; when they
     are not, ``asymmetry_reason`` says why.
     """
