@@ -34,6 +34,9 @@ from spec.protocol.constants import (
     CEPOCH,
     COMMIT,
     COMMITLD,
+    FOLLOWING,
+    LEADING,
+    LOOKING,
     NEWEPOCH,
     NEWLEADER,
     PROPOSE,
@@ -45,28 +48,34 @@ from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symmetry import ServerSymmetry
 from zabmc.engine import Action, Model, Property, StepEvents
 
+#: As "message type received": any non-empty channel into the first argument.
+ANY_MESSAGE = -1
+
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
 
-#: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it receives).
-NEXT: tuple[tuple[str, Callable[..., ZabState | None], int, int | None], ...] = (
-    ("UpdateLeader", update_leader, 1, None),
-    ("FollowLeader", follow_leader, 1, None),
-    ("Timeout", timeout, 2, None),
-    ("Restart", restart, 1, None),
-    ("ConnectAndFollowerSendCEPOCH", connect_and_follower_send_cepoch, 2, None),
-    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH),
-    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH),
-    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH),
-    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER),
-    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD),
-    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD),
-    ("LeaderProcessRequest", leader_process_request, 1, None),
-    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None),
-    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE),
-    ("LeaderProcessACK", leader_process_ack, 2, ACK),
-    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT),
-    ("FilterNonexistentMessage", filter_nonexistent_message, 2, None),
+#: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it
+#: receives, the role its first argument must have). The last two repeat the first
+#: conjuncts of each guard (PendingX, IsLeader, ...) so that successors() tries only
+#: candidates that can pass them; every action still checks its whole guard.
+NEXT: tuple[tuple[str, Callable[..., ZabState | None], int, int | None, int | None], ...] = (
+    ("UpdateLeader", update_leader, 1, None, LOOKING),
+    ("FollowLeader", follow_leader, 1, None, LOOKING),
+    ("Timeout", timeout, 2, None, LEADING),
+    ("Restart", restart, 1, None, None),
+    ("ConnectAndFollowerSendCEPOCH", connect_and_follower_send_cepoch, 2, None, LEADING),
+    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING),
+    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH, FOLLOWING),
+    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING),
+    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER, FOLLOWING),
+    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING),
+    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD, FOLLOWING),
+    ("LeaderProcessRequest", leader_process_request, 1, None, LEADING),
+    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING),
+    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING),
+    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING),
+    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING),
+    ("FilterNonexistentMessage", filter_nonexistent_message, 2, ANY_MESSAGE, None),
 )
 
 ACTION_NAMES = tuple(name for name, *_ in NEXT)
@@ -80,34 +89,48 @@ class ProtocolModel(Model[ZabState]):
     def __init__(self, params: Params) -> None:
         self.params = params
         self.servers = tuple(range(params.servers))
-        self.pairs = tuple((i, j) for i in self.servers for j in self.servers)
-        self._actions = {name: (fn, arity) for name, fn, arity, _ in NEXT}
+        self.pairs = tuple((i, j) for i in self.servers for j in self.servers)  # \E i, j
+        self._actions = {name: (fn, arity) for name, fn, arity, *_ in NEXT}
 
     def init_states(self) -> Sequence[ZabState]:
         return (initial_state(self.params.servers),)
 
     def successors(self, s: ZabState) -> Iterator[tuple[Action, ZabState]]:
         p = self.params
-        servers, pairs = self.servers, self.pairs
+        servers = self.servers
+        role = s.state
+        by_role: dict[int | None, list[int]] = {None: list(servers)}
+        for r in (LOOKING, FOLLOWING, LEADING):
+            by_role[r] = [i for i in servers if role[i] == r]
         # Receiving actions are enabled only on a channel whose head has their
         # type, so find those once instead of trying every action on every pair.
-        heads: dict[int, list[tuple[int, int]]] = {}
-        for i, j in pairs:
+        heads: dict[int, list[tuple[int, int]]] = {ANY_MESSAGE: []}
+        for i, j in self.pairs:
             channel = s.msgs[j][i]
             if channel:
                 heads.setdefault(channel[0][0], []).append((i, j))
-        for name, fn, arity, receives in NEXT:
+                heads[ANY_MESSAGE].append((i, j))
+        for name, fn, arity, receives, first_role in NEXT:
+            firsts = by_role[first_role]
+            if not firsts:
+                continue
             if arity == 1:
-                for i in servers:
+                for i in firsts:
                     t = fn(s, p, i)
                     if t is not None:
                         yield Action(name, (i,)), t
+            elif receives is None:
+                for i in firsts:
+                    for j in servers:
+                        t = fn(s, p, i, j)
+                        if t is not None:
+                            yield Action(name, (i, j)), t
             else:
-                candidates = pairs if receives is None else heads.get(receives, ())
-                for i, j in candidates:
-                    t = fn(s, p, i, j)
-                    if t is not None:
-                        yield Action(name, (i, j)), t
+                for i, j in heads.get(receives, ()):
+                    if first_role is None or role[i] == first_role:
+                        t = fn(s, p, i, j)
+                        if t is not None:
+                            yield Action(name, (i, j)), t
 
     def properties(self) -> Sequence[Property[ZabState]]:
         from spec.protocol.explain import EXPLANATIONS

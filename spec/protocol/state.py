@@ -118,6 +118,21 @@ class ZabState(NamedTuple):
     recorder: Recorder
 
 
+_FIELD_INDEX = {name: k for k, name in enumerate(ZabState._fields)}
+
+
+def _replace_fields(self: ZabState, **changes: object) -> ZabState:
+    """NamedTuple._replace without its per-field dict lookups: every action calls it."""
+    values = list(self)
+    for name, value in changes.items():
+        values[_FIELD_INDEX[name]] = value
+    return tuple.__new__(ZabState, values)
+
+
+# typing.NamedTuple forbids defining _replace in the class body; the behaviour is the same.
+ZabState._replace = _replace_fields  # type: ignore[method-assign]
+
+
 def initial_state(n: int) -> ZabState:
     """Zab.tla's Init for ``n`` servers."""
     ids = range(n)

@@ -8,6 +8,7 @@ CHOOSE in DetermineInitialHistory; TLC ignores it under symmetry, and so do we.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from spec.protocol.constants import ACKEPOCH, NEWLEADER, NULL_POINT
 from spec.protocol.state import (
@@ -21,93 +22,108 @@ from spec.protocol.state import (
     last_zxid,
 )
 
+#: Message types whose fields hold a history (and so server ids in ackSid).
+CARRY_HISTORY = frozenset({ACKEPOCH, NEWLEADER})
+
 
 class ServerSymmetry:
     """The permutations of ``size`` server ids acting on :class:`ZabState`."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._mask_tables: dict[tuple[int, ...], tuple[int, ...]] = {}
+        self._tables: dict[tuple[int, ...], tuple] = {}
 
-    def _mask_table(self, perm: tuple[int, ...]) -> tuple[int, ...]:
-        table = self._mask_tables.get(perm)
+    def _table(self, perm: tuple[int, ...]) -> tuple:
+        """For one permutation: a getter reordering per-server tuples, and bitmask images."""
+        table = self._tables.get(perm)
         if table is None:
-            table = tuple(
+            inverse = [0] * self.size
+            for old, new in enumerate(perm):
+                inverse[new] = old
+            # itemgetter with one index returns a bare item, not a tuple
+            reorder = itemgetter(*inverse) if self.size > 1 else (lambda t: (t[0],))
+            masks = tuple(
                 sum(1 << perm[k] for k in range(self.size) if mask >> k & 1)
                 for mask in range(1 << self.size)
             )
-            self._mask_tables[perm] = table
+            table = self._tables[perm] = (reorder, masks)
         return table
 
     def permute(self, s: ZabState, perm: tuple[int, ...]) -> ZabState:
         """Rename every server k to ``perm[k]`` throughout ``s``."""
-        n = self.size
-        inv = [0] * n
-        for old, new in enumerate(perm):
-            inv[new] = old
-        masks = self._mask_table(perm)
+        reorder, masks = self._table(perm)
+
+        def history(h: History) -> History:
+            if not h:
+                return h
+            return tuple([tuple.__new__(Txn, (t[0], t[1], masks[t[2]], t[3])) for t in h])
+
+        def channel(ch: tuple) -> tuple:
+            if not ch:
+                return ch
+            return tuple(
+                [m._replace(mhistory=history(m[2])) if m[0] in CARRY_HISTORY else m for m in ch]
+            )
 
         def sid(x: int) -> int:
             return x if x == NULL_POINT else perm[x]
 
-        def history(h: History) -> History:
-            return tuple(Txn(t.zxid, t.value, masks[t.ack_sid], t.epoch) for t in h)
-
-        def reorder(values: tuple) -> tuple:
-            return tuple(values[inv[k]] for k in range(n))
-
-        def message(msg: tuple) -> tuple:
-            if msg[0] == ACKEPOCH or msg[0] == NEWLEADER:
-                return msg._replace(mhistory=history(msg.mhistory))  # type: ignore[attr-defined]
-            return msg
-
-        return ZabState(
-            state=reorder(s.state),
-            zab_state=reorder(s.zab_state),
-            accepted_epoch=reorder(s.accepted_epoch),
-            current_epoch=reorder(s.current_epoch),
-            history=tuple(history(s.history[inv[k]]) for k in range(n)),
-            last_committed=reorder(s.last_committed),
-            learners=tuple(masks[s.learners[inv[k]]] for k in range(n)),
-            cepoch_recv=tuple(
+        return tuple.__new__(
+            ZabState,
+            (
+                reorder(s.state),
+                reorder(s.zab_state),
+                reorder(s.accepted_epoch),
+                reorder(s.current_epoch),
+                tuple([history(h) for h in reorder(s.history)]),
+                reorder(s.last_committed),
+                tuple([masks[m] for m in reorder(s.learners)]),
                 tuple(
-                    sorted(
-                        CepochInfo(perm[c.sid], c.connected, c.epoch) for c in s.cepoch_recv[inv[k]]
-                    )
-                )
-                for k in range(n)
-            ),
-            acke_recv=tuple(
+                    [
+                        tuple(sorted([CepochInfo(perm[c.sid], c.connected, c.epoch) for c in rs]))
+                        for rs in reorder(s.cepoch_recv)
+                    ]
+                ),
                 tuple(
-                    sorted(
-                        AckeInfo(
-                            perm[a.sid], a.connected, a.peer_last_epoch, history(a.peer_history)
+                    [
+                        tuple(
+                            sorted(
+                                [
+                                    AckeInfo(
+                                        perm[a.sid],
+                                        a.connected,
+                                        a.peer_last_epoch,
+                                        history(a.peer_history),
+                                    )
+                                    for a in rs
+                                ]
+                            )
                         )
-                        for a in s.acke_recv[inv[k]]
+                        for rs in reorder(s.acke_recv)
+                    ]
+                ),
+                tuple(
+                    [
+                        tuple(sorted([AckldInfo(perm[a.sid], a.connected) for a in rs]))
+                        for rs in reorder(s.ackld_recv)
+                    ]
+                ),
+                reorder(s.send_counter),
+                tuple([sid(x) for x in reorder(s.connect_info)]),
+                sid(s.leader_oracle),
+                tuple([tuple([channel(ch) for ch in reorder(row)]) for row in reorder(s.msgs)]),
+                tuple([masks[e] for e in s.epoch_leader]),
+                tuple(
+                    sorted(
+                        [
+                            ProposalRecord(perm[r.source], r.epoch, r.zxid, r.data)
+                            for r in s.proposal_msgs_log
+                        ]
                     )
-                )
-                for k in range(n)
+                ),
+                s.violated_invariants,
+                s.recorder,
             ),
-            ackld_recv=tuple(
-                tuple(sorted(AckldInfo(perm[a.sid], a.connected) for a in s.ackld_recv[inv[k]]))
-                for k in range(n)
-            ),
-            send_counter=reorder(s.send_counter),
-            connect_info=tuple(sid(s.connect_info[inv[k]]) for k in range(n)),
-            leader_oracle=sid(s.leader_oracle),
-            msgs=tuple(
-                tuple(tuple(message(msg) for msg in s.msgs[inv[a]][inv[b]]) for b in range(n))
-                for a in range(n)
-            ),
-            epoch_leader=tuple(masks[e] for e in s.epoch_leader),
-            proposal_msgs_log=tuple(
-                sorted(
-                    ProposalRecord(perm[r.source], r.epoch, r.zxid, r.data)
-                    for r in s.proposal_msgs_log
-                )
-            ),
-            violated_invariants=s.violated_invariants,
-            recorder=s.recorder,
         )
 
     def signature(self, s: ZabState) -> Sequence[tuple]:

@@ -93,6 +93,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     stats: dict[str, ActionStats] = {}
     seen: dict[int, int | None] = {}
+    raw_seen: set[int] = set()
     witnessed: dict[str, int] = {}
     checks = [(p.name, p.condition) for p in invariants]
     pending_witnesses = [(p.name, p.condition) for p in witnesses]
@@ -145,7 +146,16 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                 if st is None:
                     st = stats[action.name] = ActionStats()
                 st.generated += 1
-                sfp = hash(succ if identity_key else key(succ))
+                if identity_key:
+                    sfp = hash(succ)
+                else:
+                    # Canonical forms are costly; a concrete state met before has
+                    # been canonicalized before, so skip it by its own fingerprint.
+                    raw = hash(succ)
+                    if raw in raw_seen:
+                        continue
+                    raw_seen.add(raw)
+                    sfp = hash(key(succ))
                 if sfp in seen:
                     continue
                 seen[sfp] = fp
