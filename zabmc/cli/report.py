@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from zabmc.cli.errors import InputError
-from zabmc.cli.options import build_model, write_report
+from zabmc.cli.options import write_report
 from zabmc.report.counterexample import CounterexampleError, parse, verify
 from zabmc.report.formats import RENDERERS, render
 from zabmc.specs import SPECS
@@ -23,11 +23,9 @@ def read_counterexample(path: str) -> dict:
         raise InputError(f"{path}: byte {exc.start}: not UTF-8 text") from None
     try:
         doc = parse(text, path)
-        verify(doc, path, SPECS, build_model)
+        verify(doc, path, SPECS)
     except CounterexampleError as exc:
         raise InputError(str(exc)) from None
-    except InputError as exc:
-        raise InputError(f"{path}: {exc}") from None
     return doc
 
 

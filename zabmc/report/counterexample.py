@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zabmc import __version__
@@ -266,15 +266,9 @@ def _difference(recorded: Mapping[str, Any], replayed: Mapping[str, Any]) -> str
     return "it differs from the spec"
 
 
-def verify(
-    doc: Mapping[str, Any],
-    source: str,
-    specs: Mapping[str, SpecInfo],
-    build: Callable[[SpecInfo, Mapping[str, int], str | None, Mapping[str, Any]], Model],
-) -> Model:
+def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]) -> Model:
     """Replay ``doc`` against its spec; the model when every step is the spec's own.
 
-    ``build`` makes the model (the CLI's, so its complaints read as the CLI's).
     Raises :class:`CounterexampleError` naming the first step that does not
     replay, or the field that does not match.
     """
@@ -290,7 +284,18 @@ def verify(
         raise CounterexampleError(
             f"{source}: 'bounds' must give exactly {', '.join(names)} as integers"
         )
-    model = build(info, doc["bounds"], doc["bug"], doc["options"])
+    if doc["bug"] is not None and doc["bug"] not in info.bugs:
+        raise CounterexampleError(
+            f"{source}: unknown bug {doc['bug']!r} for spec {info.name!r}; "
+            f"choose from: {', '.join(info.bugs)}"
+        )
+    unknown = [k for k in doc["options"] if k not in info.options]
+    if unknown:
+        raise CounterexampleError(f"{source}: unknown option {unknown[0]!r} for spec {info.name!r}")
+    try:
+        model = info.build(doc["bounds"], doc["bug"], doc["options"])
+    except ValueError as exc:
+        raise CounterexampleError(f"{source}: {exc}") from None
     inits = list(model.init_states())
     if not 0 <= doc["initial_state"] < len(inits):
         raise CounterexampleError(
