@@ -21,11 +21,43 @@ from zabmc.report.summary import step_changes
 GUTTER = 300  # the step-label column
 HEADER = 52
 ROW = 30
-MARGIN = 170  # room right of the last lane for its labels
+MARGIN = 200  # room right of the last lane for its labels
 #: Colours for roles (the status text before "/"), given out in order of appearance.
 ROLE_COLOURS = ("#6b7280", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777")
 #: Lanes spread to fill about this width, within the bounds below.
 CHART_WIDTH, MIN_GAP, MAX_GAP = 1150, 170, 300
+
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1
+
+
+class Labels:
+    """The boxes that text already covers, so that later labels can step aside.
+
+    Widths are estimated from the number of characters; that is close enough to
+    keep labels from overprinting one another.
+    """
+
+    def __init__(self) -> None:
+        self.boxes: list[Box] = []
+
+    @staticmethod
+    def box(x: float, y: float, body: str, size: float, anchor: str) -> Box:
+        width = len(body) * size * 0.58
+        x0 = x - width / 2 if anchor == "middle" else x
+        return (x0, y - size, x0 + width, y + 2)
+
+    def free(self, box: Box) -> bool:
+        return not any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in self.boxes
+        )
+
+    def take(self, box: Box) -> None:
+        self.boxes.append(box)
+
+
+#: Where along an arrow its label may go, tried in this order.
+LABEL_SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78)
 
 
 @dataclass
@@ -125,6 +157,7 @@ def sequence_chart(doc: Mapping[str, Any]) -> str:
     height = HEADER + ROW * (len(steps) + 1)
     x = [GUTTER + gap * k for k in range(len(names))]
     colours = role_colours(steps)
+    labels = Labels()
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
@@ -164,6 +197,7 @@ def sequence_chart(doc: Mapping[str, Any]) -> str:
                     f'height="{end - HEADER - ROW * k}" fill="{colours[role]}" class="role"/>'
                 )
             if status and status != previous:
+                labels.take(Labels.box(x[s] + 8, row_y(k) - 5, status, 9.5, "start"))
                 parts.append(text(x[s] + 8, row_y(k) - 5, status, "status", fill=colours[role]))
             previous = status
         parts.append("</g>")
@@ -171,14 +205,12 @@ def sequence_chart(doc: Mapping[str, Any]) -> str:
     for k, servers in enumerate(touched(doc)):
         for s in sorted(servers):
             parts.append(f'<circle cx="{x[s]}" cy="{row_y(k)}" r="4" class="acted"/>')
-    # messages
-    for arrow in pair_messages(steps):
-        parts.append(arrow_svg(arrow, x, height))
     # markers: crashes, restarts, partitions, timeouts
     for k, step in enumerate(steps):
         for n, marker in enumerate(step["events"]["markers"]):
             s = marker["server"]
             y = row_y(k) + 9 + 11 * n
+            labels.take(Labels.box(x[s] + 10, y, marker["text"], 10.5, "start"))
             parts.append(
                 f'<g class="marker" data-step="{k}">'
                 f'<rect x="{x[s] - 6}" y="{row_y(k) - 6}" width="12" height="12" '
@@ -186,12 +218,20 @@ def sequence_chart(doc: Mapping[str, Any]) -> str:
                 + text(x[s] + 10, y, marker["text"], "marker-text")
                 + "</g>"
             )
+    # messages
+    on_top: list[str] = []
+    for arrow in pair_messages(steps):
+        line, label = arrow_svg(arrow, x, height, labels)
+        parts.append(line)
+        on_top.append(label)
+    # labels last, so no later line crosses them
+    parts.append('<g class="msg-labels">' + "".join(on_top) + "</g>")
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def arrow_svg(arrow: Arrow, x: Sequence[float], height: float) -> str:
-    """One message: a line with a head, its label half way along."""
+def arrow_svg(arrow: Arrow, x: Sequence[float], height: float, labels: Labels) -> tuple[str, str]:
+    """One message: a line with a head, and its label half way along or where there is room."""
     x1, y1 = x[arrow.src], row_y(arrow.sent)
     if arrow.fate == "in-flight":
         x2, y2 = (x[arrow.src] + x[arrow.dst]) / 2, height - 6
@@ -199,10 +239,14 @@ def arrow_svg(arrow: Arrow, x: Sequence[float], height: float) -> str:
         x2, y2 = x[arrow.dst], row_y(arrow.end)
     if arrow.src == arrow.dst:  # a message to oneself: a loop to the right
         path = f"M{x1},{y1} C{x1 + 60},{y1} {x2 + 60},{y2} {x2},{y2}"
-        mx, my = x1 + 48, (y1 + y2) / 2
+        spots = [(x1 + 48, (y1 + y2) / 2)]
     else:
         path = f"M{x1},{y1} L{x2},{y2}"
-        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        spots = [(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t - 3) for t in LABEL_SPOTS]
+    boxes = [Labels.box(sx, sy, arrow.label, 10.5, "middle") for sx, sy in spots]
+    pick = next((k for k, b in enumerate(boxes) if labels.free(b)), 0)
+    labels.take(boxes[pick])
+    mx, my = spots[pick]
     head = ' marker-end="url(#head)"' if arrow.fate == "delivered" else ""
     lost = ""
     if arrow.fate == "lost":
@@ -213,13 +257,12 @@ def arrow_svg(arrow: Arrow, x: Sequence[float], height: float) -> str:
     title = f"{arrow.label}: step {arrow.sent} → " + (
         f"step {arrow.end}" if arrow.fate == "delivered" else arrow.fate
     )
-    return (
+    line = (
         f'<g class="arrow {arrow.fate}" data-from="{arrow.src}" data-to="{arrow.dst}" '
         f'data-sent="{arrow.sent}" data-end="{arrow.end}">'
-        f'<path d="{path}" class="msg"{head}/>{lost}'
-        + text(mx, my - 3, arrow.label, "msg-label", "middle")
-        + f"<title>{escape(title)}</title></g>"
+        f'<path d="{path}" class="msg"{head}/>{lost}<title>{escape(title)}</title></g>'
     )
+    return line, text(mx, my, arrow.label, "msg-label", "middle")
 
 
 def clip(label: str, width: int) -> str:
