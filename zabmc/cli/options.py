@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,11 @@ def chosen_format(path: str | None, given: str | None) -> str | None:
         if given is not None:
             raise InputError("--report-format needs --report FILE")
         return None
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise InputError(f"cannot write {path}: no directory {str(folder)!r}")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"cannot write {path}: directory {str(folder)!r} is not writable")
     try:
         return format_for(path, given)
     except ValueError as exc:
