@@ -28,3 +28,14 @@ def bug_cases() -> list[Any]:
         for info in SPECS.values()
         for bug in info.bugs
     ]
+
+
+def bug_flags(spec: str, bug: str) -> list[str]:
+    """The command-line flags that select ``bug`` of ``spec`` at the bounds that expose it."""
+    info = SPECS[spec]
+    exposing = info.bug_bounds.get(bug, {})
+    flags = ["--spec", spec, "--bug", bug]
+    for b in info.bounds:
+        if b.name in exposing:
+            flags += [b.flag, str(exposing[b.name])]
+    return flags

@@ -7,20 +7,10 @@ import re
 
 import pytest
 
+from tests.catalog_cases import bug_flags
 from tests.cli.test_check_cli import run
 
-BUG = [
-    "--spec",
-    "protocol",
-    "--bug",
-    "strict-propose",
-    "--max-timeouts",
-    "0",
-    "--max-txns",
-    "2",
-    "--max-epoch",
-    "2",
-]
+BUG = bug_flags("protocol", "strict-propose")
 CHECK = ["check", *BUG, "--no-deadlock", "--no-progress"]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.catalog_cases import bug_flags
 from zabmc.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,20 +96,7 @@ def make_report(tmp_path: Path, name: str, command: list[str]) -> tuple[Path, di
 
 CASES = {
     # a shortest counterexample at 3 servers, from breadth-first search
-    "protocol-3-servers": [
-        "check",
-        "--spec",
-        "protocol",
-        "--bug",
-        "strict-propose",
-        "--max-timeouts",
-        "0",
-        "--max-txns",
-        "2",
-        "--max-epoch",
-        "2",
-        "--no-deadlock",
-    ],
+    "protocol-3-servers": ["check", *bug_flags("protocol", "strict-propose"), "--no-deadlock"],
     # a long walk at 5 servers with timeouts and a restart, as the simulator found it
     "protocol-5-servers-long": [
         "simulate",

@@ -4,40 +4,27 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import (
-    build_model,
-    check_invariant_names,
-    chosen_format,
-    resolve_bounds,
-    spec_info,
-    split_options,
-    with_report_options,
+    progress_printer,
+    report_written,
+    setup,
+    with_output_options,
     with_spec_options,
-    write_report,
 )
 from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
-from zabmc.report.counterexample import build_document
 from zabmc.report.text import discovery_lines, summary_lines
 
 
-def progress_printer(enabled: bool) -> Callable[[Progress], None] | None:
-    if not enabled:
-        return None
-
-    def report(p: Progress) -> None:
-        click.echo(
-            f"progress: depth {p.depth}, {p.generated:,} generated, {p.distinct:,} distinct, "
-            f"{p.queue:,} queued, {p.rate:,.0f} states/s",
-            err=True,
-        )
-
-    return report
+def progress_line(p: Progress) -> str:
+    return (
+        f"depth {p.depth}, {p.generated:,} generated, {p.distinct:,} distinct, "
+        f"{p.queue:,} queued, {p.rate:,.0f} states/s"
+    )
 
 
 def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
@@ -76,13 +63,7 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     help="count states up to a permutation of server ids (orbits)",
 )
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
-@with_report_options
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object on stdout")
-@click.option(
-    "--progress/--no-progress",
-    default=True,
-    help="print a progress line about once a second on stderr",
-)
+@with_output_options
 def check(
     spec_name: str,
     depth: int | None,
@@ -102,62 +83,49 @@ def check(
     With --report FILE the counterexample is written to FILE, in the format
     its extension names (.json, .txt, .md, .html) or --report-format gives.
     """
-    info = spec_info(spec_name)
     if depth is not None and depth < 0:
         raise InputError(f"--depth must not be negative, got {depth}")
-    fmt = chosen_format(report_path, report_format)
-    options = split_options(given)
-    bounds = resolve_bounds(info, given)
+    spec = setup(spec_name, given, bug, invariants, report_path, report_format)
+    info, model = spec.info, spec.model
     if symmetry and not info.symmetric:
         raise InputError(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
-    model = build_model(info, bounds, bug, options)
     check_options = CheckOptions(
         max_depth=depth,
-        invariants=check_invariant_names(model, invariants),
+        invariants=spec.invariants,
         check_deadlock=not no_deadlock,
         symmetry=symmetry,
-        progress=progress_printer(progress and not as_json),
+        progress=progress_printer(progress and not as_json, progress_line),
     )
-    setting = ", ".join(f"{b.flag.lstrip('-')} {bounds[b.name]}" for b in info.bounds)
     if not as_json:
         click.echo(
-            f"zabmc check: spec {info.name}{f' (bug {bug})' if bug else ''}, {setting}, "
+            f"zabmc check: {spec.describe()}, "
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
             f"deadlock check {'off' if no_deadlock else 'on'}"
         )
     result = check_bfs(model, check_options)
     trace = None
-    if result.violation is not None and report_path is not None and fmt is not None:
-        doc = build_document(
-            model,
-            result.violation,
-            spec=info.name,
-            bug=bug,
-            bounds=bounds,
-            options=options,
-            search={
-                "strategy": "bfs",
-                "depth": depth,
-                "symmetry": symmetry,
-                "deadlock_check": not no_deadlock,
-            },
-        )
-        write_report(doc, report_path, fmt)
-        trace = doc["trace_id"]
+    if result.violation is not None and report_path is not None:
+        search = {
+            "strategy": "bfs",
+            "depth": depth,
+            "symmetry": symmetry,
+            "deadlock_check": not no_deadlock,
+        }
+        trace = spec.counterexample(result.violation, search)["trace_id"]
     if as_json:
         payload = {
             "spec": info.name,
             "bug": bug,
             "params": {
-                **bounds,
+                **spec.bounds,
                 "depth": depth,
                 "symmetry": symmetry,
                 "deadlock": not no_deadlock,
-                **options,
+                **spec.options,
             },
             **result.to_json(),
             "examples": {name: d is not None for name, d in result.examples.items()},
@@ -171,16 +139,6 @@ def check(
         print_result(model, result, depth)
         report_written(report_path, trace)
     return 0 if result.ok else 1
-
-
-def report_written(path: str | None, trace: str | None) -> None:
-    """Say where the report went, or why there is none."""
-    if path is None:
-        return
-    if trace is None:
-        click.echo(f"No counterexample, so no report was written to {path}.", err=True)
-    else:
-        click.echo(f"Report written to {path} (trace id {trace}).")
 
 
 def print_result(model: Model, result: CheckResult, depth: int | None) -> None:

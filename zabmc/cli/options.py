@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from zabmc.cli.errors import InputError
-from zabmc.engine import Model, UnknownProperty
+from zabmc.engine import Discovery, Model, UnknownProperty
 from zabmc.engine.bfs import select_properties
 from zabmc.engine.catalog import Bound, SpecInfo
+from zabmc.report.counterexample import build_document
 from zabmc.report.formats import RENDERERS, format_for, render
 from zabmc.specs import DEFAULT_SPEC, SPECS
+
+P = TypeVar("P")
 
 
 def all_bounds() -> list[Bound]:
@@ -66,8 +70,14 @@ def with_spec_options(fn: Callable) -> Callable:
     )(fn)
 
 
-def with_report_options(fn: Callable) -> Callable:
-    """``--report FILE`` and ``--report-format``."""
+def with_output_options(fn: Callable) -> Callable:
+    """``--report FILE``, ``--report-format``, ``--json`` and ``--progress/--no-progress``."""
+    fn = click.option(
+        "--progress/--no-progress",
+        default=True,
+        help="print a progress line about once a second on stderr",
+    )(fn)
+    fn = click.option("--json", "as_json", is_flag=True, help="print one JSON object on stdout")(fn)
     fn = click.option(
         "--report-format",
         type=click.Choice(sorted(RENDERERS)),
@@ -152,6 +162,78 @@ def chosen_format(path: str | None, given: str | None) -> str | None:
         return format_for(path, given)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+
+
+def progress_printer(enabled: bool, describe: Callable[[P], str]) -> Callable[[P], None] | None:
+    """A callback that prints ``progress: ...`` on stderr, or None when disabled."""
+    if not enabled:
+        return None
+    return lambda p: click.echo(f"progress: {describe(p)}", err=True)
+
+
+@dataclass
+class Setup:
+    """A spec chosen from the command line: its model, bounds and variant, and the report."""
+
+    info: SpecInfo
+    bounds: dict[str, int]
+    bug: str | None
+    options: dict[str, Any]
+    model: Model
+    invariants: list[str] | None
+    report_path: str | None
+    report_format: str | None
+
+    def describe(self) -> str:
+        """``spec NAME (bug B), bound value, ...`` for a command's first line."""
+        setting = ", ".join(f"{b.flag.lstrip('-')} {self.bounds[b.name]}" for b in self.info.bounds)
+        return f"spec {self.info.name}{f' (bug {self.bug})' if self.bug else ''}, {setting}"
+
+    def counterexample(
+        self, found: Discovery, search: Mapping[str, Any], seed: int | None = None
+    ) -> dict[str, Any]:
+        """The counterexample document of ``found``, also written to the report when asked."""
+        doc = build_document(
+            self.model,
+            found,
+            spec=self.info.name,
+            bug=self.bug,
+            bounds=self.bounds,
+            options=self.options,
+            search=search,
+            seed=seed,
+        )
+        if self.report_path is not None and self.report_format is not None:
+            write_report(doc, self.report_path, self.report_format)
+        return doc
+
+
+def setup(
+    spec_name: str,
+    given: dict[str, Any],
+    bug: str | None,
+    invariants: tuple[str, ...],
+    report_path: str | None,
+    report_format: str | None,
+) -> Setup:
+    """Everything the spec options ask for, checked before any search starts."""
+    info = spec_info(spec_name)
+    fmt = chosen_format(report_path, report_format)
+    options = split_options(given)
+    bounds = resolve_bounds(info, given)
+    model = build_model(info, bounds, bug, options)
+    names = check_invariant_names(model, invariants)
+    return Setup(info, bounds, bug, options, model, names, report_path, fmt)
+
+
+def report_written(path: str | None, trace: str | None) -> None:
+    """Say where the report went, or why there is none."""
+    if path is None:
+        return
+    if trace is None:
+        click.echo(f"No counterexample, so no report was written to {path}.", err=True)
+    else:
+        click.echo(f"Report written to {path} (trace id {trace}).")
 
 
 def write_report(doc: Mapping[str, Any], path: str, fmt: str) -> None:

@@ -5,41 +5,28 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from zabmc.cli.check import print_counterexample, report_written
+from zabmc.cli.check import print_counterexample
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import (
-    build_model,
-    check_invariant_names,
-    chosen_format,
-    resolve_bounds,
-    spec_info,
-    split_options,
-    with_report_options,
+    progress_printer,
+    report_written,
+    setup,
+    with_output_options,
     with_spec_options,
-    write_report,
 )
 from zabmc.engine.catalog import SpecInfo
 from zabmc.engine.simulate import SimulateOptions, SimulationProgress, SimulationResult, simulate
-from zabmc.report.counterexample import build_document
 
 
-def progress_printer(enabled: bool) -> Callable[[SimulationProgress], None] | None:
-    if not enabled:
-        return None
-
-    def report(p: SimulationProgress) -> None:
-        click.echo(
-            f"progress: {p.runs:,} walks, {p.steps:,} steps, {p.distinct:,} distinct states, "
-            f"{p.rate:,.0f} steps/s",
-            err=True,
-        )
-
-    return report
+def progress_line(p: SimulationProgress) -> str:
+    return (
+        f"{p.runs:,} walks, {p.steps:,} steps, {p.distinct:,} distinct states, "
+        f"{p.rate:,.0f} steps/s"
+    )
 
 
 @click.command()
@@ -52,13 +39,7 @@ def progress_printer(enabled: bool) -> Callable[[SimulationProgress], None] | No
     "--seed", type=int, default=None, help="the random seed [default: chosen and printed]"
 )
 @click.option("--no-shrink", is_flag=True, help="report the walk as found, unshrunk")
-@with_report_options
-@click.option("--json", "as_json", is_flag=True, help="print one JSON object on stdout")
-@click.option(
-    "--progress/--no-progress",
-    default=True,
-    help="print a progress line about once a second on stderr",
-)
+@with_output_options
 def simulate_command(
     spec_name: str,
     invariants: tuple[str, ...],
@@ -79,57 +60,42 @@ def simulate_command(
     path that breaks the same invariant. Exit code 0 when no walk broke an
     invariant, 1 when one did.
     """
-    info = spec_info(spec_name)
     for flag, value in (("--runs", runs), ("--steps", steps)):
         if value < 1:
             raise InputError(f"{flag} must be at least 1, got {value}")
-    fmt = chosen_format(report_path, report_format)
-    options = split_options(given)
-    bounds = resolve_bounds(info, given)
-    model = build_model(info, bounds, bug, options)
+    spec = setup(spec_name, given, bug, invariants, report_path, report_format)
+    info, model = spec.info, spec.model
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
     sim_options = SimulateOptions(
         runs=runs,
         steps=steps,
         seed=seed,
-        invariants=check_invariant_names(model, invariants),
+        invariants=spec.invariants,
         shrink=not no_shrink,
-        progress=progress_printer(progress and not as_json),
+        progress=progress_printer(progress and not as_json, progress_line),
     )
-    setting = ", ".join(f"{b.flag.lstrip('-')} {bounds[b.name]}" for b in info.bounds)
     if not as_json:
         click.echo(
-            f"zabmc simulate: spec {info.name}{f' (bug {bug})' if bug else ''}, {setting}, "
-            f"{runs} walks of up to {steps} steps, seed {seed}"
+            f"zabmc simulate: {spec.describe()}, {runs} walks of up to {steps} steps, seed {seed}"
         )
     result = simulate(model, sim_options)
     doc = None
     if result.violation is not None:
-        doc = build_document(
-            model,
-            result.violation,
-            spec=info.name,
-            bug=bug,
-            bounds=bounds,
-            options=options,
-            search={
-                "strategy": "simulate",
-                "runs": runs,
-                "steps": steps,
-                "found_in_run": result.found_in_run,
-                "original_length": result.original_length,
-                "shrunk": not no_shrink,
-            },
-            seed=seed,
-        )
-        if report_path is not None and fmt is not None:
-            write_report(doc, report_path, fmt)
+        search = {
+            "strategy": "simulate",
+            "runs": runs,
+            "steps": steps,
+            "found_in_run": result.found_in_run,
+            "original_length": result.original_length,
+            "shrunk": not no_shrink,
+        }
+        doc = spec.counterexample(result.violation, search, seed)
     if as_json:
         payload = {
             "spec": info.name,
             "bug": bug,
-            "params": {**bounds, **options, "runs": runs, "steps": steps},
+            "params": {**spec.bounds, **spec.options, "runs": runs, "steps": steps},
             **result.to_json(),
             "report": report_path if doc is not None else None,
             "violation": doc,
