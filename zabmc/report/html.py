@@ -85,7 +85,7 @@ def document_html(doc: Mapping[str, Any]) -> str:
 {sequence_chart(doc)}
 </div>
 </section>
-<section class="split">
+<section class="split{" many" if len(doc["servers"]) > 3 else ""}">
 <div id="steps-section">
 <h2>Steps</h2>
 {steps_table(doc)}

@@ -48,7 +48,8 @@
       table.append(el("tr", {}, el("th", {}, ""), ...servers.map((s) => el("th", {}, s))));
       if (step.servers.some((s) => s.status !== null)) {
         table.append(el("tr", {}, el("td", { class: "var" }, "role/phase"), ...step.servers.map((s, i) =>
-          el("td", { class: prev && prev.servers[i].status !== s.status ? "changed" : "" }, s.status || "-"))));
+          el("td", { class: prev && prev.servers[i].status !== s.status ? "changed" : "" },
+            (s.status || "-").replace("/", "/\u200b")))));
       }
       if (step.servers.some((s) => s.history !== null)) {
         table.append(el("tr", { class: "history" }, el("td", { class: "var", title: "each entry's zxid; the committed prefix in green" }, "zxids"),
