@@ -154,3 +154,13 @@ def test_simulate_chooses_and_prints_a_seed_when_none_is_given(capsys):
     seed = re.search(r"seed (\d+)\n", out.splitlines()[0] + "\n")
     assert seed and f"seed              {seed[1]}" in out
     assert "No violation in 3 walks." in out
+
+
+def test_a_deadlock_round_trips_and_must_stay_one(capsys, tmp_path):
+    cex = tmp_path / "deadlock.json"
+    assert run(capsys, "check", "--spec", "protocol", "--no-progress", "--report", str(cex))[0] == 1
+    code, text, _ = run(capsys, "report", str(cex))
+    assert code == 0 and text.startswith("Deadlock: no action is enabled after 3 steps")
+    tamper(cex, lambda d: d["steps"].pop() and d.update(length=2))
+    code, _, err = run(capsys, "report", str(cex))
+    assert code == 2 and "step 2: not a deadlock (an action is enabled)" in err
