@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from spec.protocol.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
-from spec.protocol.render import message_text
+from spec.protocol.render import message_text, zxid_text
 from spec.protocol.state import ZabState
-from zabmc.engine import Action, Message, StepEvents
+from zabmc.engine import Action, Message, ServerLog, StepEvents
 
 #: Actions that take the head of the channel from their second argument to their first.
 RECEIVING = frozenset(
@@ -29,6 +29,14 @@ def server_status(s: ZabState) -> list[str]:
     return [
         f"{SERVER_STATE_NAMES[s.state[i]]}/{ZAB_STATE_NAMES[s.zab_state[i]]}"
         for i in range(len(s.state))
+    ]
+
+
+def server_logs(s: ZabState) -> list[ServerLog]:
+    """Each server's history as zxids, with the prefix up to its lastCommitted."""
+    return [
+        ServerLog(tuple(zxid_text(t.zxid) for t in h), max(c.index, 0))
+        for h, c in zip(s.history, s.last_committed, strict=True)
     ]
 
 

@@ -26,7 +26,7 @@ from spec.protocol.actions.synchronization import (
     follower_process_newleader,
     leader_process_ackld,
 )
-from spec.protocol.chart import server_status, step_events
+from spec.protocol.chart import server_logs, server_status, step_events
 from spec.protocol.constants import (
     ACK,
     ACKEPOCH,
@@ -46,7 +46,7 @@ from spec.protocol.params import Params
 from spec.protocol.render import render_state
 from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property, StepEvents
+from zabmc.engine import Action, Model, Property, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.
 ANY_MESSAGE = -1
@@ -79,6 +79,9 @@ NEXT: tuple[tuple[str, Callable[..., ZabState | None], int, int | None, int | No
 )
 
 ACTION_NAMES = tuple(name for name, *_ in NEXT)
+
+#: The actions that model failures rather than protocol progress (see ``actions/faults.py``).
+FAULTS = frozenset({"Timeout", "Restart"})
 
 
 class ProtocolModel(Model[ZabState]):
@@ -167,3 +170,9 @@ class ProtocolModel(Model[ZabState]):
 
     def step_events(self, before: ZabState, action: Action, after: ZabState) -> StepEvents:
         return step_events(before, action, after)
+
+    def server_logs(self, s: ZabState) -> Sequence[ServerLog]:
+        return server_logs(s)
+
+    def is_fault(self, action: Action) -> bool:
+        return action.name in FAULTS

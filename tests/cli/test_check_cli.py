@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from tests.catalog_cases import bug_flags
 from zabmc.cli.main import main
 
 PROTOCOL = ["--spec", "protocol"]
@@ -27,20 +28,7 @@ def test_clean_run_exits_0_with_counts(capsys):
 
 
 def test_violation_exits_1_with_numbered_steps(capsys):
-    code, out, _ = run(
-        capsys,
-        "check",
-        *PROTOCOL,
-        "--bug",
-        "strict-propose",
-        "--max-timeouts",
-        "0",
-        "--max-txns",
-        "2",
-        "--max-epoch",
-        "2",
-        "--no-deadlock",
-    )
+    code, out, _ = run(capsys, "check", *bug_flags("protocol", "strict-propose"), "--no-deadlock")
     assert code == 1
     assert "Invariant ShouldNotBeTriggered is violated, 17 steps" in out
     assert " 17. FollowerProcessPROPOSE(" in out

@@ -94,3 +94,37 @@ class SignedTokenSymmetry(TokenSymmetry):
     def signature(self, s: tuple) -> list[tuple]:
         held, flags, last = s
         return [(held[k], flags[k], last == k) for k in range(self.size)]
+
+
+class Noisy(Model):
+    """A counter ``x`` that counts up to ``n``, and faults that bump ``y`` up to ``faults``.
+
+    ``Inc`` is progress, ``Glitch`` a fault. The invariant breaks when ``x``
+    reaches ``limit`` with at least ``needed`` glitches: a shortest
+    counterexample has ``limit`` Incs and ``needed`` Glitches.
+    """
+
+    name = "noisy"
+
+    def __init__(self, n: int, faults: int, limit: int, needed: int = 0) -> None:
+        self.n, self.faults, self.limit, self.needed = n, faults, limit, needed
+
+    def init_states(self) -> Sequence[tuple[int, int]]:
+        return [(0, 0)]
+
+    def successors(self, s: tuple[int, int]) -> Iterator[tuple[Action, tuple[int, int]]]:
+        x, y = s
+        if y < self.faults:
+            yield Action("Glitch"), (x, y + 1)
+        if x < self.n:
+            yield Action("Inc"), (x + 1, y)
+
+    def properties(self) -> Sequence[Property]:
+        return [
+            Property.always(
+                "Low", lambda s: not (s[0] >= self.limit and s[1] >= self.needed), "x stays low"
+            )
+        ]
+
+    def is_fault(self, action: Action) -> bool:
+        return action.name == "Glitch"

@@ -14,6 +14,8 @@ import click
 from zabmc import __version__
 from zabmc.cli.check import check
 from zabmc.cli.errors import InputError
+from zabmc.cli.report import report
+from zabmc.cli.simulate import simulate_command
 from zabmc.cli.specs import specs
 
 
@@ -25,6 +27,8 @@ def cli() -> None:
 
 cli.add_command(check)
 cli.add_command(specs)
+cli.add_command(report)
+cli.add_command(simulate_command, name="simulate")
 
 
 def main(argv: list[str] | None = None) -> int:

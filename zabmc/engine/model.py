@@ -144,6 +144,19 @@ class StepEvents:
     markers: tuple[tuple[int, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class ServerLog:
+    """A server's history as a chart shows it.
+
+    ``entries`` are the zxids as ``epoch:counter``; the first ``committed`` of
+    them are those the server knows to be committed. In a broken state
+    ``committed`` may exceed ``len(entries)``; a chart shows that as it is.
+    """
+
+    entries: tuple[str, ...]
+    committed: int
+
+
 class Model(ABC, Generic[State]):
     """A specification the engine can explore.
 
@@ -205,3 +218,13 @@ class Model(ABC, Generic[State]):
     def step_events(self, before: State, action: Action, after: State) -> StepEvents:
         """The messages a step sent, received and lost, and its markers."""
         return StepEvents()
+
+    def server_logs(self, state: State) -> Sequence[ServerLog]:
+        """Each server's history and its committed prefix, in id order."""
+        return ()
+
+    def is_fault(self, action: Action) -> bool:
+        """Whether ``action`` is a fault (a crash, a timeout, a partition) rather than
+        protocol progress. A shrinker tries removing faults first, so a minimized
+        counterexample needs as few of them as it can."""
+        return False

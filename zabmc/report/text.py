@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from zabmc.engine import CheckResult, Discovery, Model
 from zabmc.report.diff import changed_fields
+from zabmc.report.summary import broken_by, facts, title
 
 
 def value_text(value: Any) -> str:
@@ -18,21 +20,41 @@ def value_text(value: Any) -> str:
     return json.dumps(value, separators=(", ", ": "))
 
 
-def discovery_lines(model: Model, discovery: Discovery) -> list[str]:
-    """A numbered list of steps: the action, then only the variables it changed."""
+def step_lines(steps: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+    """A numbered list of (label, rendered state) steps: the label, then what changed."""
     lines = []
-    previous: dict[str, Any] | None = None
-    for number, step in enumerate(discovery.steps):
-        rendered = model.format_state(step.state)
-        if step.action is None:
-            lines.append(f"{number:>3}. initial state")
-        else:
-            lines.append(f"{number:>3}. {model.format_action(step.action)}")
+    previous: Mapping[str, Any] | None = None
+    for number, (label, rendered) in enumerate(steps):
+        lines.append(f"{number:>3}. {label}")
         if previous is not None:
             for path, old, new in changed_fields(previous, rendered):
                 lines.append(f"       {path}: {value_text(old)} -> {value_text(new)}")
         previous = rendered
     return lines
+
+
+def discovery_lines(model: Model, discovery: Discovery) -> list[str]:
+    """A numbered list of steps: the action, then only the variables it changed."""
+    return step_lines(
+        [
+            (
+                "initial state" if s.action is None else model.format_action(s.action),
+                model.format_state(s.state),
+            )
+            for s in discovery.steps
+        ]
+    )
+
+
+def document_text(doc: Mapping[str, Any]) -> str:
+    """A counterexample document for the terminal: facts, steps, then the explanation."""
+    width = max(len(name) for name, _ in facts(doc))
+    lines = [title(doc), ""]
+    lines += [f"  {name:<{width}}  {value}" for name, value in facts(doc)]
+    lines.append("")
+    lines += step_lines([(s["label"], s["state"]) for s in doc["steps"]])
+    lines += ["", broken_by(doc), doc["explanation"]]
+    return "\n".join(lines) + "\n"
 
 
 def summary_lines(result: CheckResult) -> list[str]:
