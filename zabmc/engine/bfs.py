@@ -131,13 +131,14 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
     result.states_per_depth.append(len(frontier))
 
     depth = 0
+    expanded = 0
     generated = result.states_generated
     successors = model.successors
     while frontier and violation is None:
         if options.max_depth is not None and depth >= options.max_depth:
             break
         next_frontier: list[tuple[Hashable, int]] = []
-        for state, fp in frontier:
+        for position, (state, fp) in enumerate(frontier, start=1):
             fired = False
             for action, succ in successors(state):
                 fired = True
@@ -164,17 +165,17 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                 violation = examine(succ, sfp)
                 if violation:
                     break
-                if not generated & 0x3FF and options.progress is not None:
-                    now = time.monotonic()
-                    if now - last_report >= options.progress_interval_s:
-                        last_report = now
-                        options.progress(
-                            Progress(
-                                depth + 1, generated, len(seen), len(next_frontier), now - started
-                            )
-                        )
             if violation:
                 break
+            expanded += 1
+            if not expanded & 0xFF and options.progress is not None:
+                now = time.monotonic()
+                if now - last_report >= options.progress_interval_s:
+                    last_report = now
+                    queued = len(frontier) - position + len(next_frontier)
+                    options.progress(
+                        Progress(depth + 1, generated, len(seen), queued, now - started)
+                    )
             if not fired and options.check_deadlock:
                 violation = ("deadlock", None, fp)
                 break
