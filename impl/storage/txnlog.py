@@ -3,9 +3,9 @@
 A record is ``>II`` (body length, crc32 of the body), then the body: ``>QIQ`` (zxid, origin,
 request id) and the payload. Recovery keeps every complete record. In the newest segment an
 incomplete last record, a last record whose checksum fails, or a zero-filled tail is a torn
-write: it is cut off and reported. Anything else that does not read back (a bad record with
-data after it, a bad record in an older segment, zxids out of order) is corruption and stops
-the server with the file and byte offset.
+write, provided no good record follows it: it is cut off and reported. Anything else that
+does not read back (a bad record with a good one after it, a bad record in an older segment,
+zxids out of order) is corruption and stops the server with the file and byte offset.
 """
 
 from __future__ import annotations
@@ -85,7 +85,10 @@ def read_segment(
             offset = start + length
             continue
         torn, reason = problem
-        if not (newest and torn):
+        later = _next_good_record(data, offset + 1) if torn else None
+        if later is not None:
+            reason += f"; a good record follows at byte {later}"
+        if not (newest and torn) or later is not None:
             raise CorruptDataError(f"{path}: corrupt record at byte {offset} ({reason})")
         warn(
             f"{path}: cut a torn tail of {len(data) - offset} bytes at byte {offset} ({reason}); "
@@ -115,6 +118,18 @@ def _record_problem(data: bytes, offset: int) -> tuple[bool, str] | None:
         return (True, f"record of {length} bytes cut short")
     if zlib.crc32(data[offset + RECORD_HEAD.size : end]) != crc:
         return (end == len(data), "checksum mismatch")
+    return None
+
+
+def _next_good_record(data: bytes, start: int) -> int | None:
+    """The offset of the first checksum-valid record at or after ``start``, if any: a torn
+    write leaves nothing readable behind it, so one there means the damage is in the middle."""
+    for offset in range(start, len(data) - RECORD_HEAD.size - TXN_HEAD.size + 1):
+        length, crc = RECORD_HEAD.unpack_from(data, offset)
+        end = offset + RECORD_HEAD.size + length
+        body = data[offset + RECORD_HEAD.size : end]
+        if TXN_HEAD.size <= length and end <= len(data) and zlib.crc32(body) == crc:
+            return offset
     return None
 
 
