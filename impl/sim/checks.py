@@ -5,8 +5,9 @@
 * **prefix consistency**: every server's committed sequence is a prefix of one sequence;
 * **one leader per epoch**: at most one server establishes any epoch;
 * **skipped proposals stay skipped**: a txn that a learner dropped while syncing with the
-  leader of epoch e is never committed once epoch e has reached broadcast (an epoch that never
-  got a quorum of NEWLEADER acks may leave it to a later leader).
+  leader of epoch e, and that this leader does not hold, is never committed once epoch e has
+  reached broadcast (an epoch that never got a quorum of NEWLEADER acks may leave it to a
+  later leader).
 """
 
 from __future__ import annotations

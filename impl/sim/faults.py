@@ -32,10 +32,19 @@ class Op:
     x: int = 0
 
     def __str__(self) -> str:
-        extra = f"-{self.b}" if self.kind in ("cut", "freeze", "heal", "slow") else ""
-        factor = f" x{self.x}" if self.kind == "slow" or "write" in self.kind else ""
-        keep = " (keeps unsynced)" if self.kind.startswith("crash") and self.x else ""
-        return f"{self.at_ms}ms {self.kind} {self.a}{extra}{factor}{keep}"
+        if self.kind == "heal-all":
+            return f"{self.at_ms}ms heal-all"
+        base = self.kind.removesuffix("-leader")
+        target = "leader" if self.kind.endswith("-leader") else str(self.a)
+        if base in ("cut", "freeze", "heal", "slow"):
+            target += f"-{self.b}"
+        detail = {
+            "write": f" x{self.x}",
+            "slow": f" x{self.x}",
+            "crash": " (keeps unsynced)" if self.x else "",
+            "isolate": " (cut)" if self.x else " (freeze)",
+        }.get(base, "")
+        return f"{self.at_ms}ms {base} {target}{detail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +74,15 @@ class Schedule:
 
 WEIGHTS = (
     ("write", 6),
-    ("write-leader", 4),
+    ("write-leader", 5),
     ("crash", 2),
     ("crash-leader", 2),
     ("restart", 3),
     ("cut", 2),
     ("freeze", 1),
+    ("isolate-leader", 2),
     ("heal", 2),
+    ("heal-all", 1),
     ("slow", 1),
 )
 
@@ -89,7 +100,7 @@ def draw_schedule(draw: DrawInt, *, max_ops: int = 40, horizon_ms: int = 6_000) 
     total = sum(w for _, w in WEIGHTS)
     ops = []
     at = draw(0, 300)
-    for _ in range(draw(0, max_ops)):
+    for _ in range(draw(min(5, max_ops), max_ops)):
         at += draw(0, 6) if draw(0, 2) else draw(0, 600)
         if at > horizon_ms:
             break
@@ -163,6 +174,50 @@ def _fields(t: Tunables) -> dict[str, int]:
     return {name: getattr(t, name) for name in t.__slots__}
 
 
+def _leader(world: World) -> int | None:
+    for sid in world.cluster.servers:
+        peer = world.servers[sid].peer
+        if peer is not None and peer.role == Role.LEADING:
+            return sid
+    return None
+
+
+def _apply_op(world: World, op: Op, outcome: Outcome, request_id: int) -> int:
+    """Carry out one operation; returns the last request id used."""
+    target: int | None = op.a
+    if op.kind.endswith("-leader"):
+        target = _leader(world)
+        if target is None:
+            return request_id
+    assert target is not None
+    kind = op.kind.removesuffix("-leader")
+    if kind == "write":
+        for _ in range(op.x):
+            request_id += 1
+            outcome.writes += world.submit(target, request_id, b"w%d" % request_id)
+    elif kind == "crash":
+        world.crash(target, keep_unsynced=bool(op.x))
+    elif kind == "restart":
+        if not world.alive(target):
+            world.start(target)
+    elif kind in ("cut", "freeze"):
+        world.partition(target, op.b, kind)
+    elif kind == "isolate":
+        for other in world.cluster.servers:
+            if other != target:
+                world.partition(target, other, "cut" if op.x else "freeze")
+    elif kind == "heal":
+        world.heal(target, op.b)
+    elif kind == "heal-all":
+        for a, b in world.links:
+            world.heal(a, b)
+    elif kind == "slow":
+        world.set_slow(target, op.b, op.x)
+    else:
+        raise ValueError(f"unknown operation {op.kind!r}")
+    return request_id
+
+
 def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> None:
     servers = world.cluster.servers
     for sid in servers:
@@ -170,27 +225,7 @@ def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> 
     request_id = 0
     for op in schedule.ops:
         world.run_until(op.at_ms * US)
-        if op.kind == "write":
-            for _ in range(op.x):
-                request_id += 1
-                outcome.writes += world.submit(op.a, request_id, b"w%d" % request_id)
-        elif op.kind == "crash":
-            world.crash(op.a, keep_unsynced=bool(op.x))
-        elif op.kind == "crash-leader":
-            leaders = [
-                s for s in servers if (p := world.servers[s].peer) and p.role == Role.LEADING
-            ]
-            if leaders:
-                world.crash(leaders[0], keep_unsynced=bool(op.x))
-        elif op.kind == "restart":
-            if not world.alive(op.a):
-                world.start(op.a)
-        elif op.kind in ("cut", "freeze"):
-            world.partition(op.a, op.b, op.kind)
-        elif op.kind == "heal":
-            world.heal(op.a, op.b)
-        elif op.kind == "slow":
-            world.set_slow(op.a, op.b, op.x)
+        request_id = _apply_op(world, op, outcome, request_id)
     # Heal the world, then require progress and agreement.
     end = world.now
     for a, b in world.links:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -127,6 +127,8 @@ class World:
         self.links = {(a, b): Link() for a in ids for b in ids if a < b}
         self.channels = {(a, b): Channel() for a in ids for b in ids if a != b}
         self.events_run = 0
+        self.stats: Counter[str] = Counter()
+        """How often each durable effect ran (TruncateLog, InstallSnapshot, ...)."""
 
     # --- the clock -----------------------------------------------------------------------------
 
@@ -363,9 +365,11 @@ class World:
                 if listener is not None:
                     listener.observed(effect)
             elif kind is TruncateLog:
+                self.stats["TruncateLog"] += 1
                 dropped = server.disk.truncate(effect.zxid)
                 self._report_dropped(sid, dropped)
             elif kind is InstallSnapshot:
+                self.stats["InstallSnapshot"] += 1
                 dropped = server.disk.install(effect.snapshot)
                 self._report_dropped(sid, dropped)
                 if listener is not None:
@@ -374,6 +378,7 @@ class World:
                 server.disk.accepted_epoch = effect.accepted_epoch
                 server.disk.current_epoch = effect.current_epoch
             elif kind is WriteSnapshot:
+                self.stats["WriteSnapshot"] += 1
                 server.disk.write_snapshot(effect.snapshot, effect.drop_log_through)
             elif kind is Note:
                 if self.notes is not None:
@@ -384,6 +389,12 @@ class World:
                 raise TypeError(f"unknown effect {effect!r}")
 
     def _report_dropped(self, sid: int, dropped: list[Txn]) -> None:
+        """Report the txns a learner dropped that its leader does not have either (those the
+        leader holds, uncommitted, it sends again right after)."""
         peer = self.servers[sid].peer
-        if dropped and self.listener is not None and peer is not None and peer.learner:
-            self.listener.dropped(sid, dropped, peer.learner.epoch or 0)
+        if not dropped or self.listener is None or peer is None or peer.learner is None:
+            return
+        leader = self.servers[peer.learner.leader].peer
+        skipped = [t for t in dropped if leader is None or not leader.history.contains(t.zxid)]
+        if skipped:
+            self.listener.dropped(sid, skipped, peer.learner.epoch or 0)

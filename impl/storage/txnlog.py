@@ -127,8 +127,9 @@ def _next_good_record(data: bytes, start: int) -> int | None:
     for offset in range(start, len(data) - RECORD_HEAD.size - TXN_HEAD.size + 1):
         length, crc = RECORD_HEAD.unpack_from(data, offset)
         end = offset + RECORD_HEAD.size + length
-        body = data[offset + RECORD_HEAD.size : end]
-        if TXN_HEAD.size <= length and end <= len(data) and zlib.crc32(body) == crc:
+        if length < TXN_HEAD.size or end > len(data):
+            continue
+        if zlib.crc32(data[offset + RECORD_HEAD.size : end]) == crc:
             return offset
     return None
 
