@@ -22,7 +22,7 @@ from impl.sim.faults import Op, Schedule, draw_schedule, run_schedule
 
 
 @settings(
-    max_examples=300,
+    max_examples=500,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
