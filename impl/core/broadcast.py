@@ -18,6 +18,7 @@ from impl.core.events import WriteSubmitted
 from impl.core.history import is_next_zxid
 from impl.core.messages import Ack, Commit, Inform, Proposal, Request, Txn
 from impl.core.roles import Phase, Role
+from impl.core.sessions import synced_session
 from impl.core.zxid import make_zxid
 
 if TYPE_CHECKING:
@@ -56,9 +57,9 @@ def leader_process_request(p: ZabPeer, origin: int, m: Request) -> None:
 def leader_process_ack(p: ZabPeer, j: int, m: Ack) -> None:
     ld = p.leader_state
     assert ld is not None
-    session = ld.learners.get(j)
-    if session is None or not session.synced or session.observer or m.epoch != p.current_epoch:
-        raise RemoteProtocolError(f"ACK {p.fmt(m.zxid)} from {j} out of turn")
+    session = synced_session(p, j, m.epoch, f"ACK {p.fmt(m.zxid)}")
+    if session.observer:
+        raise RemoteProtocolError(f"ACK {p.fmt(m.zxid)} from observer {j}")
     if m.zxid > p.history.last_zxid:
         raise RemoteProtocolError(f"ACK for {p.fmt(m.zxid)}, which we never proposed")
     acks = ld.outstanding.get(m.zxid)

@@ -13,7 +13,7 @@ Ordering contract for adapters (the asyncio server and the simulator both keep i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple, get_args
 
 from impl.core.events import Timer
 from impl.core.messages import Message, Snapshot, Txn
@@ -155,3 +155,22 @@ Effect = (
     | Note
     | Observed
 )
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+class EffectRunner:
+    """Base of the adapters: :meth:`run` carries out effects in order by calling
+    ``on_<effect in snake case>`` (``on_send``, ``on_append_txns``, ...); a subclass must
+    define one for every effect type."""
+
+    METHODS: ClassVar[dict[type, str]] = {
+        cls: "on_" + _snake(cls.__name__) for cls in get_args(Effect)
+    }
+
+    def run(self, effects: list[Effect]) -> None:
+        methods = self.METHODS
+        for effect in effects:
+            getattr(self, methods[type(effect)])(effect)

@@ -7,8 +7,13 @@ connection, so no message of an old session can reach a new one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from impl.core.errors import RemoteProtocolError
 from impl.core.messages import FollowerInfo, Txn
+
+if TYPE_CHECKING:
+    from impl.core.peer import ZabPeer
 
 
 @dataclass(slots=True)
@@ -72,3 +77,13 @@ class LearnerState:
 
 EarlyInfo = dict[int, FollowerInfo]
 """FOLLOWERINFOs that reached a server still LOOKING, kept in case it becomes leader."""
+
+
+def synced_session(p: ZabPeer, j: int, epoch: int, what: str) -> LearnerSession:
+    """The leader's session with ``j``, which must be synced and speak our new epoch."""
+    ld = p.leader_state
+    assert ld is not None
+    session = ld.learners.get(j)
+    if session is None or not session.synced or epoch != ld.new_epoch:
+        raise RemoteProtocolError(f"{what} from {j} out of turn (epoch {epoch})")
+    return session

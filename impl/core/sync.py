@@ -26,6 +26,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Phase, Role, Trigger
+from impl.core.sessions import synced_session
 
 if TYPE_CHECKING:
     from impl.core.peer import ZabPeer
@@ -189,9 +190,9 @@ def follower_process_uptodate(p: ZabPeer, j: int, m: UpToDate) -> None:
 def leader_process_ackld(p: ZabPeer, j: int, m: AckNewLeader) -> None:
     ld = p.leader_state
     assert ld is not None
-    session = ld.learners.get(j)
-    if session is None or not session.synced or session.acked_newleader or m.epoch != ld.new_epoch:
-        raise RemoteProtocolError(f"ACK of NEWLEADER from {j} out of turn")
+    session = synced_session(p, j, m.epoch, "ACK of NEWLEADER")
+    if session.acked_newleader:
+        raise RemoteProtocolError(f"a second ACK of NEWLEADER from {j}")
     session.acked_newleader = True
     if not session.observer:
         ld.acked_newleader.add(j)

@@ -18,6 +18,7 @@ from impl.core.effects import (
     Deliver,
     Disconnect,
     Effect,
+    EffectRunner,
     InstallSnapshot,
     Note,
     Observed,
@@ -34,10 +35,15 @@ from impl.net.peers import PeerNetwork
 from impl.server.config import ServerConfig
 from impl.storage.store import Store
 
-LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
 
-class ServerRuntime:
+class ServerRuntime(EffectRunner):
     def __init__(
         self,
         config: ServerConfig,
@@ -106,49 +112,54 @@ class ServerRuntime:
     # --- effects ---------------------------------------------------------------------------------
 
     def _apply(self, effects: list[Effect]) -> None:
-        store = self.store
-        for effect in effects:
-            kind = type(effect)
-            if kind is Send:
-                self.net.send(effect.peer, effect.message)
-            elif kind is AppendTxns:
-                store.append(effect.txns, effect.seq)
-                self._sync_wanted.set()
-            elif kind is SetTimer:
-                old = self._timers.pop(effect.timer, None)
-                if old is not None:
-                    old.cancel()
-                self._timers[effect.timer] = asyncio.get_running_loop().call_later(
-                    effect.delay_ms / 1000, self._fire, effect.timer
-                )
-            elif kind is CancelTimer:
-                old = self._timers.pop(effect.timer, None)
-                if old is not None:
-                    old.cancel()
-            elif kind is Deliver:
-                pass  # the application (held by the core) has applied it
-            elif kind is WriteResult:
-                future = self._writes.get(effect.request_id)
-                if future is not None and not future.done():
-                    future.set_result(effect)
-            elif kind is Disconnect:
-                self.net.disconnect(effect.peer)
-            elif kind is PersistEpochs:
-                store.persist_epochs(effect.accepted_epoch, effect.current_epoch)
-            elif kind is TruncateLog:
-                store.truncate(effect.zxid)
-            elif kind is WriteSnapshot:
-                store.write_snapshot(effect.snapshot, effect.drop_log_through)
-            elif kind is InstallSnapshot:
-                store.install(effect.snapshot)
-            elif kind is Note:
-                level = logging.ERROR if effect.level == "error" else LEVELS[effect.level]
-                self.log.log(level, "%s", effect.text)
-            elif kind is Observed:
-                if self.recorder is not None:
-                    self.recorder(effect)
-            else:  # pragma: no cover - a new effect type must be handled here
-                raise TypeError(f"unknown effect {effect!r}")
+        self.run(effects)
+
+    def on_send(self, e: Send) -> None:
+        self.net.send(e.peer, e.message)
+
+    def on_disconnect(self, e: Disconnect) -> None:
+        self.net.disconnect(e.peer)
+
+    def on_append_txns(self, e: AppendTxns) -> None:
+        self.store.append(e.txns, e.seq)
+        self._sync_wanted.set()
+
+    def on_truncate_log(self, e: TruncateLog) -> None:
+        self.store.truncate(e.zxid)
+
+    def on_persist_epochs(self, e: PersistEpochs) -> None:
+        self.store.persist_epochs(e.accepted_epoch, e.current_epoch)
+
+    def on_write_snapshot(self, e: WriteSnapshot) -> None:
+        self.store.write_snapshot(e.snapshot, e.drop_log_through)
+
+    def on_install_snapshot(self, e: InstallSnapshot) -> None:
+        self.store.install(e.snapshot)
+
+    def on_set_timer(self, e: SetTimer) -> None:
+        self.on_cancel_timer(CancelTimer(e.timer))
+        loop = asyncio.get_running_loop()
+        self._timers[e.timer] = loop.call_later(e.delay_ms / 1000, self._fire, e.timer)
+
+    def on_cancel_timer(self, e: CancelTimer) -> None:
+        old = self._timers.pop(e.timer, None)
+        if old is not None:
+            old.cancel()
+
+    def on_deliver(self, e: Deliver) -> None:
+        """The application (held by the core) has applied it; nothing more to do here."""
+
+    def on_write_result(self, e: WriteResult) -> None:
+        future = self._writes.get(e.request_id)
+        if future is not None and not future.done():
+            future.set_result(e)
+
+    def on_note(self, e: Note) -> None:
+        self.log.log(LEVELS[e.level], "%s", e.text)
+
+    def on_observed(self, e: Observed) -> None:
+        if self.recorder is not None:
+            self.recorder(e)
 
     def _fire(self, timer: Timer) -> None:
         self._timers.pop(timer, None)

@@ -22,6 +22,7 @@ from impl.core.effects import (
     Deliver,
     Disconnect,
     Effect,
+    EffectRunner,
     InstallSnapshot,
     Note,
     Observed,
@@ -127,6 +128,7 @@ class World:
         self.links = {(a, b): Link() for a in ids for b in ids if a < b}
         self.channels = {(a, b): Channel() for a in ids for b in ids if a != b}
         self.events_run = 0
+        self._runners = {sid: SimEffects(self, sid) for sid in cluster.servers}
         self.stats: Counter[str] = Counter()
         """How often each durable effect ran (TruncateLog, InstallSnapshot, ...)."""
 
@@ -334,59 +336,7 @@ class World:
         self._handle(sid, LogSynced(seq))
 
     def _apply(self, sid: int, effects: list[Effect]) -> None:
-        server = self.servers[sid]
-        listener = self.listener
-        for effect in effects:
-            kind = type(effect)
-            if kind is Send:
-                self._send(sid, effect.peer, effect.message)
-            elif kind is SetTimer:
-                token = server.timers.get(effect.timer, 0) + 1
-                server.timers[effect.timer] = token
-                when = self.now + effect.delay_ms * US
-                self._at(when, self._timer, sid, server.incarnation, effect.timer, token)
-            elif kind is CancelTimer:
-                server.timers.pop(effect.timer, None)
-            elif kind is AppendTxns:
-                server.disk.append(effect.txns, effect.seq)
-                if not server.sync_pending:
-                    server.sync_pending = True
-                    when = self.now + self._draw(self.options.fsync_us)
-                    self._at(when, self._fsync, sid, server.incarnation)
-            elif kind is Disconnect:
-                self._reset(sid, effect.peer, initiator=sid)
-            elif kind is Deliver:
-                if listener is not None:
-                    listener.delivered(sid, effect.txn)
-            elif kind is WriteResult:
-                if listener is not None:
-                    listener.write_result(sid, effect)
-            elif kind is Observed:
-                if listener is not None:
-                    listener.observed(effect)
-            elif kind is TruncateLog:
-                self.stats["TruncateLog"] += 1
-                dropped = server.disk.truncate(effect.zxid)
-                self._report_dropped(sid, dropped)
-            elif kind is InstallSnapshot:
-                self.stats["InstallSnapshot"] += 1
-                dropped = server.disk.install(effect.snapshot)
-                self._report_dropped(sid, dropped)
-                if listener is not None:
-                    listener.snapshot_installed(sid, effect.snapshot)
-            elif kind is PersistEpochs:
-                server.disk.accepted_epoch = effect.accepted_epoch
-                server.disk.current_epoch = effect.current_epoch
-            elif kind is WriteSnapshot:
-                self.stats["WriteSnapshot"] += 1
-                server.disk.write_snapshot(effect.snapshot, effect.drop_log_through)
-            elif kind is Note:
-                if self.notes is not None:
-                    self.notes.append(
-                        f"{self.now / US:10.3f}ms s{sid} {effect.level}: {effect.text}"
-                    )
-            else:  # pragma: no cover - a new effect type must be handled here
-                raise TypeError(f"unknown effect {effect!r}")
+        self._runners[sid].run(effects)
 
     def _report_dropped(self, sid: int, dropped: list[Txn]) -> None:
         """Report the txns a learner dropped that its leader does not have either (those the
@@ -398,3 +348,72 @@ class World:
         skipped = [t for t in dropped if leader is None or not leader.history.contains(t.zxid)]
         if skipped:
             self.listener.dropped(sid, skipped, peer.learner.epoch or 0)
+
+
+class SimEffects(EffectRunner):
+    """Carries out one simulated server's effects in the world."""
+
+    def __init__(self, world: World, sid: int) -> None:
+        self.world = world
+        self.sid = sid
+        self.server = world.servers[sid]
+
+    def on_send(self, e: Send) -> None:
+        self.world._send(self.sid, e.peer, e.message)
+
+    def on_disconnect(self, e: Disconnect) -> None:
+        self.world._reset(self.sid, e.peer, initiator=self.sid)
+
+    def on_set_timer(self, e: SetTimer) -> None:
+        server, world = self.server, self.world
+        token = server.timers.get(e.timer, 0) + 1
+        server.timers[e.timer] = token
+        when = world.now + e.delay_ms * US
+        world._at(when, world._timer, self.sid, server.incarnation, e.timer, token)
+
+    def on_cancel_timer(self, e: CancelTimer) -> None:
+        self.server.timers.pop(e.timer, None)
+
+    def on_append_txns(self, e: AppendTxns) -> None:
+        server, world = self.server, self.world
+        server.disk.append(e.txns, e.seq)
+        if not server.sync_pending:
+            server.sync_pending = True
+            when = world.now + world._draw(world.options.fsync_us)
+            world._at(when, world._fsync, self.sid, server.incarnation)
+
+    def on_truncate_log(self, e: TruncateLog) -> None:
+        self.world.stats["TruncateLog"] += 1
+        self.world._report_dropped(self.sid, self.server.disk.truncate(e.zxid))
+
+    def on_install_snapshot(self, e: InstallSnapshot) -> None:
+        self.world.stats["InstallSnapshot"] += 1
+        self.world._report_dropped(self.sid, self.server.disk.install(e.snapshot))
+        if self.world.listener is not None:
+            self.world.listener.snapshot_installed(self.sid, e.snapshot)
+
+    def on_write_snapshot(self, e: WriteSnapshot) -> None:
+        self.world.stats["WriteSnapshot"] += 1
+        self.server.disk.write_snapshot(e.snapshot, e.drop_log_through)
+
+    def on_persist_epochs(self, e: PersistEpochs) -> None:
+        self.server.disk.accepted_epoch = e.accepted_epoch
+        self.server.disk.current_epoch = e.current_epoch
+
+    def on_deliver(self, e: Deliver) -> None:
+        if self.world.listener is not None:
+            self.world.listener.delivered(self.sid, e.txn)
+
+    def on_write_result(self, e: WriteResult) -> None:
+        if self.world.listener is not None:
+            self.world.listener.write_result(self.sid, e)
+
+    def on_observed(self, e: Observed) -> None:
+        if self.world.listener is not None:
+            self.world.listener.observed(e)
+
+    def on_note(self, e: Note) -> None:
+        if self.world.notes is not None:
+            self.world.notes.append(
+                f"{self.world.now / US:10.3f}ms s{self.sid} {e.level}: {e.text}"
+            )

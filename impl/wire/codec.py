@@ -126,12 +126,23 @@ def _snapshot(s: Snapshot) -> bytes:
     return U64.pack(s.zxid) + U32.pack(len(s.runs)) + runs + U64.pack(len(s.state)) + s.state
 
 
-def _epoch_zxid(m: Any) -> bytes:
-    return U64.pack(m.epoch) + U64.pack(m.zxid)
+Codec = tuple[type, Callable[[Any], bytes], Callable[["Reader"], Record]]
+"""A message class, how to write its fields, how to read them back."""
 
 
-# type code -> (class, encode fields, decode fields)
-CODECS: dict[int, tuple[type, Callable[[Any], bytes], Callable[[Reader], Record]]] = {
+def _epoch_only(cls: type) -> Codec:
+    return (cls, lambda m: U64.pack(m.epoch), lambda r: cls(*r.ints(U64)))
+
+
+def _epoch_zxid(cls: type) -> Codec:
+    return (cls, lambda m: U64.pack(m.epoch) + U64.pack(m.zxid), lambda r: cls(*r.ints(U64, U64)))
+
+
+def _epoch_txn(cls: type) -> Codec:
+    return (cls, lambda m: U64.pack(m.epoch) + _txn(m.txn), lambda r: cls(*r.ints(U64), r.txn()))
+
+
+CODECS: dict[int, Codec] = {  # type code -> codec
     0x00: (
         Hello,
         lambda m: HELLO.pack(MAGIC, m.version, m.server_id),
@@ -147,35 +158,27 @@ CODECS: dict[int, tuple[type, Callable[[Any], bytes], Callable[[Reader], Record]
         lambda m: U64.pack(m.accepted_epoch),
         lambda r: FollowerInfo(*r.ints(U64)),
     ),
-    0x03: (LeaderInfo, lambda m: U64.pack(m.epoch), lambda r: LeaderInfo(*r.ints(U64))),
+    0x03: _epoch_only(LeaderInfo),
     0x04: (
         AckEpoch,
         lambda m: struct.pack(">QQB", m.current_epoch, m.last_zxid, m.already_accepted),
         lambda r: AckEpoch(*r.ints(U64, U64), r.boolean()),
     ),
-    0x05: (Diff, _epoch_zxid, lambda r: Diff(*r.ints(U64, U64))),
-    0x06: (Trunc, _epoch_zxid, lambda r: Trunc(*r.ints(U64, U64))),
+    0x05: _epoch_zxid(Diff),
+    0x06: _epoch_zxid(Trunc),
     0x07: (
         Snap,
         lambda m: U64.pack(m.epoch) + _snapshot(m.snapshot),
         lambda r: Snap(*r.ints(U64), r.snapshot()),
     ),
-    0x08: (NewLeader, lambda m: U64.pack(m.epoch), lambda r: NewLeader(*r.ints(U64))),
-    0x09: (AckNewLeader, lambda m: U64.pack(m.epoch), lambda r: AckNewLeader(*r.ints(U64))),
-    0x0A: (UpToDate, lambda m: U64.pack(m.epoch), lambda r: UpToDate(*r.ints(U64))),
-    0x0B: (
-        Proposal,
-        lambda m: U64.pack(m.epoch) + _txn(m.txn),
-        lambda r: Proposal(*r.ints(U64), r.txn()),
-    ),
-    0x0C: (Ack, _epoch_zxid, lambda r: Ack(*r.ints(U64, U64))),
-    0x0D: (Commit, _epoch_zxid, lambda r: Commit(*r.ints(U64, U64))),
-    0x0E: (
-        Inform,
-        lambda m: U64.pack(m.epoch) + _txn(m.txn),
-        lambda r: Inform(*r.ints(U64), r.txn()),
-    ),
-    0x0F: (Ping, lambda m: U64.pack(m.epoch), lambda r: Ping(*r.ints(U64))),
+    0x08: _epoch_only(NewLeader),
+    0x09: _epoch_only(AckNewLeader),
+    0x0A: _epoch_only(UpToDate),
+    0x0B: _epoch_txn(Proposal),
+    0x0C: _epoch_zxid(Ack),
+    0x0D: _epoch_zxid(Commit),
+    0x0E: _epoch_txn(Inform),
+    0x0F: _epoch_only(Ping),
     0x10: (
         Request,
         lambda m: U64.pack(m.request_id) + U32.pack(len(m.payload)) + m.payload,

@@ -39,7 +39,8 @@ def test_garbage_on_a_peer_socket_closes_only_that_connection(cluster_factory) -
     for payload in (rng.randbytes(4096), oversized, b"\x00\x00\x00\x03\x00ZA"):
         with socket.create_connection((HOST, cluster.layout.peer_ports[leader])) as s:
             s.sendall(payload)
-            s.settimeout(5)
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(10)
             try:
                 while s.recv(4096):
                     pass  # the server answers with its Hello, then closes
@@ -52,15 +53,21 @@ def test_garbage_on_a_peer_socket_closes_only_that_connection(cluster_factory) -
     assert "Traceback" not in outputs(cluster)
 
 
-def test_a_corrupt_log_record_stops_the_server_with_one_line(cluster_factory) -> None:
-    cluster = cluster_factory(3)
+def stopped_after_writes(cluster: LocalCluster, writes: int, victim: int) -> Path:
+    """Commit ``writes`` txns everywhere, kill -9 ``victim``; returns its log segment."""
     cluster.start_all()
     wait_for(cluster.leader, 20, "a leader")
-    for i in range(6):
+    for i in range(writes):
         write_ok(cluster, 1, f"w{i}")
-    wait_for(lambda: committed_everywhere(cluster, [1, 2, 3], 6), 10, "the writes to commit")
-    cluster.kill(2)
-    (segment,) = list_segments(cluster.data_dir(2))
+    wait_for(lambda: committed_everywhere(cluster, [1, 2, 3], writes), 10, "the writes")
+    cluster.kill(victim)
+    (segment,) = list_segments(cluster.data_dir(victim))
+    return segment
+
+
+def test_a_corrupt_log_record_stops_the_server_with_one_line(cluster_factory) -> None:
+    cluster = cluster_factory(3)
+    segment = stopped_after_writes(cluster, 6, victim=2)
     data = bytearray(segment.read_bytes())
     data[len(data) // 2] ^= 0x55
     segment.write_bytes(bytes(data))
@@ -74,13 +81,7 @@ def test_a_corrupt_log_record_stops_the_server_with_one_line(cluster_factory) ->
 
 def test_a_torn_tail_is_cut_and_the_server_rejoins(cluster_factory) -> None:
     cluster = cluster_factory(3)
-    cluster.start_all()
-    wait_for(cluster.leader, 20, "a leader")
-    for i in range(5):
-        write_ok(cluster, 1, f"w{i}")
-    wait_for(lambda: committed_everywhere(cluster, [1, 2, 3], 5), 10, "the writes to commit")
-    cluster.kill(3)
-    (segment,) = list_segments(cluster.data_dir(3))
+    segment = stopped_after_writes(cluster, 5, victim=3)
     intact = segment.stat().st_size
     with open(segment, "ab") as f:
         f.write(b"\x00\x00\x01\x00\xde\xad")  # a record header cut short by the crash

@@ -20,6 +20,16 @@ def txns(epoch: int, first: int, last: int) -> tuple[Txn, ...]:
     return tuple(Txn(make_zxid(epoch, c), 1, c, b"payload-%d" % c) for c in range(first, last + 1))
 
 
+def logged(path: Path, epoch: int, last: int) -> Path:
+    """A closed store holding txns epoch:1..last, synced; returns its one log segment."""
+    store = Store.open(path)
+    store.append(txns(epoch, 1, last), seq=1)
+    store.sync()
+    store.close()
+    (segment,) = list_segments(path)
+    return segment
+
+
 def reopen(path: Path) -> tuple[Store, list[str]]:
     warnings: list[str] = []
     return Store.open(path, warn=warnings.append), warnings
@@ -39,11 +49,7 @@ def test_appended_and_synced_txns_survive_a_reopen(tmp_path: Path) -> None:
 
 
 def test_a_torn_last_record_is_cut_and_reported_and_the_rest_kept(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    store.append(txns(1, 1, 4), seq=1)
-    store.sync()
-    store.close()
-    (segment,) = list_segments(tmp_path)
+    segment = logged(tmp_path, 1, 4)
     intact = segment.stat().st_size
     with open(segment, "ab") as f:  # half of a fifth record
         record = RECORD_HEAD.pack(TXN_HEAD.size + 100, 0) + b"\x00" * 40
@@ -56,11 +62,7 @@ def test_a_torn_last_record_is_cut_and_reported_and_the_rest_kept(tmp_path: Path
 
 
 def test_a_last_record_with_a_bad_checksum_is_a_torn_write(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    store.append(txns(1, 1, 3), seq=1)
-    store.sync()
-    store.close()
-    (segment,) = list_segments(tmp_path)
+    segment = logged(tmp_path, 1, 3)
     data = bytearray(segment.read_bytes())
     data[-1] ^= 0xFF
     segment.write_bytes(bytes(data))
@@ -72,11 +74,7 @@ def test_a_last_record_with_a_bad_checksum_is_a_torn_write(tmp_path: Path) -> No
 def test_a_corrupt_record_in_the_middle_stops_recovery_with_file_and_offset(
     tmp_path: Path,
 ) -> None:
-    store = Store.open(tmp_path)
-    store.append(txns(1, 1, 5), seq=1)
-    store.sync()
-    store.close()
-    (segment,) = list_segments(tmp_path)
+    segment = logged(tmp_path, 1, 5)
     before = segment.read_bytes()
     offset = len(before) // 2
     data = bytearray(before)
@@ -180,11 +178,7 @@ def test_sync_runs_on_another_thread_while_appends_continue(tmp_path: Path) -> N
 
 
 def test_a_damaged_length_field_mid_log_is_corruption_not_a_torn_tail(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    store.append(txns(1, 1, 6), seq=1)
-    store.sync()
-    store.close()
-    (segment,) = list_segments(tmp_path)
+    segment = logged(tmp_path, 1, 6)
     data = bytearray(segment.read_bytes())
     record = len(data) // 6
     data[3 * record] = 0x7F  # the fourth record now claims to run far past the end of file
