@@ -85,6 +85,7 @@ def start(p: ZabPeer) -> None:
     """Enter a new round voting for ourselves (the start of ``lookForLeader``)."""
     e = p.election
     e.round += 1
+    p.early_info.clear()  # FOLLOWERINFOs sent to us in an earlier round are stale
     e.received.clear()
     e.out_of_election.clear()
     e.waiting = False

@@ -70,6 +70,7 @@ from impl.core.messages import (
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role, Trigger, transition
 from impl.core.sessions import LeaderState, LearnerState
+from impl.core.steps import STEPS
 from impl.core.tunables import Tunables
 from impl.core.zxid import format_zxid, freeze_runs, runs_truncate, runs_zxids
 
@@ -237,6 +238,8 @@ class ZabPeer:
     def step(self, name: str, *args: int) -> None:
         """Record one observable protocol step (free when nothing records)."""
         if self.record:
+            if name not in STEPS:
+                raise LocalProtocolError(f"{name} is not in the vocabulary of steps")
             self.out.append(Observed(name, args, self.sid, self.observed_state()))
 
     def note(self, level: str, text: str) -> None:
@@ -339,6 +342,7 @@ class ZabPeer:
         if self.role == Role.LEADING:
             discovery.lead(self)
         else:
+            self.early_info.clear()
             discovery.follow(self, self.election.leader)
 
     # --- event handling ------------------------------------------------------------------------

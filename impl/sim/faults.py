@@ -139,11 +139,15 @@ class Outcome:
 
 
 def run_schedule(
-    schedule: Schedule, *, keep_notes: bool = False, settle_ms: int = 60_000
+    schedule: Schedule,
+    *,
+    keep_notes: bool = False,
+    settle_ms: int = 60_000,
+    checker: Checker | None = None,
 ) -> Outcome:
     """Run ``schedule``; raises :class:`Violation` (with the schedule in the message) if a
     property breaks or the healed cluster does not converge within ``settle_ms``."""
-    checker = Checker()
+    checker = checker or Checker()
     tunables = Tunables(**{**_fields(SIM_TUNABLES), "snapshot_every": schedule.snapshot_every})
     base = SimOptions()
     options = SimOptions(

@@ -175,14 +175,19 @@ class World:
         server = self.servers[sid]
         if server.peer is None:
             return
-        if self.listener is not None and self.record:
-            self.listener.observed(Observed("NodeCrash", (sid,), sid, server.peer.observed_state()))
+        self._observe("NodeCrash", sid)
         server.peer = None
         server.incarnation += 1
         server.disk.crash(self.rng, keep_unsynced)
         for other in self.cluster.servers:
             if other != sid:
                 self._reset(sid, other, initiator=sid)
+
+    def _observe(self, step: str, *args: int) -> None:
+        """A step the harness takes (faults), reported with the state of its first server."""
+        peer = self.servers[args[0]].peer
+        if self.listener is not None and self.record and peer is not None:
+            self.listener.observed(Observed(step, args, args[0], peer.observed_state()))
 
     def alive(self, sid: int) -> bool:
         return self.servers[sid].peer is not None
@@ -210,6 +215,7 @@ class World:
         if link.partition is not None:
             return
         link.partition = kind
+        self._observe("PartitionStart", a, b)
         if kind == "cut":
             self._reset(a, b)
 
@@ -218,6 +224,7 @@ class World:
         if link.partition is None:
             return
         link.partition = None
+        self._observe("PartitionRecover", a, b)
         for sid in link.deferred:
             self._notice_later(sid, b if sid == a else a, link)
         link.deferred.clear()

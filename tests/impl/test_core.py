@@ -3,11 +3,13 @@ leader's choice of DIFF/TRUNC/SNAP, what a learner refuses, and the observable s
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from impl.core import sync
 from impl.core.durable import Durable
-from impl.core.effects import Disconnect, Note, Observed, Send, TruncateLog
+from impl.core.effects import Disconnect, EffectRunner, Note, Observed, Send, TruncateLog
 from impl.core.errors import LocalProtocolError
 from impl.core.events import MessageReceived, WriteSubmitted
 from impl.core.messages import (
@@ -24,8 +26,12 @@ from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import TRANSITIONS, Phase, Role, Trigger, transition
 from impl.core.sessions import LeaderState, LearnerSession, LearnerState
+from impl.core.steps import STEPS
 from impl.core.zxid import make_zxid
-from impl.sim.world import US, World
+from impl.server.runtime import ServerRuntime
+from impl.sim.checks import Checker
+from impl.sim.faults import draw_schedule, run_schedule
+from impl.sim.world import US, SimEffects, World
 
 THREE = Cluster((1, 2, 3))
 
@@ -201,3 +207,25 @@ def test_observers_learn_every_commit_but_never_ack_or_vote() -> None:
     leader = next(p.peer for p in world.servers.values() if p.peer.role == Role.LEADING)
     assert all(4 not in acks for acks in leader.leader_state.outstanding.values())
     assert 4 not in leader.leader_state.electing
+
+
+class StepsSeen(Checker):
+    def __init__(self, seen: set[str]) -> None:
+        super().__init__()
+        self.seen = seen
+
+    def observed(self, event: Observed) -> None:
+        self.seen.add(event.step)
+        super().observed(event)
+
+
+def test_every_step_is_in_the_vocabulary_and_the_simulator_takes_them_all() -> None:
+    seen: set[str] = set()
+    for seed in range(60):
+        run_schedule(draw_schedule(random.Random(seed).randint), checker=StepsSeen(seen))
+    assert seen == set(STEPS)
+
+
+def test_both_adapters_carry_out_every_effect() -> None:
+    for runner in (SimEffects, ServerRuntime):
+        assert all(hasattr(runner, method) for method in EffectRunner.METHODS.values())
