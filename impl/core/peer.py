@@ -426,6 +426,8 @@ class ZabPeer:
         ld.ticks += 1
         if self.phase != Phase.BROADCAST and ld.ticks > t.init_limit:
             self.give_up(f"no quorum synced within {t.init_limit} ticks")
+        else:
+            self._check_quorum()
 
     def _drop_learner(self, j: int, reason: str) -> None:
         ld = self.leader_state
@@ -433,10 +435,16 @@ class ZabPeer:
         ld.learners.pop(j, None)
         self.note("warning", f"dropping learner {j}: {reason}")
         self.disconnect(j)
-        if self.phase == Phase.BROADCAST:
-            synced = {self.sid} | {s.sid for s in ld.learners.values() if s.synced}
-            if not self.cluster.is_quorum(synced):
-                self.give_up(f"lost the quorum (synced: {sorted(synced)})")
+        self._check_quorum()
+
+    def _check_quorum(self) -> None:
+        """A leader in broadcast needs a quorum of voters synced with it, itself included."""
+        ld = self.leader_state
+        if ld is None or self.phase != Phase.BROADCAST:
+            return
+        synced = {self.sid} | {s.sid for s in ld.learners.values() if s.synced}
+        if not self.cluster.is_quorum(synced):
+            self.give_up(f"lost the quorum (synced: {sorted(synced)})")
 
     def _on_log_synced(self, seq: int) -> None:
         self.durable_seq = max(self.durable_seq, seq)
