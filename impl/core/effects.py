@@ -17,6 +17,7 @@ from typing import ClassVar, NamedTuple, get_args
 
 from impl.core.events import Timer
 from impl.core.messages import Message, Snapshot, Txn
+from impl.core.zxid import Runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,11 @@ class Vote(NamedTuple):
 
 
 class ObservedState(NamedTuple):
-    """A server's observable state after a step (ints and tuples only)."""
+    """A server's observable state after a step (ints and tuples only).
+
+    ``history`` holds the history's zxids as runs, ``((epoch, count), ...)``: counters 1..count
+    of each epoch it holds (a ZAB history has no gaps), so recording a step costs the same on
+    a long history as on a short one; ``impl.core.zxid.runs_zxids`` lists the zxids."""
 
     role: int
     phase: int
@@ -125,7 +130,7 @@ class ObservedState(NamedTuple):
     last_zxid: int
     last_committed: int
     vote: Vote
-    history: tuple[int, ...]
+    history: Runs
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ from impl.core.roles import Phase, Role, Trigger, transition
 from impl.core.sessions import LeaderState, LearnerState
 from impl.core.steps import STEPS
 from impl.core.tunables import Tunables
-from impl.core.zxid import format_zxid, freeze_runs, runs_truncate, runs_zxids
+from impl.core.zxid import format_zxid, freeze_runs, runs_truncate
 
 Handler = Callable[["ZabPeer", int, Any], None]
 
@@ -230,7 +230,7 @@ class ZabPeer:
             self.history.last_zxid,
             self.committed,
             Vote(e.leader, e.zxid, e.epoch, e.round),
-            runs_zxids(self.history.runs),
+            self.history.frozen_runs(),
         )
 
     # --- helpers the steps use ------------------------------------------------------------------
