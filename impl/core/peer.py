@@ -386,10 +386,10 @@ class ZabPeer:
         self.note("error", f"protocol error from server {j}: {exc}; closing the connection")
         if self.learner is not None and j == self.learner.leader:
             self.give_up(f"protocol error from leader {j}")
-            return
-        if self.leader_state is not None:
-            self.leader_state.learners.pop(j, None)
-        self.disconnect(j)
+        elif self.leader_state is not None and j in self.leader_state.learners:
+            self._drop_learner(j, "protocol error")
+        else:
+            self.disconnect(j)
 
     def _on_timer(self, timer: Timer) -> None:
         if timer == Timer.NOTIFY:

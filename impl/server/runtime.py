@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from impl.core.application import Application
 from impl.core.effects import (
     AppendTxns,
     CancelTimer,
@@ -50,7 +51,10 @@ class ServerRuntime(EffectRunner):
         store: Store,
         log: logging.Logger,
         recorder: Callable[[Observed], None] | None = None,
+        app: Application | None = None,
     ) -> None:
+        """``app`` is the replicated application (default: :class:`TxnList`); ``recorder``, if
+        given, receives every observable step."""
         self.config = config
         self.store = store
         self.log = log
@@ -59,6 +63,7 @@ class ServerRuntime(EffectRunner):
             config.sid,
             config.cluster,
             durable=store.durable,
+            app=app,
             tunables=config.tunables,
             record=recorder is not None,
         )
