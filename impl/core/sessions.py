@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from impl.core.errors import RemoteProtocolError
-from impl.core.messages import FollowerInfo, Txn
+from impl.core.messages import Txn
 
 if TYPE_CHECKING:
     from impl.core.peer import ZabPeer
@@ -73,10 +73,6 @@ class LearnerState:
     def last_queued(self, last_logged: int) -> int:
         queue = self.after_newleader or self.before_newleader
         return queue[-1].zxid if queue else last_logged
-
-
-EarlyInfo = dict[int, FollowerInfo]
-"""FOLLOWERINFOs that reached a server still LOOKING, kept in case it becomes leader."""
 
 
 def synced_session(p: ZabPeer, j: int, epoch: int, what: str) -> LearnerSession:

@@ -11,7 +11,7 @@ more and waits for all servers to agree; the checker raises on the first broken 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
@@ -135,7 +135,6 @@ class Outcome:
     writes: int = 0
     acknowledged: int = 0
     settle_ms: int = 0
-    log: list[str] = field(default_factory=list)
 
 
 def run_schedule(
