@@ -13,6 +13,7 @@ import click
 
 from zabmc import __version__
 from zabmc.cli.check import check
+from zabmc.cli.cluster import cluster
 from zabmc.cli.errors import InputError
 from zabmc.cli.report import report
 from zabmc.cli.simulate import simulate_command
@@ -26,6 +27,7 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(cluster)
 cli.add_command(specs)
 cli.add_command(report)
 cli.add_command(simulate_command, name="simulate")

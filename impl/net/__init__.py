@@ -1,0 +1,1 @@
+"""asyncio TCP between servers (and a fault-injecting proxy for tests)."""

@@ -1,0 +1,124 @@
+"""The server's configuration file (TOML)::
+
+id = 1
+data_dir = "data/1"
+
+[servers.1]
+peer = "127.0.0.1:7101"      # where the others reach this server
+client = "127.0.0.1:7201"    # the JSON-lines client port
+[servers.2]
+peer = "127.0.0.1:7102"
+client = "127.0.0.1:7202"
+[servers.4]
+peer = "127.0.0.1:7104"
+client = "127.0.0.1:7204"
+observer = true
+
+[dial]                       # optional: reach server 2 through another address (a proxy)
+2 = "127.0.0.1:9002"
+
+[tuning]                     # optional: impl.core.tunables.Tunables fields
+tick_ms = 100
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from impl.core.quorum import Cluster
+from impl.core.tunables import Tunables
+
+Address = tuple[str, int]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    sid: int
+    data_dir: Path
+    cluster: Cluster
+    peer_addresses: dict[int, Address]
+    client_addresses: dict[int, Address]
+    dial: dict[int, Address]
+    tunables: Tunables
+
+    @property
+    def listen(self) -> Address:
+        return self.peer_addresses[self.sid]
+
+    @property
+    def client(self) -> Address:
+        return self.client_addresses[self.sid]
+
+
+def parse_address(text: Any, where: str) -> Address:
+    if not isinstance(text, str):
+        raise ConfigError(f'{where}: expected "host:port", got {text!r}')
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f'{where}: expected "host:port", got {text!r}')
+    return host, int(port)
+
+
+def load_config(path: Path) -> ServerConfig:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(raw, str(path), path.parent)
+
+
+def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
+    unknown = set(raw) - {"id", "data_dir", "servers", "dial", "tuning"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    sid = raw.get("id")
+    if not isinstance(sid, int) or isinstance(sid, bool):
+        raise ConfigError(f"{where}: 'id' must be an integer")
+    if not isinstance(raw.get("data_dir"), str):
+        raise ConfigError(f"{where}: 'data_dir' must be a string")
+    servers = raw.get("servers")
+    if not isinstance(servers, dict) or not servers:
+        raise ConfigError(f"{where}: a [servers.N] table per server is required")
+    voters, observers, peers, clients = [], [], {}, {}
+    for key, entry in servers.items():
+        if not key.isdigit() or not isinstance(entry, dict):
+            raise ConfigError(f"{where}: [servers.{key}]: the key must be a server id")
+        n = int(key)
+        peers[n] = parse_address(entry.get("peer"), f"{where}: servers.{key}.peer")
+        clients[n] = parse_address(entry.get("client"), f"{where}: servers.{key}.client")
+        (observers if entry.get("observer", False) else voters).append(n)
+    try:
+        cluster = Cluster(tuple(sorted(voters)), tuple(sorted(observers)))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    if sid not in peers:
+        raise ConfigError(f"{where}: id {sid} has no [servers.{sid}] entry")
+    dial = dict(peers)
+    for key, value in (raw.get("dial") or {}).items():
+        if not key.isdigit() or int(key) not in peers:
+            raise ConfigError(f"{where}: dial.{key}: not a server id")
+        dial[int(key)] = parse_address(value, f"{where}: dial.{key}")
+    tuning = raw.get("tuning") or {}
+    names = {f.name for f in fields(Tunables)}
+    for key, value in tuning.items():
+        if key not in names or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{where}: tuning.{key}: not a positive integer setting")
+    data_dir = Path(raw["data_dir"])
+    return ServerConfig(
+        sid,
+        data_dir if data_dir.is_absolute() else base / data_dir,
+        cluster,
+        peers,
+        clients,
+        dial,
+        Tunables(**tuning),
+    )

@@ -1,0 +1,179 @@
+"""The asyncio runtime of one server: it feeds the core events and carries out its effects.
+
+Effects run in order as they come; epochs, truncations and snapshots are synchronous (durable
+before the next effect); txn appends are written at once and fsync'ed by a background task
+that batches whatever accumulated (group commit) and reports ``LogSynced``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from impl.core.application import Application
+from impl.core.effects import (
+    AppendTxns,
+    CancelTimer,
+    Deliver,
+    Disconnect,
+    Effect,
+    EffectRunner,
+    InstallSnapshot,
+    Note,
+    Observed,
+    PersistEpochs,
+    Send,
+    SetTimer,
+    TruncateLog,
+    WriteResult,
+    WriteSnapshot,
+)
+from impl.core.events import Event, LogSynced, Timer, TimerFired, WriteSubmitted
+from impl.core.peer import ZabPeer
+from impl.net.peers import PeerNetwork
+from impl.server.config import ServerConfig
+from impl.storage.store import Store
+
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+
+
+class ServerRuntime(EffectRunner):
+    def __init__(
+        self,
+        config: ServerConfig,
+        store: Store,
+        log: logging.Logger,
+        recorder: Callable[[Observed], None] | None = None,
+        app: Application | None = None,
+    ) -> None:
+        """``app`` is the replicated application (default: :class:`TxnList`); ``recorder``, if
+        given, receives every observable step."""
+        self.config = config
+        self.store = store
+        self.log = log
+        self.recorder = recorder
+        self.peer = ZabPeer(
+            config.sid,
+            config.cluster,
+            durable=store.durable,
+            app=app,
+            tunables=config.tunables,
+            record=recorder is not None,
+        )
+        self.net = PeerNetwork(
+            config.sid,
+            config.listen,
+            {s: a for s, a in config.dial.items() if s != config.sid},
+            config.cluster.servers,
+            self.feed,
+            log,
+        )
+        self._timers: dict[Timer, asyncio.TimerHandle] = {}
+        self._writes: dict[int, asyncio.Future[WriteResult]] = {}
+        self._sync_wanted = asyncio.Event()
+        self._syncer: asyncio.Task[None] | None = None
+        self._request_base = (time.time_ns() // 1_000_000 & 0xFFFFFFFF) << 32
+        self._next_request = 0
+        self.stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        await self.net.start()
+        self._syncer = asyncio.create_task(self._sync_loop())
+        self._apply(self.peer.start())
+
+    async def stop(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        if self._syncer is not None:
+            self._syncer.cancel()
+        await self.net.stop()
+        self.store.close()
+        self.stopped.set()
+
+    def feed(self, event: Event) -> None:
+        self._apply(self.peer.handle(event))
+
+    async def write(self, payload: bytes, timeout: float) -> WriteResult:
+        """Submit a write here and wait for its outcome."""
+        self._next_request += 1
+        request_id = self._request_base | self._next_request
+        future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
+        self._writes[request_id] = future
+        self.feed(WriteSubmitted(request_id, payload))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            return WriteResult(request_id, None, error="timeout: outcome unknown")
+        finally:
+            self._writes.pop(request_id, None)
+
+    # --- effects ---------------------------------------------------------------------------------
+
+    def _apply(self, effects: list[Effect]) -> None:
+        self.run(effects)
+
+    def on_send(self, e: Send) -> None:
+        self.net.send(e.peer, e.message)
+
+    def on_disconnect(self, e: Disconnect) -> None:
+        self.net.disconnect(e.peer)
+
+    def on_append_txns(self, e: AppendTxns) -> None:
+        self.store.append(e.txns, e.seq)
+        self._sync_wanted.set()
+
+    def on_truncate_log(self, e: TruncateLog) -> None:
+        self.store.truncate(e.zxid)
+
+    def on_persist_epochs(self, e: PersistEpochs) -> None:
+        self.store.persist_epochs(e.accepted_epoch, e.current_epoch)
+
+    def on_write_snapshot(self, e: WriteSnapshot) -> None:
+        self.store.write_snapshot(e.snapshot, e.drop_log_through)
+
+    def on_install_snapshot(self, e: InstallSnapshot) -> None:
+        self.store.install(e.snapshot)
+
+    def on_set_timer(self, e: SetTimer) -> None:
+        self.on_cancel_timer(CancelTimer(e.timer))
+        loop = asyncio.get_running_loop()
+        self._timers[e.timer] = loop.call_later(e.delay_ms / 1000, self._fire, e.timer)
+
+    def on_cancel_timer(self, e: CancelTimer) -> None:
+        old = self._timers.pop(e.timer, None)
+        if old is not None:
+            old.cancel()
+
+    def on_deliver(self, e: Deliver) -> None:
+        """The application (held by the core) has applied it; nothing more to do here."""
+
+    def on_write_result(self, e: WriteResult) -> None:
+        future = self._writes.get(e.request_id)
+        if future is not None and not future.done():
+            future.set_result(e)
+
+    def on_note(self, e: Note) -> None:
+        self.log.log(LEVELS[e.level], "%s", e.text)
+
+    def on_observed(self, e: Observed) -> None:
+        if self.recorder is not None:
+            self.recorder(e)
+
+    def _fire(self, timer: Timer) -> None:
+        self._timers.pop(timer, None)
+        self.feed(TimerFired(timer))
+
+    async def _sync_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._sync_wanted.wait()
+            self._sync_wanted.clear()
+            seq = await loop.run_in_executor(None, self.store.sync)
+            self.feed(LogSynced(seq))

@@ -1,0 +1,150 @@
+"""A server's data directory: recovery at start, then the durable effects of the core.
+
+Layout: ``epochs`` (acceptedEpoch, currentEpoch), ``snapshot.<zxid>`` files, ``log.<zxid>``
+segments. A snapshot starts a new segment; segments wholly before the previous snapshot, and
+older snapshots, are deleted then.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from impl.core.durable import Durable
+from impl.core.history import History, is_next_zxid
+from impl.core.messages import Snapshot, Txn
+from impl.core.zxid import format_zxid, runs_contains
+from impl.storage.epochs import read_epochs, write_epochs
+from impl.storage.errors import CorruptDataError
+from impl.storage.files import TMP_SUFFIX, fsync_dir
+from impl.storage.snapshots import list_snapshots, read_snapshot_file, write_snapshot_file
+from impl.storage.txnlog import Segment, TxnLog, list_segments, read_segment
+
+
+class Store:
+    """Open with :meth:`open`, which recovers; ``sync`` may run on another thread."""
+
+    def __init__(self, directory: Path, log: TxnLog, durable: Durable) -> None:
+        self.directory = directory
+        self.log = log
+        self.durable = durable
+        self._lock = threading.Lock()
+        self._written_seq = 0
+
+    @classmethod
+    def open(cls, directory: Path, warn: Callable[[str], None] = lambda _: None) -> Store:
+        """Recover the directory (creating it if new). Raises :class:`CorruptDataError`."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for leftover in directory.glob("*" + TMP_SUFFIX):
+            leftover.unlink()  # an atomic write that never reached its rename
+        accepted, current = read_epochs(directory)
+        snapshots = list_snapshots(directory)
+        snapshot = read_snapshot_file(snapshots[-1][1]) if snapshots else None
+        paths = list_segments(directory)
+        segments, txns = [], []
+        for index, path in enumerate(paths):
+            segment, records = read_segment(path, index == len(paths) - 1, warn)
+            if not records:
+                path.unlink()  # nothing (or only a torn write) was ever in it
+                continue
+            if txns and not is_next_zxid(txns[-1].zxid, records[0].zxid):
+                raise CorruptDataError(
+                    f"{path}: starts at zxid {format_zxid(records[0].zxid)}, which cannot "
+                    f"follow {format_zxid(txns[-1].zxid)} at the end of {segments[-1].path}"
+                )
+            segments.append(segment)
+            txns.extend(records)
+        if snapshot is not None:
+            segments, txns = _drop_stale(snapshot, segments, txns, warn)
+        durable = Durable(accepted, current, snapshot, tuple(txns))
+        try:
+            History(snapshot, txns)
+        except ValueError as exc:
+            raise CorruptDataError(f"{directory}: log and snapshot disagree: {exc}") from None
+        return cls(directory, TxnLog(directory, segments), durable)
+
+    # --- the core's durable effects ------------------------------------------------------------
+
+    def append(self, txns: tuple[Txn, ...], seq: int) -> None:
+        """Write (not yet sync) ``txns``; :meth:`sync` makes them durable."""
+        with self._lock:
+            self.log.append(txns)
+            self._written_seq = seq
+
+    def sync(self) -> int:
+        """fsync everything appended so far (safe on another thread); returns the last append
+        seq now on disk."""
+        with self._lock:
+            seq = self._written_seq
+            fd = self.log.dup_fd()
+        if fd is not None:
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return seq
+
+    def truncate(self, zxid: int) -> None:
+        with self._lock:
+            self.log.truncate(zxid)
+
+    def persist_epochs(self, accepted: int, current: int) -> None:
+        write_epochs(self.directory, accepted, current)
+
+    def write_snapshot(self, snapshot: Snapshot, drop_log_through: int) -> None:
+        write_snapshot_file(self.directory, snapshot)
+        with self._lock:
+            self.log.roll()
+            self.log.drop_through(drop_log_through)
+        self._drop_snapshots_before(drop_log_through)
+        fsync_dir(self.directory)
+
+    def install(self, snapshot: Snapshot) -> None:
+        """A SNAP from the leader replaces the log and every older snapshot."""
+        write_snapshot_file(self.directory, snapshot)
+        with self._lock:
+            self.log.clear()
+        for zxid, path in list_snapshots(self.directory):
+            if zxid != snapshot.zxid:
+                path.unlink()
+        fsync_dir(self.directory)
+
+    def close(self) -> None:
+        with self._lock:
+            self.log.close()
+
+    def _drop_snapshots_before(self, zxid: int) -> None:
+        for found, path in list_snapshots(self.directory):
+            if found < zxid:
+                path.unlink()
+
+
+def _drop_stale(
+    snapshot: Snapshot, segments: list[Segment], txns: list[Txn], warn: Callable[[str], None]
+) -> tuple[list[Segment], list[Txn]]:
+    """Records at or before the snapshot that its history does not hold are what a SNAP from
+    the leader replaced; a crash between writing that snapshot and clearing the log leaves
+    them behind. Whole segments of them are deleted (and reported); anything else is corrupt."""
+    stale = [
+        t for t in txns if t.zxid <= snapshot.zxid and not runs_contains(snapshot.runs, t.zxid)
+    ]
+    if not stale:
+        return segments, txns
+    keep = [s for s in segments if s.last > snapshot.zxid]
+    for segment in keep:
+        if any(z <= snapshot.zxid and not runs_contains(snapshot.runs, z) for z in segment.zxids):
+            raise CorruptDataError(
+                f"{segment.path}: holds zxid {format_zxid(stale[0].zxid)}, which the newer "
+                f"snapshot {format_zxid(snapshot.zxid)} does not"
+            )
+    for segment in segments:
+        if segment not in keep:
+            segment.path.unlink()
+    warn(
+        f"deleted {len(segments) - len(keep)} log segments superseded by snapshot "
+        f"{format_zxid(snapshot.zxid)} (an interrupted SNAP install left them)"
+    )
+    kept = {z for s in keep for z in s.zxids}
+    return keep, [t for t in txns if t.zxid in kept]
