@@ -27,7 +27,7 @@ class Application(Protocol):
         ...
 
 
-_ENTRY = struct.Struct(">QIQI")
+_ENTRY = struct.Struct(">QIQqI")
 
 
 class TxnList:
@@ -43,7 +43,7 @@ class TxnList:
     def snapshot(self) -> bytes:
         parts = []
         for t in self.entries:
-            parts.append(_ENTRY.pack(t.zxid, t.origin, t.request_id, len(t.payload)))
+            parts.append(_ENTRY.pack(t.zxid, t.origin, t.request_id, t.time_ms, len(t.payload)))
             parts.append(t.payload)
         return b"".join(parts)
 
@@ -51,8 +51,9 @@ class TxnList:
         entries: list[Txn] = []
         offset = 0
         while offset < len(state):
-            zxid, origin, request_id, size = _ENTRY.unpack_from(state, offset)
+            zxid, origin, request_id, time_ms, size = _ENTRY.unpack_from(state, offset)
             offset += _ENTRY.size
-            entries.append(Txn(zxid, origin, request_id, bytes(state[offset : offset + size])))
+            payload = bytes(state[offset : offset + size])
+            entries.append(Txn(zxid, origin, request_id, payload, time_ms))
             offset += size
         self.entries = entries

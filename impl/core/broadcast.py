@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from impl.core.effects import WriteResult
+from impl.core.effects import NoteReceived, WriteResult
 from impl.core.errors import RemoteProtocolError
-from impl.core.events import WriteSubmitted
+from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.core.history import is_next_zxid
-from impl.core.messages import Ack, Commit, Inform, Proposal, Request, Txn
+from impl.core.messages import Ack, Commit, Inform, LearnerNote, Proposal, Request, Txn
 from impl.core.roles import Phase, Role
 from impl.core.sessions import synced_session
 from impl.core.zxid import make_zxid
@@ -43,7 +43,8 @@ def leader_process_request(p: ZabPeer, origin: int, m: Request) -> None:
     assert ld is not None
     if p.phase != Phase.BROADCAST:  # a learner forwarded it just before we lost the quorum
         return
-    txn = Txn(make_zxid(p.current_epoch, ld.next_counter), origin, m.request_id, m.payload)
+    zxid = make_zxid(p.current_epoch, ld.next_counter)
+    txn = Txn(zxid, origin, m.request_id, m.payload, p.now_ms)
     ld.next_counter += 1
     p.log_txns([txn], ack=True)
     ld.outstanding[txn.zxid] = set()
@@ -52,6 +53,22 @@ def leader_process_request(p: ZabPeer, origin: int, m: Request) -> None:
         if session.synced and not session.observer:
             p.send(session.sid, proposal)
     p.step("LeaderProcessRequest", p.sid)
+
+
+def note_to_leader(p: ZabPeer, n: NoteToLeader) -> None:
+    """Application bytes for the leader; dropped unless we are in broadcast."""
+    if p.phase != Phase.BROADCAST:
+        return
+    if p.role == Role.LEADING:
+        p.out.append(NoteReceived(p.sid, n.payload))
+    else:
+        assert p.learner is not None
+        p.send(p.learner.leader, LearnerNote(p.learner.epoch or 0, n.payload))
+
+
+def leader_process_note(p: ZabPeer, j: int, m: LearnerNote) -> None:
+    synced_session(p, j, m.epoch, "learner note")
+    p.out.append(NoteReceived(j, m.payload))
 
 
 def leader_process_ack(p: ZabPeer, j: int, m: Ack) -> None:

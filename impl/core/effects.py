@@ -89,6 +89,15 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class NoteReceived:
+    """At the leader: the application bytes a server (possibly this one) sent with
+    ``NoteToLeader``."""
+
+    sid: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class SetTimer:
     """Fire ``timer`` after ``delay_ms``, replacing any pending firing of it."""
 
@@ -155,6 +164,7 @@ Effect = (
     | InstallSnapshot
     | Deliver
     | WriteResult
+    | NoteReceived
     | SetTimer
     | CancelTimer
     | Note

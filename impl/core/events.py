@@ -37,6 +37,15 @@ class WriteSubmitted:
 
 
 @dataclass(frozen=True, slots=True)
+class NoteToLeader:
+    """Bytes for the leader's application (not replicated, not durable): a learner in
+    broadcast sends them to its leader; at the leader they come straight back as
+    ``NoteReceived``; anywhere else they are dropped."""
+
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class LogSynced:
     """Every ``AppendTxns`` up to and including ``seq`` is on disk (fsync returned)."""
 
@@ -53,4 +62,12 @@ class PeerDisconnected:
     peer: int
 
 
-Event = MessageReceived | TimerFired | WriteSubmitted | LogSynced | PeerConnected | PeerDisconnected
+Event = (
+    MessageReceived
+    | TimerFired
+    | WriteSubmitted
+    | NoteToLeader
+    | LogSynced
+    | PeerConnected
+    | PeerDisconnected
+)

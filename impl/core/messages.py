@@ -15,12 +15,15 @@ from impl.core.zxid import Runs
 
 @dataclass(frozen=True, slots=True)
 class Txn:
-    """One replicated transaction: its zxid, the server and request it came from, the payload."""
+    """One replicated transaction: its zxid, the server and request it came from, the payload,
+    and the leader's clock when it proposed it (ZooKeeper's ``TxnHeader.time``: the service
+    on top takes its timestamps from here, so every server applies the same ones)."""
 
     zxid: int
     origin: int
     request_id: int
     payload: bytes
+    time_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,15 @@ class Request:
     payload: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class LearnerNote:
+    """Learner -> leader: bytes for the leader's application, not replicated (ZooKeeper's
+    follower PING carries its session touches this way)."""
+
+    epoch: int
+    payload: bytes
+
+
 Message = (
     Notification
     | FollowerInfo
@@ -179,4 +191,5 @@ Message = (
     | Inform
     | Ping
     | Request
+    | LearnerNote
 )

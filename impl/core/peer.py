@@ -39,6 +39,7 @@ from impl.core.events import (
     Event,
     LogSynced,
     MessageReceived,
+    NoteToLeader,
     PeerConnected,
     PeerDisconnected,
     Timer,
@@ -55,6 +56,7 @@ from impl.core.messages import (
     FollowerInfo,
     Inform,
     LeaderInfo,
+    LearnerNote,
     Message,
     NewLeader,
     Notification,
@@ -129,6 +131,7 @@ def _table() -> dict[tuple[Role, Phase, type], Handler]:
     on(leading, (Phase.SYNCHRONIZATION, Phase.BROADCAST), AckNewLeader, sync.leader_process_ackld)
     on(leading, (Phase.SYNCHRONIZATION, Phase.BROADCAST), Ack, broadcast.leader_process_ack)
     on(leading, ZAB_PHASES, Request, broadcast.leader_process_request)
+    on(leading, (Phase.BROADCAST,), LearnerNote, broadcast.leader_process_note)
     on(leading, ZAB_PHASES, Ping, _leader_ping)
     return table
 
@@ -181,6 +184,9 @@ class ZabPeer:
         self.awaiting_sync: deque[tuple[int, int]] = deque()
         """(append seq, zxid) of txns to ack (or, leading, to count) once on disk."""
         self.pending_writes: set[int] = set()
+        self.now_ms = 0
+        """The adapter's clock at the latest event (wall-clock ms); the leader stamps txns
+        with it. The core never reads a clock: time comes in with the events."""
         self.out: list[Effect] = []
 
     # --- the interface -----------------------------------------------------------------------
@@ -196,7 +202,10 @@ class ZabPeer:
         self.step("NodeStart", self.sid)
         return self._flush()
 
-    def handle(self, event: Event) -> list[Effect]:
+    def handle(self, event: Event, now_ms: int | None = None) -> list[Effect]:
+        """Take one event; ``now_ms`` is the adapter's clock when it happened (if it has one)."""
+        if now_ms is not None:
+            self.now_ms = now_ms
         if isinstance(event, MessageReceived):
             self._on_message(event.peer, event.message)
         elif isinstance(event, TimerFired):
@@ -205,6 +214,8 @@ class ZabPeer:
             self._on_log_synced(event.seq)
         elif isinstance(event, WriteSubmitted):
             broadcast.submit(self, event)
+        elif isinstance(event, NoteToLeader):
+            broadcast.note_to_leader(self, event)
         elif isinstance(event, PeerConnected):
             self._on_connected(event.peer)
         elif isinstance(event, PeerDisconnected):

@@ -25,6 +25,7 @@ from impl.core.effects import (
     EffectRunner,
     InstallSnapshot,
     Note,
+    NoteReceived,
     Observed,
     PersistEpochs,
     Send,
@@ -202,7 +203,7 @@ class World:
     def _handle(self, sid: int, event: Event) -> None:
         peer = self.servers[sid].peer
         if peer is not None:
-            self._apply(sid, peer.handle(event))
+            self._apply(sid, peer.handle(event, self.now // US))
 
     # --- links -----------------------------------------------------------------------------------
 
@@ -414,6 +415,9 @@ class SimEffects(EffectRunner):
     def on_write_result(self, e: WriteResult) -> None:
         if self.world.listener is not None:
             self.world.listener.write_result(self.sid, e)
+
+    def on_note_received(self, e: NoteReceived) -> None:
+        """No application on top here sends notes."""
 
     def on_observed(self, e: Observed) -> None:
         if self.world.listener is not None:

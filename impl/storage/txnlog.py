@@ -1,11 +1,12 @@
 """The append-only txn log: segment files ``log.<first zxid in hex>`` of CRC'd records.
 
-A record is ``>II`` (body length, crc32 of the body), then the body: ``>QIQ`` (zxid, origin,
-request id) and the payload. Recovery keeps every complete record. In the newest segment an
-incomplete last record, a last record whose checksum fails, or a zero-filled tail is a torn
-write, provided no good record follows it: it is cut off and reported. Anything else that
-does not read back (a bad record with a good one after it, a bad record in an older segment,
-zxids out of order) is corruption and stops the server with the file and byte offset.
+A record is ``>II`` (body length, crc32 of the body), then the body: ``>QIQq`` (zxid, origin,
+request id, the leader's timestamp) and the payload. Recovery keeps every complete record. In
+the newest segment an incomplete last record, a last record whose checksum fails, or a
+zero-filled tail is a torn write, provided no good record follows it: it is cut off and
+reported. Anything else that does not read back (a bad record with a good one after it, a
+bad record in an older segment, zxids out of order) is corruption and stops the server with
+the file and byte offset.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from impl.storage.files import fsync_dir
 
 PREFIX = "log."
 RECORD_HEAD = struct.Struct(">II")
-TXN_HEAD = struct.Struct(">QIQ")
+TXN_HEAD = struct.Struct(">QIQq")
 MAX_RECORD = 512 << 20
 
 
 def encode_record(txn: Txn) -> bytes:
-    body = TXN_HEAD.pack(txn.zxid, txn.origin, txn.request_id) + txn.payload
+    body = TXN_HEAD.pack(txn.zxid, txn.origin, txn.request_id, txn.time_ms) + txn.payload
     return RECORD_HEAD.pack(len(body), zlib.crc32(body)) + body
 
 
@@ -72,14 +73,14 @@ def read_segment(
         if problem is None:
             length, _ = RECORD_HEAD.unpack_from(data, offset)
             start = offset + RECORD_HEAD.size
-            zxid, origin, request_id = TXN_HEAD.unpack_from(data, start)
+            zxid, origin, request_id, time_ms = TXN_HEAD.unpack_from(data, start)
             payload = data[start + TXN_HEAD.size : start + length]
             if txns and not is_next_zxid(txns[-1].zxid, zxid):
                 raise CorruptDataError(
                     f"{path}: record at byte {offset} has zxid {format_zxid(zxid)}, "
                     f"which cannot follow {format_zxid(txns[-1].zxid)}"
                 )
-            txns.append(Txn(zxid, origin, request_id, payload))
+            txns.append(Txn(zxid, origin, request_id, payload, time_ms))
             segment.zxids.append(zxid)
             segment.offsets.append(offset)
             offset = start + length

@@ -23,6 +23,7 @@ from impl.core.messages import (
     FollowerInfo,
     Inform,
     LeaderInfo,
+    LearnerNote,
     Message,
     NewLeader,
     Notification,
@@ -37,7 +38,7 @@ from impl.core.messages import (
 )
 from impl.core.roles import Role
 
-VERSION = 1
+VERSION = 2
 MAGIC = b"ZABm"
 
 
@@ -54,7 +55,7 @@ Record = Message | Hello
 U8 = struct.Struct(">B")
 U32 = struct.Struct(">I")
 U64 = struct.Struct(">Q")
-TXN_HEAD = struct.Struct(">QIQI")
+TXN_HEAD = struct.Struct(">QIQqI")
 HELLO = struct.Struct(">4sHI")
 
 
@@ -99,8 +100,8 @@ class Reader:
             ) from None
 
     def txn(self) -> Txn:
-        zxid, origin, request_id, size = self.take(TXN_HEAD)
-        return Txn(zxid, origin, request_id, self.raw(size))
+        zxid, origin, request_id, time_ms, size = self.take(TXN_HEAD)
+        return Txn(zxid, origin, request_id, self.raw(size), time_ms)
 
     def snapshot(self) -> Snapshot:
         zxid, count = self.ints(U64, U32)
@@ -118,7 +119,7 @@ class Reader:
 
 
 def _txn(t: Txn) -> bytes:
-    return TXN_HEAD.pack(t.zxid, t.origin, t.request_id, len(t.payload)) + t.payload
+    return TXN_HEAD.pack(t.zxid, t.origin, t.request_id, t.time_ms, len(t.payload)) + t.payload
 
 
 def _snapshot(s: Snapshot) -> bytes:
@@ -183,6 +184,11 @@ CODECS: dict[int, Codec] = {  # type code -> codec
         Request,
         lambda m: U64.pack(m.request_id) + U32.pack(len(m.payload)) + m.payload,
         lambda r: Request(r.ints(U64)[0], r.raw(r.ints(U32)[0])),
+    ),
+    0x11: (
+        LearnerNote,
+        lambda m: U64.pack(m.epoch) + U32.pack(len(m.payload)) + m.payload,
+        lambda r: LearnerNote(r.ints(U64)[0], r.raw(r.ints(U32)[0])),
     ),
 }
 CODES = {cls: code for code, (cls, _, _) in CODECS.items()}

@@ -9,12 +9,22 @@ import pytest
 
 from impl.core import sync
 from impl.core.durable import Durable
-from impl.core.effects import Disconnect, EffectRunner, Note, Observed, Send, TruncateLog
+from impl.core.effects import (
+    AppendTxns,
+    Disconnect,
+    EffectRunner,
+    Note,
+    NoteReceived,
+    Observed,
+    Send,
+    TruncateLog,
+)
 from impl.core.errors import LocalProtocolError
-from impl.core.events import MessageReceived, WriteSubmitted
+from impl.core.events import MessageReceived, NoteToLeader, WriteSubmitted
 from impl.core.messages import (
     Commit,
     Diff,
+    LearnerNote,
     NewLeader,
     Proposal,
     Snap,
@@ -229,3 +239,28 @@ def test_every_step_is_in_the_vocabulary_and_the_simulator_takes_them_all() -> N
 def test_both_adapters_carry_out_every_effect() -> None:
     for runner in (SimEffects, ServerRuntime):
         assert all(hasattr(runner, method) for method in EffectRunner.METHODS.values())
+
+
+def test_the_leader_stamps_each_txn_with_its_clock_at_proposal() -> None:
+    leader = leader_with(history((3, 1)), committed=z(3, 1))
+    leader.leader_state.learners[2] = LearnerSession(2, False, 3, synced=True)
+    leader.leader_state.next_counter = 2
+    effects = leader.handle(WriteSubmitted(5, b"p"), now_ms=1_234)
+    (append,) = [e for e in effects if isinstance(e, AppendTxns)]
+    (proposal,) = [e.message for e in effects if isinstance(e, Send)]
+    assert append.txns[0].time_ms == 1_234 == proposal.txn.time_ms
+    assert append.txns[0].zxid == z(3, 2)
+
+
+def test_notes_to_the_leader_reach_its_application_only_in_broadcast() -> None:
+    follower = follower_in_broadcast(history((3, 1)), committed=z(3, 1))
+    assert follower.handle(NoteToLeader(b"s")) == [Send(1, LearnerNote(3, b"s"))]
+    leader = leader_with(history((3, 1)), committed=z(3, 1))
+    leader.leader_state.learners[2] = LearnerSession(2, False, 3, synced=True)
+    assert leader.handle(MessageReceived(2, LearnerNote(3, b"s"))) == [NoteReceived(2, b"s")]
+    assert leader.handle(NoteToLeader(b"own")) == [NoteReceived(1, b"own")]
+    notes, dropped = errors_and_disconnects(leader.handle(MessageReceived(3, LearnerNote(3, b""))))
+    assert dropped == [3] and "learner note from 3 out of turn" in notes[0]
+    looking = ZabPeer(1, THREE)
+    looking.start()
+    assert looking.handle(NoteToLeader(b"s")) == []

@@ -16,7 +16,7 @@ from impl.wire.framing import NEED_DATA, FrameDecoder, encode_frames
 
 u32 = st.integers(0, 2**32 - 1)
 u64 = st.integers(0, 2**64 - 1)
-txns = st.builds(Txn, u64, u32, u64, st.binary(max_size=64))
+txns = st.builds(Txn, u64, u32, u64, st.binary(max_size=64), st.integers(-(2**63), 2**63 - 1))
 snapshots = st.builds(
     Snapshot, u64, st.lists(st.tuples(u64, u32), max_size=4).map(tuple), st.binary(max_size=64)
 )
