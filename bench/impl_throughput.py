@@ -72,7 +72,8 @@ def main() -> int:
     parser.add_argument("--spread", action="store_true", help="clients on every server")
     args = parser.parse_args()
     directory = Path(tempfile.mkdtemp(prefix="zab-bench-"))
-    cluster = LocalCluster(ClusterLayout.on_free_ports(args.servers), directory)
+    layout = ClusterLayout.on_free_ports(args.servers, application="txnlist")
+    cluster = LocalCluster(layout, directory)
     cluster.start_all()
     try:
         leader = wait_for(cluster.leader, 30, "a leader")

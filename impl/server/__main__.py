@@ -13,9 +13,12 @@ import signal
 import sys
 from pathlib import Path
 
+from impl.core.application import TxnList
 from impl.server.client import ClientPort
 from impl.server.config import ConfigError, ServerConfig, load_config
 from impl.server.runtime import ServerRuntime
+from impl.server.zookeeper import ZooKeeperFrontend
+from impl.service.application import ZooKeeperApplication
 from impl.storage.errors import CorruptDataError
 from impl.storage.store import Store
 
@@ -39,19 +42,30 @@ def setup_logging(config: ServerConfig, verbose: bool) -> logging.Logger:
 
 async def serve(config: ServerConfig, log: logging.Logger) -> None:
     store = Store.open(config.data_dir, warn=log.warning)
-    runtime = ServerRuntime(config, store, log)
-    client = ClientPort(runtime)
+    zookeeper = config.application == "zookeeper"
+    app = ZooKeeperApplication() if zookeeper else TxnList()
+    runtime = ServerRuntime(config, store, log, app=app)
+    frontend = ZooKeeperFrontend(runtime, log) if zookeeper else None
+    client = ClientPort(runtime, frontend)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await runtime.start()
+    if frontend is not None:
+        frontend.start()
     await client.start()
     host, port = config.client
-    log.info("serving: peers on %s:%d, clients on %s:%d", *config.listen, host, port)
+    peer_host, peer_port = config.listen
+    log.info(
+        "serving %s: peers on %s:%d, clients on %s:%d",
+        *(config.application, peer_host, peer_port, host, port),
+    )
     await stop.wait()
     log.info("stopping")
     await client.stop()
+    if frontend is not None:
+        frontend.stop()
     await runtime.stop()
 
 

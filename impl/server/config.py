@@ -2,10 +2,11 @@
 
 id = 1
 data_dir = "data/1"
+application = "zookeeper"    # optional: "zookeeper" (the default) or "txnlist"
 
 [servers.1]
 peer = "127.0.0.1:7101"      # where the others reach this server
-client = "127.0.0.1:7201"    # the JSON-lines client port
+client = "127.0.0.1:7201"    # the client port: ZooKeeper's protocol, four-letter words, JSON lines
 [servers.2]
 peer = "127.0.0.1:7102"
 client = "127.0.0.1:7202"
@@ -19,19 +20,25 @@ observer = true
 
 [tuning]                     # optional: impl.core.tunables.Tunables fields
 tick_ms = 100
+
+[service]                    # optional: impl.service.server.Limits fields
+min_session_timeout_ms = 1000
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from impl.core.quorum import Cluster
 from impl.core.tunables import Tunables
+from impl.service.server import Limits
 
 Address = tuple[str, int]
+
+APPLICATIONS = ("zookeeper", "txnlist")
 
 
 class ConfigError(Exception):
@@ -47,6 +54,9 @@ class ServerConfig:
     client_addresses: dict[int, Address]
     dial: dict[int, Address]
     tunables: Tunables
+    application: str = "zookeeper"
+    """What the txns are: ZooKeeper's data tree and sessions, or an opaque list (``TxnList``)."""
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def listen(self) -> Address:
@@ -77,7 +87,7 @@ def load_config(path: Path) -> ServerConfig:
 
 
 def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
-    unknown = set(raw) - {"id", "data_dir", "servers", "dial", "tuning"}
+    unknown = set(raw) - {"id", "data_dir", "application", "servers", "dial", "tuning", "service"}
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     sid = raw.get("id")
@@ -107,11 +117,11 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
         if not key.isdigit() or int(key) not in peers:
             raise ConfigError(f"{where}: dial.{key}: not a server id")
         dial[int(key)] = parse_address(value, f"{where}: dial.{key}")
-    tuning = raw.get("tuning") or {}
-    names = {f.name for f in fields(Tunables)}
-    for key, value in tuning.items():
-        if key not in names or not isinstance(value, int) or value <= 0:
-            raise ConfigError(f"{where}: tuning.{key}: not a positive integer setting")
+    application = raw.get("application", "zookeeper")
+    if application not in APPLICATIONS:
+        raise ConfigError(f"{where}: application: one of {', '.join(APPLICATIONS)}")
+    tuning = _settings(raw, "tuning", Tunables, where)
+    limits = _settings(raw, "service", Limits, where)
     data_dir = Path(raw["data_dir"])
     return ServerConfig(
         sid,
@@ -121,4 +131,16 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
         clients,
         dial,
         Tunables(**tuning),
+        application,
+        Limits(**limits),
     )
+
+
+def _settings(raw: dict[str, Any], table: str, cls: type, where: str) -> dict[str, int]:
+    """The ``[table]`` of positive integers for the dataclass ``cls``."""
+    values = raw.get(table) or {}
+    names = {f.name for f in fields(cls)}
+    for key, value in values.items():
+        if key not in names or not isinstance(value, int) or value <= 0:
+            raise ConfigError(f"{where}: {table}.{key}: not a positive integer setting")
+    return values

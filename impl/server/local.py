@@ -44,6 +44,9 @@ class ClusterLayout:
     dial: dict[int, dict[int, int]] = field(default_factory=dict)
     """dial[i][j]: the port server i dials to reach server j (a proxy), if not j's own."""
     tuning: dict[str, int] = field(default_factory=dict)
+    application: str = "zookeeper"
+    service: dict[str, int] = field(default_factory=dict)
+    """``[service]`` settings (``impl.service.server.Limits``)."""
 
     @property
     def servers(self) -> list[int]:
@@ -63,7 +66,12 @@ class ClusterLayout:
         )
 
     def config_text(self, sid: int, data_dir: Path) -> str:
-        lines = [f"id = {sid}", f"data_dir = {json.dumps(str(data_dir))}", ""]
+        lines = [
+            f"id = {sid}",
+            f"data_dir = {json.dumps(str(data_dir))}",
+            f'application = "{self.application}"',
+            "",
+        ]
         for s in self.servers:
             lines.append(f"[servers.{s}]")
             lines.append(f'peer = "{HOST}:{self.peer_ports[s]}"')
@@ -75,9 +83,10 @@ class ClusterLayout:
             lines.append("[dial]")
             lines.extend(f'{j} = "{HOST}:{port}"' for j, port in sorted(self.dial[sid].items()))
             lines.append("")
-        if self.tuning:
-            lines.append("[tuning]")
-            lines.extend(f"{k} = {v}" for k, v in sorted(self.tuning.items()))
+        for table, values in (("tuning", self.tuning), ("service", self.service)):
+            if values:
+                lines.append(f"[{table}]")
+                lines.extend(f"{k} = {v}" for k, v in sorted(values.items()))
         return "\n".join(lines) + "\n"
 
 
@@ -174,6 +183,11 @@ class LocalCluster:
                 process.wait(timeout=5)
         for client in self.clients.values():
             client.close()
+
+    def connect_string(self, among: list[int] | None = None) -> str:
+        """``host:port,...`` of the client ports, as ZooKeeper clients (kazoo) take them."""
+        ports = self.layout.client_ports
+        return ",".join(f"{HOST}:{ports[s]}" for s in among or self.layout.servers)
 
     def client(self, sid: int) -> Client:
         if sid not in self.clients:

@@ -3,6 +3,10 @@
 Effects run in order as they come; epochs, truncations and snapshots are synchronous (durable
 before the next effect); txn appends are written at once and fsync'ed by a background task
 that batches whatever accumulated (group commit) and reports ``LogSynced``.
+
+A service on top (``frontend``) hears of commits, of the outcomes of the writes it submitted,
+of learners' notes and of mode changes; it is told only after the effects of the current
+event have all run, so what it feeds back never lands in the middle of them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from impl.core.application import Application
 from impl.core.effects import (
@@ -22,6 +27,7 @@ from impl.core.effects import (
     EffectRunner,
     InstallSnapshot,
     Note,
+    NoteReceived,
     Observed,
     PersistEpochs,
     Send,
@@ -32,6 +38,7 @@ from impl.core.effects import (
 )
 from impl.core.events import Event, LogSynced, Timer, TimerFired, WriteSubmitted
 from impl.core.peer import ZabPeer
+from impl.core.roles import Phase, Role
 from impl.net.peers import PeerNetwork
 from impl.server.config import ServerConfig
 from impl.storage.store import Store
@@ -42,6 +49,23 @@ LEVELS = {
     "warning": logging.WARNING,
     "error": logging.ERROR,
 }
+
+
+MODES = {Role.LEADING: "leader", Role.FOLLOWING: "follower", Role.OBSERVING: "observer"}
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Frontend(Protocol):
+    """What the runtime tells a service on top (each call only queues; ``drain`` acts)."""
+
+    def committed(self, e: Deliver) -> None: ...
+    def write_done(self, e: WriteResult) -> None: ...
+    def note_received(self, e: NoteReceived) -> None: ...
+    def mode_changed(self, mode: str) -> None: ...
+    def drain(self) -> None: ...
 
 
 class ServerRuntime(EffectRunner):
@@ -79,8 +103,11 @@ class ServerRuntime(EffectRunner):
         self._writes: dict[int, asyncio.Future[WriteResult]] = {}
         self._sync_wanted = asyncio.Event()
         self._syncer: asyncio.Task[None] | None = None
-        self._request_base = (time.time_ns() // 1_000_000 & 0xFFFFFFFF) << 32
+        self._request_base = (now_ms() & 0xFFFFFFFF) << 32
         self._next_request = 0
+        self.frontend: Frontend | None = None
+        self.mode = "looking"
+        self._feeding = 0
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
@@ -98,12 +125,27 @@ class ServerRuntime(EffectRunner):
         self.stopped.set()
 
     def feed(self, event: Event) -> None:
-        self._apply(self.peer.handle(event))
+        self._feeding += 1
+        try:
+            self._apply(self.peer.handle(event, now_ms()))
+        finally:
+            self._feeding -= 1
+        if self.frontend is not None and not self._feeding:
+            p = self.peer
+            mode = MODES.get(p.role, "looking") if p.phase == Phase.BROADCAST else "looking"
+            if mode != self.mode:
+                self.mode = mode
+                self.frontend.mode_changed(mode)
+            self.frontend.drain()
+
+    def new_request_id(self) -> int:
+        """A request id no earlier write of this server (in any incarnation) used."""
+        self._next_request += 1
+        return self._request_base | self._next_request
 
     async def write(self, payload: bytes, timeout: float) -> WriteResult:
         """Submit a write here and wait for its outcome."""
-        self._next_request += 1
-        request_id = self._request_base | self._next_request
+        request_id = self.new_request_id()
         future: asyncio.Future[WriteResult] = asyncio.get_running_loop().create_future()
         self._writes[request_id] = future
         self.feed(WriteSubmitted(request_id, payload))
@@ -152,12 +194,21 @@ class ServerRuntime(EffectRunner):
             old.cancel()
 
     def on_deliver(self, e: Deliver) -> None:
-        """The application (held by the core) has applied it; nothing more to do here."""
+        """The application (held by the core) has applied it; the frontend may care."""
+        if self.frontend is not None:
+            self.frontend.committed(e)
 
     def on_write_result(self, e: WriteResult) -> None:
         future = self._writes.get(e.request_id)
-        if future is not None and not future.done():
-            future.set_result(e)
+        if future is not None:
+            if not future.done():
+                future.set_result(e)
+        elif self.frontend is not None:
+            self.frontend.write_done(e)
+
+    def on_note_received(self, e: NoteReceived) -> None:
+        if self.frontend is not None:
+            self.frontend.note_received(e)
 
     def on_note(self, e: Note) -> None:
         self.log.log(LEVELS[e.level], "%s", e.text)

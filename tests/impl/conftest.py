@@ -37,7 +37,9 @@ def cluster_factory(tmp_path: Path) -> Iterator[Callable[..., LocalCluster]]:
     def make(
         voters: int = 3, observers: int = 0, proxied: bool = False, **tuning: int
     ) -> LocalCluster:
-        layout = ClusterLayout.on_free_ports(voters, observers, tuning={**FAST, **tuning})
+        layout = ClusterLayout.on_free_ports(
+            voters, observers, tuning={**FAST, **tuning}, application="txnlist"
+        )
         cluster: LocalCluster
         if proxied:
             pairs = [(a, b) for a in layout.servers for b in layout.servers if a < b]

@@ -32,18 +32,30 @@ def cluster() -> None:
     help="peer ports from here, client ports 100 above (default: free ports)",
 )
 @click.option(
+    "--application",
+    type=click.Choice(["zookeeper", "txnlist"]),
+    default="zookeeper",
+    show_default=True,
+    help="what the servers replicate: ZooKeeper's data tree, or a plain list of txns",
+)
+@click.option(
     "--for",
     "seconds",
     type=click.FloatRange(0),
     help="stop after this many seconds (default: run until Ctrl-C)",
 )
 def up(
-    nodes: int, observers: int, directory: Path | None, base_port: int | None, seconds: float | None
+    nodes: int,
+    observers: int,
+    directory: Path | None,
+    base_port: int | None,
+    application: str,
+    seconds: float | None,
 ) -> None:
     """Start NODES voters (and OBSERVERS) on 127.0.0.1 and wait for a leader."""
     n = nodes + observers
     if base_port is None:
-        layout = ClusterLayout.on_free_ports(nodes, observers)
+        layout = ClusterLayout.on_free_ports(nodes, observers, application=application)
     else:
         ids = range(1, n + 1)
         layout = ClusterLayout(
@@ -51,6 +63,7 @@ def up(
             observers,
             {i: base_port + i for i in ids},
             {i: base_port + 100 + i for i in ids},
+            application=application,
         )
     directory = directory or Path(tempfile.mkdtemp(prefix="zab-cluster-"))
     local = LocalCluster(layout, directory)
@@ -68,9 +81,14 @@ def up(
                 f"  client {HOST}:{layout.client_ports[sid]}  log {local.log_path(sid)}"
             )
         port = layout.client_ports[leader]
-        click.echo(f"leader: server {leader}. Try (JSON lines on any client port):")
-        click.echo(f'  echo \'{{"op": "write", "data": "hello"}}\' | nc -q1 {HOST} {port}')
-        click.echo(f'  echo \'{{"op": "read"}}\' | nc -q1 {HOST} {port}')
+        if application == "zookeeper":
+            click.echo(f"leader: server {leader}. Any ZooKeeper client works, e.g. kazoo:")
+            click.echo(f'  KazooClient(hosts="{local.connect_string()}")')
+            click.echo(f"  echo mntr | nc -q1 {HOST} {port}")
+        else:
+            click.echo(f"leader: server {leader}. Try (JSON lines on any client port):")
+            click.echo(f'  echo \'{{"op": "write", "data": "hello"}}\' | nc -q1 {HOST} {port}')
+            click.echo(f'  echo \'{{"op": "read"}}\' | nc -q1 {HOST} {port}')
         click.echo("Ctrl-C stops every server." if seconds is None else f"running {seconds:g}s")
         if seconds is None:
             while True:

@@ -1,0 +1,429 @@
+"""Every record of ZooKeeper's client protocol that zabmc speaks, with its opcode.
+
+One NamedTuple per jute record (field names as in ``zookeeper.jute``, in snake case); the
+:func:`~impl.jute.codec.record` decorator gives each ``type`` (the opcode of a request, ``None``
+for other records), ``serialize()`` and ``deserialize(buf, offset)``. Requests a client sends
+are found by opcode in :data:`REQUESTS`; ``multi`` reads and writes its own framing of
+``MultiHeader``-prefixed operations.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, NamedTuple
+
+from impl.jute.codec import (
+    Bool,
+    Buffer,
+    Int,
+    JuteError,
+    Long,
+    UString,
+    read_buffer,
+    record,
+    vector,
+    write_buffer,
+)
+
+
+class OpCode:
+    """ZooKeeper's ``ZooDefs.OpCode`` (those zabmc knows)."""
+
+    NOTIFICATION = 0
+    CREATE = 1
+    DELETE = 2
+    EXISTS = 3
+    GET_DATA = 4
+    SET_DATA = 5
+    GET_ACL = 6
+    SET_ACL = 7
+    GET_CHILDREN = 8
+    SYNC = 9
+    PING = 11
+    GET_CHILDREN2 = 12
+    CHECK = 13
+    MULTI = 14
+    CREATE2 = 15
+    AUTH = 100
+    SET_WATCHES = 101
+    CREATE_SESSION = -10
+    CLOSE_SESSION = -11
+    ERROR = -1
+
+
+class Xid:
+    """Reserved xids of reply headers."""
+
+    NOTIFICATION = -1
+    PING = -2
+    AUTH = -4
+
+
+# --- connection handshake --------------------------------------------------------------------
+
+_CONNECT_HEAD = struct.Struct(">iqiq")
+
+
+class ConnectRequest(NamedTuple):
+    protocol_version: int
+    last_zxid_seen: int
+    timeout: int
+    session_id: int
+    password: bytes | None
+    read_only: bool = False
+
+    type = None
+
+    def serialize(self) -> bytes:
+        out = bytearray(_CONNECT_HEAD.pack(*self[:4]))
+        write_buffer(out, self.password)
+        out.append(1 if self.read_only else 0)
+        return bytes(out)
+
+    @classmethod
+    def deserialize(cls, buf: bytes, offset: int = 0) -> tuple[ConnectRequest, int]:
+        if offset + _CONNECT_HEAD.size > len(buf):
+            raise JuteError(f"truncated ConnectRequest at byte {offset}")
+        head = _CONNECT_HEAD.unpack_from(buf, offset)
+        password, offset = read_buffer(buf, offset + _CONNECT_HEAD.size)
+        read_only = False
+        if offset < len(buf):  # clients before 3.4 do not send readOnly
+            read_only, offset = Bool.read(buf, offset)
+        return cls(*head, password, read_only), offset
+
+
+@record(None, Int, Int, Long, Buffer, Bool)
+class ConnectResponse(NamedTuple):
+    protocol_version: int
+    timeout: int
+    session_id: int
+    password: bytes | None
+    read_only: bool
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+@record(None, Int, Int)
+class RequestHeader(NamedTuple):
+    xid: int
+    type: int
+
+
+@record(None, Int, Long, Int)
+class ReplyHeader(NamedTuple):
+    xid: int
+    zxid: int
+    err: int
+
+
+@record(None, Int, Bool, Int)
+class MultiHeader(NamedTuple):
+    type: int
+    done: bool
+    err: int
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+@record(None, Long, Long, Long, Long, Int, Int, Int, Long, Int, Int, Long)
+class Stat(NamedTuple):
+    czxid: int
+    mzxid: int
+    ctime: int
+    mtime: int
+    version: int
+    cversion: int
+    aversion: int
+    ephemeral_owner: int
+    data_length: int
+    num_children: int
+    pzxid: int
+
+
+@record(None, UString, UString)
+class Id(NamedTuple):
+    scheme: str | None
+    id: str | None
+
+
+@record(None, Int, Id.field)
+class ACL(NamedTuple):
+    perms: int
+    id: Id
+
+
+ACLs = vector(ACL.field)
+Strings = vector(UString)
+
+# --- requests --------------------------------------------------------------------------------
+
+
+@record(OpCode.CREATE, UString, Buffer, ACLs, Int)
+class CreateRequest(NamedTuple):
+    path: str
+    data: bytes | None
+    acl: tuple[ACL, ...]
+    flags: int
+
+
+@record(OpCode.CREATE2, UString, Buffer, ACLs, Int)
+class Create2Request(NamedTuple):
+    path: str
+    data: bytes | None
+    acl: tuple[ACL, ...]
+    flags: int
+
+
+@record(OpCode.DELETE, UString, Int)
+class DeleteRequest(NamedTuple):
+    path: str
+    version: int
+
+
+@record(OpCode.EXISTS, UString, Bool)
+class ExistsRequest(NamedTuple):
+    path: str
+    watch: bool
+
+
+@record(OpCode.GET_DATA, UString, Bool)
+class GetDataRequest(NamedTuple):
+    path: str
+    watch: bool
+
+
+@record(OpCode.SET_DATA, UString, Buffer, Int)
+class SetDataRequest(NamedTuple):
+    path: str
+    data: bytes | None
+    version: int
+
+
+@record(OpCode.GET_ACL, UString)
+class GetACLRequest(NamedTuple):
+    path: str
+
+
+@record(OpCode.SET_ACL, UString, ACLs, Int)
+class SetACLRequest(NamedTuple):
+    path: str
+    acl: tuple[ACL, ...]
+    version: int
+
+
+@record(OpCode.GET_CHILDREN, UString, Bool)
+class GetChildrenRequest(NamedTuple):
+    path: str
+    watch: bool
+
+
+@record(OpCode.SYNC, UString)
+class SyncRequest(NamedTuple):
+    path: str
+
+
+@record(OpCode.GET_CHILDREN2, UString, Bool)
+class GetChildren2Request(NamedTuple):
+    path: str
+    watch: bool
+
+
+@record(OpCode.CHECK, UString, Int)
+class CheckVersionRequest(NamedTuple):
+    path: str
+    version: int
+
+
+@record(OpCode.AUTH, Int, UString, Buffer)
+class AuthPacket(NamedTuple):
+    auth_type: int
+    scheme: str | None
+    auth: bytes | None
+
+
+@record(OpCode.PING)
+class PingRequest(NamedTuple):
+    pass
+
+
+@record(OpCode.CLOSE_SESSION)
+class CloseSessionRequest(NamedTuple):
+    pass
+
+
+MULTI_OPS: dict[int, Any] = {
+    r.type: r
+    for r in (CreateRequest, Create2Request, DeleteRequest, SetDataRequest, CheckVersionRequest)
+}
+"""The operations a multi may hold."""
+
+_END = MultiHeader(-1, True, -1)
+
+
+class MultiRequest(NamedTuple):
+    ops: tuple[Any, ...]
+
+    type = OpCode.MULTI
+
+    def serialize(self) -> bytes:
+        out = bytearray()
+        for op in self.ops:
+            MultiHeader(op.type, False, -1).write_into(out)
+            op.write_into(out)
+        _END.write_into(out)
+        return bytes(out)
+
+    @classmethod
+    def deserialize(cls, buf: bytes, offset: int = 0) -> tuple[MultiRequest, int]:
+        ops = []
+        while True:
+            start = offset
+            header, offset = MultiHeader.deserialize(buf, offset)
+            if header.done:
+                return cls(tuple(ops)), offset
+            op_class = MULTI_OPS.get(header.type)
+            if op_class is None:
+                raise JuteError(f"operation type {header.type} not allowed in multi at {start}")
+            op, offset = op_class.deserialize(buf, offset)
+            ops.append(op)
+
+
+REQUESTS: dict[int, Any] = {
+    r.type: r
+    for r in (
+        CreateRequest,
+        DeleteRequest,
+        ExistsRequest,
+        GetDataRequest,
+        SetDataRequest,
+        GetACLRequest,
+        SetACLRequest,
+        GetChildrenRequest,
+        SyncRequest,
+        PingRequest,
+        GetChildren2Request,
+        CheckVersionRequest,
+        MultiRequest,
+        Create2Request,
+        CloseSessionRequest,
+        AuthPacket,
+    )
+}
+"""Opcode -> the record of that request's body."""
+
+# --- responses -------------------------------------------------------------------------------
+
+
+@record(None, UString)
+class CreateResponse(NamedTuple):
+    path: str
+
+
+@record(None, UString, Stat.field)
+class Create2Response(NamedTuple):
+    path: str
+    stat: Stat
+
+
+@record(None, Stat.field)
+class StatResponse(NamedTuple):
+    """The reply of exists, setData and setACL."""
+
+    stat: Stat
+
+
+@record(None, Buffer, Stat.field)
+class GetDataResponse(NamedTuple):
+    data: bytes | None
+    stat: Stat
+
+
+@record(None, ACLs, Stat.field)
+class GetACLResponse(NamedTuple):
+    acl: tuple[ACL, ...]
+    stat: Stat
+
+
+@record(None, Strings)
+class GetChildrenResponse(NamedTuple):
+    children: tuple[str, ...]
+
+
+@record(None, Strings, Stat.field)
+class GetChildren2Response(NamedTuple):
+    children: tuple[str, ...]
+    stat: Stat
+
+
+@record(None, UString)
+class SyncResponse(NamedTuple):
+    path: str
+
+
+@record(None, Int)
+class ErrorResult(NamedTuple):
+    err: int
+
+
+@record(None)
+class EmptyResponse(NamedTuple):
+    """The (empty) reply of delete, check, ping, auth and closeSession."""
+
+
+class MultiResponse(NamedTuple):
+    """One ``(opcode, result)`` per operation; a failed multi has ``ErrorResult`` for each,
+    with opcode -1."""
+
+    results: tuple[tuple[int, Any], ...]
+
+    def serialize(self) -> bytes:
+        out = bytearray()
+        for opcode, result in self.results:
+            err = result.err if opcode == OpCode.ERROR else 0
+            MultiHeader(opcode, False, err).write_into(out)
+            result.write_into(out)
+        _END.write_into(out)
+        return bytes(out)
+
+    @classmethod
+    def deserialize(cls, buf: bytes, offset: int = 0) -> tuple[MultiResponse, int]:
+        results = []
+        while True:
+            header, offset = MultiHeader.deserialize(buf, offset)
+            if header.done:
+                return cls(tuple(results)), offset
+            kind = MULTI_RESULTS.get(header.type)
+            if kind is None:
+                raise JuteError(f"result type {header.type} not allowed in multi at {offset}")
+            result, offset = kind.deserialize(buf, offset)
+            results.append((header.type, result))
+
+
+MULTI_RESULTS: dict[int, Any] = {
+    OpCode.CREATE: CreateResponse,
+    OpCode.CREATE2: Create2Response,
+    OpCode.DELETE: EmptyResponse,
+    OpCode.SET_DATA: StatResponse,
+    OpCode.CHECK: EmptyResponse,
+    OpCode.ERROR: ErrorResult,
+}
+
+
+@record(None, Int, Int, UString)
+class WatcherEvent(NamedTuple):
+    type: int
+    state: int
+    path: str
+
+
+class EventType:
+    NODE_CREATED = 1
+    NODE_DELETED = 2
+    NODE_DATA_CHANGED = 3
+    NODE_CHILDREN_CHANGED = 4
+
+
+SYNC_CONNECTED = 3
+"""``KeeperState.SyncConnected``, the state of every watch event zabmc sends."""
