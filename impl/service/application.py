@@ -41,7 +41,6 @@ from impl.service.txns import (
     CreateSessionTxn,
     Outcome,
     RevalidateSessionTxn,
-    SessionTimeout,
 )
 
 _SESSION = struct.Struct(">qi")
@@ -196,7 +195,7 @@ class ZooKeeperApplication:
         known = self.sessions.get(session)
         if known is None or known.password != r.password:
             raise ZooKeeperError(Code.SESSION_EXPIRED, f"session 0x{session:x}")
-        return SessionTimeout(known.timeout).serialize()
+        return b""
 
 
 Step = Callable[[ZooKeeperApplication, int, bytes, Txn], bytes]

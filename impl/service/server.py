@@ -58,7 +58,6 @@ from impl.service.txns import (
     CreateSessionTxn,
     Outcome,
     RevalidateSessionTxn,
-    SessionTimeout,
     SessionTouches,
     payload,
 )
@@ -348,18 +347,22 @@ class ZooKeeperServer:
             body = RevalidateSessionTxn(r.password or b"").serialize()
             self._submit(c, pending, payload(r.session_id, REVALIDATE_SESSION, body))
         elif known.password == r.password:
-            self._accept(c, pending, known.timeout)
+            self._accept(c, pending)
         else:
             self._refuse_session(c, pending, "wrong password")
 
-    def _accept(self, c: Conn, pending: Pending, timeout: int) -> None:
-        c.timeout_ms = timeout
+    def _accept(self, c: Conn, pending: Pending) -> None:
+        session = self.app.sessions.get(c.session_id)
+        if session is None:
+            self._refuse_session(c, pending, "closed meanwhile")
+            return
+        c.timeout_ms = session.timeout
         old = self.session_conns.get(c.session_id)
         if old is not None and old != c.cid and old in self.conns:
             self._close(self.conns[old], f"session 0x{c.session_id:x} moved to a new connection")
         self.session_conns[c.session_id] = c.cid
         self.touched.add(c.session_id)
-        response = ConnectResponse(0, timeout, c.session_id, self._password(c.session_id), False)
+        response = ConnectResponse(0, session.timeout, c.session_id, session.password, False)
         pending.reply = c.protocol.connect_response_bytes(response)
         self._flush(c)
 
@@ -502,12 +505,7 @@ class ZooKeeperServer:
             if outcome.err:
                 self._refuse_session(c, pending, Code(outcome.err).name)
                 return
-            timeout = (
-                SessionTimeout.deserialize(outcome.reply)[0].timeout
-                if outcome.reply
-                else self.app.sessions[c.session_id].timeout
-            )
-            self._accept(c, pending, timeout)
+            self._accept(c, pending)
             return
         pending.reply = c.protocol.reply_bytes(pending.xid, e.zxid, outcome.err, outcome.reply)
         self._flush(c)

@@ -51,13 +51,6 @@ class Outcome(NamedTuple):
     reply: bytes
 
 
-@record(None, Int)
-class SessionTimeout(NamedTuple):
-    """The reply body of a successful revalidation: the session's timeout."""
-
-    timeout: int
-
-
 @record(None, vector(Long))
 class SessionTouches(NamedTuple):
     """A server's note to the leader: sessions it heard from since its last note."""
