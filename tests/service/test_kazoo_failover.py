@@ -44,9 +44,7 @@ def test_a_client_whose_server_dies_reconnects_elsewhere_with_its_session(
     wait_for(lambda: changes and changes[-1] == b"after", 10, "the DataWatch")
 
 
-def test_an_expired_session_releases_its_lock_and_its_client_learns_it(
-    own_cluster, kazoo
-) -> None:
+def test_an_expired_session_releases_its_lock_and_its_client_learns_it(own_cluster, kazoo) -> None:
     cluster = own_cluster()
     leader = wait_for(cluster.leader, 30, "a leader")
     lonely = next(s for s in cluster.layout.servers if s != leader)

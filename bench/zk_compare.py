@@ -1,0 +1,323 @@
+"""The same kazoo workload against real ZooKeeper 3.8 and against our cluster, in one run.
+
+Starts 3 ZooKeeper servers on loopback (Debian's ``apt-get install zookeeper``; fsync on, as
+by default), runs the workload, stops them; then the same with 3 of our servers (fsync on).
+The workload: C client processes (kazoo, one session each, spread over the servers), each
+looping create / setData / getData of its own nodes for S seconds after a warm-up. Prints,
+for each cluster, ops/s (all, and writes), latency p50/p99 per operation, and the ratios.
+
+    python bench/zk_compare.py                        # 8 clients, 10 s, 100-byte values
+    python bench/zk_compare.py --clients 16 --seconds 20 --rounds 3   # medians of 3 runs
+    python bench/zk_compare.py --only ours --profile  # our servers under cProfile
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from machine import describe  # bench/machine.py, beside this script
+
+from impl.server.local import HOST, ClusterLayout, LocalCluster, free_ports, wait_for
+
+JAVA_LIBS = Path("/usr/share/java")
+CLASSPATH = [
+    "zookeeper.jar",
+    "zookeeper-jute.jar",
+    "slf4j-api.jar",
+    "slf4j-log4j12.jar",
+    "log4j-1.2.jar",
+    "netty-handler.jar",
+    "netty-common.jar",
+    "netty-buffer.jar",
+    "netty-transport.jar",
+    "netty-codec.jar",
+    "netty-resolver.jar",
+    "netty-transport-native-unix-common.jar",
+    "netty-transport-native-epoll.jar",
+    "metrics-core.jar",
+    "snappy-java.jar",
+    "commons-io.jar",
+    "commons-cli.jar",
+    "jackson-databind.jar",
+    "jackson-core.jar",
+    "jackson-annotations.jar",
+]
+OPS = ("create", "set", "get")
+WRITES = ("create", "set")
+
+
+class ZooKeeperCluster:
+    """Three ZooKeeper 3.8 servers (QuorumPeerMain) on loopback, one JVM each."""
+
+    def __init__(self, directory: Path, servers: int = 3) -> None:
+        self.directory = directory
+        ports = free_ports(3 * servers)
+        self.ids = list(range(1, servers + 1))
+        self.client_ports = dict(zip(self.ids, ports[:servers], strict=True))
+        quorum = ports[servers:]
+        self.processes: dict[int, subprocess.Popen[bytes]] = {}
+        for sid in self.ids:
+            data = directory / f"zk{sid}"
+            data.mkdir(parents=True)
+            (data / "myid").write_text(f"{sid}\n")
+            lines = [
+                "tickTime=2000",
+                "initLimit=10",
+                "syncLimit=5",
+                f"dataDir={data}",
+                f"clientPortAddress={HOST}",
+                f"clientPort={self.client_ports[sid]}",
+                "4lw.commands.whitelist=*",
+                "admin.enableServer=false",
+                "forceSync=yes",
+                "maxClientCnxns=0",
+            ]
+            for n in self.ids:
+                peer, election = quorum[2 * (n - 1)], quorum[2 * (n - 1) + 1]
+                lines.append(f"server.{n}={HOST}:{peer}:{election}")
+            (data / "zoo.cfg").write_text("\n".join(lines) + "\n")
+
+    def start_all(self) -> None:
+        classpath = ":".join(
+            str(JAVA_LIBS / jar) for jar in CLASSPATH if (JAVA_LIBS / jar).exists()
+        )
+        for sid in self.ids:
+            data = self.directory / f"zk{sid}"
+            log = open(data / "server.out", "wb")  # noqa: SIM115 - the child owns it
+            self.processes[sid] = subprocess.Popen(
+                [
+                    "java",
+                    "-Xmx512m",
+                    f"-Dzookeeper.log.dir={data}",
+                    "-Dzookeeper.root.logger=WARN,CONSOLE",
+                    "-cp",
+                    classpath,
+                    "org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                    str(data / "zoo.cfg"),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            log.close()
+
+    def mode(self, sid: int) -> str | None:
+        import socket
+
+        try:
+            with socket.create_connection((HOST, self.client_ports[sid]), 1) as s:
+                s.sendall(b"srvr")
+                text = b""
+                while chunk := s.recv(4096):
+                    text += chunk
+        except OSError:
+            return None
+        for line in text.decode(errors="replace").splitlines():
+            if line.startswith("Mode: "):
+                return line[6:]
+        return None
+
+    def ready(self) -> bool:
+        modes = [self.mode(s) for s in self.ids]
+        return modes.count("leader") == 1 and modes.count("follower") == len(self.ids) - 1
+
+    def connect_string(self, among: list[int] | None = None) -> str:
+        return ",".join(f"{HOST}:{self.client_ports[s]}" for s in among or self.ids)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def client_process(
+    hosts: str, index: int, start: float, warmup: float, seconds: float, size: int, results: Any
+) -> None:
+    from kazoo.client import KazooClient
+
+    zk = KazooClient(hosts=hosts, timeout=30, randomize_hosts=False)
+    zk.start(timeout=30)
+    prefix = f"/bench/c{index}"
+    zk.ensure_path(prefix)
+    value = b"x" * size
+    latencies: dict[str, list[float]] = {op: [] for op in OPS}
+    errors = 0
+    while time.time() < start:
+        time.sleep(0.005)
+    measure_from, end = start + warmup, start + warmup + seconds
+    n = 0
+    clock = time.perf_counter
+    while (now := time.time()) < end:
+        keep = now >= measure_from
+        path = f"{prefix}/n{n}"
+        n += 1
+        try:
+            t0 = clock()
+            zk.create(path, value)
+            t1 = clock()
+            zk.set(path, value)
+            t2 = clock()
+            zk.get(path)
+            t3 = clock()
+        except Exception:  # counted and reported, the run goes on
+            errors += 1
+            continue
+        if keep:
+            latencies["create"].append(t1 - t0)
+            latencies["set"].append(t2 - t1)
+            latencies["get"].append(t3 - t2)
+    zk.stop()
+    zk.close()
+    results.put((latencies, errors))
+
+
+def run_load(hosts_per_client: list[str], warmup: float, seconds: float, size: int) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    results = ctx.Queue()
+    start = time.time() + 4.0  # every client connected and waiting by then
+    procs = [
+        ctx.Process(
+            target=client_process,
+            args=(hosts, i, start, warmup, seconds, size, results),
+            daemon=True,
+        )
+        for i, hosts in enumerate(hosts_per_client)
+    ]
+    for p in procs:
+        p.start()
+    merged: dict[str, list[float]] = {op: [] for op in OPS}
+    errors = 0
+    for _ in procs:
+        latencies, errs = results.get(timeout=warmup + seconds + 120)
+        errors += errs
+        for op in OPS:
+            merged[op].extend(latencies[op])
+    for p in procs:
+        p.join(30)
+    return {"latencies": merged, "errors": errors, "seconds": seconds}
+
+
+def spread(connect: Any, ids: list[int], clients: int) -> list[str]:
+    """Client i connects to server i mod n first (then the others, in order)."""
+    out = []
+    for i in range(clients):
+        first = ids[i % len(ids)]
+        out.append(connect([first] + [s for s in ids if s != first]))
+    return out
+
+
+def run_zookeeper(args: argparse.Namespace, directory: Path) -> dict:
+    cluster = ZooKeeperCluster(directory / "zookeeper")
+    cluster.start_all()
+    try:
+        wait_for(cluster.ready, 90, "ZooKeeper's leader and followers")
+        hosts = spread(cluster.connect_string, cluster.ids, args.clients)
+        return run_load(hosts, args.warmup, args.seconds, args.size)
+    finally:
+        cluster.stop_all()
+
+
+def run_ours(args: argparse.Namespace, directory: Path) -> dict:
+    env = {"ZABMC_PROFILE": str(directory / "profile")} if args.profile else None
+    layout = ClusterLayout.on_free_ports(3)
+    cluster = LocalCluster(layout, directory / "ours", env=env)
+    cluster.start_all()
+    try:
+        wait_for(cluster.leader, 60, "our leader")
+        hosts = spread(cluster.connect_string, layout.servers, args.clients)
+        return run_load(hosts, args.warmup, args.seconds, args.size)
+    finally:
+        cluster.stop_all()
+
+
+def summarize(result: dict) -> dict[str, float]:
+    lat = result["latencies"]
+    out: dict[str, float] = {
+        "ops": sum(len(lat[op]) for op in OPS) / result["seconds"],
+        "writes": sum(len(lat[op]) for op in WRITES) / result["seconds"],
+        "errors": result["errors"],
+    }
+    for op in OPS:
+        ms = sorted(1000 * x for x in lat[op]) or [float("nan")]
+        out[f"{op}_p50"] = ms[len(ms) // 2]
+        out[f"{op}_p99"] = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    return out
+
+
+def report(name: str, s: dict[str, float]) -> str:
+    cells = "  ".join(f"{op} p50 {s[f'{op}_p50']:.2f} p99 {s[f'{op}_p99']:.2f}" for op in OPS)
+    return (
+        f"  {name:<15} {s['ops']:8,.0f} ops/s  {s['writes']:8,.0f} writes/s   "
+        f"latency ms: {cells}   errors {s['errors']:.0f}"
+    )
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--size", type=int, default=100, help="bytes per node value")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each; medians reported")
+    parser.add_argument("--only", choices=["zookeeper", "ours"])
+    parser.add_argument("--profile", action="store_true", help="cProfile our servers")
+    args = parser.parse_args()
+    if args.only != "ours" and not (JAVA_LIBS / "zookeeper.jar").exists():
+        print("error: ZooKeeper is not installed (apt-get install zookeeper)", file=sys.stderr)
+        return 2
+    directory = Path(tempfile.mkdtemp(prefix="zk-compare-"))
+    runs: dict[str, list[dict[str, float]]] = {"ZooKeeper 3.8": [], "zabmc": []}
+    try:
+        for _ in range(args.rounds):
+            for name, run in (("ZooKeeper 3.8", run_zookeeper), ("zabmc", run_ours)):
+                if args.only and (args.only == "ours") != (name == "zabmc"):
+                    continue
+                round_dir = directory / f"{name.split()[0].lower()}-{len(runs[name])}"
+                runs[name].append(summarize(run(args, round_dir)))
+    finally:
+        if not args.profile:
+            shutil.rmtree(directory, ignore_errors=True)
+    print(f"machine: {describe()}")
+    print(
+        f"3 servers on loopback, fsync on; {args.clients} kazoo client processes spread over "
+        f"the servers, each looping create/setData/getData of {args.size}-byte values for "
+        f"{args.seconds:g}s after {args.warmup:g}s warm-up; medians of {args.rounds} round(s)"
+    )
+    results = {name: median_of(r) for name, r in runs.items() if r}
+    for name, s in results.items():
+        print(report(name, s))
+    if len(results) == 2:
+        zk, ours = results["ZooKeeper 3.8"], results["zabmc"]
+        print(
+            f"  ratio zabmc/ZooKeeper: writes/s {ours['writes'] / zk['writes']:.2f}, "
+            f"all ops/s {ours['ops'] / zk['ops']:.2f}"
+        )
+    if args.profile:
+        print(f"profiles: {directory}/profile.*")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
