@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import platform
 from collections import deque
 
 from impl.core.effects import Deliver, NoteReceived, WriteResult
@@ -52,6 +53,12 @@ class ZooKeeperFrontend:
             new_request_id=runtime.new_request_id,
             now_ms=now_ms(),
             limits=config.limits,
+            environment=(
+                ("host.name", platform.node()),
+                ("python.version", platform.python_version()),
+                ("os.name", platform.system()),
+                ("os.arch", platform.machine()),
+            ),
         )
         self.transports: dict[int, asyncio.Transport] = {}
         self._events: deque[ServerEvent] = deque()

@@ -3,7 +3,6 @@ rendered from a snapshot of the server's facts, in ZooKeeper's formats."""
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
 
 VERSION = "3.8.0-zabmc"
@@ -38,8 +37,8 @@ class ServerFacts:
     outstanding: int
     latency_ms: tuple[int, float, int]
     """min, avg, max of the requests answered so far."""
-    followers: int = 0
-    synced_followers: int = 0
+    environment: tuple[tuple[str, str], ...] = ()
+    """What ``envi`` lists besides the version (host name, Python, OS), from the adapter."""
 
 
 def render(word: str, facts: ServerFacts) -> str:
@@ -79,10 +78,7 @@ def _envi(f: ServerFacts) -> str:
     lines = [
         "Environment:",
         f"zookeeper.version={VERSION}, built on zabmc (a Python reference implementation)",
-        f"host.name={platform.node()}",
-        f"python.version={platform.python_version()}",
-        f"os.name={platform.system()}",
-        f"os.arch={platform.machine()}",
+        *(f"{key}={value}" for key, value in f.environment),
         f"zabmc.server.id={f.sid}",
     ]
     return "\n".join(lines) + "\n"
@@ -106,6 +102,4 @@ def _mntr(f: ServerFacts) -> str:
         ("zk_global_sessions", f.sessions),
         ("zk_last_zxid", f"0x{f.zxid:x}"),
     ]
-    if f.mode == "leader":
-        rows += [("zk_followers", f.followers), ("zk_synced_followers", f.synced_followers)]
     return "".join(f"{key}\t{value}\n" for key, value in rows)

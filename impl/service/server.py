@@ -216,14 +216,17 @@ class ZooKeeperServer:
         new_request_id: Callable[[], int],
         now_ms: int,
         limits: Limits | None = None,
+        environment: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """``secret`` keys the session passwords; ``new_request_id`` gives ids for the core's
-        writes that no other writer at this server uses; ``now_ms`` seeds session ids."""
+        writes that no other writer at this server uses; ``now_ms`` seeds session ids;
+        ``environment`` is what ``envi`` reports about the host."""
         self.sid = sid
         self.app = app
         self.secret = secret
         self.new_request_id = new_request_id
         self.limits = limits or Limits()
+        self.environment = environment
         self.now_ms = now_ms
         self.mode = "looking"
         self.conns: dict[int, Conn] = {}
@@ -286,6 +289,7 @@ class ZooKeeperServer:
             sent=self.sent,
             outstanding=len(self.writes),
             latency_ms=(low, total / count if count else 0.0, high),
+            environment=self.environment,
         )
 
     # --- client bytes ------------------------------------------------------------------------

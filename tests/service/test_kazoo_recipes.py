@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from kazoo.client import KazooClient
 
-from impl.server.local import LocalCluster, wait_for
+from impl.server.local import LocalCluster
 
 CLIENTS = 4
 
@@ -73,6 +73,7 @@ def test_lock_under_contention_admits_one_holder_at_a_time(clients) -> None:
 
     run_all([worker(c, f"c{i}") for i, c in enumerate(clients)])
     assert count["n"] == 5 * CLIENTS and len(set(holders)) == CLIENTS
+    clients[0].sync(path)  # the others' deletes may not have reached its server yet
     assert clients[0].get_children(path) == []
 
 
@@ -130,7 +131,8 @@ def test_election_runs_one_leader_at_a_time_and_everyone_leads_once(clients) -> 
 
     run_all([contender(c, f"c{i}") for i, c in enumerate(clients)])
     assert sorted(led) == [f"c{i}" for i in range(CLIENTS)]
-    assert set(clients[0].Election(path).contenders()) == set()
+    clients[0].sync(path)
+    assert clients[0].Election(path).contenders() == []
 
 
 def test_party_membership_follows_joins_and_leaves(clients) -> None:
@@ -154,8 +156,12 @@ def test_barrier_holds_everyone_until_it_is_removed(clients) -> None:
     clients[0].Barrier(path).create()
     passed: list[int] = []
 
+    waiting = threading.Barrier(4, timeout=30)
+
     def waiter(i: int) -> Callable[[], None]:
         def run() -> None:
+            clients[i].sync(path)  # its server may not have applied the create yet
+            waiting.wait()
             assert clients[i].Barrier(path).wait(30)
             passed.append(i)
 
@@ -164,7 +170,7 @@ def test_barrier_holds_everyone_until_it_is_removed(clients) -> None:
     threads = [threading.Thread(target=waiter(i), daemon=True) for i in (1, 2, 3)]
     for t in threads:
         t.start()
-    wait_for(lambda: clients[0].exists(path) is not None, 10, "the barrier")
+    waiting.wait()
     assert not clients[1].Barrier(path).wait(0.3) and passed == []
     clients[0].Barrier(path).remove()
     for t in threads:
@@ -253,4 +259,5 @@ def test_locking_queue_items_are_taken_and_consumed_exactly_once(clients) -> Non
 
     run_all([worker(c) for c in clients])
     assert sorted(done) == sorted(f"job{n}".encode() for n in range(12))
+    clients[0].sync(path)
     assert len(clients[0].LockingQueue(path)) == 0
