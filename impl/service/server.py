@@ -299,7 +299,12 @@ class ZooKeeperServer:
         if c is None or c.closing:
             return
         c.protocol.receive_data(event.data)
-        while not c.closing:
+        self._pump(c)
+
+    def _pump(self, c: Conn) -> None:
+        """Handle what the connection has buffered; while its session is being set up, leave
+        the rest in the buffer (as ZooKeeper stops reading the socket)."""
+        while not c.closing and not (c.queue and c.queue[0].opcode == _HANDSHAKE):
             try:
                 ev = c.protocol.next_event()
             except RemoteProtocolError as exc:
@@ -369,6 +374,7 @@ class ZooKeeperServer:
         response = ConnectResponse(0, session.timeout, c.session_id, session.password, False)
         pending.reply = c.protocol.connect_response_bytes(response)
         self._flush(c)
+        self._pump(c)
 
     def _refuse_session(self, c: Conn, pending: Pending, why: str) -> None:
         self.log("info", f"session 0x{c.session_id:x} of {c.address} is not valid: {why}")
@@ -384,9 +390,6 @@ class ZooKeeperServer:
 
     def _on_request(self, c: Conn, ev: RequestReceived) -> None:
         op = ev.opcode
-        if not c.session_id or (c.queue and c.queue[0].opcode == _HANDSHAKE):
-            self._close(c, f"request before the session of {c.address} was set up", "warning")
-            return
         if op == OpCode.PING:
             self._send(c, c.protocol.reply_bytes(Xid.PING, self.app.last_zxid, 0))
             return

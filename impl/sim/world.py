@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from impl.core.application import Application
 from impl.core.effects import (
     AppendTxns,
     CancelTimer,
@@ -112,8 +113,11 @@ class World:
         listener: Listener | None = None,
         record: bool = True,
         keep_notes: bool = False,
+        app: Callable[[], Application] | None = None,
     ) -> None:
+        """``app`` makes each server's application at each start (default: ``TxnList``)."""
         self.cluster = cluster
+        self.app = app
         self.rng = random.Random(seed)
         self.tunables = tunables or Tunables()
         self.options = options or SimOptions()
@@ -162,6 +166,7 @@ class World:
             sid,
             self.cluster,
             durable=server.disk.recover(),
+            app=self.app() if self.app is not None else None,
             tunables=self.tunables,
             record=self.record,
         )

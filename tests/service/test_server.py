@@ -198,14 +198,17 @@ def test_four_letter_words_are_answered_and_the_connection_closed() -> None:
     assert b"zk_server_state\tleader\n" in bytes(h.out[8])
 
 
-def test_a_request_before_the_handshake_is_a_protocol_error() -> None:
+def test_requests_sent_during_the_handshake_wait_for_it() -> None:
     h = Harness()
-    h.connect(1)
-    h.feed(ClientConnected(2, "/127.0.0.1:2"))
     h.hold = True
     h.connect(3)
     h.request(3, 1, kz.GetData("/", None))  # the session is not set up yet
-    assert 3 in h.closed and any("before the session" in line for line in h.logs)
+    h.request(3, -2, kz.Ping())
+    assert h.frames(3) == [] and len(h.held) == 1
+    h.release()
+    connect, *rest = h.frames(3)
+    assert kz.Connect.deserialize(connect, 0)[0].time_out == 4_000
+    assert [kz.ReplyHeader.deserialize(f, 0)[0].xid for f in rest] == [1, -2]
 
 
 def test_a_server_behind_the_client_refuses_it_and_a_looking_one_refuses_everyone() -> None:
