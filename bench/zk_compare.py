@@ -223,28 +223,27 @@ def spread(connect: Any, ids: list[int], clients: int) -> list[str]:
     return out
 
 
-def run_zookeeper(args: argparse.Namespace, directory: Path) -> dict:
-    cluster = ZooKeeperCluster(directory / "zookeeper")
+def measure(cluster: Any, ready: Any, ids: list[int], args: argparse.Namespace) -> dict:
+    """Start ``cluster``, wait until ``ready()``, run the workload, stop it."""
     cluster.start_all()
     try:
-        wait_for(cluster.ready, 90, "ZooKeeper's leader and followers")
-        hosts = spread(cluster.connect_string, cluster.ids, args.clients)
+        wait_for(ready, 90, "a leader and its followers")
+        hosts = spread(cluster.connect_string, ids, args.clients)
         return run_load(hosts, args.warmup, args.seconds, args.size)
     finally:
         cluster.stop_all()
+
+
+def run_zookeeper(args: argparse.Namespace, directory: Path) -> dict:
+    cluster = ZooKeeperCluster(directory / "zookeeper")
+    return measure(cluster, cluster.ready, cluster.ids, args)
 
 
 def run_ours(args: argparse.Namespace, directory: Path) -> dict:
-    env = {"ZABMC_PROFILE": str(directory / "profile")} if args.profile else None
     layout = ClusterLayout.on_free_ports(3)
-    cluster = LocalCluster(layout, directory / "ours", env=env)
-    cluster.start_all()
-    try:
-        wait_for(cluster.leader, 60, "our leader")
-        hosts = spread(cluster.connect_string, layout.servers, args.clients)
-        return run_load(hosts, args.warmup, args.seconds, args.size)
-    finally:
-        cluster.stop_all()
+    profiles = directory / "profiles" if args.profile else None
+    cluster = LocalCluster(layout, directory / "ours", profile_dir=profiles)
+    return measure(cluster, cluster.leader, layout.servers, args)
 
 
 def summarize(result: dict) -> dict[str, float]:
@@ -314,7 +313,7 @@ def main() -> int:
             f"all ops/s {ours['ops'] / zk['ops']:.2f}"
         )
     if args.profile:
-        print(f"profiles: {directory}/profile.*")
+        print(f"profiles (cProfile, one per server): {directory}/zabmc-*/profiles/")
     return 0
 
 

@@ -20,6 +20,16 @@ from typing import Any
 
 HOST = "127.0.0.1"
 
+FAST_TUNING = {
+    "tick_ms": 50,
+    "sync_limit": 10,
+    "init_limit": 40,
+    "notify_ms": 100,
+    "notify_max_ms": 800,
+    "finalize_wait_ms": 50,
+}
+"""Short timeouts for local clusters in tests: elections and failure detection in ~1 s."""
+
 
 def free_ports(count: int) -> list[int]:
     """Ports the OS reports free on loopback (all bound at once, so they are distinct)."""
@@ -127,10 +137,19 @@ class Client:
 class LocalCluster:
     """Server processes of one layout under ``directory`` (configs, data, logs)."""
 
-    def __init__(self, layout: ClusterLayout, directory: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        layout: ClusterLayout,
+        directory: Path,
+        env: dict[str, str] | None = None,
+        profile_dir: Path | None = None,
+    ):
+        """With ``profile_dir``, each server runs under cProfile and leaves its statistics
+        there (``server<id>.prof``) when it stops cleanly."""
         self.layout = layout
         self.directory = directory
         self.env = env
+        self.profile_dir = profile_dir
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.clients: dict[int, Client] = {}
         directory.mkdir(parents=True, exist_ok=True)
@@ -150,8 +169,19 @@ class LocalCluster:
         assert sid not in self.processes or self.processes[sid].poll() is not None
         self.data_dir(sid).mkdir(parents=True, exist_ok=True)
         out = open(self.directory / f"server{sid}.out", "ab")  # noqa: SIM115 - the child owns it
+        profile: list[str] = []
+        if self.profile_dir is not None:
+            self.profile_dir.mkdir(parents=True, exist_ok=True)
+            profile = ["-m", "cProfile", "-o", str(self.profile_dir / f"server{sid}.prof")]
         self.processes[sid] = subprocess.Popen(
-            [sys.executable, "-m", "impl.server", "--config", str(self.config_path(sid))],
+            [
+                sys.executable,
+                *profile,
+                "-m",
+                "impl.server",
+                "--config",
+                str(self.config_path(sid)),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(self.env or {})},

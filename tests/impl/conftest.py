@@ -8,16 +8,7 @@ from pathlib import Path
 import pytest
 
 from impl.net.proxy import FaultyProxy
-from impl.server.local import HOST, ClusterLayout, LocalCluster, free_ports
-
-FAST = {
-    "tick_ms": 50,
-    "sync_limit": 10,
-    "init_limit": 40,
-    "notify_ms": 100,
-    "notify_max_ms": 800,
-    "finalize_wait_ms": 50,
-}
+from impl.server.local import FAST_TUNING, HOST, ClusterLayout, LocalCluster, free_ports
 
 
 class ProxiedCluster(LocalCluster):
@@ -38,7 +29,7 @@ def cluster_factory(tmp_path: Path) -> Iterator[Callable[..., LocalCluster]]:
         voters: int = 3, observers: int = 0, proxied: bool = False, **tuning: int
     ) -> LocalCluster:
         layout = ClusterLayout.on_free_ports(
-            voters, observers, tuning={**FAST, **tuning}, application="txnlist"
+            voters, observers, tuning={**FAST_TUNING, **tuning}, application="txnlist"
         )
         cluster: LocalCluster
         if proxied:

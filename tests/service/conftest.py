@@ -9,21 +9,13 @@ from pathlib import Path
 import pytest
 from kazoo.client import KazooClient
 
-from impl.server.local import ClusterLayout, LocalCluster, wait_for
+from impl.server.local import FAST_TUNING, ClusterLayout, LocalCluster, wait_for
 
-FAST = {
-    "tick_ms": 50,
-    "sync_limit": 10,
-    "init_limit": 40,
-    "notify_ms": 100,
-    "notify_max_ms": 800,
-    "finalize_wait_ms": 50,
-}
 SERVICE = {"min_session_timeout_ms": 500, "tick_ms": 50}
 
 
 def start_cluster(directory: Path, voters: int = 3) -> LocalCluster:
-    layout = ClusterLayout.on_free_ports(voters, tuning=FAST, service=SERVICE)
+    layout = ClusterLayout.on_free_ports(voters, tuning=FAST_TUNING, service=SERVICE)
     cluster = LocalCluster(layout, directory)
     cluster.start_all()
     try:
