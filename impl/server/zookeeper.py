@@ -82,7 +82,7 @@ class ZooKeeperFrontend:
         self._next_conn += 1
         cid = self._next_conn
         self.transports[cid] = transport
-        host, port = transport.get_extra_info("peername")[:2]
+        host, port = (transport.get_extra_info("peername") or ("?", 0))[:2]
         self.push(ClientConnected(cid, f"/{host}:{port}"))
         return cid
 

@@ -22,7 +22,7 @@ from impl.jute.records import (
     StatResponse,
     SyncRequest,
 )
-from impl.service.application import ZooKeeperApplication
+from impl.service.application import APPLY, ZooKeeperApplication
 from impl.service.errors import Code
 from impl.service.tree import OPEN_ACL
 from impl.service.txns import (
@@ -263,3 +263,28 @@ def test_replicas_that_apply_the_same_txns_agree_even_across_a_snapshot(script, 
             outs = [r.apply(session, request) for r in (a, b)]
         assert outs[0] == outs[1]
     assert a.app.snapshot() == b.app.snapshot()
+
+
+@settings(derandomize=True, max_examples=400)
+@given(
+    st.sampled_from(sorted(APPLY)),
+    st.one_of(
+        st.binary(max_size=60),
+        st.builds(
+            lambda r: r.serialize(),
+            st.builds(
+                CreateRequest,
+                st.text(max_size=6),
+                st.none() | st.binary(max_size=4),
+                st.just(OPEN_ACL),
+                st.integers(-9, 9),
+            ),
+        ),
+    ),
+)
+def test_no_txn_body_makes_apply_raise(opcode: int, body: bytes) -> None:
+    r = Replica()
+    r.session(S1)
+    r.zxid += 1
+    result = r.app.apply(Txn(r.zxid, 1, 1, payload(S1, opcode, body), 5))
+    assert Outcome.deserialize(result)[0].err <= 0
