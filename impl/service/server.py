@@ -240,7 +240,9 @@ class ZooKeeperServer:
         """Leading: session -> when it expires unless some server hears from it."""
         self.touched: set[int] = set()
         # ZooKeeper's session ids: the server id in the top byte, then the clock, then a count
-        self.next_session_id = (sid << 56) | ((now_ms << 24) & ((1 << 64) - 1)) >> 8
+        # (a signed long, as on the wire)
+        first = ((sid & 0xFF) << 56) | (((now_ms << 24) & ((1 << 64) - 1)) >> 8)
+        self.next_session_id = first - (1 << 64) if first >= 1 << 63 else first
         self.received = self.sent = 0
         self.latency = [0, 0, 0, 0]  # count, total, min, max (ms)
         self.out: list[ServerEffect] = []
