@@ -165,7 +165,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                         )
             if violation:
                 break
-            if not fired and options.check_deadlock:
+            if not fired and options.check_deadlock and not model.is_final(state):
                 violation = ("deadlock", None, fp)
                 break
         depth += 1
