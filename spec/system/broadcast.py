@@ -91,7 +91,7 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
     if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:
         return None  # FollowerProcessPROPOSALInSync
     if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     if not is_next_zxid(last_queued(srv, s.learners[i])[1], msg.zxid):
         s = s._replace(network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
@@ -116,7 +116,7 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
         return None
     ld = s.leaders[i]
     if not (is_leader_of(s, i, j) and p.is_voter(j) and ld.ackld >> j & 1):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     srv = s.servers[i]
     network = net.discard(s.network, p.n, i, j)
     h = srv.history
@@ -157,7 +157,7 @@ def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> System
     if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:
         return None  # FollowerProcessCOMMITInSync
     if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     s = s._replace(network=net.discard(s.network, p.n, i, j))
     if srv.last_committed >= len(srv.history):
         return s

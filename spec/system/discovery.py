@@ -38,10 +38,11 @@ def is_leader_of(s: SystemState, i: int, j: int) -> bool:
     return s.servers[i].state == LEADING and bool(s.leaders[i].learners >> j & 1)
 
 
-def illegal(s: SystemState, p: Params, i: int, j: int, zxid: int = 0) -> SystemState:
-    """i takes a message from j that cannot arrive in i's state: a breach."""
+def illegal(s: SystemState, p: Params, i: int, j: int, msg: tuple) -> SystemState:
+    """i takes ``msg`` from j, which cannot arrive in i's state: a breach."""
     s = s._replace(network=net.discard(s.network, p.n, i, j))
-    return breach(s, MESSAGE_ILLEGAL, i, j, zxid)
+    zxid = getattr(msg, "zxid", 0)
+    return breach(s, MESSAGE_ILLEGAL, i, j, zxid, msg[0])
 
 
 def connect_and_follower_send_followerinfo(
@@ -82,7 +83,7 @@ def leader_process_followerinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
     if msg is None or msg[0] != FOLLOWERINFO or not s.servers[i].online:
         return None
     if not is_leader_of(s, i, j):
-        return illegal(s, p, i, j)
+        return illegal(s, p, i, j, msg)
     srv, ld = s.servers[i], s.leaders[i]
     if p.is_quorum(ld.connecting):  # 2. LEADERINFO already sent
         network = net.reply(s.network, p.n, i, j, m.leader_info(srv.accepted_epoch))
@@ -123,7 +124,7 @@ def follower_process_leaderinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
     if msg is None or msg[0] != LEADERINFO or not s.servers[i].online:
         return None
     if not is_learner_of(s, i, j):
-        return illegal(s, p, i, j)
+        return illegal(s, p, i, j, msg)
     srv = s.servers[i]
     if msg.epoch < srv.accepted_epoch:  # 2.
         s = remove_learner(s, j, i)
@@ -154,7 +155,7 @@ def leader_process_ackepoch(s: SystemState, p: Params, i: int, j: int) -> System
     if msg is None or msg[0] != ACKEPOCH or not s.servers[i].online:
         return None
     if not is_leader_of(s, i, j):
-        return illegal(s, p, i, j)
+        return illegal(s, p, i, j, msg)
     srv, ld = s.servers[i], s.leaders[i]
     recorded = ld._replace(
         electing=ld.electing | 1 << j, peer_last_zxid=put(ld.peer_last_zxid, j, msg.zxid)

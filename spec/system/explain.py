@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations, pairwise
 
-from spec.system.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
+from spec.system.constants import ACK, LEADING, SERVER_STATE_NAMES, ZAB_STATE_NAMES
 from spec.system.ghost import BREACH_NAMES, COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOUND
 from spec.system.invariants import LEARNING, delivered, established_leaders
 from spec.system.render import breach_text, history_text, server_name
@@ -41,9 +41,13 @@ def explain_should_not_be_triggered(s: SystemState) -> str:
         "commitInconsistent": "took a commit of a transaction that is not next or not seen",
         "ackInconsistent": "took an ACK of a transaction not proposed, or out of order",
     }[BREACH_NAMES[b.kind]]
+    hint = ""
+    leader = s.servers[b.server].state == LEADING
+    if b.message == ACK and leader and not s.leaders[b.server].ackld >> b.peer & 1:
+        hint = f" ({server_name(b.peer)} has not acknowledged NEWLEADER)"
     return (
         f"ShouldNotBeTriggered: {server_name(b.server)} ({_role(s, b.server)}) {what}: "
-        f"{breach_text(b)}"
+        f"{breach_text(b)}{hint}"
     )
 
 

@@ -7,7 +7,7 @@ MSPEC_2.tla's committedLog. A check made inside an action that fails adds a
 
 from __future__ import annotations
 
-from spec.system.constants import MAX_EPOCHS_RECORDED
+from spec.system.constants import MAX_EPOCHS_RECORDED, NULL
 from spec.system.state import Breach, History, ProposalRecord, SystemState
 
 # Kinds of breach. The first five are ZkV3_7_0.tla's violatedInvariants.
@@ -39,10 +39,13 @@ DURING_ACTION = frozenset(
 )
 
 
-def breach(s: SystemState, kind: int, server: int, peer: int, zxid: int = 0) -> SystemState:
+def breach(
+    s: SystemState, kind: int, server: int, peer: int, zxid: int = 0, message: int = NULL
+) -> SystemState:
     """Record that a check inside the step by ``server`` failed."""
     g = s.ghost
-    return s._replace(ghost=g._replace(breaches=(*g.breaches, Breach(kind, server, peer, zxid))))
+    found = Breach(kind, server, peer, zxid, message)
+    return s._replace(ghost=g._replace(breaches=(*g.breaches, found)))
 
 
 def record_proposals(s: SystemState, source: int, epoch: int, txns: History) -> SystemState:

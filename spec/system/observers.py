@@ -25,7 +25,7 @@ def observer_process_inform(s: SystemState, p: Params, i: int, j: int) -> System
         return None
     srv = s.servers[i]
     if not (srv.state == OBSERVING and is_learner_of(s, i, j)):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     s = s._replace(network=net.discard(s.network, p.n, i, j))
     txn = Txn(msg.zxid, msg.value)
     if srv.zab_state == SYNCHRONIZATION:

@@ -32,7 +32,7 @@ class Params:
     max_epoch: int = 2
     max_crashes: int = 0
     max_partitions: int = 0
-    max_timeouts: int = 0
+    max_timeouts: int = 1
     bug: str | None = None
     #: Replace the four FLE steps by ElectLeader and FollowLeader (see
     #: :mod:`spec.system.election.coarse`), as the mixed-grained specs do, to reach

@@ -71,88 +71,97 @@ def message_text(msg: tuple) -> str:
 
 
 def breach_text(b: Breach) -> str:
-    zxid = f" {zxid_text(b.zxid)}" if b.zxid else ""
-    return f"{BREACH_NAMES[b.kind]} at {server_name(b.server)} (peer {server_name(b.peer)}){zxid}"
+    """A breach as ``kind at server: MESSAGE zxid from peer``."""
+    what = f"{MESSAGE_TYPE_NAMES[b.message]} " if b.message != NULL else ""
+    zxid = f"{zxid_text(b.zxid)} " if b.zxid else ""
+    return (
+        f"{BREACH_NAMES[b.kind]} at {server_name(b.server)}: {what}{zxid}from {server_name(b.peer)}"
+    )
 
 
 def render_state(s: SystemState, p: Params) -> dict[str, Any]:
-    """The variables of ``s``, per server."""
+    """The variables of ``s``, each per server (ZkV3_7_0.tla's names where it has them).
+
+    Volatile variables are shown for servers that are up, the leader's and the
+    learner's variables only for servers in those roles.
+    """
     n = p.n
     names = [server_name(i) for i in range(n)]
-    servers: dict[str, Any] = {}
-    for i, srv in enumerate(s.servers):
-        row: dict[str, Any] = {
-            "status": "ONLINE" if srv.online else "OFFLINE",
-            "acceptedEpoch": srv.accepted_epoch,
-            "currentEpoch": srv.current_epoch,
-            "history": history_text(srv.history),
-            "lastSnapshot": srv.last_snapshot,
-        }
-        if srv.online:
-            el = s.elections[i]
-            row.update(
-                {
-                    "state": SERVER_STATE_NAMES[srv.state],
-                    "zabState": ZAB_STATE_NAMES[srv.zab_state],
-                    "lastCommitted": srv.last_committed,
-                    "lastProcessed": srv.last_processed,
-                    "vote": vote_text(el.vote),
-                    "round": el.round,
-                }
-            )
-            if el.queue:
-                row["recvQueue"] = [notification_text(q) for q in el.queue]
-            if el.waiting:
-                row["waitNotmsg"] = True
-        servers[names[i]] = row
-        if srv.online and srv.state == LEADING:
-            ld = s.leaders[i]
-            row["leader"] = {
-                "learners": server_set(ld.learners),
-                "connecting": server_set(ld.connecting),
-                "electing": server_set(ld.electing_quorum),
-                "toSync": {
-                    names[k]: zxid_text(z)
-                    for k, z in enumerate(ld.peer_last_zxid)
-                    if z != SYNCED and ld.electing >> k & 1
-                },
-                "ackldRecv": server_set(ld.ackld),
-                "forwarding": server_set(ld.forwarding),
-                "epochToPropose": ld.new_epoch,
-                "acks": [server_set(a) for a in ld.acks],
-            }
-        lrn = s.learners[i]
-        if lrn.leader != NULL:
-            row["learner"] = {
-                "leader": server_name(lrn.leader),
-                "syncMode": SYNC_MODE_NAMES[lrn.sync_mode],
-                "newLeaderTaken": lrn.nl_received,
-                "packetsNotCommitted": history_text(lrn.not_committed),
-                "packetsCommitted": [zxid_text(z) for z in lrn.committed],
-                "queuedForDisk": history_text(lrn.queued),
-            }
-    net = s.network
-    return {
-        "servers": servers,
-        "msgs": {
-            f"{names[c // n]}->{names[c % n]}": [message_text(msg) for msg in ch]
-            for c, ch in enumerate(net.msgs)
-            if ch
-        },
-        "notifications": {
-            f"{names[c // n]}->{names[c % n]}": [notification_text(x) for x in ch]
-            for c, ch in enumerate(net.notes)
-            if ch
-        },
-        "partitioned": [
-            f"{names[c // n]}-{names[c % n]}"
-            for c in range(n * n)
-            if net.cut >> c & 1 and c // n < c % n
-        ],
-        "committedLog": history_text(s.ghost.committed),
-        "epochLeader": {
-            str(e + 1): server_set(mask) for e, mask in enumerate(s.ghost.epoch_leader) if mask
-        },
-        "breaches": [breach_text(b) for b in s.ghost.breaches],
-        "recorder": s.recorder._asdict(),
+    up = [i for i in range(n) if s.servers[i].online]
+    leading = [i for i in up if s.servers[i].state == LEADING]
+    learning = [i for i in up if s.learners[i].leader != NULL]
+
+    def each(which: list[int], value) -> dict[str, Any]:
+        return {names[i]: value(i) for i in which}
+
+    srv, el, ld, lrn = s.servers, s.elections, s.leaders, s.learners
+    everyone = list(range(n))
+    rendered: dict[str, Any] = {
+        "status": each(everyone, lambda i: "ONLINE" if srv[i].online else "OFFLINE"),
+        "state": each(up, lambda i: SERVER_STATE_NAMES[srv[i].state]),
+        "zabState": each(up, lambda i: ZAB_STATE_NAMES[srv[i].zab_state]),
+        "acceptedEpoch": each(everyone, lambda i: srv[i].accepted_epoch),
+        "currentEpoch": each(everyone, lambda i: srv[i].current_epoch),
+        "history": each(everyone, lambda i: history_text(srv[i].history)),
+        "lastSnapshot": each(everyone, lambda i: srv[i].last_snapshot),
+        "lastCommitted": each(up, lambda i: srv[i].last_committed),
+        "lastProcessed": each(up, lambda i: srv[i].last_processed),
+        "currentVote": each(up, lambda i: vote_text(el[i].vote)),
+        "logicalClock": each(up, lambda i: el[i].round),
+        "recvQueue": each(
+            [i for i in up if el[i].queue], lambda i: [notification_text(q) for q in el[i].queue]
+        ),
+        "waitNotmsg": each([i for i in up if el[i].waiting], lambda i: True),
+        "learners": each(leading, lambda i: server_set(ld[i].learners)),
+        "connecting": each(leading, lambda i: server_set(ld[i].connecting)),
+        "electing": each(leading, lambda i: server_set(ld[i].electing_quorum)),
+        "toSync": each(
+            leading,
+            lambda i: {
+                names[k]: zxid_text(z)
+                for k, z in enumerate(ld[i].peer_last_zxid)
+                if z != SYNCED and ld[i].electing >> k & 1
+            },
+        ),
+        "ackldRecv": each(leading, lambda i: server_set(ld[i].ackld)),
+        "forwarding": each(leading, lambda i: server_set(ld[i].forwarding)),
+        "tempMaxEpoch": each(leading, lambda i: ld[i].new_epoch),
+        "ackSid": each(leading, lambda i: [server_set(a) for a in ld[i].acks]),
+        "connectInfo": each(
+            learning,
+            lambda i: (
+                f"{server_name(lrn[i].leader)} {SYNC_MODE_NAMES[lrn[i].sync_mode]}"
+                + (" NEWLEADER taken" if lrn[i].nl_received else "")
+            ),
+        ),
+        "packetsNotCommitted": each(learning, lambda i: history_text(lrn[i].not_committed)),
+        "packetsCommitted": each(learning, lambda i: [zxid_text(z) for z in lrn[i].committed]),
+        "queuedRequests": each(learning, lambda i: history_text(lrn[i].queued)),
     }
+    net = s.network
+    rendered.update(
+        {
+            "msgs": {
+                f"{names[c // n]}->{names[c % n]}": [message_text(msg) for msg in ch]
+                for c, ch in enumerate(net.msgs)
+                if ch
+            },
+            "electionMsgs": {
+                f"{names[c // n]}->{names[c % n]}": [notification_text(x) for x in ch]
+                for c, ch in enumerate(net.notes)
+                if ch
+            },
+            "partition": [
+                f"{names[c // n]}-{names[c % n]}"
+                for c in range(n * n)
+                if net.cut >> c & 1 and c // n < c % n
+            ],
+            "committedLog": history_text(s.ghost.committed),
+            "epochLeader": {
+                str(e + 1): server_set(mask) for e, mask in enumerate(s.ghost.epoch_leader) if mask
+            },
+            "violatedInvariants": [breach_text(b) for b in s.ghost.breaches],
+            "recorder": s.recorder._asdict(),
+        }
+    )
+    return rendered

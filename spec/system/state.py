@@ -154,13 +154,15 @@ class Breach(NamedTuple):
     """A check made inside an action that failed (ZkV3_7_0.tla's violatedInvariants).
 
     ``kind`` is one of :data:`spec.system.ghost.BREACH_NAMES`; ``server`` took the
-    step, ``peer`` is the other server involved (or NULL), ``zxid`` the zxid at stake.
+    step, ``peer`` is the other server involved (or NULL), ``zxid`` the zxid at stake,
+    ``message`` the type of the message taken (or NULL).
     """
 
     kind: int
     server: int
     peer: int
     zxid: int
+    message: int = NULL
 
 
 class Ghost(NamedTuple):

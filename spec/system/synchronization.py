@@ -75,13 +75,30 @@ def take_snapshot(s: SystemState, i: int) -> SystemState:
     return s._replace(servers=put(s.servers, i, srv._replace(last_snapshot=srv.last_committed)))
 
 
-def lost_committed(old: History, new: History, committed: History) -> int:
-    """The zxid of a committed entry that ``old`` had and ``new`` drops, or 0."""
+def lost_committed(old: History, new: History, committed: History, resent: frozenset) -> int:
+    """The zxid of a committed entry that ``old`` had and ``new`` drops, or 0.
+
+    An entry the same sync sends again (``resent``) is not lost: a leader truncates
+    a follower to its committed log and re-proposes its outstanding proposals, one
+    of which may commit while the sync is on its way.
+    """
     for k, txn in enumerate(old):
         dropped = k >= len(new) or new[k] != txn
-        if dropped and k < len(committed) and committed[k] == txn:
+        if dropped and k < len(committed) and committed[k] == txn and txn not in resent:
             return txn.zxid
     return 0
+
+
+def _resent(s: SystemState, p: Params, i: int, j: int) -> frozenset:
+    """The proposals on their way from j to i in this sync, up to NEWLEADER (the sync
+    message itself already taken)."""
+    found = set()
+    for msg in s.network.msgs[j * p.n + i]:
+        if msg[0] == NEWLEADER:
+            break
+        if msg[0] == PROPOSAL:
+            found.add(Txn(msg.zxid, msg.value))
+    return frozenset(found)
 
 
 def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -176,7 +193,7 @@ def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> 
     if msg is None or msg[0] not in (DIFF, TRUNC, SNAP) or not s.servers[i].online:
         return None
     if not is_learner_of(s, i, j):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
     s = s._replace(network=net.discard(s.network, p.n, i, j))
     if srv.zab_state != SYNCHRONIZATION:
@@ -193,7 +210,7 @@ def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> 
     else:
         lrn = lrn._replace(sync_mode=SYNC_SNAP)
         new = msg.snapshot
-    lost = lost_committed(srv.history, new, s.ghost.committed)
+    lost = lost_committed(srv.history, new, s.ghost.committed, _resent(s, p, i, j))
     n = len(new)
     srv = srv._replace(history=new, initial_len=n, last_processed=n, last_committed=n)
     s = s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
@@ -281,7 +298,7 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
     if msg is None:
         return None
     if not is_learner_of(s, i, j):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
     if p.bug in SPLIT_NEWLEADER and lrn.nl_received:
         return None  # the second half is the next step
@@ -376,7 +393,7 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     if msg is None or msg[0] != ACKLD or not s.servers[i].online:
         return None
     if not is_leader_of(s, i, j):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     srv, ld = s.servers[i], s.leaders[i]
     newleader_zxid = make_zxid(srv.accepted_epoch, 0)
     if p.is_quorum(ld.ackld):  # 1.
@@ -415,7 +432,7 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
     if msg is None or msg[0] != UPTODATE or not s.servers[i].online:
         return None
     if not is_learner_of(s, i, j):
-        return illegal(s, p, i, j, msg.zxid)
+        return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
     if lrn.queued:
         return None  # the SyncRequestProcessor drains its queue first
@@ -436,7 +453,7 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         last_committed=done,
         last_processed=done,
     )
-    lrn = lrn._replace(not_committed=(), committed=())
+    lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC)
     el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
     return s._replace(
         servers=put(s.servers, i, srv),
