@@ -56,6 +56,11 @@ def _channel_events(before: tuple, after: tuple, n: int, taken: int | None, labe
     return sent, received, lost
 
 
+def vote_label(note: tuple) -> str:
+    """A notification as a chart labels it."""
+    return f"vote {notification_text(note)}"
+
+
 def _markers(action: Action, before: SystemState, after: SystemState) -> list[tuple[int, str]]:
     markers: list[tuple[int, str]] = []
     name, args = action.name, action.args
@@ -88,13 +93,7 @@ def step_events(before: SystemState, action: Action, after: SystemState, p: Para
         else:
             taken_zab = j * n + i
     zab = _channel_events(before.network.msgs, after.network.msgs, n, taken_zab, message_text)
-    notes = _channel_events(
-        before.network.notes,
-        after.network.notes,
-        n,
-        taken_note,
-        lambda x: f"vote {notification_text(x)}",
-    )
+    notes = _channel_events(before.network.notes, after.network.notes, n, taken_note, vote_label)
     return StepEvents(
         sent=tuple(zab[0] + notes[0]),
         received=tuple(zab[1] + notes[1]),
