@@ -17,7 +17,7 @@ from spec.system import SPEC_INFO
 from spec.system.bugs import ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.model import SystemModel
 from spec.system.params import Params
-from tests.system.helpers import StartingFrom, established_epoch_one
+from spec.system.scenarios import StartingFrom, established_epoch_one
 from zabmc.engine import CheckOptions, check_bfs
 
 

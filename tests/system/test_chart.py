@@ -9,7 +9,7 @@ from spec.system.chart import vote_label
 from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.render import message_text
-from tests.system.helpers import StartingFrom, established_epoch_one
+from spec.system.scenarios import StartingFrom, established_epoch_one
 from zabmc.engine import CheckOptions, check_bfs
 
 
