@@ -38,28 +38,18 @@ AUTHORS = {
 }
 
 
+BOUND_NAMES = ("max_txns", "max_epoch", "max_crashes", "max_partitions", "max_timeouts")
+
+
 def run_bug(bug: str, start: str) -> dict:
     """Search one bug variant in this process and return its figures."""
-    from spec.system import SPEC_INFO, SystemModel
-    from spec.system.params import Params
+    from spec.system import SystemModel, bug_params
     from spec.system.scenarios import StartingFrom, established_epoch_one
     from zabmc.engine import CheckOptions, check_bfs
 
-    given = SPEC_INFO.bug_bounds[bug]
-    bounds = {b.name: given.get(b.name, b.default) for b in SPEC_INFO.bounds}
-    if start == "authors":  # the authors' runs: 2 txns, crashes (theirs 4, ours 2), 3 epochs
-        bounds.update(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0)
-    params = Params(
-        voters=bounds["nodes"],
-        observers=bounds["observers"],
-        max_txns=bounds["max_txns"],
-        max_epoch=bounds["max_epoch"],
-        max_crashes=bounds["max_crashes"],
-        max_partitions=bounds["max_partitions"],
-        max_timeouts=bounds["max_timeouts"],
-        bug=bug,
-        coarse_election=True,
-    )
+    # from the authors' start: their 2 txns, 3 epochs, crashes (theirs 4, ours 2)
+    authors = dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0)
+    params = bug_params(bug, **(authors if start == "authors" else {}))
     model = SystemModel(params)
     if start == "authors":
         model = StartingFrom(params, established_epoch_one(model))
@@ -70,7 +60,10 @@ def run_bug(bug: str, start: str) -> dict:
     return {
         "bug": bug,
         "start": start,
-        "bounds": {k: v for k, v in bounds.items() if v != 0 or k in given},
+        "bounds": {
+            "nodes": params.voters,
+            **{k: getattr(params, k) for k in BOUND_NAMES},
+        },
         "depth": v.length if v else None,
         "invariant": v.property if v else None,
         "distinct": result.distinct_states,

@@ -24,21 +24,24 @@ def statement(fn: object) -> str:
     return " ".join(line.strip() for line in doc.splitlines())
 
 
+def make_params(bounds: Mapping[str, int], bug: str | None, coarse_election: bool) -> Params:
+    """Params from the bounds by name (as the command line gives them)."""
+    return Params(
+        voters=bounds["nodes"],
+        observers=bounds["observers"],
+        max_txns=bounds["max_txns"],
+        max_epoch=bounds["max_epoch"],
+        max_crashes=bounds["max_crashes"],
+        max_partitions=bounds["max_partitions"],
+        max_timeouts=bounds["max_timeouts"],
+        bug=bug,
+        coarse_election=coarse_election,
+    )
+
+
 def build(bounds: Mapping[str, int], bug: str | None, options: Mapping[str, Any]) -> Model:
     """The system model for the given bounds; ``coarse_election`` makes elections one step."""
-    return SystemModel(
-        Params(
-            voters=bounds["nodes"],
-            observers=bounds["observers"],
-            max_txns=bounds["max_txns"],
-            max_epoch=bounds["max_epoch"],
-            max_crashes=bounds["max_crashes"],
-            max_partitions=bounds["max_partitions"],
-            max_timeouts=bounds["max_timeouts"],
-            bug=bug,
-            coarse_election=bool(options.get("coarse_election")),
-        )
-    )
+    return SystemModel(make_params(bounds, bug, bool(options.get("coarse_election"))))
 
 
 #: For each bug, the smallest bounds found to expose it from the initial state (see
@@ -79,4 +82,13 @@ SPEC_INFO = SpecInfo(
     bug_bounds=BUG_BOUNDS,
 )
 
-__all__ = ["BUGS", "SPEC_INFO", "Params", "SystemModel"]
+
+def bug_params(bug: str, *, fixed: bool = False, **overrides: int) -> Params:
+    """The bounds that expose ``bug`` (the others at their defaults), with or without it."""
+    given = BUG_BOUNDS[bug]
+    bounds = {b.name: given.get(b.name, b.default) for b in SPEC_INFO.bounds}
+    bounds.update(overrides)
+    return make_params(bounds, None if fixed else bug, bool(given.get("coarse_election")))
+
+
+__all__ = ["BUGS", "SPEC_INFO", "Params", "SystemModel", "bug_params", "make_params"]

@@ -19,7 +19,6 @@ from spec.system.constants import (
     PROPOSAL,
     SYNCHRONIZATION,
 )
-from spec.system.discovery import illegal, is_leader_of, is_learner_of
 from spec.system.ghost import (
     ACK_INCONSISTENT,
     COMMIT_INCONSISTENT,
@@ -30,6 +29,7 @@ from spec.system.ghost import (
 )
 from spec.system.learner_log import last_committed, last_queued
 from spec.system.params import Params
+from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.state import SystemState, Txn, index_of_zxid, last_zxid, put
 from spec.system.synchronization import take_snapshot
 from spec.system.zxid import epoch_of, is_next_zxid, make_zxid
@@ -84,8 +84,8 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
     The proposal must follow i's last one. (In SYNCHRONIZATION the step is
     FollowerProcessPROPOSALInSync; anywhere but at a follower of j it is illegal.)
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != PROPOSAL or not s.servers[i].online:
+    msg = taking(s, p, i, j, PROPOSAL)
+    if msg is None:
         return None
     srv = s.servers[i]
     if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:
@@ -111,8 +111,8 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     order. When every earlier txn is committed and a quorum of voters acked this
     one, i commits it: COMMIT to its followers, INFORM to its observers.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != ACK or not s.servers[i].online:
+    msg = taking(s, p, i, j, ACK)
+    if msg is None:
         return None
     ld = s.leaders[i]
     if not (is_leader_of(s, i, j) and p.is_voter(j) and ld.ackld >> j & 1):
@@ -150,8 +150,8 @@ def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> System
     It must be i's next pending txn; a COMMIT with nothing pending is ignored, as
     ZooKeeper does (it only warns).
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != COMMIT or not s.servers[i].online:
+    msg = taking(s, p, i, j, COMMIT)
+    if msg is None:
         return None
     srv = s.servers[i]
     if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:

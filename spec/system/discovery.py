@@ -22,27 +22,11 @@ from spec.system.constants import (
     SYNCHRONIZATION,
 )
 from spec.system.election.votes import processed_zxid
-from spec.system.ghost import MESSAGE_ILLEGAL, STATE_INCONSISTENT, breach, record_established
+from spec.system.ghost import STATE_INCONSISTENT, breach, record_established
 from spec.system.params import Params
+from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.roles import go_looking, leader_shutdown, remove_learner
 from spec.system.state import SystemState, put
-
-
-def is_learner_of(s: SystemState, i: int, j: int) -> bool:
-    """``IsMyLeader(i, j)``: i follows or observes j and is connected to it."""
-    return s.servers[i].state in (FOLLOWING, OBSERVING) and s.learners[i].leader == j
-
-
-def is_leader_of(s: SystemState, i: int, j: int) -> bool:
-    """``IsMyLearner(i, j)``: i leads and has a LearnerHandler for j."""
-    return s.servers[i].state == LEADING and bool(s.leaders[i].learners >> j & 1)
-
-
-def illegal(s: SystemState, p: Params, i: int, j: int, msg: tuple) -> SystemState:
-    """i takes ``msg`` from j, which cannot arrive in i's state: a breach."""
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
-    zxid = getattr(msg, "zxid", 0)
-    return breach(s, MESSAGE_ILLEGAL, i, j, zxid, msg[0])
 
 
 def connect_and_follower_send_followerinfo(
@@ -79,8 +63,8 @@ def leader_process_followerinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
        Disabled when that epoch would exceed the bound ``max_epoch``.
     2. Already decided: reply LEADERINFO with the epoch.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != FOLLOWERINFO or not s.servers[i].online:
+    msg = taking(s, p, i, j, FOLLOWERINFO)
+    if msg is None:
         return None
     if not is_leader_of(s, i, j):
         return illegal(s, p, i, j, msg)
@@ -120,8 +104,8 @@ def follower_process_leaderinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
        SYNCHRONIZATION.
     2. e < acceptedEpoch: back to election; j drops i.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != LEADERINFO or not s.servers[i].online:
+    msg = taking(s, p, i, j, LEADERINFO)
+    if msg is None:
         return None
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)
@@ -151,8 +135,8 @@ def leader_process_ackepoch(s: SystemState, p: Params, i: int, j: int) -> System
        with a quorum of voters i persists currentEpoch = acceptedEpoch and moves to
        SYNCHRONIZATION: the epoch is established.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != ACKEPOCH or not s.servers[i].online:
+    msg = taking(s, p, i, j, ACKEPOCH)
+    if msg is None:
         return None
     if not is_leader_of(s, i, j):
         return illegal(s, p, i, j, msg)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from spec.system import network as net
 from spec.system.constants import BROADCAST, INFORM, OBSERVING, SYNCHRONIZATION
-from spec.system.discovery import illegal, is_learner_of
 from spec.system.ghost import PROPOSAL_INCONSISTENT, breach
 from spec.system.params import Params
+from spec.system.receive import illegal, is_learner_of, taking
 from spec.system.state import SystemState, Txn, last_zxid, put
 from spec.system.zxid import is_next_zxid
 
@@ -20,8 +20,8 @@ def observer_process_inform(s: SystemState, p: Params, i: int, j: int) -> System
     proposal and its commit (Learner.syncWithLeader). INFORM at anything but an
     observer of j is illegal.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != INFORM or not s.servers[i].online:
+    msg = taking(s, p, i, j, INFORM)
+    if msg is None:
         return None
     srv = s.servers[i]
     if not (srv.state == OBSERVING and is_learner_of(s, i, j)):

@@ -35,7 +35,6 @@ from spec.system.constants import (
     TRUNC,
     UPTODATE,
 )
-from spec.system.discovery import illegal, is_leader_of, is_learner_of
 from spec.system.election.votes import processed_zxid
 from spec.system.ghost import (
     ACK_INCONSISTENT,
@@ -55,6 +54,7 @@ from spec.system.learner_log import (
     txns_match_commits,
 )
 from spec.system.params import Params
+from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.state import (
     History,
     SystemState,
@@ -189,8 +189,8 @@ def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> 
     below what i committed); SNAP replaces it by the leader's snapshot. A committed
     entry that TRUNC or SNAP drops breaks CommittedLogDurability.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] not in (DIFF, TRUNC, SNAP) or not s.servers[i].online:
+    msg = taking(s, p, i, j, DIFF, TRUNC, SNAP)
+    if msg is None:
         return None
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)
@@ -225,8 +225,8 @@ def follower_process_proposal_in_sync(
     It is logged with NEWLEADER (or UPTODATE). ZooKeeper queues it even when it does
     not follow the last one (it only warns), and so does the spec.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != PROPOSAL or not s.servers[i].online:
+    msg = taking(s, p, i, j, PROPOSAL)
+    if msg is None:
         return None
     if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
         return None
@@ -244,8 +244,8 @@ def follower_process_commit_in_sync(
     or once NEWLEADER is in, it is remembered (packetsCommitted) and applied at
     UPTODATE; after TRUNC or SNAP, before NEWLEADER, it is applied at once.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != COMMIT or not s.servers[i].online:
+    msg = taking(s, p, i, j, COMMIT)
+    if msg is None:
         return None
     if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
         return None
@@ -270,10 +270,7 @@ def follower_process_commit_in_sync(
 
 
 def _newleader_head(s: SystemState, p: Params, i: int, j: int):
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != NEWLEADER or not s.servers[i].online:
-        return None
-    return msg
+    return taking(s, p, i, j, NEWLEADER)
 
 
 def _acks(p: Params, i: int, txns: History) -> tuple:
@@ -389,8 +386,8 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
        voters (i included) may be reached: i commits its whole log, starts serving
        (BROADCAST) and sends UPTODATE to every learner that acked.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != ACKLD or not s.servers[i].online:
+    msg = taking(s, p, i, j, ACKLD)
+    if msg is None:
         return None
     if not is_leader_of(s, i, j):
         return illegal(s, p, i, j, msg)
@@ -428,8 +425,8 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
     It logs (and acks) the proposals that came after NEWLEADER, delivers everything
     committed during sync, and moves to BROADCAST.
     """
-    msg = net.zab_head(s.network, p.n, i, j)
-    if msg is None or msg[0] != UPTODATE or not s.servers[i].online:
+    msg = taking(s, p, i, j, UPTODATE)
+    if msg is None:
         return None
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)

@@ -13,29 +13,11 @@ from __future__ import annotations
 
 import pytest
 
-from spec.system import SPEC_INFO
+from spec.system import bug_params
 from spec.system.bugs import ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.model import SystemModel
-from spec.system.params import Params
 from spec.system.scenarios import StartingFrom, established_epoch_one
 from zabmc.engine import CheckOptions, check_bfs
-
-
-def params_for(bug: str, *, fixed: bool = False) -> Params:
-    """The catalog's bounds for ``bug`` (defaults for the others), as Params."""
-    given = SPEC_INFO.bug_bounds[bug]
-    bounds = {b.name: given.get(b.name, b.default) for b in SPEC_INFO.bounds}
-    return Params(
-        voters=bounds["nodes"],
-        observers=bounds["observers"],
-        max_txns=bounds["max_txns"],
-        max_epoch=bounds["max_epoch"],
-        max_crashes=bounds["max_crashes"],
-        max_partitions=bounds["max_partitions"],
-        max_timeouts=bounds["max_timeouts"],
-        bug=None if fixed else bug,
-        coarse_election=bool(given.get("coarse_election")),
-    )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +28,7 @@ def params_for(bug: str, *, fixed: bool = False) -> Params:
     ],
 )
 def test_found_from_the_initial_state(bug, invariant, length, states, last_step):
-    result = check_bfs(SystemModel(params_for(bug)), CheckOptions(check_deadlock=False))
+    result = check_bfs(SystemModel(bug_params(bug)), CheckOptions(check_deadlock=False))
     v = result.violation
     assert v is not None and v.property == invariant
     assert (v.length, result.distinct_states) == (length, states)
@@ -56,21 +38,21 @@ def test_found_from_the_initial_state(bug, invariant, length, states, last_step)
 
 @pytest.mark.parametrize(("bug", "states"), [(ZK_2845, 66_874), (ZK_4685, 2_482)])
 def test_fixed_spec_passes_every_state_at_the_same_bounds(bug, states):
-    result = check_bfs(SystemModel(params_for(bug, fixed=True)), CheckOptions())
+    result = check_bfs(SystemModel(bug_params(bug, fixed=True)), CheckOptions())
     assert result.ok and result.complete  # no violation, no deadlock
     assert result.distinct_states == states
 
 
 def test_zk_2845_is_the_retained_database():
     """s2 left its leader without restarting; its stale zxid won it a DIFF instead of TRUNC."""
-    v = check_bfs(SystemModel(params_for(ZK_2845)), CheckOptions(check_deadlock=False)).violation
+    v = check_bfs(SystemModel(bug_params(ZK_2845)), CheckOptions(check_deadlock=False)).violation
     names = [step.action.name for step in v.steps[1:]]
     assert "NodeCrash" not in names and "ZabTimeout" in names
     assert "s2 took NEWLEADER from s3 with log [1:1=v1]" in v.explanation
 
 
 def test_zk_4685_the_ack_overtakes_the_ack_of_newleader():
-    v = check_bfs(SystemModel(params_for(ZK_4685)), CheckOptions(check_deadlock=False)).violation
+    v = check_bfs(SystemModel(bug_params(ZK_4685)), CheckOptions(check_deadlock=False)).violation
     tail = [step.action.name for step in v.steps[-3:]]
     assert tail == [
         "FollowerProcessNEWLEADER",
@@ -89,7 +71,7 @@ def test_zk_4685_the_ack_overtakes_the_ack_of_newleader():
     ],
 )
 def test_found_from_the_authors_initial_state(bug, length, states, lost_by):
-    p = params_for(bug)
+    p = bug_params(bug)
     start = established_epoch_one(SystemModel(p))
     result = check_bfs(StartingFrom(p, start), CheckOptions(check_deadlock=False))
     v = result.violation
@@ -103,8 +85,8 @@ def test_found_from_the_authors_initial_state(bug, length, states, lost_by):
 
 
 def test_fixed_spec_passes_every_state_from_the_authors_initial_state():
-    p = params_for(ZK_3911, fixed=True)
-    assert p == params_for(ZK_4643, fixed=True) == params_for(ZK_4646, fixed=True)
+    p = bug_params(ZK_3911, fixed=True)
+    assert p == bug_params(ZK_4643, fixed=True) == bug_params(ZK_4646, fixed=True)
     start = established_epoch_one(SystemModel(p))
     result = check_bfs(StartingFrom(p, start), CheckOptions())
     assert result.ok and result.complete
