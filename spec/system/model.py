@@ -212,7 +212,10 @@ class SystemModel(Model[SystemState]):
         fn, arity = entry
         if len(action.args) != arity:
             raise ValueError(f"{action.name} takes {arity} server(s), got {len(action.args)}")
-        return fn(s, self.params, *action.args)
+        args = action.args
+        if action.name in ("PartitionStart", "PartitionRecover"):
+            args = tuple(sorted(args))  # a link has no direction; the spec names it low id first
+        return fn(s, self.params, *args)
 
     def format_action(self, action: Action) -> str:
         if action.name == "ElectLeader":

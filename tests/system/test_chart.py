@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from itertools import pairwise
 
+import pytest
+
 from spec.system.chart import vote_label
 from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.render import message_text
 from spec.system.scenarios import StartingFrom, established_epoch_one
-from zabmc.engine import CheckOptions, check_bfs
+from zabmc.engine import Action, CheckOptions, check_bfs
 
 
 def replay_channels(model: SystemModel, steps) -> Counter:
@@ -71,3 +73,17 @@ def test_events_show_crashes_and_lost_messages():
     rendered = model.format_state(v.steps[-1].state)
     assert rendered["committedLog"] == ["1:1=v1", "1:2=v2"]
     assert model.format_action(v.steps[3].action).startswith("ElectLeader(s3, quorum {")
+
+
+def test_apply_takes_a_step_by_name_as_a_trace_would_give_it():
+    model = SystemModel(Params(max_timeouts=0, max_partitions=1))
+    s = model.init_states()[0]
+    assert model.apply(s, Action("FLEHandleNotmsg", (0,))) is None  # nothing received yet
+    t = model.apply(s, Action("FLEReceiveNotmsg", (0, 2)))
+    assert t is not None and t.elections[0].queue
+    cut = model.apply(s, Action("PartitionStart", (2, 0)))  # either order names the link
+    assert cut == model.apply(s, Action("PartitionStart", (0, 2))) != s
+    with pytest.raises(KeyError):
+        model.apply(s, Action("Nope", (0,)))
+    with pytest.raises(ValueError, match="takes 2 server"):
+        model.apply(s, Action("FLEReceiveNotmsg", (0,)))
