@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from spec.protocol import SPEC_INFO as PROTOCOL
+from spec.system import SPEC_INFO as SYSTEM
 from zabmc.engine.catalog import SpecInfo
 
-SPECS: dict[str, SpecInfo] = {PROTOCOL.name: PROTOCOL}
+SPECS: dict[str, SpecInfo] = {SYSTEM.name: SYSTEM, PROTOCOL.name: PROTOCOL}
 DEFAULT_SPEC = next(iter(SPECS))

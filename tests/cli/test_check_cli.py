@@ -93,7 +93,7 @@ def test_tlc_compat_reproduces_tlc_symmetry_counts(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--spec", "nope"], "unknown spec 'nope'; choose from: protocol"),
+        (["--spec", "nope"], "unknown spec 'nope'; choose from: system, protocol"),
         ([*PROTOCOL, "--bug", "nope"], "unknown bug 'nope' for spec 'protocol'; choose from:"),
         ([*PROTOCOL, "--invariant", "Nope"], "unknown invariant 'Nope'; choose from:"),
         ([*PROTOCOL, "--nodes", "0"], "--nodes must be at least 1, got 0"),

@@ -47,6 +47,23 @@ def test_deadlock_is_reported_unless_disabled() -> None:
     assert check_bfs(Grid(2), CheckOptions(check_deadlock=False)).ok
 
 
+def test_a_final_state_is_not_a_deadlock() -> None:
+    """A spec may call a state without successors a normal end (Model.is_final)."""
+
+    class Bounded(Grid):
+        def is_final(self, s: tuple[int, int]) -> bool:
+            return s == (self.n, self.n)  # both counters ran out: the bounds are spent
+
+    assert check_bfs(Bounded(2)).ok
+    assert check_bfs(Bounded(2)).complete
+
+    class Stuck(Grid):
+        def is_final(self, s: tuple[int, int]) -> bool:
+            return False
+
+    assert check_bfs(Stuck(2)).violation.kind == "deadlock"
+
+
 def test_depth_bound_cuts_the_search() -> None:
     result = check_bfs(Grid(5), CheckOptions(max_depth=3, check_deadlock=False))
     assert result.max_depth == 3

@@ -27,7 +27,8 @@ def specs() -> None:
             exposing = info.bug_bounds.get(bug)
             if exposing:
                 flags = " ".join(
-                    f"{b.flag} {exposing[b.name]}" for b in info.bounds if b.name in exposing
+                    [f"{b.flag} {exposing[b.name]}" for b in info.bounds if b.name in exposing]
+                    + [f"--{o.replace('_', '-')}" for o in info.options if exposing.get(o)]
                 )
                 click.echo(f"      found with: --bug {bug} {flags}")
         for option, doc in info.options.items():

@@ -176,7 +176,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                     options.progress(
                         Progress(depth + 1, generated, len(seen), queued, now - started)
                     )
-            if not fired and options.check_deadlock:
+            if not fired and options.check_deadlock and not model.is_final(state):
                 violation = ("deadlock", None, fp)
                 break
         depth += 1

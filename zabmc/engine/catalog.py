@@ -46,8 +46,8 @@ class SpecInfo:
     symmetric: bool = False
     asymmetry_reason: str = ""
     options: Mapping[str, str] = field(default_factory=dict)
-    #: For each bug variant, the smallest bounds (by name) that expose it. Bounds not
-    #: named keep their defaults.
+    #: For each bug variant, the smallest bounds (by name) that expose it, and the options
+    #: (by name, set to 1) it needs. Bounds not named keep their defaults.
     bug_bounds: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
     def bound(self, name: str) -> Bound | None:

@@ -190,6 +190,15 @@ class Model(ABC, Generic[State]):
     #: Why ``symmetry`` is ``None``: shown when a user asks for symmetry.
     asymmetry_reason: str = "its ids are not interchangeable"
 
+    def is_final(self, state: State) -> bool:
+        """Whether ``state``, which has no successor, is a normal end rather than a deadlock.
+
+        A spec whose runs stop because its bounds are spent (no more timeouts, crashes
+        or requests allowed) says so here, and the search does not report such a
+        state as a deadlock. The default, False, reports every state with no successor.
+        """
+        return False
+
     def view(self, state: State) -> Hashable:
         """The part of ``state`` that identifies it (TLC's VIEW).
 

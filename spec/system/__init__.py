@@ -1,0 +1,94 @@
+"""The system-level spec: Fast Leader Election and Zab 1.0 as ZooKeeper runs them.
+
+Crashes, partitions and observers included; ZooKeeper's known bugs as variants.
+See :mod:`spec.system.model` for Init and Next, the modules named after each phase
+for its steps, and :mod:`spec.system.invariants` for the properties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spec.system.bugs import BUGS, ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
+from spec.system.invariants import INVARIANTS
+from spec.system.model import ACTION_NAMES, SystemModel
+from spec.system.params import Params
+from zabmc.engine import Model
+from zabmc.engine.catalog import Bound, SpecInfo
+
+
+def statement(fn: object) -> str:
+    """The first paragraph of a docstring, on one line: the property as it is stated."""
+    doc = (getattr(fn, "__doc__", None) or "").strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in doc.splitlines())
+
+
+def make_params(bounds: Mapping[str, int], bug: str | None, coarse_election: bool) -> Params:
+    """Params from the bounds by name (as the command line gives them)."""
+    return Params(
+        voters=bounds["nodes"],
+        observers=bounds["observers"],
+        max_txns=bounds["max_txns"],
+        max_epoch=bounds["max_epoch"],
+        max_crashes=bounds["max_crashes"],
+        max_partitions=bounds["max_partitions"],
+        max_timeouts=bounds["max_timeouts"],
+        bug=bug,
+        coarse_election=coarse_election,
+    )
+
+
+def build(bounds: Mapping[str, int], bug: str | None, options: Mapping[str, Any]) -> Model:
+    """The system model for the given bounds; ``coarse_election`` makes elections one step."""
+    return SystemModel(make_params(bounds, bug, bool(options.get("coarse_election"))))
+
+
+#: For each bug, the smallest bounds found to expose it from the initial state (see
+#: bench/system_bugs.py), with the coarse election each needs: two or three elections at
+#: FLE's granularity are beyond exhaustive search, as they were for ZooKeeper's authors.
+_THREE_EPOCHS = {"max_txns": 2, "max_epoch": 3, "max_crashes": 2, "max_timeouts": 0}
+BUG_BOUNDS: dict[str, dict[str, int]] = {
+    ZK_2845: {"max_timeouts": 1, "coarse_election": 1},
+    ZK_3911: {**_THREE_EPOCHS, "coarse_election": 1},
+    ZK_4643: {**_THREE_EPOCHS, "coarse_election": 1},
+    ZK_4646: {**_THREE_EPOCHS, "coarse_election": 1},
+    ZK_4685: {"max_timeouts": 0, "coarse_election": 1},
+}
+
+SPEC_INFO = SpecInfo(
+    name="system",
+    summary="Fast Leader Election and Zab 1.0 as ZooKeeper runs them, "
+    "with crashes, partitions and observers",
+    bounds=(
+        Bound("nodes", "--nodes", 3, "voting servers (1-5, with the observers)", minimum=1),
+        Bound("observers", "--observers", 0, "observers: they neither vote nor ack"),
+        Bound("max_txns", "--max-txns", 1, "client requests in the whole run"),
+        Bound("max_epoch", "--max-epoch", 2, "largest epoch a leader may propose"),
+        Bound("max_crashes", "--max-crashes", 0, "NodeCrash steps"),
+        Bound("max_partitions", "--max-partitions", 0, "PartitionStart steps"),
+        Bound("max_timeouts", "--max-timeouts", 1, "FLE notification timeouts and Zab timeouts"),
+    ),
+    bugs=BUGS,
+    actions=ACTION_NAMES,
+    invariants=tuple((name, statement(fn)) for name, fn in INVARIANTS),
+    build=build,
+    symmetric=False,
+    asymmetry_reason=SystemModel.asymmetry_reason,
+    options={
+        "coarse_election": "make each election one step (ElectLeader, FollowLeader) instead of "
+        "Fast Leader Election's, to reach bugs that need several elections"
+    },
+    bug_bounds=BUG_BOUNDS,
+)
+
+
+def bug_params(bug: str, *, fixed: bool = False, **overrides: int) -> Params:
+    """The bounds that expose ``bug`` (the others at their defaults), with or without it."""
+    given = BUG_BOUNDS[bug]
+    bounds = {b.name: given.get(b.name, b.default) for b in SPEC_INFO.bounds}
+    bounds.update(overrides)
+    return make_params(bounds, None if fixed else bug, bool(given.get("coarse_election")))
+
+
+__all__ = ["BUGS", "SPEC_INFO", "Params", "SystemModel", "bug_params", "make_params"]

@@ -1,0 +1,167 @@
+"""Phase 3, broadcast: PROPOSAL, ACK, COMMIT between the leader and its followers.
+
+The leader proposes client writes in zxid order to the followers it forwards to,
+counts ACKs, and commits in zxid order once a quorum of voters (itself included)
+has acked, telling followers with COMMIT and observers with INFORM
+(:mod:`spec.system.observers`).
+"""
+
+from __future__ import annotations
+
+from spec.system import messages as m
+from spec.system import network as net
+from spec.system.constants import (
+    ACK,
+    BROADCAST,
+    COMMIT,
+    FOLLOWING,
+    LEADING,
+    PROPOSAL,
+    SYNCHRONIZATION,
+)
+from spec.system.ghost import (
+    ACK_INCONSISTENT,
+    COMMIT_INCONSISTENT,
+    PROPOSAL_INCONSISTENT,
+    breach,
+    record_commit,
+    record_proposals,
+)
+from spec.system.learner_log import last_committed, last_queued
+from spec.system.params import Params
+from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
+from spec.system.state import SystemState, Txn, index_of_zxid, last_zxid, put
+from spec.system.synchronization import take_snapshot
+from spec.system.zxid import epoch_of, is_next_zxid, make_zxid
+
+
+def should_snapshot(s: SystemState, i: int) -> bool:
+    """``ShouldSnapshot(i)``: two commits since the last snapshot (SyncRequestProcessor)."""
+    srv = s.servers[i]
+    return srv.last_committed - srv.last_snapshot >= 2
+
+
+def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | None:
+    """``LeaderProcessRequest(i)``: leader i takes a client write.
+
+    It serves only with a quorum of voters (itself included) in BROADCAST among those
+    it forwards to. The txn gets the next zxid of i's epoch, is logged (i acks it
+    at once) and goes out as PROPOSAL to the followers i forwards to.
+    """
+    srv = s.servers[i]
+    if not (srv.online and srv.state == LEADING and srv.zab_state == BROADCAST):
+        return None
+    if s.recorder.requests >= p.max_txns:
+        return None
+    ld = s.leaders[i]
+    serving = 1 << i
+    for k in range(p.n):
+        if ld.forwarding >> k & 1 and s.servers[k].zab_state == BROADCAST:
+            serving |= 1 << k
+    if not p.is_quorum(serving):
+        return None
+    last = last_zxid(srv.history)
+    zxid = last + 1 if epoch_of(last) == srv.current_epoch else make_zxid(srv.current_epoch, 1)
+    value = s.recorder.requests + 1
+    txn = Txn(zxid, value)
+    srv = srv._replace(history=(*srv.history, txn))
+    ld = ld._replace(acks=(*ld.acks, 1 << i))
+    followers = ld.forwarding & p.voter_mask
+    s = s._replace(
+        servers=put(s.servers, i, srv),
+        leaders=put(s.leaders, i, ld),
+        network=net.broadcast(s.network, p.n, i, followers, m.proposal(zxid, value)),
+        recorder=s.recorder._replace(requests=value),
+    )
+    if should_snapshot(s, i):
+        s = take_snapshot(s, i)
+    return record_proposals(s, i, srv.accepted_epoch, (txn,))
+
+
+def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowerProcessPROPOSAL(i, j)``: follower i logs j's proposal and ACKs it.
+
+    The proposal must follow i's last one. (In SYNCHRONIZATION the step is
+    FollowerProcessPROPOSALInSync; anywhere but at a follower of j it is illegal.)
+    """
+    msg = taking(s, p, i, j, PROPOSAL)
+    if msg is None:
+        return None
+    srv = s.servers[i]
+    if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:
+        return None  # FollowerProcessPROPOSALInSync
+    if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
+        return illegal(s, p, i, j, msg)
+    if not is_next_zxid(last_queued(srv, s.learners[i])[1], msg.zxid):
+        s = s._replace(network=net.discard(s.network, p.n, i, j))
+        return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
+    srv = srv._replace(history=(*srv.history, Txn(msg.zxid, msg.value)))
+    s = s._replace(
+        servers=put(s.servers, i, srv),
+        network=net.reply(s.network, p.n, i, j, m.ack(msg.zxid)),
+    )
+    return take_snapshot(s, i) if should_snapshot(s, i) else s
+
+
+def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``LeaderProcessACK(i, j)``: leader i counts j's ACK.
+
+    The ACK must come from a voter that has acked NEWLEADER (an ACK before it is the
+    message ZOOKEEPER-4685 makes the leader quit on), for a txn i proposed, in
+    order. When every earlier txn is committed and a quorum of voters acked this
+    one, i commits it: COMMIT to its followers, INFORM to its observers.
+    """
+    msg = taking(s, p, i, j, ACK)
+    if msg is None:
+        return None
+    ld = s.leaders[i]
+    if not (is_leader_of(s, i, j) and p.is_voter(j) and ld.ackld >> j & 1):
+        return illegal(s, p, i, j, msg)
+    srv = s.servers[i]
+    network = net.discard(s.network, p.n, i, j)
+    h = srv.history
+    k = index_of_zxid(h, msg.zxid)
+    acked = [x for x in range(len(h)) if ld.acks[x] >> j & 1]
+    in_order = not acked or acked[-1] + 2 == k
+    if not (1 <= k <= len(h) and in_order):
+        return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
+    ld = ld._replace(acks=put(ld.acks, k - 1, ld.acks[k - 1] | 1 << j))
+    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+    done = last_committed(srv, s.learners[i])
+    if done >= len(h) or msg.zxid <= last_zxid(h, done):
+        return s  # nothing outstanding, or already committed
+    if done < k - 1 or not p.is_quorum(ld.acks[k - 1]):
+        return s
+    if done + 1 != k:
+        s = breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
+    srv = srv._replace(last_committed=k, last_processed=k)
+    txn = h[k - 1]
+    network = net.broadcast(s.network, p.n, i, ld.forwarding & p.voter_mask, m.commit(txn.zxid))
+    network = net.broadcast(
+        network, p.n, i, ld.forwarding & ~p.voter_mask, m.inform(txn.zxid, txn.value)
+    )
+    s = s._replace(servers=put(s.servers, i, srv), network=network)
+    return record_commit(s, h[:k])
+
+
+def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowerProcessCOMMIT(i, j)``: follower i delivers the txn j committed.
+
+    It must be i's next pending txn; a COMMIT with nothing pending is ignored, as
+    ZooKeeper does (it only warns).
+    """
+    msg = taking(s, p, i, j, COMMIT)
+    if msg is None:
+        return None
+    srv = s.servers[i]
+    if is_learner_of(s, i, j) and srv.zab_state == SYNCHRONIZATION:
+        return None  # FollowerProcessCOMMITInSync
+    if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
+        return illegal(s, p, i, j, msg)
+    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    if srv.last_committed >= len(srv.history):
+        return s
+    if srv.history[srv.last_committed].zxid != msg.zxid:
+        return breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
+    k = srv.last_committed + 1
+    return s._replace(servers=put(s.servers, i, srv._replace(last_committed=k, last_processed=k)))

@@ -1,0 +1,90 @@
+"""A coarse election: the two atomic steps that stand for Fast Leader Election when
+``Params.coarse_election`` is set (the ``--coarse-election`` option).
+
+The mixed-grained specs of ZooKeeper's authors (Disalg-ICS-NJU test-spec, Remix's
+MSPEC_2.tla) make election one step, because the bugs they hunt lie after it and
+several elections at FLE's granularity are out of reach of exhaustive search (one
+fault-free election of three voters alone has 137,747 states). These steps keep
+FLE's outcome and its safety rule, and drop its message exchange:
+
+* ``ElectLeader(i)``: a quorum of LOOKING voters that can reach i, in which i's
+  vote (epoch, zxid, id) beats every other member's own vote, decides for i;
+* ``FollowLeader(i, j)``: a LOOKING server learns that a quorum follows leader j
+  (FLE's outofelection path) and decides for j.
+
+Neither is in the shared vocabulary: traces of the implementation replay against
+the FLE steps, never against these.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from spec.system import network as net
+from spec.system.constants import FOLLOWING, LEADING, LOOKING
+from spec.system.election.votes import beats, self_vote, settled, vote_key
+from spec.system.ghost import ELECTION_UNSOUND, breach
+from spec.system.params import Params
+from spec.system.roles import turn_to_leading, turn_to_learning
+from spec.system.state import SystemState, put
+
+
+def electorates(s: SystemState, p: Params, i: int) -> list[int]:
+    """The quorums (as masks) that could elect i now, smallest first, then by ids."""
+    srv = s.servers[i]
+    if not (p.coarse_election and p.is_voter(i) and srv.online and srv.state == LOOKING):
+        return []
+    mine = self_vote(p, srv, i)
+    others = [
+        k
+        for k in range(p.voters)
+        if k != i
+        and s.servers[k].online
+        and s.servers[k].state == LOOKING
+        and not net.link_cut(s.network, p.n, i, k)
+        and beats(p, mine, self_vote(p, s.servers[k], k))
+    ]
+    found = []
+    for size in range(len(others) + 1):
+        for chosen in combinations(others, size):
+            mask = 1 << i
+            for k in chosen:
+                mask |= 1 << k
+            if p.is_quorum(mask):
+                found.append(mask)
+    return found
+
+
+def elect_leader(s: SystemState, p: Params, i: int, quorum: int) -> SystemState | None:
+    """``ElectLeader(i)`` with electorate ``quorum``: i leads, the others follow it."""
+    if quorum not in electorates(s, p, i):
+        return None
+    vote = self_vote(p, s.servers[i], i)
+    for k in range(p.voters):
+        if quorum >> k & 1 and vote_key(self_vote(p, s.servers[k], k)) > vote_key(vote):
+            s = breach(s, ELECTION_UNSOUND, k, i)
+    for k in range(p.voters):
+        if quorum >> k & 1:
+            el = settled(s.elections[k], p.n)._replace(vote=vote)
+            s = s._replace(elections=put(s.elections, k, el))
+            s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
+    return s
+
+
+def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowLeader(i, j)``: LOOKING i joins leader j, which a quorum has decided for."""
+    srv, leader = s.servers[i], s.servers[j]
+    if not (p.coarse_election and srv.online and srv.state == LOOKING):
+        return None
+    if not (leader.online and leader.state == LEADING) or net.link_cut(s.network, p.n, i, j):
+        return None
+    decided = 0
+    for k in range(p.voters):
+        other = s.servers[k]
+        if other.online and other.state in (LEADING, FOLLOWING) and s.elections[k].vote.leader == j:
+            decided |= 1 << k
+    if not p.is_quorum(decided):
+        return None
+    el = settled(s.elections[i], p.n)._replace(vote=s.elections[j].vote)
+    s = s._replace(elections=put(s.elections, i, el))
+    return turn_to_learning(s, p, i)

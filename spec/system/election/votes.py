@@ -1,0 +1,108 @@
+"""Votes and the order Fast Leader Election puts on them (Vote.java, FastLeaderElection.java).
+
+A vote is (proposed leader, proposed zxid, proposed epoch). One vote beats another
+when it is higher by epoch, then zxid, then server id (``totalOrderPredicate``); a
+vote for a server that does not vote (an observer, or nobody) never wins.
+"""
+
+from __future__ import annotations
+
+from spec.system.constants import LOOKING, NULL
+from spec.system.params import Params
+from spec.system.state import (
+    NO_VOTE,
+    Election,
+    Notification,
+    ReceivedVote,
+    Server,
+    Vote,
+    last_zxid,
+)
+
+#: An observer's own vote: nobody (ZooKeeper proposes Long.MIN_VALUE), beaten by any other.
+NOBODY = Vote(NULL, 0, 0)
+
+
+def processed_zxid(srv: Server) -> int:
+    """The zxid of the last transaction applied to the data tree (``getLastLoggedZxid``)."""
+    return last_zxid(srv.history, srv.last_processed)
+
+
+def self_vote(p: Params, srv: Server, i: int) -> Vote:
+    """The vote a server starts a round with: itself, its last zxid, its currentEpoch."""
+    if not p.is_voter(i):
+        return NOBODY
+    return Vote(i, processed_zxid(srv), srv.current_epoch)
+
+
+def beats(p: Params, new: Vote, current: Vote) -> bool:
+    """``totalOrderPredicate``: ``new`` is higher by (epoch, zxid, id) and is for a voter."""
+    if not 0 <= new.leader < p.voters:
+        return False
+    return (new.epoch, new.zxid, new.leader) > (current.epoch, current.zxid, current.leader)
+
+
+def vote_key(v: Vote) -> tuple[int, int, int]:
+    """The (epoch, zxid, id) a vote is compared by."""
+    return (v.epoch, v.zxid, v.leader)
+
+
+def notification(p: Params, srv: Server, el: Election, i: int) -> Notification:
+    """The notification server i sends now: its vote, round and state (and own vote, a ghost)."""
+    own = self_vote(p, srv, i)
+    v = el.vote
+    return Notification(i, srv.state, el.round, v.leader, v.zxid, v.epoch, own.zxid, own.epoch)
+
+
+def received_vote(n: Notification) -> ReceivedVote:
+    """The entry a notification leaves in recvset or outofelection."""
+    return ReceivedVote(n.leader, n.zxid, n.epoch, n.round, n.state, n.own_zxid, n.own_epoch)
+
+
+def vote_of(n: Notification) -> Vote:
+    return Vote(n.leader, n.zxid, n.epoch)
+
+
+def same_vote(entry: ReceivedVote, vote: Vote, round_: int, state: int) -> bool:
+    """``Vote.equals``: with a LOOKING side, leader, zxid, round and epoch agree;
+    between two decided servers, leader and epoch agree (ZOOKEEPER-1732).
+    """
+    if entry.leader == NULL:
+        return False
+    if entry.state == LOOKING or state == LOOKING:
+        return (
+            entry.leader == vote.leader
+            and entry.zxid == vote.zxid
+            and entry.round == round_
+            and entry.epoch == vote.epoch
+        )
+    return entry.leader == vote.leader and entry.epoch == vote.epoch
+
+
+def vote_set(
+    p: Params, votes: tuple[ReceivedVote, ...], vote: Vote, round_: int, state: int, include: int
+) -> int:
+    """``getVoteTracker``: the mask of voters whose entry equals ``vote``, plus ``include``."""
+    mask = include
+    for k in range(p.voters):
+        if same_vote(votes[k], vote, round_, state):
+            mask |= 1 << k
+    return mask & p.voter_mask
+
+
+def empty_votes(n: int) -> tuple[ReceivedVote, ...]:
+    return (NO_VOTE,) * n
+
+
+def settled(el: Election, n: int) -> Election:
+    """``leaveInstance``: a server that decided keeps its vote and round, nothing else."""
+    return Election(el.vote, el.round, empty_votes(n), empty_votes(n), (), False)
+
+
+def next_round(p: Params, round_: int) -> int:
+    """The round a server starts when it begins to look (logicalclock + 1).
+
+    Rounds mean nothing to the coarse election, which keeps them all at 0 so that
+    states differing only in them are one state.
+    """
+    return 0 if p.coarse_election else round_ + 1

@@ -1,0 +1,327 @@
+"""The system spec's safety properties, each a predicate on one state.
+
+A server *delivers* the entries ``history[:last_committed]``. The ZAB paper's
+properties keep their names (Integrity, Agreement, TotalOrder, LocalPrimaryOrder,
+GlobalPrimaryOrder, PrimaryIntegrity); the log properties are those of the
+mixed-grained specs (PrefixConsistency, LeaderLogCompleteness,
+CommittedLogDurability, MonotonicRead, ProcessConsistency). The *committed log* is
+the ghost :attr:`Ghost.committed`: the longest prefix any leader has committed.
+
+Three properties are checked inside the steps that could break them and read the
+breaches those steps record: ShouldNotBeTriggered (messages impossible in the
+receiver's state, and ZkV3_7_0.tla's other in-step checks), CommittedLogDurability
+(a sync dropping a committed entry) and ElectionSafety (checked when a server
+decides).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import ClassVar
+
+from spec.system.constants import (
+    BROADCAST,
+    FOLLOWING,
+    LEADING,
+    OBSERVING,
+    SYNC_DIFF,
+    SYNC_SNAP,
+    SYNC_TRUNC,
+    SYNCHRONIZATION,
+)
+from spec.system.ghost import COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOUND
+from spec.system.params import Params
+from spec.system.state import History, SystemState
+from spec.system.zxid import epoch_of
+
+ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
+LEARNING = (FOLLOWING, OBSERVING)
+
+Predicate = Callable[[SystemState], bool]
+
+
+def delivered(s: SystemState, i: int) -> History:
+    """The entries server i has delivered."""
+    srv = s.servers[i]
+    return srv.history[: srv.last_committed]
+
+
+def established_leaders(s: SystemState) -> list[int]:
+    """Servers that lead an established epoch (a quorum acked it)."""
+    return [
+        i
+        for i, srv in enumerate(s.servers)
+        if srv.online and srv.state == LEADING and srv.zab_state in ESTABLISHED
+    ]
+
+
+def should_not_be_triggered(s: SystemState) -> bool:
+    """ShouldNotBeTriggered: no step took a message that is impossible in the receiver's
+    state, and no other check made inside a step failed.
+    """
+    return not any(b.kind in DURING_ACTION for b in s.ghost.breaches)
+
+
+def leadership(s: SystemState) -> bool:
+    """Leadership: there is at most one established leader for a certain epoch.
+
+    Both now (no two established leaders share an epoch) and over the run (no
+    epoch was ever established by two servers).
+    """
+    epochs = [s.servers[i].accepted_epoch for i in established_leaders(s)]
+    if len(epochs) != len(set(epochs)):
+        return False
+    return all(mask.bit_count() <= 1 for mask in s.ghost.epoch_leader)
+
+
+def prefix_consistency(s: SystemState) -> bool:
+    """PrefixConsistency: the prefixes delivered at any two servers agree, up to the shorter."""
+    logs = [delivered(s, i) for i in range(len(s.servers))]
+    for a in logs:
+        for b in logs:
+            k = min(len(a), len(b))
+            if a[:k] != b[:k]:
+                return False
+    return True
+
+
+def integrity(s: SystemState) -> bool:
+    """Integrity: if some server delivers a transaction, some primary has broadcast it."""
+    broadcast = {(r.zxid, r.value) for r in s.ghost.proposals}
+    return all(
+        (t.zxid, t.value) in broadcast for i in range(len(s.servers)) for t in delivered(s, i)
+    )
+
+
+def agreement(s: SystemState) -> bool:
+    """Agreement: if learner f delivers a and learner f' delivers b,
+    then f' delivers a or f delivers b.
+    """
+    sets = [
+        set(delivered(s, i))
+        for i, srv in enumerate(s.servers)
+        if srv.state in LEARNING and srv.last_committed > 0
+    ]
+    return all(a <= b or b <= a for a in sets for b in sets)
+
+
+def total_order(s: SystemState) -> bool:
+    """TotalOrder: if some server delivers a before b,
+    any server that delivers b delivers a before b.
+    """
+    logs = [delivered(s, i) for i in range(len(s.servers))]
+    for a in logs:
+        for b in logs:
+            position = {t: k for k, t in enumerate(b)}
+            for k2, t2 in enumerate(a):
+                if t2 not in position:
+                    continue
+                earlier = set(b[: position[t2]])
+                if any(t1 not in earlier for t1 in a[:k2]):
+                    return False
+    return True
+
+
+def local_primary_order(s: SystemState) -> bool:
+    """LocalPrimaryOrder: if a primary broadcasts a before b,
+    a server that delivers b delivers a before b.
+
+    Unlike Zab.tla's reading (which any pair of one proposal with itself satisfies),
+    every pair is checked: for each txn b a server delivered, every txn its primary
+    broadcast earlier in the same epoch is delivered before b.
+    """
+    earlier: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    by_primary: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for r in s.ghost.proposals:
+        by_primary.setdefault((r.source, r.epoch), []).append((r.zxid, r.value))
+    for txns in by_primary.values():
+        for t in txns:
+            earlier.setdefault(t, set()).update(u for u in txns if u[0] < t[0])
+    for i in range(len(s.servers)):
+        seen: set[tuple[int, int]] = set()
+        for t in delivered(s, i):
+            key = (t.zxid, t.value)
+            if not earlier.get(key, set()) <= seen:
+                return False
+            seen.add(key)
+    return True
+
+
+def global_primary_order(s: SystemState) -> bool:
+    """GlobalPrimaryOrder: a server that delivers a of epoch e and b of epoch e' > e
+    delivers a before b.
+    """
+    for i in range(len(s.servers)):
+        epochs = [epoch_of(t.zxid) for t in delivered(s, i)]
+        if any(e1 > e2 for e1, e2 in itertools.pairwise(epochs)):
+            return False
+    return True
+
+
+def primary_integrity(s: SystemState) -> bool:
+    """PrimaryIntegrity: if primary p broadcasts a and a learner delivers b of an
+    earlier epoch, p delivered b before broadcasting a.
+    """
+    for i in established_leaders(s):
+        leader = s.servers[i]
+        if leader.zab_state != BROADCAST:
+            continue
+        mine = set(delivered(s, i))
+        for j, srv in enumerate(s.servers):
+            if not (
+                s.leaders[i].learners >> j & 1
+                and srv.state in LEARNING
+                and s.learners[j].leader == i
+                and srv.zab_state == BROADCAST
+            ):
+                continue
+            if any(
+                epoch_of(t.zxid) < leader.current_epoch and t not in mine for t in delivered(s, j)
+            ):
+                return False
+    return True
+
+
+def leader_log_completeness(s: SystemState) -> bool:
+    """LeaderLogCompleteness: an established leader holds every committed entry in its log."""
+    committed = s.ghost.committed
+    return all(s.servers[i].history[: len(committed)] == committed for i in established_leaders(s))
+
+
+def committed_log_durability(s: SystemState) -> bool:
+    """CommittedLogDurability: a committed entry is never truncated or overwritten."""
+    return not any(b.kind == COMMITTED_TRUNCATED for b in s.ghost.breaches)
+
+
+def monotonic_read(s: SystemState) -> bool:
+    """MonotonicRead: a leader serving reads has delivered every committed entry, so a
+    client never reads a state older than one it could read before.
+    """
+    committed = s.ghost.committed
+    for i in established_leaders(s):
+        srv = s.servers[i]
+        if srv.zab_state == BROADCAST and delivered(s, i)[: len(committed)] != committed:
+            return False
+    return True
+
+
+def process_consistency(s: SystemState) -> bool:
+    """ProcessConsistency: once a learner has taken its leader's NEWLEADER, its log is a
+    prefix of its leader's.
+
+    MSPEC_2.tla recognises that by currentEpoch = acceptedEpoch, which its atomic
+    discovery makes exact; here a learner rejoining the epoch it already had would
+    match too early, so the learner's own record of NEWLEADER is used.
+    """
+    for i, leader in enumerate(s.servers):
+        if not (leader.online and leader.state == LEADING):
+            continue
+        mask = s.leaders[i].learners
+        for j, srv in enumerate(s.servers):
+            if j == i or not mask >> j & 1 or s.learners[j].leader != i:
+                continue
+            if srv.state not in LEARNING or not s.learners[j].nl_received:
+                continue
+            if leader.history[: len(srv.history)] != srv.history:
+                return False
+    return True
+
+
+def election_safety(s: SystemState) -> bool:
+    """ElectionSafety: a server that decides for leader X has seen a quorum of votes for X,
+    and X's (epoch, zxid, id) is at least the own vote of every server in that quorum.
+    """
+    return not any(b.kind == ELECTION_UNSOUND for b in s.ghost.breaches)
+
+
+INVARIANTS: tuple[tuple[str, Predicate], ...] = (
+    ("ShouldNotBeTriggered", should_not_be_triggered),
+    ("Leadership", leadership),
+    ("ElectionSafety", election_safety),
+    ("Integrity", integrity),
+    ("Agreement", agreement),
+    ("TotalOrder", total_order),
+    ("LocalPrimaryOrder", local_primary_order),
+    ("GlobalPrimaryOrder", global_primary_order),
+    ("PrimaryIntegrity", primary_integrity),
+    ("PrefixConsistency", prefix_consistency),
+    ("LeaderLogCompleteness", leader_log_completeness),
+    ("CommittedLogDurability", committed_log_durability),
+    ("MonotonicRead", monotonic_read),
+    ("ProcessConsistency", process_consistency),
+)
+
+
+# Witnesses: each must hold somewhere, or the invariants may hold for lack of anything to check.
+
+
+def leader_established(s: SystemState) -> bool:
+    """A leader reaches BROADCAST."""
+    return any(srv.state == LEADING and srv.zab_state == BROADCAST for srv in s.servers)
+
+
+def follower_delivers(s: SystemState) -> bool:
+    """A follower delivers a transaction."""
+    return any(srv.state == FOLLOWING and srv.last_committed > 0 for srv in s.servers)
+
+
+def observer_delivers(s: SystemState) -> bool:
+    """An observer delivers a transaction."""
+    return any(srv.state == OBSERVING and srv.last_committed > 0 for srv in s.servers)
+
+
+def _sync_by(mode: int) -> Predicate:
+    def witness(s: SystemState) -> bool:
+        return any(lrn.sync_mode == mode for lrn in s.learners)
+
+    return witness
+
+
+def witnesses(p: Params) -> tuple[tuple[str, Predicate], ...]:
+    """The witnesses for a run with ``p``: the observer one only when there are observers."""
+    found: list[tuple[str, Predicate]] = [
+        ("LeaderEstablished", leader_established),
+        ("FollowerDelivers", follower_delivers),
+        ("SyncByDIFF", _sync_by(SYNC_DIFF)),
+        ("SyncByTRUNC", _sync_by(SYNC_TRUNC)),
+        ("SyncBySNAP", _sync_by(SYNC_SNAP)),
+    ]
+    if p.observers:
+        found.append(("ObserverDelivers", observer_delivers))
+    return tuple(found)
+
+
+# Invariants and witnesses read only the servers, the leader and learner groups and
+# the ghost; elections and channels never. Fast Leader Election changes nothing they
+# read, so most states share those parts with many others: the results are memoized
+# on them, which keeps checking cheap without changing what is checked.
+
+_MEMO_LIMIT = 200_000
+
+
+class _Memo:
+    last: ClassVar[SystemState | None] = None
+    results: ClassVar[dict[str, bool]] = {}
+    table: ClassVar[dict[tuple, dict[str, bool]]] = {}
+
+
+def memoized(name: str, fn: Predicate) -> Predicate:
+    """``fn``, with its result shared among states that agree on what it reads."""
+
+    def check(s: SystemState) -> bool:
+        if s is not _Memo.last:
+            key = (s.servers, s.leaders, s.learners, s.ghost)
+            table = _Memo.table
+            if len(table) > _MEMO_LIMIT:
+                table.clear()
+            _Memo.results = table.setdefault(key, {})
+            _Memo.last = s
+        found = _Memo.results.get(name)
+        if found is None:
+            found = _Memo.results[name] = fn(s)
+        return found
+
+    check.__doc__ = fn.__doc__
+    check.__name__ = fn.__name__
+    return check

@@ -1,0 +1,246 @@
+"""The system spec's Init and Next, plugged into the checker engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from typing import Any
+
+from spec.system.broadcast import (
+    follower_process_commit,
+    follower_process_proposal,
+    leader_process_ack,
+    leader_process_request,
+)
+from spec.system.constants import (
+    ACK,
+    ACKEPOCH,
+    ACKLD,
+    COMMIT,
+    DIFF,
+    FOLLOWERINFO,
+    INFORM,
+    LEADERINFO,
+    NEWLEADER,
+    PROPOSAL,
+    SNAP,
+    TRUNC,
+    UPTODATE,
+)
+from spec.system.discovery import (
+    connect_and_follower_send_followerinfo,
+    follower_process_leaderinfo,
+    leader_process_ackepoch,
+    leader_process_followerinfo,
+)
+from spec.system.election.actions import (
+    fle_handle_notmsg,
+    fle_notmsg_timeout,
+    fle_receive_notmsg,
+    fle_wait_new_notmsg,
+)
+from spec.system.election.coarse import elect_leader, electorates, follow_leader
+from spec.system.faults import (
+    node_crash,
+    node_start,
+    partition_recover,
+    partition_start,
+    zab_timeout,
+)
+from spec.system.init import initial_state
+from spec.system.observers import observer_process_inform
+from spec.system.params import Params
+from spec.system.state import SystemState
+from spec.system.synchronization import (
+    follower_process_commit_in_sync,
+    follower_process_newleader,
+    follower_process_newleader_after_current_epoch_updated,
+    follower_process_proposal_in_sync,
+    follower_process_sync_message,
+    follower_process_uptodate,
+    follower_sync_processor_log_request,
+    leader_process_ackld,
+    leader_sync_follower,
+)
+from zabmc.engine import Action, Model, Property, StepEvents
+
+Step = Callable[..., "SystemState | None"]
+
+#: Steps of one server, in Next's order.
+SERVER_STEPS: tuple[tuple[str, Step], ...] = (
+    ("FLENotmsgTimeout", fle_notmsg_timeout),
+    ("FLEHandleNotmsg", fle_handle_notmsg),
+    ("FLEWaitNewNotmsg", fle_wait_new_notmsg),
+    ("NodeCrash", node_crash),
+    ("NodeStart", node_start),
+    ("ZabTimeout", zab_timeout),
+    ("LeaderProcessRequest", leader_process_request),
+    ("FollowerSyncProcessorLogRequest", follower_sync_processor_log_request),
+)
+
+#: Steps of a pair that take no message, in Next's order.
+PAIR_STEPS: tuple[tuple[str, Step], ...] = (
+    ("FollowLeader", follow_leader),
+    ("PartitionStart", partition_start),
+    ("PartitionRecover", partition_recover),
+    ("ConnectAndFollowerSendFOLLOWERINFO", connect_and_follower_send_followerinfo),
+    ("LeaderSyncFollower", leader_sync_follower),
+)
+
+#: The steps that may take a Zab message of each type: (i, j) takes the head of j -> i.
+RECEIVE_STEPS: dict[int, tuple[tuple[str, Step], ...]] = {
+    FOLLOWERINFO: (("LeaderProcessFOLLOWERINFO", leader_process_followerinfo),),
+    LEADERINFO: (("FollowerProcessLEADERINFO", follower_process_leaderinfo),),
+    ACKEPOCH: (("LeaderProcessACKEPOCH", leader_process_ackepoch),),
+    DIFF: (("FollowerProcessSyncMessage", follower_process_sync_message),),
+    TRUNC: (("FollowerProcessSyncMessage", follower_process_sync_message),),
+    SNAP: (("FollowerProcessSyncMessage", follower_process_sync_message),),
+    PROPOSAL: (
+        ("FollowerProcessPROPOSALInSync", follower_process_proposal_in_sync),
+        ("FollowerProcessPROPOSAL", follower_process_proposal),
+    ),
+    COMMIT: (
+        ("FollowerProcessCOMMITInSync", follower_process_commit_in_sync),
+        ("FollowerProcessCOMMIT", follower_process_commit),
+    ),
+    NEWLEADER: (
+        ("FollowerProcessNEWLEADER", follower_process_newleader),
+        (
+            "FollowerProcessNEWLEADERAfterCurrentEpochUpdated",
+            follower_process_newleader_after_current_epoch_updated,
+        ),
+    ),
+    ACKLD: (("LeaderProcessACKLD", leader_process_ackld),),
+    UPTODATE: (("FollowerProcessUPTODATE", follower_process_uptodate),),
+    ACK: (("LeaderProcessACK", leader_process_ack),),
+    INFORM: (("ObserverProcessINFORM", observer_process_inform),),
+}
+
+#: Every step, by name, with the number of servers it takes.
+STEPS: dict[str, tuple[Step, int]] = {
+    "FLEReceiveNotmsg": (fle_receive_notmsg, 2),
+    "ElectLeader": (elect_leader, 2),
+    **{name: (fn, 1) for name, fn in SERVER_STEPS},
+    **{name: (fn, 2) for name, fn in PAIR_STEPS},
+    **{name: (fn, 2) for steps in RECEIVE_STEPS.values() for name, fn in steps},
+}
+
+ACTION_NAMES = tuple(STEPS)
+
+
+class SystemModel(Model[SystemState]):
+    """Fast Leader Election and Zab 1.0 as ZooKeeper runs them, with ``params`` as bounds."""
+
+    name = "system"
+    asymmetry_reason = (
+        "Fast Leader Election compares server ids (a vote for a higher id wins a tie)"
+    )
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.servers = tuple(range(params.n))
+        self.pairs = tuple((i, j) for i in self.servers for j in self.servers if i != j)
+        self._relaxed = replace(params, max_timeouts=params.max_timeouts + 1)
+
+    def init_states(self) -> Sequence[SystemState]:
+        return (initial_state(self.params),)
+
+    def successors(self, s: SystemState) -> Iterator[tuple[Action, SystemState]]:
+        p = self.params
+        n = p.n
+        notes, msgs = s.network.notes, s.network.msgs
+        for i, j in self.pairs:
+            if notes[j * n + i]:
+                t = fle_receive_notmsg(s, p, i, j)
+                if t is not None:
+                    yield Action("FLEReceiveNotmsg", (i, j)), t
+        if p.coarse_election:
+            for i in self.servers:
+                for quorum in electorates(s, p, i):
+                    t = elect_leader(s, p, i, quorum)
+                    if t is not None:
+                        yield Action("ElectLeader", (i, quorum)), t
+        for name, fn in SERVER_STEPS:
+            for i in self.servers:
+                t = fn(s, p, i)
+                if t is not None:
+                    yield Action(name, (i,)), t
+        for name, fn in PAIR_STEPS:
+            for i, j in self.pairs:
+                t = fn(s, p, i, j)
+                if t is not None:
+                    yield Action(name, (i, j)), t
+        for i, j in self.pairs:
+            channel = msgs[j * n + i]
+            if channel:
+                for name, fn in RECEIVE_STEPS[channel[0][0]]:
+                    t = fn(s, p, i, j)
+                    if t is not None:
+                        yield Action(name, (i, j)), t
+
+    def properties(self) -> Sequence[Property[SystemState]]:
+        from spec.system.explain import EXPLANATIONS
+        from spec.system.invariants import INVARIANTS, memoized, witnesses
+
+        return [
+            *(
+                Property.always(name, memoized(name, fn), explain=EXPLANATIONS.get(name))
+                for name, fn in INVARIANTS
+            ),
+            *(Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)),
+        ]
+
+    def is_final(self, s: SystemState) -> bool:
+        """A state with no successor is final when the timeout budget is spent.
+
+        Every server that is up can always move on once it times out (a LOOKING
+        server re-sends its vote, any other gives up its leader or quorum), so a run
+        only stops because ``max_timeouts`` forbids the next timeout. A state where
+        one more timeout would still leave nothing to do is a real deadlock.
+        """
+        relaxed = self._relaxed
+        return any(
+            zab_timeout(s, relaxed, i) is not None or fle_notmsg_timeout(s, relaxed, i) is not None
+            for i in self.servers
+        )
+
+    def apply(self, s: SystemState, action: Action) -> SystemState | None:
+        """Take ``action`` from ``s``, or ``None`` when it is not enabled there."""
+        entry = STEPS.get(action.name)
+        if entry is None:
+            raise KeyError(action.name)
+        fn, arity = entry
+        if len(action.args) != arity:
+            raise ValueError(f"{action.name} takes {arity} server(s), got {len(action.args)}")
+        args = action.args
+        if action.name in ("PartitionStart", "PartitionRecover"):
+            args = tuple(sorted(args))  # a link has no direction; the spec names it low id first
+        return fn(s, self.params, *args)
+
+    def format_action(self, action: Action) -> str:
+        if action.name == "ElectLeader":
+            i, quorum = action.args
+            voters = ", ".join(f"s{k + 1}" for k in range(self.params.n) if quorum >> k & 1)
+            return f"ElectLeader(s{i + 1}, quorum {{{voters}}})"
+        return f"{action.name}({', '.join(f's{a + 1}' for a in action.args)})"
+
+    def format_state(self, s: SystemState) -> dict[str, Any]:
+        from spec.system.render import render_state
+
+        return render_state(s, self.params)
+
+    def server_names(self) -> Sequence[str]:
+        return [f"s{i + 1}" for i in self.servers]
+
+    def server_status(self, s: SystemState) -> Sequence[str]:
+        from spec.system.chart import server_status
+
+        return server_status(s)
+
+    def step_events(self, before: SystemState, action: Action, after: SystemState) -> StepEvents:
+        from spec.system.chart import step_events
+
+        return step_events(before, action, after, self.params)
+
+
+__all__ = ["ACTION_NAMES", "STEPS", "SystemModel"]

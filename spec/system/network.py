@@ -1,0 +1,151 @@
+"""The channels between servers, touched only here.
+
+Each ordered pair of servers has two FIFO channels: one for Zab messages (the quorum
+port) and one for FLE notifications (the election port). A message sent on a cut
+link is lost (MSPEC_2.tla's ``AddMsg``); cutting a link loses what was in flight on
+it, both ways; a crash loses everything to and from the server (its TCP connections
+close).
+"""
+
+from __future__ import annotations
+
+from spec.system.state import Network
+
+
+def link_cut(net: Network, n: int, i: int, j: int) -> bool:
+    """Whether the link between i and j is partitioned."""
+    return bool(net.cut >> (i * n + j) & 1)
+
+
+def _append(channels: tuple, n: int, cut: int, src: int, dst: int, msgs: tuple) -> tuple:
+    c = src * n + dst
+    if cut >> c & 1:
+        return channels
+    return (*channels[:c], channels[c] + msgs, *channels[c + 1 :])
+
+
+def _pop(channels: tuple, n: int, src: int, dst: int) -> tuple:
+    c = src * n + dst
+    return (*channels[:c], channels[c][1:], *channels[c + 1 :])
+
+
+# Zab messages.
+
+
+def zab_head(net: Network, n: int, i: int, j: int) -> tuple | None:
+    """The Zab message i is about to receive from j, if any."""
+    channel = net.msgs[j * n + i]
+    return channel[0] if channel else None
+
+
+def send(net: Network, n: int, src: int, dst: int, *msgs: tuple) -> Network:
+    """``Send``/``SendPackets``: append messages to the channel from src to dst."""
+    return net._replace(msgs=_append(net.msgs, n, net.cut, src, dst, msgs))
+
+
+def discard(net: Network, n: int, i: int, j: int) -> Network:
+    """``Discard``: i takes the head of the channel from j."""
+    return net._replace(msgs=_pop(net.msgs, n, j, i))
+
+
+def reply(net: Network, n: int, i: int, j: int, *msgs: tuple) -> Network:
+    """``Reply``: i takes the head of the channel from j and sends msgs to j."""
+    return net._replace(msgs=_append(_pop(net.msgs, n, j, i), n, net.cut, i, j, msgs))
+
+
+def broadcast(net: Network, n: int, i: int, targets: int, msg: tuple) -> Network:
+    """``Broadcast``: i sends msg to every server in the bitmask ``targets`` but itself."""
+    msgs = net.msgs
+    for v in range(n):
+        if targets >> v & 1 and v != i:
+            msgs = _append(msgs, n, net.cut, i, v, (msg,))
+    return net._replace(msgs=msgs)
+
+
+def close_connection(net: Network, n: int, i: int, j: int) -> Network:
+    """``Clean``: the connection between i and j closes; both channels are emptied."""
+    msgs = list(net.msgs)
+    msgs[i * n + j] = ()
+    msgs[j * n + i] = ()
+    return net._replace(msgs=tuple(msgs))
+
+
+def clean_input(net: Network, n: int, group: int) -> Network:
+    """``CleanInputBufferInCluster``: every Zab channel into a server of ``group`` is emptied.
+
+    A leader and its learners only talk to each other, so this drops every message
+    between the members of ``group``.
+    """
+    return net._replace(
+        msgs=tuple(() if group >> (c % n) & 1 else ch for c, ch in enumerate(net.msgs))
+    )
+
+
+# FLE notifications.
+
+
+def notification_head(net: Network, n: int, i: int, j: int) -> tuple | None:
+    """The notification i is about to receive from j, if any."""
+    channel = net.notes[j * n + i]
+    return channel[0] if channel else None
+
+
+def notify(net: Network, n: int, src: int, targets: int, note: tuple) -> Network:
+    """Send an FLE notification from src to every server in ``targets`` but itself."""
+    notes = net.notes
+    for v in range(n):
+        if targets >> v & 1 and v != src:
+            notes = _append(notes, n, net.cut, src, v, (note,))
+    return net._replace(notes=notes)
+
+
+def take_notification(net: Network, n: int, i: int, j: int) -> Network:
+    """i takes the head of the notification channel from j."""
+    return net._replace(notes=_pop(net.notes, n, j, i))
+
+
+def no_notification_for(net: Network, n: int, i: int) -> bool:
+    """No notification is on its way to i."""
+    notes = net.notes
+    return not any(notes[j * n + i] for j in range(n))
+
+
+# Faults.
+
+
+def _touching(n: int, i: int) -> tuple[int, ...]:
+    """The channels from or to i."""
+    return tuple(c for c in range(n * n) if c // n == i or c % n == i)
+
+
+_TOUCHING = {(n, i): _touching(n, i) for n in range(1, 6) for i in range(n)}
+
+
+def _emptied(channels: tuple, which: tuple[int, ...]) -> tuple:
+    if not any(channels[c] for c in which):
+        return channels
+    out = list(channels)
+    for c in which:
+        out[c] = ()
+    return tuple(out)
+
+
+def isolate(net: Network, n: int, i: int) -> Network:
+    """A crash: every channel to and from i, of both kinds, is emptied."""
+    which = _TOUCHING[n, i]
+    return Network(_emptied(net.msgs, which), _emptied(net.notes, which), net.cut)
+
+
+def cut_link(net: Network, n: int, i: int, j: int) -> Network:
+    """``PartitionStart``: the link between i and j goes down; in-flight messages are lost."""
+    lost = (i * n + j, j * n + i)
+    return Network(
+        _emptied(net.msgs, lost),
+        _emptied(net.notes, lost),
+        net.cut | 1 << (i * n + j) | 1 << (j * n + i),
+    )
+
+
+def heal_link(net: Network, n: int, i: int, j: int) -> Network:
+    """``PartitionRecover``: the link between i and j comes back."""
+    return net._replace(cut=net.cut & ~(1 << (i * n + j) | 1 << (j * n + i)))

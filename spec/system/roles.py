@@ -1,0 +1,210 @@
+"""Role changes shared by many steps: ZkV3_7_0.tla's ZabTurnToLeading/Following,
+FollowerShutdown, LeaderShutdown and RemoveLearner, and a server's power cycle.
+"""
+
+from __future__ import annotations
+
+from spec.system import network as net
+from spec.system.bugs import ZK_2845
+from spec.system.constants import (
+    DISCOVERY,
+    ELECTION,
+    FOLLOWING,
+    LEADING,
+    LOOKING,
+    NULL,
+    OBSERVING,
+    SYNCED,
+)
+from spec.system.election.votes import (
+    NOBODY,
+    empty_votes,
+    next_round,
+    notification,
+    self_vote,
+    settled,
+)
+from spec.system.params import Params
+from spec.system.state import EMPTY_LEARNER, Election, Leader, SystemState, empty_leader, put
+
+
+def online_voters(s: SystemState, p: Params) -> int:
+    """The mask of voters that are up: where notifications go."""
+    mask = 0
+    for k in range(p.voters):
+        if s.servers[k].online:
+            mask |= 1 << k
+    return mask
+
+
+def send_own_notification(
+    s: SystemState, p: Params, i: int, targets: int | None = None
+) -> SystemState:
+    """``sendNotifications``: i sends its vote to ``targets`` (default: every voter that is up)."""
+    if p.coarse_election:
+        return s  # no notifications: elections are single steps
+    if targets is None:
+        targets = online_voters(s, p)
+    note = notification(p, s.servers[i], s.elections[i], i)
+    return s._replace(network=net.notify(s.network, p.n, i, targets, note))
+
+
+def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
+    """FastLeaderElection.tla's ``ZabTimeout`` with ``FollowerShutdown``: i goes back to election.
+
+    It forgets its role, starts the next round voting for itself and sends that vote.
+    The fix of ZOOKEEPER-2845 clears the in-memory database, which is reloaded from
+    disk as at a restart: the zxid i votes with is the last one in its log, and what
+    it knows committed is what its snapshot holds. With the bug i keeps its database,
+    and votes with the last zxid it applied.
+    """
+    srv = s.servers[i]
+    if p.bug != ZK_2845:
+        srv = srv._replace(last_processed=len(srv.history), last_committed=srv.last_snapshot)
+    srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0)
+    el = Election(
+        self_vote(p, srv, i),
+        next_round(p, s.elections[i].round),
+        empty_votes(p.n),
+        empty_votes(p.n),
+        (),
+        False,
+    )
+    s = s._replace(
+        servers=put(s.servers, i, srv),
+        elections=put(s.elections, i, el),
+        leaders=put(s.leaders, i, empty_leader(p.n)),
+        learners=put(s.learners, i, EMPTY_LEARNER),
+    )
+    return send_own_notification(s, p, i)
+
+
+def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:
+    """``ZabTurnToLeading``: i leads, counting itself in every quorum it gathers."""
+    srv = s.servers[i]
+    me = 1 << i
+    leader = Leader(
+        learners=me,
+        connecting=me,
+        connecting_live=me,
+        electing=me,
+        electing_quorum=me,
+        peer_last_zxid=(SYNCED,) * p.n,
+        ackld=me,
+        ackld_live=me,
+        forwarding=0,
+        new_epoch=srv.accepted_epoch + 1,
+        acks=(me,) * len(srv.history),
+    )
+    return s._replace(
+        servers=put(
+            s.servers,
+            i,
+            srv._replace(state=LEADING, zab_state=DISCOVERY, initial_len=len(srv.history)),
+        ),
+        elections=put(s.elections, i, settled(s.elections[i], p.n)),
+        leaders=put(s.leaders, i, leader),
+    )
+
+
+def turn_to_learning(s: SystemState, p: Params, i: int) -> SystemState:
+    """``ZabTurnToFollowing``: i follows (a voter) or observes (an observer)."""
+    srv = s.servers[i]
+    role = FOLLOWING if p.is_voter(i) else OBSERVING
+    return s._replace(
+        servers=put(
+            s.servers,
+            i,
+            srv._replace(state=role, zab_state=DISCOVERY, initial_len=len(srv.history)),
+        ),
+        elections=put(s.elections, i, settled(s.elections[i], p.n)),
+        learners=put(s.learners, i, EMPTY_LEARNER),
+    )
+
+
+def remove_learner(s: SystemState, i: int, j: int) -> SystemState:
+    """``RemoveLearner(i, j)``: leader i drops its LearnerHandler for j."""
+    ld = s.leaders[i]
+    keep = ~(1 << j)
+    ld = ld._replace(
+        learners=ld.learners & keep,
+        forwarding=ld.forwarding & keep,
+        connecting_live=ld.connecting_live & keep,
+        ackld_live=ld.ackld_live & keep,
+        peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
+    )
+    return s._replace(leaders=put(s.leaders, i, ld))
+
+
+def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> SystemState:
+    """``LeaderShutdown(i)``: i and every learner connected to it go back to election.
+
+    Their connections close, so the Zab messages between them are lost. ``crashed``
+    (if any) is going down instead; the caller powers it off.
+    """
+    cluster = s.leaders[i].learners | 1 << i
+    s = s._replace(network=net.clean_input(s.network, p.n, cluster))
+    for k in range(p.n):
+        if cluster >> k & 1 and k != crashed:
+            s = go_looking(s, p, k)
+    return s
+
+
+def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> SystemState:
+    """Learner j loses its leader (timeout, cut link or crash).
+
+    The leader drops j, or shuts down when the voters left are no quorum
+    (ZkV3_7_0.tla's follower branch of PartitionStart and NodeCrash). j goes back to
+    election unless it ``crashed``.
+    """
+    leader = s.learners[j].leader
+    if leader == NULL:
+        return s if crashed else go_looking(s, p, j)
+    if not p.is_quorum(s.leaders[leader].learners & ~(1 << j)):
+        return leader_shutdown(s, p, leader, crashed=j if crashed else NULL)
+    s = remove_learner(s, leader, j)
+    s = s._replace(network=net.close_connection(s.network, p.n, leader, j))
+    return s if crashed else go_looking(s, p, j)
+
+
+#: The volatile state of a server that is down.
+OFF_ELECTION_ROUND = 0
+
+
+def power_off(s: SystemState, p: Params, i: int) -> SystemState:
+    """i stops: only its log, epochs and snapshot survive; its channels are emptied."""
+    srv = s.servers[i]
+    srv = srv._replace(
+        online=False,
+        state=LOOKING,
+        zab_state=ELECTION,
+        last_committed=0,
+        last_processed=0,
+        initial_len=0,
+    )
+    el = Election(NOBODY, OFF_ELECTION_ROUND, empty_votes(p.n), empty_votes(p.n), (), False)
+    return s._replace(
+        servers=put(s.servers, i, srv),
+        elections=put(s.elections, i, el),
+        leaders=put(s.leaders, i, empty_leader(p.n)),
+        learners=put(s.learners, i, EMPTY_LEARNER),
+        network=net.isolate(s.network, p.n, i),
+    )
+
+
+def power_on(s: SystemState, p: Params, i: int) -> SystemState:
+    """i restarts from disk: it replays its log, knows its snapshot committed, and looks."""
+    srv = s.servers[i]
+    srv = srv._replace(
+        online=True,
+        state=LOOKING,
+        zab_state=ELECTION,
+        last_committed=srv.last_snapshot,
+        last_processed=len(srv.history),
+        initial_len=0,
+    )
+    el = Election(
+        self_vote(p, srv, i), next_round(p, 0), empty_votes(p.n), empty_votes(p.n), (), False
+    )
+    s = s._replace(servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
+    return send_own_notification(s, p, i)

@@ -1,0 +1,250 @@
+"""The variables of the system spec, in named groups, as immutable and hashable values.
+
+Servers are ids ``0 .. n-1`` (reports show ZooKeeper's myids ``s1 .. sn``); voters come
+first, then observers. A per-server group is a tuple indexed by id, a set of servers is
+a bitmask, a zxid is one int (see :mod:`spec.system.zxid`). The groups follow
+ZkV3_7_0.tla: serverVars, electionVars (FastLeaderElection.tla), leaderVars,
+followerVars, the network, verifyVars (ghost variables that only invariants read) and
+the recorder of bounded events.
+
+What a crash keeps is what ZooKeeper persists: :class:`Server`'s ``history`` (the
+transaction log), ``accepted_epoch``, ``current_epoch`` and ``last_snapshot``.
+Everything else is volatile. Volatile groups that a role does not use are kept at
+their empty value, so that states differing only in dead data are one state.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from spec.system.constants import ELECTION, LOOKING, MAX_EPOCHS_RECORDED, NO_SYNC, NULL, SYNCED
+
+
+class Txn(NamedTuple):
+    """A transaction in a log: its zxid and the client's value (unique per request)."""
+
+    zxid: int
+    value: int
+
+
+History = tuple[Txn, ...]
+
+
+class Server(NamedTuple):
+    """serverVars of one server."""
+
+    online: bool  # status: ONLINE or OFFLINE
+    state: int  # LOOKING / FOLLOWING / LEADING / OBSERVING
+    zab_state: int  # ELECTION / DISCOVERY / SYNCHRONIZATION / BROADCAST
+    accepted_epoch: int  # f.p, persisted: epoch of the last LEADERINFO accepted
+    current_epoch: int  # f.a, persisted: epoch of the last NEWLEADER accepted
+    history: History  # the transaction log on disk, persisted
+    last_snapshot: int  # entries covered by the latest snapshot, persisted
+    last_committed: int  # entries committed (delivered): lastCommitted.index
+    last_processed: int  # entries applied to the data tree: lastProcessed.index
+    initial_len: int  # length of initialHistory: the log as it was when election ended
+
+
+class Vote(NamedTuple):
+    """A vote: proposed leader, proposed zxid, proposed epoch (Vote.java)."""
+
+    leader: int
+    zxid: int
+    epoch: int
+
+
+class Notification(NamedTuple):
+    """An FLE notification: the sender's vote, round and state.
+
+    ``own_zxid`` and ``own_epoch`` are ghost fields, not on ZooKeeper's wire: the
+    sender's own vote (its last zxid and currentEpoch) when it sent, so that the
+    election property can compare the winner with every voter's own vote.
+    """
+
+    source: int
+    state: int
+    round: int  # electionEpoch: the sender's logicalclock
+    leader: int
+    zxid: int
+    epoch: int  # peerEpoch
+    own_zxid: int
+    own_epoch: int
+
+
+#: The signal FLENotmsgTimeout puts in the receive queue (FastLeaderElection.tla's NONE).
+TIMEOUT_SIGNAL: tuple = ()
+
+
+class ReceivedVote(NamedTuple):
+    """A vote a server holds for a peer in recvset or outofelection."""
+
+    leader: int
+    zxid: int
+    epoch: int
+    round: int
+    state: int
+    own_zxid: int
+    own_epoch: int
+
+
+NO_VOTE = ReceivedVote(NULL, 0, 0, 0, LOOKING, 0, 0)
+
+
+class Election(NamedTuple):
+    """electionVars of one server (FastLeaderElection.tla)."""
+
+    vote: Vote  # currentVote
+    round: int  # logicalclock
+    received: tuple[ReceivedVote, ...]  # recvset, one entry per server
+    out_of_election: tuple[ReceivedVote, ...]  # outofelection
+    queue: tuple  # recvqueue: notifications and timeout signals
+    waiting: bool  # waitNotmsg: a quorum agrees, waiting for a better notification
+
+
+class Leader(NamedTuple):
+    """leaderVars of one server; all empty unless it leads."""
+
+    learners: int  # mask: learners connected (LearnerHandlers)
+    connecting: int  # mask: connectingFollowers (FOLLOWERINFO received)
+    connecting_live: int  # mask: those still connected
+    electing: int  # mask: electingFollowers (ACKEPOCH received)
+    electing_quorum: int  # mask: those counted towards the quorum (inQuorum)
+    peer_last_zxid: tuple[int, ...]  # per server: lastZxid from ACKEPOCH, SYNCED once synced
+    ackld: int  # mask: newLeaderProposal's acks (ACK of NEWLEADER received)
+    ackld_live: int  # mask: those still connected
+    forwarding: int  # mask: learners synced (forwardingFollowers and observingLearners)
+    new_epoch: int  # epoch being proposed: max acceptedEpoch received + 1
+    acks: tuple[int, ...]  # per log entry: mask of voters that acked it
+
+
+class Learner(NamedTuple):
+    """followerVars of one server (followers and observers); all empty unless it learns."""
+
+    leader: int  # connectInfo.sid: the leader it is connected to, or NULL
+    sync_mode: int  # NO_SYNC / SYNC_DIFF / SYNC_TRUNC / SYNC_SNAP
+    nl_received: bool  # NEWLEADER has been processed
+    not_committed: History  # packetsNotCommitted: proposals received during sync
+    committed: tuple[int, ...]  # packetsCommitted: zxids committed during sync
+    queued: History  # SyncRequestProcessor's queue (bug variants only): logged later
+
+
+class Network(NamedTuple):
+    """msgVars and the partition.
+
+    ``msgs[src * n + dst]`` is the FIFO channel of Zab messages from src to dst,
+    ``notes[src * n + dst]`` the channel of FLE notifications. ``cut`` has bit
+    ``src * n + dst`` set, for both directions, while the link is partitioned.
+    """
+
+    msgs: tuple[tuple, ...]
+    notes: tuple[tuple, ...]
+    cut: int
+
+
+class ProposalRecord(NamedTuple):
+    """A record of proposalMsgsLog: a txn a primary broadcast in an epoch."""
+
+    source: int
+    epoch: int
+    zxid: int
+    value: int
+
+
+class Breach(NamedTuple):
+    """A check made inside an action that failed (ZkV3_7_0.tla's violatedInvariants).
+
+    ``kind`` is one of :data:`spec.system.ghost.BREACH_NAMES`; ``server`` took the
+    step, ``peer`` is the other server involved (or NULL), ``zxid`` the zxid at stake,
+    ``message`` the type of the message taken (or NULL).
+    """
+
+    kind: int
+    server: int
+    peer: int
+    zxid: int
+    message: int = NULL
+
+
+class Ghost(NamedTuple):
+    """verifyVars: what only the invariants read."""
+
+    epoch_leader: tuple[int, ...]  # epoch_leader[e - 1]: mask of servers established for e
+    proposals: tuple[ProposalRecord, ...]  # proposalMsgsLog, sorted
+    committed: History  # the longest prefix any leader has committed (MSPEC's committedLog)
+    breaches: tuple[Breach, ...]
+
+
+class Recorder(NamedTuple):
+    """Counters of bounded events."""
+
+    requests: int = 0
+    timeouts: int = 0
+    crashes: int = 0
+    partitions: int = 0
+
+
+class SystemState(NamedTuple):
+    """One state of the system spec."""
+
+    servers: tuple[Server, ...]
+    elections: tuple[Election, ...]
+    leaders: tuple[Leader, ...]
+    learners: tuple[Learner, ...]
+    network: Network
+    ghost: Ghost
+    recorder: Recorder
+
+
+def empty_leader(n: int) -> Leader:
+    return Leader(0, 0, 0, 0, 0, (SYNCED,) * n, 0, 0, 0, 0, ())
+
+
+EMPTY_LEARNER = Learner(NULL, NO_SYNC, False, (), (), ())
+
+
+def fresh_server(online: bool = True) -> Server:
+    """A server that has never run: LOOKING, empty log, epochs 0."""
+    return Server(online, LOOKING, ELECTION, 0, 0, (), 0, 0, 0, 0)
+
+
+def empty_ghost() -> Ghost:
+    return Ghost((0,) * MAX_EPOCHS_RECORDED, (), (), ())
+
+
+# Helpers for the EXCEPT-style updates every action makes.
+
+
+def put(values: tuple, i: int, value: object) -> tuple:
+    """``[values EXCEPT ![i] = value]``."""
+    return (*values[:i], value, *values[i + 1 :])
+
+
+def members(mask: int) -> list[int]:
+    """The servers in a bitmask, in id order."""
+    return [i for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+def last_zxid(history: History, length: int | None = None) -> int:
+    """The zxid of entry ``length`` (default: the last one), or 0 for none."""
+    k = len(history) if length is None else length
+    return history[k - 1].zxid if k > 0 else 0
+
+
+def index_of_zxid(history: History, zxid: int) -> int:
+    """The 1-based position of ``zxid`` in ``history``; 0 for zxid 0; ``len + 1`` if absent."""
+    if zxid == 0:
+        return 0
+    for k, txn in enumerate(history, start=1):
+        if txn.zxid == zxid:
+            return k
+    return len(history) + 1
+
+
+def index_at_or_below(history: History, zxid: int) -> int:
+    """ZkV3_7_0.tla's ``IndexOfZxid``: the last position whose zxid is at most ``zxid``."""
+    k = 0
+    for txn in history:
+        if txn.zxid > zxid:
+            break
+        k += 1
+    return k

@@ -1,0 +1,459 @@
+"""Phase 2, synchronization: the leader brings each learner's log in line with its own.
+
+LeaderSyncFollower picks DIFF, TRUNC or SNAP (LearnerHandler.syncFollower) and queues
+the proposals the learner lacks, with COMMITs for the committed ones, then NEWLEADER.
+The learner takes them (Learner.syncWithLeader), acknowledges NEWLEADER once it
+holds the new epoch and the transactions, and starts serving at UPTODATE. The
+leader starts serving once a quorum of voters has acknowledged NEWLEADER.
+
+The bug variants change how a learner handles NEWLEADER (see :mod:`spec.system.bugs`):
+ZK-3911 acknowledges without logging, ZK-4643 persists currentEpoch in a step of
+its own, ZK-4646 and ZK-4685 hand the transactions to the SyncRequestProcessor
+(FollowerSyncProcessorLogRequest writes them later).
+"""
+
+from __future__ import annotations
+
+from spec.system import messages as m
+from spec.system import network as net
+from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER, ZK_3911
+from spec.system.constants import (
+    ACKLD,
+    BROADCAST,
+    COMMIT,
+    DIFF,
+    LEADING,
+    NEWLEADER,
+    NO_SYNC,
+    PROPOSAL,
+    SNAP,
+    SYNC_DIFF,
+    SYNC_SNAP,
+    SYNC_TRUNC,
+    SYNCED,
+    SYNCHRONIZATION,
+    TRUNC,
+    UPTODATE,
+)
+from spec.system.election.votes import processed_zxid
+from spec.system.ghost import (
+    ACK_INCONSISTENT,
+    COMMIT_INCONSISTENT,
+    COMMITTED_TRUNCATED,
+    PROPOSAL_INCONSISTENT,
+    STATE_INCONSISTENT,
+    breach,
+    record_commit,
+    record_proposals,
+)
+from spec.system.learner_log import (
+    committed_txns,
+    last_committed,
+    last_queued,
+    pending_log,
+    txns_match_commits,
+)
+from spec.system.params import Params
+from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
+from spec.system.state import (
+    History,
+    SystemState,
+    Txn,
+    index_at_or_below,
+    index_of_zxid,
+    last_zxid,
+    put,
+)
+from spec.system.zxid import is_next_zxid, make_zxid
+
+
+def take_snapshot(s: SystemState, i: int) -> SystemState:
+    """``TakeSnapshot(i)``: the snapshot covers what i has committed."""
+    srv = s.servers[i]
+    if srv.last_snapshot > srv.last_committed:
+        return breach(s, COMMIT_INCONSISTENT, i, i)
+    return s._replace(servers=put(s.servers, i, srv._replace(last_snapshot=srv.last_committed)))
+
+
+def lost_committed(old: History, new: History, committed: History, resent: frozenset) -> int:
+    """The zxid of a committed entry that ``old`` had and ``new`` drops, or 0.
+
+    An entry the same sync sends again (``resent``) is not lost: a leader truncates
+    a follower to its committed log and re-proposes its outstanding proposals, one
+    of which may commit while the sync is on its way.
+    """
+    for k, txn in enumerate(old):
+        dropped = k >= len(new) or new[k] != txn
+        if dropped and k < len(committed) and committed[k] == txn and txn not in resent:
+            return txn.zxid
+    return 0
+
+
+def _resent(s: SystemState, p: Params, i: int, j: int) -> frozenset:
+    """The proposals on their way from j to i in this sync, up to NEWLEADER (the sync
+    message itself already taken)."""
+    found = set()
+    for msg in s.network.msgs[j * p.n + i]:
+        if msg[0] == NEWLEADER:
+            break
+        if msg[0] == PROPOSAL:
+            found.add(Txn(msg.zxid, msg.value))
+    return frozenset(found)
+
+
+def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``LeaderSyncFollower(i, j)``: established leader i synchronizes learner j.
+
+    From j's last zxid (peerLastZxid, from its ACKEPOCH) and i's committed log
+    (minCommittedLog .. maxCommittedLog, from i's snapshot to its last commit):
+
+    1. j is where i's data tree is: DIFF with nothing to add.
+    2. j is past maxCommittedLog: TRUNC to it.
+    3. j's zxid is within the committed log: DIFF from it if i has it, else TRUNC
+       to the last zxid below it.
+    4. j is behind minCommittedLog: SNAP of the committed log.
+
+    Then the proposals j lacks follow (with a COMMIT each for committed ones;
+    observers get only the committed ones), then NEWLEADER, and j joins the
+    forwarding set.
+    """
+    srv, ld = s.servers[i], s.leaders[i]
+    if not (srv.online and srv.state == LEADING and p.is_quorum(ld.electing_quorum)):
+        return None
+    if not (ld.electing & ld.learners) >> j & 1 or ld.peer_last_zxid[j] == SYNCED:
+        return None
+    peer = ld.peer_last_zxid[j]
+    h = srv.history
+    lp_zxid = processed_zxid(srv)
+    min_idx = srv.last_snapshot + 1
+    max_idx = srv.last_committed if srv.zab_state == BROADCAST else len(h)
+    if min_idx > max_idx:
+        min_log = max_log = lp_zxid
+    else:
+        min_log, max_log = h[min_idx - 1].zxid, last_zxid(h, max_idx)
+    if peer == lp_zxid:  # 1.
+        mode, seen = DIFF, srv.last_processed
+    elif peer > max_log:  # 2.
+        mode, seen = TRUNC, max_idx
+    elif peer >= min_log:  # 3.
+        k = index_of_zxid(h, peer)
+        if min_idx <= k <= len(h):
+            mode, seen = DIFF, k
+        else:
+            mode, seen = TRUNC, index_at_or_below(h, peer)
+    else:  # 4.
+        mode, seen = SNAP, max_idx
+    return _send_sync(s, p, i, j, mode, seen)
+
+
+def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) -> SystemState:
+    """``SendSyncMsgs``: the sync message, the proposals j lacks, NEWLEADER."""
+    srv, ld = s.servers[i], s.leaders[i]
+    h = srv.history
+    committed = srv.last_committed if srv.zab_state == BROADCAST else len(h)
+    voter = p.is_voter(j)
+    if mode == SNAP:
+        first = m.snap(last_zxid(h, seen), h[:seen])
+    elif mode == TRUNC:
+        first = m.trunc(last_zxid(h, seen))
+    else:
+        first = m.diff(last_zxid(h, seen))
+    packets: list[tuple] = [first]
+    sent: list[Txn] = []
+    for k in range(seen, len(h)):
+        txn = h[k]
+        if k < committed:
+            packets += [m.proposal(txn.zxid, txn.value), m.commit(txn.zxid)]
+        elif voter:  # outstanding proposals go to participants only
+            packets.append(m.proposal(txn.zxid, txn.value))
+        else:
+            continue
+        sent.append(txn)
+    packets.append(m.newleader(srv.accepted_epoch))
+    acks = ld.acks
+    if mode != SNAP and voter:
+        acks = tuple(a | 1 << j if k < seen else a for k, a in enumerate(acks))
+    ld = ld._replace(
+        forwarding=ld.forwarding | 1 << j,
+        peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
+        acks=acks,
+    )
+    s = s._replace(leaders=put(s.leaders, i, ld), network=net.send(s.network, p.n, i, j, *packets))
+    return record_proposals(s, i, srv.accepted_epoch, tuple(sent))
+
+
+def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowerProcessSyncMessage(i, j)``: learner i takes DIFF, TRUNC or SNAP from j.
+
+    DIFF keeps the log; TRUNC cuts it after the given zxid (which must not cut
+    below what i committed); SNAP replaces it by the leader's snapshot. A committed
+    entry that TRUNC or SNAP drops breaks CommittedLogDurability.
+    """
+    msg = taking(s, p, i, j, DIFF, TRUNC, SNAP)
+    if msg is None:
+        return None
+    if not is_learner_of(s, i, j):
+        return illegal(s, p, i, j, msg)
+    srv, lrn = s.servers[i], s.learners[i]
+    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    if srv.zab_state != SYNCHRONIZATION:
+        return breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
+    if msg[0] == DIFF:
+        return s._replace(learners=put(s.learners, i, lrn._replace(sync_mode=SYNC_DIFF)))
+    if msg[0] == TRUNC:
+        lrn = lrn._replace(sync_mode=SYNC_TRUNC)
+        k = index_of_zxid(srv.history, msg.zxid)
+        if not srv.last_committed <= k <= len(srv.history):
+            s = s._replace(learners=put(s.learners, i, lrn))
+            return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
+        new = srv.history[:k]
+    else:
+        lrn = lrn._replace(sync_mode=SYNC_SNAP)
+        new = msg.snapshot
+    lost = lost_committed(srv.history, new, s.ghost.committed, _resent(s, p, i, j))
+    n = len(new)
+    srv = srv._replace(history=new, initial_len=n, last_processed=n, last_committed=n)
+    s = s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+    return breach(s, COMMITTED_TRUNCATED, i, j, lost) if lost else s
+
+
+def follower_process_proposal_in_sync(
+    s: SystemState, p: Params, i: int, j: int
+) -> SystemState | None:
+    """``FollowerProcessPROPOSALInSync(i, j)``: learner i queues a proposal received in sync.
+
+    It is logged with NEWLEADER (or UPTODATE). ZooKeeper queues it even when it does
+    not follow the last one (it only warns), and so does the spec.
+    """
+    msg = taking(s, p, i, j, PROPOSAL)
+    if msg is None:
+        return None
+    if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
+        return None
+    lrn = s.learners[i]
+    lrn = lrn._replace(not_committed=(*lrn.not_committed, Txn(msg.zxid, msg.value)))
+    return s._replace(learners=put(s.learners, i, lrn), network=net.discard(s.network, p.n, i, j))
+
+
+def follower_process_commit_in_sync(
+    s: SystemState, p: Params, i: int, j: int
+) -> SystemState | None:
+    """``FollowerProcessCOMMITInSync(i, j)``: learner i takes a COMMIT received in sync.
+
+    The COMMIT must be for the transaction after the last one committed. After a DIFF
+    or once NEWLEADER is in, it is remembered (packetsCommitted) and applied at
+    UPTODATE; after TRUNC or SNAP, before NEWLEADER, it is applied at once.
+    """
+    msg = taking(s, p, i, j, COMMIT)
+    if msg is None:
+        return None
+    if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
+        return None
+    srv, lrn = s.servers[i], s.learners[i]
+    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    log = pending_log(srv, lrn)
+    done = last_committed(srv, lrn)
+    if not (
+        done + 1 <= last_queued(srv, lrn)[0]
+        and is_next_zxid(last_zxid(log, done), msg.zxid)
+        and log[done].zxid == msg.zxid
+    ):
+        return breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
+    if lrn.sync_mode == SYNC_DIFF or lrn.nl_received:  # writeToTxnLog
+        lrn = lrn._replace(committed=(*lrn.committed, msg.zxid))
+        return s._replace(learners=put(s.learners, i, lrn))
+    txn = lrn.not_committed[0]
+    history = (*srv.history, txn)
+    srv = srv._replace(history=history, last_committed=len(history), last_processed=len(history))
+    lrn = lrn._replace(not_committed=lrn.not_committed[1:])
+    return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+
+
+def _newleader_head(s: SystemState, p: Params, i: int, j: int):
+    return taking(s, p, i, j, NEWLEADER)
+
+
+def _acks(p: Params, i: int, txns: History) -> tuple:
+    """The ACKs a learner sends for logged proposals: none from an observer."""
+    return tuple(m.ack(t.zxid) for t in txns) if p.is_voter(i) else ()
+
+
+def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowerProcessNEWLEADER(i, j)``: learner i takes NEWLEADER.
+
+    Fixed: i persists currentEpoch = acceptedEpoch and the proposals received in
+    sync, takes a snapshot after TRUNC or SNAP, and sends the ACK of NEWLEADER, then
+    an ACK per proposal.
+
+    ZK-3911: i persists currentEpoch and acknowledges, leaving the proposals unlogged
+    until UPTODATE. ZK-4643, ZK-4685: this is only the first half, persisting
+    currentEpoch (and for ZK-4685 queueing the proposals for disk); the rest is
+    FollowerProcessNEWLEADERAfterCurrentEpochUpdated. ZK-4646: the proposals are
+    queued for disk, not written, when the ACK goes out.
+    """
+    msg = _newleader_head(s, p, i, j)
+    if msg is None:
+        return None
+    if not is_learner_of(s, i, j):
+        return illegal(s, p, i, j, msg)
+    srv, lrn = s.servers[i], s.learners[i]
+    if p.bug in SPLIT_NEWLEADER and lrn.nl_received:
+        return None  # the second half is the next step
+    if srv.zab_state != SYNCHRONIZATION:
+        s = breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
+    srv = srv._replace(current_epoch=srv.accepted_epoch)
+    if p.bug in SPLIT_NEWLEADER:
+        if p.bug in QUEUED_LOGGING:
+            lrn = lrn._replace(queued=lrn.queued + lrn.not_committed, not_committed=())
+        lrn = lrn._replace(nl_received=True)
+        return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+    if p.bug == ZK_3911:
+        lrn = lrn._replace(nl_received=True)
+        network = net.reply(s.network, p.n, i, j, m.ackld(msg.zxid))
+        return s._replace(
+            servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+        )
+    if p.bug in QUEUED_LOGGING:
+        lrn = lrn._replace(
+            queued=lrn.queued + lrn.not_committed, not_committed=(), nl_received=True
+        )
+        network = net.reply(s.network, p.n, i, j, m.ackld(msg.zxid))
+        return s._replace(
+            servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+        )
+    return _log_synced_and_ack(s, p, i, j, srv, msg.zxid)
+
+
+def _log_synced_and_ack(
+    s: SystemState, p: Params, i: int, j: int, srv, nl_zxid: int
+) -> SystemState:
+    """Persist the proposals received in sync, snapshot if needed, ACK NEWLEADER and them."""
+    lrn = s.learners[i]
+    packets = lrn.not_committed
+    snapshot_needed = lrn.sync_mode in (SYNC_TRUNC, SYNC_SNAP)
+    srv = srv._replace(history=srv.history + packets)
+    lrn = lrn._replace(not_committed=(), nl_received=True, sync_mode=NO_SYNC)
+    network = net.reply(s.network, p.n, i, j, m.ackld(nl_zxid), *_acks(p, i, packets))
+    s = s._replace(
+        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    )
+    return take_snapshot(s, i) if snapshot_needed else s
+
+
+def follower_process_newleader_after_current_epoch_updated(
+    s: SystemState, p: Params, i: int, j: int
+) -> SystemState | None:
+    """``FollowerProcessNEWLEADERAfterCurrentEpochUpdated(i, j)`` (MSPEC_2.tla), in ZK-4643
+    and ZK-4685 only: the second half of taking NEWLEADER.
+
+    ZK-4643: persist the proposals received in sync and ACK NEWLEADER and them.
+    ZK-4685: ACK NEWLEADER (the proposals went to the SyncRequestProcessor, which
+    acknowledges them itself when they reach disk, perhaps first).
+    """
+    if p.bug not in SPLIT_NEWLEADER:
+        return None
+    msg = _newleader_head(s, p, i, j)
+    if msg is None or not is_learner_of(s, i, j) or not s.learners[i].nl_received:
+        return None
+    if p.bug in QUEUED_LOGGING:
+        return s._replace(network=net.reply(s.network, p.n, i, j, m.ackld(msg.zxid)))
+    return _log_synced_and_ack(s, p, i, j, s.servers[i], msg.zxid)
+
+
+def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> SystemState | None:
+    """``FollowerSyncProcessorLogRequest(i)``, in ZK-4646 and ZK-4685 only: the
+    transactions queued for disk are written, and acknowledged to the leader.
+    """
+    if p.bug not in QUEUED_LOGGING:
+        return None
+    srv, lrn = s.servers[i], s.learners[i]
+    if not (srv.online and lrn.queued) or lrn.leader < 0:
+        return None
+    queued = lrn.queued
+    srv = srv._replace(history=srv.history + queued)
+    lrn = lrn._replace(queued=())
+    network = net.send(s.network, p.n, i, lrn.leader, *_acks(p, i, queued))
+    return s._replace(
+        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    )
+
+
+def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``LeaderProcessACKLD(i, j)``: leader i takes the ACK of NEWLEADER from j.
+
+    1. A quorum had already acked: reply UPTODATE.
+    2. Otherwise j's ACK must be for this epoch's NEWLEADER; with it a quorum of
+       voters (i included) may be reached: i commits its whole log, starts serving
+       (BROADCAST) and sends UPTODATE to every learner that acked.
+    """
+    msg = taking(s, p, i, j, ACKLD)
+    if msg is None:
+        return None
+    if not is_leader_of(s, i, j):
+        return illegal(s, p, i, j, msg)
+    srv, ld = s.servers[i], s.leaders[i]
+    newleader_zxid = make_zxid(srv.accepted_epoch, 0)
+    if p.is_quorum(ld.ackld):  # 1.
+        ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+        network = net.reply(s.network, p.n, i, j, m.uptodate(srv.accepted_epoch))
+        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+    network = net.discard(s.network, p.n, i, j)
+    if msg.zxid != newleader_zxid:  # 2., from another epoch
+        return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
+    ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+    if not p.is_quorum(ld.ackld):
+        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+    # startZkServer: everything in the log is committed, processed and snapshotted.
+    n = len(srv.history)
+    el = s.elections[i]
+    srv = srv._replace(zab_state=BROADCAST, last_committed=n, last_processed=n, last_snapshot=n)
+    el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
+    targets = ld.ackld_live & ld.learners
+    network = net.broadcast(network, p.n, i, targets, m.uptodate(srv.accepted_epoch))
+    s = s._replace(
+        servers=put(s.servers, i, srv),
+        elections=put(s.elections, i, el),
+        leaders=put(s.leaders, i, ld),
+        network=network,
+    )
+    return record_commit(s, srv.history)
+
+
+def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+    """``FollowerProcessUPTODATE(i, j)``: learner i takes UPTODATE and starts serving.
+
+    It logs (and acks) the proposals that came after NEWLEADER, delivers everything
+    committed during sync, and moves to BROADCAST.
+    """
+    msg = taking(s, p, i, j, UPTODATE)
+    if msg is None:
+        return None
+    if not is_learner_of(s, i, j):
+        return illegal(s, p, i, j, msg)
+    srv, lrn = s.servers[i], s.learners[i]
+    if lrn.queued:
+        return None  # the SyncRequestProcessor drains its queue first
+    if srv.zab_state != SYNCHRONIZATION or not lrn.nl_received:
+        return breach(
+            s._replace(network=net.discard(s.network, p.n, i, j)), STATE_INCONSISTENT, i, j
+        )
+    packets = lrn.not_committed
+    done = last_committed(srv, lrn)
+    s = s._replace(network=net.reply(s.network, p.n, i, j, *_acks(p, i, packets)))
+    if not txns_match_commits(committed_txns(srv, lrn), lrn.committed):
+        s = breach(s, COMMIT_INCONSISTENT, i, j)
+        done = srv.last_committed
+    el = s.elections[i]
+    srv = srv._replace(
+        history=srv.history + packets,
+        zab_state=BROADCAST,
+        last_committed=done,
+        last_processed=done,
+    )
+    lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC)
+    el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
+    return s._replace(
+        servers=put(s.servers, i, srv),
+        elections=put(s.elections, i, el),
+        learners=put(s.learners, i, lrn),
+    )

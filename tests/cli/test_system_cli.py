@@ -1,0 +1,104 @@
+"""``zabmc check`` and ``zabmc specs`` with the system spec, the default."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from zabmc.cli.main import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_system_spec_is_the_default(capsys):
+    code, out, _ = run(capsys, "check", "--depth", "3", "--no-progress")
+    assert code == 0
+    assert out.startswith("zabmc check: spec system, nodes 3, observers 0,")
+    assert "No violation within depth 3" in out and "FLEReceiveNotmsg" in out
+
+
+def test_the_readme_command_finishes_clean_with_its_counts(capsys):
+    code, out, _ = run(capsys, "check", "--nodes", "3", "--depth", "12", "--no-progress")
+    assert code == 0
+    assert "No violation within depth 12" in out
+    assert "distinct states   41,983" in out and "states generated" in out
+
+
+def test_observers_learn_commits_through_inform(capsys):
+    code, out, _ = run(
+        capsys,
+        "check",
+        *("--nodes", "2", "--observers", "1", "--coarse-election", "--max-timeouts", "0"),
+        "--json",
+    )
+    data = json.loads(out)
+    assert code == 0 and data["complete"] and data["violation"] is None
+    assert data["params"]["observers"] == 1 and data["params"]["coarse_election"]
+    assert data["distinct_states"] == 461
+    assert data["examples"]["ObserverDelivers"]
+    assert data["actions"]["ObserverProcessINFORM"]["generated"] == 28
+
+
+def test_symmetry_is_refused_because_election_compares_ids(capsys):
+    code, out, err = run(capsys, "check", "--symmetry", "--depth", "1")
+    assert code == 2 and out == ""
+    assert err == (
+        "zabmc: error: --symmetry is refused for spec 'system': Fast Leader Election compares "
+        "server ids (a vote for a higher id wins a tie), so merging permuted states would be "
+        "unsound\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--max-restarts", "1"], "--max-restarts does not apply to spec 'system'"),
+        (["--tlc-compat"], "--tlc-compat does not apply to spec 'system'"),
+        (
+            ["--spec", "protocol", "--observers", "1"],
+            "--observers does not apply to spec 'protocol'",
+        ),
+        (["--spec", "protocol", "--max-crashes", "1"], "--max-crashes does not apply to spec"),
+        (["--spec", "protocol", "--coarse-election"], "--coarse-election does not apply to spec"),
+        (["--nodes", "4", "--observers", "2"], "at most 5 servers, voters and observers"),
+        (["--observers", "-1"], "--observers must be at least 0, got -1"),
+        (["--bug", "ZK-9999"], "unknown bug 'ZK-9999' for spec 'system'; choose from: ZK-2845"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, args, message):
+    code, out, err = run(capsys, "check", *args)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("zabmc: error: ") and message in err
+
+
+def test_a_bug_variant_prints_its_counterexample(capsys):
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--bug",
+        "ZK-2845",
+        "--coarse-election",
+        "--max-timeouts",
+        "1",
+        "--no-progress",
+    )
+    assert code == 1
+    assert "Invariant ProcessConsistency is violated, 21 steps from an initial state." in out
+    assert " 21. FollowerProcessNEWLEADER(s2, s3)" in out
+    assert "currentEpoch[s2]: 1 -> 2" in out
+    assert out.rstrip().endswith("which is not a prefix of its leader's []")
+
+
+def test_specs_lists_the_system_spec_first_with_its_bugs(capsys):
+    code, out, _ = run(capsys, "specs")
+    assert code == 0
+    assert out.startswith("system (default): Fast Leader Election and Zab 1.0")
+    assert "found with: --bug ZK-4685 --max-timeouts 0 --coarse-election" in out
+    assert "symmetry: no, Fast Leader Election compares server ids" in out
+    for word in ("FLEHandleNotmsg", "ObserverProcessINFORM", "LeaderLogCompleteness", "ZK-4646"):
+        assert word in out

@@ -1,0 +1,76 @@
+"""Building system-spec states by hand, and replaying steps, for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spec.system.constants import BROADCAST, FOLLOWING
+from spec.system.init import initial_state
+from spec.system.params import Params
+from spec.system.state import (
+    Breach,
+    History,
+    Learner,
+    ProposalRecord,
+    Server,
+    SystemState,
+    Txn,
+    put,
+)
+from spec.system.zxid import make_zxid
+
+
+def txn(epoch: int, counter: int, value: int) -> Txn:
+    return Txn(make_zxid(epoch, counter), value)
+
+
+A = txn(1, 1, 1)  # 1:1=v1
+B = txn(1, 2, 2)  # 1:2=v2
+C = txn(2, 1, 3)  # 2:1=v3
+
+
+def server(
+    state: int = FOLLOWING,
+    zab: int = BROADCAST,
+    history: History = (),
+    delivered: int | None = None,
+    epoch: int = 1,
+) -> Server:
+    """A running server whose log is ``history``, of which ``delivered`` entries are committed."""
+    k = len(history) if delivered is None else delivered
+    return Server(True, state, zab, epoch, epoch, history, 0, k, k, len(history))
+
+
+def build(
+    servers: Sequence[Server],
+    *,
+    broadcast: Sequence[tuple[int, int, Txn]] = (),
+    committed: History = (),
+    breaches: Sequence[Breach] = (),
+    p: Params | None = None,
+) -> SystemState:
+    """A state of ``len(servers)`` voters with these servers and ghost records.
+
+    ``broadcast`` lists (primary, epoch, txn) for proposalMsgsLog.
+    """
+    p = p or Params(voters=len(servers))
+    s = initial_state(p)
+    s = s._replace(servers=tuple(servers), network=s.network._replace(notes=((),) * (p.n * p.n)))
+    proposals = tuple(sorted(ProposalRecord(i, e, t.zxid, t.value) for i, e, t in broadcast))
+    return s._replace(
+        ghost=s.ghost._replace(
+            proposals=proposals, committed=tuple(committed), breaches=tuple(breaches)
+        )
+    )
+
+
+def connect(s: SystemState, leader: int, learner: int, newleader_taken: bool = True) -> SystemState:
+    """Make ``learner`` a connected learner of ``leader``."""
+    ld = s.leaders[leader]
+    ld = ld._replace(
+        learners=ld.learners | 1 << leader | 1 << learner,
+        forwarding=ld.forwarding | 1 << learner,
+        ackld=ld.ackld | 1 << leader | (1 << learner if newleader_taken else 0),
+    )
+    lrn = Learner(leader, 0, newleader_taken, (), (), ())
+    return s._replace(leaders=put(s.leaders, leader, ld), learners=put(s.learners, learner, lrn))
