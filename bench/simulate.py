@@ -23,12 +23,6 @@ from zabmc.engine.simulate import SimulateOptions, simulate
 from zabmc.specs import SPECS
 
 
-def bounds_for(info, bug):
-    bounds = {b.name: b.default for b in info.bounds}
-    bounds.update(info.bug_bounds.get(bug, {}) if bug else {})
-    return bounds
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
@@ -38,8 +32,8 @@ def main() -> None:
     print("spec       bug                    walks(median,max)  found  shrunk  bfs  shrink s")
     for info in SPECS.values():
         for bug in info.bugs:
-            bounds = bounds_for(info, bug)
-            model = info.build(bounds, bug, {})
+            bounds, options = info.bug_setup(bug, quick=True)
+            model = info.build(bounds, bug, options)
             walks, found, shrunk, shrink_s = [], [], [], []
             for seed in range(args.seeds):
                 options = SimulateOptions(runs=args.runs, steps=args.steps, seed=seed)
@@ -62,7 +56,7 @@ def main() -> None:
     print()
     for info in SPECS.values():
         for nodes in (3, 5):
-            bounds = {**bounds_for(info, None), "nodes": nodes}
+            bounds = {**info.default_bounds(), "nodes": nodes}
             model = info.build(bounds, None, {})
             result = simulate(model, SimulateOptions(runs=2000, steps=300, seed=1))
             print(

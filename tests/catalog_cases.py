@@ -10,32 +10,23 @@ from typing import Any
 
 import pytest
 
-from zabmc.engine.catalog import SpecInfo
 from zabmc.specs import SPECS
 
 
-def bounds_for(info: SpecInfo, bug: str | None) -> dict[str, int]:
-    bounds = {b.name: b.default for b in info.bounds}
-    if bug is not None:
-        bounds.update(info.bug_bounds.get(bug, {}))
-    return bounds
-
-
 def bug_cases() -> list[Any]:
-    """(spec, bug, bounds) for each bug variant, as pytest parameters with readable ids."""
+    """(spec, bug, bounds, options) for each bug variant, as pytest parameters.
+
+    The bounds and options are the catalogue's quick way to expose the bug, so that every
+    case runs in seconds.
+    """
     return [
-        pytest.param(info, bug, bounds_for(info, bug), id=f"{info.name}-{bug}")
+        pytest.param(info, bug, *info.bug_setup(bug, quick=True), id=f"{info.name}-{bug}")
         for info in SPECS.values()
         for bug in info.bugs
     ]
 
 
 def bug_flags(spec: str, bug: str) -> list[str]:
-    """The command-line flags that select ``bug`` of ``spec`` at the bounds that expose it."""
+    """The command-line flags that select ``bug`` of ``spec`` the quick way (see bug_cases)."""
     info = SPECS[spec]
-    exposing = info.bug_bounds.get(bug, {})
-    flags = ["--spec", spec, "--bug", bug]
-    for b in info.bounds:
-        if b.name in exposing:
-            flags += [b.flag, str(exposing[b.name])]
-    return flags
+    return ["--spec", spec, "--bug", bug, *info.exposures[bug].flags(info, quick=True)]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.catalog_cases import bounds_for, bug_cases
+from tests.catalog_cases import bug_cases
 from tests.engine.test_simulate import assert_legal_path, first_broken
 from zabmc.engine.simulate import SimulateOptions, simulate
 from zabmc.specs import SPECS
@@ -17,9 +17,9 @@ SEED = 20240607
 RUNS, STEPS = 2000, 300
 
 
-@pytest.mark.parametrize(("info", "bug", "bounds"), bug_cases())
-def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds):
-    model = info.build(bounds, bug, {})
+@pytest.mark.parametrize(("info", "bug", "bounds", "options"), bug_cases())
+def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds, options):
+    model = info.build(bounds, bug, options)
     result = simulate(model, SimulateOptions(runs=RUNS, steps=STEPS, seed=SEED))
     v = result.violation
     assert v is not None, f"{info.name} --bug {bug}: no violation in {RUNS} walks"
@@ -30,17 +30,19 @@ def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds):
     assert v.explanation
     # the same walks through the fixed spec break nothing: the bug is what they found
     fixed = simulate(
-        info.build(bounds, None, {}),
+        info.build(bounds, None, options),
         SimulateOptions(runs=min(result.found_in_run * 3, RUNS), steps=STEPS, seed=SEED),
     )
     assert fixed.ok, fixed.violation and fixed.violation.explanation
 
 
-@pytest.mark.parametrize(("info", "bug", "bounds"), bug_cases())
+@pytest.mark.parametrize(("info", "bug", "bounds", "options"), bug_cases())
 @settings(max_examples=3, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32))
-def test_shrunk_path_is_never_longer_and_breaks_the_same_invariant(info, bug, bounds, seed):
-    model = info.build(bounds, bug, {})
+def test_shrunk_path_is_never_longer_and_breaks_the_same_invariant(
+    info, bug, bounds, options, seed
+):
+    model = info.build(bounds, bug, options)
     options = SimulateOptions(runs=RUNS, steps=STEPS, seed=seed)
     raw = simulate(model, replace(options, shrink=False))
     shrunk = simulate(model, options)
@@ -55,7 +57,8 @@ def test_shrunk_path_is_never_longer_and_breaks_the_same_invariant(info, bug, bo
 def test_same_seed_same_result_on_a_spec():
     info = next(iter(SPECS.values()))
     bug = next(iter(info.bugs))
-    model = info.build(bounds_for(info, bug), bug, {})
+    bounds, options = info.bug_setup(bug, quick=True)
+    model = info.build(bounds, bug, options)
     a, b = (simulate(model, SimulateOptions(runs=RUNS, steps=STEPS, seed=SEED)) for _ in "ab")
     assert a.violation == b.violation
     assert {**a.to_json(), "elapsed_s": 0} == {**b.to_json(), "elapsed_s": 0}

@@ -16,7 +16,7 @@ from spec.protocol.invariants import INVARIANTS
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
 from zabmc.engine import Model
-from zabmc.engine.catalog import Bound, SpecInfo
+from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
 
 def statement(fn: object) -> str:
@@ -59,7 +59,7 @@ SPEC_INFO = SpecInfo(
     symmetric=True,
     options={"tlc_compat": "count states as TLC does (recorder.pc, TLC's symmetry choice)"},
     # A follower must be able to join after the leader reached BROADCAST: MaxEpoch 2.
-    bug_bounds={bug: {"max_timeouts": 0, "max_txns": 2, "max_epoch": 2} for bug in BUGS},
+    exposures={bug: Exposure({"max_timeouts": 0, "max_txns": 2, "max_epoch": 2}) for bug in BUGS},
 )
 
 __all__ = ["BUGS", "SPEC_INFO", "Params", "ProtocolModel"]

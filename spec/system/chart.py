@@ -6,7 +6,8 @@ from spec.system.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
 from spec.system.params import Params
 from spec.system.render import message_text, notification_text, server_name
 from spec.system.state import SystemState
-from zabmc.engine import Action, Message, StepEvents
+from spec.system.zxid import zxid_text
+from zabmc.engine import Action, Message, ServerLog, StepEvents
 
 #: The step that takes an FLE notification; every other receiving step takes a Zab message.
 TAKES_NOTIFICATION = "FLEReceiveNotmsg"
@@ -28,6 +29,13 @@ def server_status(s: SystemState) -> list[str]:
     return [
         f"{SERVER_STATE_NAMES[x.state]}/{ZAB_STATE_NAMES[x.zab_state]}" if x.online else "OFFLINE"
         for x in s.servers
+    ]
+
+
+def server_logs(s: SystemState) -> list[ServerLog]:
+    """Each server's log as zxids, with the prefix it has delivered."""
+    return [
+        ServerLog(tuple(zxid_text(t.zxid) for t in x.history), x.last_committed) for x in s.servers
     ]
 
 

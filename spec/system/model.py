@@ -62,7 +62,7 @@ from spec.system.synchronization import (
     leader_process_ackld,
     leader_sync_follower,
 )
-from zabmc.engine import Action, Model, Property, StepEvents
+from zabmc.engine import Action, Model, Property, ServerLog, StepEvents
 
 Step = Callable[..., "SystemState | None"]
 
@@ -242,5 +242,26 @@ class SystemModel(Model[SystemState]):
 
         return step_events(before, action, after, self.params)
 
+    def server_logs(self, s: SystemState) -> Sequence[ServerLog]:
+        from spec.system.chart import server_logs
+
+        return server_logs(s)
+
+    def is_fault(self, action: Action) -> bool:
+        return action.name in FAULTS
+
+
+#: What the environment does to the servers, as opposed to protocol progress: crashes,
+#: restarts, cut and healed links, and timeouts (a notification timeout included).
+FAULTS = frozenset(
+    {
+        "NodeCrash",
+        "NodeStart",
+        "PartitionStart",
+        "PartitionRecover",
+        "ZabTimeout",
+        "FLENotmsgTimeout",
+    }
+)
 
 __all__ = ["ACTION_NAMES", "STEPS", "SystemModel"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.engine.toys import Grid, Noisy
 from zabmc.engine import Model
 from zabmc.engine.result import Discovery
-from zabmc.engine.simulate import SimulateOptions, simulate
+from zabmc.engine.simulate import SimulateOptions, SimulationResult, simulate
 
 
 def assert_legal_path(model: Model, path: Discovery) -> None:
@@ -24,9 +26,19 @@ def first_broken(model: Model, path: Discovery) -> list[int]:
     return [k for k, s in enumerate(path.steps) if not prop.condition(s.state)]
 
 
+def detoured(model: Noisy, options: SimulateOptions) -> SimulationResult:
+    """The result of the first seed whose violating walk took a detour through faults.
+
+    Walks draw their own fault rate, so some go straight to the violation and leave
+    nothing to shrink.
+    """
+    results = (simulate(model, replace(options, seed=s)) for s in range(100))
+    return next(r for r in results if r.original_length > model.limit + model.needed)
+
+
 def test_a_walk_that_breaks_an_invariant_is_shrunk_to_a_shortest_one():
     model = Noisy(n=20, faults=6, limit=5)
-    result = simulate(model, SimulateOptions(runs=50, steps=40, seed=3))
+    result = detoured(model, SimulateOptions(runs=50, steps=40))
     v = result.violation
     assert v is not None and v.property == "Low"
     assert result.original_length > v.length == 5
@@ -80,5 +92,5 @@ def test_walks_stop_at_the_step_bound():
 
 def test_without_shrinking_the_walk_is_reported_as_found():
     model = Noisy(n=20, faults=6, limit=5)
-    result = simulate(model, SimulateOptions(runs=50, steps=40, seed=3, shrink=False))
+    result = detoured(model, SimulateOptions(runs=50, steps=40, shrink=False))
     assert result.violation is not None and result.violation.length == result.original_length > 5

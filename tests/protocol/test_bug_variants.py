@@ -64,7 +64,6 @@ def test_catalogue_names_the_bounds_that_expose_each_bug():
     from spec.protocol import SPEC_INFO
 
     for bug in SPEC_INFO.bugs:
-        bounds = {b.name: b.default for b in SPEC_INFO.bounds}
-        bounds.update(SPEC_INFO.bug_bounds[bug])
-        model = SPEC_INFO.build(bounds, bug, {})
+        bounds, options = SPEC_INFO.bug_setup(bug)
+        model = SPEC_INFO.build(bounds, bug, options)
         assert not check_bfs(model, CheckOptions(check_deadlock=False)).ok, bug

@@ -22,12 +22,18 @@ from zabmc.report.formats import render
 from zabmc.specs import SPECS
 
 
-def document(info, bug, bounds):
-    model = info.build(bounds, bug, {})
+def document(info, bug, bounds, options):
+    model = info.build(bounds, bug, options)
     found = check_bfs(model, CheckOptions(check_deadlock=False)).violation
     assert found is not None
     doc = build_document(
-        model, found, spec=info.name, bug=bug, bounds=bounds, options={}, search={"strategy": "bfs"}
+        model,
+        found,
+        spec=info.name,
+        bug=bug,
+        bounds=bounds,
+        options=options,
+        search={"strategy": "bfs"},
     )
     return model, found, doc
 
@@ -40,9 +46,9 @@ def check(doc):
     return verify(doc, "cex.json", SPECS)
 
 
-@pytest.mark.parametrize(("info", "bug", "bounds"), bug_cases())
-def test_round_trip_of_every_bug_variant(info, bug, bounds):
-    model, found, doc = document(info, bug, bounds)
+@pytest.mark.parametrize(("info", "bug", "bounds", "options"), bug_cases())
+def test_round_trip_of_every_bug_variant(info, bug, bounds, options):
+    model, found, doc = document(info, bug, bounds, options)
     again = reread(doc)
     assert again == doc
     check(again)

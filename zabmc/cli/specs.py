@@ -24,13 +24,13 @@ def specs() -> None:
         click.echo("  bug variants (--bug):")
         for bug, doc in info.bugs.items():
             click.echo(f"    {bug}: {doc}")
-            exposing = info.bug_bounds.get(bug)
-            if exposing:
-                flags = " ".join(
-                    [f"{b.flag} {exposing[b.name]}" for b in info.bounds if b.name in exposing]
-                    + [f"--{o.replace('_', '-')}" for o in info.options if exposing.get(o)]
-                )
+            exposure = info.exposures.get(bug)
+            if exposure is not None:
+                flags = " ".join(exposure.flags(info))
                 click.echo(f"      found with: --bug {bug} {flags}")
+                if exposure.quick:
+                    quick = " ".join(exposure.flags(info, quick=True))
+                    click.echo(f"      quickly with: --bug {bug} {quick}")
         for option, doc in info.options.items():
             click.echo(f"  option --{option.replace('_', '-')}: {doc}")
         click.echo()

@@ -26,6 +26,35 @@ class Bound:
 
 
 @dataclass(frozen=True)
+class Exposure:
+    """How to expose a bug variant with a shortest counterexample.
+
+    ``bounds`` are the smallest bounds found to expose it from the initial
+    state (bounds not named keep their defaults); ``options`` are the spec
+    options it needs. ``quick`` adds options that reach it sooner, such as a
+    later (reachable) starting state, for tests and demonstrations where the
+    search from the initial state takes minutes.
+    """
+
+    bounds: Mapping[str, int]
+    options: Mapping[str, bool] = field(default_factory=dict)
+    quick: Mapping[str, bool] = field(default_factory=dict)
+
+    def flags(self, info: SpecInfo, quick: bool = False) -> list[str]:
+        """The command-line flags that select these bounds and options."""
+        chosen = {**self.options, **(self.quick if quick else {})}
+        return [
+            *(
+                f
+                for b in info.bounds
+                if b.name in self.bounds
+                for f in (b.flag, str(self.bounds[b.name]))
+            ),
+            *(f"--{o.replace('_', '-')}" for o in info.options if chosen.get(o)),
+        ]
+
+
+@dataclass(frozen=True)
 class SpecInfo:
     """A spec as the command line sees it.
 
@@ -46,9 +75,19 @@ class SpecInfo:
     symmetric: bool = False
     asymmetry_reason: str = ""
     options: Mapping[str, str] = field(default_factory=dict)
-    #: For each bug variant, the smallest bounds (by name) that expose it, and the options
-    #: (by name, set to 1) it needs. Bounds not named keep their defaults.
-    bug_bounds: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    #: For each bug variant, how to expose it.
+    exposures: Mapping[str, Exposure] = field(default_factory=dict)
 
     def bound(self, name: str) -> Bound | None:
         return next((b for b in self.bounds if b.name == name), None)
+
+    def default_bounds(self) -> dict[str, int]:
+        """Every bound at its default."""
+        return {b.name: b.default for b in self.bounds}
+
+    def bug_setup(self, bug: str, quick: bool = False) -> tuple[dict[str, int], dict[str, bool]]:
+        """Every bound and option with which ``bug`` is exposed (``quick``: the fast way)."""
+        exposure = self.exposures[bug]
+        bounds = {**self.default_bounds(), **exposure.bounds}
+        options = {**exposure.options, **(exposure.quick if quick else {})}
+        return bounds, options

@@ -2,7 +2,17 @@
 
 Each walk starts from an initial state and takes a successor chosen at random
 until it has taken ``steps`` actions or reaches a state with no successor,
-checking the invariants in every state it enters. Walk ``k`` draws from its
+checking the invariants in every state it enters.
+
+Faults (the actions :meth:`Model.is_fault` names: crashes, timeouts, cut links)
+are not drawn like protocol steps. A fault is enabled in almost every state,
+so uniform choice spends a small fault budget in the first few steps, and the
+bugs that need a fault at one precise moment (a leader that times out right
+after it logged a write) stay out of reach. Instead each walk draws its own
+fault rate, log-uniformly between ``MIN_FAULT_RATE`` and ``MAX_FAULT_RATE``,
+and takes a fault with that probability when both kinds are enabled: some
+walks are fault-heavy, most let the protocol run between rare faults (the
+idea of swarm testing). Walk ``k`` draws from its
 own ``random.Random(f"{seed}/{k}")``, so one seed gives the same walks on every
 machine, and a walk does not depend on how many came before it. A violation
 ends the simulation; its path is then shrunk (:mod:`zabmc.engine.shrink`).
@@ -10,6 +20,7 @@ ends the simulation; its path is then shrunk (:mod:`zabmc.engine.shrink`).
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -95,6 +106,10 @@ class SimulationResult:
         }
 
 
+MIN_FAULT_RATE = 0.003
+MAX_FAULT_RATE = 0.3
+
+
 def walk_random(seed: int, run: int) -> random.Random:
     """The random source of walk ``run``: independent of every other walk."""
     return random.Random(f"{seed}/{run}")
@@ -116,8 +131,11 @@ def simulate(model: Model, options: SimulateOptions | None = None) -> Simulation
     def broken(state: Hashable) -> str | None:
         return next((name for name, cond in checks if not cond(state)), None)
 
+    is_fault = model.is_fault
+    low, high = math.log(MIN_FAULT_RATE), math.log(MAX_FAULT_RATE)
     for run in range(1, options.runs + 1):
         rng = walk_random(options.seed, run)
+        fault_rate = math.exp(rng.uniform(low, high))
         state = rng.choice(init_states)
         seen.add(hash(key(state)))
         path = [Step(None, state)]
@@ -127,6 +145,12 @@ def simulate(model: Model, options: SimulateOptions | None = None) -> Simulation
             if not choices:
                 result.stuck += 1
                 break
+            faults = [c for c in choices if is_fault(c[0])]
+            if faults and len(faults) < len(choices):
+                if rng.random() < fault_rate:
+                    choices = faults
+                else:
+                    choices = [c for c in choices if not is_fault(c[0])]
             action, state = choices[rng.randrange(len(choices))]
             fired[action.name] = fired.get(action.name, 0) + 1
             seen.add(hash(key(state)))
