@@ -6,7 +6,10 @@ for R rounds (the median of each is printed, with its ratio to the floor):
 * no step calls: ``ZabPeer.step`` replaced by a no-op (as if the core had no step calls);
 * recording off: the default (the core is built with ``record=False``);
 * recording on: an ``Observed`` effect per step, with the state and the message taken;
-* recording to a file: as on, each step written as a trace line (``impl.trace``);
+* recording to a file: as on, each step written as a trace line (``impl.trace``), with
+  F writes (``--file-writes``, fewer: every event carries the server's whole history, as the
+  format asks, so a file's size grows with the square of the run's length), against
+  recording off with the same F writes;
 * with ``--baseline DIR``: recording off in another checkout (e.g. the code before the steps
   carried their message: ``git archive main | tar -x -C /tmp/before``), in a subprocess.
 
@@ -87,12 +90,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writes", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--file-writes", type=int, default=1000)
     parser.add_argument("--baseline", type=Path, help="a checkout to compare recording off with")
     args = parser.parse_args()
-    names = ["no step calls", "recording off", "recording on", "recording to a file"]
+    names = ["no step calls", "recording off", "recording on"]
     if args.baseline:
         names.append("baseline, off")
     times: dict[str, list[float]] = {name: [] for name in names}
+    small_off: list[float] = []
+    small_file: list[float] = []
     real_step = ZabPeer.step
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.rounds):
@@ -101,15 +107,21 @@ def main() -> None:
             ZabPeer.step = real_step  # type: ignore[method-assign]
             times["recording off"].append(workload(args.writes, record=False))
             times["recording on"].append(workload(args.writes, record=True))
-            times["recording to a file"].append(to_file(args.writes, Path(folder)))
             if args.baseline:
                 times["baseline, off"].append(baseline(args.writes, args.baseline))
+            small_off.append(workload(args.file_writes, record=False))
+            small_file.append(to_file(args.file_writes, Path(folder)))
     floor = statistics.median(times["no step calls"])
     print(f"machine: {describe()}")
     print(f"{args.writes} writes through a simulated 3-server cluster, median of {args.rounds}:")
     for name, values in times.items():
         median = statistics.median(values)
         print(f"  {name:<20} {median:6.2f}s  ({median / floor:.2f}x the floor)")
+    off, on = statistics.median(small_off), statistics.median(small_file)
+    print(
+        f"{args.file_writes} writes: recording off {off:.2f}s, "
+        f"to a file {on:.2f}s ({on / off:.1f}x)"
+    )
 
 
 if __name__ == "__main__":
