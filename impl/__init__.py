@@ -16,5 +16,9 @@ How the pieces fit (and what a service built on top uses):
   ``python -m impl.server --config FILE`` is one server process.
 * ``impl.sim`` runs the same core in a deterministic simulated world with faults.
 * ``impl.core.steps.STEPS`` names every observable step (``Observed`` effects, emitted when
-  the core is built with ``record=True``).
+  the core is built with ``record=True``, each with the message it took).
+* ``impl.trace`` writes those steps as traces (``traces/README.md``): the simulator records a
+  run with ``python -m impl.sim record``, a server with ``[trace]`` in its configuration.
+* ``impl.core.mutations`` lists the bug switches (off unless configured) that plant known
+  ZAB bugs, for testing the checkers.
 """
