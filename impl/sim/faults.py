@@ -43,6 +43,7 @@ class Op:
             "write": f" x{self.x}",
             "slow": f" x{self.x}",
             "crash": " (keeps unsynced)" if self.x else "",
+            "crash-when-fixed": f" (within {self.x}ms)",
             "isolate": " (cut)" if self.x else " (freeze)",
         }.get(base, "")
         return f"{self.at_ms}ms {base} {target}{detail}"
@@ -206,6 +207,8 @@ def _apply_op(world: World, op: Op, outcome: Outcome, request_id: int) -> int:
             outcome.writes += world.submit(target, request_id, b"w%d" % request_id)
     elif kind == "crash":
         world.crash(target, keep_unsynced=bool(op.x))
+    elif kind == "crash-when-fixed":
+        _crash_when_epoch_fixed(world, target, op.x)
     elif kind == "restart":
         if not world.alive(target):
             world.start(target)
@@ -225,6 +228,20 @@ def _apply_op(world: World, op: Op, outcome: Outcome, request_id: int) -> int:
     else:
         raise ValueError(f"unknown operation {op.kind!r}")
     return request_id
+
+
+def _crash_when_epoch_fixed(world: World, sid: int, wait_ms: int) -> None:
+    """Run on, 1 ms at a time for up to ``wait_ms``, until ``sid`` leads and has fixed a new
+    epoch that no quorum has acked yet; then crash it (losing unsynced writes): it has
+    accepted an epoch that its LEADERINFOs, lost with its links, gave no one else."""
+    deadline = world.now + wait_ms * US
+    while world.now < deadline:
+        peer = world.servers[sid].peer
+        ld = peer.leader_state if peer is not None else None
+        if ld is not None and ld.new_epoch is not None and peer.phase == Phase.DISCOVERY:
+            world.crash(sid, keep_unsynced=False)
+            return
+        world.run_until(world.now + US)
 
 
 def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> None:

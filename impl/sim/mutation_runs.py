@@ -9,7 +9,6 @@ the run it returns really took the planted path (``python -m impl.sim mutant NAM
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from impl.core.mutations import (
     ZK_3911,
     check_mutations,
 )
-from impl.sim.faults import Op, Schedule, draw_schedule
+from impl.sim.faults import Op, Schedule
 from impl.sim.record import Recorded, parse_op, record_schedule
 
 Event = dict[str, Any]
@@ -131,12 +130,6 @@ def _fixed(voters: int, *ops: str, snapshot_every: int = 10_000) -> Callable[[in
     return make
 
 
-def _drawn(seed: int) -> Schedule:
-    """A random fault schedule (as the soak draws them): epochs accepted but never
-    established, which a stale LEADERINFO needs, take several crashes in a row."""
-    return draw_schedule(random.Random(seed).randint, max_ops=40)
-
-
 MUTANT_RUNS: dict[str, MutantRun] = {
     ACK_BEFORE_FSYNC: MutantRun(
         ACK_BEFORE_FSYNC,
@@ -176,9 +169,18 @@ MUTANT_RUNS: dict[str, MutantRun] = {
     ),
     STALE_EPOCH: MutantRun(
         STALE_EPOCH,
-        _drawn,
+        _fixed(
+            3,
+            "0,slow,3,1,40",
+            "0,slow,3,2,40",
+            "1,crash-when-fixed,3,0,3000",
+            "2,restart,3",
+            "3,crash-when-fixed,3,0,3000",
+            "4000,restart,3",
+        ),
         accepted_lower_epoch,
-        "random fault schedules, until a learner follows a stale epoch",
+        "server 3 twice leads, fixes an epoch and crashes before its LEADERINFO lands; the "
+        "others elect a lower epoch, which 3 follows when it restarts",
     ),
 }
 

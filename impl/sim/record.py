@@ -5,8 +5,10 @@ A schedule is written as operations ``AT_MS,KIND,A[,B[,X]]`` (``impl.sim.faults.
 ``500,write-leader,0,0,2`` (two writes at the leader at 500 ms), ``900,crash,2`` (server 2
 crashes, losing unsynced writes), ``900,crash,2,0,1`` (keeping them), ``1500,restart,2``,
 ``700,cut,1,3``, ``2000,heal,1,3``, ``700,isolate-leader,0,0,1`` (cut every link of the
-leader). After the last operation the run heals everything, restarts every server, writes once
-more and runs until all servers agree (as every simulated run does).
+leader), ``0,crash-when-fixed,3,0,2000`` (within 2 s, crash 3 as soon as it leads and has
+fixed a new epoch that no one has acked yet; later operations wait for it). After the last
+operation the run heals everything, restarts every server, writes once more and runs until
+all servers agree (as every simulated run does).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ KINDS = (
     "write-leader",
     "crash",
     "crash-leader",
+    "crash-when-fixed",
     "restart",
     "cut",
     "freeze",
