@@ -1,0 +1,401 @@
+"""The binding of traces to the system-level spec (``spec/system/``): the one place where a
+recorded run of the implementation meets the spec, and where every difference of granularity
+between them is defined.
+
+The model is built from the header: its voters and observers, the real Fast Leader Election
+(never the coarse one), no bug variant, and every bound lifted (a recorded run is replayed
+whole, never cut by a search bound). Myids ``1..N`` are the spec's ids ``0..N-1``; a zxid
+``[epoch, counter]`` is the spec's ``epoch << 32 | counter``; roles and phases have the
+same order in both.
+
+For each event the binding takes the spec step of the same name with the same arguments,
+checks the message it takes against the recorded ``msg``, applies it, and compares the
+recorded state with the model's for that server, field by field. The step must not breach
+a check the spec makes inside it (``ShouldNotBeTriggered``): a conforming run breaks none.
+
+Where the implementation, like ZooKeeper, is finer or coarser than the spec, the rule is
+written below once, in :data:`ADAPTATIONS` and the comparison helpers, each with why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spec.system.constants import FOLLOWING, LOOKING, MESSAGE_TYPE_NAMES, NULL, OBSERVING
+from spec.system.election.votes import self_vote
+from spec.system.guards import why_disabled
+from spec.system.init import initial_state
+from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
+from spec.system.params import Params
+from spec.system.roles import power_off
+from spec.system.state import Notification, SystemState
+from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
+from zabmc.replay.bindings import FieldDiff, Mismatch
+from zabmc.replay.trace import (
+    STATE_FIELDS,
+    Event,
+    Header,
+    ObservedState,
+    Vote,
+    msg_text,
+    state_field_text,
+)
+
+#: Bounds high enough never to stop a recorded run.
+UNBOUNDED = 1 << 62
+
+
+def params_for(header: Header) -> Params:
+    """The spec's constants for a run: its cluster, every bound lifted, FLE as it is."""
+    return Params(
+        voters=len(header.voters),
+        observers=len(header.observers),
+        max_txns=UNBOUNDED,
+        max_epoch=UNBOUNDED,
+        max_crashes=UNBOUNDED,
+        max_partitions=UNBOUNDED,
+        max_timeouts=UNBOUNDED,
+        bug=None,
+        coarse_election=False,
+    )
+
+
+# --- conversions between the spec's values and the trace's ---------------------------------
+
+
+def trace_zxid(z: int) -> tuple[int, int]:
+    return (z >> COUNTER_BITS, z & COUNTER_MASK)
+
+
+def spec_zxid(z: tuple[int, int]) -> int:
+    return z[0] << COUNTER_BITS | z[1]
+
+
+def observed(s: SystemState, k: int) -> ObservedState:
+    """Server ``k``'s observable state in ``s``, as a trace records it."""
+    srv = s.servers[k]
+    el = s.elections[k]
+    h = srv.history
+    vote = el.vote
+    return ObservedState(
+        srv.state,
+        srv.zab_state,
+        srv.accepted_epoch,
+        srv.current_epoch,
+        trace_zxid(h[-1].zxid) if h else (0, 0),
+        trace_zxid(h[srv.last_committed - 1].zxid) if srv.last_committed else (0, 0),
+        Vote(
+            vote.leader + 1 if vote.leader != NULL else 0,
+            trace_zxid(vote.zxid),
+            vote.epoch,
+            el.round,
+        ),
+        tuple(trace_zxid(t.zxid) for t in h),
+    )
+
+
+def trace_message(msg: tuple) -> tuple:
+    """A spec message (Zab message or FLE notification) as the trace spells it."""
+    if type(msg) is Notification:
+        return (
+            "NOTIFICATION",
+            msg.leader + 1 if msg.leader != NULL else 0,
+            trace_zxid(msg.zxid),
+            msg.epoch,
+            msg.round,
+            msg.state,
+        )
+    kind = MESSAGE_TYPE_NAMES[msg[0]]
+    if kind in ("FOLLOWERINFO", "LEADERINFO"):
+        return (kind, msg.epoch)
+    if kind == "ACKEPOCH":
+        return (kind, msg.epoch, trace_zxid(msg.zxid))
+    if kind in ("NEWLEADER", "ACKLD", "UPTODATE"):
+        return (kind, msg.zxid >> COUNTER_BITS)
+    return (kind, trace_zxid(msg.zxid))
+
+
+# --- the replay of one trace -----------------------------------------------------------------
+
+#: Steps that take an FLE notification, and steps that take a Zab message.
+TAKES_NOTIFICATION = frozenset({"FLEReceiveNotmsg"})
+TAKES_ZAB_MESSAGE = frozenset(name for steps in RECEIVE_STEPS.values() for name, _ in steps)
+
+
+class SystemReplay:
+    """One trace's walk through the system spec: the model state and the rules that bridge."""
+
+    def __init__(self, header: Header, events: tuple[Event, ...] | list[Event]) -> None:
+        self.params = params_for(header)
+        self.model = SystemModel(self.params)
+        self.state = self._initial(events)
+        #: ConnectAndFollowerSendFOLLOWERINFO events recorded before their leader led.
+        self.early_connects: list[Event] = []
+        #: Servers the spec sent back to election as part of another server's step, which
+        #: the implementation records later as their own ZabTimeout (see _zab_timeout).
+        self.left_early: set[int] = set()
+
+    def _initial(self, events: tuple[Event, ...] | list[Event]) -> SystemState:
+        """Init, with every server whose first event is ``NodeStart`` down until then.
+
+        The spec's Init has every server up and its first vote sent; a recorded run
+        shows each server's boot as ``NodeStart`` instead.
+        """
+        p = self.params
+        s = initial_state(p)
+        first: dict[int, str] = {}
+        for e in events:
+            first.setdefault(e.server, e.action)
+            if len(first) == p.n:
+                break
+        for k in range(p.n):
+            if first.get(k + 1) == "NodeStart":
+                s = power_off(s, p, k)
+        return s
+
+    # The step --------------------------------------------------------------------------------
+
+    def step(self, e: Event) -> Mismatch | None:
+        """Take event ``e``; ``None`` when it is a step of the spec from the current state."""
+        rule = ADAPTATIONS.get(e.action)
+        problem = rule(self, e) if rule is not None else self.take(e)
+        if problem is None and self.early_connects:
+            return _connect_early_learners(self)
+        return problem
+
+    def take(self, e: Event, compare: bool = True) -> Mismatch | None:
+        """The spec step named by ``e``, its message checked, its result compared."""
+        s, p = self.state, self.params
+        args = tuple(a - 1 for a in e.args)
+        name = e.action
+        if name in ("PartitionStart", "PartitionRecover"):
+            args = tuple(sorted(args))  # a link has no direction; the spec names it low id first
+        if e.msg is not None:
+            problem = self.check_message(e, args)
+            if problem is not None:
+                return problem
+        fn, _ = STEPS[name]
+        t = fn(s, p, *args)
+        if t is None:
+            guard = why_disabled(name, s, p, args)
+            return Mismatch(
+                "disabled",
+                f"{name}{e.args} is not enabled in the spec here",
+                guard=guard or "(the guard holds, but the step is disabled inside the action)",
+            )
+        if len(t.ghost.breaches) != len(s.ghost.breaches):
+            return self._breach(e, t)
+        self.state = t
+        if t.servers is not s.servers:
+            self._note_left_early(s, t, e.server - 1)
+        if compare and name != "NodeCrash":
+            return self.compare(e, observed(t, e.server - 1))
+        return None
+
+    def _note_left_early(self, s: SystemState, t: SystemState, k: int) -> None:
+        for m in range(self.params.n):
+            if m != k and s.servers[m].state != LOOKING and t.servers[m].state == LOOKING:
+                if t.servers[m].online:
+                    self.left_early.add(m + 1)
+
+    def check_message(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
+        """The recorded ``msg`` is the one the spec's step takes: the head of its channel."""
+        s, n = self.state, self.params.n
+        i, j = args[0], args[1] if len(args) > 1 else -1
+        if e.action in TAKES_NOTIFICATION:
+            channel = s.network.notes[j * n + i]
+        elif e.action in TAKES_ZAB_MESSAGE:
+            channel = s.network.msgs[j * n + i]
+        else:
+            return None
+        if not channel:
+            return None  # the guard explains it
+        head = trace_message(channel[0])
+        if head != e.msg:
+            return Mismatch(
+                "message",
+                f"{e.call} takes {msg_text(head)} in the spec, but the run took {msg_text(e.msg)}",
+            )
+        return None
+
+    def _breach(self, e: Event, t: SystemState) -> Mismatch:
+        from spec.system.ghost import BREACH_NAMES
+
+        b = t.ghost.breaches[-1]
+        what = BREACH_NAMES[b.kind]
+        extra = f" at zxid {trace_zxid(b.zxid)[0]}:{trace_zxid(b.zxid)[1]}" if b.zxid else ""
+        if b.message != NULL:
+            extra += f" on {MESSAGE_TYPE_NAMES[b.message]}"
+        return Mismatch("breach", f"{e.call} fails the spec's check {what}{extra}", guard=what)
+
+    def compare(self, e: Event, expected: ObservedState) -> Mismatch | None:
+        """The recorded state against the model's, field by field (see :func:`compared`)."""
+        recorded = e.state
+        if recorded == expected:
+            return None
+        diffs = tuple(
+            FieldDiff(f, state_field_text(f, r), state_field_text(f, x))
+            for f, r, x in zip(STATE_FIELDS, recorded, expected, strict=True)
+            if r != x and f in compared(e, self)
+        )
+        if not diffs:
+            return None
+        return Mismatch(
+            "state",
+            f"after {e.call} server {e.server} differs in " + ", ".join(d.name for d in diffs),
+            fields=diffs,
+        )
+
+    # For reports -----------------------------------------------------------------------------
+
+    def expected_state(self, server: int) -> ObservedState:
+        return observed(self.state, server - 1)
+
+    def enabled(self) -> list[str]:
+        """The steps the model could take now, with myids as arguments."""
+        out = []
+        for action, _ in self.model.successors(self.state):
+            out.append(f"{action.name}({', '.join(str(a + 1) for a in action.args)})")
+        return out
+
+
+def compared(e: Event, r: SystemReplay) -> frozenset[str]:
+    """The fields of the recorded state that the spec determines at this event."""
+    if e.server in r.left_early:
+        return PERSISTED  # it has not noticed yet that the spec sent it back to election
+    return ALL_FIELDS
+
+
+ALL_FIELDS = frozenset(STATE_FIELDS)
+PERSISTED = frozenset(("acceptedEpoch", "currentEpoch", "lastZxid", "history"))
+
+#: Events that do not map one-to-one onto a spec step, by action name.
+ADAPTATIONS: dict[str, Callable[[SystemReplay, Event], Mismatch | None]] = {}
+
+
+def _node_crash(r: SystemReplay, e: Event) -> Mismatch | None:
+    """``NodeCrash``'s state is the one the server goes down with: compare it before."""
+    problem = r.compare(e, observed(r.state, e.server - 1))
+    return problem or r.take(e, compare=False)
+
+
+ADAPTATIONS["NodeCrash"] = _node_crash
+
+
+def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
+    """The election port is not the spec's reliable FIFO.
+
+    The spec sends a notification only to voters that are up, over a channel that loses
+    nothing. ZooKeeper's QuorumCnxManager (and the implementation) send a server's current
+    vote whenever a connection comes up, and lose what a reset connection had in flight.
+    So when the recorded notification is in the spec's channel, the ones before it are
+    lost; when it is not, it is one sent on connect, and is put at the head of the channel
+    (it must be of a round the sender has reached, and the sender must be up). FLE's safety
+    never relies on notifications arriving, so this hides no safety property.
+    """
+    if e.msg is None:
+        return r.take(e)
+    s, p = r.state, r.params
+    i, j = e.args[0] - 1, e.args[1] - 1
+    c = j * p.n + i
+    channel = s.network.notes[c]
+    for k, note in enumerate(channel):
+        if trace_message(note) == e.msg:
+            if k:
+                notes = (*s.network.notes[:c], channel[k:], *s.network.notes[c + 1 :])
+                r.state = s._replace(network=s.network._replace(notes=notes))
+            return r.take(e)
+    sender = s.servers[j]
+    _, leader, zxid, epoch, round_, state = e.msg
+    if not sender.online or round_ > s.elections[j].round:
+        return Mismatch(
+            "message",
+            f"{e.call} takes {msg_text(e.msg)}, which server {j + 1} has not sent "
+            f"(it is {'up' if sender.online else 'down'}, in round {s.elections[j].round})",
+        )
+    own = self_vote(p, sender, j)
+    note = Notification(
+        j,
+        state,
+        round_,
+        leader - 1 if leader else NULL,
+        spec_zxid(zxid),
+        epoch,
+        own.zxid,
+        own.epoch,
+    )
+    notes = (*s.network.notes[:c], (note, *channel), *s.network.notes[c + 1 :])
+    r.state = s._replace(network=s.network._replace(notes=notes))
+    return r.take(e)
+
+
+ADAPTATIONS["FLEReceiveNotmsg"] = _receive_notification
+
+
+def _connect(r: SystemReplay, e: Event) -> Mismatch | None:
+    """A learner may connect before its leader has decided.
+
+    In ZooKeeper a learner's connection is accepted only once its leader leads (Leader.lead
+    starts the LearnerCnxAcceptor; the learner retries until then), which is the spec's
+    guard. The implementation reuses the election's connection, so a learner that decides
+    first sends FOLLOWERINFO at once and the leader keeps it until it leads. Such an event
+    is held, and taken as the spec step right after the step that makes the leader lead.
+    """
+    leader = r.state.servers[e.args[0] - 1]
+    if leader.online and leader.state == LOOKING:
+        problem = r.compare(e, observed(r.state, e.server - 1))
+        if problem is None:
+            r.early_connects.append(e)
+        return problem
+    return r.take(e)
+
+
+ADAPTATIONS["ConnectAndFollowerSendFOLLOWERINFO"] = _connect
+
+
+def _zab_timeout(r: SystemReplay, e: Event) -> Mismatch | None:
+    """A learner or leader that the spec already sent back to election.
+
+    The spec, as ZkV3_7_0.tla, takes a leader's whole cluster back to election in the step
+    that ends it (the leader's crash, timeout or loss of its quorum), and a leader that
+    loses its quorum steps down in the step that loses it. In ZooKeeper and the
+    implementation each server notices on its own, later (a closed socket, a tick without
+    word), and records that as its ZabTimeout. Such a ZabTimeout is no spec step: the
+    server's state is compared with where the spec put it. The notifications it answered
+    in between, still following, are not in its receive queue in the implementation, so
+    they are dropped from the spec's.
+    """
+    if e.server not in r.left_early:
+        return r.take(e)
+    r.left_early.discard(e.server)
+    k = e.server - 1
+    el = r.state.elections[k]
+    if el.queue:
+        from spec.system.state import put
+
+        r.state = r.state._replace(elections=put(r.state.elections, k, el._replace(queue=())))
+    return r.compare(e, observed(r.state, k))
+
+
+ADAPTATIONS["ZabTimeout"] = _zab_timeout
+
+
+def _connect_early_learners(r: SystemReplay) -> Mismatch | None:
+    """Take the held connections whose leader now leads; drop those of learners that left."""
+    waiting = []
+    for e in r.early_connects:
+        i, j = e.args[0] - 1, e.args[1] - 1
+        s = r.state
+        if s.servers[j].state not in (FOLLOWING, OBSERVING) or s.elections[j].vote.leader != i:
+            continue  # the learner gave up on this leader; its FOLLOWERINFO went with it
+        if s.servers[i].state == LOOKING and s.servers[i].online:
+            waiting.append(e)
+            continue
+        problem = r.take(e, compare=False)
+        if problem is not None:
+            return problem
+    r.early_connects = waiting
+    return None
+
+
+__all__ = ["SystemReplay", "observed", "params_for", "trace_message"]
