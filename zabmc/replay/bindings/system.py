@@ -194,9 +194,9 @@ class SystemReplay:
 
     def _note_left_early(self, s: SystemState, t: SystemState, k: int) -> None:
         for m in range(self.params.n):
-            if m != k and s.servers[m].state != LOOKING and t.servers[m].state == LOOKING:
-                if t.servers[m].online:
-                    self.left_early.add(m + 1)
+            before, after = s.servers[m], t.servers[m]
+            if m != k and before.state != LOOKING and after.state == LOOKING and after.online:
+                self.left_early.add(m + 1)
 
     def check_message(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
         """The recorded ``msg`` is the one the spec's step takes: the head of its channel."""
