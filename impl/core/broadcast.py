@@ -17,6 +17,7 @@ from impl.core.errors import RemoteProtocolError
 from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.core.history import is_next_zxid
 from impl.core.messages import Ack, Commit, Inform, LearnerNote, Proposal, Request, Txn
+from impl.core.mutations import ACK_BEFORE_FSYNC, COMMIT_WITHOUT_QUORUM
 from impl.core.roles import Phase, Role
 from impl.core.sessions import synced_session
 from impl.core.zxid import make_zxid
@@ -83,7 +84,7 @@ def leader_process_ack(p: ZabPeer, j: int, m: Ack) -> None:
     if acks is not None:  # else already committed, or part of the initial history
         acks.add(j)
         try_to_commit(p)
-    p.step("LeaderProcessACK", p.sid, j)
+    p.step("LeaderProcessACK", p.sid, j, msg=m)
 
 
 def leader_own_ack(p: ZabPeer, zxid: int) -> None:
@@ -102,7 +103,10 @@ def try_to_commit(p: ZabPeer) -> None:
     while ld.outstanding:
         zxid, acks = next(iter(ld.outstanding.items()))
         voters = acks | {p.sid} if zxid <= ld.own_durable else acks
-        if not p.cluster.is_quorum(voters):
+        if COMMIT_WITHOUT_QUORUM in p.mutations:
+            if not voters:
+                return
+        elif not p.cluster.is_quorum(voters):
             return
         del ld.outstanding[zxid]
         txn = p.history.txn(zxid)
@@ -117,8 +121,12 @@ def follower_process_proposal(p: ZabPeer, j: int, m: Proposal) -> None:
     last = p.history.last_zxid
     if not is_next_zxid(last, m.txn.zxid):
         raise RemoteProtocolError(f"proposal {p.fmt(m.txn.zxid)} does not follow {p.fmt(last)}")
-    p.log_txns([m.txn], ack=True)
-    p.step("FollowerProcessPROPOSAL", p.sid, j)
+    if ACK_BEFORE_FSYNC in p.mutations:
+        p.log_txns([m.txn], ack=False)
+        p.send(j, Ack(m.epoch, m.txn.zxid))
+    else:
+        p.log_txns([m.txn], ack=True)
+    p.step("FollowerProcessPROPOSAL", p.sid, j, msg=m)
 
 
 def follower_process_commit(p: ZabPeer, j: int, m: Commit) -> None:
@@ -128,7 +136,7 @@ def follower_process_commit(p: ZabPeer, j: int, m: Commit) -> None:
             f"COMMIT {p.fmt(m.zxid)} is not the next after {p.fmt(p.committed)}"
         )
     p.deliver_upto(m.zxid)
-    p.step("FollowerProcessCOMMIT", p.sid, j)
+    p.step("FollowerProcessCOMMIT", p.sid, j, msg=m)
 
 
 def observer_process_inform(p: ZabPeer, j: int, m: Inform) -> None:
@@ -137,4 +145,4 @@ def observer_process_inform(p: ZabPeer, j: int, m: Inform) -> None:
         raise RemoteProtocolError(f"INFORM {p.fmt(m.txn.zxid)} does not follow {p.fmt(last)}")
     p.log_txns([m.txn], ack=False)
     p.deliver_upto(m.txn.zxid)
-    p.step("ObserverProcessINFORM", p.sid, j)
+    p.step("ObserverProcessINFORM", p.sid, j, msg=m)

@@ -14,6 +14,7 @@ from impl.core.effects import SetTimer
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Timer
 from impl.core.messages import AckEpoch, FollowerInfo, LeaderInfo
+from impl.core.mutations import STALE_EPOCH
 from impl.core.roles import Phase, Role, Trigger
 from impl.core.sessions import LeaderState, LearnerSession, LearnerState
 
@@ -59,13 +60,14 @@ def leader_process_followerinfo(p: ZabPeer, j: int, m: FollowerInfo) -> None:
     if j in ld.learners:
         raise RemoteProtocolError(f"a second FOLLOWERINFO from {j} in one session")
     observer = p.cluster.is_observer(j)
-    if ld.new_epoch is not None and m.accepted_epoch > ld.new_epoch and not observer:
+    stale_ok = STALE_EPOCH in p.mutations
+    if ld.new_epoch is not None and m.accepted_epoch > ld.new_epoch and not (observer or stale_ok):
         p.give_up(
             f"voter {j} accepted epoch {m.accepted_epoch}, above ours ({ld.new_epoch}): "
             "electing again for a higher epoch",
             step=None,
         )
-        p.step("LeaderProcessFOLLOWERINFO", p.sid, j)
+        p.step("LeaderProcessFOLLOWERINFO", p.sid, j, msg=m)
         return
     session = LearnerSession(j, observer, m.accepted_epoch)
     ld.learners[j] = session
@@ -77,7 +79,7 @@ def leader_process_followerinfo(p: ZabPeer, j: int, m: FollowerInfo) -> None:
     else:
         session.got_leaderinfo = True
         p.send(j, LeaderInfo(ld.new_epoch))
-    p.step("LeaderProcessFOLLOWERINFO", p.sid, j)
+    p.step("LeaderProcessFOLLOWERINFO", p.sid, j, msg=m)
 
 
 def _fix_epoch_if_quorum(p: ZabPeer) -> None:
@@ -97,21 +99,21 @@ def _fix_epoch_if_quorum(p: ZabPeer) -> None:
 def follower_process_leaderinfo(p: ZabPeer, j: int, m: LeaderInfo) -> None:
     learner = p.learner
     assert learner is not None
-    if m.epoch < p.accepted_epoch:
+    if m.epoch < p.accepted_epoch and STALE_EPOCH not in p.mutations:
         p.give_up(
             f"leader {j} proposes epoch {m.epoch}, below our accepted epoch {p.accepted_epoch}",
             step=None,
         )
-        p.step("FollowerProcessLEADERINFO", p.sid, j)
+        p.step("FollowerProcessLEADERINFO", p.sid, j, msg=m)
         return
     already = m.epoch == p.accepted_epoch
-    if not already:
+    if not already:  # (with the stale-epoch switch the accepted epoch may go down)
         p.accepted_epoch = m.epoch
         p.persist_epochs()
     learner.epoch = m.epoch
     p.send(j, AckEpoch(p.current_epoch, p.history.last_zxid, already))
     p.enter(Trigger.EPOCH_ACCEPTED)
-    p.step("FollowerProcessLEADERINFO", p.sid, j)
+    p.step("FollowerProcessLEADERINFO", p.sid, j, msg=m)
 
 
 def leader_process_ackepoch(p: ZabPeer, j: int, m: AckEpoch) -> None:
@@ -126,14 +128,14 @@ def leader_process_ackepoch(p: ZabPeer, j: int, m: AckEpoch) -> None:
             f"learner {j} is ahead of us (epoch {m.current_epoch}, zxid {p.fmt(m.last_zxid)})",
             step=None,
         )
-        p.step("LeaderProcessACKEPOCH", p.sid, j)
+        p.step("LeaderProcessACKEPOCH", p.sid, j, msg=m)
         return
     session.acked_epoch = True
     session.peer_last_zxid = m.last_zxid
     if not m.already_accepted and not session.observer:
         ld.electing.add(j)
     _establish_if_quorum(p)
-    p.step("LeaderProcessACKEPOCH", p.sid, j)
+    p.step("LeaderProcessACKEPOCH", p.sid, j, msg=m)
     advance_sync(p)
 
 

@@ -145,13 +145,15 @@ class ObservedState(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class Observed:
     """One protocol step, named as in the shared vocabulary, with its arguments (server ids, as
-    the vocabulary orders them) and the state of ``server`` after it. Emitted only when the
+    the vocabulary orders them), the state of ``server`` after it, and the message the step
+    took (``None`` for a step that takes none, or several at once). Emitted only when the
     core was built with ``record=True``."""
 
     step: str
     args: tuple[int, ...]
     server: int
     state: ObservedState
+    msg: Message | None = None
 
 
 Effect = (

@@ -113,7 +113,7 @@ def fle_receive_notmsg(p: ZabPeer, j: int, n: Notification) -> None:
         p.send(j, notification(p))  # a late joiner learns our vote; a non-voter learns ours
     elif lookup and n.state == Role.LOOKING and n.round < e.round:
         p.send(j, notification(p))
-    p.step("FLEReceiveNotmsg", p.sid, j)
+    p.step("FLEReceiveNotmsg", p.sid, j, msg=n)
     if not lookup or not voter:
         return
     p.out.append(SetTimer(Timer.NOTIFY, e.notify_ms))

@@ -69,6 +69,7 @@ from impl.core.messages import (
     Txn,
     UpToDate,
 )
+from impl.core.mutations import check_mutations
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role, Trigger, transition
 from impl.core.sessions import LeaderState, LearnerState
@@ -156,8 +157,10 @@ class ZabPeer:
         app: Application | None = None,
         tunables: Tunables | None = None,
         record: bool = False,
+        mutations: frozenset[str] = frozenset(),
     ) -> None:
-        """Raises ``ValueError`` if the durable state is not one consistent history."""
+        """Raises ``ValueError`` if the durable state is not one consistent history, or for
+        an unknown bug switch in ``mutations`` (``impl.core.mutations``; none normally)."""
         if sid not in cluster.servers:
             raise ValueError(f"server {sid} is not in the cluster {cluster.servers}")
         durable = durable or Durable()
@@ -166,6 +169,7 @@ class ZabPeer:
         self.tunables = tunables or Tunables()
         self.app: Application = app if app is not None else TxnList()
         self.record = record
+        self.mutations = check_mutations(mutations)
         self.role, self.phase = Role.LOOKING, Phase.ELECTION
         self.accepted_epoch = durable.accepted_epoch
         self.current_epoch = durable.current_epoch
@@ -246,12 +250,13 @@ class ZabPeer:
 
     # --- helpers the steps use ------------------------------------------------------------------
 
-    def step(self, name: str, *args: int) -> None:
-        """Record one observable protocol step (free when nothing records)."""
+    def step(self, name: str, *args: int, msg: Message | None = None) -> None:
+        """Record one observable protocol step and the message it took (free when nothing
+        records: the message is one the step already holds)."""
         if self.record:
             if name not in STEPS:
                 raise LocalProtocolError(f"{name} is not in the vocabulary of steps")
-            self.out.append(Observed(name, args, self.sid, self.observed_state()))
+            self.out.append(Observed(name, args, self.sid, self.observed_state(), msg))
 
     def note(self, level: str, text: str) -> None:
         self.out.append(Note(level, text))

@@ -25,6 +25,7 @@ from impl.core.messages import (
     Trunc,
     UpToDate,
 )
+from impl.core.mutations import SKIP_TRUNC, ZK_3911
 from impl.core.roles import Phase, Role, Trigger
 from impl.core.sessions import synced_session
 
@@ -88,8 +89,9 @@ def follower_process_sync_message(p: ZabPeer, j: int, m: Diff | Trunc | Snap) ->
                 f"TRUNC to {p.fmt(m.zxid)} refused: not in our history after our last "
                 f"committed zxid {p.fmt(p.committed)}"
             )
-        dropped = h.truncate(m.zxid)
-        p.truncate_log(m.zxid, dropped)
+        if SKIP_TRUNC not in p.mutations:
+            dropped = h.truncate(m.zxid)
+            p.truncate_log(m.zxid, dropped)
     else:
         snapshot = m.snapshot
         if snapshot.zxid < p.committed:
@@ -100,7 +102,7 @@ def follower_process_sync_message(p: ZabPeer, j: int, m: Diff | Trunc | Snap) ->
     learner.sync_mode = type(m).__name__.upper()
     learner.commit_target = h.last_zxid
     p.note("info", f"sync with leader {j}: {learner.sync_mode} to {p.fmt(h.last_zxid)}")
-    p.step("FollowerProcessSyncMessage", p.sid, j)
+    p.step("FollowerProcessSyncMessage", p.sid, j, msg=m)
 
 
 def _queue_in_sync(p: ZabPeer, m: Proposal | Inform) -> None:
@@ -117,7 +119,7 @@ def _queue_in_sync(p: ZabPeer, m: Proposal | Inform) -> None:
 
 def follower_process_proposal_in_sync(p: ZabPeer, j: int, m: Proposal) -> None:
     _queue_in_sync(p, m)
-    p.step("FollowerProcessPROPOSALInSync", p.sid, j)
+    p.step("FollowerProcessPROPOSALInSync", p.sid, j, msg=m)
 
 
 def follower_process_commit_in_sync(p: ZabPeer, j: int, m: Commit) -> None:
@@ -127,14 +129,14 @@ def follower_process_commit_in_sync(p: ZabPeer, j: int, m: Commit) -> None:
     if not learner.commit_target < m.zxid <= last:
         raise RemoteProtocolError(f"COMMIT {p.fmt(m.zxid)} for no pending proposal")
     learner.commit_target = m.zxid
-    p.step("FollowerProcessCOMMITInSync", p.sid, j)
+    p.step("FollowerProcessCOMMITInSync", p.sid, j, msg=m)
 
 
 def observer_process_inform_in_sync(p: ZabPeer, j: int, m: Inform) -> None:
     _queue_in_sync(p, m)
     assert p.learner is not None
     p.learner.commit_target = m.txn.zxid
-    p.step("ObserverProcessINFORM", p.sid, j)
+    p.step("ObserverProcessINFORM", p.sid, j, msg=m)
 
 
 def follower_process_newleader(p: ZabPeer, j: int, m: NewLeader) -> None:
@@ -145,6 +147,9 @@ def follower_process_newleader(p: ZabPeer, j: int, m: NewLeader) -> None:
         raise RemoteProtocolError("NEWLEADER out of turn")
     learner.newleader_epoch = m.epoch
     synced, learner.before_newleader = learner.before_newleader, []
+    if ZK_3911 in p.mutations:  # logged (and acked) only at UPTODATE
+        learner.after_newleader[:0] = synced
+        synced = []
     p.log_txns(synced, ack=False)
     learner.to_ack = [t.zxid for t in synced]
     learner.newleader_wait_seq = p.next_seq
@@ -166,7 +171,7 @@ def complete_newleader_if_durable(p: ZabPeer) -> None:
             p.send(learner.leader, Ack(epoch, zxid))
     learner.to_ack = []
     learner.newleader_acked = True
-    p.step("FollowerProcessNEWLEADER", p.sid, learner.leader)
+    p.step("FollowerProcessNEWLEADER", p.sid, learner.leader, msg=NewLeader(epoch))
 
 
 def follower_process_uptodate(p: ZabPeer, j: int, m: UpToDate) -> None:
@@ -184,7 +189,7 @@ def follower_process_uptodate(p: ZabPeer, j: int, m: UpToDate) -> None:
         f"{p.role.name} leader {j} in epoch {p.current_epoch} after {learner.sync_mode}, "
         f"last zxid {p.fmt(p.history.last_zxid)}",
     )
-    p.step("FollowerProcessUPTODATE", p.sid, j)
+    p.step("FollowerProcessUPTODATE", p.sid, j, msg=m)
 
 
 def leader_process_ackld(p: ZabPeer, j: int, m: AckNewLeader) -> None:
@@ -199,14 +204,17 @@ def leader_process_ackld(p: ZabPeer, j: int, m: AckNewLeader) -> None:
     if p.phase == Phase.BROADCAST:
         session.uptodate = True
         p.send(j, UpToDate(m.epoch))
-        p.step("LeaderProcessACKLD", p.sid, j)
+        p.step("LeaderProcessACKLD", p.sid, j, msg=m)
     else:
-        newleader_quorum_check(p, step_peer=j)
+        newleader_quorum_check(p, step_peer=j, taken=m)
 
 
-def newleader_quorum_check(p: ZabPeer, step_peer: int | None = None) -> None:
+def newleader_quorum_check(
+    p: ZabPeer, step_peer: int | None = None, taken: AckNewLeader | None = None
+) -> None:
     """With a quorum of NEWLEADER acks (ours once our log is on disk) start serving: commit
-    the initial history and send UPTODATE."""
+    the initial history and send UPTODATE. ``step_peer`` sent ``taken``, the ack that
+    prompted the check (else the prompt was our own log reaching disk)."""
     ld = p.leader_state
     assert ld is not None
     if p.phase != Phase.SYNCHRONIZATION:
@@ -224,6 +232,6 @@ def newleader_quorum_check(p: ZabPeer, step_peer: int | None = None) -> None:
                 p.send(session.sid, UpToDate(p.current_epoch))
         p.note("info", f"leading epoch {p.current_epoch}, NEWLEADER acked by {sorted(acks)}")
     if step_peer is not None:
-        p.step("LeaderProcessACKLD", p.sid, step_peer)
+        p.step("LeaderProcessACKLD", p.sid, step_peer, msg=taken)
     elif p.phase == Phase.BROADCAST:
         p.step("LeaderProcessACKLD", p.sid, p.sid)

@@ -6,7 +6,8 @@ Messages to one peer in one turn of the event loop go out in one write (fewer sy
 leader sends a PROPOSAL and a COMMIT per txn to every follower).
 Bytes that do not decode close that connection with one logged line; the server goes on.
 What arrives is handed to ``on_event`` as core events (``PeerConnected``,
-``MessageReceived``, ``PeerDisconnected``).
+``MessageReceived``, ``PeerDisconnected``); a message's Lamport clock, if it carries one
+(recorded runs), goes to ``on_clock`` just before the message.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Event, MessageReceived, PeerConnected, PeerDisconnected
 from impl.core.messages import Message
-from impl.wire.codec import VERSION, Hello, decode, encode
+from impl.wire.codec import VERSION, Hello, decode, decode_stamped, encode
 from impl.wire.framing import DEFAULT_MAX_FRAME, NEED_DATA, FrameDecoder, encode_frames
 
 Address = tuple[str, int]
@@ -47,6 +48,7 @@ class PeerNetwork:
         on_event: Callable[[Event], None],
         log: logging.Logger,
         max_frame: int = DEFAULT_MAX_FRAME,
+        on_clock: Callable[[int], None] | None = None,
     ) -> None:
         self.my_id = my_id
         self.listen = listen
@@ -55,6 +57,7 @@ class PeerNetwork:
         self.on_event = on_event
         self.log = log
         self.max_frame = max_frame
+        self.on_clock = on_clock
         self.connections: dict[int, Connection] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
@@ -77,13 +80,15 @@ class PeerNetwork:
             self._close(conn)
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def send(self, peer: int, message: Message) -> None:
+    def send(self, peer: int, message: Message, clock: int | None = None) -> None:
+        """Queue ``message`` for ``peer`` (stamped with ``clock`` if given); dropped if there is
+        no connection."""
         conn = self.connections.get(peer)
         if conn is None or conn.closed:
             return
         if not conn.unsent:
             asyncio.get_running_loop().call_soon(self._flush, conn)
-        conn.unsent.append(encode_frames(encode(message), self.max_frame))
+        conn.unsent.append(encode_frames(encode(message, clock), self.max_frame))
 
     def _flush(self, conn: Connection) -> None:
         frames, conn.unsent = conn.unsent, []
@@ -152,9 +157,11 @@ class PeerNetwork:
                     if body is NEED_DATA:
                         break
                     assert isinstance(body, bytes)
-                    message = decode(body)
+                    message, clock = decode_stamped(body)
                     if isinstance(message, Hello):
                         raise RemoteProtocolError("a second Hello")
+                    if clock is not None and self.on_clock is not None:
+                        self.on_clock(clock)
                     self.on_event(MessageReceived(conn.peer, message))
         except RemoteProtocolError as exc:
             self.log.error("%s: malformed data (%s); closing the connection", where, exc)

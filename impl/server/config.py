@@ -23,6 +23,12 @@ tick_ms = 100
 
 [service]                    # optional: impl.service.server.Limits fields
 min_session_timeout_ms = 1000
+
+[trace]                      # optional: record every step (traces/README.md)
+file = "trace/1.jsonl"       # this server's trace file, continued after a restart
+run = "run-1"                # the identifier the files of one run share
+
+mutations = ["skip-trunc"]   # optional (a top-level key): bug switches, impl.core.mutations
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from impl.core.mutations import check_mutations
 from impl.core.quorum import Cluster
 from impl.core.tunables import Tunables
 from impl.service.server import Limits
@@ -57,6 +64,10 @@ class ServerConfig:
     application: str = "zookeeper"
     """What the txns are: ZooKeeper's data tree and sessions, or an opaque list (``TxnList``)."""
     limits: Limits = field(default_factory=Limits)
+    trace_file: Path | None = None
+    """Where to record this server's steps (none: not recording)."""
+    trace_run: str = "run"
+    mutations: frozenset[str] = frozenset()
 
     @property
     def listen(self) -> Address:
@@ -87,7 +98,8 @@ def load_config(path: Path) -> ServerConfig:
 
 
 def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
-    unknown = set(raw) - {"id", "data_dir", "application", "servers", "dial", "tuning", "service"}
+    known = {"id", "data_dir", "application", "servers", "dial", "tuning", "service"}
+    unknown = set(raw) - known - {"trace", "mutations"}
     if unknown:
         raise ConfigError(f"{where}: unknown key {sorted(unknown)[0]!r}")
     sid = raw.get("id")
@@ -123,6 +135,14 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
     tuning = _settings(raw, "tuning", Tunables, where)
     limits = _settings(raw, "service", Limits, where)
     data_dir = Path(raw["data_dir"])
+    trace_file, trace_run = _trace(raw, where, base)
+    mutations = raw.get("mutations", [])
+    if not isinstance(mutations, list) or not all(isinstance(m, str) for m in mutations):
+        raise ConfigError(f"{where}: mutations: a list of strings")
+    try:
+        switches = check_mutations(frozenset(mutations))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: mutations: {exc}") from None
     return ServerConfig(
         sid,
         data_dir if data_dir.is_absolute() else base / data_dir,
@@ -133,7 +153,24 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
         Tunables(**tuning),
         application,
         Limits(**limits),
+        trace_file,
+        trace_run,
+        switches,
     )
+
+
+def _trace(raw: dict[str, Any], where: str, base: Path) -> tuple[Path | None, str]:
+    """The ``[trace]`` table: the file (relative to the configuration's folder) and run."""
+    table = raw.get("trace")
+    if table is None:
+        return None, "run"
+    if not isinstance(table, dict) or set(table) - {"file", "run"}:
+        raise ConfigError(f"{where}: [trace] takes 'file' and 'run'")
+    file, run = table.get("file"), table.get("run", "run")
+    if not isinstance(file, str) or not file or not isinstance(run, str):
+        raise ConfigError(f"{where}: trace.file and trace.run must be strings")
+    path = Path(file)
+    return (path if path.is_absolute() else base / path), run
 
 
 def _settings(raw: dict[str, Any], table: str, cls: type, where: str) -> dict[str, int]:

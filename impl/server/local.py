@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from impl.trace.recorder import append_crash
+
 HOST = "127.0.0.1"
 
 FAST_TUNING = {
@@ -57,6 +59,10 @@ class ClusterLayout:
     application: str = "zookeeper"
     service: dict[str, int] = field(default_factory=dict)
     """``[service]`` settings (``impl.service.server.Limits``)."""
+    trace_run: str | None = None
+    """Record every server's steps, as the run of this name (one trace file per server)."""
+    mutations: tuple[str, ...] = ()
+    """Bug switches every server is started with (``impl.core.mutations``)."""
 
     @property
     def servers(self) -> list[int]:
@@ -75,11 +81,12 @@ class ClusterLayout:
             **kw,
         )
 
-    def config_text(self, sid: int, data_dir: Path) -> str:
+    def config_text(self, sid: int, data_dir: Path, trace_file: Path | None = None) -> str:
         lines = [
             f"id = {sid}",
             f"data_dir = {json.dumps(str(data_dir))}",
             f'application = "{self.application}"',
+            f"mutations = {json.dumps(sorted(self.mutations))}",
             "",
         ]
         for s in self.servers:
@@ -97,6 +104,10 @@ class ClusterLayout:
             if values:
                 lines.append(f"[{table}]")
                 lines.extend(f"{k} = {v}" for k, v in sorted(values.items()))
+        if self.trace_run is not None and trace_file is not None:
+            lines.append("[trace]")
+            lines.append(f"file = {json.dumps(str(trace_file))}")
+            lines.append(f"run = {json.dumps(self.trace_run)}")
         return "\n".join(lines) + "\n"
 
 
@@ -154,10 +165,15 @@ class LocalCluster:
         self.clients: dict[int, Client] = {}
         directory.mkdir(parents=True, exist_ok=True)
         for sid in layout.servers:
-            self.config_path(sid).write_text(layout.config_text(sid, self.data_dir(sid)))
+            text = layout.config_text(sid, self.data_dir(sid), self.trace_path(sid))
+            self.config_path(sid).write_text(text)
 
     def config_path(self, sid: int) -> Path:
         return self.directory / f"server{sid}.toml"
+
+    def trace_path(self, sid: int) -> Path:
+        """Server ``sid``'s trace file, when the layout records a run."""
+        return self.directory / "trace" / f"server{sid}.jsonl"
 
     def data_dir(self, sid: int) -> Path:
         return self.directory / f"data{sid}"
@@ -194,10 +210,14 @@ class LocalCluster:
             self.start(sid)
 
     def kill(self, sid: int, sig: int = signal.SIGKILL) -> None:
+        """Signal server ``sid`` and wait for it to exit. A recorded server killed with
+        SIGKILL cannot record its crash: ``NodeCrash`` is appended to its trace here."""
         process = self.processes.get(sid)
         if process is not None and process.poll() is None:
             process.send_signal(sig)
             process.wait(timeout=10)
+            if sig == signal.SIGKILL and self.layout.trace_run is not None:
+                append_crash(self.trace_path(sid))
         self.client(sid).close()
 
     def stop_all(self) -> None:

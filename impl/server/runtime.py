@@ -4,6 +4,11 @@ Effects run in order as they come; epochs, truncations and snapshots are synchro
 before the next effect); txn appends are written at once and fsync'ed by a background task
 that batches whatever accumulated (group commit) and reports ``LogSynced``.
 
+With ``[trace]`` in its configuration the server records every step to its own trace file
+(``traces/README.md``, ``"source": "process"``), continuing the file after a restart: each
+step gets the next Lamport clock, messages carry the clock of the step that sent them, and
+the steps of an event are written out before any of its effects is carried out.
+
 A service on top (``frontend``) hears of commits, of the outcomes of the writes it submitted,
 of learners' notes and of mode changes; it is told only after the effects of the current
 event have all run, so what it feeds back never lands in the middle of them.
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -42,6 +48,9 @@ from impl.core.roles import Phase, Role
 from impl.net.peers import PeerNetwork
 from impl.server.config import ServerConfig
 from impl.storage.store import Store
+from impl.trace.clock import LamportClock
+from impl.trace.recorder import TraceFile
+from impl.trace.writer import header
 
 LEVELS = {
     "debug": logging.DEBUG,
@@ -56,6 +65,21 @@ MODES = {Role.LEADING: "leader", Role.FOLLOWING: "follower", Role.OBSERVING: "ob
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def open_trace(config: ServerConfig) -> TraceFile | None:
+    """The server's trace file, continued if it exists (after a restart), or None."""
+    if config.trace_file is None:
+        return None
+    head = header(
+        config.cluster,
+        source="process",
+        run=config.trace_run,
+        server=config.sid,
+        mutations=tuple(config.mutations),
+    )
+    config.trace_file.parent.mkdir(parents=True, exist_ok=True)
+    return TraceFile(config.trace_file, head, resume=True)
 
 
 class Frontend(Protocol):
@@ -83,13 +107,17 @@ class ServerRuntime(EffectRunner):
         self.store = store
         self.log = log
         self.recorder = recorder
+        self.trace = open_trace(config)
+        self.clock = LamportClock(self.trace.clock if self.trace else 0)
+        self._send_clocks: deque[int] = deque()
         self.peer = ZabPeer(
             config.sid,
             config.cluster,
             durable=store.durable,
             app=app,
             tunables=config.tunables,
-            record=recorder is not None,
+            record=recorder is not None or self.trace is not None,
+            mutations=config.mutations,
         )
         self.net = PeerNetwork(
             config.sid,
@@ -98,6 +126,7 @@ class ServerRuntime(EffectRunner):
             config.cluster.servers,
             self.feed,
             log,
+            on_clock=self.clock.receive if self.trace is not None else None,
         )
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
         self._writes: dict[int, asyncio.Future[WriteResult]] = {}
@@ -122,6 +151,8 @@ class ServerRuntime(EffectRunner):
             self._syncer.cancel()
         await self.net.stop()
         self.store.close()
+        if self.trace is not None:
+            self.trace.close()
         self.stopped.set()
 
     def feed(self, event: Event) -> None:
@@ -159,10 +190,14 @@ class ServerRuntime(EffectRunner):
     # --- effects ---------------------------------------------------------------------------------
 
     def _apply(self, effects: list[Effect]) -> None:
+        if self.trace is not None:
+            self._send_clocks.extend(self.clock.stamp(effects, self.trace.record))
+            self.trace.flush()
         self.run(effects)
 
     def on_send(self, e: Send) -> None:
-        self.net.send(e.peer, e.message)
+        clock = self._send_clocks.popleft() if self.trace is not None else None
+        self.net.send(e.peer, e.message, clock)
 
     def on_disconnect(self, e: Disconnect) -> None:
         self.net.disconnect(e.peer)

@@ -18,6 +18,7 @@ from impl.core.roles import Phase, Role
 from impl.core.tunables import Tunables
 from impl.sim.checks import Checker, Violation
 from impl.sim.world import US, SimOptions, World
+from impl.trace.recorder import TraceFile
 
 DrawInt = Callable[[int, int], int]
 """Returns an integer in [lo, hi]."""
@@ -143,9 +144,12 @@ def run_schedule(
     keep_notes: bool = False,
     settle_ms: int = 60_000,
     checker: Checker | None = None,
+    trace: TraceFile | None = None,
+    mutations: frozenset[str] = frozenset(),
 ) -> Outcome:
     """Run ``schedule``; raises :class:`Violation` (with the schedule in the message) if a
-    property breaks or the healed cluster does not converge within ``settle_ms``."""
+    property breaks or the healed cluster does not converge within ``settle_ms``. ``trace``
+    records every step; ``mutations`` are bug switches for every server."""
     checker = checker or Checker()
     tunables = Tunables(**{**_fields(SIM_TUNABLES), "snapshot_every": schedule.snapshot_every})
     base = SimOptions()
@@ -160,6 +164,8 @@ def run_schedule(
         options=options,
         listener=checker,
         keep_notes=keep_notes,
+        trace=trace,
+        mutations=mutations,
     )
     outcome = Outcome(schedule, checker, world)
     try:

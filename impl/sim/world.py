@@ -50,6 +50,7 @@ from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.tunables import Tunables
 from impl.sim.disk import SimDisk
+from impl.trace.recorder import TraceFile
 
 US = 1000
 """Microseconds per millisecond: the virtual clock counts microseconds."""
@@ -114,8 +115,15 @@ class World:
         record: bool = True,
         keep_notes: bool = False,
         app: Callable[[], Application] | None = None,
+        trace: TraceFile | None = None,
+        mutations: frozenset[str] = frozenset(),
     ) -> None:
-        """``app`` makes each server's application at each start (default: ``TxnList``)."""
+        """``app`` makes each server's application at each start (default: ``TxnList``);
+        ``trace`` records every step, in the order they happen (needs ``record``);
+        ``mutations`` are bug switches every server's core is built with
+        (``impl.core.mutations``)."""
+        if trace is not None and not record:
+            raise ValueError("recording a trace needs record=True")
         self.cluster = cluster
         self.app = app
         self.rng = random.Random(seed)
@@ -123,6 +131,8 @@ class World:
         self.options = options or SimOptions()
         self.listener = listener
         self.record = record
+        self.trace = trace
+        self.mutations = mutations
         self.now = 0
         self.notes: list[str] | None = [] if keep_notes else None
         self._queue: list[tuple[int, float, int, Callable[..., None], tuple[Any, ...]]] = []
@@ -169,6 +179,7 @@ class World:
             app=self.app() if self.app is not None else None,
             tunables=self.tunables,
             record=self.record,
+            mutations=self.mutations,
         )
         if self.listener is not None:
             self.listener.started(sid, server.peer)
@@ -192,8 +203,12 @@ class World:
     def _observe(self, step: str, *args: int) -> None:
         """A step the harness takes (faults), reported with the state of its first server."""
         peer = self.servers[args[0]].peer
-        if self.listener is not None and self.record and peer is not None:
-            self.listener.observed(Observed(step, args, args[0], peer.observed_state()))
+        if self.record and peer is not None:
+            observed = Observed(step, args, args[0], peer.observed_state())
+            if self.trace is not None:
+                self.trace.record(observed)
+            if self.listener is not None:
+                self.listener.observed(observed)
 
     def alive(self, sid: int) -> bool:
         return self.servers[sid].peer is not None
@@ -425,6 +440,8 @@ class SimEffects(EffectRunner):
         """No application on top here sends notes."""
 
     def on_observed(self, e: Observed) -> None:
+        if self.world.trace is not None:
+            self.world.trace.record(e)
         if self.world.listener is not None:
             self.world.listener.observed(e)
 

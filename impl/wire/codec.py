@@ -4,6 +4,10 @@ Each message is a type byte then its fields, big-endian. ``encode`` turns a mess
 ``impl.core.messages`` into bytes; ``decode`` does the inverse and raises
 :class:`RemoteProtocolError` naming the message and byte offset for anything it cannot read.
 The first message on a connection is a :class:`Hello` with the codec version and server id.
+
+Version 3 added the Lamport clock of recorded runs: a type byte with the :data:`STAMPED` bit
+set is followed by the sender's clock (u64) before the fields; servers that do not record
+send messages without it.
 """
 
 from __future__ import annotations
@@ -38,8 +42,10 @@ from impl.core.messages import (
 )
 from impl.core.roles import Role
 
-VERSION = 2
+VERSION = 3
 MAGIC = b"ZABm"
+STAMPED = 0x80
+"""Set in the type byte: a u64 Lamport clock follows it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +68,10 @@ HELLO = struct.Struct(">4sHI")
 class Reader:
     """Reads fields off one message body, naming the message and offset when it runs dry."""
 
-    def __init__(self, data: bytes, what: str) -> None:
+    def __init__(self, data: bytes, what: str, offset: int = 1) -> None:
         self.data = data
         self.what = what
-        self.offset = 1
+        self.offset = offset
 
     def take(self, fmt: struct.Struct) -> tuple[Any, ...]:
         if self.offset + fmt.size > len(self.data):
@@ -200,21 +206,39 @@ def _hello(magic: bytes, version: int, server_id: int) -> Hello:
     return Hello(version, server_id)
 
 
-def encode(message: Record) -> bytes:
+def encode(message: Record, clock: int | None = None) -> bytes:
+    """The message's bytes; with ``clock``, stamped with that Lamport clock."""
     code = CODES[type(message)]
-    return bytes((code,)) + CODECS[code][1](message)
+    if clock is None:
+        return bytes((code,)) + CODECS[code][1](message)
+    return bytes((code | STAMPED,)) + U64.pack(clock) + CODECS[code][1](message)
 
 
 def decode(data: bytes) -> Record:
+    return decode_stamped(data)[0]
+
+
+def decode_stamped(data: bytes) -> tuple[Record, int | None]:
+    """The message and its Lamport clock (``None`` if it was sent without one)."""
     if not data:
         raise RemoteProtocolError("empty message")
-    entry = CODECS.get(data[0])
+    code = data[0] & ~STAMPED
+    entry = CODECS.get(code)
     if entry is None:
         raise RemoteProtocolError(f"unknown message type 0x{data[0]:02x}")
-    reader = Reader(data, entry[0].__name__)
+    clock = None
+    offset = 1
+    if data[0] & STAMPED:
+        if code == 0x00:
+            raise RemoteProtocolError("a Hello may not carry a clock")
+        if len(data) < 1 + U64.size:
+            raise RemoteProtocolError(f"truncated clock of {entry[0].__name__} at byte 1")
+        (clock,) = U64.unpack_from(data, 1)
+        offset += U64.size
+    reader = Reader(data, entry[0].__name__, offset)
     try:
         record = entry[2](reader)
     except (struct.error, ValueError, OverflowError) as exc:
         raise RemoteProtocolError(f"malformed {entry[0].__name__}: {exc}") from None
     reader.done()
-    return record
+    return record, clock

@@ -1,0 +1,35 @@
+"""Bug switches: each plants one known way to break ZAB in the core, for testing the checkers
+(a replay of a run with a switch on must diverge from the spec). All are off by default; a
+server takes them from its configuration, the simulator from its options, and a recorded
+trace names those that were on in its header (``mutations``).
+"""
+
+from __future__ import annotations
+
+ACK_BEFORE_FSYNC = "ack-before-fsync"
+COMMIT_WITHOUT_QUORUM = "commit-without-quorum"
+SKIP_TRUNC = "skip-trunc"
+ZK_3911 = "ZK-3911"
+STALE_EPOCH = "stale-epoch"
+
+MUTATIONS: dict[str, str] = {
+    ACK_BEFORE_FSYNC: "a follower ACKs a PROPOSAL as soon as it takes it, before the txn is "
+    "on disk: a crash can lose a txn the leader counted",
+    COMMIT_WITHOUT_QUORUM: "the leader commits a proposal once any one voter (itself "
+    "included) has acked it, not a quorum",
+    SKIP_TRUNC: "a learner takes TRUNC without dropping its entries past the truncation "
+    "point, keeping txns the new leader does not have",
+    ZK_3911: "ZOOKEEPER-3911: on NEWLEADER a learner persists currentEpoch and ACKs at once; "
+    "the proposals of the sync reach its log only at UPTODATE",
+    STALE_EPOCH: "a learner follows a leader whose LEADERINFO proposes an epoch below its "
+    "acceptedEpoch, and a leader keeps a late joiner whose acceptedEpoch is above its new "
+    "epoch",
+}
+
+
+def check_mutations(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
+    """The switches named, or ``ValueError`` naming the first unknown one."""
+    for name in sorted(names):
+        if name not in MUTATIONS:
+            raise ValueError(f"unknown mutation {name!r}; choose from: {', '.join(MUTATIONS)}")
+    return frozenset(names)

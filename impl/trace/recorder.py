@@ -1,0 +1,130 @@
+"""Writing a trace file through a buffer, and picking up a process's file where it ended.
+
+Events are buffered as text and written with one ``os.write`` per :meth:`TraceFile.flush` on
+a file opened for appending, so a process killed at any moment leaves whole lines, except
+perhaps a torn last one if the machine itself went down (:func:`resume` cuts that off). The
+adapters flush before they carry out a step's effects, so what a crash loses is only steps
+whose effects never left the process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from impl.core.effects import Observed
+from impl.trace.writer import event, line
+
+FLUSH_AT = 1 << 16
+"""Bytes buffered before a write even without an explicit flush (simulator runs)."""
+
+
+class TraceError(Exception):
+    """A trace file cannot be continued; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """Where a file left off: its last event's ``seq``, ``clock`` and the event itself."""
+
+    seq: int
+    clock: int
+    last: dict[str, Any] | None
+
+
+class TraceFile:
+    """One trace file being written: line 1 is ``head`` (written when the file is new); with
+    ``resume`` an existing file is continued after its last event."""
+
+    def __init__(self, path: Path, head: dict[str, Any], *, resume: bool = False) -> None:
+        self.path = path
+        tail = resume_tail(path, head) if resume and path.exists() else None
+        self.seq = tail.seq if tail else 0
+        self.clock = tail.clock if tail else 0
+        """The Lamport clock of the last event (process files)."""
+        self._fd = os.open(
+            path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | (0 if tail else os.O_TRUNC), 0o644
+        )
+        self._buffer: list[str] = []
+        self._size = 0
+        if tail is None:
+            self._buffer.append(line(head))
+            self.flush()
+
+    def record(self, observed: Observed, clock: int | None = None) -> None:
+        """Buffer one event (the next ``seq``)."""
+        self.seq += 1
+        text = line(event(self.seq, observed, clock))
+        self._buffer.append(text)
+        self._size += len(text)
+        if self._size >= FLUSH_AT:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        data = "".join(self._buffer).encode()
+        self._buffer.clear()
+        self._size = 0
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        self.flush()
+        os.close(self._fd)
+        self._fd = -1
+
+
+def resume_tail(path: Path, head: dict[str, Any] | None = None) -> Tail:
+    """Read ``path``'s header and last event; cut off a torn last line (no newline). With
+    ``head``, the file must belong to the same server and run."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        end = data.rfind(b"\n") + 1
+        os.truncate(path, end)
+        data = data[:end]
+    lines = data.splitlines()
+    if not lines:
+        raise TraceError(f"{path}:1: empty trace file, no header")
+    try:
+        first = json.loads(lines[0])
+        last = json.loads(lines[-1]) if len(lines) > 1 else None
+    except ValueError as exc:
+        raise TraceError(f"{path}: not JSON lines: {exc}") from None
+    if head is not None:
+        for key in ("format", "version", "source", "server", "run"):
+            if first.get(key) != head[key]:
+                raise TraceError(
+                    f"{path}:1: {key} is {first.get(key)!r}, this recording's is {head[key]!r}"
+                )
+    if last is None:
+        return Tail(0, 0, None)
+    return Tail(int(last["seq"]), int(last["clock"] or 0), last)
+
+
+def append_crash(path: Path) -> dict[str, Any]:
+    """Append ``NodeCrash`` to a killed server's file (a process cannot record its own
+    ``kill -9``): the next ``seq`` and clock, the state of its last recorded step."""
+    tail = resume_tail(path)
+    if tail.last is None:
+        raise TraceError(f"{path}: no event before the crash to take its state from")
+    server = tail.last["server"]
+    crash = {
+        "seq": tail.seq + 1,
+        "server": server,
+        "action": "NodeCrash",
+        "args": [server],
+        "msg": None,
+        "state": tail.last["state"],
+        "clock": tail.clock + 1,
+    }
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(line(crash))
+    return crash
