@@ -65,7 +65,7 @@ def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | N
     value = s.recorder.requests + 1
     txn = Txn(zxid, value)
     srv = srv._replace(history=(*srv.history, txn))
-    ld = ld._replace(acks=(*ld.acks, 1 << i))
+    ld = ld._replace(acks=(*ld.acks, 0 if p.async_logging else 1 << i))
     followers = ld.forwarding & p.voter_mask
     s = s._replace(
         servers=put(s.servers, i, srv),
@@ -96,6 +96,14 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
         s = s._replace(network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
     srv = srv._replace(history=(*srv.history, Txn(msg.zxid, msg.value)))
+    if p.async_logging:  # the ACK goes out once the log is synced
+        lrn = s.learners[i]
+        s = s._replace(
+            servers=put(s.servers, i, srv),
+            learners=put(s.learners, i, lrn._replace(unacked=lrn.unacked + 1)),
+            network=net.discard(s.network, p.n, i, j),
+        )
+        return take_snapshot(s, i) if should_snapshot(s, i) else s
     s = s._replace(
         servers=put(s.servers, i, srv),
         network=net.reply(s.network, p.n, i, j, m.ack(msg.zxid)),
@@ -111,6 +119,8 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     order. When every earlier txn is committed and a quorum of voters acked this
     one, i commits it: COMMIT to its followers, INFORM to its observers.
     """
+    if i == j:
+        return leader_log_synced(s, p, i)
     msg = taking(s, p, i, j, ACK)
     if msg is None:
         return None
@@ -134,6 +144,14 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
         return s
     if done + 1 != k:
         s = breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
+    s = _commit(s, p, i, k)
+    return _commit_ready(s, p, i) if p.async_logging else s
+
+
+def _commit(s: SystemState, p: Params, i: int, k: int) -> SystemState:
+    """Leader i commits entry k: COMMIT to its followers, INFORM to its observers."""
+    srv, ld = s.servers[i], s.leaders[i]
+    h = srv.history
     srv = srv._replace(last_committed=k, last_processed=k)
     txn = h[k - 1]
     network = net.broadcast(s.network, p.n, i, ld.forwarding & p.voter_mask, m.commit(txn.zxid))
@@ -142,6 +160,35 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     )
     s = s._replace(servers=put(s.servers, i, srv), network=network)
     return record_commit(s, h[:k])
+
+
+def _commit_ready(s: SystemState, p: Params, i: int) -> SystemState:
+    """Commit, in order, every next entry a quorum has acked (Leader.tryToCommit's loop)."""
+    while True:
+        srv, ld = s.servers[i], s.leaders[i]
+        done = last_committed(srv, s.learners[i])
+        if done >= len(srv.history) or not p.is_quorum(ld.acks[done]):
+            return s
+        s = _commit(s, p, i, done + 1)
+
+
+def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
+    """``LeaderProcessACK(i, i)``, with ``async_logging``: leader i's log reached disk for
+    its first proposal it has not acked, and it counts its own ack (ZooKeeper's
+    AckRequestProcessor); what a quorum has now acked commits, in order.
+    """
+    srv = s.servers[i]
+    if not (p.async_logging and srv.online and srv.state == LEADING):
+        return None
+    if srv.zab_state != BROADCAST:
+        return None
+    ld = s.leaders[i]
+    me = 1 << i
+    k = next((x for x, a in enumerate(ld.acks) if not a & me), None)
+    if k is None:
+        return None
+    ld = ld._replace(acks=put(ld.acks, k, ld.acks[k] | me))
+    return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
 
 
 def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:

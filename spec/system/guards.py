@@ -104,6 +104,14 @@ def _new_epoch_within_bound(s: SystemState, p: Params, a: Args) -> bool:
     return not p.is_quorum(connecting) or max(ld.new_epoch, msg.epoch + 1) <= p.max_epoch
 
 
+def _unsynced(s: SystemState, p: Params, a: Args) -> bool:
+    lrn = s.learners[a[0]]
+    return bool(lrn.queued) if p.bug in QUEUED_LOGGING else lrn.unacked > 0
+
+
+#: ``LeaderProcessACK(i, i)``: the leader's own ack, once its log is synced.
+OWN_ACK = "LeaderProcessACK(i, i)"
+
 GUARDS: dict[str, Guard] = {
     "FLEReceiveNotmsg": (
         ("the fine-grained election is on", _fine),
@@ -156,9 +164,12 @@ GUARDS: dict[str, Guard] = {
         ("a quorum of voters it forwards to is in BROADCAST", _quorum_serving),
     ),
     "FollowerSyncProcessorLogRequest": (
-        ("a bug variant that logs through a queue is on", lambda s, p, a: p.bug in QUEUED_LOGGING),
+        (
+            "logging is asynchronous (async_logging, or a bug variant that queues)",
+            lambda s, p, a: p.bug in QUEUED_LOGGING or p.async_logging,
+        ),
         ("the server is up", _up(0)),
-        ("it has transactions queued for disk", lambda s, p, a: bool(s.learners[a[0]].queued)),
+        ("it has logged transactions not yet on disk", _unsynced),
         ("it is connected to a leader", lambda s, p, a: s.learners[a[0]].leader >= 0),
     ),
     "PartitionStart": (
@@ -258,12 +269,24 @@ GUARDS: dict[str, Guard] = {
         ),
     ),
     "LeaderProcessACK": _head(ACK),
+    OWN_ACK: (
+        ("logging is asynchronous (async_logging)", lambda s, p, a: p.async_logging),
+        ("the server is up", _up(0)),
+        ("the server is LEADING", _role(0, LEADING)),
+        ("it is in BROADCAST", lambda s, p, a: s.servers[a[0]].zab_state == BROADCAST),
+        (
+            "it has a proposal it has not acked itself",
+            lambda s, p, a: any(not x >> a[0] & 1 for x in s.leaders[a[0]].acks),
+        ),
+    ),
     "ObserverProcessINFORM": _head(INFORM),
 }
 
 
 def why_disabled(name: str, s: SystemState, p: Params, args: Args) -> str | None:
     """The first condition of ``name``'s guard that fails in ``s``, or ``None`` if all hold."""
+    if name == "LeaderProcessACK" and args[0] == args[1]:
+        name = OWN_ACK
     for condition, holds in GUARDS.get(name, ()):
         if not holds(s, p, args):
             return condition

@@ -38,6 +38,13 @@ class Params:
     #: :mod:`spec.system.election.coarse`), as the mixed-grained specs do, to reach
     #: bugs that need several elections.
     coarse_election: bool = False
+    #: Log writes reach disk later than they are made, as in ZooKeeper's
+    #: SyncRequestProcessor: a follower ACKs a proposal only once its log is synced
+    #: (FollowerSyncProcessorLogRequest), and a leader counts its own ack of a proposal
+    #: only then (LeaderProcessACK(i, i), ZooKeeper's AckRequestProcessor). Off, the spec
+    #: acks as it logs, as ZkV3_7_0.tla does. Replay turns it on: the implementation, like
+    #: ZooKeeper, commits and sends COMMITs in the order its own fsync allows.
+    async_logging: bool = False
     n: int = field(init=False)
     voter_mask: int = field(init=False)
 

@@ -57,6 +57,7 @@ def params_for(header: Header) -> Params:
         max_timeouts=UNBOUNDED,
         bug=None,
         coarse_election=False,
+        async_logging=True,
     )
 
 
