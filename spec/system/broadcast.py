@@ -58,14 +58,14 @@ def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | N
     for k in range(p.n):
         if ld.forwarding >> k & 1 and s.servers[k].zab_state == BROADCAST:
             serving |= 1 << k
-    if not p.is_quorum(serving):
+    if not (p.zookeeper_timing or p.is_quorum(serving)):
         return None
     last = last_zxid(srv.history)
     zxid = last + 1 if epoch_of(last) == srv.current_epoch else make_zxid(srv.current_epoch, 1)
     value = s.recorder.requests + 1
     txn = Txn(zxid, value)
     srv = srv._replace(history=(*srv.history, txn))
-    ld = ld._replace(acks=(*ld.acks, 0 if p.async_logging else 1 << i))
+    ld = ld._replace(acks=(*ld.acks, 0 if p.zookeeper_timing else 1 << i))
     followers = ld.forwarding & p.voter_mask
     s = s._replace(
         servers=put(s.servers, i, srv),
@@ -96,7 +96,7 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
         s = s._replace(network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
     srv = srv._replace(history=(*srv.history, Txn(msg.zxid, msg.value)))
-    if p.async_logging:  # the ACK goes out once the log is synced
+    if p.zookeeper_timing:  # the ACK goes out once the log is synced
         lrn = s.learners[i]
         s = s._replace(
             servers=put(s.servers, i, srv),
@@ -145,7 +145,7 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     if done + 1 != k:
         s = breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
     s = _commit(s, p, i, k)
-    return _commit_ready(s, p, i) if p.async_logging else s
+    return _commit_ready(s, p, i) if p.zookeeper_timing else s
 
 
 def _commit(s: SystemState, p: Params, i: int, k: int) -> SystemState:
@@ -173,12 +173,12 @@ def _commit_ready(s: SystemState, p: Params, i: int) -> SystemState:
 
 
 def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
-    """``LeaderProcessACK(i, i)``, with ``async_logging``: leader i's log reached disk for
+    """``LeaderProcessACK(i, i)``, with ``zookeeper_timing``: leader i's log reached disk for
     its first proposal it has not acked, and it counts its own ack (ZooKeeper's
     AckRequestProcessor); what a quorum has now acked commits, in order.
     """
     srv = s.servers[i]
-    if not (p.async_logging and srv.online and srv.state == LEADING):
+    if not (p.zookeeper_timing and srv.online and srv.state == LEADING):
         return None
     if srv.zab_state != BROADCAST:
         return None

@@ -129,8 +129,8 @@ GUARDS: dict[str, Guard] = {
         ("it is not in its final wait", lambda s, p, a: not s.elections[a[0]].waiting),
         ("the timeout budget is not spent", lambda s, p, a: s.recorder.timeouts < p.max_timeouts),
         (
-            "no notification is on its way to it",
-            lambda s, p, a: net.no_notification_for(s.network, p.n, a[0]),
+            "no notification is on its way to it (unless zookeeper_timing)",
+            lambda s, p, a: p.zookeeper_timing or net.no_notification_for(s.network, p.n, a[0]),
         ),
     ),
     "FLEHandleNotmsg": (
@@ -161,12 +161,15 @@ GUARDS: dict[str, Guard] = {
         ("the server is LEADING", _role(0, LEADING)),
         ("it is in BROADCAST", lambda s, p, a: s.servers[a[0]].zab_state == BROADCAST),
         ("the request budget is not spent", lambda s, p, a: s.recorder.requests < p.max_txns),
-        ("a quorum of voters it forwards to is in BROADCAST", _quorum_serving),
+        (
+            "a quorum of voters it forwards to is in BROADCAST (unless zookeeper_timing)",
+            lambda s, p, a: p.zookeeper_timing or _quorum_serving(s, p, a),
+        ),
     ),
     "FollowerSyncProcessorLogRequest": (
         (
-            "logging is asynchronous (async_logging, or a bug variant that queues)",
-            lambda s, p, a: p.bug in QUEUED_LOGGING or p.async_logging,
+            "logging is asynchronous (zookeeper_timing, or a bug variant that queues)",
+            lambda s, p, a: p.bug in QUEUED_LOGGING or p.zookeeper_timing,
         ),
         ("the server is up", _up(0)),
         ("it has logged transactions not yet on disk", _unsynced),
@@ -177,7 +180,10 @@ GUARDS: dict[str, Guard] = {
             "the partition budget is not spent",
             lambda s, p, a: s.recorder.partitions < p.max_partitions,
         ),
-        ("both servers are up", lambda s, p, a: s.servers[a[0]].online and s.servers[a[1]].online),
+        (
+            "both servers are up (unless zookeeper_timing)",
+            lambda s, p, a: p.zookeeper_timing or (_up(0)(s, p, a) and _up(1)(s, p, a)),
+        ),
         ("the link is not cut", lambda s, p, a: not net.link_cut(s.network, p.n, a[0], a[1])),
     ),
     "PartitionRecover": (
@@ -270,7 +276,7 @@ GUARDS: dict[str, Guard] = {
     ),
     "LeaderProcessACK": _head(ACK),
     OWN_ACK: (
-        ("logging is asynchronous (async_logging)", lambda s, p, a: p.async_logging),
+        ("logging is asynchronous (zookeeper_timing)", lambda s, p, a: p.zookeeper_timing),
         ("the server is up", _up(0)),
         ("the server is LEADING", _role(0, LEADING)),
         ("it is in BROADCAST", lambda s, p, a: s.servers[a[0]].zab_state == BROADCAST),

@@ -171,7 +171,7 @@ class SystemModel(Model[SystemState]):
                 t = fn(s, p, i, j)
                 if t is not None:
                     yield Action(name, (i, j)), t
-        if p.async_logging:
+        if p.zookeeper_timing:
             for i in self.servers:
                 t = leader_log_synced(s, p, i)
                 if t is not None:

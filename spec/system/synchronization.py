@@ -365,7 +365,7 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     transactions queued for disk are written, and acknowledged to the leader.
     """
     if p.bug not in QUEUED_LOGGING:
-        return _log_synced(s, p, i) if p.async_logging else None
+        return _log_synced(s, p, i) if p.zookeeper_timing else None
     srv, lrn = s.servers[i], s.learners[i]
     if not (srv.online and lrn.queued) or lrn.leader < 0:
         return None
@@ -379,7 +379,7 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
 
 
 def _log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
-    """With ``async_logging``: learner i's log reached disk; it ACKs what it had not acked."""
+    """With ``zookeeper_timing``: learner i's log reached disk; it ACKs what it had not acked."""
     srv, lrn = s.servers[i], s.learners[i]
     if not (srv.online and lrn.unacked) or lrn.leader < 0:
         return None
@@ -449,7 +449,7 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         )
     packets = lrn.not_committed
     done = last_committed(srv, lrn)
-    acks = () if p.async_logging else _acks(p, i, packets)
+    acks = () if p.zookeeper_timing else _acks(p, i, packets)
     s = s._replace(network=net.reply(s.network, p.n, i, j, *acks))
     if not txns_match_commits(committed_txns(srv, lrn), lrn.committed):
         s = breach(s, COMMIT_INCONSISTENT, i, j)
@@ -461,7 +461,7 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         last_committed=done,
         last_processed=done,
     )
-    unacked = lrn.unacked + len(packets) if p.async_logging and p.is_voter(i) else lrn.unacked
+    unacked = lrn.unacked + len(packets) if p.zookeeper_timing and p.is_voter(i) else lrn.unacked
     lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC, unacked=unacked)
     el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
     return s._replace(

@@ -80,7 +80,7 @@ def fle_notmsg_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     if s.recorder.timeouts >= p.max_timeouts:
         return None
-    if not net.no_notification_for(s.network, p.n, i):
+    if not p.zookeeper_timing and not net.no_notification_for(s.network, p.n, i):
         return None
     return s._replace(
         elections=put(s.elections, i, el._replace(queue=(TIMEOUT_SIGNAL,))),
