@@ -173,9 +173,11 @@ def _commit_ready(s: SystemState, p: Params, i: int) -> SystemState:
 
 
 def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
-    """``LeaderProcessACK(i, i)``, with ``zookeeper_timing``: leader i's log reached disk for
-    its first proposal it has not acked, and it counts its own ack (ZooKeeper's
-    AckRequestProcessor); what a quorum has now acked commits, in order.
+    """``LeaderProcessACK(i, i)``, with ``zookeeper_timing``: leader i's log reached disk up
+    to its first uncommitted proposal it has not acked, and it counts its own ack of it
+    and of the committed ones before it (ZooKeeper's AckRequestProcessor; an ack of a txn
+    that followers already committed changes nothing); what a quorum has now acked commits,
+    in order.
     """
     srv = s.servers[i]
     if not (p.zookeeper_timing and srv.online and srv.state == LEADING):
@@ -184,10 +186,11 @@ def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     ld = s.leaders[i]
     me = 1 << i
-    k = next((x for x, a in enumerate(ld.acks) if not a & me), None)
+    done = last_committed(srv, s.learners[i])
+    k = next((x for x in range(done, len(ld.acks)) if not ld.acks[x] & me), None)
     if k is None:
         return None
-    ld = ld._replace(acks=put(ld.acks, k, ld.acks[k] | me))
+    ld = ld._replace(acks=tuple(a | me if x <= k else a for x, a in enumerate(ld.acks)))
     return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
 
 

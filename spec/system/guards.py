@@ -281,8 +281,10 @@ GUARDS: dict[str, Guard] = {
         ("the server is LEADING", _role(0, LEADING)),
         ("it is in BROADCAST", lambda s, p, a: s.servers[a[0]].zab_state == BROADCAST),
         (
-            "it has a proposal it has not acked itself",
-            lambda s, p, a: any(not x >> a[0] & 1 for x in s.leaders[a[0]].acks),
+            "it has an uncommitted proposal it has not acked itself",
+            lambda s, p, a: any(
+                not x >> a[0] & 1 for x in s.leaders[a[0]].acks[s.servers[a[0]].last_committed :]
+            ),
         ),
     ),
     "ObserverProcessINFORM": _head(INFORM),

@@ -101,7 +101,9 @@ def _resent(s: SystemState, p: Params, i: int, j: int) -> frozenset:
     return frozenset(found)
 
 
-def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+def leader_sync_follower(
+    s: SystemState, p: Params, i: int, j: int, log_from: int | None = None
+) -> SystemState | None:
     """``LeaderSyncFollower(i, j)``: established leader i synchronizes learner j.
 
     From j's last zxid (peerLastZxid, from its ACKEPOCH) and i's committed log
@@ -112,6 +114,12 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     3. j's zxid is within the committed log: DIFF from it if i has it, else TRUNC
        to the last zxid below it.
     4. j is behind minCommittedLog: SNAP of the committed log.
+
+    ``log_from`` is the first position of i's log it can sync from (minCommittedLog);
+    by default the entry after its snapshot, as ZkV3_7_0.tla has it. ZooKeeper can also
+    sync from its transaction log on disk (``txnLogSyncEnabled``), from position 1, where
+    a learner with an empty log gets a DIFF of everything; replay passes the position the
+    implementation's sync shows.
 
     Then the proposals j lacks follow (with a COMMIT each for committed ones;
     observers get only the committed ones), then NEWLEADER, and j joins the
@@ -125,7 +133,7 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     peer = ld.peer_last_zxid[j]
     h = srv.history
     lp_zxid = processed_zxid(srv)
-    min_idx = srv.last_snapshot + 1
+    min_idx = srv.last_snapshot + 1 if log_from is None else log_from
     max_idx = srv.last_committed if srv.zab_state == BROADCAST else len(h)
     if min_idx > max_idx:
         min_log = max_log = lp_zxid
@@ -133,6 +141,8 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         min_log, max_log = h[min_idx - 1].zxid, last_zxid(h, max_idx)
     if peer == lp_zxid:  # 1.
         mode, seen = DIFF, srv.last_processed
+    elif peer == 0 and min_idx == 1:  # 3., an empty log, synced from the whole log on disk
+        mode, seen = DIFF, 0
     elif peer > max_log:  # 2.
         mode, seen = TRUNC, max_idx
     elif peer >= min_log:  # 3.
