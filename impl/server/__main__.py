@@ -1,4 +1,5 @@
-"""``python -m impl.server --config FILE``: run one server until SIGTERM or Ctrl-C.
+"""``python -m impl.server --config FILE``: run one server until SIGTERM or Ctrl-C (SIGUSR1
+ends its trace, if it records one, and nothing else).
 
 Exit codes: 0 after a clean stop, 2 for a bad configuration or data directory (one line on
 stderr naming the file and, for damaged data, the byte offset).
@@ -49,8 +50,15 @@ async def serve(config: ServerConfig, log: logging.Logger) -> None:
     client = ClientPort(runtime, frontend)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    def stopping() -> None:
+        runtime.stop_recording()
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, stopping)
+    # A harness ending a recorded run stops every server's recording before any server stops,
+    # so that no trace records the steps the others' shutdown causes.
+    loop.add_signal_handler(signal.SIGUSR1, runtime.stop_recording)
     await runtime.start()
     if frontend is not None:
         frontend.start()

@@ -221,6 +221,12 @@ class LocalCluster:
         self.client(sid).close()
 
     def stop_all(self) -> None:
+        """Stop every server (SIGTERM); a recorded run's traces end first (SIGUSR1 to all)."""
+        running = [p for p in self.processes.values() if p.poll() is None]
+        if self.layout.trace_run is not None and running:
+            for process in running:
+                process.send_signal(signal.SIGUSR1)
+            time.sleep(0.2)
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

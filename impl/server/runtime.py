@@ -144,15 +144,22 @@ class ServerRuntime(EffectRunner):
         self._syncer = asyncio.create_task(self._sync_loop())
         self._apply(self.peer.start())
 
+    def stop_recording(self) -> None:
+        """End the trace here: a server asked to stop records none of the steps its
+        shutdown causes (the run it recorded simply ends)."""
+        if self.trace is not None:
+            self.trace.close()
+            self.trace = None
+            self._send_clocks.clear()
+
     async def stop(self) -> None:
+        self.stop_recording()
         for handle in self._timers.values():
             handle.cancel()
         if self._syncer is not None:
             self._syncer.cancel()
         await self.net.stop()
         self.store.close()
-        if self.trace is not None:
-            self.trace.close()
         self.stopped.set()
 
     def feed(self, event: Event) -> None:
