@@ -28,7 +28,7 @@ from spec.system.init import initial_state
 from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import Params
 from spec.system.roles import power_off
-from spec.system.state import Notification, SystemState
+from spec.system.state import Notification, SystemState, put
 from spec.system.synchronization import leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
 from zabmc.replay.bindings import FieldDiff, Mismatch
@@ -92,8 +92,12 @@ def observed(s: SystemState, k: int) -> ObservedState:
             vote.epoch,
             el.round,
         ),
-        tuple(trace_zxid(t.zxid) for t in h),
+        observed_history(h),
     )
+
+
+def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
+    return tuple(trace_zxid(t.zxid) for t in h)
 
 
 def trace_message(msg: tuple) -> tuple:
@@ -133,6 +137,8 @@ class SystemReplay:
         self.state = self._initial(events)
         #: ConnectAndFollowerSendFOLLOWERINFO events recorded before their leader led.
         self.early_connects: list[Event] = []
+        #: Per server (myid): how many entries of its log are known to be on disk.
+        self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
         #: message its learner took (see _sync_follower).
         self.sync_modes = sync_modes(events)
@@ -161,9 +167,28 @@ class SystemReplay:
         """Take event ``e``; ``None`` when it is a step of the spec from the current state."""
         rule = ADAPTATIONS.get(e.action)
         problem = rule(self, e) if rule is not None else self.take(e)
-        if problem is None and self.early_connects:
+        if problem is not None:
+            return problem
+        if e.action in SYNCS_LOG:
+            self._synced(e)
+        if self.early_connects:
             return _connect_early_learners(self)
-        return problem
+        return None
+
+    def _synced(self, e: Event) -> None:
+        """Record how much of the log of the server that took ``e`` is now on disk."""
+        k = e.server - 1
+        h = self.state.servers[k].history
+        if e.action == "LeaderProcessACK":
+            me = 1 << k
+            acks = self.state.leaders[k].acks
+            self.durable[e.server] = max(
+                (x + 1 for x, a in enumerate(acks) if a & me), default=self.durable[e.server]
+            )
+        elif e.action == "FollowerProcessSyncMessage" and e.msg is not None and e.msg[0] == "DIFF":
+            self.durable[e.server] = min(self.durable[e.server], len(h))
+        else:
+            self.durable[e.server] = len(h) - self.state.learners[k].unacked
 
     def take(
         self, e: Event, compare: bool = True, step: Callable[..., SystemState | None] | None = None
@@ -282,6 +307,42 @@ def _node_crash(r: SystemReplay, e: Event) -> Mismatch | None:
 
 
 ADAPTATIONS["NodeCrash"] = _node_crash
+
+#: Steps after which (part of) the server's log is known to be on disk: it was read from
+#: disk, acked (which follows an fsync), or rewritten durably (TRUNC and SNAP are fsync'ed).
+SYNCS_LOG = frozenset(
+    {
+        "NodeStart",
+        "FollowerSyncProcessorLogRequest",
+        "FollowerProcessNEWLEADER",
+        "FollowerProcessSyncMessage",
+        "LeaderProcessACK",
+    }
+)
+
+
+def _node_start(r: SystemReplay, e: Event) -> Mismatch | None:
+    """A crash loses the end of the log that had not reached disk.
+
+    The spec writes a log synchronously, so what a server logged survives its crash. In
+    ZooKeeper (and the implementation) appends are synced later, and a crash loses what
+    was not yet synced. A server restarting with a shorter log is accepted when the log it
+    lost is a tail that no step showed on disk (acked by it, or synced before NEWLEADER's
+    ACK); the spec's log is cut to the recorded one before the restart.
+    """
+    k = e.server - 1
+    s = r.state
+    srv = s.servers[k]
+    recorded = e.state.history
+    n = len(recorded)
+    lost_tail = not srv.online and r.durable[e.server] <= n < len(srv.history)
+    if lost_tail and observed_history(srv.history[:n]) == recorded:
+        srv = srv._replace(history=srv.history[:n], last_snapshot=min(srv.last_snapshot, n))
+        r.state = s._replace(servers=put(s.servers, k, srv))
+    return r.take(e)
+
+
+ADAPTATIONS["NodeStart"] = _node_start
 
 
 def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
