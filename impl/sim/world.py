@@ -236,16 +236,21 @@ class World:
         if link.partition is not None:
             return
         link.partition = kind
-        self._observe("PartitionStart", a, b)
+        self._observe("PartitionStart", *self._live_first(a, b))
         if kind == "cut":
             self._reset(a, b)
+
+    def _live_first(self, a: int, b: int) -> tuple[int, int]:
+        """A link's two ends with a running server first: a partition is recorded with the
+        state of its first server, and a down server has none (a link has no direction)."""
+        return (b, a) if self.servers[a].peer is None else (a, b)
 
     def heal(self, a: int, b: int) -> None:
         link = self.links[self._pair(a, b)]
         if link.partition is None:
             return
         link.partition = None
-        self._observe("PartitionRecover", a, b)
+        self._observe("PartitionRecover", *self._live_first(a, b))
         for sid in link.deferred:
             self._notice_later(sid, b if sid == a else a, link)
         link.deferred.clear()
