@@ -236,8 +236,8 @@ class World:
         if link.partition is not None:
             return
         link.partition = kind
-        self._observe("PartitionStart", *self._live_first(a, b))
-        if kind == "cut":
+        if kind == "cut":  # a freeze only delays messages: no partition in the trace's sense
+            self._observe("PartitionStart", *self._live_first(a, b))
             self._reset(a, b)
 
     def _live_first(self, a: int, b: int) -> tuple[int, int]:
@@ -249,8 +249,9 @@ class World:
         link = self.links[self._pair(a, b)]
         if link.partition is None:
             return
+        if link.partition == "cut":
+            self._observe("PartitionRecover", *self._live_first(a, b))
         link.partition = None
-        self._observe("PartitionRecover", *self._live_first(a, b))
         for sid in link.deferred:
             self._notice_later(sid, b if sid == a else a, link)
         link.deferred.clear()
