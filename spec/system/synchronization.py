@@ -141,7 +141,7 @@ def leader_sync_follower(
         min_log, max_log = h[min_idx - 1].zxid, last_zxid(h, max_idx)
     if peer == lp_zxid:  # 1.
         mode, seen = DIFF, srv.last_processed
-    elif peer == 0 and min_idx == 1:  # 3., an empty log, synced from the whole log on disk
+    elif peer == 0 and log_from == 1:  # 3., an empty log, synced from the whole log on disk
         mode, seen = DIFF, 0
     elif peer > max_log:  # 2.
         mode, seen = TRUNC, max_idx

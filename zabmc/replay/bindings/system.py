@@ -21,7 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spec.system.constants import FOLLOWING, LOOKING, MESSAGE_TYPE_NAMES, NULL, OBSERVING
+from spec.system.constants import (
+    FOLLOWING,
+    LEADING,
+    LOOKING,
+    MESSAGE_TYPE_NAMES,
+    NULL,
+    OBSERVING,
+)
 from spec.system.election.votes import self_vote
 from spec.system.guards import why_disabled
 from spec.system.init import initial_state
@@ -475,9 +482,12 @@ def _connect_early_learners(r: SystemReplay) -> Mismatch | None:
         s = r.state
         if s.servers[j].state not in (FOLLOWING, OBSERVING) or s.elections[j].vote.leader != i:
             continue  # the learner gave up on this leader; its FOLLOWERINFO went with it
-        if s.servers[i].state == LOOKING and s.servers[i].online:
+        leader = s.servers[i]
+        if leader.online and leader.state == LOOKING:
             waiting.append(e)
             continue
+        if not (leader.online and leader.state == LEADING):
+            continue  # the leader went down or follows another: the FOLLOWERINFO is lost
         problem = r.take(e, compare=False)
         if problem is not None:
             return problem
