@@ -26,6 +26,7 @@ from spec.system.constants import (
     LEADING,
     LOOKING,
     MESSAGE_TYPE_NAMES,
+    NEWLEADER,
     NULL,
     OBSERVING,
 )
@@ -34,9 +35,10 @@ from spec.system.guards import why_disabled
 from spec.system.init import initial_state
 from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import Params
+from spec.system.receive import is_learner_of
 from spec.system.roles import power_off
 from spec.system.state import Notification, SystemState, put
-from spec.system.synchronization import leader_sync_follower
+from spec.system.synchronization import follower_process_newleader, leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
 from zabmc.replay.bindings import FieldDiff, Mismatch
 from zabmc.replay.trace import (
@@ -144,6 +146,8 @@ class SystemReplay:
         self.state = self._initial(events)
         #: ConnectAndFollowerSendFOLLOWERINFO events recorded before their leader led.
         self.early_connects: list[Event] = []
+        #: Learners (myids) whose NEWLEADER the spec took before the recorded step.
+        self.newleader_early: set[int] = set()
         #: Per server (myid): how many entries of its log are known to be on disk.
         self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
@@ -207,6 +211,10 @@ class SystemReplay:
         name = e.action
         if name in ("PartitionStart", "PartitionRecover"):
             args = tuple(sorted(args))  # a link has no direction; the spec names it low id first
+        if e.msg is not None and name in TAKES_ZAB_MESSAGE:
+            problem = self._newleader_first(e, args)
+            if problem is not None:
+                return problem
         if e.msg is not None:
             problem = self.check_message(e, args)
             if problem is not None:
@@ -225,6 +233,30 @@ class SystemReplay:
         self.state = t
         if compare and name != "NodeCrash":
             return self.compare(e, observed(t, e.server - 1))
+        return None
+
+    def _newleader_first(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
+        """A learner that took NEWLEADER and waits for its log to reach disk.
+
+        ZooKeeper's learner (and the implementation) persists the synced txns, then
+        currentEpoch, then ACKs NEWLEADER, and meanwhile goes on taking what the leader
+        sends after NEWLEADER; it records FollowerProcessNEWLEADER when the ACK goes out.
+        The spec's step does it all at once. So when a learner takes a message that is
+        behind NEWLEADER in the spec's channel, the spec's FollowerProcessNEWLEADER is
+        taken first, and the recorded one later only compares the state.
+        """
+        s, p = self.state, self.params
+        i, j = args[0], args[1]
+        if e.server in self.newleader_early or not is_learner_of(s, i, j):
+            return None
+        channel = s.network.msgs[j * p.n + i]
+        if not channel or channel[0][0] != NEWLEADER or e.msg[0] == "NEWLEADER":
+            return None
+        t = follower_process_newleader(s, p, i, j)
+        if t is None or len(t.ghost.breaches) != len(s.ghost.breaches):
+            return None  # the message check explains it
+        self.state = t
+        self.newleader_early.add(e.server)
         return None
 
     def check_message(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
@@ -290,9 +322,14 @@ class SystemReplay:
 
 def compared(e: Event, r: SystemReplay) -> frozenset[str]:
     """The fields of the recorded state that the spec determines at this event."""
-    if e.state.phase != BROADCAST_PHASE:
-        return NOT_COMMITTED
-    return ALL_FIELDS
+    if e.state.phase == BROADCAST_PHASE:
+        return ALL_FIELDS
+    if e.server in r.newleader_early:
+        return WAITING_FOR_DISK
+    k = e.server - 1
+    if r.state.servers[k].state in (FOLLOWING, OBSERVING) and not r.state.learners[k].nl_received:
+        return BEFORE_NEWLEADER
+    return NOT_COMMITTED
 
 
 ALL_FIELDS = frozenset(STATE_FIELDS)
@@ -301,6 +338,13 @@ ALL_FIELDS = frozenset(STATE_FIELDS)
 #: and knows committed only its snapshot; the implementation keeps what it delivered. Both
 #: agree again once the server is in BROADCAST, where lastCommitted is what it delivered.
 NOT_COMMITTED = ALL_FIELDS - {"lastCommitted"}
+#: A learner in sync before NEWLEADER: the spec, as ZkV3_7_0.tla, adds a txn committed
+#: after a TRUNC or SNAP to its history at once; ZooKeeper applies it to its in-memory
+#: database only, and the implementation queues it; all log them by NEWLEADER.
+BEFORE_NEWLEADER = NOT_COMMITTED - {"lastZxid", "history"}
+#: A learner whose NEWLEADER the spec took early: its currentEpoch is written once its
+#: log is on disk.
+WAITING_FOR_DISK = NOT_COMMITTED - {"currentEpoch"}
 BROADCAST_PHASE = 3
 
 #: Events that do not map one-to-one onto a spec step, by action name.
@@ -350,6 +394,17 @@ def _node_start(r: SystemReplay, e: Event) -> Mismatch | None:
 
 
 ADAPTATIONS["NodeStart"] = _node_start
+
+
+def _newleader(r: SystemReplay, e: Event) -> Mismatch | None:
+    """A FollowerProcessNEWLEADER the spec already took (see SystemReplay._newleader_first)."""
+    if e.server in r.newleader_early:
+        r.newleader_early.discard(e.server)
+        return r.compare(e, observed(r.state, e.server - 1))
+    return r.take(e)
+
+
+ADAPTATIONS["FollowerProcessNEWLEADER"] = _newleader
 
 
 def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
