@@ -182,7 +182,11 @@ def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) 
     packets.append(m.newleader(srv.accepted_epoch))
     acks = ld.acks
     if mode != SNAP and voter:
-        acks = tuple(a | 1 << j if k < seen else a for k, a in enumerate(acks))
+        # After TRUNC the learner applies the committed txns of the sync at once and never
+        # acks them (Learner.syncWithLeader, !writeToTxnLog): it holds them like the ones
+        # it had. After DIFF it acks every proposal of the sync at NEWLEADER.
+        held = max(seen, committed) if mode == TRUNC else seen
+        acks = tuple(a | 1 << j if k < held else a for k, a in enumerate(acks))
     ld = ld._replace(
         forwarding=ld.forwarding | 1 << j,
         peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
