@@ -131,7 +131,11 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     network = net.discard(s.network, p.n, i, j)
     h = srv.history
     k = index_of_zxid(h, msg.zxid)
-    acked = [x for x in range(len(h)) if ld.acks[x] >> j & 1]
+    # j acks in order what it logs, but only its acks of uncommitted txns tell where it is:
+    # a learner synced again by SNAP holds the committed log without acking it, and its
+    # acks from an earlier session stay on the committed entries.
+    first = last_committed(srv, s.learners[i])
+    acked = [x for x in range(first, len(h)) if ld.acks[x] >> j & 1]
     in_order = not acked or acked[-1] + 2 == k
     if not (1 <= k <= len(h) and in_order):
         return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
