@@ -118,7 +118,8 @@ def leader_sync_follower(
     ``log_from`` is the first position of i's log it can sync from (minCommittedLog);
     by default the entry after its snapshot, as ZkV3_7_0.tla has it. ZooKeeper can also
     sync from its transaction log on disk (``txnLogSyncEnabled``), from position 1, where
-    a learner with an empty log gets a DIFF of everything; replay passes the position the
+    a learner with an empty log gets a DIFF of everything and one whose log is all before
+    the leader's first entry a TRUNC to nothing; replay passes the position the
     implementation's sync shows.
 
     Then the proposals j lacks follow (with a COMMIT each for committed ones;
@@ -141,8 +142,8 @@ def leader_sync_follower(
         min_log, max_log = h[min_idx - 1].zxid, last_zxid(h, max_idx)
     if peer == lp_zxid:  # 1.
         mode, seen = DIFF, srv.last_processed
-    elif peer == 0 and log_from == 1:  # 3., an empty log, synced from the whole log on disk
-        mode, seen = DIFF, 0
+    elif log_from == 1 and h and peer < h[0].zxid:  # 3., synced from the whole log on disk:
+        mode, seen = (DIFF if peer == 0 else TRUNC), 0  # an empty log, or one cut to nothing
     elif peer > max_log:  # 2.
         mode, seen = TRUNC, max_idx
     elif peer >= min_log:  # 3.
