@@ -102,7 +102,12 @@ def _resent(s: SystemState, p: Params, i: int, j: int) -> frozenset:
 
 
 def leader_sync_follower(
-    s: SystemState, p: Params, i: int, j: int, log_from: int | None = None
+    s: SystemState,
+    p: Params,
+    i: int,
+    j: int,
+    log_from: int | None = None,
+    snap_upto: int | None = None,
 ) -> SystemState | None:
     """``LeaderSyncFollower(i, j)``: established leader i synchronizes learner j.
 
@@ -119,7 +124,9 @@ def leader_sync_follower(
     by default the entry after its snapshot, as ZkV3_7_0.tla has it. ZooKeeper can also
     sync from its transaction log on disk (``txnLogSyncEnabled``), from position 1, where
     a learner with an empty log gets a DIFF of everything and one whose log is all before
-    the leader's first entry a TRUNC to nothing; replay passes the position the
+    the leader's first entry a TRUNC to nothing. ``snap_upto`` is the position a SNAP
+    covers: by default all of i's committed log, as ZkV3_7_0.tla; a leader may snapshot
+    less and send the rest as proposals and commits. Replay passes what the
     implementation's sync shows.
 
     Then the proposals j lacks follow (with a COMMIT each for committed ones;
@@ -153,7 +160,7 @@ def leader_sync_follower(
         else:
             mode, seen = TRUNC, index_at_or_below(h, peer)
     else:  # 4.
-        mode, seen = SNAP, max_idx
+        mode, seen = SNAP, max_idx if snap_upto is None else min(snap_upto, max_idx)
     return _send_sync(s, p, i, j, mode, seen)
 
 

@@ -37,7 +37,7 @@ from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import Params
 from spec.system.receive import is_learner_of
 from spec.system.roles import power_off
-from spec.system.state import Notification, SystemState, put
+from spec.system.state import Notification, SystemState, index_of_zxid, put
 from spec.system.synchronization import follower_process_newleader, leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
 from zabmc.replay.bindings import FieldDiff, Mismatch
@@ -471,17 +471,17 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
 ADAPTATIONS["FLEReceiveNotmsg"] = _receive_notification
 
 
-def sync_modes(events: tuple[Event, ...] | list[Event]) -> dict[tuple[str, int], str]:
+def sync_modes(events: tuple[Event, ...] | list[Event]) -> dict[tuple[str, int], tuple]:
     """Each LeaderSyncFollower(i, j) paired with the sync message j took next from i."""
     pending: dict[tuple[int, int], tuple[str, int]] = {}
-    modes: dict[tuple[str, int], str] = {}
+    modes: dict[tuple[str, int], tuple] = {}
     for e in events:
         if e.action == "LeaderSyncFollower":
             pending[e.args[0], e.args[1]] = (e.file, e.line)
         elif e.action == "FollowerProcessSyncMessage" and e.msg is not None:
             key = pending.pop((e.args[1], e.args[0]), None)
             if key is not None:
-                modes[key] = e.msg[0]
+                modes[key] = e.msg
     return modes
 
 
@@ -493,15 +493,19 @@ def _sync_follower(r: SystemReplay, e: Event) -> Mismatch | None:
     (txnLogSyncEnabled), and the implementation from what it keeps in memory, which
     depends on its snapshot policy, not recorded in a trace. So the learner's recorded sync
     message says which: a DIFF or TRUNC is a sync from the whole log, a SNAP one from no
-    log at all. The spec still decides DIFF or TRUNC, the zxid and the txns sent.
+    log at all, and the zxid a SNAP covers (the implementation snapshots what it has
+    committed and sends the rest of its log as proposals and commits). The spec still
+    decides DIFF or TRUNC, the zxid and the txns sent.
     """
-    mode = r.sync_modes.get((e.file, e.line))
-    if mode is None:
+    msg = r.sync_modes.get((e.file, e.line))
+    if msg is None:
         return r.take(e)
-    log_from = 1 if mode in ("DIFF", "TRUNC") else UNBOUNDED
+    log_from = 1 if msg[0] in ("DIFF", "TRUNC") else UNBOUNDED
+    h = r.state.servers[e.args[0] - 1].history
+    snap_upto = index_of_zxid(h, spec_zxid(msg[1])) if msg[0] == "SNAP" else None
 
     def sync(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
-        return leader_sync_follower(s, p, i, j, log_from=log_from)
+        return leader_sync_follower(s, p, i, j, log_from=log_from, snap_upto=snap_upto)
 
     return r.take(e, step=sync)
 
