@@ -50,6 +50,7 @@ async def serve(config: ServerConfig, log: logging.Logger) -> None:
     client = ClientPort(runtime, frontend)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
     def stopping() -> None:
         runtime.stop_recording()
         stop.set()

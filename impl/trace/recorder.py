@@ -109,12 +109,15 @@ def resume_tail(path: Path, head: dict[str, Any] | None = None) -> Tail:
     return Tail(int(last["seq"]), int(last["clock"] or 0), last)
 
 
-def append_crash(path: Path) -> dict[str, Any]:
+def append_crash(path: Path) -> dict[str, Any] | None:
     """Append ``NodeCrash`` to a killed server's file (a process cannot record its own
-    ``kill -9``): the next ``seq`` and clock, the state of its last recorded step."""
+    ``kill -9``): the next ``seq`` and clock, the state of its last recorded step. A server
+    killed before it recorded its (re)start took no step: nothing is appended (None)."""
+    if not path.exists():
+        return None
     tail = resume_tail(path)
-    if tail.last is None:
-        raise TraceError(f"{path}: no event before the crash to take its state from")
+    if tail.last is None or tail.last["action"] == "NodeCrash":
+        return None
     server = tail.last["server"]
     crash = {
         "seq": tail.seq + 1,

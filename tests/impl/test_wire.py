@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from impl.core.errors import RemoteProtocolError
-from impl.core.messages import Message, Snapshot, Txn
+from impl.core.messages import Message, Ping, Snapshot, Txn
 from impl.core.roles import Role
-from impl.wire.codec import CODES, Hello, decode, encode
+from impl.wire.codec import CODES, STAMPED, Hello, decode, decode_stamped, encode
 from impl.wire.framing import NEED_DATA, FrameDecoder, encode_frames
 
 u32 = st.integers(0, 2**32 - 1)
@@ -129,3 +129,18 @@ def test_garbage_only_ever_raises_remote_protocol_error(data: bytes) -> None:
             decode(body)
     except RemoteProtocolError:
         pass
+
+
+@settings(derandomize=True)
+@given(st.one_of([strategy_for(cls) for cls in MESSAGE_TYPES]), u64)
+def test_stamped_messages_round_trip_with_their_clock(message: typing.Any, clock: int) -> None:
+    assert decode_stamped(encode(message, clock)) == (message, clock)
+    assert decode_stamped(encode(message)) == (message, None)
+
+
+def test_a_stamped_hello_or_a_truncated_clock_is_refused() -> None:
+    hello = encode(Hello(3, 1))
+    with pytest.raises(RemoteProtocolError, match="Hello may not carry a clock"):
+        decode_stamped(bytes((hello[0] | STAMPED,)) + bytes(8) + hello[1:])
+    with pytest.raises(RemoteProtocolError, match="truncated clock"):
+        decode_stamped(encode(Ping(1), 5)[:4])
