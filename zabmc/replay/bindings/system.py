@@ -147,7 +147,9 @@ class SystemReplay:
         #: ConnectAndFollowerSendFOLLOWERINFO events recorded before their leader led.
         self.early_connects: list[Event] = []
         #: Learners (myids) whose NEWLEADER the spec took before the recorded step.
-        self.newleader_early: set[int] = set()
+        #: Learners (myids) whose NEWLEADER the spec took before the recorded step, with
+        #: their currentEpoch before it.
+        self.newleader_early: dict[int, int] = {}
         #: Per server (myid): how many entries of its log are known to be on disk.
         self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
@@ -257,7 +259,7 @@ class SystemReplay:
         if t is None or len(t.ghost.breaches) != len(s.ghost.breaches):
             return None  # the message check explains it
         self.state = t
-        self.newleader_early.add(e.server)
+        self.newleader_early[e.server] = s.servers[i].current_epoch
         return None
 
     def check_message(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
@@ -373,9 +375,22 @@ def _newleader_logged(r: SystemReplay, e: Event) -> None:
         r.state = s._replace(servers=put(s.servers, k, srv), learners=put(s.learners, k, lrn))
 
 
+def _newleader_unfinished(r: SystemReplay, e: Event) -> None:
+    """A learner whose NEWLEADER the spec took early gives up or goes down before the
+    implementation finished it: it never wrote currentEpoch (nor ACKed), so the spec's
+    write of currentEpoch is undone. The txns were written (not on disk, see _node_start)."""
+    before = r.newleader_early.pop(e.server, None)
+    if before is not None:
+        k = e.server - 1
+        srv = r.state.servers[k]._replace(current_epoch=before)
+        r.state = r.state._replace(servers=put(r.state.servers, k, srv))
+
+
 def _zab_timeout(r: SystemReplay, e: Event) -> Mismatch | None:
-    """A learner may give up with its NEWLEADER half done (see _newleader_logged)."""
+    """A learner may give up with its NEWLEADER half done (see _newleader_logged and
+    _newleader_unfinished)."""
     _newleader_logged(r, e)
+    _newleader_unfinished(r, e)
     return r.take(e)
 
 
@@ -384,8 +399,10 @@ ADAPTATIONS["ZabTimeout"] = _zab_timeout
 
 def _node_crash(r: SystemReplay, e: Event) -> Mismatch | None:
     """``NodeCrash``'s state is the one the server goes down with: compare it before.
-    A learner may go down with its NEWLEADER half done (see _newleader_logged)."""
+    A learner may go down with its NEWLEADER half done (see _newleader_logged and
+    _newleader_unfinished)."""
     _newleader_logged(r, e)
+    _newleader_unfinished(r, e)
     problem = r.compare(e, observed(r.state, e.server - 1))
     return problem or r.take(e, compare=False)
 
@@ -432,7 +449,7 @@ ADAPTATIONS["NodeStart"] = _node_start
 def _newleader(r: SystemReplay, e: Event) -> Mismatch | None:
     """A FollowerProcessNEWLEADER the spec already took (see SystemReplay._newleader_first)."""
     if e.server in r.newleader_early:
-        r.newleader_early.discard(e.server)
+        del r.newleader_early[e.server]
         return r.compare(e, observed(r.state, e.server - 1))
     return r.take(e)
 
