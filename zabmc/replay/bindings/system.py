@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from spec.system import network as net
 from spec.system.constants import (
     FOLLOWING,
     LEADING,
@@ -150,6 +151,8 @@ class SystemReplay:
         #: Learners (myids) whose NEWLEADER the spec took before the recorded step, with
         #: their currentEpoch before it.
         self.newleader_early: dict[int, int] = {}
+        #: Per server (myid): the highest election round it has reached.
+        self.rounds = dict.fromkeys(header.servers, 0)
         #: Per server (myid): how many entries of its log are known to be on disk.
         self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
@@ -182,6 +185,8 @@ class SystemReplay:
         problem = rule(self, e) if rule is not None else self.take(e)
         if problem is not None:
             return problem
+        if e.state.vote.round > self.rounds[e.server]:
+            self.rounds[e.server] = e.state.vote.round
         if e.action in SYNCS_LOG:
             self._synced(e)
         if self.early_connects:
@@ -478,7 +483,9 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
     vote whenever a connection comes up, and lose what a reset connection had in flight.
     So when the recorded notification is in the spec's channel, the ones before it are
     lost; when it is not, it is one sent on connect, and is put at the head of the channel
-    (it must be of a round the sender has reached, and the sender must be up). FLE's safety
+    (it must be of a round the sender has reached, and the sender must be up). The same
+    holds for an answer the spec does not send: the spec's voter answers an observer only
+    while the observer is LOOKING, where ZooKeeper answers every one. FLE's safety
     never relies on notifications arriving, so this hides no safety property.
     """
     if e.msg is None:
@@ -495,11 +502,12 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
             return r.take(e)
     sender = s.servers[j]
     _, leader, zxid, epoch, round_, state = e.msg
-    if not sender.online or round_ > s.elections[j].round:
+    reached = r.rounds.get(j + 1, 0)
+    if not sender.online or round_ > reached:
         return Mismatch(
             "message",
             f"{e.call} takes {msg_text(e.msg)}, which server {j + 1} has not sent "
-            f"(it is {'up' if sender.online else 'down'}, in round {s.elections[j].round})",
+            f"(it is {'up' if sender.online else 'down'}, and reached round {reached})",
         )
     own = self_vote(p, sender, j)
     note = Notification(
@@ -585,15 +593,16 @@ def _connect(r: SystemReplay, e: Event) -> Mismatch | None:
     is held, and taken as the spec step right after the step that makes the leader lead.
     """
     leader = r.state.servers[e.args[0] - 1]
-    if leader.online and leader.state == LOOKING:
+    cut = net.link_cut(r.state.network, r.params.n, e.args[0] - 1, e.args[1] - 1)
+    if leader.online and leader.state == LOOKING and not cut:
         problem = r.compare(e, observed(r.state, e.server - 1))
         if problem is None:
             r.early_connects.append(e)
         return problem
-    if not (leader.online and leader.state == LEADING):
-        # The learner decided for a server that went on to follow another (or went down):
-        # ZooKeeper's connection would be refused, the implementation's FOLLOWERINFO is
-        # ignored. The learner waits for its ZabTimeout; nothing happened in the spec.
+    if cut or not (leader.online and leader.state == LEADING):
+        # The learner decided for a server that went on to follow another, went down, or
+        # is cut off: ZooKeeper's connection would fail, the implementation's FOLLOWERINFO
+        # is lost or ignored. The learner waits for its ZabTimeout; the spec has no step.
         return r.compare(e, observed(r.state, e.server - 1))
     return r.take(e)
 
@@ -613,8 +622,10 @@ def _connect_early_learners(r: SystemReplay) -> Mismatch | None:
         if leader.online and leader.state == LOOKING:
             waiting.append(e)
             continue
-        if not (leader.online and leader.state == LEADING):
-            continue  # the leader went down or follows another: the FOLLOWERINFO is lost
+        if not (leader.online and leader.state == LEADING) or net.link_cut(
+            s.network, r.params.n, i, j
+        ):
+            continue  # the leader went down, follows another or is cut off: it is lost
         problem = r.take(e, compare=False)
         if problem is not None:
             return problem
