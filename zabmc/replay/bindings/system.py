@@ -622,9 +622,8 @@ def _connect_early_learners(r: SystemReplay) -> Mismatch | None:
         if leader.online and leader.state == LOOKING:
             waiting.append(e)
             continue
-        if not (leader.online and leader.state == LEADING) or net.link_cut(
-            s.network, r.params.n, i, j
-        ):
+        cut = net.link_cut(s.network, r.params.n, i, j)
+        if cut or not (leader.online and leader.state == LEADING):
             continue  # the leader went down, follows another or is cut off: it is lost
         problem = r.take(e, compare=False)
         if problem is not None:
