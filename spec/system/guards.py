@@ -76,7 +76,10 @@ def _head(*types: int) -> tuple[tuple[str, Condition], ...]:
 
     return (
         ("the receiver is up", _up(0)),
-        (f"a {names} from the peer is next on the channel", at_head),
+        (
+            f"{'an' if names[0] in 'AEIOU' else 'a'} {names} from the peer is next on the channel",
+            at_head,
+        ),
     )
 
 
