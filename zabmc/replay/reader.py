@@ -9,6 +9,7 @@ unknown server, an event out of sequence.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -179,9 +180,7 @@ def _state(obj: Any) -> ObservedState:
     if phase is None:
         raise _Bad(f"state.phase must be one of {', '.join(PHASES)}")
     v = _keys(st["vote"], VOTE_KEYS, "state.vote")
-    history = st["history"]
-    if not isinstance(history, list):
-        raise _Bad("state.history must be a list of zxids")
+    history = _history(st["history"])
     return ObservedState(
         role,
         phase,
@@ -195,11 +194,31 @@ def _state(obj: Any) -> ObservedState:
             _int(v["epoch"], "state.vote.epoch"),
             _int(v["round"], "state.vote.round"),
         ),
-        tuple(_zxid(z, "state.history entry") for z in history),
+        history,
     )
 
 
-def _event(obj: Any, header: Header, expected_seq: int, file: str, line: int) -> Event:
+def _history(value: Any) -> tuple[tuple[int, int], ...]:
+    """A list of zxids, checked with C-level passes over it (it is the longest field)."""
+    if type(value) is not list:
+        raise _Bad("state.history must be a list of zxids")
+    if not value:
+        return ()
+    if set(map(type, value)) == {list} and set(map(len, value)) == {2}:
+        flat = list(chain.from_iterable(value))
+        if set(map(type, flat)) == {int} and min(flat) >= 0:
+            return tuple(map(tuple, value))  # type: ignore[arg-type]
+    return tuple(_zxid(z, "state.history entry") for z in value)  # raises on the bad one
+
+
+def _event(
+    obj: Any,
+    header: Header,
+    expected_seq: int,
+    file: str,
+    line: int,
+    state: ObservedState | None = None,
+) -> Event:
     e = _keys(obj, EVENT_KEYS, "event")
     seq = e["seq"]
     if seq != expected_seq:
@@ -225,9 +244,44 @@ def _event(obj: Any, header: Header, expected_seq: int, file: str, line: int) ->
             raise _Bad(f"an event of server {server} in the file of server {header.server}")
     elif clock is not None:
         raise _Bad("clock must be null in a simulator trace")
-    return Event(
-        seq, server, action, tuple(args), _message(e["msg"]), _state(e["state"]), clock, file, line
-    )
+    if state is None:
+        state = _state(e["state"])
+    return Event(seq, server, action, tuple(args), _message(e["msg"]), state, clock, file, line)
+
+
+#: Where a writer that keeps the documented key order puts an event's state: after
+#: ``"msg"`` and before ``"clock"``. States repeat from event to event (a server's state
+#: changes with some steps only), so a state's text is parsed and checked once per file.
+STATE_OPEN = ', "state": {'
+STATE_KEY = ', "state": '
+CLOCK_KEY = ', "clock": '
+
+
+def _event_line(
+    line: str, header: Header, seq: int, file: str, number: int, states: dict[str, ObservedState]
+) -> Event:
+    """One event line. The state is looked up by its text when the line has the documented
+    key order; anything else (another order, bad JSON) takes the plain path below."""
+    a = line.find(STATE_OPEN)
+    b = line.rfind(CLOCK_KEY)
+    if 0 < a < b:
+        text = line[a + len(STATE_KEY) : b]
+        try:
+            obj = json.loads(line[:a] + line[b:])
+            known = states.get(text)
+            raw = None if known is not None else json.loads(text)
+        except json.JSONDecodeError:
+            obj = None
+        if isinstance(obj, dict) and "state" not in obj:
+            obj["state"] = raw
+            event = _event(obj, header, seq, file, number, known)
+            states[text] = event.state
+            return event
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _Bad(f"bad JSON: {exc.msg} at column {exc.colno}") from None
+    return _event(obj, header, seq, file, number)
 
 
 def read_trace_file(path: str | Path) -> tuple[Header, list[Event]]:
@@ -249,19 +303,19 @@ def read_trace_file(path: str | Path) -> tuple[Header, list[Event]]:
         raise TraceError(f"{name}:1", "empty file: a trace starts with its header")
     header: Header | None = None
     events: list[Event] = []
-    loads = json.loads
+    states: dict[str, ObservedState] = {}
     for number, line in enumerate(lines, start=1):
         try:
             if not line.strip():
                 raise _Bad("blank line (not allowed in a trace)")
+            if header is not None:
+                events.append(_event_line(line, header, len(events) + 1, name, number, states))
+                continue
             try:
-                obj = loads(line)
+                obj = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise _Bad(f"bad JSON: {exc.msg} at column {exc.colno}") from None
-            if header is None:
-                header = _header(obj)
-            else:
-                events.append(_event(obj, header, len(events) + 1, name, number))
+            header = _header(obj)
         except _Bad as exc:
             raise TraceError(f"{name}:{number}", str(exc)) from None
         except RecursionError:
