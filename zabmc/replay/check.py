@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 from zabmc.replay.bindings.system import SystemReplay
-from zabmc.replay.trace import STATE_FIELDS, Event, Trace, msg_text, state_field_text
+from zabmc.replay.merge import load_run
+from zabmc.replay.trace import STATE_FIELDS, Event, Trace, TraceError, msg_text, state_field_text
 from zabmc.replay.verdict import Divergence, Verdict
 
 #: Bindings by the header's ``level``.
@@ -36,6 +40,26 @@ def replay(trace: Trace) -> Verdict:
             )
             return Verdict(trace.name, index - 1, len(events), time.perf_counter() - start, d)
     return Verdict(trace.name, len(events), len(events), time.perf_counter() - start)
+
+
+def replay_files(files: list[Path]) -> Verdict | TraceError:
+    """Read one run and replay it; an unreadable trace is returned, not raised (so that a
+    worker process hands it back)."""
+    try:
+        trace = load_run(files)
+    except TraceError as exc:
+        return exc
+    return replay(trace)
+
+
+def replay_runs(runs: list[list[Path]], jobs: int = 1) -> Iterator[Verdict | TraceError]:
+    """Each run's verdict (or why it cannot be read), in order; ``jobs`` processes share the
+    runs when there are several (one run is replayed by one process: its steps are a chain)."""
+    if jobs <= 1 or len(runs) <= 1:
+        yield from map(replay_files, runs)
+        return
+    with multiprocessing.get_context("fork").Pool(min(jobs, len(runs))) as pool:
+        yield from pool.imap(replay_files, runs)
 
 
 def _fields(state: tuple) -> dict[str, str]:

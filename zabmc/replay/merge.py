@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zabmc.replay.reader import read_trace_file
+from zabmc.replay.reader import read_header, read_trace_file
 from zabmc.replay.trace import Event, Header, Trace, TraceError
 
 #: Steps whose second argument is not the peer whose message they take.
@@ -47,22 +47,32 @@ def expand(paths: list[str]) -> list[Path]:
     return files
 
 
-def load(paths: list[str]) -> list[Trace]:
-    """The runs the given files and directories hold, in the order first named."""
-    runs: list[list[tuple[Header, list[Event], str]]] = []
-    by_run: dict[str, list[tuple[Header, list[Event], str]]] = {}
+def plan(paths: list[str]) -> list[list[Path]]:
+    """The runs the given files and directories hold, as the files of each, in the order
+    first named; only the headers are read."""
+    runs: list[list[Path]] = []
+    by_run: dict[str, list[Path]] = {}
     for path in expand(paths):
-        header, events = read_trace_file(path)
-        entry = (header, events, str(path))
+        header = read_header(path)
         if header.source == "simulator":
-            runs.append([entry])
+            runs.append([path])
             continue
         group = by_run.get(header.run)
         if group is None:
             group = by_run[header.run] = []
             runs.append(group)
-        group.append(entry)
-    return [_one(group) for group in runs]
+        group.append(path)
+    return runs
+
+
+def load_run(files: list[Path]) -> Trace:
+    """One run, from its file (simulator) or files (processes, merged)."""
+    return _one([(*read_trace_file(path), str(path)) for path in files])
+
+
+def load(paths: list[str]) -> list[Trace]:
+    """The runs the given files and directories hold, in the order first named."""
+    return [load_run(files) for files in plan(paths)]
 
 
 def _one(group: list[tuple[Header, list[Event], str]]) -> Trace:

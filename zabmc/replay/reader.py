@@ -284,6 +284,28 @@ def _event_line(
     return _event(obj, header, seq, file, number)
 
 
+def read_header(path: str | Path) -> Header:
+    """Line 1 of a trace file, checked."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            first = f.readline()
+    except OSError as exc:
+        raise TraceError(name, f"cannot read: {exc.strerror or exc}") from None
+    if not first:
+        raise TraceError(f"{name}:1", "empty file: a trace starts with its header")
+    if not first.strip():
+        raise TraceError(f"{name}:1", "blank line (not allowed in a trace)")
+    try:
+        return _header(json.loads(first.decode("utf-8")))
+    except UnicodeDecodeError:
+        raise TraceError(f"{name}:1", "not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{name}:1", f"bad JSON: {exc.msg} at column {exc.colno}") from None
+    except _Bad as exc:
+        raise TraceError(f"{name}:1", str(exc)) from None
+
+
 def read_trace_file(path: str | Path) -> tuple[Header, list[Event]]:
     """The header and events of one file; a :class:`TraceError` at the first problem."""
     name = str(path)

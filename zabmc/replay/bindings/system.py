@@ -147,7 +147,20 @@ _HISTORIES: dict[int, tuple[tuple, tuple[tuple[int, int], ...]]] = {}
 
 
 def trace_message(msg: tuple) -> tuple:
-    """A spec message (Zab message or FLE notification) as the trace spells it."""
+    """A spec message (Zab message or FLE notification) as the trace spells it (memoized:
+    a message is converted when it is sent and again when it is taken)."""
+    found = _MESSAGES.get(msg)
+    if found is None:
+        if len(_MESSAGES) > 4096:
+            _MESSAGES.clear()
+        found = _MESSAGES[msg] = _trace_message(msg)
+    return found
+
+
+_MESSAGES: dict[tuple, tuple] = {}
+
+
+def _trace_message(msg: tuple) -> tuple:
     if type(msg) is Notification:
         return (
             "NOTIFICATION",
@@ -264,14 +277,20 @@ class SystemReplay:
         name = e.action
         # A link has no direction; the spec names it low id first.
         args = (LINK_ARGS if name in LINK_STEPS else SPEC_ARGS)[e.args]
-        if e.msg is not None and name in TAKES_ZAB_MESSAGE:
-            problem = self._newleader_first(e, args)
-            if problem is not None:
-                return problem
-        if e.msg is not None:
-            problem = self.check_message(e, args)
-            if problem is not None:
-                return problem
+        msg = e.msg
+        if msg is not None and len(args) == 2:
+            if name in TAKES_ZAB_MESSAGE:
+                c = args[1] * p.n + args[0]
+                channel = self.state.network.msgs[c]
+                if channel and channel[0][0] == NEWLEADER and msg[0] != "NEWLEADER":
+                    self._newleader_first(e, args)
+                    channel = self.state.network.msgs[c]
+            elif name in TAKES_NOTIFICATION:
+                channel = self.state.network.notes[args[1] * p.n + args[0]]
+            else:
+                channel = ()
+            if channel and trace_message(channel[0]) != msg:
+                return self._other_message(e, channel[0])
         s = self.state
         fn = step or STEPS[name][0]
         t = fn(s, p, *args)
@@ -282,7 +301,9 @@ class SystemReplay:
                 f"{e.call} is not enabled in the spec here",
                 guard=guard or "(the guard holds, but the step is disabled inside the action)",
             )
-        if len(t.ghost.breaches) != len(s.ghost.breaches):
+        if t.ghost.breaches is not s.ghost.breaches and len(t.ghost.breaches) > len(
+            s.ghost.breaches
+        ):
             return self._breach(e, t)
         self.state = t
         if compare and name != "NodeCrash":
@@ -292,7 +313,7 @@ class SystemReplay:
             return self.compare(e, observed(t, k))
         return None
 
-    def _newleader_first(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
+    def _newleader_first(self, e: Event, args: tuple[int, ...]) -> None:
         """A learner that took NEWLEADER and waits for its log to reach disk.
 
         ZooKeeper's learner (and the implementation) persists the synced txns, then
@@ -306,35 +327,20 @@ class SystemReplay:
         i, j = args[0], args[1]
         if e.server in self.newleader_early or not is_learner_of(s, i, j):
             return None
-        channel = s.network.msgs[j * p.n + i]
-        if not channel or channel[0][0] != NEWLEADER or e.msg[0] == "NEWLEADER":
-            return None
         t = follower_process_newleader(s, p, i, j)
-        if t is None or len(t.ghost.breaches) != len(s.ghost.breaches):
+        if t is None or t.ghost.breaches is not s.ghost.breaches:
             return None  # the message check explains it
         self.state = t
         self.newleader_early[e.server] = s.servers[i].current_epoch
         return None
 
-    def check_message(self, e: Event, args: tuple[int, ...]) -> Mismatch | None:
-        """The recorded ``msg`` is the one the spec's step takes: the head of its channel."""
-        s, n = self.state, self.params.n
-        i, j = args[0], args[1] if len(args) > 1 else -1
-        if e.action in TAKES_NOTIFICATION:
-            channel = s.network.notes[j * n + i]
-        elif e.action in TAKES_ZAB_MESSAGE:
-            channel = s.network.msgs[j * n + i]
-        else:
-            return None
-        if not channel:
-            return None  # the guard explains it
-        head = trace_message(channel[0])
-        if head != e.msg:
-            return Mismatch(
-                "message",
-                f"{e.call} takes {msg_text(head)} in the spec, but the run took {msg_text(e.msg)}",
-            )
-        return None
+    def _other_message(self, e: Event, head: tuple) -> Mismatch:
+        """The recorded ``msg`` is not the one the spec's step takes (its channel's head)."""
+        return Mismatch(
+            "message",
+            f"{e.call} takes {msg_text(trace_message(head))} in the spec, "
+            f"but the run took {msg_text(e.msg)}",
+        )
 
     def _breach(self, e: Event, t: SystemState) -> Mismatch:
         from spec.system.ghost import BREACH_NAMES
