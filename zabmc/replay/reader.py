@@ -221,7 +221,7 @@ def _event(
 ) -> Event:
     e = _keys(obj, EVENT_KEYS, "event")
     seq = e["seq"]
-    if seq != expected_seq:
+    if seq != expected_seq or type(seq) is not int:
         raise _Bad(f"event out of order: seq {json.dumps(seq)}, expected {expected_seq}")
     action = e["action"]
     arity = ACTIONS.get(action) if isinstance(action, str) else None
@@ -249,6 +249,19 @@ def _event(
     return Event(seq, server, action, tuple(args), _message(e["msg"]), state, clock, file, line)
 
 
+_DECODER = json.JSONDecoder()
+
+
+def _whole(text: str) -> Any:
+    """``text`` parsed when it is exactly one JSON value (the fast path), else None: the
+    caller then parses the whole line with json.loads, which names the problem."""
+    try:
+        value, end = _DECODER.raw_decode(text)
+    except json.JSONDecodeError:
+        return None
+    return value if end == len(text) else None
+
+
 #: Where a writer that keeps the documented key order puts an event's state: after
 #: ``"msg"`` and before ``"clock"``. States repeat from event to event (a server's state
 #: changes with some steps only), so a state's text is parsed and checked once per file.
@@ -266,11 +279,10 @@ def _event_line(
     b = line.rfind(CLOCK_KEY)
     if 0 < a < b:
         text = line[a + len(STATE_KEY) : b]
-        try:
-            obj = json.loads(line[:a] + line[b:])
-            known = states.get(text)
-            raw = None if known is not None else json.loads(text)
-        except json.JSONDecodeError:
+        obj = _whole(line[:a] + line[b:])
+        known = states.get(text)
+        raw = None if known is not None or obj is None else _whole(text)
+        if known is None and raw is None:
             obj = None
         if isinstance(obj, dict) and "state" not in obj:
             obj["state"] = raw
