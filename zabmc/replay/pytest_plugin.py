@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from zabmc.replay.check import replay
-from zabmc.replay.merge import load
-from zabmc.replay.report import divergence_text
-from zabmc.replay.trace import TraceError
+# The replay machinery (and the spec under it) is imported only when --zabmc-traces is
+# given: pytest loads this plugin in every session of every project that installs zabmc.
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,6 +65,11 @@ class TraceRun(pytest.Item):
         self.paths = paths
 
     def runtest(self) -> None:
+        from zabmc.replay.check import replay
+        from zabmc.replay.merge import load
+        from zabmc.replay.report import divergence_text
+        from zabmc.replay.trace import TraceError
+
         try:
             runs = load([str(p) for p in self.paths])
         except TraceError as exc:
