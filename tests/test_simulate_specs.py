@@ -1,4 +1,12 @@
-"""Random simulation finds every known bug variant of every registered spec, and shrinks it."""
+"""Random simulation finds the known bug variants of every registered spec, and shrinks them.
+
+It covers every variant that breadth-first search exposes from the initial state. The three
+system-spec bugs that need two crashes and three epochs (ZK-3911, ZK-4643, ZK-4646; their
+catalogue exposure starts from an established cluster) are out of reach of a small walk
+budget: 40-step walks from the established cluster found ZK-3911 after 997 to 7,312 walks
+over five seeds, and ZK-4643 in none of 20,000 for one seed. Breadth-first search finds them
+(tests/system/test_bugs.py).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +25,12 @@ SEED = 20240607
 RUNS, STEPS = 2000, 300
 
 
-@pytest.mark.parametrize(("info", "bug", "bounds", "options"), bug_cases())
+def walkable_cases() -> list:
+    """The bug cases whose exposure needs no quicker start than the initial state."""
+    return [c for c in bug_cases() if not c.values[0].exposures[c.values[1]].quick]
+
+
+@pytest.mark.parametrize(("info", "bug", "bounds", "options"), walkable_cases())
 def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds, options):
     model = info.build(bounds, bug, options)
     result = simulate(model, SimulateOptions(runs=RUNS, steps=STEPS, seed=SEED))
@@ -36,7 +49,7 @@ def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds, o
     assert fixed.ok, fixed.violation and fixed.violation.explanation
 
 
-@pytest.mark.parametrize(("info", "bug", "bounds", "options"), bug_cases())
+@pytest.mark.parametrize(("info", "bug", "bounds", "options"), walkable_cases())
 @settings(max_examples=3, deadline=None)
 @given(seed=st.integers(min_value=0, max_value=2**32))
 def test_shrunk_path_is_never_longer_and_breaks_the_same_invariant(
