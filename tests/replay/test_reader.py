@@ -150,3 +150,20 @@ def test_one_file_per_server_and_run(tmp_path, capsys):
     one = write(tmp_path / "a.jsonl", process_header(1), event(1, clock=1))
     again = write(tmp_path / "b.jsonl", process_header(1), event(1, clock=1))
     assert "a second file for server 1" in replay_error(capsys, one, again)
+
+
+def test_any_key_order_reads_the_same(tmp_path, capsys):
+    """The reader's fast path expects the documented key order; another order is read the
+    plain way, with the same result."""
+    events = [event(1, 1), event(2, 2), event(3, 3)]
+    shuffled = [
+        {k: e[k] for k in ("state", "clock", "msg", "args", "action", "server", "seq")}
+        for e in events
+    ]
+    path = write(tmp_path / "t.jsonl", HEADER, *shuffled)
+    assert main(["replay", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == f"{path}: conforms (3 events)"
+    bad = write(tmp_path / "bad.jsonl", HEADER, {**shuffled[0], "state": {**STATE, "phase": 7}})
+    assert replay_error(capsys, bad) == f"{bad}:2: state.phase must be one of " + (
+        "ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST"
+    )

@@ -108,7 +108,8 @@ def observed(s: SystemState, k: int) -> ObservedState:
 
 def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     """Whether ``r`` is server ``k``'s observable state in ``s``: :func:`observed` without
-    building it, for the usual case where they agree."""
+    building it, for the usual case where they agree (lastCommitted outside BROADCAST
+    aside: see NOT_COMMITTED)."""
     srv = s.servers[k]
     if (
         r.role != srv.state
@@ -125,9 +126,12 @@ def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     if rv.leader != (vote.leader + 1 if vote.leader != NULL else 0):
         return False
     h = srv.history
-    done = trace_zxid(h[srv.last_committed - 1].zxid) if srv.last_committed else (0, 0)
+    if r.phase == BROADCAST_PHASE:
+        done = trace_zxid(h[srv.last_committed - 1].zxid) if srv.last_committed else (0, 0)
+        if r.lastCommitted != done:
+            return False
     last = trace_zxid(h[-1].zxid) if h else (0, 0)
-    return r.lastCommitted == done and r.lastZxid == last and r.history == observed_history(h)
+    return r.lastZxid == last and r.history == observed_history(h)
 
 
 def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
