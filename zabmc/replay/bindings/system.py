@@ -13,8 +13,27 @@ checks the message it takes against the recorded ``msg``, applies it, and compar
 recorded state with the model's for that server, field by field. The step must not breach
 a check the spec makes inside it (``ShouldNotBeTriggered``): a conforming run breaks none.
 
-Where the implementation, like ZooKeeper, is finer or coarser than the spec, the rule is
-written below once, in :data:`ADAPTATIONS` and the comparison helpers, each with why.
+The model runs with the spec's ``zookeeper_timing`` on (see :class:`spec.system.Params`):
+logs reach disk after they are written (a follower ACKs at FollowerSyncProcessorLogRequest,
+a leader counts its own ack as LeaderProcessACK(i, i)) and each server notices a fault at
+its own ZabTimeout, as in ZooKeeper. Where the implementation, like ZooKeeper, is still
+finer or coarser than the spec, the rule is written below once, with why:
+
+* Init: a server whose first event is NodeStart is down until then (``_initial``);
+* the election port loses notifications and sends a vote on connect (``_receive_notification``);
+* FLENotmsgTimeout is the spec's timeout and re-send (``_notification_timeout``);
+* a learner may connect before its leader leads; its FOLLOWERINFO to a server that does not
+  lead, or over a cut link, is lost (``_connect``, ``_connect_early_learners``);
+* where a leader's sync starts and what a SNAP covers follow the learner's recorded sync
+  message (``_sync_follower``);
+* a learner's NEWLEADER waiting for disk is taken early, and undone in part if the learner
+  gives up first (``SystemReplay._newleader_first``, ``_newleader``, ``_newleader_logged``,
+  ``_newleader_unfinished``);
+* a log sync the spec already covered is no step (``_log_synced``);
+* a crash loses the log tail no step showed on disk (``_node_start``, ``SYNCS_LOG``);
+* NodeCrash's state is the one the server goes down with (``_node_crash``);
+* which fields are compared: lastCommitted only in BROADCAST, a learner's log from
+  NEWLEADER on (``compared``).
 """
 
 from __future__ import annotations
