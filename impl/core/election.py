@@ -75,8 +75,10 @@ def set_vote(p: ZabPeer, leader: int, zxid: int, epoch: int) -> None:
 
 
 def broadcast_vote(p: ZabPeer) -> None:
+    """Send our vote to every voter (ZooKeeper's sendNotifications): observers learn votes
+    only as answers to their own notifications."""
     n = notification(p)
-    for peer in p.cluster.servers:
+    for peer in p.cluster.voters:
         if peer != p.sid and peer in p.connected:
             p.send(peer, n)
 

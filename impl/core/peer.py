@@ -482,7 +482,7 @@ class ZabPeer:
 
     def _on_connected(self, j: int) -> None:
         self.connected.add(j)
-        if self.role == Role.LOOKING:
+        if self.role == Role.LOOKING and self.cluster.is_voter(j):
             self.send(j, election.notification(self))
         elif self.learner is not None and j == self.learner.leader and not self.learner.sent_info:
             discovery.connect_and_send_followerinfo(self)

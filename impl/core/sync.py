@@ -151,7 +151,11 @@ def follower_process_newleader(p: ZabPeer, j: int, m: NewLeader) -> None:
         learner.after_newleader[:0] = synced
         synced = []
     p.log_txns(synced, ack=False)
-    learner.to_ack = [t.zxid for t in synced]
+    # After TRUNC or SNAP, ZooKeeper applies a txn committed during sync at once
+    # (Learner.syncWithLeader, !writeToTxnLog) and never acks it; after DIFF it logs and
+    # acks every proposal of the sync, committed or not.
+    acked_from = learner.commit_target if learner.sync_mode != "DIFF" else 0
+    learner.to_ack = [t.zxid for t in synced if t.zxid > acked_from]
     learner.newleader_wait_seq = p.next_seq
     complete_newleader_if_durable(p)
 

@@ -92,6 +92,10 @@ class Link:
     pending_notices: int = 0
     deferred: list[int] = field(default_factory=list)
     """Servers to tell about a reset once a frozen link heals."""
+    unrecorded: str | None = None
+    """``PartitionStart`` or ``PartitionRecover`` of this cut link, which happened while both
+    its servers were down: the trace gets it when one of them starts (a step is recorded
+    with the state of a running server)."""
 
 
 @dataclass(slots=True)
@@ -184,6 +188,10 @@ class World:
         if self.listener is not None:
             self.listener.started(sid, server.peer)
         self._apply(sid, server.peer.start())
+        for (a, b), link in self.links.items():
+            if link.unrecorded is not None and sid in (a, b):
+                self._observe(link.unrecorded, *self._live_first(a, b))
+                link.unrecorded = None
         for other in self.cluster.servers:
             if other != sid:
                 self._maybe_connect(sid, other, backoff=False)
@@ -236,16 +244,30 @@ class World:
         if link.partition is not None:
             return
         link.partition = kind
-        self._observe("PartitionStart", a, b)
-        if kind == "cut":
+        if kind == "cut":  # a freeze only delays messages: no partition in the trace's sense
+            self._record_link(link, a, b, "PartitionStart")
             self._reset(a, b)
+
+    def _record_link(self, link: Link, a: int, b: int, step: str) -> None:
+        if self.servers[a].peer is not None or self.servers[b].peer is not None:
+            self._observe(step, *self._live_first(a, b))
+        elif link.unrecorded is None:
+            link.unrecorded = step
+        else:  # cut and healed while both were down: nothing to record
+            link.unrecorded = None
+
+    def _live_first(self, a: int, b: int) -> tuple[int, int]:
+        """A link's two ends with a running server first: a partition is recorded with the
+        state of its first server, and a down server has none (a link has no direction)."""
+        return (b, a) if self.servers[a].peer is None else (a, b)
 
     def heal(self, a: int, b: int) -> None:
         link = self.links[self._pair(a, b)]
         if link.partition is None:
             return
+        if link.partition == "cut":
+            self._record_link(link, a, b, "PartitionRecover")
         link.partition = None
-        self._observe("PartitionRecover", a, b)
         for sid in link.deferred:
             self._notice_later(sid, b if sid == a else a, link)
         link.deferred.clear()

@@ -13,7 +13,7 @@ from typing import Any
 from spec.system.bugs import BUGS, ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.invariants import INVARIANTS
 from spec.system.model import ACTION_NAMES, SystemModel
-from spec.system.params import Params
+from spec.system.params import MAX_SERVERS, Params
 from zabmc.engine import Model
 from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
@@ -26,6 +26,10 @@ def statement(fn: object) -> str:
 
 def make_params(bounds: Mapping[str, int], bug: str | None, coarse_election: bool) -> Params:
     """Params from the bounds by name (as the command line gives them)."""
+    if bounds["nodes"] + bounds["observers"] > MAX_SERVERS:
+        raise ValueError(
+            f"the system spec supports at most {MAX_SERVERS} servers, voters and observers"
+        )
     return Params(
         voters=bounds["nodes"],
         observers=bounds["observers"],

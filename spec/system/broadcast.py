@@ -58,14 +58,14 @@ def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | N
     for k in range(p.n):
         if ld.forwarding >> k & 1 and s.servers[k].zab_state == BROADCAST:
             serving |= 1 << k
-    if not p.is_quorum(serving):
+    if not (p.zookeeper_timing or p.is_quorum(serving)):
         return None
     last = last_zxid(srv.history)
     zxid = last + 1 if epoch_of(last) == srv.current_epoch else make_zxid(srv.current_epoch, 1)
     value = s.recorder.requests + 1
     txn = Txn(zxid, value)
     srv = srv._replace(history=(*srv.history, txn))
-    ld = ld._replace(acks=(*ld.acks, 1 << i))
+    ld = ld._replace(acks=(*ld.acks, 0 if p.zookeeper_timing else 1 << i))
     followers = ld.forwarding & p.voter_mask
     s = s._replace(
         servers=put(s.servers, i, srv),
@@ -96,6 +96,14 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
         s = s._replace(network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
     srv = srv._replace(history=(*srv.history, Txn(msg.zxid, msg.value)))
+    if p.zookeeper_timing:  # the ACK goes out once the log is synced
+        lrn = s.learners[i]
+        s = s._replace(
+            servers=put(s.servers, i, srv),
+            learners=put(s.learners, i, lrn._replace(unacked=lrn.unacked + 1)),
+            network=net.discard(s.network, p.n, i, j),
+        )
+        return take_snapshot(s, i) if should_snapshot(s, i) else s
     s = s._replace(
         servers=put(s.servers, i, srv),
         network=net.reply(s.network, p.n, i, j, m.ack(msg.zxid)),
@@ -111,6 +119,8 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     order. When every earlier txn is committed and a quorum of voters acked this
     one, i commits it: COMMIT to its followers, INFORM to its observers.
     """
+    if i == j:
+        return leader_log_synced(s, p, i)
     msg = taking(s, p, i, j, ACK)
     if msg is None:
         return None
@@ -121,7 +131,11 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     network = net.discard(s.network, p.n, i, j)
     h = srv.history
     k = index_of_zxid(h, msg.zxid)
-    acked = [x for x in range(len(h)) if ld.acks[x] >> j & 1]
+    # j acks in order what it logs, but only its acks of uncommitted txns tell where it is:
+    # a learner synced again by SNAP holds the committed log without acking it, and its
+    # acks from an earlier session stay on the committed entries.
+    first = last_committed(srv, s.learners[i])
+    acked = [x for x in range(first, len(h)) if ld.acks[x] >> j & 1]
     in_order = not acked or acked[-1] + 2 == k
     if not (1 <= k <= len(h) and in_order):
         return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
@@ -134,6 +148,14 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
         return s
     if done + 1 != k:
         s = breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
+    s = _commit(s, p, i, k)
+    return _commit_ready(s, p, i) if p.zookeeper_timing else s
+
+
+def _commit(s: SystemState, p: Params, i: int, k: int) -> SystemState:
+    """Leader i commits entry k: COMMIT to its followers, INFORM to its observers."""
+    srv, ld = s.servers[i], s.leaders[i]
+    h = srv.history
     srv = srv._replace(last_committed=k, last_processed=k)
     txn = h[k - 1]
     network = net.broadcast(s.network, p.n, i, ld.forwarding & p.voter_mask, m.commit(txn.zxid))
@@ -142,6 +164,38 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     )
     s = s._replace(servers=put(s.servers, i, srv), network=network)
     return record_commit(s, h[:k])
+
+
+def _commit_ready(s: SystemState, p: Params, i: int) -> SystemState:
+    """Commit, in order, every next entry a quorum has acked (Leader.tryToCommit's loop)."""
+    while True:
+        srv, ld = s.servers[i], s.leaders[i]
+        done = last_committed(srv, s.learners[i])
+        if done >= len(srv.history) or not p.is_quorum(ld.acks[done]):
+            return s
+        s = _commit(s, p, i, done + 1)
+
+
+def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
+    """``LeaderProcessACK(i, i)``, with ``zookeeper_timing``: leader i's log reached disk up
+    to its first uncommitted proposal it has not acked, and it counts its own ack of it
+    and of the committed ones before it (ZooKeeper's AckRequestProcessor; an ack of a txn
+    that followers already committed changes nothing); what a quorum has now acked commits,
+    in order.
+    """
+    srv = s.servers[i]
+    if not (p.zookeeper_timing and srv.online and srv.state == LEADING):
+        return None
+    if srv.zab_state != BROADCAST:
+        return None
+    ld = s.leaders[i]
+    me = 1 << i
+    done = last_committed(srv, s.learners[i])
+    k = next((x for x in range(done, len(ld.acks)) if not ld.acks[x] & me), None)
+    if k is None:
+        return None
+    ld = ld._replace(acks=tuple(a | me if x <= k else a for x, a in enumerate(ld.acks)))
+    return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
 
 
 def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from spec.system import network as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, OBSERVING
 from spec.system.params import Params
-from spec.system.roles import leader_shutdown, learner_leaves, power_off, power_on
+from spec.system.roles import drop_session, leader_shutdown, learner_leaves, power_off, power_on
 from spec.system.state import SystemState
 
 
@@ -45,14 +45,17 @@ def partition_start(s: SystemState, p: Params, i: int, j: int) -> SystemState | 
     """
     if not i < j or s.recorder.partitions >= p.max_partitions:
         return None
-    if not (s.servers[i].online and s.servers[j].online):
+    if not (p.zookeeper_timing or (s.servers[i].online and s.servers[j].online)):
         return None
     if net.link_cut(s.network, p.n, i, j):
         return None
-    if s.learners[j].leader == i:
-        s = learner_leaves(s, p, j)
-    elif s.learners[i].leader == j:
-        s = learner_leaves(s, p, i)
+    for leader, learner in ((i, j), (j, i)):
+        if s.learners[learner].leader == leader:
+            if p.zookeeper_timing:  # the learner notices at its own ZabTimeout
+                s = drop_session(s, p, leader, learner)
+            else:
+                s = learner_leaves(s, p, learner)
+            break
     s = s._replace(network=net.cut_link(s.network, p.n, i, j))
     return s._replace(recorder=s.recorder._replace(partitions=s.recorder.partitions + 1))
 

@@ -9,6 +9,7 @@ from typing import Any
 from spec.system.broadcast import (
     follower_process_commit,
     follower_process_proposal,
+    leader_log_synced,
     leader_process_ack,
     leader_process_request,
 )
@@ -170,6 +171,11 @@ class SystemModel(Model[SystemState]):
                 t = fn(s, p, i, j)
                 if t is not None:
                     yield Action(name, (i, j)), t
+        if p.zookeeper_timing:
+            for i in self.servers:
+                t = leader_log_synced(s, p, i)
+                if t is not None:
+                    yield Action("LeaderProcessACK", (i, i)), t
         for i, j in self.pairs:
             channel = msgs[j * n + i]
             if channel:

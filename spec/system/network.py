@@ -9,6 +9,7 @@ close).
 
 from __future__ import annotations
 
+from spec.system.params import MAX_IDS
 from spec.system.state import Network
 
 
@@ -118,7 +119,7 @@ def _touching(n: int, i: int) -> tuple[int, ...]:
     return tuple(c for c in range(n * n) if c // n == i or c % n == i)
 
 
-_TOUCHING = {(n, i): _touching(n, i) for n in range(1, 6) for i in range(n)}
+_TOUCHING = {(n, i): _touching(n, i) for n in range(1, MAX_IDS + 1) for i in range(n)}
 
 
 def _emptied(channels: tuple, which: tuple[int, ...]) -> tuple:

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 
 from spec.system.bugs import BUGS
 
-#: The largest cluster the spec accepts (voters and observers).
+#: The largest cluster a search accepts (voters and observers): beyond it no bounds help.
 MAX_SERVERS = 5
+#: The largest cluster the spec itself can hold (a replayed run may be larger than a search).
+MAX_IDS = 9
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,19 @@ class Params:
     #: :mod:`spec.system.election.coarse`), as the mixed-grained specs do, to reach
     #: bugs that need several elections.
     coarse_election: bool = False
+    #: ZooKeeper's timing, finer than ZkV3_7_0.tla's, for replaying recorded runs (the
+    #: search keeps it off: it multiplies the states and adds no bug of the catalogue):
+    #:
+    #: * logs reach disk after they are written (SyncRequestProcessor): a follower ACKs a
+    #:   proposal once its log is synced (FollowerSyncProcessorLogRequest), and a leader
+    #:   counts its own ack then (LeaderProcessACK(i, i), the AckRequestProcessor);
+    #: * each server notices a fault on its own: a crash, a cut link or a leader stepping
+    #:   down closes connections at once, but a learner goes back to election only at its
+    #:   own ZabTimeout, and a leader that lost its quorum at its own (a closed socket or
+    #:   ticks without word, in ZooKeeper), where ZkV3_7_0.tla moves the whole cluster in
+    #:   the step that caused it;
+    #: * a LOOKING server's poll can time out while a notification is still in flight.
+    zookeeper_timing: bool = False
     n: int = field(init=False)
     voter_mask: int = field(init=False)
 
@@ -46,9 +61,9 @@ class Params:
             raise ValueError("--nodes must be at least 1")
         if self.observers < 0:
             raise ValueError("--observers must not be negative")
-        if self.voters + self.observers > MAX_SERVERS:
+        if self.voters + self.observers > MAX_IDS:
             raise ValueError(
-                f"the system spec supports at most {MAX_SERVERS} servers, voters and observers"
+                f"the system spec supports at most {MAX_IDS} servers, voters and observers"
             )
         for name in ("max_txns", "max_epoch", "max_crashes", "max_partitions", "max_timeouts"):
             if getattr(self, name) < 0:

@@ -25,7 +25,15 @@ from spec.system.election.votes import (
     settled,
 )
 from spec.system.params import Params
-from spec.system.state import EMPTY_LEARNER, Election, Leader, SystemState, empty_leader, put
+from spec.system.state import (
+    EMPTY_LEARNER,
+    Election,
+    Leader,
+    SystemState,
+    empty_leader,
+    members,
+    put,
+)
 
 
 def online_voters(s: SystemState, p: Params) -> int:
@@ -136,12 +144,26 @@ def remove_learner(s: SystemState, i: int, j: int) -> SystemState:
     return s._replace(leaders=put(s.leaders, i, ld))
 
 
+def drop_session(s: SystemState, p: Params, i: int, j: int) -> SystemState:
+    """The connection between leader i and learner j closes: i drops j (if it still has a
+    session with it); j notices later, at its own ZabTimeout (``zookeeper_timing``)."""
+    if s.servers[i].state == LEADING and s.leaders[i].learners >> j & 1:
+        s = remove_learner(s, i, j)
+    return s._replace(network=net.close_connection(s.network, p.n, i, j))
+
+
 def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> SystemState:
     """``LeaderShutdown(i)``: i and every learner connected to it go back to election.
 
     Their connections close, so the Zab messages between them are lost. ``crashed``
     (if any) is going down instead; the caller powers it off.
     """
+    if p.zookeeper_timing:  # only i steps down; its learners notice the closed connections
+        network = s.network
+        for k in members(s.leaders[i].learners & ~(1 << i)):
+            network = net.close_connection(network, p.n, i, k)
+        s = s._replace(network=network)
+        return s if i == crashed else go_looking(s, p, i)
     cluster = s.leaders[i].learners | 1 << i
     s = s._replace(network=net.clean_input(s.network, p.n, cluster))
     for k in range(p.n):
@@ -159,6 +181,9 @@ def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> 
     """
     leader = s.learners[j].leader
     if leader == NULL:
+        return s if crashed else go_looking(s, p, j)
+    if p.zookeeper_timing:  # the leader drops j, and steps down later if it lost its quorum
+        s = drop_session(s, p, leader, j)
         return s if crashed else go_looking(s, p, j)
     if not p.is_quorum(s.leaders[leader].learners & ~(1 << j)):
         return leader_shutdown(s, p, leader, crashed=j if crashed else NULL)

@@ -126,6 +126,7 @@ class Learner(NamedTuple):
     not_committed: History  # packetsNotCommitted: proposals received during sync
     committed: tuple[int, ...]  # packetsCommitted: zxids committed during sync
     queued: History  # SyncRequestProcessor's queue (bug variants only): logged later
+    unacked: int = 0  # zookeeper_timing: entries at the end of the log not yet synced and acked
 
 
 class Network(NamedTuple):

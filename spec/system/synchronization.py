@@ -101,7 +101,14 @@ def _resent(s: SystemState, p: Params, i: int, j: int) -> frozenset:
     return frozenset(found)
 
 
-def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
+def leader_sync_follower(
+    s: SystemState,
+    p: Params,
+    i: int,
+    j: int,
+    log_from: int | None = None,
+    snap_upto: int | None = None,
+) -> SystemState | None:
     """``LeaderSyncFollower(i, j)``: established leader i synchronizes learner j.
 
     From j's last zxid (peerLastZxid, from its ACKEPOCH) and i's committed log
@@ -112,6 +119,15 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     3. j's zxid is within the committed log: DIFF from it if i has it, else TRUNC
        to the last zxid below it.
     4. j is behind minCommittedLog: SNAP of the committed log.
+
+    ``log_from`` is the first position of i's log it can sync from (minCommittedLog);
+    by default the entry after its snapshot, as ZkV3_7_0.tla has it. ZooKeeper can also
+    sync from its transaction log on disk (``txnLogSyncEnabled``), from position 1, where
+    a learner with an empty log gets a DIFF of everything and one whose log is all before
+    the leader's first entry a TRUNC to nothing. ``snap_upto`` is the position a SNAP
+    covers: by default all of i's committed log, as ZkV3_7_0.tla; a leader may snapshot
+    less and send the rest as proposals and commits. Replay passes what the
+    implementation's sync shows.
 
     Then the proposals j lacks follow (with a COMMIT each for committed ones;
     observers get only the committed ones), then NEWLEADER, and j joins the
@@ -125,7 +141,7 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     peer = ld.peer_last_zxid[j]
     h = srv.history
     lp_zxid = processed_zxid(srv)
-    min_idx = srv.last_snapshot + 1
+    min_idx = srv.last_snapshot + 1 if log_from is None else log_from
     max_idx = srv.last_committed if srv.zab_state == BROADCAST else len(h)
     if min_idx > max_idx:
         min_log = max_log = lp_zxid
@@ -133,6 +149,8 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         min_log, max_log = h[min_idx - 1].zxid, last_zxid(h, max_idx)
     if peer == lp_zxid:  # 1.
         mode, seen = DIFF, srv.last_processed
+    elif log_from == 1 and h and peer < h[0].zxid:  # 3., synced from the whole log on disk:
+        mode, seen = (DIFF if peer == 0 else TRUNC), 0  # an empty log, or one cut to nothing
     elif peer > max_log:  # 2.
         mode, seen = TRUNC, max_idx
     elif peer >= min_log:  # 3.
@@ -142,7 +160,7 @@ def leader_sync_follower(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         else:
             mode, seen = TRUNC, index_at_or_below(h, peer)
     else:  # 4.
-        mode, seen = SNAP, max_idx
+        mode, seen = SNAP, max_idx if snap_upto is None else min(snap_upto, max_idx)
     return _send_sync(s, p, i, j, mode, seen)
 
 
@@ -172,7 +190,11 @@ def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) 
     packets.append(m.newleader(srv.accepted_epoch))
     acks = ld.acks
     if mode != SNAP and voter:
-        acks = tuple(a | 1 << j if k < seen else a for k, a in enumerate(acks))
+        # After TRUNC the learner applies the committed txns of the sync at once and never
+        # acks them (Learner.syncWithLeader, !writeToTxnLog): it holds them like the ones
+        # it had. After DIFF it acks every proposal of the sync at NEWLEADER.
+        held = max(seen, committed) if mode == TRUNC else seen
+        acks = tuple(a | 1 << j if k < held else a for k, a in enumerate(acks))
     ld = ld._replace(
         forwarding=ld.forwarding | 1 << j,
         peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
@@ -365,7 +387,7 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     transactions queued for disk are written, and acknowledged to the leader.
     """
     if p.bug not in QUEUED_LOGGING:
-        return None
+        return _log_synced(s, p, i) if p.zookeeper_timing else None
     srv, lrn = s.servers[i], s.learners[i]
     if not (srv.online and lrn.queued) or lrn.leader < 0:
         return None
@@ -376,6 +398,16 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     return s._replace(
         servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
     )
+
+
+def _log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
+    """With ``zookeeper_timing``: learner i's log reached disk; it ACKs what it had not acked."""
+    srv, lrn = s.servers[i], s.learners[i]
+    if not (srv.online and lrn.unacked) or lrn.leader < 0:
+        return None
+    synced = srv.history[len(srv.history) - lrn.unacked :]
+    network = net.send(s.network, p.n, i, lrn.leader, *_acks(p, i, synced))
+    return s._replace(learners=put(s.learners, i, lrn._replace(unacked=0)), network=network)
 
 
 def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -439,7 +471,8 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         )
     packets = lrn.not_committed
     done = last_committed(srv, lrn)
-    s = s._replace(network=net.reply(s.network, p.n, i, j, *_acks(p, i, packets)))
+    acks = () if p.zookeeper_timing else _acks(p, i, packets)
+    s = s._replace(network=net.reply(s.network, p.n, i, j, *acks))
     if not txns_match_commits(committed_txns(srv, lrn), lrn.committed):
         s = breach(s, COMMIT_INCONSISTENT, i, j)
         done = srv.last_committed
@@ -450,7 +483,8 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         last_committed=done,
         last_processed=done,
     )
-    lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC)
+    unacked = lrn.unacked + len(packets) if p.zookeeper_timing and p.is_voter(i) else lrn.unacked
+    lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC, unacked=unacked)
     el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
     return s._replace(
         servers=put(s.servers, i, srv),

@@ -68,6 +68,11 @@ def test_symmetry_is_refused_because_election_compares_ids(capsys):
         (["--nodes", "4", "--observers", "2"], "at most 5 servers, voters and observers"),
         (["--observers", "-1"], "--observers must be at least 0, got -1"),
         (["--bug", "ZK-9999"], "unknown bug 'ZK-9999' for spec 'system'; choose from: ZK-2845"),
+        (["--from-established"], "--from-established needs --coarse-election and 3 voters"),
+        (
+            ["--from-established", "--coarse-election", "--max-txns", "1"],
+            "cannot reach the established cluster within these bounds",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, args, message):
@@ -92,6 +97,18 @@ def test_a_bug_variant_prints_its_counterexample(capsys):
     assert " 21. FollowerProcessNEWLEADER(s2, s3)" in out
     assert "currentEpoch[s2]: 1 -> 2" in out
     assert out.rstrip().endswith("which is not a prefix of its leader's []")
+
+
+def test_the_quick_way_to_a_bug_starts_from_the_established_cluster(capsys):
+    code, out, _ = run(
+        capsys,
+        "check",
+        *("--bug", "ZK-3911", "--max-txns", "2", "--max-epoch", "3", "--max-crashes", "2"),
+        *("--max-timeouts", "0", "--coarse-election", "--from-established", "--no-progress"),
+    )
+    assert code == 1
+    assert "Invariant LeaderLogCompleteness is violated, 19 steps from an initial state." in out
+    assert "without the committed entry #2 1:2=v2" in out
 
 
 def test_specs_lists_the_system_spec_first_with_its_bugs(capsys):

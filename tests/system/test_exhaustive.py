@@ -16,7 +16,7 @@ from zabmc.engine import CheckOptions, check_bfs
     ("params", "states", "unreached"),
     [
         # Fast Leader Election step by step: two voters, one fault of each kind
-        (Params(voters=2, max_timeouts=0, max_crashes=1), 481, {"SyncByTRUNC"}),
+        (Params(voters=2, max_timeouts=0, max_crashes=1), 480, {"SyncByTRUNC"}),
         (Params(voters=2, max_timeouts=1), 373, {"SyncByTRUNC"}),
         (Params(voters=2, max_timeouts=0, max_partitions=1), 110, {"SyncByTRUNC", "SyncBySNAP"}),
         # the coarse election: three voters, a crash and a restart

@@ -80,7 +80,7 @@ def fle_notmsg_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     if s.recorder.timeouts >= p.max_timeouts:
         return None
-    if not net.no_notification_for(s.network, p.n, i):
+    if not p.zookeeper_timing and not net.no_notification_for(s.network, p.n, i):
         return None
     return s._replace(
         elections=put(s.elections, i, el._replace(queue=(TIMEOUT_SIGNAL,))),
@@ -153,7 +153,10 @@ def _received_decided_notification(
     if n.round == el.round:
         received = put(el.received, n.source, entry)
         el = el._replace(received=received)
-        quorum = vote_set(p, received, vote, n.round, n.state, 1 << n.source)
+        # i's own vote is in ZooKeeper's recvset too (it notifies itself), LOOKING, so it
+        # counts when it is the same vote in the same round (Vote.equals).
+        me = 1 << i if p.is_voter(i) and vote == el.vote else 0
+        quorum = vote_set(p, received, vote, n.round, n.state, 1 << n.source | me)
         if p.is_quorum(quorum) and _check_leader(i, received, n.leader, n.round, el.round):
             return decide(s, p, i, el._replace(vote=vote), quorum, received)
     ooe = put(el.out_of_election, n.source, entry)

@@ -1,0 +1,52 @@
+"""Per-process files of one run: merged by Lamport clock then server, with a crashed server's
+buffered messages read before its crash (see zabmc.replay.merge)."""
+
+from __future__ import annotations
+
+from tests.replay.test_reader import event, process_header, write
+from zabmc.replay.merge import load
+
+NOTE = {"type": "NOTIFICATION", "leader": 1, "zxid": [0, 0], "epoch": 0, "round": 1}
+
+
+def test_files_merge_by_clock_then_server(tmp_path):
+    one = write(
+        tmp_path / "s1.jsonl", process_header(1), event(1, 1, clock=1), event(2, 1, clock=4)
+    )
+    two = write(
+        tmp_path / "s2.jsonl", process_header(2), event(1, 2, clock=1), event(2, 2, clock=2)
+    )
+    (trace,) = load([str(tmp_path)])
+    assert [(e.server, e.clock) for e in trace.events] == [(1, 1), (2, 1), (2, 2), (1, 4)]
+    assert [e.where for e in trace.events] == [f"{one}:2", f"{two}:2", f"{two}:3", f"{one}:3"]
+    assert trace.name == "p (2 files)"
+
+
+def test_a_crash_comes_after_the_receipt_of_messages_sent_before_it(tmp_path):
+    """Server 1 is killed at clock 3; server 2 reads 1's last notification (sent at clock
+    2) from its socket at clock 5, after the crash by clock order."""
+    receipt = event(
+        2,
+        2,
+        action="FLEReceiveNotmsg",
+        args=[2, 1],
+        msg={**NOTE, "state": "LOOKING"},
+        clock=5,
+    )
+    write(
+        tmp_path / "s1.jsonl",
+        process_header(1),
+        event(1, 1, clock=2),
+        event(2, 1, action="NodeCrash", clock=3),
+        event(3, 1, clock=9),
+    )
+    write(tmp_path / "s2.jsonl", process_header(2), event(1, 2, clock=1), receipt)
+    (trace,) = load([str(tmp_path)])
+    order = [(e.server, e.action) for e in trace.events]
+    assert order == [
+        (2, "NodeStart"),
+        (1, "NodeStart"),
+        (2, "FLEReceiveNotmsg"),
+        (1, "NodeCrash"),
+        (1, "NodeStart"),
+    ]

@@ -1,0 +1,143 @@
+"""From the paths a user gives to traces: each simulator file is a run; the per-process files
+of one run (``"source": "process"``, sharing ``run``) are merged into one order.
+
+The merged order is by Lamport clock, then by server (``traces/README.md``): it respects
+causality because a step that takes a message has a larger clock than the step that sent it.
+Each file's clocks must increase strictly; a file that breaks that cannot be ordered.
+
+A ``kill -9`` needs one correction. The harness appends ``NodeCrash(i)`` with i's next
+clock, but messages i sent before it died may still sit in the kernel's buffers, and a peer
+can read them after the crash, so a receipt from i can be ordered after ``NodeCrash(i)``
+(its clock is larger). In the spec a crash empties i's channels at once. Those receipts
+happened before i's connections were torn down, so the crash is moved to just after the
+last event (before i starts again) that takes a message from i. Nothing can depend on the
+crash itself, so moving it later keeps the order causal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zabmc.replay.reader import read_header, read_trace_file
+from zabmc.replay.trace import Event, Header, Trace, TraceError
+
+#: Steps whose second argument is not the peer whose message they take.
+NOT_RECEIVING = frozenset(
+    (
+        "ConnectAndFollowerSendFOLLOWERINFO",
+        "LeaderSyncFollower",
+        "PartitionStart",
+        "PartitionRecover",
+    )
+)
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Files, with a directory standing for its ``*.jsonl`` files in name order."""
+    files: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise TraceError(str(path), "no *.jsonl trace files in this directory")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
+
+
+def plan(paths: list[str]) -> list[list[Path]]:
+    """The runs the given files and directories hold, as the files of each, in the order
+    first named; only the headers are read."""
+    runs: list[list[Path]] = []
+    by_run: dict[str, list[Path]] = {}
+    for path in expand(paths):
+        header = read_header(path)
+        if header.source == "simulator":
+            runs.append([path])
+            continue
+        group = by_run.get(header.run)
+        if group is None:
+            group = by_run[header.run] = []
+            runs.append(group)
+        group.append(path)
+    return runs
+
+
+def load_run(files: list[Path]) -> Trace:
+    """One run, from its file (simulator) or files (processes, merged)."""
+    return _one([(*read_trace_file(path), str(path)) for path in files])
+
+
+def load(paths: list[str]) -> list[Trace]:
+    """The runs the given files and directories hold, in the order first named."""
+    return [load_run(files) for files in plan(paths)]
+
+
+def _one(group: list[tuple[Header, list[Event], str]]) -> Trace:
+    header, events, path = group[0]
+    if header.source == "simulator":
+        return Trace(header, tuple(events), (path,))
+    seen: dict[int, str] = {}
+    for h, evs, p in group:
+        if (h.voters, h.observers, h.level, h.mutations) != (
+            header.voters,
+            header.observers,
+            header.level,
+            header.mutations,
+        ):
+            raise TraceError(f"{p}:1", f"header disagrees with {path} about the run {h.run!r}")
+        assert h.server is not None
+        if h.server in seen:
+            raise TraceError(
+                f"{p}:1", f"a second file for server {h.server} (first: {seen[h.server]})"
+            )
+        seen[h.server] = p
+        _check_clocks(evs)
+    merged = merge_by_clock([evs for _, evs, _ in group])
+    return Trace(header, tuple(defer_crashes(merged)), tuple(p for _, _, p in group))
+
+
+def _check_clocks(events: list[Event]) -> None:
+    last = -1
+    for e in events:
+        assert e.clock is not None
+        if e.clock <= last:
+            raise TraceError(e.where, f"clock {e.clock} does not increase (previous {last})")
+        last = e.clock
+
+
+def merge_by_clock(files: list[list[Event]]) -> list[Event]:
+    """Events of every file, by clock then server (each file already in that order)."""
+    everything = [e for evs in files for e in evs]
+    everything.sort(key=lambda e: (e.clock, e.server))
+    return everything
+
+
+def takes_message_from(e: Event, i: int) -> bool:
+    """Whether step ``e`` takes a message that server ``i`` sent."""
+    return len(e.args) == 2 and e.args[1] == i != e.server and e.action not in NOT_RECEIVING
+
+
+def defer_crashes(events: list[Event]) -> list[Event]:
+    """Move each ``NodeCrash(i)`` after the receipts of i's buffered messages (see above)."""
+    out = list(events)
+    k = 0
+    while k < len(out):
+        e = out[k]
+        if e.action == "NodeCrash":
+            i = e.server
+            last = k
+            for m in range(k + 1, len(out)):
+                later = out[m]
+                if later.server == i:
+                    break  # i's restart: nothing after it can be an old message
+                if takes_message_from(later, i):
+                    last = m
+            if last != k:
+                del out[k]
+                out.insert(last, e)
+                continue  # the event now at k has not been looked at
+        k += 1
+    return out
