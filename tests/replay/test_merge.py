@@ -50,3 +50,71 @@ def test_a_crash_comes_after_the_receipt_of_messages_sent_before_it(tmp_path):
         (1, "NodeCrash"),
         (1, "NodeStart"),
     ]
+
+
+def ack_from_1(seq: int, clock: int) -> dict:
+    return event(
+        seq,
+        2,
+        action="LeaderProcessACK",
+        args=[2, 1],
+        msg={"type": "ACK", "zxid": [1, 1]},
+        clock=clock,
+    )
+
+
+def notification_from_1(seq: int, clock: int) -> dict:
+    return event(
+        seq,
+        2,
+        action="FLEReceiveNotmsg",
+        args=[2, 1],
+        msg={**NOTE, "state": "LOOKING"},
+        clock=clock,
+    )
+
+
+def test_an_old_ack_read_after_the_restart_moves_the_crash_and_the_restart_after_it(tmp_path):
+    """Server 1 is killed at clock 3 and starts again at clock 4; leader 2 reads 1's last ACK
+    from its old socket at clock 8. Server 1 has taken only election steps since: the ACK
+    is from before the crash, so crash, restart and those steps follow the receipt."""
+    write(
+        tmp_path / "s1.jsonl",
+        process_header(1),
+        event(1, 1, clock=2),
+        event(2, 1, action="NodeCrash", clock=3),
+        event(3, 1, clock=4),
+        event(4, 1, action="FLENotmsgTimeout", args=[1], clock=6),
+        event(5, 1, action="ConnectAndFollowerSendFOLLOWERINFO", args=[2, 1], clock=10),
+    )
+    write(tmp_path / "s2.jsonl", process_header(2), event(1, 2, clock=1), ack_from_1(2, 8))
+    (trace,) = load([str(tmp_path)])
+    assert [(e.server, e.action) for e in trace.events] == [
+        (2, "NodeStart"),
+        (1, "NodeStart"),
+        (2, "LeaderProcessACK"),
+        (1, "NodeCrash"),
+        (1, "NodeStart"),
+        (1, "FLENotmsgTimeout"),
+        (1, "ConnectAndFollowerSendFOLLOWERINFO"),
+    ]
+
+
+def test_a_vote_of_the_new_life_keeps_the_crash_before_it(tmp_path):
+    """A notification from the restarted server may be new: the crash stays where it is."""
+    write(
+        tmp_path / "s1.jsonl",
+        process_header(1),
+        event(1, 1, clock=2),
+        event(2, 1, action="NodeCrash", clock=3),
+        event(3, 1, clock=4),
+    )
+    write(tmp_path / "s2.jsonl", process_header(2), event(1, 2, clock=1), notification_from_1(2, 8))
+    (trace,) = load([str(tmp_path)])
+    assert [(e.server, e.action) for e in trace.events] == [
+        (2, "NodeStart"),
+        (1, "NodeStart"),
+        (1, "NodeCrash"),
+        (1, "NodeStart"),
+        (2, "FLEReceiveNotmsg"),
+    ]

@@ -31,6 +31,12 @@ NOT_RECEIVING = frozenset(
     )
 )
 
+#: The steps of a server that has only started again: no Zab message leaves it during them.
+ELECTION_STEPS = frozenset(
+    ("NodeStart", "FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNotmsg", "FLENotmsgTimeout")
+)
+NOTIFICATION_RECEIPT = "FLEReceiveNotmsg"
+
 
 def expand(paths: list[str]) -> list[Path]:
     """Files, with a directory standing for its ``*.jsonl`` files in name order."""
@@ -121,7 +127,14 @@ def takes_message_from(e: Event, i: int) -> bool:
 
 
 def defer_crashes(events: list[Event]) -> list[Event]:
-    """Move each ``NodeCrash(i)`` after the receipts of i's buffered messages (see above)."""
+    """Move each ``NodeCrash(i)`` after the receipts of i's buffered messages (see above).
+
+    A peer may even read such a message after i has started again: a Zab message from i
+    (anything but a notification) taken while i's new life has taken only election steps
+    cannot come from that new life, since i sends Zab messages only once it has followed or
+    led. Then i's crash, its restart and its election steps so far move after that receipt
+    too; none of them sent anything a peer has taken by then, so the order stays causal.
+    """
     out = list(events)
     k = 0
     while k < len(out):
@@ -129,15 +142,29 @@ def defer_crashes(events: list[Event]) -> list[Event]:
         if e.action == "NodeCrash":
             i = e.server
             last = k
+            restarted: list[int] = []  # positions of i's events since its restart
             for m in range(k + 1, len(out)):
                 later = out[m]
                 if later.server == i:
-                    break  # i's restart: nothing after it can be an old message
-                if takes_message_from(later, i):
+                    if later.action not in ELECTION_STEPS:
+                        break  # i is past its election: its Zab messages are new ones
+                    restarted.append(m)
+                    continue
+                if not takes_message_from(later, i):
+                    continue
+                if not restarted:
+                    last = m
+                elif later.action == NOTIFICATION_RECEIPT:
+                    break  # a vote of i's new life
+                else:
                     last = m
             if last != k:
-                del out[k]
-                out.insert(last, e)
+                moved = [k] + [m for m in restarted if m < last]
+                block = [out[m] for m in moved]
+                for m in reversed(moved):
+                    del out[m]
+                at = last - len(moved) + 1
+                out[at:at] = block
                 continue  # the event now at k has not been looked at
         k += 1
     return out
