@@ -152,6 +152,14 @@ def test_a_recorded_cluster_run_with_a_kill_9_and_a_restart(tmp_path: Path) -> N
     assert check_lamport(events) > 20
 
 
+def recorded_start(path: Path) -> bool:
+    """Whether the server of ``path`` has recorded its latest (re)start."""
+    if not path.exists():
+        return False
+    text = path.read_text()
+    return text.count('"NodeStart"') > text.count('"NodeCrash"')
+
+
 def test_a_server_killed_mid_election_leaves_whole_lines_and_continues_its_file(
     tmp_path: Path,
 ) -> None:
@@ -161,7 +169,11 @@ def test_a_server_killed_mid_election_leaves_whole_lines_and_continues_its_file(
     cluster = LocalCluster(layout, tmp_path)
     try:
         cluster.start_all()
-        for delay in (0.3, 0.05, 0.4):
+        # the first and last kill come after server 2 recorded its start (a slow machine may
+        # take longer than the delay to boot it), the middle one may come before
+        for delay, after_start in ((0.3, True), (0.05, False), (0.4, True)):
+            if after_start:
+                wait_for(lambda: recorded_start(cluster.trace_path(2)), 20, "server 2 started")
             time.sleep(delay)
             cluster.kill(2, signal.SIGKILL)  # appends NodeCrash after its last whole line
             check_process_file(cluster.trace_path(2))
