@@ -21,9 +21,10 @@ MUTATIONS: dict[str, str] = {
     "point, keeping txns the new leader does not have",
     ZK_3911: "ZOOKEEPER-3911: on NEWLEADER a learner persists currentEpoch and ACKs at once; "
     "the proposals of the sync reach its log only at UPTODATE",
-    STALE_EPOCH: "a learner follows a leader whose LEADERINFO proposes an epoch below its "
-    "acceptedEpoch, and a leader keeps a late joiner whose acceptedEpoch is above its new "
-    "epoch",
+    STALE_EPOCH: "a learner accepts proposals from a stale epoch: it follows a leader whose "
+    "LEADERINFO proposes an epoch below its acceptedEpoch (a leader keeps a late joiner whose "
+    "acceptedEpoch is above its new epoch), and takes a PROPOSAL of another epoch than its "
+    "leader's",
 }
 
 

@@ -69,7 +69,7 @@ from impl.core.messages import (
     Txn,
     UpToDate,
 )
-from impl.core.mutations import check_mutations
+from impl.core.mutations import STALE_EPOCH, check_mutations
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role, Trigger, transition
 from impl.core.sessions import LeaderState, LearnerState
@@ -392,7 +392,8 @@ class ZabPeer:
         assert learner is not None
         if j != learner.leader:
             raise RemoteProtocolError(f"{type(m).__name__} from {j}, who is not our leader")
-        if not isinstance(m, LeaderInfo | Ping) and m.epoch != learner.epoch:
+        stale_accepted = STALE_EPOCH in self.mutations and isinstance(m, Proposal)
+        if not isinstance(m, LeaderInfo | Ping) and m.epoch != learner.epoch and not stale_accepted:
             raise RemoteProtocolError(
                 f"{type(m).__name__} of epoch {m.epoch}, but our leader's epoch is {learner.epoch}"
             )

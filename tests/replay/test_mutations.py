@@ -20,7 +20,15 @@ EXPECTED = {
     "commit-without-quorum": ("state", "LeaderProcessACK"),  # lastCommitted ahead of the spec
     "skip-trunc": ("state", "FollowerProcessNEWLEADER"),  # entries past the TRUNC point kept
     "ZK-3911": ("state", "FollowerProcessNEWLEADER"),  # NEWLEADER acked, the txns not logged
+    STALE_EPOCH: ("state", "FollowerProcessLEADERINFO"),  # following a leader of a stale epoch
 }
+
+#: Schedules whose run without the switch meets a known deviation of the implementation from
+#: ZooKeeper (and so from the spec), elsewhere than the switch's bug: a leader whose late
+#: joiner has accepted a higher epoch than the one it fixed steps down for a new election,
+#: where ZooKeeper's leader sends LEADERINFO anyway and the learner refuses it (and stays out
+#: until the next election). The stale-epoch schedule leaves server 3 with such an epoch.
+KNOWN_WITHOUT = {STALE_EPOCH: "LeaderProcessFOLLOWERINFO"}
 
 
 def replayed(path: Path):
@@ -28,7 +36,7 @@ def replayed(path: Path):
     return replay(trace)
 
 
-@pytest.mark.parametrize("mutation", sorted(set(MUTATIONS) - {STALE_EPOCH}))
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_a_run_with_the_switch_diverges_and_without_it_conforms(tmp_path: Path, mutation: str):
     found = find_run(mutation, tmp_path / "on.jsonl", range(1, 21))
     assert found is not None, f"no run exercises {mutation}"
@@ -40,4 +48,9 @@ def test_a_run_with_the_switch_diverges_and_without_it_conforms(tmp_path: Path, 
 
     off = record_schedule(MUTANT_RUNS[mutation].schedules(seed), tmp_path / "off.jsonl")
     assert off.violation is None
-    assert replayed(tmp_path / "off.jsonl").conforms
+    without = replayed(tmp_path / "off.jsonl")
+    if mutation in KNOWN_WITHOUT:
+        assert without.divergence is not None, "the known deviation is gone: update KNOWN_WITHOUT"
+        assert without.divergence.action == KNOWN_WITHOUT[mutation], without.line()
+    else:
+        assert without.conforms, without.line()
