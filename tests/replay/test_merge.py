@@ -118,3 +118,24 @@ def test_a_vote_of_the_new_life_keeps_the_crash_before_it(tmp_path):
         (1, "NodeStart"),
         (2, "FLEReceiveNotmsg"),
     ]
+
+
+def test_an_ack_read_after_its_sender_gave_up_its_leader_comes_before_the_timeout(tmp_path):
+    """Follower 1 sends ACK (clock 2) and gives up its leader (ZabTimeout, clock 3); leader 2
+    reads the ACK at clock 8. The timeout and 1's election steps since follow the receipt."""
+    write(
+        tmp_path / "s1.jsonl",
+        process_header(1),
+        event(1, 1, clock=2),
+        event(2, 1, action="ZabTimeout", clock=3),
+        event(3, 1, action="FLENotmsgTimeout", args=[1], clock=4),
+    )
+    write(tmp_path / "s2.jsonl", process_header(2), event(1, 2, clock=1), ack_from_1(2, 8))
+    (trace,) = load([str(tmp_path)])
+    assert [(e.server, e.action) for e in trace.events] == [
+        (2, "NodeStart"),
+        (1, "NodeStart"),
+        (2, "LeaderProcessACK"),
+        (1, "ZabTimeout"),
+        (1, "FLENotmsgTimeout"),
+    ]

@@ -5,13 +5,14 @@ The merged order is by Lamport clock, then by server (``traces/README.md``): it 
 causality because a step that takes a message has a larger clock than the step that sent it.
 Each file's clocks must increase strictly; a file that breaks that cannot be ordered.
 
-A ``kill -9`` needs one correction. The harness appends ``NodeCrash(i)`` with i's next
-clock, but messages i sent before it died may still sit in the kernel's buffers, and a peer
-can read them after the crash, so a receipt from i can be ordered after ``NodeCrash(i)``
-(its clock is larger). In the spec a crash empties i's channels at once. Those receipts
-happened before i's connections were torn down, so the crash is moved to just after the
-last event (before i starts again) that takes a message from i. Nothing can depend on the
-crash itself, so moving it later keeps the order causal.
+A departure needs one correction: a ``kill -9`` (the harness appends ``NodeCrash(i)`` with
+i's next clock) or a ``ZabTimeout(i)`` (i gives up its leader or its followers). Messages i
+sent before it may still sit in the kernel's buffers, and a peer can read them after it, so a
+receipt from i can be ordered after the departure (its clock is larger). In the spec a
+departure empties i's channels at once. Those receipts took messages sent before i's
+connections were torn down, so the departure is moved to just after the last event that
+takes such a message. Nothing can depend on the departure itself, so moving it later keeps
+the order causal.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ELECTION_STEPS = frozenset(
     ("NodeStart", "FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNotmsg", "FLENotmsgTimeout")
 )
 NOTIFICATION_RECEIPT = "FLEReceiveNotmsg"
+#: The steps after which a server's connections to its peers are gone.
+DEPARTURES = frozenset(("NodeCrash", "ZabTimeout"))
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -127,39 +130,38 @@ def takes_message_from(e: Event, i: int) -> bool:
 
 
 def defer_crashes(events: list[Event]) -> list[Event]:
-    """Move each ``NodeCrash(i)`` after the receipts of i's buffered messages (see above).
+    """Move each departure of a server (``NodeCrash``, ``ZabTimeout``) after the receipts of
+    the messages it had sent before it (see above).
 
-    A peer may even read such a message after i has started again: a Zab message from i
-    (anything but a notification) taken while i's new life has taken only election steps
-    cannot come from that new life, since i sends Zab messages only once it has followed or
-    led. Then i's crash, its restart and its election steps so far move after that receipt
-    too; none of them sent anything a peer has taken by then, so the order stays causal.
+    A peer may even read such a message after the server has started its next life: a Zab
+    message from i (anything but a notification) taken while i's new life has taken only
+    election steps cannot come from that new life, since i sends Zab messages only once it
+    has followed or led. Then i's departure and its steps since move after that receipt too;
+    none of them sent anything a peer has taken by then, so the order stays causal. A
+    notification from i may be one of its new life, so it keeps the departure before it.
     """
     out = list(events)
     k = 0
     while k < len(out):
         e = out[k]
-        if e.action == "NodeCrash":
+        if e.action in DEPARTURES:
             i = e.server
             last = k
-            restarted: list[int] = []  # positions of i's events since its restart
+            since: list[int] = []  # positions of i's events in its next life
             for m in range(k + 1, len(out)):
                 later = out[m]
                 if later.server == i:
                     if later.action not in ELECTION_STEPS:
                         break  # i is past its election: its Zab messages are new ones
-                    restarted.append(m)
+                    since.append(m)
                     continue
                 if not takes_message_from(later, i):
                     continue
-                if not restarted:
-                    last = m
-                elif later.action == NOTIFICATION_RECEIPT:
-                    break  # a vote of i's new life
-                else:
-                    last = m
+                if later.action == NOTIFICATION_RECEIPT and (since or e.action != "NodeCrash"):
+                    break  # maybe a vote of i's new life
+                last = m
             if last != k:
-                moved = [k] + [m for m in restarted if m < last]
+                moved = [k] + [m for m in since if m < last]
                 block = [out[m] for m in moved]
                 for m in reversed(moved):
                     del out[m]
