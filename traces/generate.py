@@ -21,7 +21,7 @@ from pathlib import Path
 
 from impl.server.recorded_runs import record_process_run
 from impl.sim.faults import Schedule
-from impl.sim.mutation_runs import MUTANT_RUNS, find_run
+from impl.sim.mutation_runs import MUTANT_RUNS, TRUNC_OPS, find_run
 from impl.sim.record import parse_op, record_schedule
 
 HERE = Path(__file__).resolve().parent
@@ -65,16 +65,7 @@ SIM_TRACES = (
     SimTrace(
         "follower-trunc",
         3,
-        (
-            "300,write,3,0,2",
-            "590,slow,3,1,40",
-            "590,slow,3,2,40",
-            "600,write,3,0,1",
-            "625,crash,3",
-            "1500,write,1,0,1",
-            "1500,write,2,0,1",
-            "2000,restart,3",
-        ),
+        TRUNC_OPS,
         "leader 3 logs a proposal no one else gets and crashes; it restarts as a follower "
         "and the new leader TRUNCs it",
     ),

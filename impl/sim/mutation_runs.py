@@ -130,6 +130,19 @@ def _fixed(voters: int, *ops: str, snapshot_every: int = 10_000) -> Callable[[in
     return make
 
 
+#: Leader 3 logs a proposal that no one else gets and crashes; the others go on without it,
+#: and 3 restarts as a follower that must truncate it (the corpus's TRUNC run, too).
+TRUNC_OPS = (
+    "300,write,3,0,2",
+    "590,slow,3,1,40",
+    "590,slow,3,2,40",
+    "600,write,3,0,1",
+    "625,crash,3",
+    "1500,write,1,0,1",
+    "1500,write,2,0,1",
+    "2000,restart,3",
+)
+
 MUTANT_RUNS: dict[str, MutantRun] = {
     ACK_BEFORE_FSYNC: MutantRun(
         ACK_BEFORE_FSYNC,
@@ -147,17 +160,7 @@ MUTANT_RUNS: dict[str, MutantRun] = {
     ),
     SKIP_TRUNC: MutantRun(
         SKIP_TRUNC,
-        _fixed(
-            3,
-            "300,write,3,0,2",
-            "590,slow,3,1,40",
-            "590,slow,3,2,40",
-            "600,write,3,0,1",
-            "625,crash,3",
-            "1500,write,1,0,1",
-            "1500,write,2,0,1",
-            "2000,restart,3",
-        ),
+        _fixed(3, *TRUNC_OPS),
         trunc_kept_entries,
         "leader 3 logs a proposal nobody else gets, crashes, and restarts to a TRUNC",
     ),
