@@ -217,7 +217,45 @@ def empty_ghost() -> Ghost:
 
 def put(values: tuple, i: int, value: object) -> tuple:
     """``[values EXCEPT ![i] = value]``."""
-    return (*values[:i], value, *values[i + 1 :])
+    changed = list(values)  # faster than joining two slices around the new value
+    changed[i] = value
+    return tuple(changed)
+
+
+def _quick_replace(cls: type) -> None:
+    """Give the NamedTuple ``cls`` a ``_replace`` with the same result as the generic one,
+    about twice as fast: every action makes several, and the generic one (a map over every
+    field, then checks) was a quarter of the time a replayed step spends in the spec. An
+    unknown field name raises KeyError instead of ValueError."""
+    index = {name: k for k, name in enumerate(cls._fields)}  # type: ignore[attr-defined]
+    new = tuple.__new__
+
+    def _replace(self: tuple, /, **changes: object) -> tuple:
+        values = list(self)
+        for name, value in changes.items():
+            values[index[name]] = value
+        return new(cls, values)
+
+    cls._replace = _replace  # type: ignore[attr-defined]
+
+
+for _group in (
+    Txn,
+    Server,
+    Vote,
+    Notification,
+    ReceivedVote,
+    Election,
+    Leader,
+    Learner,
+    Network,
+    ProposalRecord,
+    Breach,
+    Ghost,
+    Recorder,
+    SystemState,
+):
+    _quick_replace(_group)
 
 
 def members(mask: int) -> list[int]:
