@@ -173,31 +173,44 @@ def _message(obj: Any) -> tuple | None:
 
 def _state(obj: Any) -> ObservedState:
     st = _keys(obj, STATE_KEYS, "state")
-    return ObservedState(*_state_fields(st), _history(st["history"]))
+    return ObservedState(
+        *_state_roles(st), *_state_zxids(st), _state_vote(st), _history(st["history"])
+    )
 
 
-def _state_fields(st: dict) -> tuple:
-    """The fields of a state before its history, checked (``st``'s keys already are)."""
+# A state's fields in three groups that vary apart (the fast path caches each group).
+
+
+def _state_roles(st: dict) -> tuple[int, int, int, int]:
+    """role, phase, acceptedEpoch and currentEpoch, checked."""
     role = _ROLE_INDEX.get(st["role"])
     if role is None:
         raise _Bad(f"state.role must be one of {', '.join(ROLES)}")
     phase = _PHASE_INDEX.get(st["phase"])
     if phase is None:
         raise _Bad(f"state.phase must be one of {', '.join(PHASES)}")
-    v = _keys(st["vote"], VOTE_KEYS, "state.vote")
     return (
         role,
         phase,
         _int(st["acceptedEpoch"], "state.acceptedEpoch"),
         _int(st["currentEpoch"], "state.currentEpoch"),
-        _zxid(st["lastZxid"], "state.lastZxid"),
-        _zxid(st["lastCommitted"], "state.lastCommitted"),
-        Vote(
-            _int(v["leader"], "state.vote.leader"),
-            _zxid(v["zxid"], "state.vote.zxid"),
-            _int(v["epoch"], "state.vote.epoch"),
-            _int(v["round"], "state.vote.round"),
-        ),
+    )
+
+
+def _state_zxids(st: dict) -> tuple[tuple[int, int], tuple[int, int]]:
+    """lastZxid and lastCommitted, checked."""
+    return _zxid(st["lastZxid"], "state.lastZxid"), _zxid(
+        st["lastCommitted"], "state.lastCommitted"
+    )
+
+
+def _state_vote(st: dict) -> Vote:
+    v = _keys(st["vote"], VOTE_KEYS, "state.vote")
+    return Vote(
+        _int(v["leader"], "state.vote.leader"),
+        _zxid(v["zxid"], "state.vote.zxid"),
+        _int(v["epoch"], "state.vote.epoch"),
+        _int(v["round"], "state.vote.round"),
     )
 
 
@@ -303,7 +316,11 @@ NULL_CLOCK = ', "clock": null}'
 CALL_KEYS = frozenset(("server", "action", "args"))
 MSG_KEYS = frozenset(("msg",))
 CLOCK_KEYS = frozenset(("clock",))
-STATE_FIELD_KEYS = STATE_KEYS - {"history"}
+LAST_ZXID_KEY = ', "lastZxid": '
+VOTE_KEY = ', "vote": '
+ROLES_KEYS = frozenset(("role", "phase", "acceptedEpoch", "currentEpoch"))
+ZXIDS_KEYS = frozenset(("lastZxid", "lastCommitted"))
+VOTE_ONLY_KEYS = frozenset(("vote",))
 #: A cache that outgrows this is emptied (a long reading keeps its memory bounded).
 PIECES_LIMIT = 1 << 17
 _ABSENT = object()
@@ -320,7 +337,8 @@ class Pieces:
         self.calls: dict[tuple, dict[str, tuple[int, str, tuple[int, ...]]]] = {}
         self.messages: dict[str, tuple | None] = {}
         self.states: dict[str, ObservedState] = {}
-        self.state_fields: dict[str, tuple] = {}
+        #: a state's groups of fields, by their text (see _state_fast)
+        self.state_parts: dict[str, tuple] = {}
         self.histories: dict[str, tuple[tuple[int, int], ...]] = {}
 
     def calls_for(self, header: Header) -> dict[str, tuple[int, str, tuple[int, ...]]]:
@@ -332,7 +350,7 @@ class Pieces:
 
     def bound(self) -> None:
         """Empty the caches that have grown past :data:`PIECES_LIMIT`."""
-        for cache in (self.messages, self.states, self.state_fields, self.histories):
+        for cache in (self.messages, self.states, self.state_parts, self.histories):
             if len(cache) > PIECES_LIMIT:
                 cache.clear()
 
@@ -383,22 +401,30 @@ def _event_fast(
 
 
 def _state_fast(text: str, pieces: Pieces) -> ObservedState:
-    """A state's text not seen before, from its fields and its history (which recur)."""
-    h = text.rfind(HISTORY_KEY)
-    if h < 0 or not text.endswith("}"):
+    """A state's text not seen before, from its groups of fields and its history, which
+    recur apart: ``{"role": .., "currentEpoch": ..`` | ``, "lastZxid": .., "lastCommitted":
+    ..`` | ``, "vote": {..}`` | ``, "history": [..]`` | ``}``."""
+    z = text.find(LAST_ZXID_KEY)
+    v = text.find(VOTE_KEY, z)
+    h = text.find(HISTORY_KEY, v)
+    if not 0 < z < v < h or not text.endswith("}"):
         raise _Bad("not a clean piece")
-    fields_text = text[:h]
-    fields = pieces.state_fields.get(fields_text)
-    if fields is None:
-        obj = _whole(fields_text + "}")
-        if type(obj) is not dict or obj.keys() != STATE_FIELD_KEYS:
-            raise _Bad("not a clean piece")
-        fields = pieces.state_fields[fields_text] = _state_fields(obj)
+    parts = pieces.state_parts
+    roles_text, zxids_text, vote_text = text[:z], text[z:v], text[v:h]
+    roles = parts.get(roles_text)
+    if roles is None:
+        roles = parts[roles_text] = _state_roles(_members(", " + roles_text[1:], ROLES_KEYS))
+    zxids = parts.get(zxids_text)
+    if zxids is None:
+        zxids = parts[zxids_text] = _state_zxids(_members(zxids_text, ZXIDS_KEYS))
+    vote = parts.get(vote_text)
+    if vote is None:
+        vote = parts[vote_text] = (_state_vote(_members(vote_text, VOTE_ONLY_KEYS)),)
     history_text = text[h + len(HISTORY_KEY) : -1]
     history = pieces.histories.get(history_text)
     if history is None:
         history = pieces.histories[history_text] = _history(_whole(history_text))
-    return ObservedState(*fields, history)
+    return ObservedState(*roles, *zxids, *vote, history)
 
 
 def _event_line(line: str, header: Header, seq: int, file: str, number: int) -> Event:

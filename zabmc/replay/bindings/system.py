@@ -292,16 +292,20 @@ class SystemReplay:
             self.durable[e.server] = len(h) - self.state.learners[k].unacked
 
     def take(
-        self, e: Event, compare: bool = True, step: Callable[..., SystemState | None] | None = None
+        self,
+        e: Event,
+        compare: bool = True,
+        step: Callable[..., SystemState | None] | None = None,
+        message_checked: bool = False,
     ) -> Mismatch | None:
-        """The spec step named by ``e`` (or ``step``), its message checked, its result
-        compared."""
+        """The spec step named by ``e`` (or ``step``), its message checked (unless the
+        caller just did), its result compared."""
         p = self.params
         name = e.action
         # A link has no direction; the spec names it low id first.
         args = (LINK_ARGS if name in LINK_STEPS else SPEC_ARGS)[e.args]
         msg = e.msg
-        if msg is not None and len(args) == 2:
+        if msg is not None and len(args) == 2 and not message_checked:
             if name in TAKES_ZAB_MESSAGE:
                 c = args[1] * p.n + args[0]
                 channel = self.state.network.msgs[c]
@@ -577,7 +581,7 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
             if k:
                 notes = (*s.network.notes[:c], channel[k:], *s.network.notes[c + 1 :])
                 r.state = s._replace(network=s.network._replace(notes=notes))
-            return r.take(e)
+            return r.take(e, message_checked=True)
     sender = s.servers[j]
     _, leader, zxid, epoch, round_, state = e.msg
     reached = r.rounds.get(j + 1, 0)
