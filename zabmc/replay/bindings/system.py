@@ -39,6 +39,7 @@ finer or coarser than the spec, the rule is written below once, with why:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from spec.system import network as net
 from spec.system.constants import (
@@ -219,12 +220,24 @@ SPEC_ARGS = {
 }
 LINK_ARGS = {pair: tuple(sorted(ids)) for pair, ids in SPEC_ARGS.items() if len(pair) == 2}
 LINK_STEPS = frozenset({"PartitionStart", "PartitionRecover"})
+#: Each step's table from recorded args to the spec's.
+ARGS_BY_STEP = {name: LINK_ARGS if name in LINK_STEPS else SPEC_ARGS for name in STEPS}
 
 # --- the replay of one trace -----------------------------------------------------------------
 
 #: Steps that take an FLE notification, and steps that take a Zab message.
 TAKES_NOTIFICATION = frozenset({"FLEReceiveNotmsg"})
 TAKES_ZAB_MESSAGE = frozenset(name for steps in RECEIVE_STEPS.values() for name, _ in steps)
+
+
+@cache
+def initial_with_down(p: Params, down: tuple[int, ...]) -> SystemState:
+    """Init with the servers ``down`` powered off; cached, as runs of one cluster share it
+    (a state is immutable)."""
+    s = initial_state(p)
+    for k in down:
+        s = power_off(s, p, k)
+    return s
 
 
 class SystemReplay:
@@ -262,16 +275,13 @@ class SystemReplay:
         shows each server's boot as ``NodeStart`` instead.
         """
         p = self.params
-        s = initial_state(p)
         first: dict[int, str] = {}
         for e in events:
             first.setdefault(e.server, e.action)
             if len(first) == p.n:
                 break
-        for k in range(p.n):
-            if first.get(k + 1) == "NodeStart":
-                s = power_off(s, p, k)
-        return s
+        down = tuple(k for k in range(p.n) if first.get(k + 1) == "NodeStart")
+        return initial_with_down(p, down)
 
     # The step --------------------------------------------------------------------------------
 
@@ -317,10 +327,8 @@ class SystemReplay:
         """The spec step named by ``e`` (or ``step``), its message checked (unless the
         caller just did), its result compared."""
         p = self.params
-        name = e.action
-        # A link has no direction; the spec names it low id first.
-        args = (LINK_ARGS if name in LINK_STEPS else SPEC_ARGS)[e.args]
-        msg = e.msg
+        _, server, name, recorded_args, msg, recorded, _, _, _ = e  # once: read on every event
+        args = ARGS_BY_STEP[name][recorded_args]
         if msg is not None and len(args) == 2 and not message_checked:
             if name in TAKES_ZAB_MESSAGE:
                 c = args[1] * p.n + args[0]
@@ -350,19 +358,20 @@ class SystemReplay:
             return self._breach(e, t)
         self.state = t
         if compare and name != "NodeCrash":
-            k = e.server - 1
+            k = server - 1
             srv, el = t.servers[k], t.elections[k]
+            vote = el.vote
             agreed = self.agreed[k]
             if (
                 agreed is not None
-                and agreed[0] is e.state
+                and agreed[0] is recorded
                 and agreed[1] is srv
-                and agreed[2] is el.vote
+                and agreed[2] is vote
                 and agreed[3] == el.round
             ):
                 return None  # the same recorded state, the same model values it agreed with
-            if same_state(e.state, t, k):
-                self.agreed[k] = (e.state, srv, el.vote, el.round)
+            if same_state(recorded, t, k):
+                self.agreed[k] = (recorded, srv, vote, el.round)
                 return None
             return self.compare(e, observed(t, k))
         return None
