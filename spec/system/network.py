@@ -10,7 +10,7 @@ close).
 from __future__ import annotations
 
 from spec.system.params import MAX_IDS
-from spec.system.state import Network
+from spec.system.state import Network, put
 
 
 def link_cut(net: Network, n: int, i: int, j: int) -> bool:
@@ -22,12 +22,23 @@ def _append(channels: tuple, n: int, cut: int, src: int, dst: int, msgs: tuple) 
     c = src * n + dst
     if cut >> c & 1:
         return channels
-    return (*channels[:c], channels[c] + msgs, *channels[c + 1 :])
+    return put(channels, c, channels[c] + msgs)
+
+
+def _append_to_each(channels: tuple, n: int, cut: int, src: int, targets: int, msg: tuple) -> tuple:
+    """``msg`` appended to the channel from src to every server in ``targets`` but itself
+    (one copy of ``channels``, not one per target)."""
+    out = list(channels)
+    for v in range(n):
+        c = src * n + v
+        if targets >> v & 1 and v != src and not cut >> c & 1:
+            out[c] += (msg,)
+    return tuple(out)
 
 
 def _pop(channels: tuple, n: int, src: int, dst: int) -> tuple:
     c = src * n + dst
-    return (*channels[:c], channels[c][1:], *channels[c + 1 :])
+    return put(channels, c, channels[c][1:])
 
 
 # Zab messages.
@@ -56,11 +67,7 @@ def reply(net: Network, n: int, i: int, j: int, *msgs: tuple) -> Network:
 
 def broadcast(net: Network, n: int, i: int, targets: int, msg: tuple) -> Network:
     """``Broadcast``: i sends msg to every server in the bitmask ``targets`` but itself."""
-    msgs = net.msgs
-    for v in range(n):
-        if targets >> v & 1 and v != i:
-            msgs = _append(msgs, n, net.cut, i, v, (msg,))
-    return net._replace(msgs=msgs)
+    return net._replace(msgs=_append_to_each(net.msgs, n, net.cut, i, targets, msg))
 
 
 def close_connection(net: Network, n: int, i: int, j: int) -> Network:
@@ -93,11 +100,7 @@ def notification_head(net: Network, n: int, i: int, j: int) -> tuple | None:
 
 def notify(net: Network, n: int, src: int, targets: int, note: tuple) -> Network:
     """Send an FLE notification from src to every server in ``targets`` but itself."""
-    notes = net.notes
-    for v in range(n):
-        if targets >> v & 1 and v != src:
-            notes = _append(notes, n, net.cut, src, v, (note,))
-    return net._replace(notes=notes)
+    return net._replace(notes=_append_to_each(net.notes, n, net.cut, src, targets, note))
 
 
 def take_notification(net: Network, n: int, i: int, j: int) -> Network:

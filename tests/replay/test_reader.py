@@ -167,3 +167,15 @@ def test_any_key_order_reads_the_same(tmp_path, capsys):
     assert replay_error(capsys, bad) == f"{bad}:2: state.phase must be one of " + (
         "ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST"
     )
+
+
+def test_what_one_file_taught_the_reader_holds_only_where_it_applies(tmp_path, capsys):
+    """Pieces of event text are checked once per reading (several files); a piece that is
+    valid in one file's run is still checked against another run's header."""
+    five = {**HEADER, "voters": [1, 2, 3, 4, 5], "run": "five"}
+    good = write(tmp_path / "a.jsonl", five, *(event(k, k) for k in range(1, 6)))
+    bad = write(tmp_path / "b.jsonl", HEADER, event(1, 1), event(2, 4))
+    assert replay_error(capsys, good, bad).startswith(f"{bad}:3: unknown server 4")
+    process = write(tmp_path / "c.jsonl", process_header(1), event(1, 1))
+    error = replay_error(capsys, good, process)
+    assert error == f"{process}:2: clock must be a non-negative integer, got null"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from zabmc.replay.bindings.system import SystemReplay
 from zabmc.replay.merge import load_run
+from zabmc.replay.reader import Pieces
 from zabmc.replay.trace import STATE_FIELDS, Event, Trace, TraceError, msg_text, state_field_text
 from zabmc.replay.verdict import Divergence, Verdict
 
@@ -42,11 +43,11 @@ def replay(trace: Trace) -> Verdict:
     return Verdict(trace.name, len(events), len(events), time.perf_counter() - start)
 
 
-def replay_files(files: list[Path]) -> Verdict | TraceError:
+def replay_files(files: list[Path], pieces: Pieces | None = None) -> Verdict | TraceError:
     """Read one run and replay it; an unreadable trace is returned, not raised (so that a
-    worker process hands it back)."""
+    worker process hands it back). ``pieces``: what the runs read before taught the reader."""
     try:
-        trace = load_run(files)
+        trace = load_run(files, pieces)
     except TraceError as exc:
         return exc
     return replay(trace)
@@ -56,10 +57,26 @@ def replay_runs(runs: list[list[Path]], jobs: int = 1) -> Iterator[Verdict | Tra
     """Each run's verdict (or why it cannot be read), in order; ``jobs`` processes share the
     runs when there are several (one run is replayed by one process: its steps are a chain)."""
     if jobs <= 1 or len(runs) <= 1:
-        yield from map(replay_files, runs)
+        pieces = Pieces()
+        for files in runs:
+            yield replay_files(files, pieces)
         return
-    with multiprocessing.get_context("fork").Pool(min(jobs, len(runs))) as pool:
-        yield from pool.imap(replay_files, runs)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(runs)), initializer=_start_worker) as pool:
+        yield from pool.imap(_replay_in_worker, runs)
+
+
+#: A worker process's reading, shared by the runs it is given.
+_worker_pieces: Pieces | None = None
+
+
+def _start_worker() -> None:
+    global _worker_pieces
+    _worker_pieces = Pieces()
+
+
+def _replay_in_worker(files: list[Path]) -> Verdict | TraceError:
+    return replay_files(files, _worker_pieces)
 
 
 def _fields(state: tuple) -> dict[str, str]:

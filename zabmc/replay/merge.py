@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from zabmc.replay.reader import read_header, read_trace_file
+from zabmc.replay.reader import Pieces, read_header, read_trace_file
 from zabmc.replay.trace import Event, Header, Trace, TraceError
 
 #: Steps whose second argument is not the peer whose message they take.
@@ -74,14 +74,16 @@ def plan(paths: list[str]) -> list[list[Path]]:
     return runs
 
 
-def load_run(files: list[Path]) -> Trace:
-    """One run, from its file (simulator) or files (processes, merged)."""
-    return _one([(*read_trace_file(path), str(path)) for path in files])
+def load_run(files: list[Path], pieces: Pieces | None = None) -> Trace:
+    """One run, from its file (simulator) or files (processes, merged); ``pieces``: what
+    the files read before taught (see :class:`~zabmc.replay.reader.Pieces`)."""
+    return _one([(*read_trace_file(path, pieces), str(path)) for path in files])
 
 
 def load(paths: list[str]) -> list[Trace]:
     """The runs the given files and directories hold, in the order first named."""
-    return [load_run(files) for files in plan(paths)]
+    pieces = Pieces()
+    return [load_run(files, pieces) for files in plan(paths)]
 
 
 def _one(group: list[tuple[Header, list[Event], str]]) -> Trace:

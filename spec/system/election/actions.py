@@ -60,13 +60,15 @@ def fle_receive_notmsg(s: SystemState, p: Params, i: int, j: int) -> SystemState
         # An observer's notification is never counted; it gets the current vote back.
         answer = n.state == LOOKING
     elif srv.state == LOOKING:
-        queue = (*(q for q in el.queue if q), n)  # RemoveNone: a pending timeout is dropped
+        queue = (*filter(None, el.queue), n)  # RemoveNone: a pending timeout is dropped
         el = el._replace(queue=queue)
         answer = n.state == LOOKING and n.round < el.round
     else:
         answer = n.state == LOOKING
     if answer:
         network = net.notify(network, p.n, i, 1 << j, notification(p, srv, el, i))
+    if el is s.elections[i]:
+        return s._replace(network=network)
     return s._replace(elections=put(s.elections, i, el), network=network)
 
 
