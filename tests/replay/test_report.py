@@ -46,6 +46,20 @@ def test_a_state_divergence_shows_the_fields_side_by_side(capsys):
     assert "enabled in the spec here: " in out and "LeaderProcessRequest(3)" in out
 
 
+def test_a_field_the_spec_leaves_open_at_that_step_is_shown_apart(capsys):
+    """After TRUNC, before UPTODATE, what a learner knows committed is bookkeeping: the
+    skip-trunc run differs there too, but only its history is the divergence."""
+    skip_trunc = TRACES / "mutants" / "skip-trunc.jsonl"
+    code, out = run(capsys, str(skip_trunc))
+    assert code == 1
+    lines = out.splitlines()
+    (mark,) = [line for line in lines if line.startswith("  ! ")]
+    assert mark.split()[:2] == ["!", "history"]
+    (open_field,) = [line for line in lines if line.startswith("  ~ ")]
+    assert open_field.split() == ["~", "lastCommitted", "0:0", "|", "2:2"]
+    assert "(~: differs, but the spec does not determine it at this step;" in out
+
+
 def test_a_disabled_step_names_the_guard_that_fails(capsys):
     code, out = run(capsys, str(EARLY_ACK))
     assert code == 1
