@@ -392,8 +392,12 @@ class ZabPeer:
         assert learner is not None
         if j != learner.leader:
             raise RemoteProtocolError(f"{type(m).__name__} from {j}, who is not our leader")
-        stale_accepted = STALE_EPOCH in self.mutations and isinstance(m, Proposal)
-        if not isinstance(m, LeaderInfo | Ping) and m.epoch != learner.epoch and not stale_accepted:
+        # the stale-epoch bug switch comes last: looked up only for a message of another epoch
+        if (
+            not isinstance(m, LeaderInfo | Ping)
+            and m.epoch != learner.epoch
+            and not (STALE_EPOCH in self.mutations and isinstance(m, Proposal))
+        ):
             raise RemoteProtocolError(
                 f"{type(m).__name__} of epoch {m.epoch}, but our leader's epoch is {learner.epoch}"
             )
