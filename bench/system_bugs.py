@@ -44,15 +44,13 @@ BOUND_NAMES = ("max_txns", "max_epoch", "max_crashes", "max_partitions", "max_ti
 def run_bug(bug: str, start: str) -> dict:
     """Search one bug variant in this process and return its figures."""
     from spec.system import SystemModel, bug_params
-    from spec.system.scenarios import StartingFrom, established_epoch_one
+    from spec.system.scenarios import from_established
     from zabmc.engine import CheckOptions, check_bfs
 
     # from the authors' start: their 2 txns, 3 epochs, crashes (theirs 4, ours 2)
     authors = dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0)
     params = bug_params(bug, **(authors if start == "authors" else {}))
-    model = SystemModel(params)
-    if start == "authors":
-        model = StartingFrom(params, established_epoch_one(model))
+    model = from_established(params) if start == "authors" else SystemModel(params)
     began = time.perf_counter()
     result = check_bfs(model, CheckOptions(check_deadlock=False))
     wall = time.perf_counter() - began

@@ -52,18 +52,17 @@ def build(bounds: Mapping[str, int], bug: str | None, options: Mapping[str, Any]
     params = make_params(bounds, bug, bool(options.get("coarse_election")))
     if not options.get("from_established"):
         return SystemModel(params)
-    from spec.system.scenarios import StartingFrom, established_epoch_one
+    from spec.system.scenarios import from_established
 
     if not params.coarse_election or params.voters != 3 or params.observers:
         raise ValueError("--from-established needs --coarse-election and 3 voters, no observers")
     try:
-        start = established_epoch_one(SystemModel(params))
+        return from_established(params)
     except ValueError as exc:
         raise ValueError(
             f"--from-established cannot reach the established cluster within these bounds "
             f"({exc}); it needs --max-txns 2 or more"
         ) from None
-    return StartingFrom(params, start)
 
 
 #: For each bug, the smallest bounds found to expose it from the initial state (see

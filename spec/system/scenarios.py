@@ -44,6 +44,12 @@ class StartingFrom(SystemModel):
         return (self.start,)
 
 
+def from_established(params: Params) -> StartingFrom:
+    """The model for ``params``, searched from the authors' established cluster
+    (:func:`established_epoch_one`) instead of Init."""
+    return StartingFrom(params, established_epoch_one(SystemModel(params)))
+
+
 def take_newleader(model: SystemModel, s: SystemState, i: int, j: int) -> SystemState:
     """Learner i takes NEWLEADER from j, in as many steps as the variant needs."""
     s = replay(model, [("FollowerProcessNEWLEADER", i, j)], s)

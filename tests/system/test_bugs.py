@@ -16,7 +16,7 @@ import pytest
 from spec.system import bug_params
 from spec.system.bugs import ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.model import SystemModel
-from spec.system.scenarios import StartingFrom, established_epoch_one
+from spec.system.scenarios import from_established
 from zabmc.engine import CheckOptions, check_bfs
 
 
@@ -72,8 +72,7 @@ def test_zk_4685_the_ack_overtakes_the_ack_of_newleader():
 )
 def test_found_from_the_authors_initial_state(bug, length, states, lost_by):
     p = bug_params(bug)
-    start = established_epoch_one(SystemModel(p))
-    result = check_bfs(StartingFrom(p, start), CheckOptions(check_deadlock=False))
+    result = check_bfs(from_established(p), CheckOptions(check_deadlock=False))
     v = result.violation
     assert v is not None and v.property == "LeaderLogCompleteness"
     assert (v.length, result.distinct_states) == (length, states)
@@ -87,7 +86,6 @@ def test_found_from_the_authors_initial_state(bug, length, states, lost_by):
 def test_fixed_spec_passes_every_state_from_the_authors_initial_state():
     p = bug_params(ZK_3911, fixed=True)
     assert p == bug_params(ZK_4643, fixed=True) == bug_params(ZK_4646, fixed=True)
-    start = established_epoch_one(SystemModel(p))
-    result = check_bfs(StartingFrom(p, start), CheckOptions())
+    result = check_bfs(from_established(p), CheckOptions())
     assert result.ok and result.complete
     assert result.distinct_states == 154_635
