@@ -23,6 +23,7 @@ tick_ms = 100
 
 [service]                    # optional: impl.service.server.Limits fields
 min_session_timeout_ms = 1000
+super_digest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="   # optional: addauth digest super:test is super
 
 [trace]                      # optional: record every step (traces/README.md)
 file = "trace/1.jsonl"       # this server's trace file, continued after a restart
@@ -173,11 +174,15 @@ def _trace(raw: dict[str, Any], where: str, base: Path) -> tuple[Path | None, st
     return (path if path.is_absolute() else base / path), run
 
 
-def _settings(raw: dict[str, Any], table: str, cls: type, where: str) -> dict[str, int]:
-    """The ``[table]`` of positive integers for the dataclass ``cls``."""
+def _settings(raw: dict[str, Any], table: str, cls: type, where: str) -> dict[str, int | str]:
+    """The ``[table]`` of settings for the dataclass ``cls``: positive integers, or strings
+    where the field's default is one."""
     values = raw.get(table) or {}
-    names = {f.name for f in fields(cls)}
+    kinds = {f.name: type(f.default) for f in fields(cls)}
     for key, value in values.items():
-        if key not in names or not isinstance(value, int) or value <= 0:
+        if kinds.get(key) is str:
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: {table}.{key}: not a string setting")
+        elif key not in kinds or not isinstance(value, int) or value <= 0:
             raise ConfigError(f"{where}: {table}.{key}: not a positive integer setting")
     return values

@@ -57,7 +57,7 @@ class ClusterLayout:
     """dial[i][j]: the port server i dials to reach server j (a proxy), if not j's own."""
     tuning: dict[str, int] = field(default_factory=dict)
     application: str = "zookeeper"
-    service: dict[str, int] = field(default_factory=dict)
+    service: dict[str, int | str] = field(default_factory=dict)
     """``[service]`` settings (``impl.service.server.Limits``)."""
     trace_run: str | None = None
     """Record every server's steps, as the run of this name (one trace file per server)."""
@@ -103,7 +103,7 @@ class ClusterLayout:
         for table, values in (("tuning", self.tuning), ("service", self.service)):
             if values:
                 lines.append(f"[{table}]")
-                lines.extend(f"{k} = {v}" for k, v in sorted(values.items()))
+                lines.extend(f"{k} = {json.dumps(v)}" for k, v in sorted(values.items()))
         if self.trace_run is not None and trace_file is not None:
             lines.append("[trace]")
             lines.append(f"file = {json.dumps(str(trace_file))}")

@@ -23,6 +23,7 @@ from impl.jute.records import (
     DeleteRequest,
     EmptyResponse,
     ErrorResult,
+    Id,
     MultiRequest,
     MultiResponse,
     OpCode,
@@ -32,13 +33,17 @@ from impl.jute.records import (
     SyncRequest,
     SyncResponse,
 )
+from impl.service import acl
 from impl.service.errors import Code, ZooKeeperError
-from impl.service.tree import DataTree
+from impl.service.paths import parent_of, validate
+from impl.service.tree import SEQUENTIAL, DataTree, Node, check_flags
 from impl.service.txns import (
     HEAD,
+    IDENTIFIED,
     REVALIDATE_SESSION,
     CloseSessionTxn,
     CreateSessionTxn,
+    Identified,
     Outcome,
     RevalidateSessionTxn,
 )
@@ -59,6 +64,8 @@ class ZooKeeperApplication:
         self.sessions: dict[int, Session] = {}
         self.last_zxid = 0
         """The zxid of the last txn applied (what replies report as the server's zxid)."""
+        self.ids: tuple[Id, ...] = ()
+        """The identities of the client whose write is being applied (for its ACL checks)."""
 
     # --- the Application protocol -------------------------------------------------------------
 
@@ -69,12 +76,17 @@ class ZooKeeperApplication:
         self.last_zxid = txn.zxid
         try:
             session_id, opcode = HEAD.unpack_from(payload)
+            offset, self.ids = HEAD.size, ()
+            if opcode == IDENTIFIED:
+                (opcode, self.ids), offset = Identified.deserialize(payload, offset)
+                if opcode not in WRITES:
+                    raise ZooKeeperError(Code.BAD_ARGUMENTS, f"opcode {opcode} is not a write")
             step = APPLY.get(opcode)
             if step is None:
                 raise ZooKeeperError(Code.UNIMPLEMENTED, f"opcode {opcode}")
             if opcode not in SESSIONLESS and session_id not in self.sessions:
                 raise ZooKeeperError(Code.SESSION_EXPIRED, f"session 0x{session_id:x}")
-            reply = step(self, session_id, payload[HEAD.size :], txn)
+            reply = step(self, session_id, payload[offset:], txn)
         except ZooKeeperError as exc:
             return Outcome(exc.code, (), b"").serialize()
         except (JuteError, struct.error):
@@ -119,21 +131,43 @@ class ZooKeeperApplication:
         return Create2Response(path, self.tree.nodes[path].stat()).serialize()
 
     def _create_op(self, session: int, r: CreateRequest | Create2Request, txn: Txn) -> str:
-        return self.tree.create(r.path, r.data, r.acl, r.flags, session, txn.zxid, txn.time_ms)
+        """In ZooKeeper's order: the flags, the path, the ACL list, the parent, CREATE on it."""
+        check_flags(r.flags)
+        validate(r.path, sequential=bool(r.flags & SEQUENTIAL))
+        fixed_acl = acl.fixup(r.path, self.ids, r.acl)
+        self._allowed(self.tree.node(parent_of(r.path)), acl.CREATE, r.path)
+        tree = self.tree
+        return tree.create(r.path, r.data, fixed_acl, r.flags, session, txn.zxid, txn.time_ms)
+
+    def _delete_op(self, r: DeleteRequest, txn: Txn) -> None:
+        validate(r.path)
+        if r.path != "/":
+            self._allowed(self.tree.node(parent_of(r.path)), acl.DELETE, r.path)
+        self.tree.delete(r.path, r.version, txn.zxid)
+
+    def _set_data_op(self, r: SetDataRequest, txn: Txn) -> StatResponse:
+        validate(r.path)
+        self._allowed(self.tree.node(r.path), acl.WRITE, r.path)
+        return StatResponse(self.tree.set_data(r.path, r.data, r.version, txn.zxid, txn.time_ms))
+
+    def _allowed(self, node: Node, perm: int, path: str) -> None:
+        acl.check(node.acl, perm, self.ids, path)
 
     def _delete(self, session: int, body: bytes, txn: Txn) -> bytes:
         r, _ = DeleteRequest.deserialize(body)
-        self.tree.delete(r.path, r.version, txn.zxid)
+        self._delete_op(r, txn)
         return b""
 
     def _set_data(self, session: int, body: bytes, txn: Txn) -> bytes:
         r, _ = SetDataRequest.deserialize(body)
-        stat = self.tree.set_data(r.path, r.data, r.version, txn.zxid, txn.time_ms)
-        return StatResponse(stat).serialize()
+        return self._set_data_op(r, txn).serialize()
 
     def _set_acl(self, session: int, body: bytes, txn: Txn) -> bytes:
         r, _ = SetACLRequest.deserialize(body)
-        return StatResponse(self.tree.set_acl(r.path, r.acl, r.version)).serialize()
+        validate(r.path)
+        fixed_acl = acl.fixup(r.path, self.ids, r.acl)
+        self._allowed(self.tree.node(r.path), acl.ADMIN, r.path)
+        return StatResponse(self.tree.set_acl(r.path, fixed_acl, r.version)).serialize()
 
     def _sync(self, session: int, body: bytes, txn: Txn) -> bytes:
         r, _ = SyncRequest.deserialize(body)
@@ -169,11 +203,12 @@ class ZooKeeperApplication:
                 return CreateResponse(path)
             return Create2Response(path, tree.nodes[path].stat())
         if isinstance(op, DeleteRequest):
-            tree.delete(op.path, op.version, txn.zxid)
+            self._delete_op(op, txn)
             return EmptyResponse()
         if isinstance(op, SetDataRequest):
-            stat = tree.set_data(op.path, op.data, op.version, txn.zxid, txn.time_ms)
-            return StatResponse(stat)
+            return self._set_data_op(op, txn)
+        validate(op.path)
+        self._allowed(tree.node(op.path), acl.READ, op.path)
         tree.check(op.path, op.version)
         return EmptyResponse()
 

@@ -33,16 +33,20 @@ from impl.core.messages import Txn
 from impl.jute.framing import NEED_DATA
 from impl.jute.records import (
     SYNC_CONNECTED,
+    AuthPacket,
     ConnectResponse,
     GetACLResponse,
     GetChildren2Response,
     GetChildrenResponse,
     GetDataResponse,
+    Id,
     OpCode,
     StatResponse,
     Xid,
 )
+from impl.service import acl
 from impl.service.application import WRITES, ZooKeeperApplication
+from impl.service.auth import authenticate, connection_ids
 from impl.service.connection import (
     ClientConnection,
     ConnectRequested,
@@ -59,6 +63,7 @@ from impl.service.txns import (
     Outcome,
     RevalidateSessionTxn,
     SessionTouches,
+    identified_payload,
     payload,
 )
 from impl.service.watches import WatchTable
@@ -169,6 +174,9 @@ class Limits:
     min_session_timeout_ms: int = 1_000
     max_session_timeout_ms: int = 60_000
     tick_ms: int = 100
+    super_digest: str = ""
+    """``super:<digest>`` (``impl.service.auth.digest`` of ``super:<password>``): who adds that
+    digest passes every ACL (ZooKeeper's ``DigestAuthenticationProvider.superDigest``)."""
 
 
 # --- per-connection state ----------------------------------------------------------------------
@@ -186,6 +194,8 @@ class Pending:
     record: Any
     received_ms: int
     reply: bytes | None = None
+    ids: tuple[Id, ...] = ()
+    """The connection's identities when the request came (a read's ACL checks use them)."""
 
 
 @dataclass(slots=True)
@@ -196,6 +206,8 @@ class Conn:
     session_id: int = 0
     timeout_ms: int = 0
     last_heard_ms: int = 0
+    ids: tuple[Id, ...] = ()
+    """Identities: ``ip`` of the peer, and what ``addauth`` added."""
     queue: deque[Pending] = field(default_factory=deque)
     closing: bool = False
     received: int = 0
@@ -259,7 +271,9 @@ class ZooKeeperServer:
             case WriteDone():
                 self._on_write_done(event)
             case ClientConnected(conn, address):
-                self.conns[conn] = Conn(conn, address, last_heard_ms=now_ms)
+                self.conns[conn] = Conn(
+                    conn, address, last_heard_ms=now_ms, ids=connection_ids(address)
+                )
             case ClientClosed(conn):
                 self._forget(conn)
             case LeaderNote():
@@ -395,17 +409,29 @@ class ZooKeeperServer:
         if op == OpCode.PING:
             self._send(c, c.protocol.reply_bytes(Xid.PING, self.app.last_zxid, 0))
             return
-        if op == OpCode.AUTH:  # accepted and ignored: ACLs are not enforced
-            self._send(c, c.protocol.reply_bytes(Xid.AUTH, 0, 0))
+        if op == OpCode.AUTH:
+            self._on_auth(c, ev.record)
             return
-        pending = Pending(ev.xid, op, ev.record, self.now_ms)
+        pending = Pending(ev.xid, op, ev.record, self.now_ms, ids=c.ids)
         c.queue.append(pending)
-        if op in WRITES or op == OpCode.CLOSE_SESSION:
-            if op == OpCode.CLOSE_SESSION:
-                c.closing = True
+        if op in WRITES:
+            self._submit(c, pending, identified_payload(c.session_id, op, c.ids, ev.body))
+        elif op == OpCode.CLOSE_SESSION:
+            c.closing = True
             self._submit(c, pending, payload(c.session_id, op, ev.body))
         elif len(c.queue) == 1:
             self._flush(c)
+
+    def _on_auth(self, c: Conn, packet: AuthPacket) -> None:
+        """``addauth``: answered at once (not in order with the queue, as in ZooKeeper); a
+        failure is answered ``AUTH_FAILED`` and ends the connection."""
+        ids = authenticate(packet.scheme, packet.auth, c.ids, self.limits.super_digest)
+        if ids is None:
+            self._send(c, c.protocol.reply_bytes(Xid.AUTH, 0, Code.AUTH_FAILED))
+            self._close(c, f"authentication of {c.address} failed (scheme {packet.scheme!r})")
+            return
+        c.ids = ids
+        self._send(c, c.protocol.reply_bytes(Xid.AUTH, 0, 0))
 
     def _submit(self, c: Conn, pending: Pending, body: bytes) -> None:
         request_id = self.new_request_id()
@@ -425,14 +451,22 @@ class ZooKeeperServer:
                     self.watches.watch_data(path, c.cid)
                 node = tree.node(path)
                 body = StatResponse(node.stat()).serialize()
+            elif p.opcode == OpCode.GET_ACL:
+                node = tree.node(path)
+                acl.check(node.acl, acl.READ | acl.ADMIN, p.ids, path)
+                try:
+                    acl.check(node.acl, acl.ADMIN, p.ids, path)
+                    shown = node.acl
+                except ZooKeeperError:
+                    shown = acl.redact(node.acl)
+                body = GetACLResponse(shown, node.stat()).serialize()
             else:
                 node = tree.node(path)
+                acl.check(node.acl, acl.READ, p.ids, path)
                 if p.opcode == OpCode.GET_DATA:
                     if r.watch:
                         self.watches.watch_data(path, c.cid)
                     body = GetDataResponse(node.data, node.stat()).serialize()
-                elif p.opcode == OpCode.GET_ACL:
-                    body = GetACLResponse(node.acl, node.stat()).serialize()
                 else:
                     if r.watch:
                         self.watches.watch_children(path, c.cid)

@@ -75,6 +75,16 @@ class Node:
         )
 
 
+def check_flags(flags: int) -> None:
+    """A create's flags must be a mode this tree has (``UNIMPLEMENTED`` for container and
+    TTL modes, ``BAD_ARGUMENTS`` for anything else)."""
+    if flags & ~(EPHEMERAL | SEQUENTIAL):
+        raise ZooKeeperError(
+            Code.UNIMPLEMENTED if flags in (4, 5, 6) else Code.BAD_ARGUMENTS,
+            f"create flags {flags}",
+        )
+
+
 def _check_version(path: str, expected: int, actual: int) -> None:
     if expected != -1 and expected != actual:
         raise ZooKeeperError(Code.BAD_VERSION, path)
@@ -117,11 +127,7 @@ class DataTree:
         time: int,
     ) -> str:
         """Create a node; returns its path (with the sequence number, if sequential)."""
-        if flags & ~(EPHEMERAL | SEQUENTIAL):
-            raise ZooKeeperError(
-                Code.UNIMPLEMENTED if flags in (4, 5, 6) else Code.BAD_ARGUMENTS,
-                f"create flags {flags}",
-            )
+        check_flags(flags)
         validate(path, sequential=bool(flags & SEQUENTIAL))
         if not acl:
             raise ZooKeeperError(Code.INVALID_ACL, path)
@@ -129,12 +135,12 @@ class DataTree:
         parent = self.nodes.get(parent_path)
         if parent is None:
             raise ZooKeeperError(Code.NO_NODE, parent_path)
-        if parent.ephemeral_owner:
-            raise ZooKeeperError(Code.NO_CHILDREN_FOR_EPHEMERALS, parent_path)
         if flags & SEQUENTIAL:
             path = f"{path}{parent.cversion:010d}"
         if path in self.nodes:
             raise ZooKeeperError(Code.NODE_EXISTS, path)
+        if parent.ephemeral_owner:
+            raise ZooKeeperError(Code.NO_CHILDREN_FOR_EPHEMERALS, parent_path)
         owner = session if flags & EPHEMERAL else 0
         self._insert(path, Node(data, acl, zxid, time, owner), zxid)
         self.fired.append((EventType.NODE_CREATED, path))

@@ -13,13 +13,26 @@ import struct
 from typing import NamedTuple
 
 from impl.jute.codec import Buffer, Int, Long, UString, record, vector
-from impl.jute.records import OpCode
+from impl.jute.records import Id, OpCode
 
 HEAD = struct.Struct(">qi")
 
 REVALIDATE_SESSION = -20
 """zabmc's own opcode: a client reconnects with a session this server has not seen yet; the
 txn's outcome (in zxid order) says whether the session still lives."""
+
+
+IDENTIFIED = -21
+"""zabmc's own opcode: a client's write with the identities its connection had when it sent
+it (ZooKeeper's ``Request.authInfo``), so every server checks ACLs alike, in zxid order.
+The body is an :class:`Identified` then the client's request; a write without it (as tests
+and older logs have) has no identities."""
+
+
+@record(None, Int, vector(Id.field))
+class Identified(NamedTuple):
+    opcode: int
+    ids: tuple[Id, ...]
 
 
 @record(OpCode.CREATE_SESSION, Int, Buffer)
@@ -60,3 +73,8 @@ class SessionTouches(NamedTuple):
 
 def payload(session_id: int, opcode: int, body: bytes) -> bytes:
     return HEAD.pack(session_id, opcode) + body
+
+
+def identified_payload(session_id: int, opcode: int, ids: tuple[Id, ...], body: bytes) -> bytes:
+    """The payload of a client's write ``opcode`` sent with the identities ``ids``."""
+    return HEAD.pack(session_id, IDENTIFIED) + Identified(opcode, ids).serialize() + body
