@@ -126,7 +126,9 @@ class DataTree:
         zxid: int,
         time: int,
     ) -> str:
-        """Create a node; returns its path (with the sequence number, if sequential)."""
+        """Create a node; returns its path. A sequential name ends in the parent's
+        ``cversion``, the count of creates under it (ZooKeeper's ``PrepRequestProcessor``
+        takes it so; deletes and failed creates do not count)."""
         check_flags(flags)
         validate(path, sequential=bool(flags & SEQUENTIAL))
         if not acl:
@@ -207,12 +209,13 @@ class DataTree:
         parent.pzxid = zxid
 
     def _remove(self, path: str, node: Node, zxid: int) -> None:
+        """Unlink a node. Its parent's ``cversion`` stays (ZooKeeper's ``DataTree.deleteNode``
+        counts only creates there); its ``pzxid`` moves forward."""
         parent = self.nodes[parent_of(path)]
         if self.undo is not None:
             self.undo.append(self._undo(parent, lambda: self._link(path, node, parent)))
         self._unlink(path, node, parent)
-        parent.cversion += 1
-        parent.pzxid = zxid
+        parent.pzxid = max(parent.pzxid, zxid)
 
     @staticmethod
     def _undo(parent: Node, relink: Callable[[], None]) -> Callable[[], None]:

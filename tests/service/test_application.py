@@ -91,10 +91,10 @@ def test_sequential_names_come_from_the_parents_cversion() -> None:
     for flags in (2, 3, 2):
         out = r.apply(S1, create("/q/n-", flags))
         names.append(CreateResponse.deserialize(out.reply)[0].path)
-    r.apply(S1, DeleteRequest("/q/n-0000000000", -1))  # a delete counts too
+    r.apply(S1, DeleteRequest("/q/n-0000000000", -1))  # a delete does not count
     out = r.apply(S1, create("/q/", 2))  # a sequential create may end in /
     names.append(CreateResponse.deserialize(out.reply)[0].path)
-    assert names == ["/q/n-0000000000", "/q/n-0000000001", "/q/n-0000000002", "/q/0000000004"]
+    assert names == ["/q/n-0000000000", "/q/n-0000000001", "/q/n-0000000002", "/q/0000000003"]
     assert r.app.tree.node("/q/n-0000000001").ephemeral_owner == S1
 
 
