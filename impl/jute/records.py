@@ -44,8 +44,21 @@ class OpCode:
     CHECK = 13
     MULTI = 14
     CREATE2 = 15
+    RECONFIG = 16
+    CHECK_WATCHES = 17
+    REMOVE_WATCHES = 18
+    CREATE_CONTAINER = 19
+    DELETE_CONTAINER = 20
+    CREATE_TTL = 21
+    MULTI_READ = 22
     AUTH = 100
     SET_WATCHES = 101
+    SASL = 102
+    GET_EPHEMERALS = 103
+    GET_ALL_CHILDREN_NUMBER = 104
+    SET_WATCHES2 = 105
+    ADD_WATCH = 106
+    WHO_AM_I = 107
     CREATE_SESSION = -10
     CLOSE_SESSION = -11
     ERROR = -1
@@ -427,3 +440,140 @@ class EventType:
 
 SYNC_CONNECTED = 3
 """``KeeperState.SyncConnected``, the state of every watch event zabmc sends."""
+
+
+# --- the operations of ZooKeeper 3.5-3.8 beyond the classic ones -------------------------------
+
+
+@record(OpCode.CREATE_CONTAINER, UString, Buffer, ACLs, Int)
+class CreateContainerRequest(NamedTuple):
+    """``createContainer``: a ``CreateRequest`` under its own opcode (flags say CONTAINER)."""
+
+    path: str
+    data: bytes | None
+    acl: tuple[ACL, ...]
+    flags: int
+
+
+@record(OpCode.CREATE_TTL, UString, Buffer, ACLs, Int, Long)
+class CreateTTLRequest(NamedTuple):
+    path: str
+    data: bytes | None
+    acl: tuple[ACL, ...]
+    flags: int
+    ttl: int
+
+
+@record(OpCode.DELETE_CONTAINER, UString)
+class DeleteContainerRequest(NamedTuple):
+    """Delete an empty container or TTL node (the leader's container reaper sends these)."""
+
+    path: str
+
+
+@record(OpCode.SET_WATCHES, Long, Strings, Strings, Strings)
+class SetWatches(NamedTuple):
+    """A reconnecting client's watches, to be set again (or fired, if they missed a change
+    after ``relative_zxid``)."""
+
+    relative_zxid: int
+    data_watches: tuple[str, ...]
+    exist_watches: tuple[str, ...]
+    child_watches: tuple[str, ...]
+
+
+@record(OpCode.SET_WATCHES2, Long, Strings, Strings, Strings, Strings, Strings)
+class SetWatches2(NamedTuple):
+    relative_zxid: int
+    data_watches: tuple[str, ...]
+    exist_watches: tuple[str, ...]
+    child_watches: tuple[str, ...]
+    persistent_watches: tuple[str, ...]
+    persistent_recursive_watches: tuple[str, ...]
+
+
+@record(OpCode.CHECK_WATCHES, UString, Int)
+class CheckWatchesRequest(NamedTuple):
+    path: str
+    watcher_type: int
+    """``WatcherType``: 1 children, 2 data, 3 any (jute's ``type``; ours is the opcode)."""
+
+
+@record(OpCode.REMOVE_WATCHES, UString, Int)
+class RemoveWatchesRequest(NamedTuple):
+    path: str
+    watcher_type: int
+
+
+@record(OpCode.ADD_WATCH, UString, Int)
+class AddWatchRequest(NamedTuple):
+    path: str
+    mode: int
+    """``AddWatchMode``: 0 persistent, 1 persistent and recursive."""
+
+
+@record(OpCode.GET_EPHEMERALS, UString)
+class GetEphemeralsRequest(NamedTuple):
+    prefix_path: str
+
+
+@record(OpCode.GET_ALL_CHILDREN_NUMBER, UString)
+class GetAllChildrenNumberRequest(NamedTuple):
+    path: str
+
+
+@record(OpCode.WHO_AM_I)
+class WhoAmIRequest(NamedTuple):
+    pass
+
+
+@record(None, Strings)
+class GetEphemeralsResponse(NamedTuple):
+    ephemerals: tuple[str, ...]
+
+
+@record(None, Int)
+class GetAllChildrenNumberResponse(NamedTuple):
+    total_number: int
+
+
+@record(None, UString, UString)
+class ClientInfo(NamedTuple):
+    auth_scheme: str
+    user: str
+
+
+@record(None, vector(ClientInfo.field))
+class WhoAmIResponse(NamedTuple):
+    client_info: tuple[ClientInfo, ...]
+
+
+class WatcherType:
+    CHILDREN = 1
+    DATA = 2
+    ANY = 3
+
+
+class AddWatchMode:
+    PERSISTENT = 0
+    PERSISTENT_RECURSIVE = 1
+
+
+REQUESTS.update(
+    {
+        r.type: r
+        for r in (
+            CreateContainerRequest,
+            CreateTTLRequest,
+            DeleteContainerRequest,
+            SetWatches,
+            SetWatches2,
+            CheckWatchesRequest,
+            RemoveWatchesRequest,
+            AddWatchRequest,
+            GetEphemeralsRequest,
+            GetAllChildrenNumberRequest,
+            WhoAmIRequest,
+        )
+    }
+)

@@ -18,8 +18,11 @@ from impl.jute.codec import Buffer, JuteError
 from impl.jute.records import (
     Create2Request,
     Create2Response,
+    CreateContainerRequest,
     CreateRequest,
     CreateResponse,
+    CreateTTLRequest,
+    DeleteContainerRequest,
     DeleteRequest,
     EmptyResponse,
     ErrorResult,
@@ -36,7 +39,19 @@ from impl.jute.records import (
 from impl.service import acl
 from impl.service.errors import Code, ZooKeeperError
 from impl.service.paths import parent_of, validate
-from impl.service.tree import SEQUENTIAL, DataTree, Node, check_flags
+from impl.service.tree import (
+    CONTAINER_OWNER,
+    EPHEMERAL,
+    MAX_TTL,
+    PERSISTENT_SEQUENTIAL_WITH_TTL,
+    PERSISTENT_WITH_TTL,
+    SEQUENTIAL,
+    DataTree,
+    Node,
+    check_flags,
+    is_session_owned,
+    ttl_owner,
+)
 from impl.service.txns import (
     HEAD,
     IDENTIFIED,
@@ -130,14 +145,58 @@ class ZooKeeperApplication:
         path = self._create_op(session, r, txn)
         return Create2Response(path, self.tree.nodes[path].stat()).serialize()
 
-    def _create_op(self, session: int, r: CreateRequest | Create2Request, txn: Txn) -> str:
-        """In ZooKeeper's order: the flags, the path, the ACL list, the parent, CREATE on it."""
+    def _create_container(self, session: int, body: bytes, txn: Txn) -> bytes:
+        r, _ = CreateContainerRequest.deserialize(body)
+        path = self._create_op(session, r, txn, CONTAINER_OWNER)
+        return Create2Response(path, self.tree.nodes[path].stat()).serialize()
+
+    def _create_ttl(self, session: int, body: bytes, txn: Txn) -> bytes:
+        r, _ = CreateTTLRequest.deserialize(body)
+        path = self._create_op(session, r, txn, None, r.ttl)
+        return Create2Response(path, self.tree.nodes[path].stat()).serialize()
+
+    def _create_op(
+        self,
+        session: int,
+        r: CreateRequest | Create2Request | CreateContainerRequest | CreateTTLRequest,
+        txn: Txn,
+        owner: int | None = None,
+        ttl: int = -1,
+    ) -> str:
+        """In ZooKeeper's order: the flags and TTL, the path, the ACL list, the parent, CREATE
+        on it. The opcode makes a container (``owner``) or a TTL node (``ttl``); the flags of
+        a plain create only choose ephemeral and sequential (as ``PrepRequestProcessor``)."""
         check_flags(r.flags)
-        validate(r.path, sequential=bool(r.flags & SEQUENTIAL))
+        if r.flags in (PERSISTENT_WITH_TTL, PERSISTENT_SEQUENTIAL_WITH_TTL):
+            if not 0 < ttl <= MAX_TTL:
+                raise ZooKeeperError(Code.BAD_ARGUMENTS, f"ttl {ttl} for {r.path}")
+            owner = ttl_owner(ttl)
+        elif ttl >= 0:
+            raise ZooKeeperError(Code.BAD_ARGUMENTS, f"ttl for create flags {r.flags}")
+        sequential = r.flags in (SEQUENTIAL, EPHEMERAL | SEQUENTIAL, PERSISTENT_SEQUENTIAL_WITH_TTL)
+        validate(r.path, sequential=sequential)
         fixed_acl = acl.fixup(r.path, self.ids, r.acl)
         self._allowed(self.tree.node(parent_of(r.path)), acl.CREATE, r.path)
         tree = self.tree
-        return tree.create(r.path, r.data, fixed_acl, r.flags, session, txn.zxid, txn.time_ms)
+        return tree.create(
+            r.path, r.data, fixed_acl, r.flags, session, txn.zxid, txn.time_ms, owner
+        )
+
+    def _delete_container(self, session: int, body: bytes, txn: Txn) -> bytes:
+        """The reaper's delete (any client may send one): no ACL, no version; the node must
+        be empty and a container or TTL node (``BAD_VERSION`` for a session's ephemeral, as
+        ZooKeeper answers)."""
+        r, _ = DeleteContainerRequest.deserialize(body)
+        validate(r.path)
+        if r.path == "/":
+            raise ZooKeeperError(Code.BAD_ARGUMENTS, "the root cannot be deleted")
+        node = self.tree.node(r.path)
+        if node.children:
+            raise ZooKeeperError(Code.NOT_EMPTY, r.path)
+        if is_session_owned(node.ephemeral_owner):
+            raise ZooKeeperError(Code.BAD_VERSION, r.path)
+        self.tree.delete(r.path, -1, txn.zxid)
+        return b""
 
     def _delete_op(self, r: DeleteRequest, txn: Txn) -> None:
         validate(r.path)
@@ -243,6 +302,9 @@ APPLY: dict[int, Step] = {
     OpCode.SET_ACL: ZooKeeperApplication._set_acl,
     OpCode.SYNC: ZooKeeperApplication._sync,
     OpCode.MULTI: ZooKeeperApplication._multi,
+    OpCode.CREATE_CONTAINER: ZooKeeperApplication._create_container,
+    OpCode.CREATE_TTL: ZooKeeperApplication._create_ttl,
+    OpCode.DELETE_CONTAINER: ZooKeeperApplication._delete_container,
     OpCode.CREATE_SESSION: ZooKeeperApplication._create_session,
     OpCode.CLOSE_SESSION: ZooKeeperApplication._close_session,
     REVALIDATE_SESSION: ZooKeeperApplication._revalidate_session,
@@ -252,5 +314,7 @@ APPLY: dict[int, Step] = {
 WRITES = frozenset(APPLY) - {OpCode.CREATE_SESSION, OpCode.CLOSE_SESSION, REVALIDATE_SESSION}
 """The client requests that are txns."""
 
-SESSIONLESS = frozenset({OpCode.CREATE_SESSION, OpCode.CLOSE_SESSION, REVALIDATE_SESSION})
+SESSIONLESS = frozenset(
+    {OpCode.CREATE_SESSION, OpCode.CLOSE_SESSION, REVALIDATE_SESSION, OpCode.DELETE_CONTAINER}
+)
 """Txns that do not need their session to exist."""

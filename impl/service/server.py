@@ -44,7 +44,7 @@ from impl.jute.records import (
     StatResponse,
     Xid,
 )
-from impl.service import acl
+from impl.service import acl, containers, local_requests
 from impl.service.application import WRITES, ZooKeeperApplication
 from impl.service.auth import authenticate, connection_ids
 from impl.service.connection import (
@@ -174,6 +174,8 @@ class Limits:
     min_session_timeout_ms: int = 1_000
     max_session_timeout_ms: int = 60_000
     tick_ms: int = 100
+    container_check_ms: int = 60_000
+    """How often the leader reaps empty containers and expired TTL nodes."""
     super_digest: str = ""
     """``super:<digest>`` (``impl.service.auth.digest`` of ``super:<password>``): who adds that
     digest passes every ACL (ZooKeeper's ``DigestAuthenticationProvider.superDigest``)."""
@@ -251,6 +253,7 @@ class ZooKeeperServer:
         self.deadlines: dict[int, int] = {}
         """Leading: session -> when it expires unless some server hears from it."""
         self.touched: set[int] = set()
+        self.next_reap_ms = now_ms + self.limits.container_check_ms
         # ZooKeeper's session ids: the server id in the top byte, then the clock, then a count
         # (a signed long, as on the wire)
         first = ((sid & 0xFF) << 56) | (((now_ms << 24) & ((1 << 64) - 1)) >> 8)
@@ -440,10 +443,12 @@ class ZooKeeperServer:
 
     def _read(self, c: Conn, p: Pending) -> bytes:
         """The reply to a read, from the tree as it is now; sets the watch it asks for."""
+        if p.opcode in local_requests.ANSWERED:
+            return self._answer_locally(c, p)
         tree, r = self.app.tree, p.record
         err, body = Code.OK, b""
         try:
-            if r is None or p.opcode == OpCode.CHECK:
+            if r is None:
                 raise ZooKeeperError(Code.UNIMPLEMENTED, f"opcode {p.opcode}")
             path = r.path
             if p.opcode == OpCode.EXISTS:
@@ -475,6 +480,30 @@ class ZooKeeperServer:
                         body = GetChildrenResponse(children).serialize()
                     else:
                         body = GetChildren2Response(children, node.stat()).serialize()
+        except ZooKeeperError as exc:
+            err = exc.code
+        return c.protocol.reply_bytes(p.xid, self.app.last_zxid, err, body)
+
+    def _answer_locally(self, c: Conn, p: Pending) -> bytes:
+        """The reply to a request of :mod:`impl.service.local_requests`; events it fires go
+        out before it."""
+
+        def notify(event_type: int, path: str) -> None:
+            zxid = self.app.last_zxid
+            self._send(c, c.protocol.watch_event_bytes(event_type, SYNC_CONNECTED, path, zxid))
+
+        err, body = Code.OK, b""
+        try:
+            body = local_requests.answer(
+                p.opcode,
+                p.record,
+                tree=self.app.tree,
+                watches=self.watches,
+                conn=c.cid,
+                session_id=c.session_id,
+                ids=p.ids,
+                notify=notify,
+            )
         except ZooKeeperError as exc:
             err = exc.code
         return c.protocol.reply_bytes(p.xid, self.app.last_zxid, err, body)
@@ -582,6 +611,10 @@ class ZooKeeperServer:
             touches = SessionTouches(tuple(sorted(self.touched)))
             self.out.append(TellLeader(touches.serialize()))
             self.touched.clear()
+        if self.mode == "leader" and now >= self.next_reap_ms:
+            self.next_reap_ms = now + self.limits.container_check_ms
+            for body in containers.reap_payloads(self.app.tree, now):
+                self.out.append(SubmitWrite(self.new_request_id(), body))
         if self.mode == "leader":
             in_flight = set(self.expiring.values())
             for session_id, deadline in sorted(self.deadlines.items()):

@@ -20,6 +20,33 @@ OPEN_ACL = (ACL(31, Id("world", "anyone")),)
 
 EPHEMERAL = 1
 SEQUENTIAL = 2
+CONTAINER = 4
+PERSISTENT_WITH_TTL = 5
+PERSISTENT_SEQUENTIAL_WITH_TTL = 6
+"""``CreateMode`` flags: 0-3 are the bits above; 4-6 are modes of their own."""
+
+CONTAINER_OWNER = -(1 << 63)
+"""The ``ephemeralOwner`` of a container node (ZooKeeper's ``EphemeralType.CONTAINER``)."""
+_TTL_MARK = -(1 << 56)
+"""``0xff`` in the top byte: a TTL node, its TTL (ms) in the low 40 bits."""
+MAX_TTL = (1 << 40) - 1
+
+
+def ttl_owner(ttl: int) -> int:
+    return _TTL_MARK | ttl
+
+
+def ttl_of(owner: int) -> int | None:
+    """The TTL of a TTL node's owner field, ``None`` for any other node."""
+    if owner != CONTAINER_OWNER and owner & _TTL_MARK == _TTL_MARK:
+        return owner & MAX_TTL
+    return None
+
+
+def is_session_owned(owner: int) -> bool:
+    """An ephemeral node of a session (not a container or TTL node, which use the field)."""
+    return owner != 0 and owner != CONTAINER_OWNER and ttl_of(owner) is None
+
 
 Fired = tuple[int, str]
 """A watch event a write fired: (event type, path)."""
@@ -76,13 +103,9 @@ class Node:
 
 
 def check_flags(flags: int) -> None:
-    """A create's flags must be a mode this tree has (``UNIMPLEMENTED`` for container and
-    TTL modes, ``BAD_ARGUMENTS`` for anything else)."""
-    if flags & ~(EPHEMERAL | SEQUENTIAL):
-        raise ZooKeeperError(
-            Code.UNIMPLEMENTED if flags in (4, 5, 6) else Code.BAD_ARGUMENTS,
-            f"create flags {flags}",
-        )
+    """A create's flags must be one of ZooKeeper's ``CreateMode`` flags, 0 to 6."""
+    if not 0 <= flags <= PERSISTENT_SEQUENTIAL_WITH_TTL:
+        raise ZooKeeperError(Code.BAD_ARGUMENTS, f"create flags {flags}")
 
 
 def _check_version(path: str, expected: int, actual: int) -> None:
@@ -111,6 +134,13 @@ class DataTree:
     def children(self, path: str) -> list[str]:
         return sorted(self.node(path).children)
 
+    def descendant_count(self, path: str) -> int:
+        """The nodes under ``path``, at any depth (``getAllChildrenNumber``)."""
+        if path == "/":
+            return len(self.nodes) - 1
+        prefix = path + "/"
+        return sum(1 for p in self.nodes if p.startswith(prefix))
+
     def ephemeral_count(self) -> int:
         return sum(len(paths) for paths in self.ephemerals.values())
 
@@ -125,25 +155,28 @@ class DataTree:
         session: int,
         zxid: int,
         time: int,
+        owner: int | None = None,
     ) -> str:
         """Create a node; returns its path. A sequential name ends in the parent's
         ``cversion``, the count of creates under it (ZooKeeper's ``PrepRequestProcessor``
         takes it so; deletes and failed creates do not count)."""
         check_flags(flags)
-        validate(path, sequential=bool(flags & SEQUENTIAL))
+        sequential = flags in (SEQUENTIAL, EPHEMERAL | SEQUENTIAL, PERSISTENT_SEQUENTIAL_WITH_TTL)
+        validate(path, sequential=sequential)
         if not acl:
             raise ZooKeeperError(Code.INVALID_ACL, path)
         parent_path = parent_of(path)
         parent = self.nodes.get(parent_path)
         if parent is None:
             raise ZooKeeperError(Code.NO_NODE, parent_path)
-        if flags & SEQUENTIAL:
+        if sequential:
             path = f"{path}{parent.cversion:010d}"
         if path in self.nodes:
             raise ZooKeeperError(Code.NODE_EXISTS, path)
-        if parent.ephemeral_owner:
+        if is_session_owned(parent.ephemeral_owner):
             raise ZooKeeperError(Code.NO_CHILDREN_FOR_EPHEMERALS, parent_path)
-        owner = session if flags & EPHEMERAL else 0
+        if owner is None:
+            owner = session if flags in (EPHEMERAL, EPHEMERAL | SEQUENTIAL) else 0
         self._insert(path, Node(data, acl, zxid, time, owner), zxid)
         self.fired.append((EventType.NODE_CREATED, path))
         self.fired.append((EventType.NODE_CHILDREN_CHANGED, parent_path))
@@ -231,14 +264,14 @@ class DataTree:
     def _link(self, path: str, node: Node, parent: Node) -> None:
         self.nodes[path] = node
         parent.children.add(name_of(path))
-        if node.ephemeral_owner:
+        if is_session_owned(node.ephemeral_owner):
             self.ephemerals.setdefault(node.ephemeral_owner, set()).add(path)
 
     def _unlink(self, path: str, node: Node, parent: Node) -> None:
         del self.nodes[path]
         parent.children.discard(name_of(path))
         owner = node.ephemeral_owner
-        if owner:
+        if is_session_owned(owner):
             paths = self.ephemerals[owner]
             paths.discard(path)
             if not paths:

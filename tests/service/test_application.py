@@ -111,7 +111,8 @@ def test_errors_carry_zookeepers_codes_and_change_nothing() -> None:
         (create("/a//b"), Code.BAD_ARGUMENTS),
         (create("/a/."), Code.BAD_ARGUMENTS),
         (create("relative"), Code.BAD_ARGUMENTS),
-        (create("/a/b", flags=4), Code.UNIMPLEMENTED),
+        (create("/a/b", flags=5), Code.BAD_ARGUMENTS),  # a TTL mode without a TTL
+        (create("/a/b", flags=7), Code.BAD_ARGUMENTS),
         (CreateRequest("/a/b", b"", (), 0), Code.INVALID_ACL),
         (SetDataRequest("/a", b"x", 3), Code.BAD_VERSION),
         (DeleteRequest("/", -1), Code.BAD_ARGUMENTS),
