@@ -117,7 +117,13 @@ class PeerNetwork:
         if task is not None:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        await self._serve(reader, writer, expected=None)
+        try:
+            await self._serve(reader, writer, expected=None)
+        except asyncio.CancelledError:
+            # stop() cancelled this handler: end quietly, since asyncio's start_server logs a
+            # handler task that ends cancelled as an error with its traceback
+            if self._running:
+                raise
 
     async def _dial_loop(self, peer: int) -> None:
         backoff = BACKOFF_MIN

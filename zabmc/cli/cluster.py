@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -67,8 +68,11 @@ def up(
         )
     directory = directory or Path(tempfile.mkdtemp(prefix="zab-cluster-"))
     local = LocalCluster(layout, directory)
-    local.start_all()
+    # the servers run in sessions of their own (a terminal's Ctrl-C does not reach them): a
+    # supervisor's SIGTERM, or a closed terminal's SIGHUP, must stop them as Ctrl-C does
+    previous = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
     try:
+        local.start_all()
         try:
             leader = wait_for(lambda: _exited(local) or local.leader(), 30, "a leader")
         except TimeoutError as exc:
@@ -89,7 +93,11 @@ def up(
             click.echo(f"leader: server {leader}. Try (JSON lines on any client port):")
             click.echo(f'  echo \'{{"op": "write", "data": "hello"}}\' | nc -q1 {HOST} {port}')
             click.echo(f'  echo \'{{"op": "read"}}\' | nc -q1 {HOST} {port}')
-        click.echo("Ctrl-C stops every server." if seconds is None else f"running {seconds:g}s")
+        click.echo(
+            "Ctrl-C (or SIGTERM, SIGHUP) stops every server."
+            if seconds is None
+            else f"running {seconds:g}s"
+        )
         if seconds is None:
             while True:
                 time.sleep(1)
@@ -97,7 +105,18 @@ def up(
     except KeyboardInterrupt:
         click.echo("stopping")
     finally:
+        for sig in STOP_SIGNALS:  # a second signal must not cut the stop short
+            signal.signal(sig, signal.SIG_IGN)
         local.stop_all()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _exited(local: LocalCluster) -> None:
