@@ -9,6 +9,9 @@ for each cluster, ops/s (all, and writes), latency p50/p99 per operation, and th
     python bench/zk_compare.py                        # 8 clients, 10 s, 100-byte values
     python bench/zk_compare.py --clients 16 --seconds 20 --rounds 3   # medians of 3 runs
     python bench/zk_compare.py --only ours --profile  # our servers under cProfile
+    python bench/zk_compare.py --pipelined 4x32,8x64 --seconds 8 --rounds 2
+                         # pipelined writers: C clients x O outstanding async setData each,
+                         # the two systems alternating (ZooKeeper, ours, ZooKeeper, ours, ...)
 """
 
 from __future__ import annotations
@@ -188,14 +191,65 @@ def client_process(
     results.put((latencies, errors))
 
 
-def run_load(hosts_per_client: list[str], warmup: float, seconds: float, size: int) -> dict:
+def pipelined_process(
+    hosts: str,
+    index: int,
+    start: float,
+    warmup: float,
+    seconds: float,
+    size: int,
+    results: Any,
+    outstanding: int,
+) -> None:
+    """One session keeping ``outstanding`` async setData requests in flight on its own node
+    (a reply goes, a request comes: replies of one session come in order)."""
+    from collections import deque
+
+    from kazoo.client import KazooClient
+
+    zk = KazooClient(hosts=hosts, timeout=30, randomize_hosts=False)
+    zk.start(timeout=30)
+    path = f"/bench/p{index}"
+    zk.ensure_path(path)
+    value = b"x" * size
+    latencies: dict[str, list[float]] = {op: [] for op in OPS}
+    errors = 0
+    while time.time() < start:
+        time.sleep(0.005)
+    measure_from, end = start + warmup, start + warmup + seconds
+    clock = time.perf_counter
+    window: deque[tuple[float, Any]] = deque()
+    while (now := time.time()) < end:
+        while len(window) < outstanding:
+            window.append((clock(), zk.set_async(path, value)))
+        sent, result = window.popleft()
+        try:
+            result.get(timeout=30)
+        except Exception:  # counted and reported, the run goes on
+            errors += 1
+            continue
+        if now >= measure_from:
+            latencies["set"].append(clock() - sent)
+    for _, result in window:
+        result.wait(30)
+    zk.stop()
+    zk.close()
+    results.put((latencies, errors))
+
+
+def run_load(
+    hosts_per_client: list[str], warmup: float, seconds: float, size: int, outstanding: int = 0
+) -> dict:
+    """Every client process at once; ``outstanding`` > 0: pipelined writers, else the
+    create/setData/getData loop."""
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     start = time.time() + 4.0  # every client connected and waiting by then
+    target, extra = (pipelined_process, (outstanding,)) if outstanding else (client_process, ())
     procs = [
         ctx.Process(
-            target=client_process,
-            args=(hosts, i, start, warmup, seconds, size, results),
+            target=target,
+            args=(hosts, i, start, warmup, seconds, size, results, *extra),
             daemon=True,
         )
         for i, hosts in enumerate(hosts_per_client)
@@ -229,7 +283,8 @@ def measure(cluster: Any, ready: Any, ids: list[int], args: argparse.Namespace) 
     try:
         wait_for(ready, 90, "a leader and its followers")
         hosts = spread(cluster.connect_string, ids, args.clients)
-        return run_load(hosts, args.warmup, args.seconds, args.size)
+        outstanding = getattr(args, "outstanding", 0)
+        return run_load(hosts, args.warmup, args.seconds, args.size, outstanding)
     finally:
         cluster.stop_all()
 
@@ -254,6 +309,8 @@ def summarize(result: dict) -> dict[str, float]:
         "errors": result["errors"],
     }
     for op in OPS:
+        if not lat[op] and result.get("pipelined"):
+            continue
         ms = sorted(1000 * x for x in lat[op]) or [float("nan")]
         out[f"{op}_p50"] = ms[len(ms) // 2]
         out[f"{op}_p99"] = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
@@ -261,7 +318,9 @@ def summarize(result: dict) -> dict[str, float]:
 
 
 def report(name: str, s: dict[str, float]) -> str:
-    cells = "  ".join(f"{op} p50 {s[f'{op}_p50']:.2f} p99 {s[f'{op}_p99']:.2f}" for op in OPS)
+    cells = "  ".join(
+        f"{op} p50 {s[f'{op}_p50']:.2f} p99 {s[f'{op}_p99']:.2f}" for op in OPS if f"{op}_p50" in s
+    )
     return (
         f"  {name:<15} {s['ops']:8,.0f} ops/s  {s['writes']:8,.0f} writes/s   "
         f"latency ms: {cells}   errors {s['errors']:.0f}"
@@ -281,7 +340,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1, help="runs of each; medians reported")
     parser.add_argument("--only", choices=["zookeeper", "ours"])
     parser.add_argument("--profile", action="store_true", help="cProfile our servers")
+    parser.add_argument(
+        "--pipelined",
+        metavar="CxO,...",
+        help="instead: pipelined setData, C clients x O outstanding each (e.g. 4x32,8x64)",
+    )
     args = parser.parse_args()
+    if args.pipelined:
+        return main_pipelined(args)
     if args.only != "ours" and not (JAVA_LIBS / "zookeeper.jar").exists():
         print("error: ZooKeeper is not installed (apt-get install zookeeper)", file=sys.stderr)
         return 2
@@ -314,6 +380,79 @@ def main() -> int:
         )
     if args.profile:
         print(f"profiles (cProfile, one per server): {directory}/zabmc-*/profiles/")
+    return 0
+
+
+def parse_shapes(text: str) -> list[tuple[int, int]]:
+    shapes = []
+    for part in text.split(","):
+        clients, _, outstanding = part.strip().partition("x")
+        if not (clients.isdigit() and outstanding.isdigit()):
+            raise SystemExit(f"error: --pipelined: {part!r} is not CxO (e.g. 4x32)")
+        shapes.append((int(clients), int(outstanding)))
+    return shapes
+
+
+def main_pipelined(args: argparse.Namespace) -> int:
+    """Each shape, each round: ZooKeeper then ours, alternating in one run (a shared, noisy
+    machine drifts; alternating keeps each pair close in time)."""
+    shapes = parse_shapes(args.pipelined)
+    if args.only != "ours" and not (JAVA_LIBS / "zookeeper.jar").exists():
+        print("error: ZooKeeper is not installed (apt-get install zookeeper)", file=sys.stderr)
+        return 2
+    directory = Path(tempfile.mkdtemp(prefix="zk-compare-"))
+    systems = (("ZooKeeper 3.8", run_zookeeper), ("zabmc", run_ours))
+    runs: dict[tuple[int, int, str], list[dict[str, float]]] = {}
+    print(f"machine: {describe()}")
+    print(
+        f"3 servers on loopback, fsync on; pipelined kazoo clients (async setData of "
+        f"{args.size}-byte values on a node of their own), {args.seconds:g}s after "
+        f"{args.warmup:g}s warm-up; systems alternating, {args.rounds} round(s)"
+    )
+    try:
+        for r in range(args.rounds):
+            for clients, outstanding in shapes:
+                for name, run in systems:
+                    if args.only and (args.only == "ours") != (name == "zabmc"):
+                        continue
+                    shape_args = argparse.Namespace(
+                        **{**vars(args), "clients": clients, "outstanding": outstanding}
+                    )
+                    tag = f"{name.split()[0].lower()}-{clients}x{outstanding}-{r}"
+                    result = run(shape_args, directory / tag)
+                    result["pipelined"] = True
+                    s = summarize(result)
+                    runs.setdefault((clients, outstanding, name), []).append(s)
+                    print(f"round {r + 1} {clients}x{outstanding}" + report(name, s), flush=True)
+    finally:
+        if not args.profile:
+            shutil.rmtree(directory, ignore_errors=True)
+    print("medians:")
+    for clients, outstanding in shapes:
+        got = {
+            n: median_of(runs[clients, outstanding, n])
+            for n, _ in systems
+            if (clients, outstanding, n) in runs
+        }
+        for name, s in got.items():
+            print(f"{clients}x{outstanding}" + report(name, s))
+        if len(got) == 2:
+            zk, ours = got["ZooKeeper 3.8"], got["zabmc"]
+            pairs = list(
+                zip(
+                    runs[clients, outstanding, "ZooKeeper 3.8"],
+                    runs[clients, outstanding, "zabmc"],
+                    strict=True,
+                )
+            )
+            each = ", ".join(f"{o['writes'] / z['writes']:.2f}" for z, o in pairs)
+            print(
+                f"{clients}x{outstanding}  ratio zabmc/ZooKeeper writes/s: median "
+                f"{ours['writes'] / zk['writes']:.2f} (each round: {each}); set p99 "
+                f"{ours['set_p99']:.1f} vs {zk['set_p99']:.1f} ms"
+            )
+    if args.profile:
+        print(f"profiles (cProfile, one per server): {directory}/zabmc-*/ours/profiles/")
     return 0
 
 
