@@ -150,20 +150,26 @@ class ZooKeeperCluster:
                 process.wait(timeout=10)
 
 
-def client_process(
-    hosts: str, index: int, start: float, warmup: float, seconds: float, size: int, results: Any
-) -> None:
+def session_at(hosts: str, path: str, start: float) -> Any:
+    """A started kazoo client with ``path`` made, once the clock reaches ``start``."""
     from kazoo.client import KazooClient
 
     zk = KazooClient(hosts=hosts, timeout=30, randomize_hosts=False)
     zk.start(timeout=30)
+    zk.ensure_path(path)
+    while time.time() < start:
+        time.sleep(0.005)
+    return zk
+
+
+def client_process(
+    hosts: str, index: int, start: float, warmup: float, seconds: float, size: int, results: Any
+) -> None:
     prefix = f"/bench/c{index}"
-    zk.ensure_path(prefix)
+    zk = session_at(hosts, prefix, start)
     value = b"x" * size
     latencies: dict[str, list[float]] = {op: [] for op in OPS}
     errors = 0
-    while time.time() < start:
-        time.sleep(0.005)
     measure_from, end = start + warmup, start + warmup + seconds
     n = 0
     clock = time.perf_counter
@@ -205,17 +211,11 @@ def pipelined_process(
     (a reply goes, a request comes: replies of one session come in order)."""
     from collections import deque
 
-    from kazoo.client import KazooClient
-
-    zk = KazooClient(hosts=hosts, timeout=30, randomize_hosts=False)
-    zk.start(timeout=30)
     path = f"/bench/p{index}"
-    zk.ensure_path(path)
+    zk = session_at(hosts, path, start)
     value = b"x" * size
     latencies: dict[str, list[float]] = {op: [] for op in OPS}
     errors = 0
-    while time.time() < start:
-        time.sleep(0.005)
     measure_from, end = start + warmup, start + warmup + seconds
     clock = time.perf_counter
     window: deque[tuple[float, Any]] = deque()

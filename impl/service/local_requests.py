@@ -104,27 +104,24 @@ def _set_watches(r: Any, tree: DataTree, watches: WatchTable, conn: int, notify:
     changed after ``relative_zxid``, or is gone, or came), else is set again (ZooKeeper's
     ``DataTree.setWatches``)."""
     since = r.relative_zxid
-    for path in r.data_watches:
-        node = tree.nodes.get(path)
-        if node is None:
-            notify(EventType.NODE_DELETED, path)
-        elif node.mzxid > since:
-            notify(EventType.NODE_DATA_CHANGED, path)
-        else:
-            watches.watch_data(path, conn)
+
+    def again(paths: tuple[str, ...], stamp: str, changed: int, watch: Callable) -> None:
+        for path in paths:
+            node = tree.nodes.get(path)
+            if node is None:
+                notify(EventType.NODE_DELETED, path)
+            elif getattr(node, stamp) > since:
+                notify(changed, path)
+            else:
+                watch(path, conn)
+
+    again(r.data_watches, "mzxid", EventType.NODE_DATA_CHANGED, watches.watch_data)
     for path in r.exist_watches:
         if path in tree.nodes:
             notify(EventType.NODE_CREATED, path)
         else:
             watches.watch_data(path, conn)
-    for path in r.child_watches:
-        node = tree.nodes.get(path)
-        if node is None:
-            notify(EventType.NODE_DELETED, path)
-        elif node.pzxid > since:
-            notify(EventType.NODE_CHILDREN_CHANGED, path)
-        else:
-            watches.watch_children(path, conn)
+    again(r.child_watches, "pzxid", EventType.NODE_CHILDREN_CHANGED, watches.watch_children)
     for path in getattr(r, "persistent_watches", ()):
         watches.watch_persistent(path, conn, recursive=False)
     for path in getattr(r, "persistent_recursive_watches", ()):
