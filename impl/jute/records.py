@@ -290,17 +290,25 @@ class MultiRequest(NamedTuple):
 
     @classmethod
     def deserialize(cls, buf: bytes, offset: int = 0) -> tuple[MultiRequest, int]:
-        ops = []
-        while True:
-            start = offset
-            header, offset = MultiHeader.deserialize(buf, offset)
-            if header.done:
-                return cls(tuple(ops)), offset
-            op_class = MULTI_OPS.get(header.type)
-            if op_class is None:
-                raise JuteError(f"operation type {header.type} not allowed in multi at {start}")
-            op, offset = op_class.deserialize(buf, offset)
-            ops.append(op)
+        ops, offset = read_ops(buf, offset, MULTI_OPS, "multi")
+        return cls(ops), offset
+
+
+def read_ops(
+    buf: bytes, offset: int, allowed: dict[int, Any], what: str
+) -> tuple[tuple[Any, ...], int]:
+    """``MultiHeader``-prefixed operations of the kinds ``allowed``, up to the done header."""
+    ops = []
+    while True:
+        start = offset
+        header, offset = MultiHeader.deserialize(buf, offset)
+        if header.done:
+            return tuple(ops), offset
+        op_class = allowed.get(header.type)
+        if op_class is None:
+            raise JuteError(f"operation type {header.type} not allowed in {what} at {start}")
+        op, offset = op_class.deserialize(buf, offset)
+        ops.append(op)
 
 
 REQUESTS: dict[int, Any] = {
@@ -577,3 +585,28 @@ REQUESTS.update(
         )
     }
 )
+
+
+MULTI_READ_OPS: dict[int, Any] = {r.type: r for r in (GetDataRequest, GetChildrenRequest)}
+"""The reads a ``multiRead`` may hold."""
+
+
+class MultiReadRequest(NamedTuple):
+    """``multiRead``: ``MultiHeader``-prefixed getData and getChildren requests (its reply
+    is a :class:`MultiResponse`: each read's response, or an ``ErrorResult`` in its place)."""
+
+    ops: tuple[Any, ...]
+
+    type = OpCode.MULTI_READ
+
+    def serialize(self) -> bytes:
+        return MultiRequest(self.ops).serialize()
+
+    @classmethod
+    def deserialize(cls, buf: bytes, offset: int = 0) -> tuple[MultiReadRequest, int]:
+        ops, offset = read_ops(buf, offset, MULTI_READ_OPS, "multiRead")
+        return cls(ops), offset
+
+
+REQUESTS[OpCode.MULTI_READ] = MultiReadRequest
+MULTI_RESULTS.update({OpCode.GET_DATA: GetDataResponse, OpCode.GET_CHILDREN: GetChildrenResponse})

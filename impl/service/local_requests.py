@@ -36,8 +36,6 @@ Notify = Callable[[int, str], None]
 REFUSED = {
     OpCode.RECONFIG: Code.RECONFIG_DISABLED,
     OpCode.SASL: Code.UNIMPLEMENTED,
-    OpCode.MULTI_READ: Code.UNIMPLEMENTED,
-    OpCode.CHECK: Code.UNIMPLEMENTED,
 }
 """Operations not served, and the error each is answered with (README says why)."""
 

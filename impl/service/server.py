@@ -35,11 +35,14 @@ from impl.jute.records import (
     SYNC_CONNECTED,
     AuthPacket,
     ConnectResponse,
+    EmptyResponse,
+    ErrorResult,
     GetACLResponse,
     GetChildren2Response,
     GetChildrenResponse,
     GetDataResponse,
     Id,
+    MultiResponse,
     OpCode,
     StatResponse,
     Xid,
@@ -445,44 +448,59 @@ class ZooKeeperServer:
         """The reply to a read, from the tree as it is now; sets the watch it asks for."""
         if p.opcode in local_requests.ANSWERED:
             return self._answer_locally(c, p)
-        tree, r = self.app.tree, p.record
         err, body = Code.OK, b""
         try:
-            if r is None:
+            if p.record is None:
                 raise ZooKeeperError(Code.UNIMPLEMENTED, f"opcode {p.opcode}")
-            path = r.path
-            if p.opcode == OpCode.EXISTS:
-                if r.watch:
-                    self.watches.watch_data(path, c.cid)
-                node = tree.node(path)
-                body = StatResponse(node.stat()).serialize()
-            elif p.opcode == OpCode.GET_ACL:
-                node = tree.node(path)
-                acl.check(node.acl, acl.READ | acl.ADMIN, p.ids, path)
-                try:
-                    acl.check(node.acl, acl.ADMIN, p.ids, path)
-                    shown = node.acl
-                except ZooKeeperError:
-                    shown = acl.redact(node.acl)
-                body = GetACLResponse(shown, node.stat()).serialize()
+            if p.opcode == OpCode.MULTI_READ:
+                body = self._multi_read(c, p.record.ops, p.ids).serialize()
             else:
-                node = tree.node(path)
-                acl.check(node.acl, acl.READ, p.ids, path)
-                if p.opcode == OpCode.GET_DATA:
-                    if r.watch:
-                        self.watches.watch_data(path, c.cid)
-                    body = GetDataResponse(node.data, node.stat()).serialize()
-                else:
-                    if r.watch:
-                        self.watches.watch_children(path, c.cid)
-                    children = tuple(sorted(node.children))
-                    if p.opcode == OpCode.GET_CHILDREN:
-                        body = GetChildrenResponse(children).serialize()
-                    else:
-                        body = GetChildren2Response(children, node.stat()).serialize()
+                body = self._read_one(c, p.opcode, p.record, p.ids).serialize()
         except ZooKeeperError as exc:
             err = exc.code
         return c.protocol.reply_bytes(p.xid, self.app.last_zxid, err, body)
+
+    def _multi_read(self, c: Conn, ops: tuple[Any, ...], ids: tuple[Id, ...]) -> MultiResponse:
+        """``multiRead``: each read on its own, a failed one an ``ErrorResult`` in its place."""
+        results: list[tuple[int, Any]] = []
+        for op in ops:
+            try:
+                results.append((op.type, self._read_one(c, op.type, op, ids)))
+            except ZooKeeperError as exc:
+                results.append((OpCode.ERROR, ErrorResult(exc.code)))
+        return MultiResponse(tuple(results))
+
+    def _read_one(self, c: Conn, opcode: int, r: Any, ids: tuple[Id, ...]) -> Any:
+        """The response record of one read; raises :class:`ZooKeeperError`."""
+        tree, path = self.app.tree, r.path
+        if opcode == OpCode.EXISTS:
+            if r.watch:
+                self.watches.watch_data(path, c.cid)
+            return StatResponse(tree.node(path).stat())
+        node = tree.node(path)
+        if opcode == OpCode.GET_ACL:
+            acl.check(node.acl, acl.READ | acl.ADMIN, ids, path)
+            try:
+                acl.check(node.acl, acl.ADMIN, ids, path)
+                shown = node.acl
+            except ZooKeeperError:
+                shown = acl.redact(node.acl)
+            return GetACLResponse(shown, node.stat())
+        acl.check(node.acl, acl.READ, ids, path)
+        if opcode == OpCode.CHECK:  # a check outside a multi is a read (ZooKeeper 3.9's)
+            if r.version not in (-1, node.version):
+                raise ZooKeeperError(Code.BAD_VERSION, path)
+            return EmptyResponse()
+        if opcode == OpCode.GET_DATA:
+            if r.watch:
+                self.watches.watch_data(path, c.cid)
+            return GetDataResponse(node.data, node.stat())
+        if r.watch:
+            self.watches.watch_children(path, c.cid)
+        children = tuple(sorted(node.children))
+        if opcode == OpCode.GET_CHILDREN:
+            return GetChildrenResponse(children)
+        return GetChildren2Response(children, node.stat())
 
     def _answer_locally(self, c: Conn, p: Pending) -> bytes:
         """The reply to a request of :mod:`impl.service.local_requests`; events it fires go

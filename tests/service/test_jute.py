@@ -82,7 +82,7 @@ def test_every_record_reads_back_what_it_wrote(record) -> None:
 
 def test_every_request_opcode_has_its_record() -> None:
     classic = [-11, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 100]
-    since_3_5 = [17, 18, 19, 20, 21, 101, 103, 104, 105, 106, 107]
+    since_3_5 = [17, 18, 19, 20, 21, 22, 101, 103, 104, 105, 106, 107]
     assert sorted(REQUESTS) == sorted(classic + since_3_5)
     assert all(cls.type == opcode for opcode, cls in REQUESTS.items())
     assert set(MULTI_OPS) == {1, 2, 5, 13, 15}

@@ -11,6 +11,7 @@ from kazoo.security import OPEN_ACL_UNSAFE as OPEN
 
 from impl.jute.records import (
     AddWatchRequest,
+    CheckVersionRequest,
     CheckWatchesRequest,
     Create2Response,
     CreateContainerRequest,
@@ -18,8 +19,12 @@ from impl.jute.records import (
     EventType,
     GetAllChildrenNumberRequest,
     GetAllChildrenNumberResponse,
+    GetChildrenRequest,
+    GetDataRequest,
     GetEphemeralsRequest,
     GetEphemeralsResponse,
+    MultiReadRequest,
+    MultiResponse,
     OpCode,
     RemoveWatchesRequest,
     SetWatches,
@@ -187,10 +192,30 @@ def test_the_leader_reaps_used_empty_containers_and_expired_ttl_nodes() -> None:
     assert "/t" not in h.app.tree.nodes and "/unused" in h.app.tree.nodes
 
 
+def test_multi_read_answers_each_read_on_its_own_and_a_lone_check_is_a_read() -> None:
+    h = Harness()
+    h.session(1)
+    h.request(1, 1, kz.Create("/m", b"v", OPEN, 0))
+    h.request(1, 2, kz.Create("/m/k", b"", OPEN, 0))
+    h.replies(1)
+    ops = (GetDataRequest("/m", False), GetDataRequest("/nope", False))
+    ops += (GetChildrenRequest("/m", True),)
+    err, body = answer(h, 1, 3, MultiReadRequest(ops))
+    results = MultiResponse.deserialize(body)[0].results
+    assert err == Code.OK and [opcode for opcode, _ in results] == [4, OpCode.ERROR, 8]
+    assert results[0][1].data == b"v" and results[1][1].err == Code.NO_NODE
+    assert results[2][1].children == ("k",)
+    h.request(1, 4, kz.Create("/m/k2", b"", OPEN, 0))  # the child watch was set
+    assert events(h, 1) == [(EventType.NODE_CHILDREN_CHANGED, "/m")]
+    assert answer(h, 1, 5, CheckVersionRequest("/m", 0)) == (Code.OK, b"")
+    assert answer(h, 1, 6, CheckVersionRequest("/m", 3))[0] == Code.BAD_VERSION
+    assert answer(h, 1, 7, CheckVersionRequest("/nope", -1))[0] == Code.NO_NODE
+
+
 def test_what_is_not_served_gets_zookeepers_error() -> None:
     h = Harness()
     h.session(1)
-    refused = [(OpCode.RECONFIG, Code.RECONFIG_DISABLED), (OpCode.MULTI_READ, Code.UNIMPLEMENTED)]
+    refused = [(OpCode.RECONFIG, Code.RECONFIG_DISABLED), (OpCode.SASL, Code.UNIMPLEMENTED)]
     for xid, (opcode, code) in enumerate(refused, start=1):
         h.send(1, kz.int_int_struct.pack(xid, opcode) + b"\0" * 16)
         assert [(x, e) for x, e, _ in h.replies(1)] == [(xid, code)]
