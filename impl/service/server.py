@@ -220,6 +220,7 @@ class Conn:
 
 
 _PASSWORD_KEY = struct.Struct(">q")
+_SESSION_TXNS = frozenset({OpCode.CREATE_SESSION, OpCode.CLOSE_SESSION})
 _EXPIRED = ConnectResponse(0, 0, 0, bytes(16), False)
 
 
@@ -553,6 +554,9 @@ class ZooKeeperServer:
     # --- from the core -----------------------------------------------------------------------
 
     def _on_committed(self, e: Committed) -> None:
+        session_id, opcode = HEAD.unpack_from(e.txn.payload)
+        if opcode not in _SESSION_TXNS and self.watches.empty():
+            return  # nobody here to notify: the outcome need not be read
         outcome, _ = Outcome.deserialize(e.result)
         zxid = e.txn.zxid
         for event_type, path in outcome.fired:
@@ -563,7 +567,6 @@ class ZooKeeperServer:
                     self._send(c, data)
         if outcome.err:
             return
-        session_id, opcode = HEAD.unpack_from(e.txn.payload)
         if opcode == OpCode.CREATE_SESSION and self.mode == "leader":
             timeout = self.app.sessions[session_id].timeout
             self.deadlines[session_id] = self.now_ms + timeout

@@ -95,5 +95,9 @@ class WatchTable:
                 if not conns:
                     del table[path]
 
+    def empty(self) -> bool:
+        """No watch of any kind is set here."""
+        return not any(self._sides(WatcherType.ANY))
+
     def count(self) -> int:
         return sum(sum(map(len, table.values())) for table in self._sides(WatcherType.ANY))
