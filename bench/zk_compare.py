@@ -452,7 +452,7 @@ def main_pipelined(args: argparse.Namespace) -> int:
                 f"{ours['set_p99']:.1f} vs {zk['set_p99']:.1f} ms"
             )
     if args.profile:
-        print(f"profiles (cProfile, one per server): {directory}/zabmc-*/ours/profiles/")
+        print(f"profiles (cProfile, one per server): {directory}/zabmc-*/profiles/")
     return 0
 
 
