@@ -87,13 +87,17 @@ class Node:
         self.children: set[str] = set()
 
     def stat(self) -> Stat:
+        """The stat a client sees. ``cversion`` is kept as the count of creates under the node
+        (where sequence numbers come from); a client sees the count of changes, creates and
+        deletes, derived as ZooKeeper's ``DataNode.copyStat`` does: ``2 * creates - children``
+        (so ZooKeeper's own nodes, made without a create, show a negative one)."""
         return Stat(
             self.czxid,
             self.mzxid,
             self.ctime,
             self.mtime,
             self.version,
-            self.cversion,
+            2 * self.cversion - len(self.children),
             self.aversion,
             self.ephemeral_owner,
             len(self.data) if self.data else 0,
@@ -120,8 +124,8 @@ class DataTree:
         """Session id -> the paths of its ephemeral nodes."""
         self.fired: list[Fired] = []
         self.undo: list[Callable[[], None]] | None = None
-        for path in ("/zookeeper", "/zookeeper/quota"):  # as in every ZooKeeper
-            self._insert(path, Node(b"", OPEN_ACL, 0, 0), 0)
+        for path in ("/zookeeper", "/zookeeper/quota"):  # as in every ZooKeeper: not creates
+            self._link(path, Node(b"", OPEN_ACL, 0, 0), self.nodes[parent_of(path)])
 
     # --- reads -----------------------------------------------------------------------------------
 
