@@ -17,9 +17,9 @@ from impl.core.errors import RemoteProtocolError
 from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.core.history import is_next_zxid
 from impl.core.messages import Ack, Commit, Inform, LearnerNote, Proposal, Request, Txn
-from impl.core.mutations import ACK_BEFORE_FSYNC, COMMIT_WITHOUT_QUORUM
 from impl.core.roles import Phase, Role
-from impl.core.sessions import synced_session
+from impl.core.state import synced_session
+from impl.core.switches import ACK_BEFORE_FSYNC, COMMIT_WITHOUT_QUORUM
 from impl.core.zxid import make_zxid
 
 if TYPE_CHECKING:

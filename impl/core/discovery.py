@@ -14,9 +14,9 @@ from impl.core.effects import SetTimer
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Timer
 from impl.core.messages import AckEpoch, FollowerInfo, LeaderInfo
-from impl.core.mutations import STALE_EPOCH
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.sessions import LeaderState, LearnerSession, LearnerState
+from impl.core.state import LeaderState, LearnerSession, LearnerState
+from impl.core.switches import STALE_EPOCH
 
 if TYPE_CHECKING:
     from impl.core.peer import ZabPeer

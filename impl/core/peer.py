@@ -69,11 +69,11 @@ from impl.core.messages import (
     Txn,
     UpToDate,
 )
-from impl.core.mutations import STALE_EPOCH, check_mutations
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role, Trigger, transition
-from impl.core.sessions import LeaderState, LearnerState
+from impl.core.state import LeaderState, LearnerState
 from impl.core.steps import STEPS
+from impl.core.switches import STALE_EPOCH, check_mutations
 from impl.core.tunables import Tunables
 from impl.core.zxid import format_zxid, freeze_runs, runs_truncate
 
@@ -160,7 +160,7 @@ class ZabPeer:
         mutations: frozenset[str] = frozenset(),
     ) -> None:
         """Raises ``ValueError`` if the durable state is not one consistent history, or for
-        an unknown bug switch in ``mutations`` (``impl.core.mutations``; none normally)."""
+        an unknown bug switch in ``mutations`` (``impl.core.switches``; none normally)."""
         if sid not in cluster.servers:
             raise ValueError(f"server {sid} is not in the cluster {cluster.servers}")
         durable = durable or Durable()

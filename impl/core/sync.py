@@ -25,9 +25,9 @@ from impl.core.messages import (
     Trunc,
     UpToDate,
 )
-from impl.core.mutations import SKIP_TRUNC, ZK_3911
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.sessions import synced_session
+from impl.core.state import synced_session
+from impl.core.switches import SKIP_TRUNC, ZK_3911
 
 if TYPE_CHECKING:
     from impl.core.peer import ZabPeer

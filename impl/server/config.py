@@ -21,14 +21,14 @@ observer = true
 [tuning]                     # optional: impl.core.tunables.Tunables fields
 tick_ms = 100
 
-[service]                    # optional: impl.service.server.Limits fields
+[service]                    # optional: impl.service.zookeeper.Limits fields
 min_session_timeout_ms = 1000
 
 [trace]                      # optional: record every step (traces/README.md)
 file = "trace/1.jsonl"       # this server's trace file, continued after a restart
 run = "run-1"                # the identifier the files of one run share
 
-mutations = ["skip-trunc"]   # optional (a top-level key): bug switches, impl.core.mutations
+mutations = ["skip-trunc"]   # optional (a top-level key): bug switches, impl.core.switches
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from impl.core.mutations import check_mutations
 from impl.core.quorum import Cluster
+from impl.core.switches import check_mutations
 from impl.core.tunables import Tunables
-from impl.service.server import Limits
+from impl.service.zookeeper import Limits
 
 Address = tuple[str, int]
 

@@ -1,4 +1,4 @@
-"""Simulated runs that exercise each bug switch (``impl.core.mutations``), found by seed search.
+"""Simulated runs that exercise each bug switch (``impl.core.switches``), found by seed search.
 
 Each switch has a schedule that gives its bug a chance (a crash just after a write, a TRUNC, a
 DIFF with proposals, ...) and a *sign*: a pattern in the recorded trace that the bug, and only
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from impl.core.mutations import (
+from impl.core.switches import (
     ACK_BEFORE_FSYNC,
     COMMIT_WITHOUT_QUORUM,
     SKIP_TRUNC,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from impl.core.mutations import check_mutations
+from impl.core.switches import check_mutations
 from impl.sim.checks import Violation
 from impl.sim.faults import Op, Outcome, Schedule, run_schedule
 from impl.trace.recorder import TraceFile

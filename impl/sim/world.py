@@ -125,7 +125,7 @@ class World:
         """``app`` makes each server's application at each start (default: ``TxnList``);
         ``trace`` records every step, in the order they happen (needs ``record``);
         ``mutations`` are bug switches every server's core is built with
-        (``impl.core.mutations``)."""
+        (``impl.core.switches``)."""
         if trace is not None and not record:
             raise ValueError("recording a trace needs record=True")
         self.cluster = cluster

@@ -35,7 +35,7 @@ from impl.core.messages import (
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import TRANSITIONS, Phase, Role, Trigger, transition
-from impl.core.sessions import LeaderState, LearnerSession, LearnerState
+from impl.core.state import LeaderState, LearnerSession, LearnerState
 from impl.core.steps import STEPS
 from impl.core.zxid import make_zxid
 from impl.server.runtime import ServerRuntime

@@ -18,11 +18,11 @@ import pytest
 
 from impl.core.discovery import follower_process_leaderinfo, leader_process_followerinfo
 from impl.core.messages import FollowerInfo, LeaderInfo
-from impl.core.mutations import MUTATIONS, STALE_EPOCH
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
-from impl.core.sessions import LeaderState, LearnerState
+from impl.core.state import LeaderState, LearnerState
+from impl.core.switches import MUTATIONS, STALE_EPOCH
 from impl.server.config import ConfigError, parse_config
 from impl.server.local import FAST_TUNING, ClusterLayout, LocalCluster, wait_for
 from impl.server.recorded_runs import record_process_run

@@ -13,7 +13,8 @@ from impl.core.messages import Txn
 from impl.jute.framing import frame
 from impl.jute.records import EventType, OpCode
 from impl.service.application import ZooKeeperApplication
-from impl.service.server import (
+from impl.service.txns import CloseSessionTxn, SessionTouches, payload
+from impl.service.zookeeper import (
     ClientClosed,
     ClientConnected,
     ClientData,
@@ -29,7 +30,6 @@ from impl.service.server import (
     WriteDone,
     ZooKeeperServer,
 )
-from impl.service.txns import CloseSessionTxn, SessionTouches, payload
 
 
 class Harness:
