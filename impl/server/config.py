@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.core.quorum import Cluster
-from impl.core.switches import check_mutations
+from impl.core.switches import NONE, Switches, check_switches
 from impl.core.tunables import Tunables
 from impl.service.zookeeper import Limits
 
@@ -67,7 +67,8 @@ class ServerConfig:
     trace_file: Path | None = None
     """Where to record this server's steps (none: not recording)."""
     trace_run: str = "run"
-    mutations: frozenset[str] = frozenset()
+    switches: Switches = NONE
+    """Bug switches (the file's top-level ``mutations``), checked by ``impl.core.switches``."""
 
     @property
     def listen(self) -> Address:
@@ -140,7 +141,7 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
     if not isinstance(mutations, list) or not all(isinstance(m, str) for m in mutations):
         raise ConfigError(f"{where}: mutations: a list of strings")
     try:
-        switches = check_mutations(frozenset(mutations))
+        switches = check_switches(frozenset(mutations))
     except ValueError as exc:
         raise ConfigError(f"{where}: mutations: {exc}") from None
     return ServerConfig(

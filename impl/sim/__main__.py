@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         ops = tuple(parse_op(text) for text in args.op)
         schedule = Schedule(args.seed, args.voters, args.observers, ops, args.snapshot_every)
         recorded = record_schedule(
-            schedule, args.out, mutations=frozenset(args.mutation), settle_ms=args.settle_ms
+            schedule, args.out, switches=frozenset(args.mutation), settle_ms=args.settle_ms
         )
     except ValueError as exc:
         print(f"python -m impl.sim: error: {exc}", file=sys.stderr)
