@@ -17,8 +17,9 @@ switch, what it stands for, where it acts and what it does), plus the branch whe
     if c.switches.on(MY_SWITCH):
         ...  # the planted behaviour
 
-``tests/impl/test_switches.py`` holds each entry to its ``acts_in``: that function must ask
-for the switch. A planted service fault acts in ``impl.service`` the same way.
+``tests/impl/test_switches.py`` holds each entry to its ``acts_in`` (each function there asks
+for the switch, and no other asks for it) and each spec variant to ``spec/system``'s list.
+A planted service fault acts in ``impl.service`` the same way.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class Switch:
     name: str
     kind: Kind
     """A spec variant has the name ``spec/system`` selects it by (``--bug NAME``)."""
-    acts_in: str
-    """The function (``module.function``) whose branch the switch turns."""
+    acts_in: tuple[str, ...]
+    """The functions (``module.function``) whose branch the switch turns."""
     effect: str
 
 
@@ -43,11 +44,12 @@ SWITCHES: dict[str, Switch] = {}
 """Every bug switch, by name, in the order declared."""
 
 
-def declare(name: str, kind: Kind, acts_in: str, effect: str) -> str:
+def declare(name: str, kind: Kind, acts_in: str | tuple[str, ...], effect: str) -> str:
     """Register a switch and return its name, for the constant the code asks about."""
     if name in SWITCHES:
         raise ValueError(f"bug switch {name!r} declared twice")
-    SWITCHES[name] = Switch(name, kind, acts_in, effect)
+    where = (acts_in,) if isinstance(acts_in, str) else acts_in
+    SWITCHES[name] = Switch(name, kind, where, effect)
     return name
 
 
@@ -81,11 +83,15 @@ ZK_3911 = declare(
 STALE_EPOCH = declare(
     "stale-epoch",
     "planted fault",
-    "impl.core.discovery.follower_process_leaderinfo",
+    (
+        "impl.core.discovery.follower_process_leaderinfo",
+        "impl.core.discovery.leader_process_followerinfo",
+        "impl.core.peer.ZabPeer._check_from_leader",
+    ),
     "a learner accepts proposals from a stale epoch: it follows a leader whose LEADERINFO "
     "proposes an epoch below its acceptedEpoch (a leader keeps a late joiner whose "
-    "acceptedEpoch is above its new epoch: impl.core.discovery.leader_process_followerinfo), "
-    "and takes a PROPOSAL of another epoch than its leader's (impl.core.peer)",
+    "acceptedEpoch is above its new epoch), and takes a PROPOSAL of another epoch than its "
+    "leader's",
 )
 
 MUTATIONS: dict[str, str] = {s.name: s.effect for s in SWITCHES.values()}
