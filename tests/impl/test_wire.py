@@ -106,7 +106,7 @@ def test_unknown_frame_flags_are_refused() -> None:
     [
         (b"", "empty message"),
         (b"\x7f", "unknown message type 0x7f"),
-        (b"\x0b\x00\x00", "truncated Proposal at byte 1"),
+        (b"\x0b\x00\x00", "malformed Proposal: truncated u64 at byte 1"),
         (encode(Hello(1, 2)) + b"!", "1 trailing bytes after Hello"),
         (b"\x00XXXX\x00\x01\x00\x00\x00\x01", "not a zabmc peer"),
         (b"\x04" + bytes(16) + b"\x02", "bad boolean 2 in AckEpoch"),
