@@ -1,17 +1,17 @@
-"""Jute's primitives (kazoo's record style, both ways, from ``impl.records``).
+"""Jute's primitives (kazoo's record style, both ways, from ``impl.fields``).
 
 Every value is big-endian. A buffer or ustring is an int length then the bytes, a vector an
 int count then the items; length -1 means ``None``. Readers take ``(buf, offset)`` and return
 ``(value, new offset)``; writers append to a ``bytearray``. Anything that cannot be read
 raises :class:`JuteError` naming the byte offset. ``record`` and ``vector`` are the shared
-record style's (``impl.records``), which the peer messages use too.
+record style's (``impl.fields``), which the peer messages use too.
 """
 
 from __future__ import annotations
 
 import struct
 
-from impl.records import Field, RecordError, fixed, record, vector
+from impl.fields import Field, RecordError, fixed, record, vector
 
 __all__ = [
     "BOOL",

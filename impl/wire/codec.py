@@ -1,7 +1,7 @@
 """The binary codec of peer messages (kazoo's record style, but both ways).
 
 Each message is a type byte then its fields, big-endian, in the record style of both wire
-formats (``impl.records``): one :class:`~impl.records.Layout` per message type, in
+formats (``impl.fields``): one :class:`~impl.fields.Layout` per message type, in
 :data:`CODECS`. ``encode`` turns a message from ``impl.core.messages`` into bytes; ``decode``
 does the inverse and raises
 :class:`RemoteProtocolError` naming the message and byte offset for anything it cannot read.
@@ -41,7 +41,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Role
-from impl.records import Field, Layout, RecordError, fixed
+from impl.fields import Field, Layout, RecordError, fixed
 
 VERSION = 3
 MAGIC = b"ZABm"
