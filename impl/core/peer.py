@@ -11,13 +11,14 @@ themselves live in ``election``, ``discovery``, ``sync``, ``broadcast`` and ``li
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from impl.core import broadcast, election, liveness, routes
 from impl.core.application import Application, TxnList
 from impl.core.context import Context
 from impl.core.durable import Durable
-from impl.core.effects import Effect
+from impl.core.effects import Effect, ObservedState
 from impl.core.errors import LocalProtocolError, RemoteProtocolError
 from impl.core.events import (
     Event,
@@ -42,6 +43,11 @@ from impl.core.roles import Phase, Role
 from impl.core.state import ElectionState, LeaderState, LearnerState
 from impl.core.switches import NONE, STALE_EPOCH, Switches, check_switches
 from impl.core.tunables import Tunables
+
+
+def _view(name: str) -> Any:
+    """A read-only property showing the context's field ``name``."""
+    return property(attrgetter(f"ctx.{name}"), doc=f"The context's ``{name}`` (read-only).")
 
 
 class ZabPeer:
@@ -128,52 +134,21 @@ class ZabPeer:
             return None
         return c.sid if c.role == Role.LEADING else c.election.leader
 
-    @property
-    def sid(self) -> int:
-        return self.ctx.sid
-
-    @property
-    def role(self) -> Role:
-        return self.ctx.role
-
-    @property
-    def phase(self) -> Phase:
-        return self.ctx.phase
-
-    @property
-    def app(self) -> Application:
-        return self.ctx.app
-
-    @property
-    def history(self) -> History:
-        return self.ctx.history
-
-    @property
-    def committed(self) -> int:
-        return self.ctx.committed
-
-    @property
-    def accepted_epoch(self) -> int:
-        return self.ctx.accepted_epoch
-
-    @property
-    def current_epoch(self) -> int:
-        return self.ctx.current_epoch
-
-    @property
-    def election(self) -> ElectionState:
-        return self.ctx.election
-
-    @property
-    def leader_state(self) -> LeaderState | None:
-        return self.ctx.leader_state
-
-    @property
-    def learner(self) -> LearnerState | None:
-        return self.ctx.learner
-
-    def observed_state(self) -> Any:
+    def observed_state(self) -> ObservedState:
         return self.ctx.observed_state()
+
+    # Read-only views of the context, for the adapters and the tests (steps use the context).
+    sid: int = _view("sid")
+    role: Role = _view("role")
+    phase: Phase = _view("phase")
+    app: Application = _view("app")
+    history: History = _view("history")
+    committed: int = _view("committed")
+    accepted_epoch: int = _view("accepted_epoch")
+    current_epoch: int = _view("current_epoch")
+    election: ElectionState = _view("election")
+    leader_state: LeaderState | None = _view("leader_state")
+    learner: LearnerState | None = _view("learner")
 
     # --- routing -------------------------------------------------------------------------------
 
