@@ -274,13 +274,15 @@ def _clock(clock: Any, server: int, header: Header) -> int | None:
 # ints non-negative, roles and phases named, zxids pairs. What the types cannot say (the
 # order of events, the vocabulary, the run's servers, the clock's source) is checked by the
 # plain path's own functions. A line the decoders refuse is read the plain way, which parses
-# it whole and names its first problem in the format's words.
+# it whole and names its first problem in the format's words. (The decoded records hold no
+# references to other objects that could form a cycle, so the garbage collector skips them:
+# ``gc=False``.)
 
 _NonNegative = Annotated[int, msgspec.Meta(ge=0)]
 _Zxid = tuple[_NonNegative, _NonNegative]
 
 
-class _Line(msgspec.Struct, forbid_unknown_fields=True):
+class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     seq: int
     server: int
     action: str
@@ -290,14 +292,14 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True):
     clock: _NonNegative | None
 
 
-class _Vote(msgspec.Struct, forbid_unknown_fields=True):
+class _Vote(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     leader: _NonNegative
     zxid: _Zxid
     epoch: _NonNegative
     round: _NonNegative
 
 
-class _State(msgspec.Struct, forbid_unknown_fields=True):
+class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     role: Literal[ROLES]  # type: ignore[valid-type]
     phase: Literal[PHASES]  # type: ignore[valid-type]
     acceptedEpoch: _NonNegative
@@ -316,6 +318,7 @@ _MESSAGE_TYPES = tuple(
         tag_field="type",
         tag=kind,
         forbid_unknown_fields=True,
+        gc=False,
     )
     for kind, fields in MESSAGES.items()
 )
@@ -324,6 +327,7 @@ _MESSAGE_ROLES = {  # per message type: which of its fields are a role (stored a
     for t in _MESSAGE_TYPES
 }
 _read_line = msgspec.json.Decoder(_Line).decode
+_read_lines = msgspec.json.Decoder(_Line).decode_lines
 _read_state = msgspec.json.Decoder(_State).decode
 _read_message = msgspec.json.Decoder(Union[(*_MESSAGE_TYPES, None)]).decode
 #: A cache that outgrows this is emptied (a long reading keeps its memory bounded).
@@ -386,17 +390,18 @@ _new_event = tuple.__new__
 
 
 def _event_fast(
-    line: bytes,
+    e: _Line,
     header: Header,
     seq: int,
     file: str,
     number: int,
     calls: dict[tuple, tuple[int, str, tuple[int, ...]]],
-    pieces: Pieces,
+    messages: dict[bytes, tuple | None],
+    states: dict[bytes, ObservedState],
 ) -> Event | None:
-    """Event line ``line`` by the typed decoders; None when it must be read the plain way."""
+    """The event of a decoded line (``messages`` and ``states``: the :class:`Pieces` seen);
+    None when its line must be read the plain way."""
     try:
-        e = _read_line(line)
         if e.seq != seq:
             return None  # the plain way names it
         key = (e.server, e.action, e.args)
@@ -404,19 +409,37 @@ def _event_fast(
         if call is None:
             call = calls[key] = _call(e.server, e.action, e.args, header)
         clock = e.clock
-        if clock is not None or header.source == "process":
+        if clock is not None or header.server is not None:  # a process file's
             clock = _clock(clock, e.server, header)
         msg_text = bytes(e.msg)
-        msg = pieces.messages.get(msg_text, _ABSENT)
+        msg = messages.get(msg_text, _ABSENT)
         if msg is _ABSENT:
-            msg = pieces.messages[msg_text] = _message_value(msg_text)
+            msg = messages[msg_text] = _message_value(msg_text)
         state_text = bytes(e.state)
-        state = pieces.states.get(state_text)
+        state = states.get(state_text)
         if state is None:
-            state = pieces.states[state_text] = _state_value(state_text)
+            state = states[state_text] = _state_value(state_text)
     except (msgspec.ValidationError, msgspec.DecodeError, _Bad):
         return None
     return _new_event(Event, (seq, *call, msg, state, clock, file, number))  # type: ignore[arg-type]
+
+
+def _decoded_lines(body: bytes, count: int) -> list[_Line | None]:
+    """Every event line decoded, in one call when all decode (the usual case), else one by
+    one, with None for a line the decoder refuses."""
+    try:
+        decoded: list[_Line | None] = _read_lines(body)
+        if len(decoded) == count:
+            return decoded
+    except msgspec.DecodeError:
+        pass
+    out: list[_Line | None] = []
+    for line in body.split(b"\n")[:count]:
+        try:
+            out.append(_read_line(line))
+        except msgspec.DecodeError:
+            out.append(None)
+    return out
 
 
 def _event_line(line: str, header: Header, seq: int, file: str, number: int) -> Event:
@@ -483,11 +506,14 @@ def read_trace_file(path: str | Path, pieces: Pieces | None = None) -> tuple[Hea
             raise _Bad(f"bad JSON: {exc.msg} at column {exc.colno}") from None
         events: list[Event] = []
         append = events.append
-        calls = pieces.calls_for(header)
-        for number, line in enumerate(lines[1:], start=2):
-            seq = number - 1
-            event = _event_fast(line, header, seq, name, number, calls, pieces)
-            append(event or _event_line(line.decode(), header, seq, name, number))
+        calls, messages, states = pieces.calls_for(header), pieces.messages, pieces.states
+        decoded = _decoded_lines(raw[len(lines[0]) + 1 :], len(lines) - 1)
+        for seq, e in enumerate(decoded, start=1):
+            number = seq + 1
+            event = None
+            if e is not None:
+                event = _event_fast(e, header, seq, name, number, calls, messages, states)
+            append(event or _event_line(lines[seq].decode(), header, seq, name, number))
     except _Bad as exc:
         raise TraceError(f"{name}:{number}", str(exc)) from None
     except RecursionError:
