@@ -3,7 +3,7 @@
 A 3-server simulated cluster takes W writes (no faults, no checker) in these ways, alternating
 for R rounds (the median of each is printed, with its ratio to the floor):
 
-* no step calls: ``ZabPeer.step`` replaced by a no-op (as if the core had no step calls);
+* no step calls: ``Context.step`` replaced by a no-op (as if the core had no step calls);
 * recording off: the default (the core is built with ``record=False``);
 * recording on: an ``Observed`` effect per step, with the state and the message taken;
 * recording to a file: as on, each step written as a trace line (``impl.trace``), with
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from machine import describe  # bench/machine.py, beside this script
 
-from impl.core.peer import ZabPeer
+from impl.core.context import Context
 from impl.core.quorum import Cluster
 from impl.sim.world import US, World
 from impl.trace.recorder import TraceFile
@@ -99,12 +99,12 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in names}
     small_off: list[float] = []
     small_file: list[float] = []
-    real_step = ZabPeer.step
+    real_step = Context.step
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.rounds):
-            ZabPeer.step = lambda self, name, *args, **kw: None  # type: ignore[method-assign]
+            Context.step = lambda self, name, *args, **kw: None  # type: ignore[method-assign]
             times["no step calls"].append(workload(args.writes, record=False))
-            ZabPeer.step = real_step  # type: ignore[method-assign]
+            Context.step = real_step  # type: ignore[method-assign]
             times["recording off"].append(workload(args.writes, record=False))
             times["recording on"].append(workload(args.writes, record=True))
             if args.baseline:

@@ -19,6 +19,6 @@ How the pieces fit (and what a service built on top uses):
   the core is built with ``record=True``, each with the message it took).
 * ``impl.trace`` writes those steps as traces (``traces/README.md``): the simulator records a
   run with ``python -m impl.sim record``, a server with ``[trace]`` in its configuration.
-* ``impl.core.mutations`` lists the bug switches (off unless configured) that plant known
+* ``impl.core.switches`` is the registry of bug switches (off unless configured) that plant known
   ZAB bugs, for testing the checkers.
 """

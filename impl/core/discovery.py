@@ -7,67 +7,67 @@ quorum has sent ACKEPOCH the leader's currentEpoch becomes it (the epoch is esta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from impl.core import sync
+from impl.core import election, sync
+from impl.core.context import Context
 from impl.core.effects import SetTimer
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Timer
 from impl.core.messages import AckEpoch, FollowerInfo, LeaderInfo
-from impl.core.mutations import STALE_EPOCH
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.sessions import LeaderState, LearnerSession, LearnerState
-
-if TYPE_CHECKING:
-    from impl.core.peer import ZabPeer
+from impl.core.state import LeaderState, LearnerSession, LearnerState
+from impl.core.switches import STALE_EPOCH
 
 
-def lead(p: ZabPeer) -> None:
-    """Just elected: wait for learners (ZooKeeper's ``Leader.lead``)."""
-    p.leader_state = LeaderState(
-        connecting={p.sid}, max_accepted_epoch=p.accepted_epoch, electing={p.sid}
+def lead(c: Context) -> None:
+    """Entry to LEADING: wait for learners (ZooKeeper's ``Leader.lead``)."""
+    c.leader_state = LeaderState(
+        connecting={c.sid}, max_accepted_epoch=c.accepted_epoch, electing={c.sid}
     )
-    p.out.append(SetTimer(Timer.TICK, p.tunables.tick_ms))
-    early, p.early_info = p.early_info, {}
+    c.emit(SetTimer(Timer.TICK, c.tunables.tick_ms))
+    early, c.early_info = c.early_info, {}
     for j in sorted(early):
-        if j in p.connected:
-            leader_process_followerinfo(p, j, early[j])
-    if p.role == Role.LEADING:
-        _fix_epoch_if_quorum(p)
-        _establish_if_quorum(p)
-        advance_sync(p)
+        if j in c.connected:
+            leader_process_followerinfo(c, j, early[j])
+    if c.role == Role.LEADING:
+        _fix_epoch_if_quorum(c)
+        _establish_if_quorum(c)
+        advance_sync(c)
 
 
-def follow(p: ZabPeer, leader: int) -> None:
-    """Just elected someone else: connect to the leader (ZooKeeper's ``Learner``)."""
-    p.learner = LearnerState(leader=leader)
-    p.out.append(SetTimer(Timer.TICK, p.tunables.tick_ms))
-    if leader in p.connected:
-        connect_and_send_followerinfo(p)
+def follow(c: Context) -> None:
+    """Entry to FOLLOWING or OBSERVING: connect to the leader elected (ZooKeeper's
+    ``Learner``)."""
+    leader = c.election.leader
+    c.early_info.clear()
+    c.learner = LearnerState(leader=leader)
+    c.emit(SetTimer(Timer.TICK, c.tunables.tick_ms))
+    if leader in c.connected:
+        connect_and_send_followerinfo(c)
 
 
-def connect_and_send_followerinfo(p: ZabPeer) -> None:
-    learner = p.learner
+def connect_and_send_followerinfo(c: Context) -> None:
+    learner = c.learner
     assert learner is not None
     learner.sent_info = True
-    p.send(learner.leader, FollowerInfo(p.accepted_epoch))
-    p.step("ConnectAndFollowerSendFOLLOWERINFO", learner.leader, p.sid)
+    c.send(learner.leader, FollowerInfo(c.accepted_epoch))
+    c.step("ConnectAndFollowerSendFOLLOWERINFO", learner.leader, c.sid)
 
 
-def leader_process_followerinfo(p: ZabPeer, j: int, m: FollowerInfo) -> None:
-    ld = p.leader_state
+def leader_process_followerinfo(c: Context, j: int, m: FollowerInfo) -> None:
+    ld = c.leader_state
     assert ld is not None
     if j in ld.learners:
         raise RemoteProtocolError(f"a second FOLLOWERINFO from {j} in one session")
-    observer = p.cluster.is_observer(j)
-    stale_ok = STALE_EPOCH in p.mutations
+    observer = c.cluster.is_observer(j)
+    stale_ok = c.switches.on(STALE_EPOCH)
     if ld.new_epoch is not None and m.accepted_epoch > ld.new_epoch and not (observer or stale_ok):
-        p.give_up(
+        election.give_up(
+            c,
             f"voter {j} accepted epoch {m.accepted_epoch}, above ours ({ld.new_epoch}): "
             "electing again for a higher epoch",
             step=None,
         )
-        p.step("LeaderProcessFOLLOWERINFO", p.sid, j, msg=m)
+        c.step("LeaderProcessFOLLOWERINFO", c.sid, j, msg=m)
         return
     session = LearnerSession(j, observer, m.accepted_epoch)
     ld.learners[j] = session
@@ -75,90 +75,92 @@ def leader_process_followerinfo(p: ZabPeer, j: int, m: FollowerInfo) -> None:
         ld.max_accepted_epoch = max(ld.max_accepted_epoch, m.accepted_epoch)
         if not observer:
             ld.connecting.add(j)
-        _fix_epoch_if_quorum(p)
+        _fix_epoch_if_quorum(c)
     else:
         session.got_leaderinfo = True
-        p.send(j, LeaderInfo(ld.new_epoch))
-    p.step("LeaderProcessFOLLOWERINFO", p.sid, j, msg=m)
+        c.send(j, LeaderInfo(ld.new_epoch))
+    c.step("LeaderProcessFOLLOWERINFO", c.sid, j, msg=m)
 
 
-def _fix_epoch_if_quorum(p: ZabPeer) -> None:
-    ld = p.leader_state
+def _fix_epoch_if_quorum(c: Context) -> None:
+    ld = c.leader_state
     assert ld is not None
-    if ld.new_epoch is not None or not p.cluster.is_quorum(ld.connecting):
+    if ld.new_epoch is not None or not c.cluster.is_quorum(ld.connecting):
         return
     ld.new_epoch = ld.max_accepted_epoch + 1
-    p.accepted_epoch = ld.new_epoch
-    p.persist_epochs()
-    p.note("info", f"proposing epoch {ld.new_epoch} to {sorted(ld.learners)}")
+    c.accepted_epoch = ld.new_epoch
+    c.persist_epochs()
+    c.note("info", f"proposing epoch {ld.new_epoch} to {sorted(ld.learners)}")
     for session in ld.learners.values():
         session.got_leaderinfo = True
-        p.send(session.sid, LeaderInfo(ld.new_epoch))
+        c.send(session.sid, LeaderInfo(ld.new_epoch))
 
 
-def follower_process_leaderinfo(p: ZabPeer, j: int, m: LeaderInfo) -> None:
-    learner = p.learner
+def follower_process_leaderinfo(c: Context, j: int, m: LeaderInfo) -> None:
+    learner = c.learner
     assert learner is not None
-    if m.epoch < p.accepted_epoch and STALE_EPOCH not in p.mutations:
-        p.give_up(
-            f"leader {j} proposes epoch {m.epoch}, below our accepted epoch {p.accepted_epoch}",
+    if m.epoch < c.accepted_epoch and not c.switches.on(STALE_EPOCH):
+        election.give_up(
+            c,
+            f"leader {j} proposes epoch {m.epoch}, below our accepted epoch {c.accepted_epoch}",
             step=None,
         )
-        p.step("FollowerProcessLEADERINFO", p.sid, j, msg=m)
+        c.step("FollowerProcessLEADERINFO", c.sid, j, msg=m)
         return
-    already = m.epoch == p.accepted_epoch
+    already = m.epoch == c.accepted_epoch
     if not already:  # (with the stale-epoch switch the accepted epoch may go down)
-        p.accepted_epoch = m.epoch
-        p.persist_epochs()
+        c.accepted_epoch = m.epoch
+        c.persist_epochs()
     learner.epoch = m.epoch
-    p.send(j, AckEpoch(p.current_epoch, p.history.last_zxid, already))
-    p.enter(Trigger.EPOCH_ACCEPTED)
-    p.step("FollowerProcessLEADERINFO", p.sid, j, msg=m)
+    c.send(j, AckEpoch(c.current_epoch, c.history.last_zxid, already))
+    c.enter(Trigger.EPOCH_ACCEPTED)
+    c.step("FollowerProcessLEADERINFO", c.sid, j, msg=m)
 
 
-def leader_process_ackepoch(p: ZabPeer, j: int, m: AckEpoch) -> None:
-    ld = p.leader_state
+def leader_process_ackepoch(c: Context, j: int, m: AckEpoch) -> None:
+    ld = c.leader_state
     assert ld is not None
     session = ld.learners.get(j)
     if session is None or not session.got_leaderinfo or session.acked_epoch:
         raise RemoteProtocolError(f"ACKEPOCH from {j} out of turn")
-    ours = (p.current_epoch, p.history.last_zxid)
+    ours = (c.current_epoch, c.history.last_zxid)
     if not m.already_accepted and (m.current_epoch, m.last_zxid) > ours:
-        p.give_up(
-            f"learner {j} is ahead of us (epoch {m.current_epoch}, zxid {p.fmt(m.last_zxid)})",
+        election.give_up(
+            c,
+            f"learner {j} is ahead of us (epoch {m.current_epoch}, zxid {c.fmt(m.last_zxid)})",
             step=None,
         )
-        p.step("LeaderProcessACKEPOCH", p.sid, j, msg=m)
+        c.step("LeaderProcessACKEPOCH", c.sid, j, msg=m)
         return
     session.acked_epoch = True
     session.peer_last_zxid = m.last_zxid
     if not m.already_accepted and not session.observer:
         ld.electing.add(j)
-    _establish_if_quorum(p)
-    p.step("LeaderProcessACKEPOCH", p.sid, j, msg=m)
-    advance_sync(p)
+    _establish_if_quorum(c)
+    c.step("LeaderProcessACKEPOCH", c.sid, j, msg=m)
+    advance_sync(c)
 
 
-def _establish_if_quorum(p: ZabPeer) -> None:
-    ld = p.leader_state
+def _establish_if_quorum(c: Context) -> None:
+    ld = c.leader_state
     assert ld is not None
-    if p.phase != Phase.DISCOVERY or ld.new_epoch is None:
+    if c.phase != Phase.DISCOVERY or ld.new_epoch is None:
         return
-    if not p.cluster.is_quorum(ld.electing):
+    if not c.cluster.is_quorum(ld.electing):
         return
-    p.current_epoch = ld.new_epoch
-    p.persist_epochs()
-    p.enter(Trigger.EPOCH_ESTABLISHED)
-    p.note("info", f"epoch {ld.new_epoch} established with {sorted(ld.electing)}")
+    c.current_epoch = ld.new_epoch
+    c.persist_epochs()
+    c.enter(Trigger.EPOCH_ESTABLISHED)
+    c.note("info", f"epoch {ld.new_epoch} established with {sorted(ld.electing)}")
 
 
-def advance_sync(p: ZabPeer) -> None:
+def advance_sync(c: Context) -> None:
     """Once the epoch is established, sync every learner that acked it (in id order)."""
-    ld = p.leader_state
-    if p.role != Role.LEADING or ld is None or p.phase == Phase.DISCOVERY:
+    ld = c.leader_state
+    if c.role != Role.LEADING or ld is None or c.phase == Phase.DISCOVERY:
         return
     for sid in sorted(ld.learners):
         session = ld.learners[sid]
         if session.acked_epoch and not session.synced:
-            sync.leader_sync_follower(p, sid)
-    sync.newleader_quorum_check(p)
+            sync.leader_sync_follower(c, sid)
+    sync.newleader_quorum_check(c)

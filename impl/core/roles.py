@@ -1,7 +1,10 @@
 """Roles, ZAB phases, and every transition between them, in one table (h11's ``_state.py``).
 
-A server's (role, phase) changes only through :func:`transition`; a pair that the table does
-not list is a bug in the core and raises :class:`LocalProtocolError`.
+A server's (role, phase) changes only through :func:`transition` (a step calls
+``Context.enter(trigger)``); a pair that the table does not list is a bug in the core and
+raises :class:`LocalProtocolError`. What a phase starts with on entry is keyed by the same
+triggers (``impl.core.routes.ENTRY``: a new leader waits for learners, a learner connects);
+the peer runs it once the step that took the trigger is done.
 """
 
 from __future__ import annotations

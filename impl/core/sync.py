@@ -9,8 +9,7 @@ synced history before currentEpoch, and both before it acks NEWLEADER.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from impl.core.context import Context
 from impl.core.errors import RemoteProtocolError
 from impl.core.history import is_next_zxid
 from impl.core.messages import (
@@ -25,21 +24,17 @@ from impl.core.messages import (
     Trunc,
     UpToDate,
 )
-from impl.core.mutations import SKIP_TRUNC, ZK_3911
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.sessions import synced_session
-
-if TYPE_CHECKING:
-    from impl.core.peer import ZabPeer
+from impl.core.switches import SKIP_TRUNC, ZK_3911
 
 
-def leader_sync_follower(p: ZabPeer, j: int) -> None:
-    ld = p.leader_state
+def leader_sync_follower(c: Context, j: int) -> None:
+    ld = c.leader_state
     assert ld is not None and ld.new_epoch is not None
     session = ld.learners[j]
     epoch = ld.new_epoch
-    h = p.history
-    committed_max = p.committed if p.phase == Phase.BROADCAST else h.last_zxid
+    h = c.history
+    committed_max = c.committed if c.phase == Phase.BROADCAST else h.last_zxid
     peer = session.peer_last_zxid
     if peer == committed_max or (
         peer < committed_max and h.contains(peer) and h.in_memory_after(peer)
@@ -51,191 +46,191 @@ def leader_sync_follower(p: ZabPeer, j: int) -> None:
         start = h.last_before(peer)
         first = Trunc(epoch, start)
     else:
-        snapshot = p.current_snapshot()
+        snapshot = c.current_snapshot()
         start, first = snapshot.zxid, Snap(epoch, snapshot)
-    p.send(j, first)
+    c.send(j, first)
     committed = h.txns_between(start, committed_max)
     for txn in committed:
-        p.send(j, Proposal(epoch, txn))
-        p.send(j, Commit(epoch, txn.zxid))
+        c.send(j, Proposal(epoch, txn))
+        c.send(j, Commit(epoch, txn.zxid))
     outstanding = [] if session.observer else h.txns_between(committed_max, h.last_zxid)
     for txn in outstanding:
-        p.send(j, Proposal(epoch, txn))
-    p.send(j, NewLeader(epoch))
+        c.send(j, Proposal(epoch, txn))
+    c.send(j, NewLeader(epoch))
     session.synced = True
     mode = type(first).__name__.upper()
-    p.note(
+    c.note(
         "info",
-        f"sync {j}: {mode} from {p.fmt(start)} (its last zxid {p.fmt(peer)}), "
+        f"sync {j}: {mode} from {c.fmt(start)} (its last zxid {c.fmt(peer)}), "
         f"{len(committed)} committed + {len(outstanding)} outstanding txns",
     )
-    p.step("LeaderSyncFollower", p.sid, j)
+    c.step("LeaderSyncFollower", c.sid, j)
 
 
-def follower_process_sync_message(p: ZabPeer, j: int, m: Diff | Trunc | Snap) -> None:
-    learner = p.learner
+def follower_process_sync_message(c: Context, j: int, m: Diff | Trunc | Snap) -> None:
+    learner = c.learner
     assert learner is not None
-    h = p.history
+    h = c.history
     if learner.sync_mode is not None:
         raise RemoteProtocolError("a second DIFF/TRUNC/SNAP in one sync")
     if isinstance(m, Diff):
         if m.zxid != h.last_zxid:
             raise RemoteProtocolError(
-                f"DIFF from {p.fmt(m.zxid)}, but our last zxid is {p.fmt(h.last_zxid)}"
+                f"DIFF from {c.fmt(m.zxid)}, but our last zxid is {c.fmt(h.last_zxid)}"
             )
     elif isinstance(m, Trunc):
-        if not (h.contains(m.zxid) and p.committed <= m.zxid <= h.last_zxid):
+        if not (h.contains(m.zxid) and c.committed <= m.zxid <= h.last_zxid):
             raise RemoteProtocolError(
-                f"TRUNC to {p.fmt(m.zxid)} refused: not in our history after our last "
-                f"committed zxid {p.fmt(p.committed)}"
+                f"TRUNC to {c.fmt(m.zxid)} refused: not in our history after our last "
+                f"committed zxid {c.fmt(c.committed)}"
             )
-        if SKIP_TRUNC not in p.mutations:
+        if not c.switches.on(SKIP_TRUNC):
             dropped = h.truncate(m.zxid)
-            p.truncate_log(m.zxid, dropped)
+            c.truncate_log(m.zxid, dropped)
     else:
         snapshot = m.snapshot
-        if snapshot.zxid < p.committed:
+        if snapshot.zxid < c.committed:
             raise RemoteProtocolError(
-                f"SNAP at {p.fmt(snapshot.zxid)} refused: we committed {p.fmt(p.committed)}"
+                f"SNAP at {c.fmt(snapshot.zxid)} refused: we committed {c.fmt(c.committed)}"
             )
-        p.install_snapshot(snapshot)
+        c.install_snapshot(snapshot)
     learner.sync_mode = type(m).__name__.upper()
     learner.commit_target = h.last_zxid
-    p.note("info", f"sync with leader {j}: {learner.sync_mode} to {p.fmt(h.last_zxid)}")
-    p.step("FollowerProcessSyncMessage", p.sid, j, msg=m)
+    c.note("info", f"sync with leader {j}: {learner.sync_mode} to {c.fmt(h.last_zxid)}")
+    c.step("FollowerProcessSyncMessage", c.sid, j, msg=m)
 
 
-def _queue_in_sync(p: ZabPeer, m: Proposal | Inform) -> None:
-    learner = p.learner
+def _queue_in_sync(c: Context, m: Proposal | Inform) -> None:
+    learner = c.learner
     assert learner is not None
     if learner.sync_mode is None:
         raise RemoteProtocolError("a proposal before DIFF/TRUNC/SNAP")
-    last = learner.last_queued(p.history.last_zxid)
+    last = learner.last_queued(c.history.last_zxid)
     if not is_next_zxid(last, m.txn.zxid):
-        raise RemoteProtocolError(f"proposal {p.fmt(m.txn.zxid)} does not follow {p.fmt(last)}")
+        raise RemoteProtocolError(f"proposal {c.fmt(m.txn.zxid)} does not follow {c.fmt(last)}")
     queue = learner.after_newleader if learner.newleader_epoch else learner.before_newleader
     queue.append(m.txn)
 
 
-def follower_process_proposal_in_sync(p: ZabPeer, j: int, m: Proposal) -> None:
-    _queue_in_sync(p, m)
-    p.step("FollowerProcessPROPOSALInSync", p.sid, j, msg=m)
+def follower_process_proposal_in_sync(c: Context, j: int, m: Proposal) -> None:
+    _queue_in_sync(c, m)
+    c.step("FollowerProcessPROPOSALInSync", c.sid, j, msg=m)
 
 
-def follower_process_commit_in_sync(p: ZabPeer, j: int, m: Commit) -> None:
-    learner = p.learner
+def follower_process_commit_in_sync(c: Context, j: int, m: Commit) -> None:
+    learner = c.learner
     assert learner is not None
-    last = learner.last_queued(p.history.last_zxid)
+    last = learner.last_queued(c.history.last_zxid)
     if not learner.commit_target < m.zxid <= last:
-        raise RemoteProtocolError(f"COMMIT {p.fmt(m.zxid)} for no pending proposal")
+        raise RemoteProtocolError(f"COMMIT {c.fmt(m.zxid)} for no pending proposal")
     learner.commit_target = m.zxid
-    p.step("FollowerProcessCOMMITInSync", p.sid, j, msg=m)
+    c.step("FollowerProcessCOMMITInSync", c.sid, j, msg=m)
 
 
-def observer_process_inform_in_sync(p: ZabPeer, j: int, m: Inform) -> None:
-    _queue_in_sync(p, m)
-    assert p.learner is not None
-    p.learner.commit_target = m.txn.zxid
-    p.step("ObserverProcessINFORM", p.sid, j, msg=m)
+def observer_process_inform_in_sync(c: Context, j: int, m: Inform) -> None:
+    _queue_in_sync(c, m)
+    assert c.learner is not None
+    c.learner.commit_target = m.txn.zxid
+    c.step("ObserverProcessINFORM", c.sid, j, msg=m)
 
 
-def follower_process_newleader(p: ZabPeer, j: int, m: NewLeader) -> None:
+def follower_process_newleader(c: Context, j: int, m: NewLeader) -> None:
     """Log the synced proposals; once they are on disk, persist currentEpoch and ack."""
-    learner = p.learner
+    learner = c.learner
     assert learner is not None
     if learner.sync_mode is None or learner.newleader_epoch is not None:
         raise RemoteProtocolError("NEWLEADER out of turn")
     learner.newleader_epoch = m.epoch
     synced, learner.before_newleader = learner.before_newleader, []
-    if ZK_3911 in p.mutations:  # logged (and acked) only at UPTODATE
+    if c.switches.on(ZK_3911):  # logged (and acked) only at UPTODATE
         learner.after_newleader[:0] = synced
         synced = []
-    p.log_txns(synced, ack=False)
+    c.log_txns(synced, ack=False)
     # After TRUNC or SNAP, ZooKeeper applies a txn committed during sync at once
     # (Learner.syncWithLeader, !writeToTxnLog) and never acks it; after DIFF it logs and
     # acks every proposal of the sync, committed or not.
     acked_from = learner.commit_target if learner.sync_mode != "DIFF" else 0
     learner.to_ack = [t.zxid for t in synced if t.zxid > acked_from]
-    learner.newleader_wait_seq = p.next_seq
-    complete_newleader_if_durable(p)
+    learner.newleader_wait_seq = c.next_seq
+    complete_newleader_if_durable(c)
 
 
-def complete_newleader_if_durable(p: ZabPeer) -> None:
-    learner = p.learner
+def complete_newleader_if_durable(c: Context) -> None:
+    learner = c.learner
     if learner is None or learner.newleader_epoch is None or learner.newleader_acked:
         return
-    if p.durable_seq < learner.newleader_wait_seq:
+    if c.durable_seq < learner.newleader_wait_seq:
         return
     epoch = learner.newleader_epoch
-    p.current_epoch = epoch
-    p.persist_epochs()
-    p.send(learner.leader, AckNewLeader(epoch))
-    if p.role == Role.FOLLOWING:
+    c.current_epoch = epoch
+    c.persist_epochs()
+    c.send(learner.leader, AckNewLeader(epoch))
+    if c.role == Role.FOLLOWING:
         for zxid in learner.to_ack:
-            p.send(learner.leader, Ack(epoch, zxid))
+            c.send(learner.leader, Ack(epoch, zxid))
     learner.to_ack = []
     learner.newleader_acked = True
-    p.step("FollowerProcessNEWLEADER", p.sid, learner.leader, msg=NewLeader(epoch))
+    c.step("FollowerProcessNEWLEADER", c.sid, learner.leader, msg=NewLeader(epoch))
 
 
-def follower_process_uptodate(p: ZabPeer, j: int, m: UpToDate) -> None:
-    learner = p.learner
+def follower_process_uptodate(c: Context, j: int, m: UpToDate) -> None:
+    learner = c.learner
     assert learner is not None
     if not learner.newleader_acked:
         raise RemoteProtocolError("UPTODATE before our ACK of NEWLEADER")
     pending, learner.after_newleader = learner.after_newleader, []
-    p.log_txns(pending, ack=p.role == Role.FOLLOWING)
-    p.deliver_upto(learner.commit_target)
-    p.enter(Trigger.UPTODATE)
-    p.election.epoch = p.accepted_epoch
-    p.note(
+    c.log_txns(pending, ack=c.role == Role.FOLLOWING)
+    c.deliver_upto(learner.commit_target)
+    c.enter(Trigger.UPTODATE)
+    c.election.epoch = c.accepted_epoch
+    c.note(
         "info",
-        f"{p.role.name} leader {j} in epoch {p.current_epoch} after {learner.sync_mode}, "
-        f"last zxid {p.fmt(p.history.last_zxid)}",
+        f"{c.role.name} leader {j} in epoch {c.current_epoch} after {learner.sync_mode}, "
+        f"last zxid {c.fmt(c.history.last_zxid)}",
     )
-    p.step("FollowerProcessUPTODATE", p.sid, j, msg=m)
+    c.step("FollowerProcessUPTODATE", c.sid, j, msg=m)
 
 
-def leader_process_ackld(p: ZabPeer, j: int, m: AckNewLeader) -> None:
-    ld = p.leader_state
+def leader_process_ackld(c: Context, j: int, m: AckNewLeader) -> None:
+    ld = c.leader_state
     assert ld is not None
-    session = synced_session(p, j, m.epoch, "ACK of NEWLEADER")
+    session = ld.synced_session(j, m.epoch, "ACK of NEWLEADER")
     if session.acked_newleader:
         raise RemoteProtocolError(f"a second ACK of NEWLEADER from {j}")
     session.acked_newleader = True
     if not session.observer:
         ld.acked_newleader.add(j)
-    if p.phase == Phase.BROADCAST:
+    if c.phase == Phase.BROADCAST:
         session.uptodate = True
-        p.send(j, UpToDate(m.epoch))
-        p.step("LeaderProcessACKLD", p.sid, j, msg=m)
+        c.send(j, UpToDate(m.epoch))
+        c.step("LeaderProcessACKLD", c.sid, j, msg=m)
     else:
-        newleader_quorum_check(p, step_peer=j, taken=m)
+        newleader_quorum_check(c, step_peer=j, taken=m)
 
 
 def newleader_quorum_check(
-    p: ZabPeer, step_peer: int | None = None, taken: AckNewLeader | None = None
+    c: Context, step_peer: int | None = None, taken: AckNewLeader | None = None
 ) -> None:
     """With a quorum of NEWLEADER acks (ours once our log is on disk) start serving: commit
     the initial history and send UPTODATE. ``step_peer`` sent ``taken``, the ack that
     prompted the check (else the prompt was our own log reaching disk)."""
-    ld = p.leader_state
+    ld = c.leader_state
     assert ld is not None
-    if p.phase != Phase.SYNCHRONIZATION:
+    if c.phase != Phase.SYNCHRONIZATION:
         return
     acks = set(ld.acked_newleader)
-    if p.durable_seq >= p.next_seq:
-        acks.add(p.sid)
-    if p.cluster.is_quorum(acks):
-        p.enter(Trigger.NEWLEADER_ACKED)
-        p.deliver_upto(p.history.last_zxid)
-        p.election.epoch = p.current_epoch
+    if c.durable_seq >= c.next_seq:
+        acks.add(c.sid)
+    if c.cluster.is_quorum(acks):
+        c.enter(Trigger.NEWLEADER_ACKED)
+        c.deliver_upto(c.history.last_zxid)
+        c.election.epoch = c.current_epoch
         for session in ld.learners.values():
             if session.acked_newleader and not session.uptodate:
                 session.uptodate = True
-                p.send(session.sid, UpToDate(p.current_epoch))
-        p.note("info", f"leading epoch {p.current_epoch}, NEWLEADER acked by {sorted(acks)}")
+                c.send(session.sid, UpToDate(c.current_epoch))
+        c.note("info", f"leading epoch {c.current_epoch}, NEWLEADER acked by {sorted(acks)}")
     if step_peer is not None:
-        p.step("LeaderProcessACKLD", p.sid, step_peer, msg=taken)
-    elif p.phase == Phase.BROADCAST:
-        p.step("LeaderProcessACKLD", p.sid, p.sid)
+        c.step("LeaderProcessACKLD", c.sid, step_peer, msg=taken)
+    elif c.phase == Phase.BROADCAST:
+        c.step("LeaderProcessACKLD", c.sid, c.sid)

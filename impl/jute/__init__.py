@@ -2,6 +2,6 @@
 
 ``codec`` has the primitives (int, long, bool, buffer, ustring, vector) and the ``record``
 decorator that gives a NamedTuple its ``serialize``/``deserialize``; ``records`` declares every
-record the client protocol uses, with its opcode; ``framing`` splits a byte stream into
-length-prefixed frames (sans-IO). Nothing here does I/O or knows what a request means.
+record the client protocol uses, with its opcode (``impl.framing`` splits a byte stream into
+length-prefixed frames). Nothing here does I/O or knows what a request means.
 """

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Event, MessageReceived, PeerConnected, PeerDisconnected
 from impl.core.messages import Message
+from impl.framing import DEFAULT_MAX_FRAME, NEED_DATA, PEER, FrameDecoder, encode_frames
 from impl.wire.codec import VERSION, Hello, decode, decode_stamped, encode
-from impl.wire.framing import DEFAULT_MAX_FRAME, NEED_DATA, FrameDecoder, encode_frames
 
 Address = tuple[str, int]
 HELLO_TIMEOUT = 5.0
@@ -144,7 +144,7 @@ class PeerNetwork:
     async def _serve(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, expected: int | None
     ) -> None:
-        decoder = FrameDecoder(self.max_frame)
+        decoder = FrameDecoder(PEER, self.max_frame)
         conn: Connection | None = None
         where = f"peer {expected}" if expected else f"connection from {_peername(writer)}"
         try:
@@ -159,7 +159,7 @@ class PeerNetwork:
                     break
                 decoder.receive_data(data)
                 while not conn.closed:
-                    body = decoder.next_message()
+                    body = decoder.next_frame()
                     if body is NEED_DATA:
                         break
                     assert isinstance(body, bytes)
@@ -185,7 +185,7 @@ class PeerNetwork:
 
     async def _read_hello(self, reader: asyncio.StreamReader, decoder: FrameDecoder) -> Hello:
         while True:
-            body = decoder.next_message()
+            body = decoder.next_frame()
             if body is not NEED_DATA:
                 assert isinstance(body, bytes)
                 message = decode(body)

@@ -18,7 +18,7 @@ from impl.core.application import TxnList
 from impl.server.client import ClientPort
 from impl.server.config import ConfigError, ServerConfig, load_config
 from impl.server.runtime import ServerRuntime
-from impl.server.zookeeper import ZooKeeperFrontend
+from impl.server.service_runtime import ZooKeeperFrontend
 from impl.service.application import ZooKeeperApplication
 from impl.storage.errors import CorruptDataError
 from impl.storage.store import Store

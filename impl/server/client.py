@@ -11,7 +11,7 @@
   write is committed and applied here. Reads are local. A line that is not a request gets an
   error reply; the connection stays open.
 * anything else: ZooKeeper's client protocol and its four-letter words, handled by the
-  ZooKeeper service (:mod:`impl.server.zookeeper`) when the server runs it.
+  ZooKeeper service (:mod:`impl.server.service_runtime`) when the server runs it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from impl.core.application import TxnList
 from impl.core.zxid import format_zxid
 from impl.server.runtime import ServerRuntime
-from impl.server.zookeeper import ZooKeeperFrontend
+from impl.server.service_runtime import ZooKeeperFrontend
 
 MAX_LINE = 1 << 20
 READ_LIMIT = 10_000

@@ -21,7 +21,7 @@ observer = true
 [tuning]                     # optional: impl.core.tunables.Tunables fields
 tick_ms = 100
 
-[service]                    # optional: impl.service.server.Limits fields
+[service]                    # optional: impl.service.zookeeper.Limits fields
 min_session_timeout_ms = 1000
 super_digest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="   # optional: addauth digest super:test is super
 
@@ -29,7 +29,7 @@ super_digest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="   # optional: addauth digest
 file = "trace/1.jsonl"       # this server's trace file, continued after a restart
 run = "run-1"                # the identifier the files of one run share
 
-mutations = ["skip-trunc"]   # optional (a top-level key): bug switches, impl.core.mutations
+mutations = ["skip-trunc"]   # optional (a top-level key): bug switches, impl.core.switches
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from impl.core.mutations import check_mutations
 from impl.core.quorum import Cluster
+from impl.core.switches import NONE, Switches, check_switches
 from impl.core.tunables import Tunables
-from impl.service.server import Limits
+from impl.service.zookeeper import Limits
 
 Address = tuple[str, int]
 
@@ -68,7 +68,8 @@ class ServerConfig:
     trace_file: Path | None = None
     """Where to record this server's steps (none: not recording)."""
     trace_run: str = "run"
-    mutations: frozenset[str] = frozenset()
+    switches: Switches = NONE
+    """Bug switches (the file's top-level ``mutations``), checked by ``impl.core.switches``."""
 
     @property
     def listen(self) -> Address:
@@ -141,7 +142,7 @@ def parse_config(raw: dict[str, Any], where: str, base: Path) -> ServerConfig:
     if not isinstance(mutations, list) or not all(isinstance(m, str) for m in mutations):
         raise ConfigError(f"{where}: mutations: a list of strings")
     try:
-        switches = check_mutations(frozenset(mutations))
+        switches = check_switches(frozenset(mutations))
     except ValueError as exc:
         raise ConfigError(f"{where}: mutations: {exc}") from None
     return ServerConfig(

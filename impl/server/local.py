@@ -58,11 +58,11 @@ class ClusterLayout:
     tuning: dict[str, int] = field(default_factory=dict)
     application: str = "zookeeper"
     service: dict[str, int | str] = field(default_factory=dict)
-    """``[service]`` settings (``impl.service.server.Limits``)."""
+    """``[service]`` settings (``impl.service.zookeeper.Limits``)."""
     trace_run: str | None = None
     """Record every server's steps, as the run of this name (one trace file per server)."""
     mutations: tuple[str, ...] = ()
-    """Bug switches every server is started with (``impl.core.mutations``)."""
+    """Bug switches every server is started with (``impl.core.switches``)."""
 
     @property
     def servers(self) -> list[int]:

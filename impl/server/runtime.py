@@ -76,7 +76,7 @@ def open_trace(config: ServerConfig) -> TraceFile | None:
         source="process",
         run=config.trace_run,
         server=config.sid,
-        mutations=tuple(config.mutations),
+        mutations=tuple(config.switches),
     )
     config.trace_file.parent.mkdir(parents=True, exist_ok=True)
     return TraceFile(config.trace_file, head, resume=True)
@@ -117,7 +117,7 @@ class ServerRuntime(EffectRunner):
             app=app,
             tunables=config.tunables,
             record=recorder is not None or self.trace is not None,
-            mutations=config.mutations,
+            switches=config.switches,
         )
         self.net = PeerNetwork(
             config.sid,

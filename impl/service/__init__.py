@@ -2,10 +2,10 @@
 
 * ``application``: the replicated state (``tree``: nodes with data and stat; sessions) as an
   ``impl.core.Application``; ``txns``: what a write looks like as a txn, and its outcome.
-* ``server``: one server's clients, sessions, watches (``watches``) and request ordering,
+* ``zookeeper``: one server's clients, sessions, watches (``watches``) and request ordering,
   events in, effects out; ``connection``: one client connection's protocol state machine;
   ``fourletter``: ``ruok``, ``srvr``, ``stat``, ``envi``, ``mntr``.
 * ``errors``: ZooKeeper's error codes; ``paths``: path rules.
 
-``impl.server.zookeeper`` runs it over asyncio on each server's client port.
+``impl.server.service_runtime`` runs it over asyncio on each server's client port.
 """

@@ -15,8 +15,16 @@ from enum import Enum
 from typing import Any
 
 from impl.core.errors import RemoteProtocolError
+from impl.framing import (
+    CLIENT,
+    DEFAULT_MAX_FRAME,
+    NEED_DATA,
+    FrameDecoder,
+    FrameError,
+    Sentinel,
+    frame,
+)
 from impl.jute.codec import JuteError
-from impl.jute.framing import MAX_FRAME, NEED_DATA, FrameDecoder, Sentinel, frame
 from impl.jute.records import (
     REQUESTS,
     ConnectRequest,
@@ -61,9 +69,9 @@ ConnectionEvent = FourLetterWord | ConnectRequested | RequestReceived
 
 
 class ClientConnection:
-    def __init__(self, max_frame: int = MAX_FRAME) -> None:
+    def __init__(self, max_frame: int = DEFAULT_MAX_FRAME) -> None:
         self.state = State.AWAIT_CONNECT
-        self.frames = FrameDecoder(max_frame)
+        self.frames = FrameDecoder(CLIENT, max_frame)
 
     def receive_data(self, data: bytes) -> None:
         self.frames.receive_data(data)
@@ -90,7 +98,7 @@ class ClientConnection:
                 self.state = State.OPEN
                 return ConnectRequested(request)
             return _request(body)
-        except JuteError as exc:
+        except (JuteError, FrameError) as exc:
             self.state = State.CLOSED
             raise RemoteProtocolError(f"malformed frame at byte {start}: {exc}") from None
 

@@ -3,7 +3,7 @@
 ``python -m impl.sim record --seed 7 --out run.jsonl [--op AT_MS,KIND,A[,B[,X]]] ...`` runs
 one fault schedule (``impl.sim.record`` describes the operations) and records it.
 ``python -m impl.sim mutant NAME --out run.jsonl`` searches seeds for a run in which the bug
-switch NAME (``impl.core.mutations``) really took its planted path, and records it.
+switch NAME (``impl.core.switches``) really took its planted path, and records it.
 
 Exit codes: ``record``: 0 the run kept ZAB's properties, 1 a property broke (with a bug switch
 on that may be the point; the trace is still written, up to the break); ``mutant``: 0 found,
@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from impl.core.mutations import MUTATIONS
+from impl.core.switches import MUTATIONS
 from impl.sim.faults import Schedule
 from impl.sim.mutation_runs import MUTANT_RUNS, find_run
 from impl.sim.record import parse_op, record_schedule
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         ops = tuple(parse_op(text) for text in args.op)
         schedule = Schedule(args.seed, args.voters, args.observers, ops, args.snapshot_every)
         recorded = record_schedule(
-            schedule, args.out, mutations=frozenset(args.mutation), settle_ms=args.settle_ms
+            schedule, args.out, switches=frozenset(args.mutation), settle_ms=args.settle_ms
         )
     except ValueError as exc:
         print(f"python -m impl.sim: error: {exc}", file=sys.stderr)

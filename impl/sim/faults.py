@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
+from impl.core.switches import NONE, Switches
 from impl.core.tunables import Tunables
 from impl.sim.checks import Checker, Violation
 from impl.sim.world import US, SimOptions, World
@@ -146,11 +147,11 @@ def run_schedule(
     settle_ms: int = 60_000,
     checker: Checker | None = None,
     trace: TraceFile | None = None,
-    mutations: frozenset[str] = frozenset(),
+    switches: Switches = NONE,
 ) -> Outcome:
     """Run ``schedule``; raises :class:`Violation` (with the schedule in the message) if a
     property breaks or the healed cluster does not converge within ``settle_ms``. ``trace``
-    records every step; ``mutations`` are bug switches for every server."""
+    records every step; ``switches`` are bug switches for every server."""
     checker = checker or Checker()
     tunables = Tunables(**{**_fields(SIM_TUNABLES), "snapshot_every": schedule.snapshot_every})
     base = SimOptions()
@@ -166,7 +167,7 @@ def run_schedule(
         listener=checker,
         keep_notes=keep_notes,
         trace=trace,
-        mutations=mutations,
+        switches=switches,
     )
     outcome = Outcome(schedule, checker, world)
     try:

@@ -1,4 +1,4 @@
-"""Simulated runs that exercise each bug switch (``impl.core.mutations``), found by seed search.
+"""Simulated runs that exercise each bug switch (``impl.core.switches``), found by seed search.
 
 Each switch has a schedule that gives its bug a chance (a crash just after a write, a TRUNC, a
 DIFF with proposals, ...) and a *sign*: a pattern in the recorded trace that the bug, and only
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from impl.core.mutations import (
+from impl.core.switches import (
     ACK_BEFORE_FSYNC,
     COMMIT_WITHOUT_QUORUM,
     SKIP_TRUNC,
     STALE_EPOCH,
     ZK_3911,
-    check_mutations,
+    check_switches,
 )
 from impl.sim.faults import Op, Schedule
 from impl.sim.record import Recorded, parse_op, record_schedule
@@ -194,11 +194,11 @@ def find_run(
     """Record runs of ``mutation``'s schedule (with the switch on, unless ``with_switch`` is
     false) for each seed until the trace shows the switch's sign; the first such seed and its
     run, or None. ``out`` holds the last trace recorded."""
-    check_mutations({mutation})
+    check_switches({mutation})
     plan = MUTANT_RUNS[mutation]
     switches = frozenset({mutation}) if with_switch else frozenset()
     for seed in seeds:
-        recorded = record_schedule(plan.schedules(seed), out, mutations=switches, settle_ms=20_000)
+        recorded = record_schedule(plan.schedules(seed), out, switches=switches, settle_ms=20_000)
         if plan.sign(read_events(out)):
             return seed, recorded
     return None

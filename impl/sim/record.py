@@ -13,10 +13,11 @@ all servers agree (as every simulated run does).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from impl.core.mutations import check_mutations
+from impl.core.switches import NONE, check_switches
 from impl.sim.checks import Violation
 from impl.sim.faults import Op, Outcome, Schedule, run_schedule
 from impl.trace.recorder import TraceFile
@@ -84,25 +85,25 @@ def record_schedule(
     schedule: Schedule,
     out: Path,
     *,
-    mutations: frozenset[str] = frozenset(),
+    switches: Iterable[str] = NONE,
     settle_ms: int = 60_000,
     run: str | None = None,
 ) -> Recorded:
     """Run ``schedule`` in the simulator, recording every step to ``out``."""
-    mutations = check_mutations(mutations)
+    switches = check_switches(frozenset(switches))
     check_schedule(schedule)
     head = header(
         schedule.cluster,
         source="simulator",
         run=run or f"sim-{schedule.seed}",
         seed=schedule.seed,
-        mutations=tuple(mutations),
+        mutations=tuple(switches),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     trace = TraceFile(out, head)
     outcome, violation = None, None
     try:
-        outcome = run_schedule(schedule, settle_ms=settle_ms, trace=trace, mutations=mutations)
+        outcome = run_schedule(schedule, settle_ms=settle_ms, trace=trace, switches=switches)
     except Violation as exc:
         violation = str(exc).splitlines()[0]
     finally:

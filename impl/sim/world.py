@@ -48,6 +48,7 @@ from impl.core.events import (
 from impl.core.messages import Message, Snapshot, Txn
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
+from impl.core.switches import NONE, Switches
 from impl.core.tunables import Tunables
 from impl.sim.disk import SimDisk
 from impl.trace.recorder import TraceFile
@@ -120,12 +121,12 @@ class World:
         keep_notes: bool = False,
         app: Callable[[], Application] | None = None,
         trace: TraceFile | None = None,
-        mutations: frozenset[str] = frozenset(),
+        switches: Switches = NONE,
     ) -> None:
         """``app`` makes each server's application at each start (default: ``TxnList``);
         ``trace`` records every step, in the order they happen (needs ``record``);
-        ``mutations`` are bug switches every server's core is built with
-        (``impl.core.mutations``)."""
+        ``switches`` are the bug switches every server's core is built with
+        (``impl.core.switches``)."""
         if trace is not None and not record:
             raise ValueError("recording a trace needs record=True")
         self.cluster = cluster
@@ -136,7 +137,7 @@ class World:
         self.listener = listener
         self.record = record
         self.trace = trace
-        self.mutations = mutations
+        self.switches = switches
         self.now = 0
         self.notes: list[str] | None = [] if keep_notes else None
         self._queue: list[tuple[int, float, int, Callable[..., None], tuple[Any, ...]]] = []
@@ -183,7 +184,7 @@ class World:
             app=self.app() if self.app is not None else None,
             tunables=self.tunables,
             record=self.record,
-            mutations=self.mutations,
+            switches=self.switches,
         )
         if self.listener is not None:
             self.listener.started(sid, server.peer)

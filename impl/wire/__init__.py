@@ -1,1 +1,2 @@
-"""Bytes on the wire between servers: sans-IO framing and a versioned binary message codec."""
+"""Bytes on the wire between servers: a versioned binary message codec (framed by
+``impl.framing``)."""

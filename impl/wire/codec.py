@@ -1,7 +1,9 @@
 """The binary codec of peer messages (kazoo's record style, but both ways).
 
-Each message is a type byte then its fields, big-endian. ``encode`` turns a message from
-``impl.core.messages`` into bytes; ``decode`` does the inverse and raises
+Each message is a type byte then its fields, big-endian, in the record style of both wire
+formats (``impl.fields``): one :class:`~impl.fields.Layout` per message type, in
+:data:`CODECS`. ``encode`` turns a message from ``impl.core.messages`` into bytes; ``decode``
+does the inverse and raises
 :class:`RemoteProtocolError` naming the message and byte offset for anything it cannot read.
 The first message on a connection is a :class:`Hello` with the codec version and server id.
 
@@ -13,9 +15,7 @@ send messages without it.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import (
@@ -41,6 +41,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Role
+from impl.fields import Field, Layout, RecordError, fixed
 
 VERSION = 3
 MAGIC = b"ZABm"
@@ -58,160 +59,135 @@ class Hello:
 
 Record = Message | Hello
 
-U8 = struct.Struct(">B")
 U32 = struct.Struct(">I")
 U64 = struct.Struct(">Q")
+RUN = struct.Struct(">QI")
 TXN_HEAD = struct.Struct(">QIQqI")
 HELLO = struct.Struct(">4sHI")
 
-
-class Reader:
-    """Reads fields off one message body, naming the message and offset when it runs dry."""
-
-    def __init__(self, data: bytes, what: str, offset: int = 1) -> None:
-        self.data = data
-        self.what = what
-        self.offset = offset
-
-    def take(self, fmt: struct.Struct) -> tuple[Any, ...]:
-        if self.offset + fmt.size > len(self.data):
-            raise RemoteProtocolError(f"truncated {self.what} at byte {self.offset}")
-        values = fmt.unpack_from(self.data, self.offset)
-        self.offset += fmt.size
-        return values
-
-    def raw(self, size: int) -> bytes:
-        if self.offset + size > len(self.data):
-            raise RemoteProtocolError(f"truncated {self.what} at byte {self.offset}")
-        chunk = self.data[self.offset : self.offset + size]
-        self.offset += size
-        return chunk
-
-    def ints(self, *fmts: struct.Struct) -> list[int]:
-        return [self.take(f)[0] for f in fmts]
-
-    def boolean(self) -> bool:
-        (value,) = self.take(U8)
-        if value > 1:
-            raise RemoteProtocolError(f"bad boolean {value} in {self.what} at byte {self.offset}")
-        return bool(value)
-
-    def role(self) -> Role:
-        (value,) = self.take(U8)
-        try:
-            return Role(value)
-        except ValueError:
-            raise RemoteProtocolError(
-                f"bad role {value} in {self.what} at byte {self.offset - 1}"
-            ) from None
-
-    def txn(self) -> Txn:
-        zxid, origin, request_id, time_ms, size = self.take(TXN_HEAD)
-        return Txn(zxid, origin, request_id, self.raw(size), time_ms)
-
-    def snapshot(self) -> Snapshot:
-        zxid, count = self.ints(U64, U32)
-        if count > (len(self.data) - self.offset) // 12:
-            raise RemoteProtocolError(f"bad run count {count} in {self.what}")
-        runs = tuple((e, n) for e, n in (self.ints(U64, U32) for _ in range(count)))
-        (size,) = self.take(U64)
-        return Snapshot(zxid, runs, self.raw(size))
-
-    def done(self) -> None:
-        if self.offset != len(self.data):
-            raise RemoteProtocolError(
-                f"{len(self.data) - self.offset} trailing bytes after {self.what}"
-            )
+u32 = fixed("I", "u32")
+u64 = fixed("Q", "u64")
 
 
-def _txn(t: Txn) -> bytes:
-    return TXN_HEAD.pack(t.zxid, t.origin, t.request_id, t.time_ms, len(t.payload)) + t.payload
+def _boolean(value: int) -> bool:
+    if value > 1:
+        raise ValueError(value)
+    return bool(value)
 
 
-def _snapshot(s: Snapshot) -> bytes:
-    runs = b"".join(U64.pack(e) + U32.pack(n) for e, n in s.runs)
-    return U64.pack(s.zxid) + U32.pack(len(s.runs)) + runs + U64.pack(len(s.state)) + s.state
+boolean = fixed("B", "boolean", _boolean)
+role = fixed("B", "role", Role)
 
 
-Codec = tuple[type, Callable[[Any], bytes], Callable[["Reader"], Record]]
-"""A message class, how to write its fields, how to read them back."""
+def _raw(buf: bytes, offset: int, size: int, what: str) -> bytes:
+    if offset + size > len(buf):
+        raise RecordError(f"truncated {what} at byte {offset}")
+    return buf[offset : offset + size]
 
 
-def _epoch_only(cls: type) -> Codec:
-    return (cls, lambda m: U64.pack(m.epoch), lambda r: cls(*r.ints(U64)))
+def _read_payload(buf: bytes, offset: int) -> tuple[bytes, int]:
+    size, offset = u32.read(buf, offset)
+    return _raw(buf, offset, size, "payload"), offset + size
 
 
-def _epoch_zxid(cls: type) -> Codec:
-    return (cls, lambda m: U64.pack(m.epoch) + U64.pack(m.zxid), lambda r: cls(*r.ints(U64, U64)))
+def _write_payload(out: bytearray, payload: bytes) -> None:
+    out += U32.pack(len(payload))
+    out += payload
 
 
-def _epoch_txn(cls: type) -> Codec:
-    return (cls, lambda m: U64.pack(m.epoch) + _txn(m.txn), lambda r: cls(*r.ints(U64), r.txn()))
+payload = Field(_read_payload, _write_payload)
+"""A u32 length, then that many bytes."""
 
 
-CODECS: dict[int, Codec] = {  # type code -> codec
-    0x00: (
-        Hello,
-        lambda m: HELLO.pack(MAGIC, m.version, m.server_id),
-        lambda r: _hello(*r.take(HELLO)),
-    ),
-    0x01: (
-        Notification,
-        lambda m: struct.pack(">IQQQB", m.leader, m.zxid, m.epoch, m.round, m.state),
-        lambda r: Notification(*r.ints(U32, U64, U64, U64), r.role()),
-    ),
-    0x02: (
-        FollowerInfo,
-        lambda m: U64.pack(m.accepted_epoch),
-        lambda r: FollowerInfo(*r.ints(U64)),
-    ),
-    0x03: _epoch_only(LeaderInfo),
-    0x04: (
-        AckEpoch,
-        lambda m: struct.pack(">QQB", m.current_epoch, m.last_zxid, m.already_accepted),
-        lambda r: AckEpoch(*r.ints(U64, U64), r.boolean()),
-    ),
-    0x05: _epoch_zxid(Diff),
-    0x06: _epoch_zxid(Trunc),
-    0x07: (
-        Snap,
-        lambda m: U64.pack(m.epoch) + _snapshot(m.snapshot),
-        lambda r: Snap(*r.ints(U64), r.snapshot()),
-    ),
-    0x08: _epoch_only(NewLeader),
-    0x09: _epoch_only(AckNewLeader),
-    0x0A: _epoch_only(UpToDate),
-    0x0B: _epoch_txn(Proposal),
-    0x0C: _epoch_zxid(Ack),
-    0x0D: _epoch_zxid(Commit),
-    0x0E: _epoch_txn(Inform),
-    0x0F: _epoch_only(Ping),
-    0x10: (
-        Request,
-        lambda m: U64.pack(m.request_id) + U32.pack(len(m.payload)) + m.payload,
-        lambda r: Request(r.ints(U64)[0], r.raw(r.ints(U32)[0])),
-    ),
-    0x11: (
-        LearnerNote,
-        lambda m: U64.pack(m.epoch) + U32.pack(len(m.payload)) + m.payload,
-        lambda r: LearnerNote(r.ints(U64)[0], r.raw(r.ints(U32)[0])),
-    ),
-}
-CODES = {cls: code for code, (cls, _, _) in CODECS.items()}
+def _read_txn(buf: bytes, offset: int) -> tuple[Txn, int]:
+    if offset + TXN_HEAD.size > len(buf):
+        raise RecordError(f"truncated txn at byte {offset}")
+    zxid, origin, request_id, time_ms, size = TXN_HEAD.unpack_from(buf, offset)
+    offset += TXN_HEAD.size
+    return Txn(zxid, origin, request_id, _raw(buf, offset, size, "txn payload"), time_ms), (
+        offset + size
+    )
 
 
-def _hello(magic: bytes, version: int, server_id: int) -> Hello:
+def _write_txn(out: bytearray, t: Txn) -> None:
+    out += TXN_HEAD.pack(t.zxid, t.origin, t.request_id, t.time_ms, len(t.payload))
+    out += t.payload
+
+
+txn = Field(_read_txn, _write_txn)
+
+
+def _read_snapshot(buf: bytes, offset: int) -> tuple[Snapshot, int]:
+    zxid, offset = u64.read(buf, offset)
+    count, offset = u32.read(buf, offset)
+    if count > (len(buf) - offset) // 12:
+        raise RecordError(f"bad run count {count} at byte {offset - 4}")
+    runs = tuple(RUN.unpack_from(buf, offset + RUN.size * i) for i in range(count))
+    offset += RUN.size * count
+    size, offset = u64.read(buf, offset)
+    return Snapshot(zxid, runs, _raw(buf, offset, size, "snapshot state")), offset + size
+
+
+def _write_snapshot(out: bytearray, s: Snapshot) -> None:
+    out += U64.pack(s.zxid) + U32.pack(len(s.runs))
+    for run in s.runs:
+        out += RUN.pack(*run)
+    out += U64.pack(len(s.state))
+    out += s.state
+
+
+snapshot = Field(_read_snapshot, _write_snapshot)
+
+
+def _read_hello(buf: bytes, offset: int) -> tuple[Hello, int]:
+    if offset + HELLO.size > len(buf):
+        raise RecordError(f"truncated Hello at byte {offset}")
+    magic, version, server_id = HELLO.unpack_from(buf, offset)
     if magic != MAGIC:
         raise RemoteProtocolError(f"not a zabmc peer (magic {magic!r})")
-    return Hello(version, server_id)
+    return Hello(version, server_id), offset + HELLO.size
+
+
+class _Hello:
+    """Hello's layout starts with the constant MAGIC, which no field of it holds."""
+
+    cls = Hello
+    deserialize = staticmethod(_read_hello)
+
+    @staticmethod
+    def serialize(m: Hello) -> bytes:
+        return HELLO.pack(MAGIC, m.version, m.server_id)
+
+
+CODECS: dict[int, Layout | type[_Hello]] = {  # type code -> the message's layout
+    0x00: _Hello,
+    0x01: Layout(Notification, u32, u64, u64, u64, role),
+    0x02: Layout(FollowerInfo, u64),
+    0x03: Layout(LeaderInfo, u64),
+    0x04: Layout(AckEpoch, u64, u64, boolean),
+    0x05: Layout(Diff, u64, u64),
+    0x06: Layout(Trunc, u64, u64),
+    0x07: Layout(Snap, u64, snapshot),
+    0x08: Layout(NewLeader, u64),
+    0x09: Layout(AckNewLeader, u64),
+    0x0A: Layout(UpToDate, u64),
+    0x0B: Layout(Proposal, u64, txn),
+    0x0C: Layout(Ack, u64, u64),
+    0x0D: Layout(Commit, u64, u64),
+    0x0E: Layout(Inform, u64, txn),
+    0x0F: Layout(Ping, u64),
+    0x10: Layout(Request, u64, payload),
+    0x11: Layout(LearnerNote, u64, payload),
+}
+CODES = {layout.cls: code for code, layout in CODECS.items()}
 
 
 def encode(message: Record, clock: int | None = None) -> bytes:
     """The message's bytes; with ``clock``, stamped with that Lamport clock."""
     code = CODES[type(message)]
     if clock is None:
-        return bytes((code,)) + CODECS[code][1](message)
-    return bytes((code | STAMPED,)) + U64.pack(clock) + CODECS[code][1](message)
+        return bytes((code,)) + CODECS[code].serialize(message)
+    return bytes((code | STAMPED,)) + U64.pack(clock) + CODECS[code].serialize(message)
 
 
 def decode(data: bytes) -> Record:
@@ -223,22 +199,23 @@ def decode_stamped(data: bytes) -> tuple[Record, int | None]:
     if not data:
         raise RemoteProtocolError("empty message")
     code = data[0] & ~STAMPED
-    entry = CODECS.get(code)
-    if entry is None:
+    layout = CODECS.get(code)
+    if layout is None:
         raise RemoteProtocolError(f"unknown message type 0x{data[0]:02x}")
+    name = layout.cls.__name__
     clock = None
     offset = 1
     if data[0] & STAMPED:
         if code == 0x00:
             raise RemoteProtocolError("a Hello may not carry a clock")
         if len(data) < 1 + U64.size:
-            raise RemoteProtocolError(f"truncated clock of {entry[0].__name__} at byte 1")
+            raise RemoteProtocolError(f"truncated clock of {name} at byte 1")
         (clock,) = U64.unpack_from(data, 1)
         offset += U64.size
-    reader = Reader(data, entry[0].__name__, offset)
     try:
-        record = entry[2](reader)
-    except (struct.error, ValueError, OverflowError) as exc:
-        raise RemoteProtocolError(f"malformed {entry[0].__name__}: {exc}") from None
-    reader.done()
+        record, end = layout.deserialize(data, offset)
+    except RecordError as exc:
+        raise RemoteProtocolError(f"malformed {name}: {exc}") from None
+    if end != len(data):
+        raise RemoteProtocolError(f"{len(data) - end} trailing bytes after {name}")
     return record, clock

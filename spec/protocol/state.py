@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from spec.protocol.constants import ELECTION, LOOKING, MAXEPOCH, NULL_POINT, ZERO_ZXID
+from spec.replace import quick_replace
 
 Zxid = tuple[int, int]  # <<epoch, counter>>
 
@@ -118,19 +119,7 @@ class ZabState(NamedTuple):
     recorder: Recorder
 
 
-_FIELD_INDEX = {name: k for k, name in enumerate(ZabState._fields)}
-
-
-def _replace_fields(self: ZabState, **changes: object) -> ZabState:
-    """NamedTuple._replace without its per-field dict lookups: every action calls it."""
-    values = list(self)
-    for name, value in changes.items():
-        values[_FIELD_INDEX[name]] = value
-    return tuple.__new__(ZabState, values)
-
-
-# typing.NamedTuple forbids defining _replace in the class body; the behaviour is the same.
-ZabState._replace = _replace_fields  # type: ignore[method-assign]
+quick_replace(ZabState)  # a generated _replace: every action calls it (spec.replace)
 
 
 def initial_state(n: int) -> ZabState:

@@ -35,7 +35,7 @@ from impl.core.messages import (
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import TRANSITIONS, Phase, Role, Trigger, transition
-from impl.core.sessions import LeaderState, LearnerSession, LearnerState
+from impl.core.state import LeaderState, LearnerSession, LearnerState
 from impl.core.steps import STEPS
 from impl.core.zxid import make_zxid
 from impl.server.runtime import ServerRuntime
@@ -74,11 +74,11 @@ def test_feeding_something_that_is_not_an_event_is_a_local_error() -> None:
 def leader_with(txns: tuple[Txn, ...], committed: int, snapshot_zxid: int = 0) -> ZabPeer:
     """A leader of epoch 3 in broadcast holding ``txns`` (a white-box setup for sync)."""
     peer = ZabPeer(1, THREE, durable=Durable(3, 3, None, txns))
-    peer.role, peer.phase = Role.LEADING, Phase.BROADCAST
-    peer.committed = committed
+    peer.ctx.role, peer.ctx.phase = Role.LEADING, Phase.BROADCAST
+    peer.ctx.committed = committed
     if snapshot_zxid:
         peer.history.compact(snapshot_zxid)
-    peer.leader_state = LeaderState(new_epoch=3)
+    peer.ctx.leader_state = LeaderState(new_epoch=3)
     return peer
 
 
@@ -97,8 +97,8 @@ def test_the_leader_chooses_diff_or_trunc_from_the_learners_last_zxid(
 ) -> None:
     leader = leader_with(history((1, 2), (2, 3)), committed=z(2, 2))
     leader.leader_state.learners[2] = LearnerSession(2, False, 2, True, True, peer_last)
-    sync.leader_sync_follower(leader, 2)
-    sent = [e.message for e in leader.out if isinstance(e, Send)]
+    sync.leader_sync_follower(leader.ctx, 2)
+    sent = [e.message for e in leader.ctx.out if isinstance(e, Send)]
     assert sent[0] == mode(3, start)
     assert sum(isinstance(m, Commit) for m in sent) == committed_sent
     assert sum(isinstance(m, Proposal) for m in sent) == committed_sent + outstanding_sent
@@ -108,8 +108,8 @@ def test_the_leader_chooses_diff_or_trunc_from_the_learners_last_zxid(
 def test_the_leader_sends_its_snapshot_to_a_learner_behind_its_log() -> None:
     leader = leader_with(history((1, 5)), committed=z(1, 5), snapshot_zxid=z(1, 3))
     leader.leader_state.learners[2] = LearnerSession(2, False, 1, True, True, z(1, 1))
-    sync.leader_sync_follower(leader, 2)
-    first = next(e.message for e in leader.out if isinstance(e, Send))
+    sync.leader_sync_follower(leader.ctx, 2)
+    first = next(e.message for e in leader.ctx.out if isinstance(e, Send))
     assert isinstance(first, Snap)
     assert first.snapshot.zxid == z(1, 5) and first.snapshot.runs == ((1, 5),)
 
@@ -117,9 +117,9 @@ def test_the_leader_sends_its_snapshot_to_a_learner_behind_its_log() -> None:
 def follower_in_broadcast(txns: tuple[Txn, ...], committed: int) -> ZabPeer:
     peer = ZabPeer(2, THREE, durable=Durable(3, 3, None, txns))
     peer.start()
-    peer.role, peer.phase = Role.FOLLOWING, Phase.BROADCAST
-    peer.learner = LearnerState(leader=1, epoch=3, sent_info=True, newleader_acked=True)
-    peer.committed = committed
+    peer.ctx.role, peer.ctx.phase = Role.FOLLOWING, Phase.BROADCAST
+    peer.ctx.learner = LearnerState(leader=1, epoch=3, sent_info=True, newleader_acked=True)
+    peer.ctx.committed = committed
     return peer
 
 
@@ -151,7 +151,7 @@ def test_a_proposal_that_skips_a_zxid_is_refused() -> None:
 
 def test_a_learner_refuses_to_truncate_committed_txns() -> None:
     peer = follower_in_broadcast(history((1, 4)), committed=z(1, 3))
-    peer.phase = Phase.SYNCHRONIZATION
+    peer.ctx.phase = Phase.SYNCHRONIZATION
     effects = peer.handle(MessageReceived(1, Trunc(3, z(1, 2))))
     notes, _ = errors_and_disconnects(effects)
     assert "TRUNC to 1:2 refused" in notes[0]
@@ -161,7 +161,7 @@ def test_a_learner_refuses_to_truncate_committed_txns() -> None:
 
 def test_a_learner_truncates_uncommitted_txns() -> None:
     peer = follower_in_broadcast(history((1, 4)), committed=z(1, 2))
-    peer.phase = Phase.SYNCHRONIZATION
+    peer.ctx.phase = Phase.SYNCHRONIZATION
     effects = peer.handle(MessageReceived(1, Trunc(3, z(1, 2))))
     assert TruncateLog(z(1, 2)) in effects
     assert peer.history.last_zxid == z(1, 2)

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from impl.core import broadcast, sync
-from impl.core import peer as peer_module
+from impl.core import broadcast, routes, sync
 from impl.core.messages import Diff, Trunc
 from impl.core.quorum import Cluster
 from impl.sim.checks import Violation
@@ -66,12 +65,12 @@ def test_the_properties_are_exercised_not_vacuous() -> None:
 def patched(module: object, name: str, replacement: Callable[..., None]) -> Iterator[None]:
     original = getattr(module, name)
     setattr(module, name, replacement)
-    peer_module.HANDLERS = peer_module._table()
+    routes.HANDLERS = routes._table()
     try:
         yield
     finally:
         setattr(module, name, original)
-        peer_module.HANDLERS = peer_module._table()
+        routes.HANDLERS = routes._table()
 
 
 def first_violation(schedules: int) -> str | None:

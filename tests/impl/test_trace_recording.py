@@ -18,11 +18,11 @@ import pytest
 
 from impl.core.discovery import follower_process_leaderinfo, leader_process_followerinfo
 from impl.core.messages import FollowerInfo, LeaderInfo
-from impl.core.mutations import MUTATIONS, STALE_EPOCH
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
-from impl.core.sessions import LeaderState, LearnerState
+from impl.core.state import LeaderState, LearnerState
+from impl.core.switches import MUTATIONS, STALE_EPOCH
 from impl.server.config import ConfigError, parse_config
 from impl.server.local import FAST_TUNING, ClusterLayout, LocalCluster, wait_for
 from impl.server.recorded_runs import record_process_run
@@ -67,20 +67,20 @@ def test_the_stale_epoch_switch_disables_both_epoch_checks() -> None:
     LEADERINFO below its acceptedEpoch, the leader keeps a learner whose acceptedEpoch is
     above its new epoch (without the switch both go back to the election)."""
     for mutations, kept in ((frozenset(), False), (frozenset({STALE_EPOCH}), True)):
-        learner = ZabPeer(2, Cluster((1, 2, 3)), mutations=mutations)
+        learner = ZabPeer(2, Cluster((1, 2, 3)), switches=mutations)
         learner.start()
-        learner.accepted_epoch = 5
-        learner.role, learner.phase = Role.FOLLOWING, Phase.DISCOVERY
-        learner.learner = LearnerState(leader=1, sent_info=True)
-        follower_process_leaderinfo(learner, 1, LeaderInfo(3))
+        learner.ctx.accepted_epoch = 5
+        learner.ctx.role, learner.ctx.phase = Role.FOLLOWING, Phase.DISCOVERY
+        learner.ctx.learner = LearnerState(leader=1, sent_info=True)
+        follower_process_leaderinfo(learner.ctx, 1, LeaderInfo(3))
         assert (learner.role == Role.FOLLOWING) is kept
         assert (learner.accepted_epoch == 3) is kept
 
-        leader = ZabPeer(1, Cluster((1, 2, 3)), mutations=mutations)
+        leader = ZabPeer(1, Cluster((1, 2, 3)), switches=mutations)
         leader.start()
-        leader.role, leader.phase = Role.LEADING, Phase.DISCOVERY
-        leader.leader_state = LeaderState(connecting={1, 3}, electing={1}, new_epoch=2)
-        leader_process_followerinfo(leader, 2, FollowerInfo(5))
+        leader.ctx.role, leader.ctx.phase = Role.LEADING, Phase.DISCOVERY
+        leader.ctx.leader_state = LeaderState(connecting={1, 3}, electing={1}, new_epoch=2)
+        leader_process_followerinfo(leader.ctx, 2, FollowerInfo(5))
         assert (leader.role == Role.LEADING) is kept
 
 
@@ -224,7 +224,7 @@ def test_recording_options_in_the_server_configuration(tmp_path: Path) -> None:
         tmp_path,
     )
     assert config.trace_file == tmp_path / "t/1.jsonl" and config.trace_run == "x"
-    assert config.mutations == {"ZK-3911"}
+    assert config.switches == {"ZK-3911"}
     for bad, message in (
         ({"mutations": ["nope"]}, "unknown mutation 'nope'"),
         ({"trace": {"file": "f", "color": 1}}, r"\[trace\] takes"),

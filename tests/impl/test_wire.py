@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import Message, Ping, Snapshot, Txn
 from impl.core.roles import Role
+from impl.framing import NEED_DATA, PEER, FrameDecoder, encode_frames
 from impl.wire.codec import CODES, STAMPED, Hello, decode, decode_stamped, encode
-from impl.wire.framing import NEED_DATA, FrameDecoder, encode_frames
 
 u32 = st.integers(0, 2**32 - 1)
 u64 = st.integers(0, 2**64 - 1)
@@ -68,37 +68,37 @@ def test_messages_round_trip(message: typing.Any) -> None:
 def test_frames_survive_any_split_and_fragmentation(messages: list, chunk: int) -> None:
     max_frame = 16
     stream = b"".join(encode_frames(encode(m), max_frame) for m in messages)
-    decoder = FrameDecoder(max_frame=max_frame)
+    decoder = FrameDecoder(PEER, max_frame=max_frame)
     out = []
     for start in range(0, len(stream), chunk):
         decoder.receive_data(stream[start : start + chunk])
-        while (body := decoder.next_message()) is not NEED_DATA:
+        while (body := decoder.next_frame()) is not NEED_DATA:
             assert isinstance(body, bytes)
             out.append(decode(body))
     assert out == messages
 
 
 def test_an_oversized_frame_is_refused_with_its_offset() -> None:
-    decoder = FrameDecoder()
+    decoder = FrameDecoder(PEER)
     decoder.receive_data(encode_frames(encode(Hello(1, 1))))
-    assert decoder.next_message() is not NEED_DATA
+    assert decoder.next_frame() is not NEED_DATA
     decoder.receive_data((2**20 + 1).to_bytes(4, "big") + b"\x00")
     with pytest.raises(RemoteProtocolError, match=r"at byte 16 .*exceeds the limit of 1048576"):
-        decoder.next_message()
+        decoder.next_frame()
 
 
 def test_a_message_over_the_total_limit_is_refused() -> None:
-    decoder = FrameDecoder(max_frame=8, max_message=20)
+    decoder = FrameDecoder(PEER, max_frame=8, max_message=20)
     decoder.receive_data(encode_frames(b"x" * 40, max_frame=8))
     with pytest.raises(RemoteProtocolError, match="exceeds 20 bytes"):
-        decoder.next_message()
+        decoder.next_frame()
 
 
 def test_unknown_frame_flags_are_refused() -> None:
-    decoder = FrameDecoder()
+    decoder = FrameDecoder(PEER)
     decoder.receive_data(b"\x00\x00\x00\x01\x80x")
     with pytest.raises(RemoteProtocolError, match="bad frame flags 0x80 at byte 0"):
-        decoder.next_message()
+        decoder.next_frame()
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_unknown_frame_flags_are_refused() -> None:
     [
         (b"", "empty message"),
         (b"\x7f", "unknown message type 0x7f"),
-        (b"\x0b\x00\x00", "truncated Proposal at byte 1"),
+        (b"\x0b\x00\x00", "malformed Proposal: truncated u64 at byte 1"),
         (encode(Hello(1, 2)) + b"!", "1 trailing bytes after Hello"),
         (b"\x00XXXX\x00\x01\x00\x00\x00\x01", "not a zabmc peer"),
         (b"\x04" + bytes(16) + b"\x02", "bad boolean 2 in AckEpoch"),
@@ -121,10 +121,10 @@ def test_malformed_messages_name_what_is_wrong(data: bytes, message: str) -> Non
 @settings(max_examples=300, derandomize=True)
 @given(st.binary(max_size=300))
 def test_garbage_only_ever_raises_remote_protocol_error(data: bytes) -> None:
-    decoder = FrameDecoder(max_frame=64)
+    decoder = FrameDecoder(PEER, max_frame=64)
     decoder.receive_data(data)
     try:
-        while (body := decoder.next_message()) is not NEED_DATA:
+        while (body := decoder.next_frame()) is not NEED_DATA:
             assert isinstance(body, bytes)
             decode(body)
     except RemoteProtocolError:

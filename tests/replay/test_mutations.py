@@ -1,4 +1,4 @@
-"""Each bug switch of the implementation (impl.core.mutations) on a run that exercises it
+"""Each bug switch of the implementation (impl.core.switches) on a run that exercises it
 (impl.sim.mutation_runs finds one: the trace shows the planted bug) makes replay diverge,
 and the same schedule with the switch off conforms."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from impl.core.mutations import MUTATIONS, STALE_EPOCH
+from impl.core.switches import MUTATIONS, STALE_EPOCH
 from impl.sim.mutation_runs import MUTANT_RUNS, find_run
 from impl.sim.record import record_schedule
 from zabmc.replay.check import replay

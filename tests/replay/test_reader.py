@@ -153,8 +153,7 @@ def test_one_file_per_server_and_run(tmp_path, capsys):
 
 
 def test_any_key_order_reads_the_same(tmp_path, capsys):
-    """The reader's fast path expects the documented key order; another order is read the
-    plain way, with the same result."""
+    """Key order is free: the typed decoder and the plain way read any order the same."""
     events = [event(1, 1), event(2, 2), event(3, 3)]
     shuffled = [
         {k: e[k] for k in ("state", "clock", "msg", "args", "action", "server", "seq")}

@@ -26,7 +26,7 @@ def send_and_read(port: int, data: bytes) -> bytes:
 @pytest.mark.parametrize(
     ("garbage", "logged"),
     [
-        ((2**20 + 1).to_bytes(4, "big") + b"x" * 1000, "limit is 1048576 bytes"),
+        ((2**20 + 1).to_bytes(4, "big") + b"x" * 1000, "exceeds the limit of 1048576 bytes"),
         (b"\xff\xff\xff\xfe", "frame length -2 at byte 0"),
         (b"\x00\x00\x00\x03abc", "malformed frame at byte 0"),
         # a ConnectRequest whose password claims 2 GiB

@@ -10,8 +10,9 @@ from kazoo.protocol import serialization as kz
 from kazoo.security import ACL as KazooACL
 from kazoo.security import Id as KazooId
 
+from impl.framing import CLIENT, NEED_DATA, FrameDecoder, FrameError, frame
+from impl.framing import DEFAULT_MAX_FRAME as MAX_FRAME
 from impl.jute.codec import JuteError
-from impl.jute.framing import MAX_FRAME, NEED_DATA, FrameDecoder, FrameError, frame
 from impl.jute.records import (
     ACL,
     MULTI_OPS,
@@ -152,7 +153,7 @@ def test_a_multi_with_an_operation_it_cannot_hold_is_refused() -> None:
 
 
 def test_frames_arrive_in_pieces_and_whole() -> None:
-    decoder = FrameDecoder()
+    decoder = FrameDecoder(CLIENT)
     stream = frame(b"one") + frame(b"") + frame(b"three" * 1000)
     for byte in stream[:-1]:
         decoder.receive_data(bytes([byte]))
@@ -166,13 +167,13 @@ def test_frames_arrive_in_pieces_and_whole() -> None:
 
 
 def test_a_frame_over_one_mebibyte_is_refused_before_it_is_read() -> None:
-    decoder = FrameDecoder()
+    decoder = FrameDecoder(CLIENT)
     decoder.receive_data(frame(b"x" * MAX_FRAME))
     assert decoder.next_frame() == b"x" * MAX_FRAME
     decoder.receive_data((MAX_FRAME + 1).to_bytes(4, "big"))
     with pytest.raises(FrameError, match=f"frame length {MAX_FRAME + 1} at byte {MAX_FRAME + 4}"):
         decoder.next_frame()
-    negative = FrameDecoder()
+    negative = FrameDecoder(CLIENT)
     negative.receive_data(b"\xff\xff\xff\xff")
     with pytest.raises(FrameError, match="frame length -1 at byte 0"):
         negative.next_frame()

@@ -10,10 +10,11 @@ from kazoo.protocol import serialization as kz
 from kazoo.security import OPEN_ACL_UNSAFE as OPEN
 
 from impl.core.messages import Txn
-from impl.jute.framing import frame
+from impl.framing import frame
 from impl.jute.records import EventType, OpCode
 from impl.service.application import ZooKeeperApplication
-from impl.service.server import (
+from impl.service.txns import CloseSessionTxn, SessionTouches, payload
+from impl.service.zookeeper import (
     ClientClosed,
     ClientConnected,
     ClientData,
@@ -29,7 +30,6 @@ from impl.service.server import (
     WriteDone,
     ZooKeeperServer,
 )
-from impl.service.txns import CloseSessionTxn, SessionTouches, payload
 
 
 class Harness:
@@ -184,7 +184,7 @@ def test_a_frame_over_one_mebibyte_closes_the_connection() -> None:
     h = Harness()
     h.session(1)
     h.feed(ClientData(1, (2**20 + 1).to_bytes(4, "big") + b"x" * 100))
-    assert h.closed == {1} and any("limit is 1048576 bytes" in line for line in h.logs)
+    assert h.closed == {1} and any("exceeds the limit of 1048576 bytes" in line for line in h.logs)
 
 
 def test_four_letter_words_are_answered_and_the_connection_closed() -> None:

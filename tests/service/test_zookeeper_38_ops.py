@@ -33,8 +33,8 @@ from impl.jute.records import (
     WhoAmIResponse,
 )
 from impl.service.errors import Code
-from impl.service.server import Tick
 from impl.service.tree import CONTAINER_OWNER, OPEN_ACL, ttl_of
+from impl.service.zookeeper import Tick
 from tests.service.test_server import Harness
 
 

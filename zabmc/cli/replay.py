@@ -11,7 +11,7 @@ import click
 from zabmc.cli.errors import InputError
 from zabmc.replay.check import replay_runs
 from zabmc.replay.merge import plan
-from zabmc.replay.report import divergence_text
+from zabmc.replay.render import divergence_text
 from zabmc.replay.trace import TraceError
 
 

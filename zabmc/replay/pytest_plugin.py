@@ -67,7 +67,7 @@ class TraceRun(pytest.Item):
     def runtest(self) -> None:
         from zabmc.replay.check import replay
         from zabmc.replay.merge import load
-        from zabmc.replay.report import divergence_text
+        from zabmc.replay.render import divergence_text
         from zabmc.replay.trace import TraceError
 
         try:

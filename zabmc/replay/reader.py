@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
 
 from zabmc.replay.trace import STATE_FIELDS, Event, Header, ObservedState, TraceError, Vote
 from zabmc.replay.vocabulary import ACTIONS, INT, MESSAGES, PHASES, ROLES, ZXID
@@ -178,9 +180,6 @@ def _state(obj: Any) -> ObservedState:
     )
 
 
-# A state's fields in three groups that vary apart (the fast path caches each group).
-
-
 def _state_roles(st: dict) -> tuple[int, int, int, int]:
     """role, phase, acceptedEpoch and currentEpoch, checked."""
     role = _ROLE_INDEX.get(st["role"])
@@ -232,24 +231,21 @@ def _event(obj: Any, header: Header, expected_seq: int, file: str, line: int) ->
     seq = e["seq"]
     if seq != expected_seq or type(seq) is not int:
         raise _Bad(f"event out of order: seq {json.dumps(seq)}, expected {expected_seq}")
-    server, action, args = _call(e, header)
+    server, action, args = _call(e["server"], e["action"], e["args"], header)
     clock = _clock(e["clock"], server, header)
     state = _state(e["state"])
     return Event(seq, server, action, args, _message(e["msg"]), state, clock, file, line)
 
 
-def _call(e: dict, header: Header) -> tuple[int, str, tuple[int, ...]]:
+def _call(server: Any, action: Any, args: Any, header: Header) -> tuple[int, str, tuple[int, ...]]:
     """An event's server, action and args, checked."""
-    action = e["action"]
     arity = ACTIONS.get(action) if isinstance(action, str) else None
     if arity is None:
         raise _Bad(f"unknown action {json.dumps(action)} (not in the shared vocabulary)")
     servers = header.servers
-    server = e["server"]
     if server not in servers or type(server) is not int:
         raise _Bad(f"unknown server {json.dumps(server)} (the run has {list(servers)})")
-    args = e["args"]
-    if not isinstance(args, list) or len(args) != arity:
+    if not isinstance(args, list | tuple) or len(args) != arity:
         raise _Bad(f"{action} takes {arity} server(s) as args, got {json.dumps(args)}")
     for a in args:
         if a not in servers or type(a) is not int:
@@ -268,80 +264,87 @@ def _clock(clock: Any, server: int, header: Header) -> int | None:
     return clock
 
 
-_DECODER = json.JSONDecoder()
-
-
-def _whole(text: str) -> Any:
-    """``text`` parsed when it is exactly one JSON value, else None."""
-    try:
-        value, end = _DECODER.raw_decode(text)
-    except json.JSONDecodeError:
-        return None
-    return value if end == len(text) else None
-
-
-def _members(text: str, keys: frozenset) -> dict:
-    """``', "key": value, ...'`` (a piece cut from inside an object) parsed as an object
-    with exactly ``keys``; else :class:`_Bad` (the caller then takes the plain path)."""
-    obj = _whole("{" + text[2:] + "}")
-    if type(obj) is not dict or obj.keys() != keys:
-        raise _Bad("not a clean piece")
-    return obj
-
-
 # --- the fast path ----------------------------------------------------------------------------
 #
-# A writer that keeps the documented key order writes an event line as
-#
-#   {"seq": N, "server": S, "action": A, "args": [..], "msg": M, "state": {"role": .., ..,
-#    "vote": {..}, "history": [..]}, "clock": C}
-#
-# and most of it recurs from line to line and from file to file: the same steps of the same
-# servers, the same message sent to each peer, a server's state unchanged by most steps,
-# its history shared by many states. So a line is cut at those keys into pieces (call,
-# message, state, and on a new state its fields and its history), and each piece's text is
-# parsed and checked once per reading (:class:`Pieces`), then looked up. No check of the
-# format relates two pieces, and each piece is checked by the plain path's own function, so
-# a piece's value holds wherever its text recurs. A line that does not cut cleanly, or a new
-# piece that does not parse into exactly its keys or fails a check, is read the plain way,
-# which parses the whole line and names its first problem.
+# Most lines are read by one typed decoder (msgspec): the line's keys and the types of call and
+# clock are checked as it is parsed, and its message and state are kept as raw JSON text. Those
+# two recur from line to line and from file to file (the same message sent to each peer, a
+# server's state unchanged by most steps), so each distinct text is decoded and checked once
+# per reading (:class:`Pieces`), by typed decoders as strict as the plain path: keys exact,
+# ints non-negative, roles and phases named, zxids pairs. What the types cannot say (the
+# order of events, the vocabulary, the run's servers, the clock's source) is checked by the
+# plain path's own functions. A line the decoders refuse is read the plain way, which parses
+# it whole and names its first problem in the format's words. (The decoded records hold no
+# references to other objects that could form a cycle, so the garbage collector skips them:
+# ``gc=False``.)
 
-SEQ_OPEN = '{"seq": '
-MSG_KEY = ', "msg": '
-STATE_OPEN = ', "state": {'
-STATE_KEY = ', "state": '
-HISTORY_KEY = ', "history": '
-CLOCK_KEY = ', "clock": '
-NULL_CLOCK = ', "clock": null}'
-CALL_KEYS = frozenset(("server", "action", "args"))
-MSG_KEYS = frozenset(("msg",))
-CLOCK_KEYS = frozenset(("clock",))
-LAST_ZXID_KEY = ', "lastZxid": '
-VOTE_KEY = ', "vote": '
-ROLES_KEYS = frozenset(("role", "phase", "acceptedEpoch", "currentEpoch"))
-ZXIDS_KEYS = frozenset(("lastZxid", "lastCommitted"))
-VOTE_ONLY_KEYS = frozenset(("vote",))
+_NonNegative = Annotated[int, msgspec.Meta(ge=0)]
+_Zxid = tuple[_NonNegative, _NonNegative]
+
+
+class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    seq: int
+    server: int
+    action: str
+    args: tuple[int, ...]
+    msg: msgspec.Raw
+    state: msgspec.Raw
+    clock: _NonNegative | None
+
+
+class _Vote(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    leader: _NonNegative
+    zxid: _Zxid
+    epoch: _NonNegative
+    round: _NonNegative
+
+
+class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    role: Literal[ROLES]  # type: ignore[valid-type]
+    phase: Literal[PHASES]  # type: ignore[valid-type]
+    acceptedEpoch: _NonNegative
+    currentEpoch: _NonNegative
+    lastZxid: _Zxid
+    lastCommitted: _Zxid
+    vote: _Vote
+    history: tuple[_Zxid, ...]
+
+
+_FIELD_TYPES = {ZXID: _Zxid, INT: _NonNegative}
+_MESSAGE_TYPES = tuple(
+    msgspec.defstruct(
+        kind,
+        [(name, _FIELD_TYPES.get(how, Literal[ROLES])) for name, how in fields.items()],
+        tag_field="type",
+        tag=kind,
+        forbid_unknown_fields=True,
+        gc=False,
+    )
+    for kind, fields in MESSAGES.items()
+)
+_MESSAGE_ROLES = {  # per message type: which of its fields are a role (stored as its index)
+    t: tuple(how not in _FIELD_TYPES for how in MESSAGES[t.__name__].values())
+    for t in _MESSAGE_TYPES
+}
+_read_line = msgspec.json.Decoder(_Line).decode
+_read_lines = msgspec.json.Decoder(_Line).decode_lines
+_read_state = msgspec.json.Decoder(_State).decode
+_read_message = msgspec.json.Decoder(Union[(*_MESSAGE_TYPES, None)]).decode
 #: A cache that outgrows this is emptied (a long reading keeps its memory bounded).
 PIECES_LIMIT = 1 << 17
 _ABSENT = object()
 
 
 class Pieces:
-    """The checked value of each piece of event text seen in one reading.
-
-    Calls depend on the header (its servers, source and server), so they are kept per
-    header; messages and states do not.
-    """
+    """The checked value of each message's and state's text seen in one reading, and of each
+    call (server, action, args), which depends on the header, so is kept per header."""
 
     def __init__(self) -> None:
-        self.calls: dict[tuple, dict[str, tuple[int, str, tuple[int, ...]]]] = {}
-        self.messages: dict[str, tuple | None] = {}
-        self.states: dict[str, ObservedState] = {}
-        #: a state's groups of fields, by their text (see _state_fast)
-        self.state_parts: dict[str, tuple] = {}
-        self.histories: dict[str, tuple[tuple[int, int], ...]] = {}
+        self.calls: dict[tuple, dict[tuple, tuple[int, str, tuple[int, ...]]]] = {}
+        self.messages: dict[bytes, tuple | None] = {}
+        self.states: dict[bytes, ObservedState] = {}
 
-    def calls_for(self, header: Header) -> dict[str, tuple[int, str, tuple[int, ...]]]:
+    def calls_for(self, header: Header) -> dict[tuple, tuple[int, str, tuple[int, ...]]]:
         key = (header.servers, header.source, header.server)
         found = self.calls.get(key)
         if found is None:
@@ -350,9 +353,36 @@ class Pieces:
 
     def bound(self) -> None:
         """Empty the caches that have grown past :data:`PIECES_LIMIT`."""
-        for cache in (self.messages, self.states, self.state_parts, self.histories):
+        for cache in (self.messages, self.states):
             if len(cache) > PIECES_LIMIT:
                 cache.clear()
+
+
+def _state_value(text: bytes) -> ObservedState:
+    s = _read_state(text)
+    v = s.vote
+    return ObservedState(
+        _ROLE_INDEX[s.role],
+        _PHASE_INDEX[s.phase],
+        s.acceptedEpoch,
+        s.currentEpoch,
+        s.lastZxid,
+        s.lastCommitted,
+        Vote(v.leader, v.zxid, v.epoch, v.round),
+        s.history,
+    )
+
+
+def _message_value(text: bytes) -> tuple | None:
+    m = _read_message(text)
+    if m is None:
+        return None
+    values = msgspec.structs.astuple(m)
+    roles = _MESSAGE_ROLES[type(m)]
+    return (
+        type(m).__name__,
+        *(_ROLE_INDEX[v] if role else v for v, role in zip(values, roles, strict=True)),
+    )
 
 
 #: An Event built without NamedTuple's Python-level ``__new__`` (the fields are in order).
@@ -360,71 +390,56 @@ _new_event = tuple.__new__
 
 
 def _event_fast(
-    line: str,
+    e: _Line,
     header: Header,
     seq: int,
     file: str,
     number: int,
-    calls: dict[str, tuple[int, str, tuple[int, ...]]],
-    pieces: Pieces,
+    calls: dict[tuple, tuple[int, str, tuple[int, ...]]],
+    messages: dict[bytes, tuple | None],
+    states: dict[bytes, ObservedState],
 ) -> Event | None:
-    """Event line ``line`` read from its pieces; None when it must be read the plain way."""
-    c = line.find(", ", 8)
-    if c < 0 or line[8:c] != str(seq) or not line.startswith(SEQ_OPEN):
-        return None  # also a seq out of order: the plain way names it
-    m = line.find(MSG_KEY, c)
-    a = line.find(STATE_OPEN, m)
-    b = line.rfind(CLOCK_KEY)
-    if not c < m < a < b:
-        return None
+    """The event of a decoded line (``messages`` and ``states``: the :class:`Pieces` seen);
+    None when its line must be read the plain way."""
     try:
-        call_text = line[c:m]
-        call = calls.get(call_text)
+        if e.seq != seq:
+            return None  # the plain way names it
+        key = (e.server, e.action, e.args)
+        call = calls.get(key)
         if call is None:
-            call = calls[call_text] = _call(_members(call_text, CALL_KEYS), header)
-        msg_text = line[m:a]
-        msg = pieces.messages.get(msg_text, _ABSENT)
+            call = calls[key] = _call(e.server, e.action, e.args, header)
+        clock = e.clock
+        if clock is not None or header.server is not None:  # a process file's
+            clock = _clock(clock, e.server, header)
+        msg_text = bytes(e.msg)
+        msg = messages.get(msg_text, _ABSENT)
         if msg is _ABSENT:
-            msg = pieces.messages[msg_text] = _message(_members(msg_text, MSG_KEYS)["msg"])
-        state_text = line[a + len(STATE_KEY) : b]
-        state = pieces.states.get(state_text)
+            msg = messages[msg_text] = _message_value(msg_text)
+        state_text = bytes(e.state)
+        state = states.get(state_text)
         if state is None:
-            state = pieces.states[state_text] = _state_fast(state_text, pieces)
-        tail = line[b:]
-        if tail == NULL_CLOCK and header.source == "simulator":
-            clock = None
-        else:
-            clock = _clock(_members(tail[:-1], CLOCK_KEYS)["clock"], call[0], header)
-    except _Bad:
+            state = states[state_text] = _state_value(state_text)
+    except (msgspec.ValidationError, msgspec.DecodeError, _Bad):
         return None
     return _new_event(Event, (seq, *call, msg, state, clock, file, number))  # type: ignore[arg-type]
 
 
-def _state_fast(text: str, pieces: Pieces) -> ObservedState:
-    """A state's text not seen before, from its groups of fields and its history, which
-    recur apart: ``{"role": .., "currentEpoch": ..`` | ``, "lastZxid": .., "lastCommitted":
-    ..`` | ``, "vote": {..}`` | ``, "history": [..]`` | ``}``."""
-    z = text.find(LAST_ZXID_KEY)
-    v = text.find(VOTE_KEY, z)
-    h = text.find(HISTORY_KEY, v)
-    if not 0 < z < v < h or not text.endswith("}"):
-        raise _Bad("not a clean piece")
-    parts = pieces.state_parts
-    roles_text, zxids_text, vote_text = text[:z], text[z:v], text[v:h]
-    roles = parts.get(roles_text)
-    if roles is None:
-        roles = parts[roles_text] = _state_roles(_members(", " + roles_text[1:], ROLES_KEYS))
-    zxids = parts.get(zxids_text)
-    if zxids is None:
-        zxids = parts[zxids_text] = _state_zxids(_members(zxids_text, ZXIDS_KEYS))
-    vote = parts.get(vote_text)
-    if vote is None:
-        vote = parts[vote_text] = (_state_vote(_members(vote_text, VOTE_ONLY_KEYS)),)
-    history_text = text[h + len(HISTORY_KEY) : -1]
-    history = pieces.histories.get(history_text)
-    if history is None:
-        history = pieces.histories[history_text] = _history(_whole(history_text))
-    return ObservedState(*roles, *zxids, *vote, history)
+def _decoded_lines(body: bytes, count: int) -> list[_Line | None]:
+    """Every event line decoded, in one call when all decode (the usual case), else one by
+    one, with None for a line the decoder refuses."""
+    try:
+        decoded: list[_Line | None] = _read_lines(body)
+        if len(decoded) == count:
+            return decoded
+    except msgspec.DecodeError:
+        pass
+    out: list[_Line | None] = []
+    for line in body.split(b"\n")[:count]:
+        try:
+            out.append(_read_line(line))
+        except msgspec.DecodeError:
+            out.append(None)
+    return out
 
 
 def _event_line(line: str, header: Header, seq: int, file: str, number: int) -> Event:
@@ -469,12 +484,12 @@ def read_trace_file(path: str | Path, pieces: Pieces | None = None) -> tuple[Hea
     except OSError as exc:
         raise TraceError(name, f"cannot read: {exc.strerror or exc}") from None
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")  # checked whole; the lines stay bytes, which the decoders read
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise TraceError(f"{name}:{line}", "not UTF-8 text") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
+    lines = raw.split(b"\n")
+    if lines and lines[-1] == b"":
         lines.pop()
     if not lines:
         raise TraceError(f"{name}:1", "empty file: a trace starts with its header")
@@ -491,11 +506,14 @@ def read_trace_file(path: str | Path, pieces: Pieces | None = None) -> tuple[Hea
             raise _Bad(f"bad JSON: {exc.msg} at column {exc.colno}") from None
         events: list[Event] = []
         append = events.append
-        calls = pieces.calls_for(header)
-        for number, line in enumerate(lines[1:], start=2):
-            seq = number - 1
-            event = _event_fast(line, header, seq, name, number, calls, pieces)
-            append(event or _event_line(line, header, seq, name, number))
+        calls, messages, states = pieces.calls_for(header), pieces.messages, pieces.states
+        decoded = _decoded_lines(raw[len(lines[0]) + 1 :], len(lines) - 1)
+        for seq, e in enumerate(decoded, start=1):
+            number = seq + 1
+            event = None
+            if e is not None:
+                event = _event_fast(e, header, seq, name, number, calls, messages, states)
+            append(event or _event_line(lines[seq].decode(), header, seq, name, number))
     except _Bad as exc:
         raise TraceError(f"{name}:{number}", str(exc)) from None
     except RecursionError:

@@ -1,4 +1,5 @@
-"""Per-session state: a leader's view of each learner, and a learner's view of its leader.
+"""The records the steps keep: an election's votes, a leader's view of each learner, and a
+learner's view of its leader.
 
 A session lives as long as the connection it runs on; either side ending it closes the
 connection, so no message of an old session can reach a new one.
@@ -7,13 +8,40 @@ connection, so no message of an old session can reach a new one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import Txn
+from impl.core.roles import Role
 
-if TYPE_CHECKING:
-    from impl.core.peer import ZabPeer
+
+class Ballot(NamedTuple):
+    """A vote as received: the proposal, the round it was cast in, and the sender's role."""
+
+    leader: int
+    zxid: int
+    epoch: int
+    round: int
+    state: Role
+
+
+@dataclass(slots=True)
+class ElectionState:
+    """One server's Fast Leader Election (ZooKeeper's ``FastLeaderElection``): its vote, the
+    votes it received, and the final wait."""
+
+    round: int = 0
+    """ZooKeeper's logicalclock."""
+    leader: int = 0
+    zxid: int = 0
+    epoch: int = 0
+    received: dict[int, Ballot] = field(default_factory=dict)
+    """Votes of this round (ZooKeeper's recvset)."""
+    out_of_election: dict[int, Ballot] = field(default_factory=dict)
+    """Votes of servers that already follow or lead (ZooKeeper's outofelection)."""
+    waiting: bool = False
+    """A quorum agrees with our vote; the final wait for a better one is running."""
+    notify_ms: int = 0
 
 
 @dataclass(slots=True)
@@ -35,6 +63,9 @@ class LearnerSession:
 
 @dataclass(slots=True)
 class LeaderState:
+    """A leader's record of its term: the learners that joined, the epoch it fixes, and the
+    proposals that wait for a quorum."""
+
     learners: dict[int, LearnerSession] = field(default_factory=dict)
     connecting: set[int] = field(default_factory=set)
     """Voters (the leader included) whose FOLLOWERINFO came before the epoch was fixed."""
@@ -49,6 +80,13 @@ class LeaderState:
     own_durable: int = 0
     """Our own log is on disk up to this zxid."""
     ticks: int = 0
+
+    def synced_session(self, j: int, epoch: int, what: str) -> LearnerSession:
+        """The session with ``j``, which must be synced and speak our new epoch."""
+        session = self.learners.get(j)
+        if session is None or not session.synced or epoch != self.new_epoch:
+            raise RemoteProtocolError(f"{what} from {j} out of turn (epoch {epoch})")
+        return session
 
 
 @dataclass(slots=True)
@@ -73,13 +111,3 @@ class LearnerState:
     def last_queued(self, last_logged: int) -> int:
         queue = self.after_newleader or self.before_newleader
         return queue[-1].zxid if queue else last_logged
-
-
-def synced_session(p: ZabPeer, j: int, epoch: int, what: str) -> LearnerSession:
-    """The leader's session with ``j``, which must be synced and speak our new epoch."""
-    ld = p.leader_state
-    assert ld is not None
-    session = ld.learners.get(j)
-    if session is None or not session.synced or epoch != ld.new_epoch:
-        raise RemoteProtocolError(f"{what} from {j} out of turn (epoch {epoch})")
-    return session

@@ -17,7 +17,7 @@ from impl.core.effects import Deliver, NoteReceived, WriteResult
 from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.server.runtime import LEVELS, ServerRuntime, now_ms
 from impl.service.application import ZooKeeperApplication
-from impl.service.server import (
+from impl.service.zookeeper import (
     ClientClosed,
     ClientConnected,
     ClientData,

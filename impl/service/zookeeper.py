@@ -30,7 +30,7 @@ from typing import Any
 
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import Txn
-from impl.jute.framing import NEED_DATA
+from impl.framing import NEED_DATA
 from impl.jute.records import (
     SYNC_CONNECTED,
     AuthPacket,
