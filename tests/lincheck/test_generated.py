@@ -134,7 +134,7 @@ def _first_write_pair(history: History):
     return None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(executions(), st.data())
 def test_a_ghost_read_is_a_violation(calls: list[dict], data: st.DataObject) -> None:
     gap = lambda: data.draw(st.integers(0, 250))  # noqa: E731
@@ -148,7 +148,7 @@ def test_a_ghost_read_is_a_violation(calls: list[dict], data: st.DataObject) -> 
     assert check(history).outcome == "violation"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(executions(), st.data())
 def test_a_write_ordered_before_an_equal_version_is_a_violation(
     calls: list[dict], data: st.DataObject
