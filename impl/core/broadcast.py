@@ -17,7 +17,7 @@ from impl.core.errors import RemoteProtocolError
 from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.core.history import is_next_zxid
 from impl.core.messages import Ack, Commit, Inform, LearnerNote, Proposal, Request, Txn
-from impl.core.mutations import ACK_BEFORE_FSYNC, COMMIT_WITHOUT_QUORUM
+from impl.core.mutations import ACK_BEFORE_FSYNC, ANSWER_BEFORE_COMMIT, COMMIT_WITHOUT_QUORUM
 from impl.core.roles import Phase, Role
 from impl.core.sessions import synced_session
 from impl.core.zxid import make_zxid
@@ -49,6 +49,8 @@ def leader_process_request(p: ZabPeer, origin: int, m: Request) -> None:
     ld.next_counter += 1
     p.log_txns([txn], ack=True)
     ld.outstanding[txn.zxid] = set()
+    if ANSWER_BEFORE_COMMIT in p.mutations:  # applied and answered before any quorum has it
+        p.deliver_upto(zxid)
     proposal = Proposal(p.current_epoch, txn)
     for session in ld.learners.values():
         if session.synced and not session.observer:

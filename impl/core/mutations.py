@@ -11,6 +11,8 @@ COMMIT_WITHOUT_QUORUM = "commit-without-quorum"
 SKIP_TRUNC = "skip-trunc"
 ZK_3911 = "ZK-3911"
 STALE_EPOCH = "stale-epoch"
+ANSWER_BEFORE_COMMIT = "answer-before-commit"
+STALE_LEADER_READS = "stale-leader-reads"
 
 MUTATIONS: dict[str, str] = {
     ACK_BEFORE_FSYNC: "a follower ACKs a PROPOSAL as soon as it takes it, before the txn is "
@@ -27,10 +29,21 @@ MUTATIONS: dict[str, str] = {
     "leader's",
 }
 
+CLIENT_VISIBLE_MUTATIONS: dict[str, str] = {
+    # bugs whose sign is in what clients see: planted for the linearizability checker (fault
+    # runs of real servers under kazoo clients, tests/lincheck), not for replay
+    ANSWER_BEFORE_COMMIT: "the leader applies a write it proposes at once and answers its "
+    "client before any quorum has the txn (it still commits it once a quorum acks)",
+    STALE_LEADER_READS: "(the ZooKeeper service) a server that leads, or led last, answers "
+    "sync at once from its own state, and keeps serving its clients' reads after it lost its "
+    "quorum, as though a leader lease made its state current",
+}
+
 
 def check_mutations(names: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
     """The switches named, or ``ValueError`` naming the first unknown one."""
+    known = MUTATIONS | CLIENT_VISIBLE_MUTATIONS
     for name in sorted(names):
-        if name not in MUTATIONS:
-            raise ValueError(f"unknown mutation {name!r}; choose from: {', '.join(MUTATIONS)}")
+        if name not in known:
+            raise ValueError(f"unknown mutation {name!r}; choose from: {', '.join(known)}")
     return frozenset(names)

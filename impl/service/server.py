@@ -30,6 +30,7 @@ from typing import Any
 
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import Txn
+from impl.core.mutations import STALE_LEADER_READS
 from impl.jute.framing import NEED_DATA
 from impl.jute.records import (
     SYNC_CONNECTED,
@@ -40,6 +41,7 @@ from impl.jute.records import (
     GetDataResponse,
     OpCode,
     StatResponse,
+    SyncResponse,
     Xid,
 )
 from impl.service.application import WRITES, ZooKeeperApplication
@@ -217,16 +219,21 @@ class ZooKeeperServer:
         now_ms: int,
         limits: Limits | None = None,
         environment: tuple[tuple[str, str], ...] = (),
+        mutations: frozenset[str] = frozenset(),
     ) -> None:
         """``secret`` keys the session passwords; ``new_request_id`` gives ids for the core's
         writes that no other writer at this server uses; ``now_ms`` seeds session ids;
-        ``environment`` is what ``envi`` reports about the host."""
+        ``environment`` is what ``envi`` reports about the host; ``mutations`` are bug
+        switches (``impl.core.mutations``; none normally)."""
         self.sid = sid
         self.app = app
         self.secret = secret
         self.new_request_id = new_request_id
         self.limits = limits or Limits()
         self.environment = environment
+        self.stale_leader_reads = STALE_LEADER_READS in mutations
+        self.led_last = False
+        """Whether the last mode other than looking was leader."""
         self.now_ms = now_ms
         self.mode = "looking"
         self.conns: dict[int, Conn] = {}
@@ -400,7 +407,11 @@ class ZooKeeperServer:
             return
         pending = Pending(ev.xid, op, ev.record, self.now_ms)
         c.queue.append(pending)
-        if op in WRITES or op == OpCode.CLOSE_SESSION:
+        if op == OpCode.SYNC and self.stale_leader_reads and self.led_last:  # planted bug
+            body = SyncResponse(ev.record.path).serialize()
+            pending.reply = c.protocol.reply_bytes(ev.xid, self.app.last_zxid, 0, body)
+            self._flush(c)
+        elif op in WRITES or op == OpCode.CLOSE_SESSION:
             if op == OpCode.CLOSE_SESSION:
                 c.closing = True
             self._submit(c, pending, payload(c.session_id, op, ev.body))
@@ -534,11 +545,14 @@ class ZooKeeperServer:
         if mode == before:
             return
         self.log("info", f"serving clients as {mode}" if mode != "looking" else "not serving")
+        if mode != "looking":
+            self.led_last = mode == "leader"
         self.deadlines.clear()
         if mode == "leader":  # every session gets a full timeout under the new leader
             for session_id, session in self.app.sessions.items():
                 self.deadlines[session_id] = self.now_ms + session.timeout
-        if mode == "looking":  # clients reconnect to a server that has a leader
+        if mode == "looking" and not (self.stale_leader_reads and self.led_last):
+            # clients reconnect to a server that has a leader (the planted bug keeps them)
             for c in list(self.conns.values()):
                 self._close(c, f"closing {c.address}: this server is now {mode}", "info")
 

@@ -15,6 +15,12 @@ session of its own (ZooKeeper does not promise when a request whose reply was lo
 effect relative to the session's later ones) and may be placed anywhere after its
 invocation, or never.
 
+One reduction keeps the search small: an operation that cannot change the state (a read, a
+sync, a write that returned an error) and that fits the state now is placed now, and the
+search never branches on where else it could go. Nothing is lost: it is first in its
+session, no write waits on a read in real time, and a sync placed earlier only lets more
+follow it; any order that places it later can move it here.
+
 The search counts the configurations it expands; past ``budget`` it stops and answers
 ``unknown``: it never guesses.
 """
@@ -77,6 +83,7 @@ def wgl_search(
     inv = [o.inv for o in ops]
     rt = [o.ordered_in_real_time for o in ops]
     ok = [o.status == "ok" for o in ops]
+    free = [o.status == "ok" and not o.can_change_state for o in ops]
 
     heads = [0] * len(chains)
     placed = [False] * n
@@ -108,6 +115,11 @@ def wgl_search(
             order = tuple(ops[cs[at - 1]].index for cs, at, *_ in path)
             return SearchResult("linearizable", explored, required, required, order)
         moved = False
+        if i == 0:  # an effect-free operation that fits now is placed now, with no choice
+            for pos in cands:
+                if free[pos] and model.step(state, ops[pos]) is not None:
+                    cands, i = [pos], 0
+                    break
         while i < len(cands):
             pos = cands[i]
             i += 1
