@@ -35,8 +35,9 @@ CLIENT_VISIBLE_MUTATIONS: dict[str, str] = {
     ANSWER_BEFORE_COMMIT: "the leader applies a write it proposes at once and answers its "
     "client before any quorum has the txn (it still commits it once a quorum acks)",
     STALE_LEADER_READS: "(the ZooKeeper service) a server that leads, or led last, answers "
-    "sync at once from its own state, and keeps serving its clients' reads after it lost its "
-    "quorum, as though a leader lease made its state current",
+    "sync at once from its own state, and after it lost its quorum keeps its clients as a "
+    "read-only server would (reads served, writes refused with NOTREADONLY): a stale leader "
+    "answers sync as though a leader lease made its state current",
 }
 
 

@@ -517,6 +517,12 @@ class ZooKeeperServer:
         c = self.conns.get(cid)
         if c is None:
             return
+        read_only = self.stale_leader_reads and self.led_last and self.mode == "looking"
+        if e.zxid is None and read_only and pending.opcode != _HANDSHAKE:
+            # planted bug: the stale leader keeps its client, as a read-only server would
+            pending.reply = c.protocol.reply_bytes(pending.xid, 0, Code.NOT_READ_ONLY, b"")
+            self._flush(c)
+            return
         if e.zxid is None:  # not committed, or outcome unknown: the client must reconnect
             self._close(c, f"write of {c.address} not done ({e.error}); closing", "info")
             return

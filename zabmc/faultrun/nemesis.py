@@ -4,7 +4,10 @@ Every peer link runs through a fault-injecting proxy (``impl.net.proxy``), so th
 be split; client ports are direct. The faults:
 
 ``kill``            ``kill -9`` of one server, restarted when the fault ends;
-``partition``       one server cut off from the others (its peer links cut), healed at the end;
+``partition``       one server cut off from the others: its peer links freeze (bytes are
+                    held, nothing is delivered, nobody sees a connection close, as in a real
+                    network partition), and at the end are cut (their connections close)
+                    and heal;
 ``isolate-leader``  the same, for the server that leads now;
 ``power-loss``      every server killed at once (``kill -9``), all restarted at the end.
 
@@ -120,7 +123,7 @@ class Nemesis:
         self.history.nemesis(kind, f"server {sid} cut off")
         links = c.links_of(sid)
         for proxy in links:
-            proxy.cut()
+            proxy.freeze()
         return lambda: self._heal(links)
 
     def _restart(self, sids: list[int]) -> None:
@@ -130,5 +133,6 @@ class Nemesis:
 
     def _heal(self, links: list[FaultyProxy]) -> None:
         for proxy in links:
+            proxy.cut()  # what a frozen link held is lost with its connections
             proxy.heal()
         self.history.nemesis("heal", "every link")

@@ -11,9 +11,11 @@ part passes and there is more than one, the whole history is searched once more 
 
 Evidence. From a failing part, operations are weakened as long as what is left still fails:
 a read, a sync or a write that changed nothing (it returned an error) is dropped; a write's
-outcome is forgotten (as if its reply had been lost). Each step only removes constraints, so
-a history that still fails after them proves that the original fails too. What is left is
-1-minimal (delta debugging): strengthening back any single kept operation is needed.
+reply time is forgotten (it still took effect with its result, at some time after its
+invocation). Each step only removes constraints, so a history that still fails after them
+proves that the original fails too. What is left is 1-minimal (delta debugging) unless the
+trials ran out: strengthening back any single kept operation is needed. (Dropping a write
+would not be sound: the reads and versions after it count on it.)
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from zabmc.lincheck.search import Outcome, SearchResult, wgl_search
 
 DEFAULT_BUDGET = 2_000_000
 """Configurations the search may expand per part before it answers ``unknown``."""
-SHRINK_BUDGET = 20_000
-"""Configurations per trial while the evidence is cut down (a trial over it keeps the op)."""
-SHRINK_TRIALS = 400
+SHRINK_BUDGET = 5_000
+"""Configurations per trial while the evidence is cut down, beyond twice what the failing
+search expanded (a trial over it keeps what it tried to weaken)."""
+SHRINK_TRIALS = 120
+"""Trials per round of cutting down."""
 
 
 @dataclass(slots=True)
@@ -48,7 +52,8 @@ class Verdict:
     whole: SearchResult | None = None
     """The search of the whole history, when the parts could not decide alone."""
     witness: list[Operation] = field(default_factory=list)
-    """For a violation: the sub-history that still fails (ops of unknown outcome included)."""
+    """For a violation: the weakened sub-history that still fails (with the writes whose reply
+    time it forgot, and those of unknown outcome)."""
     failing_keys: tuple[str, ...] = ()
     reason: str = ""
 
@@ -105,7 +110,7 @@ def check(history: History, budget: int = DEFAULT_BUDGET, timeout: float | None 
         if result.outcome == "violation" and verdict.outcome != "violation":
             verdict.outcome = "violation"
             verdict.failing_keys = keys
-            verdict.witness = shrink(sub, keys)
+            verdict.witness = shrink(sub, keys, result.explored)
     if verdict.outcome == "violation":
         return verdict
     unknown = [p for p in verdict.parts if p.result.outcome == "unknown"]
@@ -122,7 +127,7 @@ def check(history: History, budget: int = DEFAULT_BUDGET, timeout: float | None 
         verdict.outcome = verdict.whole.outcome
         if verdict.outcome == "violation":
             verdict.failing_keys = all_keys
-            verdict.witness = shrink(ops, all_keys)
+            verdict.witness = shrink(ops, all_keys, verdict.whole.explored)
         elif verdict.outcome == "unknown":
             verdict.reason = (
                 "every key alone passes, but the search of the whole history ran out of its "
@@ -138,11 +143,13 @@ def _weakened(o: Operation) -> Operation | None:
     return o.forgotten()
 
 
-def shrink(ops: list[Operation], keys: tuple[str, ...]) -> list[Operation]:
+def shrink(ops: list[Operation], keys: tuple[str, ...], explored: int) -> list[Operation]:
     """A weakening of ``ops`` (which fail) that still fails, by delta debugging in two rounds:
     first the operations that can go (reads, syncs, writes that changed nothing), every
-    write kept; then the writes whose outcome can be forgotten. A trial whose search runs out
-    of its budget counts as passing, so what is returned always fails."""
+    write kept; then the writes whose reply time can be forgotten. A trial whose search runs
+    out of its budget counts as passing, so what is returned always fails. ``explored``: what
+    the search that found ``ops`` failing expanded."""
+    budget = 2 * explored + SHRINK_BUDGET
     fixed = [o for o in ops if o.status != "ok"]
     droppable = [o for o in ops if o.status == "ok" and not o.can_change_state]
     writes = [o for o in ops if o.status == "ok" and o.can_change_state]
@@ -150,7 +157,7 @@ def shrink(ops: list[Operation], keys: tuple[str, ...]) -> list[Operation]:
 
     def build(kept_drops: list[Operation], kept_writes: list[Operation]) -> list[Operation]:
         keep = {o.index for o in kept_writes}
-        out = fixed + kept_drops + [o if o.index in keep else o.forgotten() for o in writes]
+        out = fixed + kept_drops + [o if o.index in keep else o.untimed() for o in writes]
         return sorted(out, key=lambda o: o.index)
 
     def fails(trial: list[Operation], budget: int) -> bool:
@@ -160,14 +167,14 @@ def shrink(ops: list[Operation], keys: tuple[str, ...]) -> list[Operation]:
 
     drops = ddmin(
         droppable,
-        lambda kept: fails(build(kept, writes), SHRINK_BUDGET),
+        lambda kept: fails(build(kept, writes), budget),
         lambda: trials >= SHRINK_TRIALS,
     )
     trials = 0
     kept_writes = ddmin(
         writes,
-        lambda kept: fails(build(drops, kept), SHRINK_BUDGET // 4),
-        lambda: trials >= SHRINK_TRIALS // 4,
+        lambda kept: fails(build(drops, kept), budget),
+        lambda: trials >= SHRINK_TRIALS,
     )
     return build(drops, kept_writes)
 

@@ -124,6 +124,11 @@ class Operation:
     def can_change_state(self) -> bool:
         return self.op in WRITES and not (self.result and "error" in self.result)
 
+    def untimed(self) -> Operation:
+        """The same operation and result with its reply time forgotten: it still took effect,
+        at some time after its invocation."""
+        return replace(self, ret=math.inf)
+
     def forgotten(self) -> Operation:
         """The same invocation with its outcome forgotten (``info``)."""
         return replace(self, status="info", result=None, ret=math.inf)

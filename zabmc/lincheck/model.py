@@ -75,6 +75,30 @@ class ZnodeModel:
             return None
         return (*state[:i], new, *state[i + 1 :])
 
+    def hopeless(self, state: State, op: Operation) -> bool:
+        """Whether ``op`` (with a known result) can fit neither ``state`` nor any state after
+        it: nothing is deleted, so versions and child counts only grow and a node once
+        there stays."""
+        result = op.result
+        if result is None or op.key is None or op.op == "sync":
+            return False
+        node = state[self.slot[op.key]]
+        if result.get("error") == "no-node":
+            return node is not None
+        if node is None or "error" in result:
+            return False
+        if op.op == "get":
+            return node[1] > result["version"] or (
+                node[1] == result["version"] and node[0] != result["value"]
+            )
+        if op.op in ("set", "cas"):
+            return node[1] >= result["version"]
+        if op.op == "children":
+            return node[2] > len(result["seqs"])
+        if op.op == "create_seq":
+            return node[2] > result["seq"]
+        return op.op == "create"
+
     @staticmethod
     def _write(kind: str, node: Znode, args: dict[str, Any]) -> Znode:
         if kind == "create":

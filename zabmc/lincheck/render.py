@@ -38,24 +38,26 @@ def verdict_text(verdict: Verdict, history: History) -> str:
         lines.append(f"  unknown: {verdict.reason}")
     if verdict.outcome == "violation":
         origin = _origin(history)
-        strong = [o for o in verdict.witness if o.status == "ok"]
-        weak = [o for o in verdict.witness if o.status != "ok"]
+        timed = [o for o in verdict.witness if o.status == "ok" and not math.isinf(o.ret)]
+        untimed = [o for o in verdict.witness if o.status == "ok" and math.isinf(o.ret)]
+        unknown = [o for o in verdict.witness if o.status != "ok"]
         lines.append(
             f"No order of the operations on {', '.join(verdict.failing_keys)} keeps "
             "ZooKeeper's guarantees. The smallest failing sub-history found: these "
-            f"{len(strong)} operations with their results,"
+            f"{len(timed)} operations, with their results and times,"
         )
-        lines += [operation_line(o, origin) for o in strong]
-        if weak:
-            lines.append(
-                f"and {len(weak)} writes whose outcome is taken as unknown (lost reply, or "
-                "forgotten: a weaker history that still fails):"
-            )
-            shown = weak if len(weak) <= 10 else weak[:3] + weak[-7:]
-            lines += [operation_line(o, origin) for o in shown[:3]]
-            if len(shown) < len(weak):
-                lines.append(f"  ... {len(weak) - len(shown)} more (all in the HTML report)")
-            lines += [operation_line(o, origin) for o in shown[3:]]
+        lines += [operation_line(o, origin) for o in timed]
+        for ops, what in (
+            (untimed, "writes that took effect with their results, their reply times forgotten"),
+            (unknown, "writes of unknown outcome (reply lost)"),
+        ):
+            if ops:
+                lines.append(f"with {len(ops)} {what}:")
+                shown = ops if len(ops) <= 6 else ops[:3] + ops[-3:]
+                lines += [operation_line(o, origin) for o in shown[:3]]
+                if len(shown) < len(ops):
+                    lines.append(f"  ... {len(ops) - len(shown)} more (all in --html)")
+                lines += [operation_line(o, origin) for o in shown[3:]]
     return "\n".join(lines)
 
 
@@ -108,7 +110,9 @@ def timeline_svg(ops: list[Operation], history: History) -> str:
     for o in ops:
         y = 30 + lane[o.session] * row
         x0, x1 = x(o.inv), x(o.ret if not math.isinf(o.ret) else end)
-        kind = "unknown" if o.status != "ok" else "read" if not o.can_change_state else "write"
+        kind = "read" if not o.can_change_state else "write"
+        if o.status != "ok" or math.isinf(o.ret):
+            kind = "unknown"
         text = escape(o.text())
         parts.append(
             f'<g class="op {kind}"><title>{text} (line {o.line})</title>'
@@ -144,7 +148,8 @@ def verdict_html(verdict: Verdict, history: History) -> str:
     explanation = {
         "violation": "No total order of these operations keeps ZooKeeper's guarantees "
         "(linearizable writes, each session in order, reads sequentially consistent and "
-        "linearizable after sync). Grey dashed bars are writes whose outcome is unknown.",
+        "linearizable after sync). Grey dashed bars are writes whose outcome is unknown or whose "
+        "reply time the evidence does not need (they run to the end).",
         "unknown": f"The search gave up: {verdict.reason}.",
         "linearizable": "The history keeps ZooKeeper's guarantees.",
     }[verdict.outcome]

@@ -19,7 +19,10 @@ One reduction keeps the search small: an operation that cannot change the state 
 sync, a write that returned an error) and that fits the state now is placed now, and the
 search never branches on where else it could go. Nothing is lost: it is first in its
 session, no write waits on a read in real time, and a sync placed earlier only lets more
-follow it; any order that places it later can move it here.
+follow it; any order that places it later can move it here. And nothing is ever deleted, so
+versions and child counts only grow: once an operation first in its session asks for a state
+that is already past (a read of an older version), no way forward exists, and the search
+jumps back to the last configuration where that state was still ahead.
 
 The search counts the configurations it expands; past ``budget`` it stops and answers
 ``unknown``: it never guesses.
@@ -94,7 +97,9 @@ def wgl_search(
     deepest = 0
     explored = 0
     memo: set[tuple[int, State]] = set()
-    path: list[tuple[list[int], int, State, int, int]] = []
+    # one frame per placed operation: the candidates there, the next to try, and the
+    # configuration before it was placed
+    path: list[tuple[list[int], int, State, int, int, int]] = []
 
     def candidates() -> list[int]:
         bound = ops[timed[first_timed]].ret if first_timed < len(timed) else math.inf
@@ -108,18 +113,44 @@ def wgl_search(
         out.sort(key=inv.__getitem__)
         return out
 
+    def stuck_head() -> int | None:
+        """A required operation first in its session that no state from here can fit."""
+        for c, chain in enumerate(chains):
+            h = heads[c]
+            if h < len(chain) and ok[chain[h]] and model.hopeless(state, ops[chain[h]]):
+                return chain[h]
+        return None
+
+    def back() -> tuple[list[int], int]:
+        """Undo the last placement; the candidates and next index of its configuration."""
+        nonlocal state, mask, first_timed, done
+        cands, i, state, mask, first_timed, pos = path.pop()
+        placed[pos] = False
+        heads[chain_of[pos]] -= 1
+        done -= ok[pos]
+        return cands, i
+
     cands = candidates()
     i = 0
     while True:
         if done == required:
-            order = tuple(ops[cs[at - 1]].index for cs, at, *_ in path)
+            order = tuple(ops[frame[5]].index for frame in path)
             return SearchResult("linearizable", explored, required, required, order)
-        moved = False
-        if i == 0:  # an effect-free operation that fits now is placed now, with no choice
+        if i == 0:
+            stuck = stuck_head()
+            if stuck is not None:  # jump back to where it could still fit (backjumping)
+                while path and model.hopeless(path[-1][2], ops[stuck]):
+                    back()
+                if not path:
+                    return SearchResult("violation", explored, deepest, required)
+                cands, i = back()
+                continue
+            # an effect-free operation that fits now is placed now, with no choice
             for pos in cands:
                 if free[pos] and model.step(state, ops[pos]) is not None:
-                    cands, i = [pos], 0
+                    cands = [pos]
                     break
+        moved = False
         while i < len(cands):
             pos = cands[i]
             i += 1
@@ -135,7 +166,7 @@ def wgl_search(
                 deadline is not None and explored % 1024 == 0 and time.monotonic() > deadline
             ):
                 return SearchResult("unknown", explored, deepest, required)
-            path.append((cands, i, state, mask, first_timed))
+            path.append((cands, i, state, mask, first_timed, pos))
             state, mask = new, mask | (1 << pos)
             placed[pos] = True
             heads[chain_of[pos]] += 1
@@ -150,8 +181,4 @@ def wgl_search(
             continue
         if not path:
             return SearchResult("violation", explored, deepest, required)
-        cands, i, state, mask, first_timed = path.pop()
-        pos = cands[i - 1]
-        placed[pos] = False
-        heads[chain_of[pos]] -= 1
-        done -= ok[pos]
+        cands, i = back()
