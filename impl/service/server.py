@@ -411,6 +411,10 @@ class ZooKeeperServer:
             body = SyncResponse(ev.record.path).serialize()
             pending.reply = c.protocol.reply_bytes(ev.xid, self.app.last_zxid, 0, body)
             self._flush(c)
+        elif op in WRITES and self.stale_leader_reads and self.led_last and self.mode == "looking":
+            # planted bug: a stale leader serves on as a read-only server
+            pending.reply = c.protocol.reply_bytes(ev.xid, 0, Code.NOT_READ_ONLY, b"")
+            self._flush(c)
         elif op in WRITES or op == OpCode.CLOSE_SESSION:
             if op == OpCode.CLOSE_SESSION:
                 c.closing = True
@@ -517,10 +521,10 @@ class ZooKeeperServer:
         c = self.conns.get(cid)
         if c is None:
             return
-        read_only = self.stale_leader_reads and self.led_last and self.mode == "looking"
+        read_only = self.stale_leader_reads and self.led_last  # the mode change comes next
         if e.zxid is None and read_only and pending.opcode != _HANDSHAKE:
-            # planted bug: the stale leader keeps its client, as a read-only server would
-            pending.reply = c.protocol.reply_bytes(pending.xid, 0, Code.NOT_READ_ONLY, b"")
+            # planted bug: the stale leader keeps its client (the outcome stays unknown)
+            pending.reply = c.protocol.reply_bytes(pending.xid, 0, Code.CONNECTION_LOSS, b"")
             self._flush(c)
             return
         if e.zxid is None:  # not committed, or outcome unknown: the client must reconnect

@@ -29,7 +29,7 @@ class RunSummary:
     history: Path
     seconds: float
     operations: dict[str, int]
-    """``ok`` and ``info`` counts over the client processes."""
+    """``ok``, ``info`` and ``fail`` counts over the client processes."""
     faults: dict[str, int]
     lost_writes: int
     """Acknowledged writes that the final reads do not show (see :func:`lost_writes`)."""
@@ -147,7 +147,7 @@ def fault_run(
             for i in range(queues):
                 last.sync(queue(i))
                 last.children(queue(i))
-        counts = {"ok": 0, "info": 0}
+        counts = {"ok": 0, "info": 0, "fail": 0}
         for p in [first, *procs, last]:
             for k in counts:
                 counts[k] += p.counts[k]

@@ -8,8 +8,9 @@ Workloads, on keys under ``/lin``:
 * sequential creates under ``/lin/q/<i>``, and reading their children;
 * ``multi``: a versioned check of one register with a set of another, atomically.
 
-An answer is a result (a ZooKeeper error such as BadVersion included); a lost connection, an
-expired session or a timeout is an unknown outcome (``info``).
+An answer is a result (a ZooKeeper error such as BadVersion included); a write refused by a
+read-only server took no effect (``fail``); a lost connection, an expired session or a
+timeout is an unknown outcome (``info``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kazoo.exceptions import (
     BadVersionError,
     NodeExistsError,
     NoNodeError,
+    NotReadOnlyCallError,
     RolledBackError,
     RuntimeInconsistency,
 )
@@ -83,7 +85,7 @@ class ClientProcess:
         self.op_timeout = op_timeout
         self.seen_version: dict[str, int] = {}
         self.counter = 0
-        self.counts = {"ok": 0, "info": 0}
+        self.counts = {"ok": 0, "info": 0, "fail": 0}
 
     def session(self) -> str:
         cid = self.client.client_id
@@ -107,6 +109,10 @@ class ClientProcess:
             answer = start().get(timeout=self.op_timeout)
         except tuple(ERRORS) as exc:
             out = {"error": ERRORS[type(exc)]}
+        except NotReadOnlyCallError:  # a read-only server refused it: it took no effect
+            self.history.fail(self.process, "NotReadOnlyCallError")
+            self.counts["fail"] += 1
+            return None
         except Exception as exc:  # lost connection, expired session, timeout: unknown
             self.history.info(self.process, type(exc).__name__)
             self.counts["info"] += 1
