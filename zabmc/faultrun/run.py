@@ -60,9 +60,12 @@ def fault_run(
     pause: float = 0.02,
     quiet: tuple[float, float] = (1.0, 2.5),
     hold: tuple[float, float] = (1.0, 3.0),
+    final_wait: float = 60.0,
 ) -> RunSummary:
     """Run the workload for ``duration`` seconds under ``faults`` (``zabmc.faultrun.nemesis``);
-    the history is ``directory/history.jsonl``."""
+    the history is ``directory/history.jsonl``. If no leader is back ``final_wait`` seconds
+    after the faults end (a planted bug can leave the cluster stuck), the run ends without the
+    final reads, and says so in its notes."""
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     layout = ClusterLayout.on_free_ports(
@@ -134,7 +137,7 @@ def fault_run(
             clients + 1, setup, history, rng, registers=registers, queues=queues, op_timeout=10
         )
         try:
-            wait_for(cluster.leader, 60, "a leader after the faults")
+            wait_for(cluster.leader, final_wait, "a leader after the faults")
         except TimeoutError as exc:  # a planted bug can leave the cluster stuck
             notes.append(f"no final reads: {exc}")
         else:
@@ -160,7 +163,7 @@ def fault_run(
                 pass
         history.close()
         cluster.close()
-    lost, acked = lost_writes(path)
+    lost, acked = lost_writes(path, clients + 1)
     return RunSummary(
         seed,
         path,
@@ -174,12 +177,12 @@ def fault_run(
     )
 
 
-def lost_writes(path: Path) -> tuple[int, int]:
+def lost_writes(path: Path, final_process: int) -> tuple[int, int]:
     """(acknowledged writes the final reads do not show, acknowledged writes): a set or cas
     answered with version v on a key whose final version is below v; a sequential create
-    answered with sequence s whose child the final listing lacks."""
+    answered with sequence s whose child the final listing lacks. ``final_process`` made the
+    final reads (a key it did not read counts nothing)."""
     ops = read_history(path).operations
-    final_process = max((o.process for o in ops), default=0)
     final: dict[str, Any] = {
         o.key: o.result
         for o in ops
