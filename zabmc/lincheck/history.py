@@ -146,6 +146,8 @@ class Operation:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, list) and len(value) > 3 and value == list(range(value[0], value[-1] + 1)):
+        return f"[{value[0]}..{value[-1]}]"
     if isinstance(value, list) and all(isinstance(v, dict) for v in value):
         return "[" + "; ".join(" ".join(f"{k}={w}" for k, w in v.items()) for v in value) + "]"
     return json.dumps(value) if not isinstance(value, str) else value
