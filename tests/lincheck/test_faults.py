@@ -33,31 +33,53 @@ def test_the_clean_service_stays_linearizable_and_durable_under_every_fault(
     assert verdict.outcome == "linearizable", verdict.reason
 
 
-#: Each planted bug, and the fault that lets it show.
+@pytest.mark.slow
+def test_the_clean_service_loses_nothing_to_power_loss_on_a_slow_disk(tmp_path: Path) -> None:
+    """The counterpart of ack-before-fsync's run: the same faults and disk, no switch."""
+    summary = fault_run(
+        tmp_path,
+        11,
+        duration=10,
+        faults=("power-loss",),
+        quiet=(0.8, 1.2),
+        hold=(1.5, 2.0),
+        fsync_delay_ms=30,
+    )
+    assert summary.faults["power-loss"] >= 2 and summary.lost_writes == 0
+    assert checked(summary).outcome == "linearizable"
+
+
+#: Each planted bug, the fault that lets it show, and how slow the disk is (ms per fsync).
 PLANTED = {
+    # followers ack before their log is on disk: two such acks commit a write that a power
+    # loss then takes from both, and they elect each other while the old leader is down
+    "ack-before-fsync": (("power-loss",), 30),
     # the isolated leader commits alone and answers; the majority's new leader never had it
-    "commit-without-quorum": ("isolate-leader",),
+    "commit-without-quorum": (("isolate-leader",), 0),
     # the isolated leader answers writes it only proposed; they are lost with its epoch
-    "answer-before-commit": ("isolate-leader",),
+    "answer-before-commit": (("isolate-leader",), 0),
     # the isolated leader answers sync from its own state while the majority moves on
-    "stale-leader-reads": ("isolate-leader",),
+    "stale-leader-reads": (("isolate-leader",), 0),
 }
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("mutation", sorted(PLANTED))
 def test_a_planted_bug_gives_a_history_the_checker_rejects(tmp_path: Path, mutation: str) -> None:
+    faults, fsync_ms = PLANTED[mutation]
     summary = fault_run(
         tmp_path,
         11,
-        duration=10,
-        faults=PLANTED[mutation],
+        duration=15,
+        clients=8,  # so that every server, the one that leads included, has clients
+        faults=faults,
         mutations=(mutation,),
-        quiet=(0.8, 1.2),
+        quiet=(0.5, 0.8),
         hold=(1.5, 2.0),
         final_wait=5,
+        fsync_delay_ms=fsync_ms,
     )
-    assert summary.faults[PLANTED[mutation][0]] >= 2
+    assert summary.faults[faults[0]] >= 1, summary
     verdict = checked(summary)
-    assert verdict.outcome == "violation", verdict.reason
+    assert verdict.outcome == "violation", (verdict.reason, summary)
     assert any(o.status == "ok" for o in verdict.witness)

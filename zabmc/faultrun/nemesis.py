@@ -9,7 +9,11 @@ be split; client ports are direct. The faults:
                     network partition), and at the end are cut (their connections close)
                     and heal;
 ``isolate-leader``  the same, for the server that leads now;
-``power-loss``      every server killed at once (``kill -9``), all restarted at the end.
+``power-loss``      every server killed at once (``kill -9``) and, as a power loss does, what
+                    no fsync covered is dropped from the logs (each server keeps a ledger of
+                    its last fsync, ``impl.storage.store.SYNC_LEDGER``); at the end the
+                    servers that followed come back first, the one that led two seconds
+                    later.
 
 Each fault, and its end, is written to the history as a ``nemesis`` line.
 """
@@ -19,11 +23,13 @@ from __future__ import annotations
 import random
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from impl.net.proxy import FaultyProxy
 from impl.server.local import HOST, ClusterLayout, LocalCluster, free_ports
+from impl.storage.store import LEDGER_NAME, SLOW_FSYNC, SYNC_LEDGER
 from zabmc.faultrun.recorder import HistoryWriter
 
 FAULTS = ("kill", "partition", "isolate-leader", "power-loss")
@@ -32,16 +38,32 @@ FAULTS = ("kill", "partition", "isolate-leader", "power-loss")
 class ProxiedCluster(LocalCluster):
     """A local cluster whose every peer link runs through a :class:`FaultyProxy`."""
 
-    def __init__(self, layout: ClusterLayout, directory: Path) -> None:
+    def __init__(self, layout: ClusterLayout, directory: Path, fsync_delay_ms: int = 0) -> None:
+        """``fsync_delay_ms``: every server's disk is that slow to fsync (``SLOW_FSYNC``)."""
         pairs = [(a, b) for a in layout.servers for b in layout.servers if a < b]
         self.proxies: dict[tuple[int, int], FaultyProxy] = {}
         for (a, b), port in zip(pairs, free_ports(len(pairs)), strict=True):
             layout.dial.setdefault(b, {})[a] = port  # b dials a through the proxy
             self.proxies[a, b] = FaultyProxy((HOST, port), (HOST, layout.peer_ports[a])).start()
-        super().__init__(layout, directory)
+        env = {SYNC_LEDGER: "1", SLOW_FSYNC: str(fsync_delay_ms)}
+        super().__init__(layout, directory, env=env)
 
     def links_of(self, sid: int) -> list[FaultyProxy]:
         return [p for pair, p in self.proxies.items() if sid in pair]
+
+    def drop_unsynced(self, sid: int) -> int:
+        """Cut server ``sid``'s log back to what its last fsync covered (it must be dead);
+        the bytes dropped."""
+        ledger = self.data_dir(sid) / LEDGER_NAME
+        if not ledger.exists():
+            return 0
+        name, size = ledger.read_text().split()
+        segment = Path(name)
+        extra = segment.stat().st_size - int(size) if segment.exists() else 0
+        if extra > 0:
+            with open(segment, "r+b") as f:
+                f.truncate(int(size))
+        return max(extra, 0)
 
     def current_leader(self) -> int | None:
         """The server that reports itself leading (whether or not the others agree)."""
@@ -106,14 +128,17 @@ class Nemesis:
             c.kill(sid, signal.SIGKILL)
             return lambda: self._restart([sid])
         if kind == "power-loss":
-            self.history.nemesis("power-loss", "every server")
+            led = c.current_leader()
             for sid in servers:
                 process = c.processes.get(sid)
                 if process is not None and process.poll() is None:
                     process.send_signal(signal.SIGKILL)
             for sid in servers:
                 c.kill(sid, signal.SIGKILL)  # waits for each
-            return lambda: self._restart(list(servers))
+            dropped = sum(c.drop_unsynced(sid) for sid in servers)
+            self.history.nemesis("power-loss", f"every server; {dropped} unsynced bytes lost")
+            first = [s for s in servers if s != led]
+            return lambda: self._restart(first, later=[led] if led is not None else [])
         if kind == "partition":
             sid = self.rng.choice(servers)
         else:
@@ -126,10 +151,13 @@ class Nemesis:
             proxy.freeze()
         return lambda: self._heal(links)
 
-    def _restart(self, sids: list[int]) -> None:
+    def _restart(self, sids: list[int], later: list[int] | None = None) -> None:
         for sid in sids:
             self.cluster.start(sid)
         self.history.nemesis("restart", ", ".join(f"server {s}" for s in sids))
+        if later:
+            time.sleep(2.0)
+            self._restart(later)
 
     def _heal(self, links: list[FaultyProxy]) -> None:
         for proxy in links:

@@ -61,6 +61,7 @@ def fault_run(
     quiet: tuple[float, float] = (1.0, 2.5),
     hold: tuple[float, float] = (1.0, 3.0),
     final_wait: float = 60.0,
+    fsync_delay_ms: int = 0,
 ) -> RunSummary:
     """Run the workload for ``duration`` seconds under ``faults`` (``zabmc.faultrun.nemesis``);
     the history is ``directory/history.jsonl``. If no leader is back ``final_wait`` seconds
@@ -71,7 +72,7 @@ def fault_run(
     layout = ClusterLayout.on_free_ports(
         voters, tuning=FAST_TUNING, service=SERVICE, mutations=mutations
     )
-    cluster = ProxiedCluster(layout, directory / "cluster")
+    cluster = ProxiedCluster(layout, directory / "cluster", fsync_delay_ms)
     path = directory / "history.jsonl"
     history = HistoryWriter(
         path,
@@ -81,6 +82,7 @@ def fault_run(
         clients=clients,
         voters=voters,
         mutations=list(mutations),
+        fsync_delay_ms=fsync_delay_ms,
     )
     started = time.monotonic()
     kazoos = []
