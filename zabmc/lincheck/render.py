@@ -78,20 +78,23 @@ _CSS = """
 
 
 def timeline_svg(ops: list[Operation], history: History) -> str:
-    """Operations as bars on one lane per session; faults in their span as red lines."""
-    if not ops:
+    """The operations with known reply times as bars on one lane per session, over their
+    span; the others that begin in it as dashed stubs from their invocation; faults in it as
+    red lines."""
+    timed = [o for o in ops if o.status == "ok" and not math.isinf(o.ret)] or ops
+    if not timed:
         return ""
-    sessions = sorted(
-        {o.session for o in ops}, key=lambda s: min(o.inv for o in ops if o.session == s)
+    start = min(o.inv for o in timed)
+    end = max(o.ret if not math.isinf(o.ret) else o.inv for o in timed) + 1
+    shown = [o for o in ops if start <= o.inv <= end]
+    order = sorted(
+        {o.session for o in shown}, key=lambda s: min(o.inv for o in shown if o.session == s)
     )
-    lane = {s: i for i, s in enumerate(sessions)}
-    start = min(o.inv for o in ops)
-    known = [o.ret for o in ops if not math.isinf(o.ret)]
-    end = max([*known, *(o.inv for o in ops)]) + 1
+    lane = {s: i for i, s in enumerate(order)}
     span = max(end - start, 1)
     left, width, row = 190, 1100, 34
     x = lambda t: left + (min(t, end) - start) * width / span  # noqa: E731
-    height = 40 + row * len(sessions)
+    height = 40 + row * len(order)
     parts = [f'<svg class="timeline" width="{left + width + 60}" height="{height}">']
     for s, i in lane.items():
         y = 30 + i * row
@@ -107,22 +110,23 @@ def timeline_svg(ops: list[Operation], history: History) -> str:
                 f'<g class="fault"><line x1="{fx:.1f}" x2="{fx:.1f}" y1="12" y2="{height}"/>'
                 f'<text x="{fx + 3:.1f}" y="12">{label}</text></g>'
             )
-    for o in ops:
+    for o in shown:
         y = 30 + lane[o.session] * row
-        x0, x1 = x(o.inv), x(o.ret if not math.isinf(o.ret) else end)
-        kind = "read" if not o.can_change_state else "write"
-        if o.status != "ok" or math.isinf(o.ret):
-            kind = "unknown"
+        stub = o.status != "ok" or math.isinf(o.ret)
+        x0 = x(o.inv)
+        w = 30 if stub else max(x(o.ret) - x0, 3)
+        kind = "unknown" if stub else "read" if not o.can_change_state else "write"
         text = escape(o.text())
         parts.append(
             f'<g class="op {kind}"><title>{text} (line {o.line})</title>'
-            f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 3):.1f}" height="22" rx="3"/>'
+            f'<rect x="{x0:.1f}" y="{y + 4}" width="{w:.1f}" height="22" rx="3"/>'
             f'<text x="{x0 + 3:.1f}" y="{y + 19}">{text}</text></g>'
         )
+    origin = _origin(history)
     parts.append(
-        f'<text class="axis" x="{left}" y="{height - 2}">{_ms(start, _origin(history))} ms</text>'
+        f'<text class="axis" x="{left}" y="{height - 2}">{_ms(start, origin)} ms</text>'
         f'<text class="axis" x="{left + width - 60}" y="{height - 2}">'
-        f"{_ms(end, _origin(history))} ms</text></svg>"
+        f"{_ms(end, origin)} ms</text></svg>"
     )
     return "\n".join(parts)
 
@@ -148,8 +152,9 @@ def verdict_html(verdict: Verdict, history: History) -> str:
     explanation = {
         "violation": "No total order of these operations keeps ZooKeeper's guarantees "
         "(linearizable writes, each session in order, reads sequentially consistent and "
-        "linearizable after sync). Grey dashed bars are writes whose outcome is unknown or whose "
-        "reply time the evidence does not need (they run to the end).",
+        "linearizable after sync). The timeline spans the operations whose reply times the "
+        "evidence needs; grey dashed stubs mark the invocations of writes whose outcome is "
+        "unknown or whose reply time it does not need (every operation is in the table).",
         "unknown": f"The search gave up: {verdict.reason}.",
         "linearizable": "The history keeps ZooKeeper's guarantees.",
     }[verdict.outcome]
