@@ -99,6 +99,26 @@ class ZnodeModel:
             return node[2] > result["seq"]
         return op.op == "create"
 
+    def bound(self, op: Operation) -> tuple[int, int, int] | None:
+        """``(slot, field, most)``: ``op`` (with a known result) fits no state whose znode
+        ``slot`` has its ``field`` (1: the version, 2: the child count) above ``most``, and
+        such a field only grows. None when its result bounds nothing so."""
+        result = op.result
+        if result is None or op.key is None or "error" in result:
+            return None
+        slot = self.slot.get(op.key)
+        if slot is None:
+            return None
+        if op.op == "get":
+            return (slot, 1, result["version"])
+        if op.op in ("set", "cas"):
+            return (slot, 1, result["version"] - 1)
+        if op.op == "create_seq":
+            return (slot, 2, result["seq"])
+        if op.op == "children":
+            return (slot, 2, len(result["seqs"]))
+        return None
+
     @staticmethod
     def _write(kind: str, node: Znode, args: dict[str, Any]) -> Znode:
         if kind == "create":

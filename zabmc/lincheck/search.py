@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from zabmc.lincheck.history import READS, Operation
+from zabmc.lincheck.history import WRITES, Operation
 from zabmc.lincheck.model import State, ZnodeModel
 
 Outcome = Literal["linearizable", "violation", "unknown"]
@@ -54,8 +54,8 @@ class SearchResult:
 
 
 def checked_operations(ops: list[Operation]) -> list[Operation]:
-    """What the search orders: a read whose result is unknown constrains nothing."""
-    return [o for o in ops if not (o.status == "info" and o.op in READS)]
+    """What the search orders: a read or sync whose result is unknown constrains nothing."""
+    return [o for o in ops if not (o.status == "info" and o.op not in WRITES)]
 
 
 def wgl_search(
@@ -88,6 +88,19 @@ def wgl_search(
     ok = [o.status == "ok" for o in ops]
     free = [o.status == "ok" and not o.can_change_state for o in ops]
 
+    # per (znode, field): the required operations that bound it, by bound; the first unplaced
+    # one caps the field (a state past the cap has no way forward)
+    bounded: dict[tuple[int, int], list[int]] = {}
+    for pos, o in enumerate(ops):
+        b = model.bound(o) if o.status == "ok" else None
+        if b is not None:
+            bounded.setdefault(b[:2], []).append(pos)
+    caps: dict[tuple[int, int], list[int]] = {}
+    for k, positions in bounded.items():
+        positions.sort(key=lambda pos: model.bound(ops[pos])[2])  # type: ignore[index]
+        caps[k] = [model.bound(ops[pos])[2] for pos in positions]  # type: ignore[index]
+    first_bound = dict.fromkeys(bounded, 0)
+
     heads = [0] * len(chains)
     placed = [False] * n
     mask = 0
@@ -99,7 +112,7 @@ def wgl_search(
     memo: set[tuple[int, State]] = set()
     # one frame per placed operation: the candidates there, the next to try, and the
     # configuration before it was placed
-    path: list[tuple[list[int], int, State, int, int, int]] = []
+    path: list[tuple[list[int], int, State, int, int, int, dict[tuple[int, int], int]]] = []
 
     def candidates() -> list[int]:
         bound = ops[timed[first_timed]].ret if first_timed < len(timed) else math.inf
@@ -113,8 +126,25 @@ def wgl_search(
         out.sort(key=inv.__getitem__)
         return out
 
+    def capped() -> int | None:
+        """A required operation that no state from here can fit, because the state is past
+        its bound (a version or child count it asks for is already behind)."""
+        for k, positions in bounded.items():
+            at = first_bound[k]
+            while at < len(positions) and placed[positions[at]]:
+                at += 1
+            first_bound[k] = at
+            if at < len(positions):
+                node = state[k[0]]
+                if node is not None and node[k[1]] > caps[k][at]:
+                    return positions[at]
+        return None
+
     def stuck_head() -> int | None:
         """A required operation first in its session that no state from here can fit."""
+        late = capped()
+        if late is not None:
+            return late
         for c, chain in enumerate(chains):
             h = heads[c]
             if h < len(chain) and ok[chain[h]] and model.hopeless(state, ops[chain[h]]):
@@ -124,7 +154,8 @@ def wgl_search(
     def back() -> tuple[list[int], int]:
         """Undo the last placement; the candidates and next index of its configuration."""
         nonlocal state, mask, first_timed, done
-        cands, i, state, mask, first_timed, pos = path.pop()
+        cands, i, state, mask, first_timed, pos, saved = path.pop()
+        first_bound.update(saved)
         placed[pos] = False
         heads[chain_of[pos]] -= 1
         done -= ok[pos]
@@ -166,7 +197,7 @@ def wgl_search(
                 deadline is not None and explored % 1024 == 0 and time.monotonic() > deadline
             ):
                 return SearchResult("unknown", explored, deepest, required)
-            path.append((cands, i, state, mask, first_timed, pos))
+            path.append((cands, i, state, mask, first_timed, pos, dict(first_bound)))
             state, mask = new, mask | (1 << pos)
             placed[pos] = True
             heads[chain_of[pos]] += 1
