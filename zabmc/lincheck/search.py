@@ -20,9 +20,11 @@ sync, a write that returned an error) and that fits the state now is placed now,
 search never branches on where else it could go. Nothing is lost: it is first in its
 session, no write waits on a read in real time, and a sync placed earlier only lets more
 follow it; any order that places it later can move it here. And nothing is ever deleted, so
-versions and child counts only grow: once an operation first in its session asks for a state
-that is already past (a read of an older version), no way forward exists, and the search
-jumps back to the last configuration where that state was still ahead.
+versions and child counts only grow: once an operation not yet placed asks for a state that is
+already past (a read of an older version, a write that returned a version already reached),
+no way forward exists, and the search jumps back to the last configuration where that state
+was still ahead. This is what keeps operations of unknown outcome cheap: placed where no
+version gap is left for them, they are dropped at once.
 
 The search counts the configurations it expands; past ``budget`` it stops and answers
 ``unknown``: it never guesses.
