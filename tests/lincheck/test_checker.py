@@ -186,3 +186,16 @@ def check_ops_fail(ops: list) -> bool:
 
     keys = tuple(sorted({k for o in ops for k in o.keys}))
     return wgl_search(ops, ZnodeModel(keys), 1_000_000).outcome == "violation"
+
+
+def test_a_write_of_unknown_outcome_can_fill_a_version_gap_and_only_that() -> None:
+    h = created(H())
+    for i in range(6):  # lost replies, any of which may have taken effect
+        h.call(f"lost{i}", 2 + i, None, "set", value=f"lost{i}")
+    h.call("a", 20, 21, "set", result={"version": 3}, value="a")  # two of them went first
+    h.call("b", 22, 23, "get", result={"value": "a", "version": 3})
+    assert check(h.history()).outcome == "linearizable"
+    h.call("c", 30, 31, "set", result={"version": 3}, value="c")  # version 3 twice: a lost write
+    verdict = check(h.history())
+    assert verdict.outcome == "violation"
+    assert check_ops_fail(verdict.witness)
