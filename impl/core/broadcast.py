@@ -18,7 +18,7 @@ from impl.core.events import NoteToLeader, WriteSubmitted
 from impl.core.history import is_next_zxid
 from impl.core.messages import Ack, Commit, Inform, LearnerNote, Proposal, Request, Txn
 from impl.core.roles import Phase, Role
-from impl.core.switches import ACK_BEFORE_FSYNC, COMMIT_WITHOUT_QUORUM
+from impl.core.switches import ACK_BEFORE_FSYNC, ANSWER_BEFORE_COMMIT, COMMIT_WITHOUT_QUORUM
 from impl.core.zxid import make_zxid
 
 
@@ -45,6 +45,8 @@ def leader_process_request(c: Context, origin: int, m: Request) -> None:
     ld.next_counter += 1
     c.log_txns([txn], ack=True)
     ld.outstanding[txn.zxid] = set()
+    if c.switches.on(ANSWER_BEFORE_COMMIT):  # applied and answered before any quorum has it
+        c.deliver_upto(zxid)
     proposal = Proposal(c.current_epoch, txn)
     for session in ld.learners.values():
         if session.synced and not session.observer:

@@ -94,6 +94,28 @@ STALE_EPOCH = declare(
     "leader's",
 )
 
+ANSWER_BEFORE_COMMIT = declare(
+    "answer-before-commit",
+    "planted fault",
+    "impl.core.broadcast.leader_process_request",
+    "the leader applies a write it proposes at once and answers its client before any quorum "
+    "has the txn (it still commits it once a quorum acks); its sign is in what clients see "
+    "(the linearizability checker's fault runs, tests/lincheck)",
+)
+STALE_LEADER_READS = declare(
+    "stale-leader-reads",
+    "planted fault",
+    (
+        "impl.service.zookeeper.ZooKeeperServer._on_request",
+        "impl.service.zookeeper.ZooKeeperServer._on_write_done",
+        "impl.service.zookeeper.ZooKeeperServer._on_mode",
+    ),
+    "(the ZooKeeper service) a server that leads, or led last, answers sync at once from its "
+    "own state, and after it lost its quorum keeps its clients as a read-only server would "
+    "(reads served, writes refused with NOTREADONLY): a stale leader answers sync as though a "
+    "leader lease made its state current",
+)
+
 MUTATIONS: dict[str, str] = {s.name: s.effect for s in SWITCHES.values()}
 """Each switch's name and what it does (the choices of ``python -m impl.sim --mutation``)."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from impl.server.runtime import ServerRuntime
 from impl.server.service_runtime import ZooKeeperFrontend
 from impl.service.application import ZooKeeperApplication
 from impl.storage.errors import CorruptDataError
-from impl.storage.store import Store
+from impl.storage.store import LEDGER_NAME, SLOW_FSYNC, SYNC_LEDGER, Store
 
 
 def setup_logging(config: ServerConfig, verbose: bool) -> logging.Logger:
@@ -43,6 +44,9 @@ def setup_logging(config: ServerConfig, verbose: bool) -> logging.Logger:
 
 async def serve(config: ServerConfig, log: logging.Logger) -> None:
     store = Store.open(config.data_dir, warn=log.warning)
+    if os.environ.get(SYNC_LEDGER):  # power-loss emulation for fault tests
+        store.sync_ledger = config.data_dir / LEDGER_NAME
+    store.fsync_delay_s = int(os.environ.get(SLOW_FSYNC) or 0) / 1000  # a slow disk, for tests
     zookeeper = config.application == "zookeeper"
     app = ZooKeeperApplication() if zookeeper else TxnList()
     runtime = ServerRuntime(config, store, log, app=app)

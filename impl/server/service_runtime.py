@@ -53,6 +53,7 @@ class ZooKeeperFrontend:
             new_request_id=runtime.new_request_id,
             now_ms=now_ms(),
             limits=config.limits,
+            switches=config.switches,
             environment=(
                 ("host.name", platform.node()),
                 ("python.version", platform.python_version()),

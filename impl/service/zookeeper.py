@@ -30,6 +30,7 @@ from typing import Any
 
 from impl.core.errors import RemoteProtocolError
 from impl.core.messages import Txn
+from impl.core.switches import NONE, STALE_LEADER_READS, Switches
 from impl.framing import NEED_DATA
 from impl.jute.records import (
     SYNC_CONNECTED,
@@ -45,6 +46,7 @@ from impl.jute.records import (
     MultiResponse,
     OpCode,
     StatResponse,
+    SyncResponse,
     Xid,
 )
 from impl.service import acl, containers, local_requests
@@ -235,16 +237,21 @@ class ZooKeeperServer:
         now_ms: int,
         limits: Limits | None = None,
         environment: tuple[tuple[str, str], ...] = (),
+        switches: Switches = NONE,
     ) -> None:
         """``secret`` keys the session passwords; ``new_request_id`` gives ids for the core's
         writes that no other writer at this server uses; ``now_ms`` seeds session ids;
-        ``environment`` is what ``envi`` reports about the host."""
+        ``environment`` is what ``envi`` reports about the host; ``switches`` are bug
+        switches (``impl.core.switches``; none normally)."""
         self.sid = sid
         self.app = app
         self.secret = secret
         self.new_request_id = new_request_id
         self.limits = limits or Limits()
         self.environment = environment
+        self.switches = switches
+        self.led_last = False
+        """Whether the last mode other than looking was leader."""
         self.now_ms = now_ms
         self.mode = "looking"
         self.conns: dict[int, Conn] = {}
@@ -421,7 +428,16 @@ class ZooKeeperServer:
             return
         pending = Pending(ev.xid, op, ev.record, self.now_ms, ids=c.ids)
         c.queue.append(pending)
-        if op in WRITES:
+        stale_leader = self.switches.on(STALE_LEADER_READS) and self.led_last
+        if op == OpCode.SYNC and stale_leader:  # planted bug: sync answered from its own state
+            body = SyncResponse(ev.record.path).serialize()
+            pending.reply = c.protocol.reply_bytes(ev.xid, self.app.last_zxid, 0, body)
+            self._flush(c)
+        elif op in WRITES and stale_leader and self.mode == "looking":
+            # planted bug: a stale leader serves on as a read-only server
+            pending.reply = c.protocol.reply_bytes(ev.xid, 0, Code.NOT_READ_ONLY, b"")
+            self._flush(c)
+        elif op in WRITES:
             self._submit(c, pending, identified_payload(c.session_id, op, c.ids, ev.body))
         elif op == OpCode.CLOSE_SESSION:
             c.closing = True
@@ -590,6 +606,13 @@ class ZooKeeperServer:
         c = self.conns.get(cid)
         if c is None:
             return
+        # the mode change comes next
+        read_only = self.switches.on(STALE_LEADER_READS) and self.led_last
+        if e.zxid is None and read_only and pending.opcode != _HANDSHAKE:
+            # planted bug: the stale leader keeps its client (the outcome stays unknown)
+            pending.reply = c.protocol.reply_bytes(pending.xid, 0, Code.CONNECTION_LOSS, b"")
+            self._flush(c)
+            return
         if e.zxid is None:  # not committed, or outcome unknown: the client must reconnect
             self._close(c, f"write of {c.address} not done ({e.error}); closing", "info")
             return
@@ -618,11 +641,14 @@ class ZooKeeperServer:
         if mode == before:
             return
         self.log("info", f"serving clients as {mode}" if mode != "looking" else "not serving")
+        if mode != "looking":
+            self.led_last = mode == "leader"
         self.deadlines.clear()
         if mode == "leader":  # every session gets a full timeout under the new leader
             for session_id, session in self.app.sessions.items():
                 self.deadlines[session_id] = self.now_ms + session.timeout
-        if mode == "looking":  # clients reconnect to a server that has a leader
+        if mode == "looking" and not (self.switches.on(STALE_LEADER_READS) and self.led_last):
+            # clients reconnect to a server that has a leader (the planted bug keeps them)
             for c in list(self.conns.values()):
                 self._close(c, f"closing {c.address}: this server is now {mode}", "info")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,14 @@ from impl.storage.files import TMP_SUFFIX, fsync_dir
 from impl.storage.snapshots import list_snapshots, read_snapshot_file, write_snapshot_file
 from impl.storage.txnlog import Segment, TxnLog, list_segments, read_segment
 
+SYNC_LEDGER = "ZABMC_SYNC_LEDGER"
+"""Environment variable: when set, a server keeps ``synced.ledger`` in its data directory
+(:attr:`Store.sync_ledger`); fault tests use it to emulate power loss."""
+LEDGER_NAME = "synced.ledger"
+SLOW_FSYNC = "ZABMC_SLOW_FSYNC_MS"
+"""Environment variable: milliseconds each fsync of the log waits first (a slow disk, for
+fault tests: it widens the window in which written txns are not yet durable)."""
+
 
 class Store:
     """Open with :meth:`open`, which recovers; ``sync`` may run on another thread."""
@@ -32,6 +41,12 @@ class Store:
         self.durable = durable
         self._lock = threading.Lock()
         self._written_seq = 0
+        self.sync_ledger: Path | None = None
+        """For fault tests that emulate power loss: after each fsync of the log, the file
+        and size it made durable are written here (not synced: it is the test's view), so a
+        test can drop what no fsync covered after killing the process (``SYNC_LEDGER``)."""
+        self.fsync_delay_s = 0.0
+        """A slow disk, for fault tests (``SLOW_FSYNC``)."""
 
     @classmethod
     def open(cls, directory: Path, warn: Callable[[str], None] = lambda _: None) -> Store:
@@ -79,11 +94,19 @@ class Store:
         with self._lock:
             seq = self._written_seq
             fd = self.log.dup_fd()
+            segment = self.log.segments[-1] if fd is not None and self.log.segments else None
+            synced = (str(segment.path), segment.size) if segment is not None else None
         if fd is not None:
             try:
+                if self.fsync_delay_s:
+                    time.sleep(self.fsync_delay_s)
                 os.fsync(fd)
             finally:
                 os.close(fd)
+        if self.sync_ledger is not None and synced is not None:  # before seq counts as durable
+            tmp = self.sync_ledger.with_name(self.sync_ledger.name + TMP_SUFFIX)
+            tmp.write_text(f"{synced[0]}\n{synced[1]}\n")
+            os.replace(tmp, self.sync_ledger)
         return seq
 
     def truncate(self, zxid: int) -> None:

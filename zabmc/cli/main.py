@@ -1,7 +1,8 @@
 """The ``zabmc`` command.
 
 Exit codes: 0 when everything held, 1 when a property was violated (or a
-trace diverged), 2 for a usage or input error. Errors are one line on
+trace diverged), 2 for a usage or input error; ``lincheck`` answers 3 when its search ran
+out of budget (neither verdict). Errors are one line on
 stderr, never a traceback.
 """
 
@@ -15,6 +16,7 @@ from zabmc import __version__
 from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
 from zabmc.cli.errors import InputError
+from zabmc.cli.lincheck import lincheck_command
 from zabmc.cli.replay import replay_command
 from zabmc.cli.report import report
 from zabmc.cli.simulate import simulate_command
@@ -33,6 +35,7 @@ cli.add_command(specs)
 cli.add_command(report)
 cli.add_command(simulate_command, name="simulate")
 cli.add_command(replay_command)
+cli.add_command(lincheck_command)
 
 
 def main(argv: list[str] | None = None) -> int:
