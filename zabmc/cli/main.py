@@ -19,6 +19,7 @@ from zabmc.cli.replay import replay_command
 from zabmc.cli.report import report
 from zabmc.cli.simulate import simulate_command
 from zabmc.cli.specs import specs
+from zabmc.properties import PropertyError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         click.echo(f"zabmc: error: {exc.format_message()}", err=True)
         return 2
-    except InputError as exc:
+    except (InputError, PropertyError) as exc:
         click.echo(f"zabmc: error: {exc}", err=True)
         return 2
     except click.exceptions.Exit as exc:
