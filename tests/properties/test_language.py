@@ -42,7 +42,10 @@ def error(text: str, file: bool = False) -> str:
         ("forall k in 1..0: false", True),
         ("exists k in 1..0: true", False),
         ("2 notin {1, 3} and min(2, 5) = 2 and max(2, 5) = 5", True),
-        ("forall i, j in Server, k in 1..len(history[i]): TxnEqual(history[i][k], history[j][k])", True),
+        (
+            "forall i, j in Server, k in 1..len(history[i]): TxnEqual(history[i][k], history[j][k])",
+            True,
+        ),
         ("isPrefix(history[s1], history[s2]) and len(take(history[s1], 0)) = 0", True),
         ("violatedInvariants.messageIllegal = false and recorder.nTimeout = 0", True),
         ("card(learners[s1]) = 0 and len(msgs[s1][s2]) = 0", True),
@@ -80,9 +83,13 @@ def test_errors_name_the_place_and_what_was_expected(text, message):
 def test_file_errors_name_the_line():
     text = "define Lead(i) := state[i] = LEADING\n\ninvariant A :=\n    forall i in Server: Lead(i) +\n"
     assert error(text, file=True).startswith("p.zprop:5:1: unexpected end of input")
-    assert error("invariant A := 1\n", file=True) == "p.zprop:1:16: invariant A is an Int, not a Bool"
+    assert (
+        error("invariant A := 1\n", file=True) == "p.zprop:1:16: invariant A is an Int, not a Bool"
+    )
     assert "'A' is already defined" in error("define A := 1\ninvariant A := true", file=True)
-    assert "defined in terms of itself" in error("define F(x) := F(x)\ninvariant B := F(1)", file=True)
+    assert "defined in terms of itself" in error(
+        "define F(x) := F(x)\ninvariant B := F(1)", file=True
+    )
 
 
 def test_definitions_take_arguments_and_do_not_capture_names():

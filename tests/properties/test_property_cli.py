@@ -93,7 +93,7 @@ def test_simulate_takes_them_too(capsys):
     ],
 )
 def test_errors_are_one_line_and_exit_2(capsys, args, message):
-    code, out, err = run(capsys, "check", *PROTOCOL, *args)
+    code, _, err = run(capsys, "check", *PROTOCOL, *args)
     assert code == 2
     assert err.startswith(message), err
     assert err.count("\n") == 1 and "Traceback" not in err
