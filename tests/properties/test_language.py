@@ -43,7 +43,8 @@ def error(text: str, file: bool = False) -> str:
         ("exists k in 1..0: true", False),
         ("2 notin {1, 3} and min(2, 5) = 2 and max(2, 5) = 5", True),
         (
-            "forall i, j in Server, k in 1..len(history[i]): TxnEqual(history[i][k], history[j][k])",
+            "forall i, j in Server, k in 1..len(history[i]): "
+            "TxnEqual(history[i][k], history[j][k])",
             True,
         ),
         ("isPrefix(history[s1], history[s2]) and len(take(history[s1], 0)) = 0", True),
@@ -81,7 +82,7 @@ def test_errors_name_the_place_and_what_was_expected(text, message):
 
 
 def test_file_errors_name_the_line():
-    text = "define Lead(i) := state[i] = LEADING\n\ninvariant A :=\n    forall i in Server: Lead(i) +\n"
+    text = "define Lead(i) := state[i] = LEADING\n\ninvariant A :=\n  forall i in Server: +\n"
     assert error(text, file=True).startswith("p.zprop:5:1: unexpected end of input")
     assert (
         error("invariant A := 1\n", file=True) == "p.zprop:1:16: invariant A is an Int, not a Bool"
