@@ -82,7 +82,9 @@ def test_errors_name_the_place_and_what_was_expected(text, message):
 
 
 def test_file_errors_name_the_line():
-    text = "define Lead(i) := state[i] = LEADING\n\ninvariant A :=\n  forall i in Server: +\n"
+    text = (
+        "define Lead(i) := state[i] = LEADING\n\ninvariant A :=\n  forall i in Server: Lead(i) +\n"
+    )
     assert error(text, file=True).startswith("p.zprop:5:1: unexpected end of input")
     assert (
         error("invariant A := 1\n", file=True) == "p.zprop:1:16: invariant A is an Int, not a Bool"
