@@ -62,6 +62,15 @@ SPEC_INFO = SpecInfo(
     # A follower must be able to join after the leader reached BROADCAST: MaxEpoch 2.
     exposures={bug: Exposure({"max_timeouts": 0, "max_txns": 2, "max_epoch": 2}) for bug in BUGS},
     vocabulary=vocabulary,
+    symbolic=lambda bounds, bug: _symbolic(bounds, bug),
 )
+
+
+def _symbolic(bounds: Mapping[str, int], bug: str | None) -> Any:
+    """The z3 encoding, imported only when ``zabmc prove`` asks for it."""
+    from spec.protocol.symbolic import build as build_symbolic
+
+    return build_symbolic(bounds, bug)
+
 
 __all__ = ["BUGS", "SPEC_INFO", "Params", "ProtocolModel"]

@@ -15,6 +15,7 @@ from zabmc import __version__
 from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
 from zabmc.cli.errors import InputError
+from zabmc.cli.prove import prove
 from zabmc.cli.replay import replay_command
 from zabmc.cli.report import report
 from zabmc.cli.simulate import simulate_command
@@ -34,6 +35,7 @@ cli.add_command(specs)
 cli.add_command(report)
 cli.add_command(simulate_command, name="simulate")
 cli.add_command(replay_command)
+cli.add_command(prove)
 
 
 def main(argv: list[str] | None = None) -> int:
