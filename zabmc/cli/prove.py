@@ -24,9 +24,10 @@ from zabmc.properties import PropertyError, load, with_properties
 from zabmc.properties.check import Checker
 from zabmc.report.counterexample import CounterexampleError, build_document, plain, step_record
 from zabmc.report.counterexample import verify as verify_document
-from zabmc.report.text import step_lines
+from zabmc.report.text import step_lines, value_text
 from zabmc.symbolic.compile import SymbolicFormula
 from zabmc.symbolic.prove import Outcome, bmc
+from zabmc.symbolic.prove import induction as k_induction
 
 
 @click.command()
@@ -106,7 +107,9 @@ def prove(
             symbolic.spec, properties, bmc_depth, progress=say, timeout_ms=timeout_s * 1000
         )
     else:
-        outcome = induction(symbolic.spec, properties, k, progress=say, timeout_ms=timeout_s * 1000)
+        outcome = k_induction(
+            symbolic.spec, properties, k, progress=say, timeout_ms=timeout_s * 1000
+        )
     elapsed = time.monotonic() - started
     doc = None
     if outcome.verdict == "counterexample":
@@ -263,6 +266,8 @@ def cti_document(
     for idx, (action, state) in enumerate(zip(outcome.actions, outcome.states[1:], strict=True), 1):
         steps.append(step_record(model, idx, outcome.states[idx - 1], Step(action, state)))
     broken = ", ".join(outcome.broken)
+    pre = model.format_state(outcome.states[0])
+    pre_text = "; ".join(f"{key} = {value_text(value)}" for key, value in pre.items())
     return {
         "format": "zabmc-counterexample",
         "version": 1,
@@ -284,7 +289,7 @@ def cti_document(
             f"Counterexample to induction: the step from a state where {name} and every lemma "
             f"hold leads to a state where {broken} does not. Either the step is unreachable from "
             "such a state in real runs (then a lemma that excludes the pre-state is missing) or "
-            f"{name} is not an invariant."
+            f"{name} is not an invariant. The pre-state: {pre_text}."
         ),
         "servers": list(model.server_names()),
         "initial_state": None,

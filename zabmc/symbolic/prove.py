@@ -41,6 +41,10 @@ class SymbolicSpec(Protocol):
 
     def decode(self, model: z3.ModelRef, s: Any) -> Any: ...
 
+    def type_ok(self, s: Any) -> z3.BoolRef:
+        """The domain of every variable; proved along with the lemmas in an induction."""
+        ...
+
 
 @dataclass
 class Outcome:
@@ -88,6 +92,21 @@ def _path(spec: SymbolicSpec, model: z3.ModelRef, states: list[Any], steps: list
     return decoded, actions
 
 
+def make_solver(timeout_ms: int) -> z3.Solver:
+    """A solver that first eliminates the next-state variables Next defines (solve-eqs).
+
+    Next gives every variable of the next state as a function of the current one
+    and the chosen action, so substituting them away leaves a formula over the
+    initial state and the action choices; z3's incremental core does not do that,
+    and was found many times slower (depth 8 of BMC: 328 s against about 30 s).
+    """
+    tactic = z3.Then("simplify", "propagate-values", "solve-eqs", "elim-uncnstr", "simplify", "smt")
+    solver = tactic.solver()
+    if timeout_ms:
+        solver.set("timeout", timeout_ms)
+    return solver
+
+
 def bmc(
     spec: SymbolicSpec,
     properties: Sequence[tuple[str, Formula]],
@@ -98,22 +117,21 @@ def bmc(
 ) -> Outcome:
     """A shortest path of at most ``depth`` steps from Init to a state breaking a property.
 
-    Depth by depth, as breadth-first search does, so the first one found is shortest.
+    Depth by depth, as breadth-first search does, so the first one found is
+    shortest; each depth assumes the properties held at the depths before it.
     """
-    solver = z3.Solver()
-    if timeout_ms:
-        solver.set("timeout", timeout_ms)
     log: list[dict[str, Any]] = []
     states = [spec.fresh_state("s0")]
     steps: list[Transition] = []
-    solver.add(spec.init(states[0]))
+    constraints = [spec.init(states[0])]
     for k in range(depth + 1):
         if k > 0:
             t = spec.transition(states[-1], f"s{k}")
             steps.append(t)
             states.append(t.after)
-            solver.add(t.constraint)
-        solver.push()
+            constraints.append(t.constraint)
+        solver = make_solver(timeout_ms)
+        solver.add(*constraints)
         solver.add(z3.Or(*(z3.Not(f(states[-1])) for _, f in properties)))
         result = _timed_check(solver, log, f"depth {k}", progress)
         if result == z3.sat:
@@ -127,9 +145,8 @@ def bmc(
             return Outcome("counterexample", k, decoded, actions, broken, checks=log)
         if result == z3.unknown:
             return _unknown(solver, k, log)
-        solver.pop()
-        # the property held at depth k on every path: assume it there from now on
-        solver.add(*(f(states[-1]) for _, f in properties))
+        # the properties hold at depth k on every path: assume them there from now on
+        constraints.extend(f(states[-1]) for _, f in properties)
     return Outcome("proved", depth, checks=log)
 
 
@@ -148,9 +165,11 @@ def induction(
     With k = 1 this is Init => Inv and Inv /\\ Next => Inv'.
     """
     log: list[dict[str, Any]] = []
+    # one check over two states: z3's default solver does better than the BMC pipeline here
     solver = z3.Solver()
     if timeout_ms:
         solver.set("timeout", timeout_ms)
+    properties = [*properties, ("TypeOK", spec.type_ok)]
     base = bmc(spec, properties, k - 1, progress=progress, timeout_ms=timeout_ms)
     log += base.checks
     if base.verdict != "proved":

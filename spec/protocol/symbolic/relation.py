@@ -125,3 +125,68 @@ class SymbolicProtocol:
 
     def decode(self, model: z3.ModelRef, s: SymZab) -> ZabState:
         return self.layout.decode(model, s)
+
+    def type_ok(self, s: SymZab) -> z3.BoolRef:
+        return type_ok(self, s)
+
+
+def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
+    """TypeOK: every variable within the domain the bounds give it.
+
+    ``zabmc prove --induction`` proves it along with the invariant (as the lemma
+    TypeOK), so that a counterexample to induction is a state of the spec's shape.
+    Limits are loose where a bug variant can go beyond the fixed spec's
+    (a lastCommitted index of -1 or len + 1).
+    """
+    p, lay = sp.params, sp.layout
+    n, cap = lay.servers, lay.max_txns
+    e_max = max(p.max_epoch, 1)
+    parts: list[z3.BoolRef] = []
+
+    def within(x: z3.ArithRef, lo: int, hi: int) -> None:
+        parts.append(z3.And(x >= lo, x <= hi))
+
+    def zxid(z) -> None:
+        within(z["epoch"], 0, e_max)
+        within(z["counter"], 0, cap)
+
+    def history(h) -> None:
+        within(h.length, 0, cap)
+        for t in h.items:
+            zxid(t["zxid"])
+            within(t["value"], 0, 4 * cap + 4)
+            within(t["epoch"], 0, e_max)
+
+    for i in range(n):
+        within(s.state[i], 0, 2)
+        within(s.zab_state[i], 0, 3)
+        within(s.accepted_epoch[i], 0, e_max)
+        within(s.current_epoch[i], 0, e_max)
+        history(s.history[i])
+        within(s.last_committed[i]["index"], -1, cap + 1)
+        zxid(s.last_committed[i]["zxid"])
+        within(s.send_counter[i], 0, cap)
+        within(s.connect_info[i], -1, n - 1)
+        for slots in (s.cepoch_recv[i], s.acke_recv[i]):
+            for r in slots.items:
+                if "epoch" in dict(r.fields):
+                    within(r["epoch"], 0, e_max)
+                else:
+                    within(r["peerLastEpoch"], 0, e_max)
+                    history(r["peerHistory"])
+    within(s.leader_oracle, -1, n - 1)
+    for ch in s.msgs:
+        within(ch.length, 0, lay.channel)
+        for msg in ch.items:
+            within(msg["mtype"], 0, 8)
+            within(msg["mepoch"], 0, e_max)
+            zxid(msg["mzxid"])
+            within(msg["mdata"], 0, 4 * cap + 4)
+            history(msg["mhistory"])
+    r = s.recorder
+    within(r["nTimeout"], 0, p.max_timeouts)
+    within(r["nTransaction"], 0, cap)
+    within(r["maxEpoch"], 0, e_max)
+    within(r["nRestart"], 0, p.max_restarts)
+    within(r["nClientRequest"], 0, 4 * cap + 4)
+    return z3.And(*parts)
