@@ -15,6 +15,7 @@ from spec.protocol.bugs import BUGS
 from spec.protocol.invariants import INVARIANTS
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
+from spec.protocol.vocabulary import vocabulary
 from zabmc.engine import Model
 from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
@@ -60,6 +61,16 @@ SPEC_INFO = SpecInfo(
     options={"tlc_compat": "count states as TLC does (recorder.pc, TLC's symmetry choice)"},
     # A follower must be able to join after the leader reached BROADCAST: MaxEpoch 2.
     exposures={bug: Exposure({"max_timeouts": 0, "max_txns": 2, "max_epoch": 2}) for bug in BUGS},
+    vocabulary=vocabulary,
+    symbolic=lambda bounds, bug: _symbolic(bounds, bug),
 )
+
+
+def _symbolic(bounds: Mapping[str, int], bug: str | None) -> Any:
+    """The z3 encoding, imported only when ``zabmc prove`` asks for it."""
+    from spec.protocol.symbolic import build as build_symbolic
+
+    return build_symbolic(bounds, bug)
+
 
 __all__ = ["BUGS", "SPEC_INFO", "Params", "ProtocolModel"]

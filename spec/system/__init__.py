@@ -14,6 +14,7 @@ from spec.system.bugs import BUGS, ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.invariants import INVARIANTS
 from spec.system.model import ACTION_NAMES, SystemModel
 from spec.system.params import MAX_SERVERS, Params
+from spec.system.vocabulary import vocabulary
 from zabmc.engine import Model
 from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
@@ -108,6 +109,7 @@ SPEC_INFO = SpecInfo(
         "needs --coarse-election",
     },
     exposures=EXPOSURES,
+    vocabulary=vocabulary,
 )
 
 

@@ -16,6 +16,7 @@ from zabmc.cli.options import (
     with_output_options,
     with_spec_options,
 )
+from zabmc.cli.properties import apply_properties, with_property_options
 from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
 from zabmc.report.text import discovery_lines, summary_lines
 
@@ -64,6 +65,7 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
 )
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
 @with_output_options
+@with_property_options
 def check(
     spec_name: str,
     depth: int | None,
@@ -75,6 +77,8 @@ def check(
     report_format: str | None,
     as_json: bool,
     progress: bool,
+    property_files: tuple[str, ...],
+    invariant_exprs: tuple[str, ...],
     **given: Any,
 ) -> int:
     """Explore every reachable state breadth-first and check the invariants.
@@ -86,6 +90,7 @@ def check(
     if depth is not None and depth < 0:
         raise InputError(f"--depth must not be negative, got {depth}")
     spec = setup(spec_name, given, bug, invariants, report_path, report_format)
+    spec = apply_properties(spec, property_files, invariant_exprs)
     info, model = spec.info, spec.model
     if symmetry and not info.symmetric:
         raise InputError(

@@ -17,10 +17,12 @@ from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
 from zabmc.cli.errors import InputError
 from zabmc.cli.lincheck import lincheck_command
+from zabmc.cli.prove import prove
 from zabmc.cli.replay import replay_command
 from zabmc.cli.report import report
 from zabmc.cli.simulate import simulate_command
 from zabmc.cli.specs import specs
+from zabmc.properties import PropertyError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,6 +38,7 @@ cli.add_command(report)
 cli.add_command(simulate_command, name="simulate")
 cli.add_command(replay_command)
 cli.add_command(lincheck_command)
+cli.add_command(prove)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         click.echo(f"zabmc: error: {exc.format_message()}", err=True)
         return 2
-    except InputError as exc:
+    except (InputError, PropertyError) as exc:
         click.echo(f"zabmc: error: {exc}", err=True)
         return 2
     except click.exceptions.Exit as exc:

@@ -18,6 +18,7 @@ from zabmc.cli.options import (
     with_output_options,
     with_spec_options,
 )
+from zabmc.cli.properties import apply_properties, with_property_options
 from zabmc.engine.catalog import SpecInfo
 from zabmc.engine.simulate import SimulateOptions, SimulationProgress, SimulationResult, simulate
 
@@ -40,6 +41,7 @@ def progress_line(p: SimulationProgress) -> str:
 )
 @click.option("--no-shrink", is_flag=True, help="report the walk as found, unshrunk")
 @with_output_options
+@with_property_options
 def simulate_command(
     spec_name: str,
     invariants: tuple[str, ...],
@@ -52,6 +54,8 @@ def simulate_command(
     report_format: str | None,
     as_json: bool,
     progress: bool,
+    property_files: tuple[str, ...],
+    invariant_exprs: tuple[str, ...],
     **given: Any,
 ) -> int:
     """Take random walks through the spec, checking the invariants in every state.
@@ -64,6 +68,7 @@ def simulate_command(
         if value < 1:
             raise InputError(f"{flag} must be at least 1, got {value}")
     spec = setup(spec_name, given, bug, invariants, report_path, report_format)
+    spec = apply_properties(spec, property_files, invariant_exprs)
     info, model = spec.info, spec.model
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)

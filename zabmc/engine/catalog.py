@@ -77,6 +77,12 @@ class SpecInfo:
     options: Mapping[str, str] = field(default_factory=dict)
     #: For each bug variant, how to expose it.
     exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    #: The names formulas may use (zabmc.properties.Vocabulary), from the bounds; None: no
+    #: user-written properties for this spec.
+    vocabulary: Callable[[Mapping[str, int]], Any] | None = None
+    #: The spec as z3 formulas for ``zabmc prove`` (zabmc.symbolic.setup.SymbolicSetup), from
+    #: the bounds and the bug; None: the spec has no symbolic encoding.
+    symbolic: Callable[[Mapping[str, int], str | None], Any] | None = None
 
     def bound(self, name: str) -> Bound | None:
         return next((b for b in self.bounds if b.name == name), None)

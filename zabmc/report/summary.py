@@ -12,6 +12,11 @@ from zabmc.report.diff import changed_fields
 def title(doc: Mapping[str, Any]) -> str:
     """One line: what broke, where, after how many steps."""
     variant = f", bug {doc['bug']}" if doc["bug"] else ""
+    if doc["kind"] == "cti":
+        return (
+            f"Counterexample to induction of {doc['invariant']['name']} "
+            f"(spec {doc['spec']}{variant})"
+        )
     what = (
         f"{doc['invariant']['name']} is violated"
         if doc["kind"] == "invariant"
@@ -38,6 +43,11 @@ def found_by(doc: Mapping[str, Any]) -> str:
         return "breadth-first search (a shortest path)" + (
             "" if depth is None else f", depth <= {depth}"
         )
+    if search.get("strategy") == "bmc":
+        return f"bounded model checking with z3 (a shortest path), depth <= {search.get('depth')}"
+    if search.get("strategy") == "induction":
+        lemmas = search.get("lemmas")
+        return f"{search.get('k')}-induction with z3" + (f", lemmas {lemmas}" if lemmas else "")
     return str(search.get("strategy", "unknown"))
 
 
@@ -70,4 +80,7 @@ def broken_by(doc: Mapping[str, Any]) -> str:
     last = doc["steps"][-1]
     if doc["kind"] == "deadlock":
         return f"After step {last['index']} ({last['label']}) no action is enabled."
+    if doc["kind"] == "cti":
+        broken = ", ".join(doc.get("broken", ())) or doc["invariant"]["name"]
+        return f"Step {last['index']} ({last['label']}) breaks {broken}."
     return f"Step {last['index']} ({last['label']}) broke {doc['invariant']['name']}."

@@ -1,0 +1,192 @@
+"""Init and Next of the symbolic protocol spec, as z3 constraints between states.
+
+Next is encoded functionally: a step picks one action instance (an Int
+selector), that instance's guard must hold, and every variable of the next
+state equals the value that instance gives it (a chain of ``If`` over the
+instances that change it), so that a state has exactly one successor per
+enabled instance and the unchanged variables cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import z3
+
+from spec.protocol.params import Params
+from spec.protocol.state import ZabState, initial_state
+from spec.protocol.symbolic import actions as a
+from spec.protocol.symbolic.state import Layout, SymZab
+from zabmc.engine import Action
+from zabmc.symbolic.values import fresh, ite, leaves
+
+#: Next's disjuncts in Zab.tla's order: (name, symbolic action, arity).
+NEXT: tuple[tuple[str, Callable[..., SymZab], int], ...] = (
+    ("UpdateLeader", a.update_leader, 1),
+    ("FollowLeader", a.follow_leader, 1),
+    ("Timeout", a.timeout, 2),
+    ("Restart", a.restart, 1),
+    ("ConnectAndFollowerSendCEPOCH", a.connect_and_follower_send_cepoch, 2),
+    ("LeaderProcessCEPOCH", a.leader_process_cepoch, 2),
+    ("FollowerProcessNEWEPOCH", a.follower_process_newepoch, 2),
+    ("LeaderProcessACKEPOCH", a.leader_process_ackepoch, 2),
+    ("FollowerProcessNEWLEADER", a.follower_process_newleader, 2),
+    ("LeaderProcessACKLD", a.leader_process_ackld, 2),
+    ("FollowerProcessCOMMITLD", a.follower_process_commitld, 2),
+    ("LeaderProcessRequest", a.leader_process_request, 1),
+    ("LeaderBroadcastPROPOSE", a.leader_broadcast_propose, 1),
+    ("FollowerProcessPROPOSE", a.follower_process_propose, 2),
+    ("LeaderProcessACK", a.leader_process_ack, 2),
+    ("FollowerProcessCOMMIT", a.follower_process_commit, 2),
+    ("FilterNonexistentMessage", a.filter_nonexistent_message, 2),
+)
+
+
+def instances(p: Params) -> list[Action]:
+    """Every action instance that can ever be enabled, in Next's order."""
+    n = p.servers
+    found = []
+    for name, _, arity in NEXT:
+        if name == "Restart" and p.max_restarts == 0:
+            continue
+        if name == "Timeout" and p.max_timeouts == 0:
+            continue
+        if name == "LeaderProcessCEPOCH" and p.max_epoch == 0:
+            continue
+        if arity == 1:
+            found.extend(Action(name, (i,)) for i in range(n))
+        else:
+            found.extend(Action(name, (i, j)) for i in range(n) for j in range(n) if i != j)
+    return found
+
+
+@dataclass
+class Transition:
+    """One step from ``before`` to ``after``: ``constraint`` holds when ``selector`` names an
+    enabled instance and ``after`` is that instance's result."""
+
+    before: SymZab
+    after: SymZab
+    selector: z3.ArithRef
+    constraint: z3.BoolRef
+
+
+class SymbolicProtocol:
+    """The protocol spec with parameters ``p`` as z3 formulas."""
+
+    def __init__(self, p: Params, channel: int | None = None) -> None:
+        self.params = p
+        self.layout = Layout.of(p, channel)
+        self.actions = instances(p)
+        self._fns = {name: fn for name, fn, _ in NEXT}
+        self.shape = self.layout.encode(initial_state(p.servers))
+
+    def fresh_state(self, name: str) -> SymZab:
+        """A state of new, unconstrained z3 constants named from ``name``."""
+        return SymZab(
+            *(fresh(f"{name}.{f}", v) for f, v in zip(SymZab._fields, self.shape, strict=True))
+        )
+
+    def init(self, s: SymZab) -> z3.BoolRef:
+        """Init: ``s`` is the initial state."""
+        return z3.And(*(x == y for x, y in zip(leaves(s), leaves(self.shape), strict=True)))
+
+    def apply(self, s: SymZab, action: Action) -> tuple[z3.BoolRef, SymZab]:
+        """The guard of ``action`` in ``s`` and the state it leads to."""
+        step = a.Step(self.layout, self.params)
+        after = self._fns[action.name](step, s, *action.args)
+        return step.guard, after
+
+    def transition(self, before: SymZab, name: str) -> Transition:
+        """Next from ``before`` to a fresh state named ``name``."""
+        after = self.fresh_state(name)
+        selector = z3.Int(f"{name}.action")
+        old = leaves(before)
+        new = leaves(after)
+        changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
+        guards = []
+        for k, action in enumerate(self.actions):
+            guard, result = self.apply(before, action)
+            guards.append(z3.Implies(selector == k, guard))
+            for idx, (x, y) in enumerate(zip(leaves(result), old, strict=True)):
+                if x is not y and not z3.eq(x, y):
+                    changes[idx].append((k, x))
+        parts = [selector >= 0, selector < len(self.actions), *guards]
+        for idx, target in enumerate(new):
+            value = old[idx]
+            for k, x in reversed(changes[idx]):
+                value = ite(selector == k, x, value)
+            parts.append(target == value)
+        return Transition(before, after, selector, z3.And(*parts))
+
+    def action_of(self, model: z3.ModelRef, t: Transition) -> Action:
+        return self.actions[model.eval(t.selector, model_completion=True).as_long()]
+
+    def decode(self, model: z3.ModelRef, s: SymZab) -> ZabState:
+        return self.layout.decode(model, s)
+
+    def type_ok(self, s: SymZab) -> z3.BoolRef:
+        return type_ok(self, s)
+
+
+def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
+    """TypeOK: every variable within the domain the bounds give it.
+
+    ``zabmc prove --induction`` proves it along with the invariant (as the lemma
+    TypeOK), so that a counterexample to induction is a state of the spec's shape.
+    Limits are loose where a bug variant can go beyond the fixed spec's
+    (a lastCommitted index of -1 or len + 1).
+    """
+    p, lay = sp.params, sp.layout
+    n, cap = lay.servers, lay.max_txns
+    e_max = max(p.max_epoch, 1)
+    parts: list[z3.BoolRef] = []
+
+    def within(x: z3.ArithRef, lo: int, hi: int) -> None:
+        parts.append(z3.And(x >= lo, x <= hi))
+
+    def zxid(z) -> None:
+        within(z["epoch"], 0, e_max)
+        within(z["counter"], 0, cap)
+
+    def history(h) -> None:
+        within(h.length, 0, cap)
+        for t in h.items:
+            zxid(t["zxid"])
+            within(t["value"], 0, 4 * cap + 4)
+            within(t["epoch"], 0, e_max)
+
+    for i in range(n):
+        within(s.state[i], 0, 2)
+        within(s.zab_state[i], 0, 3)
+        within(s.accepted_epoch[i], 0, e_max)
+        within(s.current_epoch[i], 0, e_max)
+        history(s.history[i])
+        within(s.last_committed[i]["index"], -1, cap + 1)
+        zxid(s.last_committed[i]["zxid"])
+        within(s.send_counter[i], 0, cap)
+        within(s.connect_info[i], -1, n - 1)
+        for slots in (s.cepoch_recv[i], s.acke_recv[i]):
+            for r in slots.items:
+                if "epoch" in dict(r.fields):
+                    within(r["epoch"], 0, e_max)
+                else:
+                    within(r["peerLastEpoch"], 0, e_max)
+                    history(r["peerHistory"])
+    within(s.leader_oracle, -1, n - 1)
+    for ch in s.msgs:
+        within(ch.length, 0, lay.channel)
+        for msg in ch.items:
+            within(msg["mtype"], 0, 8)
+            within(msg["mepoch"], 0, e_max)
+            zxid(msg["mzxid"])
+            within(msg["mdata"], 0, 4 * cap + 4)
+            history(msg["mhistory"])
+    r = s.recorder
+    within(r["nTimeout"], 0, p.max_timeouts)
+    within(r["nTransaction"], 0, cap)
+    within(r["maxEpoch"], 0, e_max)
+    within(r["nRestart"], 0, p.max_restarts)
+    within(r["nClientRequest"], 0, 4 * cap + 4)
+    return z3.And(*parts)

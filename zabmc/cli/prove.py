@@ -1,0 +1,332 @@
+"""``zabmc prove``: bounded model checking and (k-)induction with z3.
+
+The invariant is one of the spec's, as written in the property language
+(``spec/protocol/invariants.zprop``), or one from ``--lemmas FILE``; every
+other invariant of the lemmas file is a lemma, proved together with it.
+Exit codes: 0 proved, 1 a counterexample or a counterexample to induction,
+2 a usage or input error, or z3 gave up (unknown, with its reason).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from zabmc.cli.errors import InputError
+from zabmc.cli.options import Setup, setup, with_output_options, with_spec_options, write_report
+from zabmc.cli.properties import read_property_file
+from zabmc.engine import Discovery, Step
+from zabmc.properties import PropertyError, load, with_properties
+from zabmc.properties.check import Checker
+from zabmc.report.counterexample import CounterexampleError, build_document, plain, step_record
+from zabmc.report.counterexample import verify as verify_document
+from zabmc.report.text import step_lines, value_text
+from zabmc.symbolic.compile import SymbolicFormula
+from zabmc.symbolic.prove import Outcome, bmc
+from zabmc.symbolic.prove import induction as k_induction
+
+
+@click.command()
+@with_spec_options
+@click.option(
+    "--lemmas", "lemmas_path", default=None, metavar="FILE", help="lemmas to prove with it"
+)
+@click.option(
+    "--bmc",
+    "bmc_depth",
+    type=int,
+    default=None,
+    metavar="K",
+    help="bounded model checking to depth K",
+)
+@click.option("--induction", is_flag=True, help="prove Init => Inv and Inv /\\ Next => Inv'")
+@click.option("--k", "k", type=int, default=1, show_default=True, help="k-induction: k steps")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=int,
+    default=0,
+    metavar="S",
+    help="give z3 S seconds per check [default: none]",
+)
+@with_output_options
+def prove(
+    spec_name: str,
+    invariants: tuple[str, ...],
+    bug: str | None,
+    lemmas_path: str | None,
+    bmc_depth: int | None,
+    induction: bool,
+    k: int,
+    timeout_s: int,
+    report_path: str | None,
+    report_format: str | None,
+    as_json: bool,
+    progress: bool,
+    **given: Any,
+) -> int:
+    """Prove an invariant with z3, or find a counterexample.
+
+    --bmc K looks for a shortest path of at most K steps to a state that breaks
+    the invariant; --induction checks that the invariant, with the lemmas of
+    --lemmas FILE, is inductive (--k K for k-induction). A counterexample is
+    replayed against the explicit spec and rendered like check's; a
+    counterexample to induction shows the state before and after the step.
+    """
+    if len(invariants) != 1:
+        raise InputError("zabmc prove needs exactly one --invariant NAME")
+    if (bmc_depth is None) == (not induction):
+        raise InputError("choose one of --bmc K and --induction")
+    if bmc_depth is not None and bmc_depth < 0:
+        raise InputError(f"--bmc must not be negative, got {bmc_depth}")
+    if k < 1:
+        raise InputError(f"--k must be at least 1, got {k}")
+    (name,) = invariants
+    spec = setup(spec_name, given, bug, (), report_path, report_format)
+    if spec.info.symbolic is None or spec.info.vocabulary is None:
+        raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
+    symbolic = spec.info.symbolic(spec.bounds, bug)
+    properties = formulas(spec, symbolic, name, lemmas_path)
+    say = (
+        (lambda line: click.echo(f"progress: {line}", err=True))
+        if progress and not as_json
+        else None
+    )
+    mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
+    lemma_names = [n for n, _ in properties[1:]]
+    if not as_json:
+        lemmas = f", lemmas {', '.join(lemma_names)}" if lemma_names else ""
+        click.echo(f"zabmc prove: {spec.describe()}, invariant {name}{lemmas}, {mode}")
+    started = time.monotonic()
+    if bmc_depth is not None:
+        outcome = bmc(
+            symbolic.spec, properties, bmc_depth, progress=say, timeout_ms=timeout_s * 1000
+        )
+    else:
+        outcome = k_induction(
+            symbolic.spec, properties, k, progress=say, timeout_ms=timeout_s * 1000
+        )
+    elapsed = time.monotonic() - started
+    doc = None
+    if outcome.verdict == "counterexample":
+        search = (
+            {"strategy": "bmc", "depth": bmc_depth}
+            if bmc_depth is not None
+            else {"strategy": "induction", "k": k}
+        )
+        doc = counterexample_document(spec, outcome, name, lemmas_path, search)
+    elif outcome.verdict == "cti":
+        doc = cti_document(spec, outcome, name, lemmas_path, k)
+    if doc is not None and report_path is not None and spec.report_format is not None:
+        write_report(doc, report_path, spec.report_format)
+    if as_json:
+        payload = {
+            "spec": spec.info.name,
+            "bug": bug,
+            "params": spec.bounds,
+            "invariant": name,
+            "lemmas": lemma_names,
+            "mode": "bmc" if bmc_depth is not None else "induction",
+            "depth": bmc_depth if bmc_depth is not None else k,
+            "verdict": outcome.verdict,
+            "reason": outcome.reason or None,
+            "broken": outcome.broken,
+            "seconds": round(elapsed, 3),
+            "checks": outcome.checks,
+            "counterexample": doc,
+        }
+        json.dump(payload, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_outcome(spec, outcome, name, mode, elapsed, doc)
+        if report_path is not None and doc is not None:
+            click.echo(f"Report written to {report_path}.")
+    if outcome.verdict == "unknown":
+        click.echo(f"zabmc: error: z3 gave up (unknown): {outcome.reason}", err=True)
+        return 2
+    return 0 if outcome.verdict == "proved" else 1
+
+
+def formulas(
+    spec: Setup, symbolic: Any, name: str, lemmas_path: str | None
+) -> list[tuple[str, Any]]:
+    """The invariant first, then the lemmas, each as a function of a symbolic state."""
+    checker = Checker(spec.info.vocabulary(spec.bounds))
+    shipped = dict(
+        checker.add_file(symbolic.invariants.read_text(encoding="utf-8"), str(symbolic.invariants))
+    )
+    lemmas: dict[str, Any] = {}
+    if lemmas_path is not None:
+        # the lemmas may use the shipped invariants and their definitions by name
+        for lemma, term in checker.add_file(read_property_file(lemmas_path), lemmas_path):
+            lemmas[lemma] = term
+    if name in lemmas:
+        term = lemmas.pop(name)
+    elif name in shipped:
+        term = shipped[name]
+    else:
+        known = sorted({*shipped, *lemmas})
+        raise InputError(f"unknown invariant {name!r}; choose from: {', '.join(known)}")
+    compiled = []
+    for label, t in [(name, term), *lemmas.items()]:
+        source = lemmas_path if label in lemmas else str(symbolic.invariants)
+        formula = SymbolicFormula(symbolic.binding, source)
+        formula.holds(t, symbolic.spec.fresh_state("check"))  # refuse what cannot be encoded now
+        compiled.append((label, lambda s, t=t, f=formula: f.holds(t, s)))
+    return compiled
+
+
+def replay(spec: Setup, outcome: Outcome) -> list[Step]:
+    """The path z3 found, replayed on the explicit spec: each step must be enabled and agree."""
+    model = spec.model
+    (first,) = [s for s in model.init_states() if _same(s, outcome.states[0])] or [None]
+    if first is None:
+        raise PropertyError("zabmc prove", None, "z3's path does not start in an initial state")
+    path = [Step(None, first)]
+    for k, (action, expected) in enumerate(
+        zip(outcome.actions, outcome.states[1:], strict=True), 1
+    ):
+        after = model.apply(path[-1].state, action)
+        if after is None or not _same(after, expected):
+            raise PropertyError(
+                "zabmc prove",
+                None,
+                f"step {k}: {model.format_action(action)} of z3's path does not replay on the spec "
+                "(the encoding and the spec disagree; please report it)",
+            )
+        path.append(Step(action, after))
+    return path
+
+
+def _same(explicit: Any, decoded: Any) -> bool:
+    """Equal but for ghost variables the encoding leaves out."""
+    ghosts = getattr(explicit, "_fields", ())
+    if "proposal_msgs_log" in ghosts:
+        return explicit._replace(proposal_msgs_log=()) == decoded._replace(proposal_msgs_log=())
+    return explicit == decoded
+
+
+def counterexample_document(
+    spec: Setup, outcome: Outcome, name: str, lemmas_path: str | None, search: dict[str, Any]
+) -> dict[str, Any]:
+    """The path as a counterexample document, re-validated.
+
+    For a built-in invariant, exactly as ``zabmc report`` checks a file: every
+    step replays on the spec and the invariant first breaks in the last state.
+    For one from the lemmas file, the steps replay and the formula, evaluated
+    on the explicit states, first breaks in the last state.
+    """
+    from zabmc.specs import SPECS
+
+    path = replay(spec, outcome)
+    model = spec.model
+    builtin = any(p.name == name for p in model.properties())
+    if not builtin:
+        texts = [(read_property_file(lemmas_path), lemmas_path)] if lemmas_path else []
+        (user,) = [p for p in load(spec.info.vocabulary(spec.bounds), texts) if p.name == name]
+        verdicts = [user.holds(step.state) for step in path]
+        if verdicts[-1] or not all(verdicts[:-1]):
+            raise PropertyError(
+                "zabmc prove",
+                None,
+                f"the explicit spec does not confirm that the path breaks {name}",
+            )
+        model = with_properties(model, [user], keep=True)
+    discovery = Discovery("invariant", name, tuple(path))
+    doc = build_document(
+        model,
+        discovery,
+        spec=spec.info.name,
+        bug=spec.bug,
+        bounds=spec.bounds,
+        options=spec.options,
+        search=search,
+    )
+    if builtin:
+        try:
+            verify_document(json.loads(json.dumps(doc)), "zabmc prove", SPECS)
+        except CounterexampleError as exc:
+            raise PropertyError(
+                "zabmc prove", None, f"the counterexample does not re-validate: {exc}"
+            ) from None
+    return doc
+
+
+def cti_document(
+    spec: Setup, outcome: Outcome, name: str, lemmas: str | None, k: int
+) -> dict[str, Any]:
+    """A counterexample to induction as a document the report formats render."""
+    model = spec.model
+    steps = [step_record(model, 0, None, Step(None, outcome.states[0]))]
+    steps[0]["label"] = "pre-state: the invariant and every lemma hold (not necessarily reachable)"
+    for idx, (action, state) in enumerate(zip(outcome.actions, outcome.states[1:], strict=True), 1):
+        steps.append(step_record(model, idx, outcome.states[idx - 1], Step(action, state)))
+    broken = ", ".join(outcome.broken)
+    pre = model.format_state(outcome.states[0])
+    pre_text = "; ".join(f"{key} = {value_text(value)}" for key, value in pre.items())
+    return {
+        "format": "zabmc-counterexample",
+        "version": 1,
+        "trace_id": "cti",
+        "zabmc_version": __import__("zabmc").__version__,
+        "spec": spec.info.name,
+        "bug": spec.bug,
+        "bounds": dict(spec.bounds),
+        "options": {key: v for key, v in spec.options.items() if v},
+        "search": {"strategy": "induction", "k": k, "lemmas": lemmas},
+        "seed": None,
+        "kind": "cti",
+        "invariant": {
+            "name": name,
+            "statement": f"{name}, with the lemmas of {lemmas or 'none'}",
+            "explanation": "",
+        },
+        "explanation": (
+            f"Counterexample to induction: the step from a state where {name} and every lemma "
+            f"hold leads to a state where {broken} does not. Either the step is unreachable from "
+            "such a state in real runs (then a lemma that excludes the pre-state is missing) or "
+            f"{name} is not an invariant. The pre-state: {pre_text}."
+        ),
+        "servers": list(model.server_names()),
+        "initial_state": None,
+        "length": len(steps) - 1,
+        "steps": plain(steps),
+        "broken": outcome.broken,
+    }
+
+
+def print_outcome(
+    spec: Setup, outcome: Outcome, name: str, mode: str, elapsed: float, doc: Any
+) -> None:
+    checks = len(outcome.checks)
+    if outcome.verdict == "proved":
+        what = (
+            "is inductive"
+            if mode.endswith("induction")
+            else f"holds on every path of at most {outcome.depth} steps"
+        )
+        click.echo(f"Proved: {name} {what} ({checks} z3 checks, {elapsed:.1f} s).")
+        return
+    if outcome.verdict == "unknown":
+        click.echo(f"Unknown at depth {outcome.depth}: {outcome.reason} ({elapsed:.1f} s).")
+        return
+    if outcome.verdict == "counterexample":
+        click.echo(
+            f"Invariant {name} is violated, {outcome.depth} steps from an initial state "
+            f"(z3, {elapsed:.1f} s; replayed on the spec and re-validated as zabmc report does)."
+        )
+    else:
+        click.echo(
+            f"Counterexample to induction: {', '.join(outcome.broken)} breaks after "
+            f"{outcome.depth} step(s) from states where {name} and every lemma hold "
+            f"({elapsed:.1f} s)."
+        )
+    click.echo("")
+    for line in step_lines([(s["label"], s["state"]) for s in doc["steps"]]):
+        click.echo(line)
+    click.echo("")
+    click.echo(doc["explanation"])
