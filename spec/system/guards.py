@@ -21,7 +21,6 @@ from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
-    ACKLD,
     BROADCAST,
     COMMIT,
     DIFF,
@@ -43,8 +42,9 @@ from spec.system.constants import (
     UPTODATE,
 )
 from spec.system.params import Params
-from spec.system.receive import is_learner_of
+from spec.system.receive import is_leader_of, is_learner_of
 from spec.system.state import SystemState
+from spec.system.zxid import counter_of
 
 Args = tuple[int, ...]
 Condition = Callable[[SystemState, Params, Args], bool]
@@ -269,7 +269,14 @@ GUARDS: dict[str, Guard] = {
         ("the receiver is a learner of the sender", lambda s, p, a: is_learner_of(s, a[0], a[1])),
         ("the first half is done", lambda s, p, a: s.learners[a[0]].nl_received),
     ),
-    "LeaderProcessACKLD": _head(ACKLD),
+    "LeaderProcessACKLD": (
+        *_head(ACK),
+        (
+            "the peer's first ACK after NEWLEADER is not read yet (or, at a server that does "
+            "not lead the peer, the ACK is of NEWLEADER)",
+            lambda s, p, a: _first_ack_unread(s, p, a),
+        ),
+    ),
     "FollowerProcessUPTODATE": (
         *_head(UPTODATE),
         (
@@ -277,7 +284,14 @@ GUARDS: dict[str, Guard] = {
             lambda s, p, a: not (is_learner_of(s, a[0], a[1]) and s.learners[a[0]].queued),
         ),
     ),
-    "LeaderProcessACK": _head(ACK),
+    "LeaderProcessACK": (
+        *_head(ACK),
+        (
+            "the peer's first ACK after NEWLEADER was read (or, at a server that does not "
+            "lead the peer, the ACK is of a proposal)",
+            lambda s, p, a: not _first_ack_unread(s, p, a),
+        ),
+    ),
     OWN_ACK: (
         ("logging is asynchronous (zookeeper_timing)", lambda s, p, a: p.zookeeper_timing),
         ("the server is up", _up(0)),
@@ -292,6 +306,15 @@ GUARDS: dict[str, Guard] = {
     ),
     "ObserverProcessINFORM": _head(INFORM),
 }
+
+
+def _first_ack_unread(s: SystemState, p: Params, a: Args) -> bool:
+    """Whether the ACK next from a[1] to a[0] is LeaderProcessACKLD's to take."""
+    i, j = a
+    if not is_leader_of(s, i, j):
+        msg = net.zab_head(s.network, p.n, i, j)
+        return counter_of(msg.zxid) == 0
+    return not s.leaders[i].ackld_live >> j & 1
 
 
 def why_disabled(name: str, s: SystemState, p: Params, args: Args) -> str | None:

@@ -18,7 +18,7 @@ from spec.system import messages as m
 from spec.system import network as net
 from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER, ZK_3911
 from spec.system.constants import (
-    ACKLD,
+    ACK,
     BROADCAST,
     COMMIT,
     DIFF,
@@ -37,10 +37,10 @@ from spec.system.constants import (
 )
 from spec.system.election.votes import processed_zxid
 from spec.system.ghost import (
-    ACK_INCONSISTENT,
     COMMIT_INCONSISTENT,
     COMMITTED_TRUNCATED,
     PROPOSAL_INCONSISTENT,
+    QUORUM_ABANDONED,
     STATE_INCONSISTENT,
     breach,
     record_commit,
@@ -55,6 +55,7 @@ from spec.system.learner_log import (
 )
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
+from spec.system.roles import leader_shutdown
 from spec.system.state import (
     History,
     SystemState,
@@ -62,9 +63,10 @@ from spec.system.state import (
     index_at_or_below,
     index_of_zxid,
     last_zxid,
+    members,
     put,
 )
-from spec.system.zxid import is_next_zxid, make_zxid
+from spec.system.zxid import counter_of, is_next_zxid, make_zxid
 
 
 def take_snapshot(s: SystemState, i: int) -> SystemState:
@@ -411,30 +413,47 @@ def _log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
 
 
 def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
-    """``LeaderProcessACKLD(i, j)``: leader i takes the ACK of NEWLEADER from j.
+    """``LeaderProcessACKLD(i, j)``: leader i reads the first ACK from j after NEWLEADER.
 
-    1. A quorum had already acked: reply UPTODATE.
-    2. Otherwise j's ACK must be for this epoch's NEWLEADER; with it a quorum of
-       voters (i included) may be reached: i commits its whole log, starts serving
-       (BROADCAST) and sends UPTODATE to every learner that acked.
+    ZooKeeper has one ACK type: j's LearnerHandler takes the first ACK it reads after
+    sending NEWLEADER for the ACK of NEWLEADER, whatever it acknowledges, and hands its
+    zxid to Leader.waitForNewLeaderAck; later ACKs are LeaderProcessACK's.
+
+    1. A quorum had already acked (quorumFormed): the wait returns at once and j gets
+       UPTODATE; an ACK of a proposal read here counts for nothing.
+    2. The ACK is for another zxid than NEWLEADER's (an ACK of a proposal that overtook
+       it, ZOOKEEPER-4685): "different epoch", not counted; j's handler waits for the
+       leader to start. If the voters whose ACK can still count (those counted, and the
+       connected learners not yet read from) are no quorum, i's wait can only time out:
+       i gives up and goes back to election with its cluster (Leader.lead's shutdown).
+    3. Otherwise j's ACK counts; with it a quorum of voters (i included) may be reached:
+       i commits its whole log, starts serving (BROADCAST) and sends UPTODATE to every
+       learner whose first ACK it has read.
     """
-    msg = taking(s, p, i, j, ACKLD)
+    msg = taking(s, p, i, j, ACK)
     if msg is None:
         return None
     if not is_leader_of(s, i, j):
-        return illegal(s, p, i, j, msg)
+        # an ACK at a server that does not lead j: illegal, reported by one step only
+        return illegal(s, p, i, j, msg) if counter_of(msg.zxid) == 0 else None
     srv, ld = s.servers[i], s.leaders[i]
+    if ld.ackld_live >> j & 1:
+        return None  # j's first ACK was read: LeaderProcessACK
     newleader_zxid = make_zxid(srv.accepted_epoch, 0)
+    counted = ld.ackld | 1 << j if msg.zxid == newleader_zxid else ld.ackld
     if p.is_quorum(ld.ackld):  # 1.
-        ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+        ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
         network = net.reply(s.network, p.n, i, j, m.uptodate(srv.accepted_epoch))
         return s._replace(leaders=put(s.leaders, i, ld), network=network)
     network = net.discard(s.network, p.n, i, j)
-    if msg.zxid != newleader_zxid:  # 2., from another epoch
-        return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
-    ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+    ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
+    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+    if msg.zxid != newleader_zxid:  # 2.
+        if p.is_quorum(ld.ackld | ld.learners & ~ld.ackld_live):
+            return s
+        return _give_up_waiting_for_newleader_acks(s, p, i, j, msg.zxid)
     if not p.is_quorum(ld.ackld):
-        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+        return s
     # startZkServer: everything in the log is committed, processed and snapshotted.
     n = len(srv.history)
     el = s.elections[i]
@@ -449,6 +468,24 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         network=network,
     )
     return record_commit(s, srv.history)
+
+
+def _give_up_waiting_for_newleader_acks(
+    s: SystemState, p: Params, i: int, j: int, zxid: int
+) -> SystemState:
+    """Leader i can no longer gather a quorum of NEWLEADER acks: it shuts down.
+
+    When a quorum of voters (i included) is connected to i and has taken its NEWLEADER
+    (each then acks it without waiting for anything), giving up is the harm ZOOKEEPER-4685
+    does, recorded for LeaderStaysWithSyncedQuorum.
+    """
+    synced = 1 << i
+    for k in members(s.leaders[i].learners):
+        if is_learner_of(s, k, i) and s.learners[k].nl_received:
+            synced |= 1 << k
+    if p.is_quorum(synced):
+        s = breach(s, QUORUM_ABANDONED, i, j, zxid, ACK)
+    return leader_shutdown(s, p, i)
 
 
 def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:

@@ -115,7 +115,7 @@ def test_specs_lists_the_system_spec_first_with_its_bugs(capsys):
     code, out, _ = run(capsys, "specs")
     assert code == 0
     assert out.startswith("system (default): Fast Leader Election and Zab 1.0")
-    assert "found with: --bug ZK-4685 --max-timeouts 0 --coarse-election" in out
+    assert "found with: --bug ZK-4685 --max-txns 2 --max-timeouts 1 --coarse-election" in out
     assert "symmetry: no, Fast Leader Election compares server ids" in out
     for word in ("FLEHandleNotmsg", "ObserverProcessINFORM", "LeaderLogCompleteness", "ZK-4646"):
         assert word in out

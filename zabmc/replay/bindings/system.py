@@ -208,8 +208,10 @@ def _trace_message(msg: tuple) -> tuple:
         return (kind, msg.epoch)
     if kind == "ACKEPOCH":
         return (kind, msg.epoch, trace_zxid(msg.zxid))
-    if kind in ("NEWLEADER", "ACKLD", "UPTODATE"):
+    if kind in ("NEWLEADER", "UPTODATE"):
         return (kind, msg.zxid >> COUNTER_BITS)
+    if kind == "ACK" and not msg.zxid & COUNTER_MASK:  # the ACK of NEWLEADER: one type, as
+        return ("ACKLD", msg.zxid >> COUNTER_BITS)  # in ZooKeeper; traces name it apart
     return (kind, trace_zxid(msg.zxid))
 
 
