@@ -75,7 +75,8 @@ def explain_election_safety(s: SystemState) -> str:
         return "ElectionSafety does not hold"
     return (
         f"ElectionSafety: {server_name(b.server)} decided without a quorum whose own votes "
-        f"its leader's vote is at least: {server_name(b.peer)}'s own vote is higher"
+        f"its leader's vote is at least: {server_name(b.peer)} is no such voter (its own vote "
+        f"is higher, or it was not a LOOKING voter in reach, or the quorum is none)"
     )
 
 

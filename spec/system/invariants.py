@@ -190,7 +190,18 @@ def primary_integrity(s: SystemState) -> bool:
 
 
 def leader_log_completeness(s: SystemState) -> bool:
-    """LeaderLogCompleteness: an established leader holds every committed entry in its log."""
+    """LeaderLogCompleteness: an established leader holds every committed entry in its log.
+
+    Established (SYNCHRONIZATION or BROADCAST), where MSPEC_2.tla checks any leader that
+    is up. There that means the one current leader (its leaderOracle: one leader at a
+    time, elected atomically). Here elections are real: a leader elected before a crash
+    stays LEADING in DISCOVERY after its quorum has moved on to a newer leader (it learns
+    only at its own timeout), and may lack what the newer leader commits; it never
+    establishes, and syncs nobody. Checked on every leader that is up, the shortest
+    ZK-4646 "violation" from the authors' cluster is exactly such a stale s2 in DISCOVERY
+    (16 steps), which is no bug. A leader's log must be complete from the moment it syncs
+    learners from it: SYNCHRONIZATION onwards.
+    """
     committed = s.ghost.committed
     return all(s.servers[i].history[: len(committed)] == committed for i in established_leaders(s))
 
