@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from spec.system import network as net
-from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
@@ -109,7 +108,7 @@ def _new_epoch_within_bound(s: SystemState, p: Params, a: Args) -> bool:
 
 def _unsynced(s: SystemState, p: Params, a: Args) -> bool:
     lrn = s.learners[a[0]]
-    return bool(lrn.queued) if p.bug in QUEUED_LOGGING else lrn.unacked > 0
+    return bool(lrn.queued) if p.queued_logging else lrn.unacked > 0
 
 
 #: ``LeaderProcessACK(i, i)``: the leader's own ack, once its log is synced.
@@ -172,7 +171,7 @@ GUARDS: dict[str, Guard] = {
     "FollowerSyncProcessorLogRequest": (
         (
             "logging is asynchronous (zookeeper_timing, or a bug variant that queues)",
-            lambda s, p, a: p.bug in QUEUED_LOGGING or p.zookeeper_timing,
+            lambda s, p, a: p.queued_logging or p.zookeeper_timing,
         ),
         ("the server is up", _up(0)),
         ("it has logged transactions not yet on disk", _unsynced),
@@ -256,7 +255,7 @@ GUARDS: dict[str, Guard] = {
             "the first half of NEWLEADER is not done already (bug variants that split it)",
             lambda s, p, a: (
                 not (
-                    p.bug in SPLIT_NEWLEADER
+                    p.split_newleader
                     and is_learner_of(s, a[0], a[1])
                     and s.learners[a[0]].nl_received
                 )
@@ -264,7 +263,7 @@ GUARDS: dict[str, Guard] = {
         ),
     ),
     "FollowerProcessNEWLEADERAfterCurrentEpochUpdated": (
-        ("a bug variant that splits NEWLEADER is on", lambda s, p, a: p.bug in SPLIT_NEWLEADER),
+        ("a bug variant that splits NEWLEADER is on", lambda s, p, a: p.split_newleader),
         *_head(NEWLEADER),
         ("the receiver is a learner of the sender", lambda s, p, a: is_learner_of(s, a[0], a[1])),
         ("the first half is done", lambda s, p, a: s.learners[a[0]].nl_received),

@@ -5,7 +5,7 @@ FollowerShutdown, LeaderShutdown and RemoveLearner, and a server's power cycle.
 from __future__ import annotations
 
 from spec.system import network as net
-from spec.system.bugs import ZK_2845, ZK_4643
+from spec.system.bugs import ZK_2845
 from spec.system.constants import (
     DISCOVERY,
     ELECTION,
@@ -107,7 +107,7 @@ def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
     Only a crash (:func:`power_off`) loses that work.
     """
     history = srv.history + lrn.queued
-    if p.bug == ZK_4643 and lrn.nl_received and lrn.sync_mode != NO_SYNC:
+    if p.split_newleader and lrn.nl_received and lrn.sync_mode != NO_SYNC:
         history += lrn.not_committed  # the second half of NEWLEADER still to come
     if len(history) == len(srv.history):
         return srv

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from spec.system import messages as m
 from spec.system import network as net
-from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER, ZK_3911
+from spec.system.bugs import ZK_3911
 from spec.system.constants import (
     ACK,
     BROADCAST,
@@ -53,7 +53,7 @@ from spec.system.learner_log import (
     pending_log,
     txns_match_commits,
 )
-from spec.system.params import Params
+from spec.system.params import ZK_39, Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.roles import leader_shutdown
 from spec.system.state import (
@@ -305,9 +305,16 @@ def _acks(p: Params, i: int, txns: History) -> tuple:
 def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
     """``FollowerProcessNEWLEADER(i, j)``: learner i takes NEWLEADER.
 
-    Fixed: i persists currentEpoch = acceptedEpoch and the proposals received in
-    sync, takes a snapshot after TRUNC or SNAP, and sends the ACK of NEWLEADER, then
-    an ACK per proposal.
+    ZooKeeper 3.9 (the default, ``Params.zk``): a follower logs and applies the txns of
+    the sync the leader committed (packetsCommitted), flushes them, takes a snapshot after
+    TRUNC or SNAP, persists currentEpoch = acceptedEpoch and sends the ACK of NEWLEADER;
+    the outstanding proposals wait for UPTODATE, and committed ones are not acked. An
+    observer logs nothing here.
+
+    ZkV3_7_0.tla: i persists currentEpoch and every proposal received in sync, takes a
+    snapshot after TRUNC or SNAP, and sends the ACK of NEWLEADER, then an ACK per
+    proposal. ZooKeeper 3.7.0's code is ZK-4685's variant below (``Params.split_newleader``
+    and ``queued_logging``).
 
     ZK-3911: i persists currentEpoch and acknowledges, leaving the proposals unlogged
     until UPTODATE. ZK-4643, ZK-4685: this is only the first half, persisting
@@ -321,13 +328,13 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
-    if p.bug in SPLIT_NEWLEADER and lrn.nl_received:
+    if p.split_newleader and lrn.nl_received:
         return None  # the second half is the next step
     if srv.zab_state != SYNCHRONIZATION:
         s = breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
     srv = srv._replace(current_epoch=srv.accepted_epoch)
-    if p.bug in SPLIT_NEWLEADER:
-        if p.bug in QUEUED_LOGGING:
+    if p.split_newleader:
+        if p.queued_logging:
             lrn = lrn._replace(queued=lrn.queued + lrn.not_committed, not_committed=())
         lrn = lrn._replace(nl_received=True)
         return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
@@ -337,7 +344,9 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
         return s._replace(
             servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
         )
-    if p.bug in QUEUED_LOGGING:
+    if p.bug is None and p.zk == ZK_39:
+        return _log_committed_and_ack(s, p, i, j, srv, msg.zxid)
+    if p.queued_logging:
         lrn = lrn._replace(
             queued=lrn.queued + lrn.not_committed, not_committed=(), nl_received=True
         )
@@ -364,6 +373,43 @@ def _log_synced_and_ack(
     return take_snapshot(s, i) if snapshot_needed else s
 
 
+def _log_committed_and_ack(
+    s: SystemState, p: Params, i: int, j: int, srv, nl_zxid: int
+) -> SystemState:
+    """ZooKeeper 3.9's NEWLEADER: log and apply the committed txns of the sync, ACK NEWLEADER.
+
+    Each zxid of packetsCommitted, in order, takes the head of packetsNotLogged when it
+    matches (Learner.syncWithLeader skips one that does not, with a warning).
+    """
+    lrn = s.learners[i]
+    pending, commits, logged = list(lrn.not_committed), list(lrn.committed), []
+    if p.is_voter(i):
+        while commits:
+            zxid = commits.pop(0)
+            if pending and pending[0].zxid == zxid:
+                logged.append(pending.pop(0))
+    history = srv.history + tuple(logged)
+    if logged:
+        n = len(history)
+        srv = srv._replace(
+            last_committed=max(srv.last_committed, n), last_processed=max(srv.last_processed, n)
+        )
+        commits = []
+    srv = srv._replace(history=history)
+    snapshot_needed = lrn.sync_mode in (SYNC_TRUNC, SYNC_SNAP)
+    lrn = lrn._replace(
+        not_committed=tuple(pending),
+        committed=tuple(commits) if not p.is_voter(i) else (),
+        nl_received=True,
+        sync_mode=NO_SYNC,
+    )
+    network = net.reply(s.network, p.n, i, j, m.ackld(nl_zxid))
+    s = s._replace(
+        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    )
+    return take_snapshot(s, i) if snapshot_needed else s
+
+
 def follower_process_newleader_after_current_epoch_updated(
     s: SystemState, p: Params, i: int, j: int
 ) -> SystemState | None:
@@ -374,12 +420,12 @@ def follower_process_newleader_after_current_epoch_updated(
     ZK-4685: ACK NEWLEADER (the proposals went to the SyncRequestProcessor, which
     acknowledges them itself when they reach disk, perhaps first).
     """
-    if p.bug not in SPLIT_NEWLEADER:
+    if not p.split_newleader:
         return None
     msg = _newleader_head(s, p, i, j)
     if msg is None or not is_learner_of(s, i, j) or not s.learners[i].nl_received:
         return None
-    if p.bug in QUEUED_LOGGING:
+    if p.queued_logging:
         return s._replace(network=net.reply(s.network, p.n, i, j, m.ackld(msg.zxid)))
     return _log_synced_and_ack(s, p, i, j, s.servers[i], msg.zxid)
 
@@ -388,7 +434,7 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     """``FollowerSyncProcessorLogRequest(i)``, in ZK-4646 and ZK-4685 only: the
     transactions queued for disk are written, and acknowledged to the leader.
     """
-    if p.bug not in QUEUED_LOGGING:
+    if not p.queued_logging:
         return _log_synced(s, p, i) if p.zookeeper_timing else None
     srv, lrn = s.servers[i], s.learners[i]
     if not (srv.online and lrn.queued) or lrn.leader < 0:

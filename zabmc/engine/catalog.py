@@ -77,6 +77,10 @@ class SpecInfo:
     options: Mapping[str, str] = field(default_factory=dict)
     #: For each bug variant, how to expose it.
     exposures: Mapping[str, Exposure] = field(default_factory=dict)
+    #: Options that take one of these values (the first is the default) instead of being flags.
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For each bug variant, which releases of the system it affects, in words.
+    bug_versions: Mapping[str, str] = field(default_factory=dict)
 
     def bound(self, name: str) -> Bound | None:
         return next((b for b in self.bounds if b.name == name), None)
