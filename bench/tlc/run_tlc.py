@@ -6,7 +6,7 @@ ten invariants) into a scratch folder with Zab.tla and MC.tla, runs TLC there wi
 worker, and prints TLC's distinct and generated states and depth next to the row's
 pinned figures. Neither TLC nor Zab.tla is in the repository:
 
-    python bench/tlc/run_tlc.py --jar /work/tlc/tla2tools.jar \\
+    .venv/bin/python bench/tlc/run_tlc.py --jar /work/tlc/tla2tools.jar \\
         --zab /work/tlc/protocol/Zab.tla --rows 1
     python bench/tlc/run_tlc.py ... --rows 1 --no-view   # plain TLC: 8,050 for row 1
 
@@ -27,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tlc_rows import ROWS
 
+from spec.protocol.constants import MESSAGE_TYPE_NAMES, SERVER_STATE_NAMES, ZAB_STATE_NAMES
+
 HERE = Path(__file__).resolve().parent
 INVARIANTS = (
     "ShouldNotBeTriggered",
@@ -40,24 +42,8 @@ INVARIANTS = (
     "GlobalPrimaryOrder",
     "PrimaryIntegrity",
 )
-MODEL_VALUES = [
-    "LOOKING",
-    "FOLLOWING",
-    "LEADING",
-    "ELECTION",
-    "DISCOVERY",
-    "SYNCHRONIZATION",
-    "BROADCAST",
-    "CEPOCH",
-    "NEWEPOCH",
-    "ACKEPOCH",
-    "NEWLEADER",
-    "ACKLD",
-    "COMMITLD",
-    "PROPOSE",
-    "ACK",
-    "COMMIT",
-]
+#: Zab.tla's model-value constants: its server states, phases and message types.
+MODEL_VALUES = (*SERVER_STATE_NAMES, *ZAB_STATE_NAMES, *MESSAGE_TYPE_NAMES)
 
 
 def config(row: int, view: bool) -> str:
