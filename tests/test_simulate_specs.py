@@ -3,8 +3,11 @@
 Each variant is walked the way the catalogue exposes it quickest. The three system-spec bugs
 that need two crashes and three epochs (ZK-3911, ZK-4643, ZK-4646) start from the
 established cluster and need thousands of walks: with 40-step walks, ZK-3911 was found after
-997 to 7,312 walks over seeds 0-4, ZK-4643 only with seeds 3 and 4 within 20,000. They get
-their own budget and seed; the shrinking property, drawn over random seeds, uses the others.
+997 to 7,312 walks over seeds 0-4. ZK-4643 and ZK-4646 need the follower that took NEWLEADER
+to crash at the one moment its log lacks the txns (going back to election without a crash
+writes them): seed 0 finds both at walk 28,549, seeds 1-6 not within 20,000 to 30,000, so
+they are slow tests. ZK-4685 also starts there (walk 139 with seed 4). They get their own
+budget and seed; the shrinking property, drawn over random seeds, uses the others.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ RUNS, STEPS = 2000, 300
 BUDGET = SimulateOptions(runs=RUNS, steps=STEPS, seed=SEED)
 #: Walks from the established cluster: short ones, many of them.
 DEEP_BUDGET = SimulateOptions(runs=10_000, steps=40, seed=4)
+#: The bugs that need a follower's crash at one moment: minutes of walks.
+RARE_BUDGET = SimulateOptions(runs=30_000, steps=40, seed=0)
+RARE = frozenset({"ZK-4643", "ZK-4646"})
 
 
 def is_deep(case) -> bool:
@@ -40,7 +46,12 @@ def walkable_cases() -> list:
 
 @pytest.mark.parametrize(
     ("info", "bug", "bounds", "options", "budget"),
-    [pytest.param(*c.values, DEEP_BUDGET if is_deep(c) else BUDGET, id=c.id) for c in bug_cases()],
+    [
+        pytest.param(*c.values, RARE_BUDGET, id=c.id, marks=pytest.mark.slow)
+        if c.values[1] in RARE
+        else pytest.param(*c.values, DEEP_BUDGET if is_deep(c) else BUDGET, id=c.id)
+        for c in bug_cases()
+    ],
 )
 def test_simulation_finds_the_bug_and_not_in_the_fixed_spec(info, bug, bounds, options, budget):
     model = info.build(bounds, bug, options)

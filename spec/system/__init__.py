@@ -13,7 +13,7 @@ from typing import Any
 from spec.system.bugs import BUGS, ZK_2845, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 from spec.system.invariants import INVARIANTS
 from spec.system.model import ACTION_NAMES, SystemModel
-from spec.system.params import MAX_SERVERS, Params
+from spec.system.params import MAX_SERVERS, ZK_37, ZK_39, Params
 from spec.system.vocabulary import vocabulary
 from zabmc.engine import Model
 from zabmc.engine.catalog import Bound, Exposure, SpecInfo
@@ -25,7 +25,9 @@ def statement(fn: object) -> str:
     return " ".join(line.strip() for line in doc.splitlines())
 
 
-def make_params(bounds: Mapping[str, int], bug: str | None, coarse_election: bool) -> Params:
+def make_params(
+    bounds: Mapping[str, int], bug: str | None, coarse_election: bool, zk: str | None = None
+) -> Params:
     """Params from the bounds by name (as the command line gives them)."""
     if bounds["nodes"] + bounds["observers"] > MAX_SERVERS:
         raise ValueError(
@@ -41,6 +43,7 @@ def make_params(bounds: Mapping[str, int], bug: str | None, coarse_election: boo
         max_timeouts=bounds["max_timeouts"],
         bug=bug,
         coarse_election=coarse_election,
+        zk=zk or ZK_39,
     )
 
 
@@ -50,7 +53,7 @@ def build(bounds: Mapping[str, int], bug: str | None, options: Mapping[str, Any]
     ``coarse_election`` makes each election one step; ``from_established`` starts
     from ZooKeeper's authors' initial state instead of Init (see scenarios.py).
     """
-    params = make_params(bounds, bug, bool(options.get("coarse_election")))
+    params = make_params(bounds, bug, bool(options.get("coarse_election")), options.get("zk"))
     if not options.get("from_established"):
         return SystemModel(params)
     from spec.system.scenarios import from_established
@@ -79,7 +82,18 @@ EXPOSURES: dict[str, Exposure] = {
     ZK_3911: Exposure(_THREE_EPOCHS, _COARSE, _ESTABLISHED),
     ZK_4643: Exposure(_THREE_EPOCHS, _COARSE, _ESTABLISHED),
     ZK_4646: Exposure(_THREE_EPOCHS, _COARSE, _ESTABLISHED),
-    ZK_4685: Exposure({"max_timeouts": 0}, _COARSE),
+    # the first quorum: a follower of a re-elected leader acks a proposal of the sync first
+    ZK_4685: Exposure({"max_txns": 2, "max_timeouts": 1}, _COARSE, _ESTABLISHED),
+}
+
+#: Which ZooKeeper releases each bug is in (ZooKeeper's JIRA and Learner.syncWithLeader).
+_IN_37 = "in 3.7 (--zk 3.7 finds it without --bug), fixed in 3.9.3 (--zk 3.9 is clean)"
+BUG_VERSIONS: dict[str, str] = {
+    ZK_2845: "fixed before 3.6.0: in neither --zk 3.7 nor --zk 3.9",
+    ZK_3911: "fixed by 3.7.0 (its Learner carries the fix): in neither --zk 3.7 nor --zk 3.9",
+    ZK_4643: _IN_37,
+    ZK_4646: _IN_37,
+    ZK_4685: _IN_37,
 }
 
 SPEC_INFO = SpecInfo(
@@ -107,9 +121,13 @@ SPEC_INFO = SpecInfo(
         "from_established": "start from ZooKeeper's authors' initial state (an established "
         "3-server cluster, 1:1 committed, 1:2 proposed) instead of fresh servers; "
         "needs --coarse-election",
+        "zk": "the ZooKeeper version whose NEWLEADER handling (Learner.syncWithLeader) the spec "
+        "follows, where no --bug replaces it: 3.9 (release-3.9.3 on) or 3.7 (3.7.0)",
     },
     exposures=EXPOSURES,
     vocabulary=vocabulary,
+    choices={"zk": (ZK_39, ZK_37)},
+    bug_versions=BUG_VERSIONS,
 )
 
 

@@ -32,7 +32,7 @@ from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.state import SystemState, Txn, index_of_zxid, last_zxid, put
 from spec.system.synchronization import take_snapshot
-from spec.system.zxid import epoch_of, is_next_zxid, make_zxid
+from spec.system.zxid import counter_of, epoch_of, is_next_zxid, make_zxid
 
 
 def should_snapshot(s: SystemState, i: int) -> bool:
@@ -112,23 +112,31 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
 
 
 def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
-    """``LeaderProcessACK(i, j)``: leader i counts j's ACK.
+    """``LeaderProcessACK(i, j)``: leader i counts j's ACK (Leader.processAck).
 
-    The ACK must come from a voter that has acked NEWLEADER (an ACK before it is the
-    message ZOOKEEPER-4685 makes the leader quit on), for a txn i proposed, in
-    order. When every earlier txn is committed and a quorum of voters acked this
-    one, i commits it: COMMIT to its followers, INFORM to its observers.
+    j's LearnerHandler has read its first ACK after NEWLEADER (LeaderProcessACKLD); an
+    ACK with counter 0 read now (of NEWLEADER, overtaken) is ignored, as processAck
+    ignores one. Otherwise the ACK must come from a voter, for a txn i proposed, in
+    order. When every earlier txn is committed and a quorum of voters acked this one,
+    i commits it: COMMIT to its followers, INFORM to its observers.
     """
     if i == j:
         return leader_log_synced(s, p, i)
     msg = taking(s, p, i, j, ACK)
     if msg is None:
         return None
+    if not is_leader_of(s, i, j):
+        # an ACK at a server that does not lead j: illegal, reported by one step only
+        return illegal(s, p, i, j, msg) if counter_of(msg.zxid) != 0 else None
     ld = s.leaders[i]
-    if not (is_leader_of(s, i, j) and p.is_voter(j) and ld.ackld >> j & 1):
+    if not ld.ackld_live >> j & 1:
+        return None  # LeaderProcessACKLD reads it
+    network = net.discard(s.network, p.n, i, j)
+    if counter_of(msg.zxid) == 0:
+        return s._replace(network=network)
+    if not p.is_voter(j):
         return illegal(s, p, i, j, msg)
     srv = s.servers[i]
-    network = net.discard(s.network, p.n, i, j)
     h = srv.history
     k = index_of_zxid(h, msg.zxid)
     # j acks in order what it logs, but only its acks of uncommitted txns tell where it is:

@@ -29,8 +29,10 @@ ZK_4643 = "ZK-4643"
 ZK_4646 = "ZK-4646"
 #: ZOOKEEPER-4685. As ZK-4646, and the ACK of NEWLEADER is sent last
 #: (FollowerProcessNEWLEADERAfterCurrentEpochUpdated), so the sync processor can
-#: acknowledge a proposal first; the leader, waiting for the NEWLEADER ACK, takes it
-#: for an illegal message and shuts down.
+#: acknowledge a proposal first. ZooKeeper has one ACK type: the leader reads that ACK as
+#: the ACK of NEWLEADER, of a "different epoch", and does not count it. Once the first
+#: quorum has formed nothing comes of it; while it forms, a leader that needed that ACK
+#: gives up and goes back to election (LeaderStaysWithSyncedQuorum).
 ZK_4685 = "ZK-4685"
 
 BUGS: dict[str, str] = {
@@ -38,7 +40,7 @@ BUGS: dict[str, str] = {
     ZK_3911: "a DIFF sync of an uncommitted log loses committed entries",
     ZK_4643: "a crash after updating currentEpoch, before persisting the txns, truncates commits",
     ZK_4646: "a crash after acking NEWLEADER, before the txns reach disk, loses commits",
-    ZK_4685: "an ACK of a PROPOSAL sent before the ACK of NEWLEADER makes the leader quit",
+    ZK_4685: "an ACK of a PROPOSAL, read as the ACK of NEWLEADER, makes a leader quit",
 }
 
 #: Variants in which NEWLEADER is handled in two steps, with a crash possible between.

@@ -16,9 +16,11 @@ SYNCHRONIZATION = 2
 BROADCAST = 3
 ZAB_STATE_NAMES = ("ELECTION", "DISCOVERY", "SYNCHRONIZATION", "BROADCAST")
 
-# Zab messages on the quorum port (Leader.java's packet types). ZooKeeper has no ACKLD
-# type: an ACK whose zxid has counter 0 acknowledges NEWLEADER. As in ZkV3_7_0.tla the
-# spec names it apart. Observers send OBSERVERINFO, which the leader treats as FOLLOWERINFO.
+# Zab messages on the quorum port (Leader.java's packet types). As in ZooKeeper there is
+# one ACK type (Leader.ACK): the ACK of NEWLEADER is an ACK with NEWLEADER's zxid (counter
+# 0), and a LearnerHandler takes the first ACK it reads after NEWLEADER for it, whatever it
+# acknowledges (ZkV3_7_0.tla names an ACKLD type apart; ZOOKEEPER-4685 is that difference).
+# Observers send OBSERVERINFO, which the leader treats as FOLLOWERINFO.
 FOLLOWERINFO = 0
 LEADERINFO = 1
 ACKEPOCH = 2
@@ -28,10 +30,9 @@ SNAP = 5
 PROPOSAL = 6
 COMMIT = 7
 NEWLEADER = 8
-ACKLD = 9
-UPTODATE = 10
-ACK = 11
-INFORM = 12
+UPTODATE = 9
+ACK = 10
+INFORM = 11
 MESSAGE_TYPE_NAMES = (
     "FOLLOWERINFO",
     "LEADERINFO",
@@ -42,7 +43,6 @@ MESSAGE_TYPE_NAMES = (
     "PROPOSAL",
     "COMMIT",
     "NEWLEADER",
-    "ACKLD",
     "UPTODATE",
     "ACK",
     "INFORM",

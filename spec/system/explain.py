@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import combinations, pairwise
 
-from spec.system.constants import ACK, LEADING, SERVER_STATE_NAMES, ZAB_STATE_NAMES
-from spec.system.ghost import BREACH_NAMES, COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOUND
+from spec.system.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
+from spec.system.ghost import (
+    BREACH_NAMES,
+    COMMITTED_TRUNCATED,
+    DURING_ACTION,
+    ELECTION_UNSOUND,
+    QUORUM_ABANDONED,
+)
 from spec.system.invariants import LEARNING, delivered, established_leaders
 from spec.system.render import breach_text, history_text, server_name
 from spec.system.state import Breach, History, SystemState, Txn
@@ -41,13 +47,9 @@ def explain_should_not_be_triggered(s: SystemState) -> str:
         "commitInconsistent": "took a commit of a transaction that is not next or not seen",
         "ackInconsistent": "took an ACK of a transaction not proposed, or out of order",
     }[BREACH_NAMES[b.kind]]
-    hint = ""
-    leader = s.servers[b.server].state == LEADING
-    if b.message == ACK and leader and not s.leaders[b.server].ackld >> b.peer & 1:
-        hint = f" ({server_name(b.peer)} has not acknowledged NEWLEADER)"
     return (
         f"ShouldNotBeTriggered: {server_name(b.server)} ({_role(s, b.server)}) {what}: "
-        f"{breach_text(b)}{hint}"
+        f"{breach_text(b)}"
     )
 
 
@@ -73,7 +75,19 @@ def explain_election_safety(s: SystemState) -> str:
         return "ElectionSafety does not hold"
     return (
         f"ElectionSafety: {server_name(b.server)} decided without a quorum whose own votes "
-        f"its leader's vote is at least: {server_name(b.peer)}'s own vote is higher"
+        f"its leader's vote is at least: {server_name(b.peer)} is no such voter (its own vote "
+        f"is higher, or it was not a LOOKING voter in reach, or the quorum is none)"
+    )
+
+
+def explain_leader_stays_with_synced_quorum(s: SystemState) -> str:
+    b = _first_breach(s, frozenset({QUORUM_ABANDONED}))
+    if b is None:
+        return "LeaderStaysWithSyncedQuorum does not hold"
+    return (
+        f"LeaderStaysWithSyncedQuorum: {server_name(b.server)} gave up waiting for NEWLEADER "
+        f"acks, though a quorum had taken its NEWLEADER: it read ACK {zxid_text(b.zxid)} from "
+        f"{server_name(b.peer)} as the ACK of NEWLEADER (another zxid, not counted)"
     )
 
 
@@ -254,4 +268,5 @@ EXPLANATIONS: dict[str, Callable[[SystemState], str]] = {
     "CommittedLogDurability": explain_committed_log_durability,
     "MonotonicRead": explain_monotonic_read,
     "ProcessConsistency": explain_process_consistency,
+    "LeaderStaysWithSyncedQuorum": explain_leader_stays_with_synced_quorum,
 }

@@ -18,6 +18,7 @@ COMMIT_INCONSISTENT = 3  # a commit of a txn not next, or not seen
 ACK_INCONSISTENT = 4  # an ACK of a txn not proposed, or out of order
 COMMITTED_TRUNCATED = 5  # a learner dropped a committed entry from its log
 ELECTION_UNSOUND = 6  # a server decided for a leader without a quorum at least as good
+QUORUM_ABANDONED = 7  # a leader gave up while a quorum had taken its NEWLEADER
 BREACH_NAMES = (
     "messageIllegal",
     "stateInconsistent",
@@ -26,8 +27,9 @@ BREACH_NAMES = (
     "ackInconsistent",
     "committedTruncated",
     "electionUnsound",
+    "quorumAbandoned",
 )
-#: The breaches ShouldNotBeTriggered covers; the last two have invariants of their own.
+#: The breaches ShouldNotBeTriggered covers; the last three have invariants of their own.
 DURING_ACTION = frozenset(
     {
         MESSAGE_ILLEGAL,

@@ -17,11 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from spec.system import network as net
-from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
-    ACKLD,
     BROADCAST,
     COMMIT,
     DIFF,
@@ -43,8 +41,9 @@ from spec.system.constants import (
     UPTODATE,
 )
 from spec.system.params import Params
-from spec.system.receive import is_learner_of
+from spec.system.receive import is_leader_of, is_learner_of
 from spec.system.state import SystemState
+from spec.system.zxid import counter_of
 
 Args = tuple[int, ...]
 Condition = Callable[[SystemState, Params, Args], bool]
@@ -109,7 +108,7 @@ def _new_epoch_within_bound(s: SystemState, p: Params, a: Args) -> bool:
 
 def _unsynced(s: SystemState, p: Params, a: Args) -> bool:
     lrn = s.learners[a[0]]
-    return bool(lrn.queued) if p.bug in QUEUED_LOGGING else lrn.unacked > 0
+    return bool(lrn.queued) if p.queued_logging else lrn.unacked > 0
 
 
 #: ``LeaderProcessACK(i, i)``: the leader's own ack, once its log is synced.
@@ -172,7 +171,7 @@ GUARDS: dict[str, Guard] = {
     "FollowerSyncProcessorLogRequest": (
         (
             "logging is asynchronous (zookeeper_timing, or a bug variant that queues)",
-            lambda s, p, a: p.bug in QUEUED_LOGGING or p.zookeeper_timing,
+            lambda s, p, a: p.queued_logging or p.zookeeper_timing,
         ),
         ("the server is up", _up(0)),
         ("it has logged transactions not yet on disk", _unsynced),
@@ -256,7 +255,7 @@ GUARDS: dict[str, Guard] = {
             "the first half of NEWLEADER is not done already (bug variants that split it)",
             lambda s, p, a: (
                 not (
-                    p.bug in SPLIT_NEWLEADER
+                    p.split_newleader
                     and is_learner_of(s, a[0], a[1])
                     and s.learners[a[0]].nl_received
                 )
@@ -264,12 +263,19 @@ GUARDS: dict[str, Guard] = {
         ),
     ),
     "FollowerProcessNEWLEADERAfterCurrentEpochUpdated": (
-        ("a bug variant that splits NEWLEADER is on", lambda s, p, a: p.bug in SPLIT_NEWLEADER),
+        ("a bug variant that splits NEWLEADER is on", lambda s, p, a: p.split_newleader),
         *_head(NEWLEADER),
         ("the receiver is a learner of the sender", lambda s, p, a: is_learner_of(s, a[0], a[1])),
         ("the first half is done", lambda s, p, a: s.learners[a[0]].nl_received),
     ),
-    "LeaderProcessACKLD": _head(ACKLD),
+    "LeaderProcessACKLD": (
+        *_head(ACK),
+        (
+            "the peer's first ACK after NEWLEADER is not read yet (or, at a server that does "
+            "not lead the peer, the ACK is of NEWLEADER)",
+            lambda s, p, a: _first_ack_unread(s, p, a),
+        ),
+    ),
     "FollowerProcessUPTODATE": (
         *_head(UPTODATE),
         (
@@ -277,7 +283,14 @@ GUARDS: dict[str, Guard] = {
             lambda s, p, a: not (is_learner_of(s, a[0], a[1]) and s.learners[a[0]].queued),
         ),
     ),
-    "LeaderProcessACK": _head(ACK),
+    "LeaderProcessACK": (
+        *_head(ACK),
+        (
+            "the peer's first ACK after NEWLEADER was read (or, at a server that does not "
+            "lead the peer, the ACK is of a proposal)",
+            lambda s, p, a: not _first_ack_unread(s, p, a),
+        ),
+    ),
     OWN_ACK: (
         ("logging is asynchronous (zookeeper_timing)", lambda s, p, a: p.zookeeper_timing),
         ("the server is up", _up(0)),
@@ -292,6 +305,15 @@ GUARDS: dict[str, Guard] = {
     ),
     "ObserverProcessINFORM": _head(INFORM),
 }
+
+
+def _first_ack_unread(s: SystemState, p: Params, a: Args) -> bool:
+    """Whether the ACK next from a[1] to a[0] is LeaderProcessACKLD's to take."""
+    i, j = a
+    if not is_leader_of(s, i, j):
+        msg = net.zab_head(s.network, p.n, i, j)
+        return counter_of(msg.zxid) == 0
+    return not s.leaders[i].ackld_live >> j & 1
 
 
 def why_disabled(name: str, s: SystemState, p: Params, args: Args) -> str | None:

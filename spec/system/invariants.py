@@ -7,11 +7,12 @@ mixed-grained specs (PrefixConsistency, LeaderLogCompleteness,
 CommittedLogDurability, MonotonicRead, ProcessConsistency). The *committed log* is
 the ghost :attr:`Ghost.committed`: the longest prefix any leader has committed.
 
-Three properties are checked inside the steps that could break them and read the
+Four properties are checked inside the steps that could break them and read the
 breaches those steps record: ShouldNotBeTriggered (messages impossible in the
 receiver's state, and ZkV3_7_0.tla's other in-step checks), CommittedLogDurability
-(a sync dropping a committed entry) and ElectionSafety (checked when a server
-decides).
+(a sync dropping a committed entry), ElectionSafety (checked when a server decides)
+and LeaderStaysWithSyncedQuorum (checked when a leader gives up waiting for NEWLEADER
+acks).
 """
 
 from __future__ import annotations
@@ -30,7 +31,12 @@ from spec.system.constants import (
     SYNC_TRUNC,
     SYNCHRONIZATION,
 )
-from spec.system.ghost import COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOUND
+from spec.system.ghost import (
+    COMMITTED_TRUNCATED,
+    DURING_ACTION,
+    ELECTION_UNSOUND,
+    QUORUM_ABANDONED,
+)
 from spec.system.params import Params
 from spec.system.state import History, SystemState
 from spec.system.zxid import epoch_of
@@ -184,7 +190,18 @@ def primary_integrity(s: SystemState) -> bool:
 
 
 def leader_log_completeness(s: SystemState) -> bool:
-    """LeaderLogCompleteness: an established leader holds every committed entry in its log."""
+    """LeaderLogCompleteness: an established leader holds every committed entry in its log.
+
+    Established (SYNCHRONIZATION or BROADCAST), where MSPEC_2.tla checks any leader that
+    is up. There that means the one current leader (its leaderOracle: one leader at a
+    time, elected atomically). Here elections are real: a leader elected before a crash
+    stays LEADING in DISCOVERY after its quorum has moved on to a newer leader (it learns
+    only at its own timeout), and may lack what the newer leader commits; it never
+    establishes, and syncs nobody. Checked on every leader that is up, the shortest
+    ZK-4646 "violation" from the authors' cluster is exactly such a stale s2 in DISCOVERY
+    (16 steps), which is no bug. A leader's log must be complete from the moment it syncs
+    learners from it: SYNCHRONIZATION onwards.
+    """
     committed = s.ghost.committed
     return all(s.servers[i].history[: len(committed)] == committed for i in established_leaders(s))
 
@@ -235,6 +252,18 @@ def election_safety(s: SystemState) -> bool:
     return not any(b.kind == ELECTION_UNSOUND for b in s.ghost.breaches)
 
 
+def leader_stays_with_synced_quorum(s: SystemState) -> bool:
+    """LeaderStaysWithSyncedQuorum: a leader does not give up waiting for NEWLEADER acks
+    while a quorum of voters (itself included) is connected to it and has taken its
+    NEWLEADER.
+
+    Such a quorum acks NEWLEADER without waiting for anything, so giving up there is the
+    harm of ZOOKEEPER-4685 (an ACK of a proposal read as the ACK of NEWLEADER, the one
+    the first quorum needed). Checked in the step that gives up.
+    """
+    return not any(b.kind == QUORUM_ABANDONED for b in s.ghost.breaches)
+
+
 INVARIANTS: tuple[tuple[str, Predicate], ...] = (
     ("ShouldNotBeTriggered", should_not_be_triggered),
     ("Leadership", leadership),
@@ -250,6 +279,7 @@ INVARIANTS: tuple[tuple[str, Predicate], ...] = (
     ("CommittedLogDurability", committed_log_durability),
     ("MonotonicRead", monotonic_read),
     ("ProcessConsistency", process_consistency),
+    ("LeaderStaysWithSyncedQuorum", leader_stays_with_synced_quorum),
 )
 
 

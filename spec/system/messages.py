@@ -10,7 +10,6 @@ from typing import NamedTuple
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
-    ACKLD,
     COMMIT,
     DIFF,
     FOLLOWERINFO,
@@ -77,7 +76,7 @@ class Proposal(NamedTuple):
 
 
 class ZxidOnly(NamedTuple):
-    """COMMIT, NEWLEADER, ACKLD, UPTODATE or ACK: a type and a zxid."""
+    """COMMIT, NEWLEADER, UPTODATE or ACK: a type and a zxid."""
 
     mtype: int
     zxid: int
@@ -129,8 +128,8 @@ def newleader(epoch: int) -> ZxidOnly:
 
 
 def ackld(zxid: int) -> ZxidOnly:
-    """The ACK of NEWLEADER echoes NEWLEADER's zxid."""
-    return ZxidOnly(ACKLD, zxid)
+    """The ACK of NEWLEADER: an ACK that echoes NEWLEADER's zxid (``epoch:0``)."""
+    return ZxidOnly(ACK, zxid)
 
 
 def uptodate(epoch: int) -> ZxidOnly:

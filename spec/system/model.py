@@ -16,7 +16,6 @@ from spec.system.broadcast import (
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
-    ACKLD,
     COMMIT,
     DIFF,
     FOLLOWERINFO,
@@ -111,9 +110,12 @@ RECEIVE_STEPS: dict[int, tuple[tuple[str, Step], ...]] = {
             follower_process_newleader_after_current_epoch_updated,
         ),
     ),
-    ACKLD: (("LeaderProcessACKLD", leader_process_ackld),),
     UPTODATE: (("FollowerProcessUPTODATE", follower_process_uptodate),),
-    ACK: (("LeaderProcessACK", leader_process_ack),),
+    # the first ACK a LearnerHandler reads after NEWLEADER, then the others
+    ACK: (
+        ("LeaderProcessACKLD", leader_process_ackld),
+        ("LeaderProcessACK", leader_process_ack),
+    ),
     INFORM: (("ObserverProcessINFORM", observer_process_inform),),
 }
 

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spec.system.bugs import BUGS
+from spec.system.bugs import BUGS, QUEUED_LOGGING, SPLIT_NEWLEADER
+
+#: ZooKeeper 3.9's Learner.syncWithLeader (the default): at NEWLEADER the follower logs and
+#: applies the txns the leader committed during sync, flushes them, persists currentEpoch and
+#: acks NEWLEADER; the outstanding proposals wait for UPTODATE (ZOOKEEPER-4394, -4643, -4646,
+#: -4685 fixed).
+ZK_39 = "3.9"
+#: ZooKeeper 3.7.0's Learner.syncWithLeader: at NEWLEADER the follower persists currentEpoch,
+#: hands every txn of the sync to the SyncRequestProcessor (logged and acked later) and then
+#: acks NEWLEADER: ZOOKEEPER-4643, -4646 and -4685 are all in it.
+ZK_37 = "3.7"
+#: ZooKeeper's own TLA+ of 3.7 (ZkV3_7_0.tla): NEWLEADER persists every txn of the sync and
+#: currentEpoch at once, then acks NEWLEADER and each txn. Coarser than 3.7's code; the
+#: reference implementation (impl/) does the same, so its traces replay in this mode.
+ZK_TLA = "ZkV3_7_0.tla"
+ZK_VERSIONS = (ZK_39, ZK_37, ZK_TLA)
 
 #: The largest cluster a search accepts (voters and observers): beyond it no bounds help.
 MAX_SERVERS = 5
@@ -25,7 +40,8 @@ class Params:
     * ``max_partitions``: PartitionStart steps;
     * ``max_timeouts``: FLENotmsgTimeout and ZabTimeout steps together.
 
-    ``coarse_election`` swaps Fast Leader Election for two atomic steps.
+    ``coarse_election`` swaps Fast Leader Election for two atomic steps. ``zk`` picks the
+    ZooKeeper version whose NEWLEADER handling the spec follows; a ``bug`` variant replaces it.
     """
 
     voters: int = 3
@@ -53,8 +69,16 @@ class Params:
     #:   the step that caused it;
     #: * a LOOKING server's poll can time out while a notification is still in flight.
     zookeeper_timing: bool = False
+    #: Which ZooKeeper's NEWLEADER handling the spec follows when no bug variant replaces
+    #: it: ZK_39 (default), ZK_37 or ZK_TLA.
+    zk: str = ZK_39
     n: int = field(init=False)
     voter_mask: int = field(init=False)
+    #: NEWLEADER is taken in two steps, currentEpoch first (ZK-4643, ZK-4685, 3.7).
+    split_newleader: bool = field(init=False)
+    #: The txns of the sync reach the log through the SyncRequestProcessor's queue, after
+    #: NEWLEADER (ZK-4646, ZK-4685, 3.7).
+    queued_logging: bool = field(init=False)
 
     def __post_init__(self) -> None:
         if self.voters < 1:
@@ -70,6 +94,11 @@ class Params:
                 raise ValueError(f"--{name.replace('_', '-')} must not be negative")
         if self.bug is not None and self.bug not in BUGS:
             raise ValueError(f"unknown bug {self.bug!r}; choose from: {', '.join(BUGS)}")
+        if self.zk not in ZK_VERSIONS:
+            raise ValueError(f"unknown ZooKeeper version {self.zk!r}; choose from: 3.7, 3.9")
+        java37 = self.bug is None and self.zk == ZK_37
+        object.__setattr__(self, "split_newleader", self.bug in SPLIT_NEWLEADER or java37)
+        object.__setattr__(self, "queued_logging", self.bug in QUEUED_LOGGING or java37)
         object.__setattr__(self, "n", self.voters + self.observers)
         object.__setattr__(self, "voter_mask", (1 << self.voters) - 1)
 

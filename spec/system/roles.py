@@ -12,6 +12,7 @@ from spec.system.constants import (
     FOLLOWING,
     LEADING,
     LOOKING,
+    NO_SYNC,
     NULL,
     OBSERVING,
     SYNCED,
@@ -29,6 +30,8 @@ from spec.system.state import (
     EMPTY_LEARNER,
     Election,
     Leader,
+    Learner,
+    Server,
     SystemState,
     empty_leader,
     members,
@@ -62,13 +65,16 @@ def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
 
     It forgets its role, starts the next round voting for itself and sends that vote.
     The fix of ZOOKEEPER-2845 clears the in-memory database, which is reloaded from
-    disk as at a restart: the zxid i votes with is the last one in its log, and what
-    it knows committed is what its snapshot holds. With the bug i keeps its database,
-    and votes with the last zxid it applied.
+    disk as at a restart: the zxid i votes with is the last one in its log. With the
+    bug i keeps its database, and votes with the last zxid it applied. What i knows
+    committed (lastCommitted) is left as it was, as ZkV3_7_0.tla's ZabTimeout leaves it.
+
+    Going back to election is not a crash: the work ZooKeeper finishes on a graceful
+    shutdown is done first (:func:`_durable_work_done`).
     """
-    srv = s.servers[i]
+    srv = _durable_work_done(s.servers[i], s.learners[i], p)
     if p.bug != ZK_2845:
-        srv = srv._replace(last_processed=len(srv.history), last_committed=srv.last_snapshot)
+        srv = srv._replace(last_processed=len(srv.history))
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0)
     el = Election(
         self_vote(p, srv, i),
@@ -85,6 +91,27 @@ def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
         learners=put(s.learners, i, EMPTY_LEARNER),
     )
     return send_own_notification(s, p, i)
+
+
+def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
+    """What a learner that leaves its leader without crashing still writes to its log.
+
+    * The SyncRequestProcessor's queue: a graceful shutdown of the learner's
+      ZooKeeperServer shuts the processor down, which flushes what it has queued to
+      the log before the thread ends (SyncRequestProcessor.shutdown and flush). The
+      ACKs it would send go to a closed connection and are lost.
+    * A half-handled NEWLEADER (ZK-4643's split: currentEpoch persisted, the txns of
+      the sync not yet): one thread runs Learner.syncWithLeader from setCurrentEpoch
+      to logRequest, and nothing interrupts it in between, so it logs them too.
+
+    Only a crash (:func:`power_off`) loses that work.
+    """
+    history = srv.history + lrn.queued
+    if p.split_newleader and lrn.nl_received and lrn.sync_mode != NO_SYNC:
+        history += lrn.not_committed  # the second half of NEWLEADER still to come
+    if len(history) == len(srv.history):
+        return srv
+    return srv._replace(history=history)
 
 
 def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:

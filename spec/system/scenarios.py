@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from spec.system.bugs import SPLIT_NEWLEADER
 from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.state import SystemState
@@ -53,7 +52,7 @@ def from_established(params: Params) -> StartingFrom:
 def take_newleader(model: SystemModel, s: SystemState, i: int, j: int) -> SystemState:
     """Learner i takes NEWLEADER from j, in as many steps as the variant needs."""
     s = replay(model, [("FollowerProcessNEWLEADER", i, j)], s)
-    if model.params.bug in SPLIT_NEWLEADER:
+    if model.params.split_newleader:
         if s.learners[i].queued:
             s = replay(model, [("FollowerSyncProcessorLogRequest", i)], s)
         s = replay(model, [("FollowerProcessNEWLEADERAfterCurrentEpochUpdated", i, j)], s)

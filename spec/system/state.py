@@ -112,7 +112,7 @@ class Leader(NamedTuple):
     electing_quorum: int  # mask: those counted towards the quorum (inQuorum)
     peer_last_zxid: tuple[int, ...]  # per server: lastZxid from ACKEPOCH, SYNCED once synced
     ackld: int  # mask: newLeaderProposal's acks (ACK of NEWLEADER received)
-    ackld_live: int  # mask: those still connected
+    ackld_live: int  # mask: connected learners whose first ACK after NEWLEADER was read
     forwarding: int  # mask: learners synced (forwardingFollowers and observingLearners)
     new_epoch: int  # epoch being proposed: max acceptedEpoch received + 1
     acks: tuple[int, ...]  # per log entry: mask of voters that acked it

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from spec.system import messages as m
 from spec.system import network as net
-from spec.system.bugs import QUEUED_LOGGING, SPLIT_NEWLEADER, ZK_3911
+from spec.system.bugs import ZK_3911
 from spec.system.constants import (
-    ACKLD,
+    ACK,
     BROADCAST,
     COMMIT,
     DIFF,
@@ -37,10 +37,10 @@ from spec.system.constants import (
 )
 from spec.system.election.votes import processed_zxid
 from spec.system.ghost import (
-    ACK_INCONSISTENT,
     COMMIT_INCONSISTENT,
     COMMITTED_TRUNCATED,
     PROPOSAL_INCONSISTENT,
+    QUORUM_ABANDONED,
     STATE_INCONSISTENT,
     breach,
     record_commit,
@@ -53,8 +53,9 @@ from spec.system.learner_log import (
     pending_log,
     txns_match_commits,
 )
-from spec.system.params import Params
+from spec.system.params import ZK_39, Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
+from spec.system.roles import leader_shutdown
 from spec.system.state import (
     History,
     SystemState,
@@ -62,9 +63,10 @@ from spec.system.state import (
     index_at_or_below,
     index_of_zxid,
     last_zxid,
+    members,
     put,
 )
-from spec.system.zxid import is_next_zxid, make_zxid
+from spec.system.zxid import counter_of, is_next_zxid, make_zxid
 
 
 def take_snapshot(s: SystemState, i: int) -> SystemState:
@@ -303,9 +305,16 @@ def _acks(p: Params, i: int, txns: History) -> tuple:
 def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
     """``FollowerProcessNEWLEADER(i, j)``: learner i takes NEWLEADER.
 
-    Fixed: i persists currentEpoch = acceptedEpoch and the proposals received in
-    sync, takes a snapshot after TRUNC or SNAP, and sends the ACK of NEWLEADER, then
-    an ACK per proposal.
+    ZooKeeper 3.9 (the default, ``Params.zk``): a follower logs and applies the txns of
+    the sync the leader committed (packetsCommitted), flushes them, takes a snapshot after
+    TRUNC or SNAP, persists currentEpoch = acceptedEpoch and sends the ACK of NEWLEADER;
+    the outstanding proposals wait for UPTODATE, and committed ones are not acked. An
+    observer logs nothing here.
+
+    ZkV3_7_0.tla: i persists currentEpoch and every proposal received in sync, takes a
+    snapshot after TRUNC or SNAP, and sends the ACK of NEWLEADER, then an ACK per
+    proposal. ZooKeeper 3.7.0's code is ZK-4685's variant below (``Params.split_newleader``
+    and ``queued_logging``).
 
     ZK-3911: i persists currentEpoch and acknowledges, leaving the proposals unlogged
     until UPTODATE. ZK-4643, ZK-4685: this is only the first half, persisting
@@ -319,13 +328,13 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
-    if p.bug in SPLIT_NEWLEADER and lrn.nl_received:
+    if p.split_newleader and lrn.nl_received:
         return None  # the second half is the next step
     if srv.zab_state != SYNCHRONIZATION:
         s = breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
     srv = srv._replace(current_epoch=srv.accepted_epoch)
-    if p.bug in SPLIT_NEWLEADER:
-        if p.bug in QUEUED_LOGGING:
+    if p.split_newleader:
+        if p.queued_logging:
             lrn = lrn._replace(queued=lrn.queued + lrn.not_committed, not_committed=())
         lrn = lrn._replace(nl_received=True)
         return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
@@ -335,7 +344,9 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
         return s._replace(
             servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
         )
-    if p.bug in QUEUED_LOGGING:
+    if p.bug is None and p.zk == ZK_39:
+        return _log_committed_and_ack(s, p, i, j, srv, msg.zxid)
+    if p.queued_logging:
         lrn = lrn._replace(
             queued=lrn.queued + lrn.not_committed, not_committed=(), nl_received=True
         )
@@ -362,6 +373,43 @@ def _log_synced_and_ack(
     return take_snapshot(s, i) if snapshot_needed else s
 
 
+def _log_committed_and_ack(
+    s: SystemState, p: Params, i: int, j: int, srv, nl_zxid: int
+) -> SystemState:
+    """ZooKeeper 3.9's NEWLEADER: log and apply the committed txns of the sync, ACK NEWLEADER.
+
+    Each zxid of packetsCommitted, in order, takes the head of packetsNotLogged when it
+    matches (Learner.syncWithLeader skips one that does not, with a warning).
+    """
+    lrn = s.learners[i]
+    pending, commits, logged = list(lrn.not_committed), list(lrn.committed), []
+    if p.is_voter(i):
+        while commits:
+            zxid = commits.pop(0)
+            if pending and pending[0].zxid == zxid:
+                logged.append(pending.pop(0))
+    history = srv.history + tuple(logged)
+    if logged:
+        n = len(history)
+        srv = srv._replace(
+            last_committed=max(srv.last_committed, n), last_processed=max(srv.last_processed, n)
+        )
+        commits = []
+    srv = srv._replace(history=history)
+    snapshot_needed = lrn.sync_mode in (SYNC_TRUNC, SYNC_SNAP)
+    lrn = lrn._replace(
+        not_committed=tuple(pending),
+        committed=tuple(commits) if not p.is_voter(i) else (),
+        nl_received=True,
+        sync_mode=NO_SYNC,
+    )
+    network = net.reply(s.network, p.n, i, j, m.ackld(nl_zxid))
+    s = s._replace(
+        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    )
+    return take_snapshot(s, i) if snapshot_needed else s
+
+
 def follower_process_newleader_after_current_epoch_updated(
     s: SystemState, p: Params, i: int, j: int
 ) -> SystemState | None:
@@ -372,12 +420,12 @@ def follower_process_newleader_after_current_epoch_updated(
     ZK-4685: ACK NEWLEADER (the proposals went to the SyncRequestProcessor, which
     acknowledges them itself when they reach disk, perhaps first).
     """
-    if p.bug not in SPLIT_NEWLEADER:
+    if not p.split_newleader:
         return None
     msg = _newleader_head(s, p, i, j)
     if msg is None or not is_learner_of(s, i, j) or not s.learners[i].nl_received:
         return None
-    if p.bug in QUEUED_LOGGING:
+    if p.queued_logging:
         return s._replace(network=net.reply(s.network, p.n, i, j, m.ackld(msg.zxid)))
     return _log_synced_and_ack(s, p, i, j, s.servers[i], msg.zxid)
 
@@ -386,7 +434,7 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     """``FollowerSyncProcessorLogRequest(i)``, in ZK-4646 and ZK-4685 only: the
     transactions queued for disk are written, and acknowledged to the leader.
     """
-    if p.bug not in QUEUED_LOGGING:
+    if not p.queued_logging:
         return _log_synced(s, p, i) if p.zookeeper_timing else None
     srv, lrn = s.servers[i], s.learners[i]
     if not (srv.online and lrn.queued) or lrn.leader < 0:
@@ -411,30 +459,47 @@ def _log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
 
 
 def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
-    """``LeaderProcessACKLD(i, j)``: leader i takes the ACK of NEWLEADER from j.
+    """``LeaderProcessACKLD(i, j)``: leader i reads the first ACK from j after NEWLEADER.
 
-    1. A quorum had already acked: reply UPTODATE.
-    2. Otherwise j's ACK must be for this epoch's NEWLEADER; with it a quorum of
-       voters (i included) may be reached: i commits its whole log, starts serving
-       (BROADCAST) and sends UPTODATE to every learner that acked.
+    ZooKeeper has one ACK type: j's LearnerHandler takes the first ACK it reads after
+    sending NEWLEADER for the ACK of NEWLEADER, whatever it acknowledges, and hands its
+    zxid to Leader.waitForNewLeaderAck; later ACKs are LeaderProcessACK's.
+
+    1. A quorum had already acked (quorumFormed): the wait returns at once and j gets
+       UPTODATE; an ACK of a proposal read here counts for nothing.
+    2. The ACK is for another zxid than NEWLEADER's (an ACK of a proposal that overtook
+       it, ZOOKEEPER-4685): "different epoch", not counted; j's handler waits for the
+       leader to start. If the voters whose ACK can still count (those counted, and the
+       connected learners not yet read from) are no quorum, i's wait can only time out:
+       i gives up and goes back to election with its cluster (Leader.lead's shutdown).
+    3. Otherwise j's ACK counts; with it a quorum of voters (i included) may be reached:
+       i commits its whole log, starts serving (BROADCAST) and sends UPTODATE to every
+       learner whose first ACK it has read.
     """
-    msg = taking(s, p, i, j, ACKLD)
+    msg = taking(s, p, i, j, ACK)
     if msg is None:
         return None
     if not is_leader_of(s, i, j):
-        return illegal(s, p, i, j, msg)
+        # an ACK at a server that does not lead j: illegal, reported by one step only
+        return illegal(s, p, i, j, msg) if counter_of(msg.zxid) == 0 else None
     srv, ld = s.servers[i], s.leaders[i]
+    if ld.ackld_live >> j & 1:
+        return None  # j's first ACK was read: LeaderProcessACK
     newleader_zxid = make_zxid(srv.accepted_epoch, 0)
+    counted = ld.ackld | 1 << j if msg.zxid == newleader_zxid else ld.ackld
     if p.is_quorum(ld.ackld):  # 1.
-        ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+        ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
         network = net.reply(s.network, p.n, i, j, m.uptodate(srv.accepted_epoch))
         return s._replace(leaders=put(s.leaders, i, ld), network=network)
     network = net.discard(s.network, p.n, i, j)
-    if msg.zxid != newleader_zxid:  # 2., from another epoch
-        return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
-    ld = ld._replace(ackld=ld.ackld | 1 << j, ackld_live=ld.ackld_live | 1 << j)
+    ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
+    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+    if msg.zxid != newleader_zxid:  # 2.
+        if p.is_quorum(ld.ackld | ld.learners & ~ld.ackld_live):
+            return s
+        return _give_up_waiting_for_newleader_acks(s, p, i, j, msg.zxid)
     if not p.is_quorum(ld.ackld):
-        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+        return s
     # startZkServer: everything in the log is committed, processed and snapshotted.
     n = len(srv.history)
     el = s.elections[i]
@@ -449,6 +514,24 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         network=network,
     )
     return record_commit(s, srv.history)
+
+
+def _give_up_waiting_for_newleader_acks(
+    s: SystemState, p: Params, i: int, j: int, zxid: int
+) -> SystemState:
+    """Leader i can no longer gather a quorum of NEWLEADER acks: it shuts down.
+
+    When a quorum of voters (i included) is connected to i and has taken its NEWLEADER
+    (each then acks it without waiting for anything), giving up is the harm ZOOKEEPER-4685
+    does, recorded for LeaderStaysWithSyncedQuorum.
+    """
+    synced = 1 << i
+    for k in members(s.leaders[i].learners):
+        if is_learner_of(s, k, i) and s.learners[k].nl_received:
+            synced |= 1 << k
+    if p.is_quorum(synced):
+        s = breach(s, QUORUM_ABANDONED, i, j, zxid, ACK)
+    return leader_shutdown(s, p, i)
 
 
 def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:

@@ -115,7 +115,20 @@ def test_specs_lists_the_system_spec_first_with_its_bugs(capsys):
     code, out, _ = run(capsys, "specs")
     assert code == 0
     assert out.startswith("system (default): Fast Leader Election and Zab 1.0")
-    assert "found with: --bug ZK-4685 --max-timeouts 0 --coarse-election" in out
+    assert "found with: --bug ZK-4685 --max-txns 2 --max-timeouts 1 --coarse-election" in out
     assert "symmetry: no, Fast Leader Election compares server ids" in out
     for word in ("FLEHandleNotmsg", "ObserverProcessINFORM", "LeaderLogCompleteness", "ZK-4646"):
         assert word in out
+
+
+def test_zk_picks_the_version_and_refuses_an_unknown_one(capsys):
+    quick = [
+        *("--max-txns", "2", "--max-timeouts", "1", "--coarse-election", "--from-established"),
+        "--no-progress",
+    ]
+    code, out, _ = run(capsys, "check", "--zk", "3.7", *quick)
+    assert code == 1 and "Invariant LeaderStaysWithSyncedQuorum is violated" in out
+    code, out, _ = run(capsys, "check", "--zk", "3.9", *quick)
+    assert code == 0
+    code, _, err = run(capsys, "check", "--zk", "3.8", *quick)
+    assert code == 2 and "3.8" in err

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from spec.system import model as model_module
 from spec.system.constants import ELECTION, LEADING, LOOKING
+from spec.system.election import coarse
 from spec.system.election.votes import empty_votes, self_vote, vote_key
 from spec.system.invariants import election_safety
 from spec.system.model import SystemModel
@@ -100,3 +102,40 @@ def test_one_election_of_three_fresh_servers_has_a_pinned_state_count():
     result = check_bfs(ElectionOnly(model.init_states()[0]), CheckOptions(invariants=[]))
     assert result.ok and result.complete
     assert (result.distinct_states, result.max_depth) == (137_747, 30)
+
+
+def _broken_electorates(original, mistake: str):
+    """``electorates`` with a deliberate fault: it forgets the votes, or offers non-quorums."""
+
+    def broken(s, p, i):
+        srv = s.servers[i]
+        if not (p.coarse_election and p.is_voter(i) and srv.online and srv.state == LOOKING):
+            return []
+        if mistake == "no quorum":
+            return [*original(s, p, i), 1 << i]
+        looking = [
+            k
+            for k in range(p.voters)
+            if k != i and s.servers[k].online and s.servers[k].state == LOOKING
+        ]
+        return [1 << i | 1 << k for k in looking]  # a quorum of three, whatever the votes
+
+    return broken
+
+
+@pytest.mark.parametrize(
+    ("mistake", "explained"),
+    [("ignores votes", "s2 is no such voter"), ("no quorum", "s1 is no such voter")],
+)
+def test_election_safety_catches_a_broken_coarse_election(monkeypatch, mistake, explained):
+    """ElectionSafety is checked apart from the rule the coarse election picks quorums by:
+    with that rule broken, the search reports it."""
+    broken = _broken_electorates(coarse.electorates, mistake)
+    monkeypatch.setattr(coarse, "electorates", broken)
+    monkeypatch.setattr(model_module, "electorates", broken)
+    params = Params(max_txns=1, max_timeouts=1, coarse_election=True)
+    only = CheckOptions(invariants=["ElectionSafety"], check_deadlock=False)
+    v = check_bfs(SystemModel(params), only).violation
+    assert v is not None and v.property == "ElectionSafety"
+    assert v.steps[-1].action.name == "ElectLeader"
+    assert explained in v.explanation

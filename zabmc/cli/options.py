@@ -37,6 +37,14 @@ def all_options() -> dict[str, str]:
     return options
 
 
+def all_choices() -> dict[str, tuple[str, ...]]:
+    """The spec options that take a value, with the values they take."""
+    choices: dict[str, tuple[str, ...]] = {}
+    for info in SPECS.values():
+        choices.update(info.choices)
+    return choices
+
+
 def with_spec_options(fn: Callable) -> Callable:
     """``--spec``, one ``--flag N`` per bound (None: the spec's default), each spec option,
     ``--bug`` and ``--invariant``."""
@@ -50,8 +58,17 @@ def with_spec_options(fn: Callable) -> Callable:
     fn = click.option(
         "--bug", default=None, metavar="NAME", help="check a known-bug variant of the spec"
     )(fn)
+    choices = all_choices()
     for option, doc in reversed(all_options().items()):
-        fn = click.option(f"--{option.replace('_', '-')}", option, is_flag=True, help=doc)(fn)
+        flag = f"--{option.replace('_', '-')}"
+        if option in choices:
+            values = choices[option]
+            kind = click.Choice(values)
+            fn = click.option(
+                flag, option, type=kind, default=None, help=f"{doc} [default: {values[0]}]"
+            )(fn)
+        else:
+            fn = click.option(flag, option, is_flag=True, help=doc)(fn)
     for b in reversed(all_bounds()):
         fn = click.option(
             b.flag,

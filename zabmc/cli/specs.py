@@ -24,6 +24,8 @@ def specs() -> None:
         click.echo("  bug variants (--bug):")
         for bug, doc in info.bugs.items():
             click.echo(f"    {bug}: {doc}")
+            if bug in info.bug_versions:
+                click.echo(f"      versions: {info.bug_versions[bug]}")
             exposure = info.exposures.get(bug)
             if exposure is not None:
                 flags = " ".join(exposure.flags(info))
@@ -32,5 +34,7 @@ def specs() -> None:
                     quick = " ".join(exposure.flags(info, quick=True))
                     click.echo(f"      quickly with: --bug {bug} {quick}")
         for option, doc in info.options.items():
-            click.echo(f"  option --{option.replace('_', '-')}: {doc}")
+            values = info.choices.get(option)
+            value = f" {'|'.join(values)}" if values else ""
+            click.echo(f"  option --{option.replace('_', '-')}{value}: {doc}")
         click.echo()

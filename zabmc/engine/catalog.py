@@ -83,6 +83,10 @@ class SpecInfo:
     #: The spec as z3 formulas for ``zabmc prove`` (zabmc.symbolic.setup.SymbolicSetup), from
     #: the bounds and the bug; None: the spec has no symbolic encoding.
     symbolic: Callable[[Mapping[str, int], str | None], Any] | None = None
+    #: Options that take one of these values (the first is the default) instead of being flags.
+    choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For each bug variant, which releases of the system it affects, in words.
+    bug_versions: Mapping[str, str] = field(default_factory=dict)
 
     def bound(self, name: str) -> Bound | None:
         return next((b for b in self.bounds if b.name == name), None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from itertools import combinations
 
 from spec.system import network as net
-from spec.system.constants import FOLLOWING, LEADING, LOOKING
+from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
 from spec.system.election.votes import beats, self_vote, settled, vote_key
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
@@ -60,15 +60,38 @@ def elect_leader(s: SystemState, p: Params, i: int, quorum: int) -> SystemState 
     if quorum not in electorates(s, p, i):
         return None
     vote = self_vote(p, s.servers[i], i)
-    for k in range(p.voters):
-        if quorum >> k & 1 and vote_key(self_vote(p, s.servers[k], k)) > vote_key(vote):
-            s = breach(s, ELECTION_UNSOUND, k, i)
+    unsound = unsound_electorate(s, p, i, quorum)
+    if unsound != NULL:
+        s = breach(s, ELECTION_UNSOUND, i, unsound)
     for k in range(p.voters):
         if quorum >> k & 1:
             el = settled(s.elections[k], p.n)._replace(vote=vote)
             s = s._replace(elections=put(s.elections, k, el))
             s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
     return s
+
+
+def unsound_electorate(s: SystemState, p: Params, i: int, quorum: int) -> int:
+    """ElectionSafety's check of a coarse election, made apart from :func:`electorates`
+    (which picks the quorums) so that a fault there is caught: the first server of
+    ``quorum`` that could not have decided for i, or i itself when ``quorum`` is no
+    quorum of voters; NULL when the election is sound.
+
+    Each member must be a voter that is up, LOOKING and can reach i, whose own vote
+    (epoch, zxid, id) is at most i's, as FLE's termination rule demands.
+    """
+    if not (quorum >> i & 1 and p.is_quorum(quorum)) or quorum >> p.voters:
+        return i
+    mine = vote_key(self_vote(p, s.servers[i], i))
+    for k in range(p.voters):
+        if not quorum >> k & 1:
+            continue
+        srv = s.servers[k]
+        if not (srv.online and srv.state == LOOKING) or net.link_cut(s.network, p.n, i, k):
+            return k
+        if vote_key(self_vote(p, srv, k)) > mine:
+            return k
+    return NULL
 
 
 def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:

@@ -55,7 +55,7 @@ from spec.system.election.votes import self_vote
 from spec.system.guards import why_disabled
 from spec.system.init import initial_state
 from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
-from spec.system.params import MAX_IDS, Params
+from spec.system.params import MAX_IDS, ZK_TLA, Params
 from spec.system.receive import is_learner_of
 from spec.system.roles import power_off
 from spec.system.state import Notification, SystemState, index_of_zxid, put
@@ -89,6 +89,9 @@ def params_for(header: Header) -> Params:
         bug=None,
         coarse_election=False,
         zookeeper_timing=True,
+        # the implementation takes NEWLEADER as ZkV3_7_0.tla does: every txn of the sync,
+        # then currentEpoch, on disk before the ACKs (3.9 logs only the committed ones)
+        zk=ZK_TLA,
     )
 
 
@@ -208,8 +211,10 @@ def _trace_message(msg: tuple) -> tuple:
         return (kind, msg.epoch)
     if kind == "ACKEPOCH":
         return (kind, msg.epoch, trace_zxid(msg.zxid))
-    if kind in ("NEWLEADER", "ACKLD", "UPTODATE"):
+    if kind in ("NEWLEADER", "UPTODATE"):
         return (kind, msg.zxid >> COUNTER_BITS)
+    if kind == "ACK" and not msg.zxid & COUNTER_MASK:  # the ACK of NEWLEADER: one type, as
+        return ("ACKLD", msg.zxid >> COUNTER_BITS)  # in ZooKeeper; traces name it apart
     return (kind, trace_zxid(msg.zxid))
 
 
