@@ -17,6 +17,9 @@ from zabmc.cli.options import (
     with_spec_options,
 )
 from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
+from zabmc.engine.bfs import select_properties
+from zabmc.engine.expansion import Expander, FullExpander
+from zabmc.engine.reduction import reducing_expander
 from zabmc.report.text import discovery_lines, summary_lines
 
 
@@ -63,6 +66,12 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     help="count states up to a permutation of server ids (orbits)",
 )
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
+@click.option(
+    "--reduction/--no-reduction",
+    default=True,
+    help="take a server's steps that commute with everything the others do as one step "
+    "(atomic local steps, where the spec declares them) [default: on]",
+)
 @with_output_options
 def check(
     spec_name: str,
@@ -71,6 +80,7 @@ def check(
     invariants: tuple[str, ...],
     bug: str | None,
     no_deadlock: bool,
+    reduction: bool,
     report_path: str | None,
     report_format: str | None,
     as_json: bool,
@@ -92,19 +102,22 @@ def check(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
+    expander = search_expander(model, spec.invariants, reduction)
     check_options = CheckOptions(
         max_depth=depth,
         invariants=spec.invariants,
         check_deadlock=not no_deadlock,
         symmetry=symmetry,
         progress=progress_printer(progress and not as_json, progress_line),
+        expander=expander,
     )
     if not as_json:
         click.echo(
             f"zabmc check: {spec.describe()}, "
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
-            f"deadlock check {'off' if no_deadlock else 'on'}"
+            f"deadlock check {'off' if no_deadlock else 'on'}, "
+            f"reduction {reduction_note(expander)}"
         )
     result = check_bfs(model, check_options)
     trace = None
@@ -114,6 +127,7 @@ def check(
             "depth": depth,
             "symmetry": symmetry,
             "deadlock_check": not no_deadlock,
+            "reduction": reduction,
         }
         trace = spec.counterexample(result.violation, search)["trace_id"]
     if as_json:
@@ -125,6 +139,7 @@ def check(
                 "depth": depth,
                 "symmetry": symmetry,
                 "deadlock": not no_deadlock,
+                "reduction": reduction,
                 **spec.options,
             },
             **result.to_json(),
@@ -139,6 +154,22 @@ def check(
         print_result(model, result, depth)
         report_written(report_path, trace)
     return 0 if result.ok else 1
+
+
+def search_expander(model: Model, invariants: list[str] | None, reduction: bool) -> Expander:
+    """The expander for ``--reduction``: it must know every property the search evaluates."""
+    if not reduction:
+        return FullExpander(model)
+    checked, witnesses = select_properties(model, invariants)
+    return reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+
+
+def reduction_note(expander: Expander) -> str:
+    """How the header names the reduction: what it is and how depth is counted."""
+    describe = getattr(expander, "describe", None)
+    if describe is None:
+        return "off (every step alone, one level of depth each)"
+    return "on (atomic local steps: a chain of a server's steps is one level of depth)"
 
 
 def print_result(model: Model, result: CheckResult, depth: int | None) -> None:
