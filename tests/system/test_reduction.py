@@ -45,10 +45,15 @@ def replays(model: Model, discovery: Discovery) -> bool:
     return True
 
 
+def verdict(result: CheckResult) -> tuple[str, str | None] | None:
+    """What a search concluded: the kind and property of its violation, or None."""
+    v = result.violation
+    return None if v is None else (v.kind, v.property)
+
+
 def assert_same_verdict(model: Model) -> CheckResult:
     """The reduced search finds what the full one finds; its paths replay unreduced."""
     full, reduced = search(model, False), search(model, True)
-    verdict = (lambda r: None if r.violation is None else (r.violation.kind, r.violation.property))
     assert verdict(reduced) == verdict(full)
     assert {n for n, d in reduced.examples.items() if d} == {
         n for n, d in full.examples.items() if d
@@ -154,7 +159,8 @@ def test_a_wrong_mover_declaration_is_caught():
 
     class Careless(type(SystemModel(Params()).movers())):  # type: ignore[misc]
         def right_mover(self, state, action, successor):
-            return frozenset({"elections", "network"}) if action.name == "FLEReceiveNotmsg" else None
+            receipt = action.name == "FLEReceiveNotmsg"
+            return frozenset({"elections", "network"}) if receipt else None
 
     model = SystemModel(Params(voters=2, max_txns=0, max_timeouts=1))
     states: list = []

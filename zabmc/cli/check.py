@@ -68,9 +68,11 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
 @click.option(
     "--reduction/--no-reduction",
-    default=True,
-    help="take a server's steps that commute with everything the others do as one step "
-    "(atomic local steps, where the spec declares them) [default: on]",
+    default=None,
+    help="take a server's right movers (steps that commute with everything the others do "
+    "next) together with its next step, as one step and one level of depth (where the "
+    "spec declares them) [default: on, off with --depth, where a chain counting as one "
+    "level would make the same depth reach much further]",
 )
 @with_output_options
 def check(
@@ -80,7 +82,7 @@ def check(
     invariants: tuple[str, ...],
     bug: str | None,
     no_deadlock: bool,
-    reduction: bool,
+    reduction: bool | None,
     report_path: str | None,
     report_format: str | None,
     as_json: bool,
@@ -102,6 +104,8 @@ def check(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
+    if reduction is None:
+        reduction = depth is None
     expander = search_expander(model, spec.invariants, reduction)
     check_options = CheckOptions(
         max_depth=depth,

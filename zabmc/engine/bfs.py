@@ -220,9 +220,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
         result.examples[p.name] = (
             None
             if wfp is None
-            else Discovery(
-                "example", p.name, rebuild_path(model, fingerprint, seen, wfp, expander)
-            )
+            else Discovery("example", p.name, rebuild_path(model, fingerprint, seen, wfp, expander))
         )
     return result
 
