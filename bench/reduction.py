@@ -29,7 +29,7 @@ CONFIGS: list[dict] = [
     {"voters": 2, "max_txns": 2, "max_timeouts": 1, "max_crashes": 1},
     {"voters": 2, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1, "bug": "ZK-2845"},
     {"voters": 2, "observers": 1, "max_txns": 0, "max_timeouts": 0},
-    {"voters": 3, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1, "coarse_election": True},
+    {"voters": 3, "max_txns": 1, "max_timeouts": 1, "coarse_election": True},
 ]
 
 #: Three servers with Fast Leader Election: minutes to hours.

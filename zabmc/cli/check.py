@@ -131,7 +131,7 @@ def check(
             "depth": depth,
             "symmetry": symmetry,
             "deadlock_check": not no_deadlock,
-            "reduction": reduction,
+            "reduction": result.reduction is not None,
         }
         trace = spec.counterexample(result.violation, search)["trace_id"]
     if as_json:
@@ -190,7 +190,12 @@ def print_result(model: Model, result: CheckResult, depth: int | None) -> None:
     for line in summary_lines(result):
         click.echo(line)
     for name, example in result.examples.items():
-        where = "never reached" if example is None else f"first reached at depth {example.length}"
+        if example is None:
+            where = "never reached"
+        elif result.reduction is None:
+            where = f"first reached at depth {example.length}"
+        else:  # the path is unfolded: its length counts the spec's steps, not chains
+            where = f"first reached by a path of {example.length} steps"
         click.echo(f"  witness {name}: {where}")
     if v is not None:
         click.echo("")

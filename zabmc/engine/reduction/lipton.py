@@ -57,19 +57,31 @@ class ChainExpander:
 
     def expand(self, state: Hashable) -> Expansion:
         out: list[tuple[Action, Hashable]] = []
+        visited: set[tuple[Hashable, Hashable]] = set()
         for action, succ in self._successors(state):
             process = self._mover_process(state, action, succ)
             if process is None:
                 out.append((action, succ))
             else:
-                out.extend(self._chains(process, ((action, succ),)))
+                out.extend(self._chains(process, ((action, succ),), visited))
         return Expansion(out, True)
 
     def _chains(
-        self, process: Hashable, steps: tuple[tuple[Action, Hashable], ...]
+        self,
+        process: Hashable,
+        steps: tuple[tuple[Action, Hashable], ...],
+        visited: set[tuple[Hashable, Hashable]],
     ) -> Iterator[tuple[Action, Hashable]]:
-        """Every way ``process`` goes on after the movers in ``steps``."""
+        """Every way ``process`` goes on after the movers in ``steps``.
+
+        A state in the middle of a chain that this expansion met before (by the same
+        process's movers in another order) is not continued again: the chains from it
+        end where they ended the first time.
+        """
         state = steps[-1][1]
+        if (process, state) in visited:
+            return
+        visited.add((process, state))
         involves = self._movers.involves
         nexts = (
             [(a, t) for a, t in self._successors(state) if process in involves(a)]
@@ -83,7 +95,7 @@ class ChainExpander:
         for action, succ in nexts:
             chained = (*steps, (action, succ))
             if self._mover_process(state, action, succ) == process:
-                yield from self._chains(process, chained)
+                yield from self._chains(process, chained, visited)
             else:
                 yield self._label(chained)
 
