@@ -81,11 +81,10 @@ SLOW = [
     dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1),
     dict(voters=2, max_txns=2, max_timeouts=1, max_crashes=1),
     dict(voters=2, observers=1, max_txns=0, max_timeouts=0),
-    dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=1),
     *(dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug=b) for b in BUGS),
     dict(voters=3, max_txns=1, max_timeouts=1, coarse_election=True, bug="ZK-2845"),
     dict(voters=3, max_txns=1, max_timeouts=0, coarse_election=True, bug="ZK-4685"),
-    dict(voters=3, max_txns=1, max_timeouts=1, max_crashes=1, coarse_election=True),
+    dict(voters=2, observers=1, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
 ]
 
 PROTOCOL = [

@@ -11,7 +11,9 @@ A successor may also stand for several steps of the model taken as one (a chain
 of a server's mover steps, :mod:`zabmc.engine.reduction`): the search counts it as
 one step of depth, and ``unfold`` gives the model's own steps it is made of, which
 is what a counterexample shows. ``unfold`` is the one addition to the protocol
-that chains need; it needs no state of the expander, only the label.
+that chains need; it needs no state of the expander, only the label. An expander may
+also have ``describe() -> dict``: what it reduced, which a search puts in its result
+(``CheckResult.reduction``).
 """
 
 from __future__ import annotations
