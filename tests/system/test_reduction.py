@@ -142,6 +142,11 @@ def test_a_chained_counterexample_shows_the_spec_s_own_steps():
     [
         (dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1), None),
         (dict(voters=2, observers=1, max_txns=0, max_timeouts=0), 14),
+        pytest.param(
+            dict(voters=3, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1),
+            8,
+            marks=pytest.mark.slow,  # a third server's steps, about a minute
+        ),
     ],
     ids=lambda c: config_id(c) if isinstance(c, dict) else f"depth={c}",
 )
