@@ -47,6 +47,7 @@ from spec.system.faults import (
     partition_start,
     zab_timeout,
 )
+from spec.system.independence import SystemMovers
 from spec.system.init import initial_state
 from spec.system.observers import observer_process_inform
 from spec.system.params import Params
@@ -197,6 +198,10 @@ class SystemModel(Model[SystemState]):
             ),
             *(Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)),
         ]
+
+    def movers(self) -> SystemMovers:
+        """The receipts of notifications that may be chained (:mod:`spec.system.independence`)."""
+        return SystemMovers(self.params, [prop.name for prop in self.properties()])
 
     def is_final(self, s: SystemState) -> bool:
         """A state with no successor is final when the timeout budget is spent.

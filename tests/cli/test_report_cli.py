@@ -25,6 +25,7 @@ def test_check_report_round_trips_through_zabmc_report(capsys, tmp_path):
         "depth": None,
         "symmetry": False,
         "deadlock_check": False,
+        "reduction": False,  # the protocol spec declares no movers
     }
     code, text, err = run(capsys, "report", str(cex))
     assert (code, err) == (0, "")

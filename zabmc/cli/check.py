@@ -18,6 +18,9 @@ from zabmc.cli.options import (
 )
 from zabmc.cli.properties import apply_properties, with_property_options
 from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
+from zabmc.engine.bfs import select_properties
+from zabmc.engine.expansion import Expander, FullExpander
+from zabmc.engine.reduction import reducing_expander
 from zabmc.report.text import discovery_lines, summary_lines
 
 
@@ -64,6 +67,14 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     help="count states up to a permutation of server ids (orbits)",
 )
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
+@click.option(
+    "--reduction/--no-reduction",
+    default=None,
+    help="take a server's right movers (steps that commute with everything the others do "
+    "next) together with its next step, as one step and one level of depth (where the "
+    "spec declares them) [default: on, off with --depth, where a chain counting as one "
+    "level would make the same depth reach much further]",
+)
 @with_output_options
 @with_property_options
 def check(
@@ -73,6 +84,7 @@ def check(
     invariants: tuple[str, ...],
     bug: str | None,
     no_deadlock: bool,
+    reduction: bool | None,
     report_path: str | None,
     report_format: str | None,
     as_json: bool,
@@ -97,19 +109,24 @@ def check(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
+    if reduction is None:
+        reduction = depth is None
+    expander = search_expander(model, spec.invariants, reduction)
     check_options = CheckOptions(
         max_depth=depth,
         invariants=spec.invariants,
         check_deadlock=not no_deadlock,
         symmetry=symmetry,
         progress=progress_printer(progress and not as_json, progress_line),
+        expander=expander,
     )
     if not as_json:
         click.echo(
             f"zabmc check: {spec.describe()}, "
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
-            f"deadlock check {'off' if no_deadlock else 'on'}"
+            f"deadlock check {'off' if no_deadlock else 'on'}, "
+            f"reduction {reduction_note(expander)}"
         )
     result = check_bfs(model, check_options)
     trace = None
@@ -119,6 +136,7 @@ def check(
             "depth": depth,
             "symmetry": symmetry,
             "deadlock_check": not no_deadlock,
+            "reduction": result.reduction is not None,
         }
         trace = spec.counterexample(result.violation, search)["trace_id"]
     if as_json:
@@ -130,6 +148,7 @@ def check(
                 "depth": depth,
                 "symmetry": symmetry,
                 "deadlock": not no_deadlock,
+                "reduction": reduction,
                 **spec.options,
             },
             **result.to_json(),
@@ -146,6 +165,22 @@ def check(
     return 0 if result.ok else 1
 
 
+def search_expander(model: Model, invariants: list[str] | None, reduction: bool) -> Expander:
+    """The expander for ``--reduction``: it must know every property the search evaluates."""
+    if not reduction:
+        return FullExpander(model)
+    checked, witnesses = select_properties(model, invariants)
+    return reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+
+
+def reduction_note(expander: Expander) -> str:
+    """How the header names the reduction: what it is and how depth is counted."""
+    describe = getattr(expander, "describe", None)
+    if describe is None:
+        return "off (every step alone, one level of depth each)"
+    return "on (atomic local steps: a chain of a server's steps is one level of depth)"
+
+
 def print_result(model: Model, result: CheckResult, depth: int | None) -> None:
     v = result.violation
     if v is None:
@@ -160,7 +195,12 @@ def print_result(model: Model, result: CheckResult, depth: int | None) -> None:
     for line in summary_lines(result):
         click.echo(line)
     for name, example in result.examples.items():
-        where = "never reached" if example is None else f"first reached at depth {example.length}"
+        if example is None:
+            where = "never reached"
+        elif result.reduction is None:
+            where = f"first reached at depth {example.length}"
+        else:  # the path is unfolded: its length counts the spec's steps, not chains
+            where = f"first reached by a path of {example.length} steps"
         click.echo(f"  witness {name}: {where}")
     if v is not None:
         click.echo("")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from zabmc.engine.expansion import Expander, FullExpander, unfold
 from zabmc.engine.model import Action, Expectation, Model, Property
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress, Step
 from zabmc.engine.symmetry import canonicalizer
@@ -40,6 +41,9 @@ class CheckOptions:
     progress_interval_s: float = 1.0
     #: Called with each new distinct state (the one explored, not its canonical form).
     on_state: Callable[[Hashable], None] | None = None
+    #: What gives each state's successors (None: all of them, ``FullExpander``); a
+    #: reducing one (:mod:`zabmc.engine.reduction`) must be built for the same properties.
+    expander: Expander | None = None
 
 
 def select_properties(
@@ -133,38 +137,47 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
     depth = 0
     expanded = 0
     generated = result.states_generated
-    successors = model.successors
+    expander = options.expander or FullExpander(model)
     while frontier and violation is None:
         if options.max_depth is not None and depth >= options.max_depth:
             break
         next_frontier: list[tuple[Hashable, int]] = []
         for position, (state, fp) in enumerate(frontier, start=1):
             fired = False
-            for action, succ in successors(state):
-                fired = True
-                generated += 1
-                st = stats.get(action.name)
-                if st is None:
-                    st = stats[action.name] = ActionStats()
-                st.generated += 1
-                if identity_key:
-                    sfp = hash(succ)
-                else:
-                    # Canonical forms are costly; a concrete state met before has
-                    # been canonicalized before, so skip it by its own fingerprint.
-                    raw = hash(succ)
-                    if raw in raw_seen:
+            expansion = expander.expand(state)
+            batch = expansion.successors
+            owed = not expansion.complete
+            while True:
+                found = len(next_frontier)
+                for action, succ in batch:
+                    fired = True
+                    generated += 1
+                    st = stats.get(action.name)
+                    if st is None:
+                        st = stats[action.name] = ActionStats()
+                    st.generated += 1
+                    if identity_key:
+                        sfp = hash(succ)
+                    else:
+                        # Canonical forms are costly; a concrete state met before has
+                        # been canonicalized before, so skip it by its own fingerprint.
+                        raw = hash(succ)
+                        if raw in raw_seen:
+                            continue
+                        raw_seen.add(raw)
+                        sfp = hash(key(succ))
+                    if sfp in seen:
                         continue
-                    raw_seen.add(raw)
-                    sfp = hash(key(succ))
-                if sfp in seen:
-                    continue
-                seen[sfp] = fp
-                st.distinct += 1
-                next_frontier.append((succ, sfp))
-                violation = examine(succ, sfp)
-                if violation:
+                    seen[sfp] = fp
+                    st.distinct += 1
+                    next_frontier.append((succ, sfp))
+                    violation = examine(succ, sfp)
+                    if violation:
+                        break
+                if violation or not owed or len(next_frontier) > found:
                     break
+                # The cycle proviso: none of the reduced set was new, so take the rest.
+                batch, owed = expander.expand_rest(state), False
             if violation:
                 break
             expanded += 1
@@ -191,11 +204,13 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
     result.complete = not frontier and violation is None
     result.actions = stats
     result.elapsed_s = time.monotonic() - started
+    describe = getattr(expander, "describe", None)
+    result.reduction = describe() if describe is not None else None
 
     fingerprint = (lambda s: hash(s)) if identity_key else (lambda s: hash(key(s)))
     if violation is not None:
         kind, prop, vfp = violation
-        steps = rebuild_path(model, fingerprint, seen, vfp)
+        steps = rebuild_path(model, fingerprint, seen, vfp, expander)
         explanation = ""
         if prop is not None:
             explanation = explain(invariants, prop, steps[-1].state)
@@ -205,7 +220,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
         result.examples[p.name] = (
             None
             if wfp is None
-            else Discovery("example", p.name, rebuild_path(model, fingerprint, seen, wfp))
+            else Discovery("example", p.name, rebuild_path(model, fingerprint, seen, wfp, expander))
         )
     return result
 
@@ -225,12 +240,15 @@ def rebuild_path(
     fingerprint: Callable[[Hashable], int],
     parents: dict[int, int | None],
     target: int,
+    expander: Expander | None = None,
 ) -> tuple[Step, ...]:
     """Replay the model from an initial state along the fingerprints leading to ``target``.
 
-    At each step the first successor (in the model's order) with the next
-    fingerprint is taken, so the path is the same every run.
+    At each step the first successor (in the expander's order) with the next
+    fingerprint is taken, so the path is the same every run. A chained successor
+    is unfolded into the model's own steps, so the path is one of the unreduced model.
     """
+    expander = expander or FullExpander(model)
     chain = [target]
     while (parent := parents[chain[-1]]) is not None:
         chain.append(parent)
@@ -240,9 +258,13 @@ def rebuild_path(
         raise RuntimeError("no initial state has the path's first fingerprint")
     steps = [Step(None, current)]
     for fp in chain[1:]:
-        for action, succ in model.successors(current):
+        expansion = expander.expand(current)
+        candidates = list(expansion.successors)
+        if not expansion.complete:
+            candidates += expander.expand_rest(current)
+        for action, succ in candidates:
             if fingerprint(succ) == fp:
-                steps.append(Step(action, succ))
+                steps.extend(Step(a, t) for a, t in unfold(action, succ))
                 current = succ
                 break
         else:

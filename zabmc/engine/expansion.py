@@ -6,6 +6,14 @@ directly. The plain expander returns them all. A reducing expander (partial-orde
 reduction) may return a subset first, marked incomplete; the search then owes it
 the cycle proviso that breadth-first search needs: when none of the subset's
 states was new, it asks for the rest (``expand_rest``) and explores those too.
+
+A successor may also stand for several steps of the model taken as one (a chain
+of a server's mover steps, :mod:`zabmc.engine.reduction`): the search counts it as
+one step of depth, and ``unfold`` gives the model's own steps it is made of, which
+is what a counterexample shows. ``unfold`` is the one addition to the protocol
+that chains need; it needs no state of the expander, only the label. An expander may
+also have ``describe() -> dict``: what it reduced, which a search puts in its result
+(``CheckResult.reduction``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,36 @@ class Expansion(NamedTuple):
 
     successors: Sequence[tuple[Action, Hashable]]
     complete: bool  # False: a reduced subset; the rest is owed if none of these was new
+
+
+class Chained(NamedTuple):
+    """The steps of the model that one chained successor stands for, in order.
+
+    A chained successor's label is ``Action(name, (Chained(steps),))``; the last
+    step's state is the successor itself.
+    """
+
+    steps: tuple[tuple[Action, Hashable], ...]
+
+
+def chain_label(steps: Sequence[tuple[Action, Hashable]]) -> Action:
+    """The label of a chain of steps: its actions' names joined by ``+``
+    (a run of one name as ``name*k``), so statistics tell chains apart."""
+    names: list[list] = []
+    for action, _ in steps:
+        if names and names[-1][0] == action.name:
+            names[-1][1] += 1
+        else:
+            names.append([action.name, 1])
+    name = "+".join(n if k == 1 else f"{n}*{k}" for n, k in names)
+    return Action(name, (Chained(tuple(steps)),))
+
+
+def unfold(action: Action, successor: Hashable) -> tuple[tuple[Action, Hashable], ...]:
+    """The model's own steps behind one successor: itself, or the steps of a chain."""
+    if len(action.args) == 1 and isinstance(action.args[0], Chained):
+        return action.args[0].steps
+    return ((action, successor),)
 
 
 class Expander(Protocol):
@@ -46,4 +84,4 @@ class FullExpander:
         return ()
 
 
-__all__ = ["Expander", "Expansion", "FullExpander"]
+__all__ = ["Chained", "Expander", "Expansion", "FullExpander", "chain_label", "unfold"]

@@ -22,7 +22,10 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from zabmc.engine.reduction.movers import Movers
 
 State = TypeVar("State", bound=Hashable)
 
@@ -184,6 +187,14 @@ class Model(ABC, Generic[State]):
 
         ``None`` (the default) means the ids are ordered: the spec compares
         them, so merging permuted states would be unsound.
+        """
+        return None
+
+    def movers(self) -> Movers | None:
+        """Which steps are right movers, so a search may chain them (Lipton reduction).
+
+        ``None`` (the default): none are declared, and the search takes every step alone.
+        See :mod:`zabmc.engine.reduction.movers` for what a declaration promises.
         """
         return None
 

@@ -80,6 +80,8 @@ class CheckResult:
     violation: Discovery | None = None
     examples: dict[str, Discovery | None] = field(default_factory=dict)
     symmetry: bool = False
+    #: What a reducing expander did (None: every successor was explored), as plain JSON.
+    reduction: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -110,5 +112,6 @@ class CheckResult:
                 for name, s in sorted(self.actions.items())
             },
             "symmetry": self.symmetry,
+            "reduction": self.reduction,
             "collision_probability": self.collision_probability,
         }

@@ -67,8 +67,15 @@ def summary_lines(result: CheckResult) -> list[str]:
         f"  depth             {result.max_depth} ({depth_note})",
         f"  time              {result.elapsed_s:.2f} s ({rate:,.0f} states/s)",
         "  states per depth  " + " ".join(str(n) for n in result.states_per_depth),
-        "  actions (generated / new states):",
     ]
+    if result.reduction is not None:
+        r = result.reduction
+        lines.append(
+            f"  reduction         {r['chains']:,} chained steps, "
+            f"{r['intermediate_states_skipped']:,} intermediate states not stored; "
+            "a chain counts as one level of depth"
+        )
+    lines.append("  actions (generated / new states):")
     width = max((len(n) for n in result.actions), default=0)
     for name, stats in sorted(result.actions.items()):
         lines.append(f"    {name:<{width}}  {stats.generated:>10,} / {stats.distinct:,}")

@@ -1,0 +1,118 @@
+"""Full against reduced search, configuration by configuration.
+
+For each configuration of the system spec it runs the search twice, without and with
+the reduction (atomic local steps, :mod:`zabmc.engine.reduction`), each in a fresh
+process, and prints the distinct states, the depth reached (a chain of steps is one
+level), the verdict and the wall time of each, and the ratio of states. The verdicts
+must agree; a row where they do not is marked ``DIFFERENT`` and the script exits 1.
+
+    python bench/reduction.py            # the default table (a few minutes)
+    python bench/reduction.py --large    # adds 3 servers with the fine-grained election
+    python bench/reduction.py --row '{"voters": 2}' full   # one run, as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from machine import describe
+
+#: The default table: every row completes in seconds to a minute on 2 cores.
+CONFIGS: list[dict] = [
+    {"voters": 2, "max_txns": 1, "max_timeouts": 1},
+    {"voters": 2, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1},
+    {"voters": 2, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1, "max_partitions": 1},
+    {"voters": 2, "max_txns": 2, "max_timeouts": 1, "max_crashes": 1},
+    {"voters": 2, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1, "bug": "ZK-2845"},
+    {"voters": 2, "observers": 1, "max_txns": 0, "max_timeouts": 0},
+    {"voters": 3, "max_txns": 1, "max_timeouts": 1, "coarse_election": True},
+]
+
+#: Three servers with Fast Leader Election: minutes to hours.
+LARGE: list[dict] = [
+    {"voters": 3, "max_txns": 0, "max_timeouts": 0, "max_epoch": 1},
+]
+
+
+def run(config: dict, mode: str) -> dict:
+    """One search in this process: its figures."""
+    from spec.system import Params, SystemModel
+    from zabmc.engine import CheckOptions, check_bfs
+    from zabmc.engine.bfs import select_properties
+    from zabmc.engine.reduction import reducing_expander
+
+    model = SystemModel(Params(**config))
+    expander = None
+    if mode == "reduced":
+        checked, witnesses = select_properties(model, None)
+        expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+    began = time.perf_counter()
+    result = check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
+    v = result.violation
+    return {
+        "distinct": result.distinct_states,
+        "depth": result.max_depth,
+        "verdict": v.property if v else "ok",
+        "witnesses": sorted(n for n, d in result.examples.items() if d),
+        "wall_s": round(time.perf_counter() - began, 2),
+    }
+
+
+def in_fresh_process(config: dict, mode: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--row", json.dumps(config), mode],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def label(config: dict) -> str:
+    short = {"voters": "n", "observers": "obs", "max_txns": "txns", "max_timeouts": "to"}
+    short |= {"max_crashes": "crash", "max_partitions": "part", "max_epoch": "epoch"}
+    parts = [
+        f"{short.get(k, k)}={v}" for k, v in config.items() if k not in ("bug", "coarse_election")
+    ]
+    if config.get("coarse_election"):
+        parts.append("coarse")
+    if config.get("bug"):
+        parts.append(config["bug"])
+    return " ".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--large", action="store_true", help="add the 3-server FLE rows")
+    parser.add_argument("--row", nargs=2, metavar=("CONFIG", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.row:
+        print(json.dumps(run(json.loads(args.row[0]), args.row[1])))
+        return
+    print(f"# {describe()}")
+    print(
+        f"{'configuration':44} {'full':>9} {'reduced':>9} {'ratio':>6} "
+        f"{'depth f/r':>9} {'full s':>7} {'red. s':>7}  verdict"
+    )
+    differ = False
+    for config in CONFIGS + (LARGE if args.large else []):
+        full, reduced = in_fresh_process(config, "full"), in_fresh_process(config, "reduced")
+        same = (full["verdict"], full["witnesses"]) == (reduced["verdict"], reduced["witnesses"])
+        differ |= not same
+        print(
+            f"{label(config):44} {full['distinct']:>9,} {reduced['distinct']:>9,} "
+            f"{reduced['distinct'] / full['distinct']:>6.2f} "
+            f"{full['depth']:>4}/{reduced['depth']:<4} {full['wall_s']:>7.1f} "
+            f"{reduced['wall_s']:>7.1f}  {full['verdict']}"
+            + ("" if same else f"  DIFFERENT: reduced {reduced['verdict']}"),
+            flush=True,
+        )
+    sys.exit(1 if differ else 0)
+
+
+if __name__ == "__main__":
+    main()

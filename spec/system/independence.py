@@ -1,0 +1,126 @@
+"""Which steps of the system spec are right movers, for the engine's atomic local steps.
+
+See :mod:`zabmc.engine.reduction.movers` for what is declared and what it promises.
+The declaration is derived from the shape of the spec, not from its behaviour:
+
+* a step belongs to the server of its first argument, and *involves* every server
+  it names (a receipt of a notification only its receiver); a crash or a restart
+  involves every server, since it empties or fills channels to all of them
+  (:func:`spec.system.network.isolate`);
+* the properties read only ``servers``, ``leaders``, ``learners`` and ``ghost``: the
+  invariants and witnesses are memoized on exactly these groups
+  (:func:`spec.system.invariants.memoized`), which is only right because they read
+  nothing else. A property not in that table reads everything, and then no step is
+  invisible and nothing is chained.
+
+The right movers are the election steps of a LOOKING server i that change nothing but
+i's election record and take (at most) the head of a channel into i: a receipt that
+sends no answer (ZooKeeper's WorkerReceiver queueing a notification), and a handling
+or a final wait that sends nothing and decides nothing (the vote stays, a notification
+is recorded or dropped). This is read off the step itself: the state before and after
+differ only there. Such a step reads i's server and election records and the head it
+takes. While i is LOOKING and in no leader's cluster, no step that does not name i, and
+is not a crash or a restart, writes what it reads or reads what it writes:
+
+* other servers' FLE steps write their own records, and append *behind* the head
+  it takes (a LOOKING j notifying i), which commutes with taking the head;
+* only a leader's shutdown writes another server's records, and only those of its
+  cluster (``leaders[k].learners``), which i can join only by a step of its own
+  (``ConnectAndFollowerSendFOLLOWERINFO(k, i)`` needs i FOLLOWING): hence the
+  conditions that i is in no cluster and has no Zab message in flight;
+* a cut link empties the channel j -> i only by ``PartitionStart`` of i and j, which
+  names i; a crash of j empties it too, and involves i.
+
+Whether such a step sends or decides depends only on what it reads, so one that does
+neither here does neither after any of those steps: the declaration is stable.
+With ``zookeeper_timing`` (replay only) nothing is declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from spec.system.constants import LOOKING
+from spec.system.params import Params
+from spec.system.state import SystemState
+from zabmc.engine import Action
+
+#: The state groups every property of the spec reads (see the module's docstring).
+PROPERTY_GROUPS = frozenset({"servers", "leaders", "learners", "ghost"})
+
+#: The steps that may be right movers, and what such a step writes.
+ELECTION_STEPS = frozenset({"FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNotmsg"})
+ELECTION_WRITES = frozenset({"elections", "network"})
+
+#: Steps that touch every server's channels: a crash empties them, a restart notifies.
+EVERYONE = frozenset({"NodeCrash", "NodeStart"})
+
+
+def _only_election_of(before: SystemState, after: SystemState, i: int, n: int) -> bool:
+    """``after`` differs from ``before`` only in i's election record and by the head of
+    (at most) one notification channel into i."""
+    if (
+        after.servers != before.servers
+        or after.leaders != before.leaders
+        or after.learners != before.learners
+        or after.ghost != before.ghost
+        or after.recorder != before.recorder
+        or after.network.msgs != before.network.msgs
+        or after.network.cut != before.network.cut
+    ):
+        return False
+    if any(after.elections[k] != before.elections[k] for k in range(n) if k != i):
+        return False
+    taken = 0
+    for c, (old, new) in enumerate(zip(before.network.notes, after.network.notes, strict=True)):
+        if new == old:
+            continue
+        if c % n != i or new != old[1:]:
+            return False
+        taken += 1
+    return taken <= 1
+
+
+class SystemMovers:
+    """The mover declarations of :class:`spec.system.model.SystemModel` for ``params``."""
+
+    def __init__(self, params: Params, properties: Collection[str]) -> None:
+        self.params = params
+        self._everyone = frozenset(range(params.n))
+        self._properties = frozenset(properties)
+
+    def process(self, action: Action) -> int:
+        return action.args[0]
+
+    def involves(self, action: Action) -> Collection[int]:
+        if action.name == "FLEReceiveNotmsg":
+            # i's records and the channel into i; an answer only appends to the channel
+            # into j, behind any notification j's own receipt would take.
+            return action.args[:1]
+        if action.name in EVERYONE:
+            return self._everyone
+        if action.name == "ElectLeader":
+            i, quorum = action.args
+            return frozenset(k for k in self._everyone if k == i or quorum >> k & 1)
+        return action.args
+
+    def right_mover(
+        self, state: SystemState, action: Action, successor: SystemState
+    ) -> frozenset[str] | None:
+        p = self.params
+        if action.name not in ELECTION_STEPS or p.zookeeper_timing or p.coarse_election:
+            return None
+        i = action.args[0]
+        if state.servers[i].state != LOOKING or not _only_election_of(state, successor, i, p.n):
+            return None
+        if any(ld.learners >> i & 1 for ld in state.leaders):
+            return None
+        if any(state.network.msgs[i * p.n + k] for k in range(p.n)):
+            return None
+        return ELECTION_WRITES
+
+    def property_reads(self, name: str) -> frozenset[str] | None:
+        return PROPERTY_GROUPS if name in self._properties else None
+
+
+__all__ = ["ELECTION_STEPS", "PROPERTY_GROUPS", "SystemMovers"]

@@ -1,0 +1,182 @@
+"""Reduction is sound: the reduced search gives the full search's verdict, and its paths
+replay step by step on the unreduced spec.
+
+The oracle is the full search (``--no-reduction``) of the same configuration: the tests
+compare verdicts and witnesses, never pin reduced counts. The mover declarations are
+also checked against the definition on whole state spaces
+(:func:`zabmc.engine.reduction.verify.check_right_movers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+import pytest
+
+from spec.protocol import Params as ProtocolParams
+from spec.protocol import ProtocolModel
+from spec.protocol.bugs import BUGS as PROTOCOL_BUGS
+from spec.system import Params, SystemModel
+from spec.system.bugs import BUGS
+from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, check_bfs
+from zabmc.engine.bfs import select_properties
+from zabmc.engine.reduction import ChainExpander, reducing_expander
+from zabmc.engine.reduction.verify import check_right_movers
+
+
+def search(model: Model, reduce: bool, **options) -> CheckResult:
+    expander = None
+    if reduce:
+        checked, witnesses = select_properties(model, None)
+        expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+    return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander, **options))
+
+
+def replays(model: Model, discovery: Discovery) -> bool:
+    """Every step of the path is one of the unreduced model's own transitions."""
+    first, *rest = discovery.steps
+    if first.action is not None or first.state not in model.init_states():
+        return False
+    state: Hashable = first.state
+    for step in rest:
+        if (step.action, step.state) not in list(model.successors(state)):
+            return False
+        state = step.state
+    return True
+
+
+def verdict(result: CheckResult) -> tuple[str, str | None] | None:
+    """What a search concluded: the kind and property of its violation, or None."""
+    v = result.violation
+    return None if v is None else (v.kind, v.property)
+
+
+def assert_same_verdict(model: Model) -> CheckResult:
+    """The reduced search finds what the full one finds; its paths replay unreduced."""
+    full, reduced = search(model, False), search(model, True)
+    assert verdict(reduced) == verdict(full)
+    assert {n for n, d in reduced.examples.items() if d} == {
+        n for n, d in full.examples.items() if d
+    }
+    if full.violation is None:
+        assert reduced.complete and reduced.distinct_states <= full.distinct_states
+    for discovery in (reduced.violation, *reduced.examples.values()):
+        if discovery is not None:
+            assert replays(model, discovery), discovery.property
+    if reduced.violation is not None:
+        props = {p.name: p for p in model.properties()}
+        assert not props[reduced.violation.property].condition(reduced.violation.steps[-1].state)
+    return reduced
+
+
+FAST = [
+    dict(voters=2, max_txns=1, max_timeouts=1),
+    dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1),
+    dict(voters=2, max_txns=0, max_timeouts=1, max_partitions=1),
+    dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-2845"),
+    dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=1, coarse_election=True),
+]
+
+SLOW = [
+    dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1),
+    dict(voters=2, max_txns=2, max_timeouts=1, max_crashes=1),
+    dict(voters=2, observers=1, max_txns=0, max_timeouts=0),
+    *(dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug=b) for b in BUGS),
+    dict(voters=3, max_txns=1, max_timeouts=1, coarse_election=True, bug="ZK-2845"),
+    dict(voters=3, max_txns=1, max_timeouts=0, coarse_election=True, bug="ZK-4685"),
+    dict(voters=2, observers=1, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
+]
+
+PROTOCOL = [
+    dict(servers=2, max_timeouts=1, max_txns=1, max_epoch=1),
+    *(
+        dict(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, max_restarts=0, bug=b)
+        for b in PROTOCOL_BUGS
+    ),
+]
+
+
+def config_id(kw: dict) -> str:
+    return "-".join(f"{k}={v}" for k, v in kw.items())
+
+
+@pytest.mark.parametrize("kw", FAST, ids=config_id)
+def test_reduced_system_search_gives_the_full_verdict(kw):
+    assert_same_verdict(SystemModel(Params(**kw)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kw", SLOW, ids=config_id)
+def test_reduced_system_search_gives_the_full_verdict_on_larger_configurations(kw):
+    assert_same_verdict(SystemModel(Params(**kw)))
+
+
+@pytest.mark.parametrize("kw", PROTOCOL, ids=config_id)
+def test_reduced_protocol_search_gives_the_full_verdict(kw):
+    """The protocol spec declares no movers: the reduction leaves its search as it is."""
+    model = ProtocolModel(ProtocolParams(**kw))
+    assert model.movers() is None
+    assert_same_verdict(model)
+
+
+def test_reduction_chains_receipts_and_stores_fewer_states():
+    """Not a pinned count: the chains exist, and the reduced state space is smaller."""
+    model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1))
+    full, reduced = search(model, False), search(model, True)
+    assert reduced.reduction is not None and reduced.reduction["chains"] > 0
+    assert any("+" in name for name in reduced.actions)
+    assert reduced.distinct_states < full.distinct_states
+    assert full.reduction is None
+
+
+def test_a_chained_counterexample_shows_the_spec_s_own_steps():
+    model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-2845"))
+    v = search(model, True).violation
+    assert v is not None
+    names = {s.action.name for s in v.steps[1:]}
+    assert "FLEReceiveNotmsg" in names and not any("+" in n for n in names)
+
+
+@pytest.mark.parametrize(
+    ("kw", "depth"),
+    [
+        (dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1), None),
+        (dict(voters=2, observers=1, max_txns=0, max_timeouts=0), 14),
+        pytest.param(
+            dict(voters=3, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1),
+            8,
+            marks=pytest.mark.slow,  # a third server's steps, about a minute
+        ),
+    ],
+    ids=lambda c: config_id(c) if isinstance(c, dict) else f"depth={c}",
+)
+def test_declared_movers_commute_on_the_state_space(kw, depth):
+    model = SystemModel(Params(**kw))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, max_depth=depth))
+    checked, failures = check_right_movers(model, model.movers(), states)
+    assert checked > 1000 and failures == []
+
+
+def test_a_wrong_mover_declaration_is_caught():
+    """The check can fail: declaring every receipt a mover (answers included) is refuted."""
+
+    class Careless(type(SystemModel(Params()).movers())):  # type: ignore[misc]
+        def right_mover(self, state, action, successor):
+            receipt = action.name == "FLEReceiveNotmsg"
+            return frozenset({"elections", "network"}) if receipt else None
+
+    model = SystemModel(Params(voters=2, max_txns=0, max_timeouts=1))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append))
+    movers = Careless(model.params, [p.name for p in model.properties()])
+    _, failures = check_right_movers(model, movers, states)
+    assert failures
+
+
+def test_a_property_that_reads_everything_turns_chaining_off():
+    model = SystemModel(Params(voters=2, max_txns=0, max_timeouts=1))
+    expander = ChainExpander(model, model.movers(), ["SomeoneElsesInvariant"])
+    result = check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
+    assert result.reduction["chains"] == 0 and not result.reduction["enabled"]
+    assert result.distinct_states == search(model, False).distinct_states

@@ -1,0 +1,52 @@
+"""What a spec declares so that the engine may take a server's steps as one (Lipton).
+
+Lipton (CACM 1975) and Flanagan & Qadeer (PLDI 2003): a *right mover* commutes
+with every later step of the other processes, so in any run it can be postponed
+until its own process moves again. A search may then take it together with that
+next step, as one atomic step, and never store the state in between. ZAB's
+receipts are such steps: a server taking a message off a FIFO channel changes
+nothing another server reads, and what the others do meanwhile changes nothing it
+read (they can only append behind the message it took).
+
+The engine knows nothing of servers or channels. A spec says, per step:
+
+* ``process(action)``: who takes it (a chain continues with that process only);
+* ``involves(action)``: every process whose state or incoming channels the step
+  may touch (a crash of j touches every server's channel from j); a chain that
+  is waiting for its process continues with each enabled step that involves it;
+* ``right_mover(state, action, successor)``: the names of the state's parts the
+  step writes if this step is a right mover here, else None. The spec promises
+  that, from ``state``, the step commutes to the right of every step that does not
+  involve its process, in every state reachable by such steps, and stays a right
+  mover there (the promise is checked on whole state spaces by
+  :func:`zabmc.engine.reduction.verify.check_right_movers`);
+* ``property_reads(name)``: the parts of the state a property reads (None: all).
+
+The engine adds invisibility: a step is chained only if no checked property reads
+what it writes, so every state a chain skips has the properties' values of one it
+keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable
+from typing import Protocol
+
+from zabmc.engine.model import Action
+
+
+class Movers(Protocol):
+    """A spec's mover declarations (see the module's docstring)."""
+
+    def process(self, action: Action) -> Hashable: ...
+
+    def involves(self, action: Action) -> Collection[Hashable]: ...
+
+    def right_mover(
+        self, state: Hashable, action: Action, successor: Hashable
+    ) -> frozenset[str] | None: ...
+
+    def property_reads(self, name: str) -> frozenset[str] | None: ...
+
+
+__all__ = ["Movers"]
