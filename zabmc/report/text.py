@@ -67,8 +67,15 @@ def summary_lines(result: CheckResult) -> list[str]:
         f"  depth             {result.max_depth} ({depth_note})",
         f"  time              {result.elapsed_s:.2f} s ({rate:,.0f} states/s)",
         "  states per depth  " + " ".join(str(n) for n in result.states_per_depth),
-        "  actions (generated / new states):",
     ]
+    if result.store_bytes:
+        lines += [
+            f"  seen set          {result.store_bytes:,} bytes, "
+            f"{result.bytes_per_state:.1f} bytes a state",
+            f"  fingerprint collision chance  {result.collision_probability:.1e} (optimistic), "
+            f"{result.observed_collision_probability:.1e} (from the fingerprints)",
+        ]
+    lines += ["  actions (generated / new states):"]
     width = max((len(n) for n in result.actions), default=0)
     for name, stats in sorted(result.actions.items()):
         lines.append(f"    {name:<{width}}  {stats.generated:>10,} / {stats.distinct:,}")

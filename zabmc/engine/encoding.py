@@ -1,0 +1,323 @@
+"""States as packed bytes, and their fingerprints.
+
+A partitioned search moves states between processes and hashes them into a
+64-bit fingerprint that must be the same in every process and every run. It
+must not pickle them: pickling a state cost as much as expanding it. So the
+engine derives a compact encoding from the state's shape, which the
+:class:`~zabmc.engine.model.Model` contract fixes: ints, bools, ``None`` and
+(named) tuples of them.
+
+The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
+
+========  ======================================================
+tag       meaning of the payload
+========  ======================================================
+0 INT     the int itself (29 bits, signed)
+1 CONST   0 False, 1 True, 2 None
+2 TUPLE   the number of items, which follow
+3 RECORD  a NamedTuple class, by a 24-bit hash of its qualified name; its fields follow
+4 SEGMENT the number of words that follow and make up one value
+5 BIG     an int outside 29 bits: two words follow (64-bit, two's complement)
+========  ======================================================
+
+Every tuple in a state, down to ``SEGMENT_DEPTH``, is wrapped in a SEGMENT, so
+packing memoizes parts: a successor shares its unchanged parts with its parent
+(an action changes one server's part), so packing it is mostly dictionary
+look-ups by identity and a join. Unpacking memoizes by the segment's bytes and
+records the parts it builds for packing, so a state's successors pack their
+shared parts from the memo. A key (a canonical form, a view) is a fresh object:
+its parts are memoized by value instead (:meth:`StateCodec.fingerprint`).
+
+The fingerprint is XXH3-64 of the bytes with a fixed seed; XXH3's output is
+frozen since libxxhash 0.8, so fingerprints hold across runs, processes,
+machines and Python versions (a checkpoint relies on it). 0 is reserved (an
+empty mark) and maps to 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import xxhash
+
+INT, CONST, TUPLE, RECORD, SEGMENT, BIG = range(6)
+_SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
+_CONSTS: tuple[Any, ...] = (False, True, None)
+#: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
+SEGMENT_DEPTH = 4
+#: The same for a key's parts, memoized by value.
+KEY_SEGMENT_DEPTH = 3
+#: Memoized segments kept per direction before the memo is cleared (bounds memory).
+MEMO_LIMIT = 1 << 18
+SEED = 0x5A4B_4D43  # "ZKMC": part of the fingerprint's definition, never change it
+
+_SMALL_INTS = {v: (v << 3).to_bytes(4, "little", signed=True) for v in range(-64, 1024)}
+_FALSE = (CONST).to_bytes(4, "little")
+_TRUE = ((1 << 3) | CONST).to_bytes(4, "little")
+
+if sys.byteorder != "little":  # pragma: no cover - every supported platform is little-endian
+    raise ImportError("the state encoding assumes a little-endian machine")
+
+
+class EncodingError(TypeError):
+    """A state holds a value the engine cannot encode (only ints, bools, None, tuples)."""
+
+
+def _class_tag(cls: type) -> int:
+    return xxhash.xxh32_intdigest(f"{cls.__module__}.{cls.__qualname__}".encode()) & 0xFFFFFF
+
+
+class StateCodec:
+    """Packs states to bytes and back, and fingerprints them.
+
+    One codec per process: its memos and its table of NamedTuple classes are
+    caches, never part of the encoding, so two codecs always agree.
+    """
+
+    def __init__(self) -> None:
+        self._tags: dict[type, int] = {}
+        self._classes: dict[int, type] = {}
+        # Per depth, since a part packs differently above and below SEGMENT_DEPTH.
+        self._packed: list[dict[int, tuple[Any, bytes]]] = [{} for _ in range(SEGMENT_DEPTH + 1)]
+        self._by_value: list[dict[Hashable, bytes]] = [{} for _ in range(KEY_SEGMENT_DEPTH + 1)]
+        self._unpacked: dict[bytes, Any] = {}
+
+    # -- packing ---------------------------------------------------------------
+
+    def pack(self, state: Hashable) -> bytes:
+        """The state's bytes: it and the tuples in it, down to ``SEGMENT_DEPTH``, as memoized
+        segments."""
+        return self._item(state, 0)
+
+    def fingerprint(self, state: Hashable) -> int:
+        """XXH3-64 of the state's key bytes, never 0.
+
+        A key (a canonical form, a view) is a fresh object that is never
+        unpacked, so its parts are memoized by value: equal parts, however
+        built, cost a dictionary look-up. (Equal values count as the same state
+        anyway, so parts that differ only in a NamedTuple type may share bytes.)
+        """
+        kind = type(state)
+        if not issubclass(kind, tuple):
+            return self.fingerprint_packed(self._words_bytes(state))
+        return self.fingerprint_packed(self._key_body(state, kind, 0))
+
+    def _key_body(self, value: Any, kind: type, depth: int) -> bytes:
+        head = len(value) << 3 | TUPLE if kind is tuple else self._tag(kind) << 3 | RECORD
+        depth += 1
+        parts = [head.to_bytes(4, "little", signed=True)]
+        append = parts.append
+        memo = self._by_value[depth]
+        for v in value:
+            kind = type(v)
+            if kind is int:
+                small = _SMALL_INTS.get(v)
+                append(small if small is not None else self._words_bytes(v))
+            elif kind is bool:
+                append(_TRUE if v else _FALSE)
+            elif issubclass(kind, tuple) and depth < KEY_SEGMENT_DEPTH:
+                seg = memo.get(v)
+                if seg is None:
+                    body = self._key_body(v, kind, depth)
+                    seg = (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little") + body
+                    if len(memo) >= MEMO_LIMIT:
+                        memo.clear()
+                    memo[v] = seg
+                append(seg)
+            else:
+                append(self._words_bytes(v))
+        return b"".join(parts)
+
+    @staticmethod
+    def fingerprint_packed(data: bytes) -> int:
+        """The fingerprint of a state already packed into ``data``."""
+        return xxhash.xxh3_64_intdigest(data, SEED) or 1
+
+    def _body(self, value: Any, depth: int) -> bytes:
+        kind = type(value)
+        if kind is tuple:
+            head = (len(value) << 3) | TUPLE
+        elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+            head = (self._tag(kind) << 3) | RECORD
+        else:
+            return self._words_bytes(value)
+        if depth >= SEGMENT_DEPTH:
+            return self._words_bytes(value)
+        depth += 1
+        parts = [head.to_bytes(4, "little", signed=True)]
+        append = parts.append
+        item = self._item
+        for v in value:
+            # ints and bools inline (the common case), without a call per item
+            kind = type(v)
+            if kind is int:
+                small = _SMALL_INTS.get(v)
+                append(small if small is not None else self._words_bytes(v))
+            elif kind is bool:
+                append(_TRUE if v else _FALSE)
+            else:
+                append(item(v, depth))
+        return b"".join(parts)
+
+    def _item(self, value: Any, depth: int) -> bytes:
+        """An item inside a tuple: a memoized segment when it is a tuple itself."""
+        kind = type(value)
+        if not issubclass(kind, tuple):
+            return self._words_bytes(value)
+        # By identity, not equality: equal tuples may hold different NamedTuple types
+        # (or True where 1 was), which must unpack as they were. A successor shares
+        # its unchanged parts with its parent, so identity finds them.
+        memo = self._packed[depth]
+        held = memo.get(id(value))
+        if held is not None and held[0] is value:
+            return held[1]
+        body = self._body(value, depth)
+        seg = (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little") + body
+        if len(memo) >= MEMO_LIMIT:
+            self._forget()
+        memo[id(value)] = (value, seg)  # holding the value keeps its id unique
+        return seg
+
+    def _forget(self) -> None:
+        """Drop both memos together (each unpacked value is also a packing entry)."""
+        for memo in self._packed:
+            memo.clear()
+        self._unpacked.clear()
+
+    def _words_bytes(self, value: Any) -> bytes:
+        kind = type(value)
+        if kind is int and _SMALL_MIN <= value <= _SMALL_MAX:
+            return (value << 3).to_bytes(4, "little", signed=True)
+        words: list[int] = []
+        self._words(value, words)
+        return array("i", words).tobytes()
+
+    def _words(self, value: Any, out: list[int]) -> None:
+        kind = type(value)
+        if kind is int:
+            if _SMALL_MIN <= value <= _SMALL_MAX:
+                out.append(value << 3)
+            elif -(1 << 63) <= value < (1 << 63):
+                out.append((2 << 3) | BIG)
+                wide = value & 0xFFFF_FFFF_FFFF_FFFF
+                out.extend(array("i", wide.to_bytes(8, "little")).tolist())
+            else:
+                raise EncodingError(f"an int in a state does not fit in 64 bits: {value}")
+        elif kind is bool:
+            out.append((int(value) << 3) | CONST)
+        elif value is None:
+            out.append((2 << 3) | CONST)
+        elif kind is tuple:
+            out.append((len(value) << 3) | TUPLE)
+            for item in value:
+                self._words(item, out)
+        elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+            out.append((self._tag(kind) << 3) | RECORD)
+            for item in value:
+                self._words(item, out)
+        else:
+            raise EncodingError(
+                f"a state may hold only ints, bools, None and tuples; found a {kind.__name__}"
+            )
+
+    def _tag(self, cls: type) -> int:
+        tag = self._tags.get(cls)
+        if tag is None:
+            tag = _class_tag(cls)
+            other = self._classes.get(tag)
+            if other is not None and other is not cls:
+                raise EncodingError(
+                    f"{cls.__qualname__} and {other.__qualname__} share an encoding tag; rename one"
+                )
+            self._tags[cls] = tag
+            self._classes[tag] = cls
+        return tag
+
+    # -- unpacking -------------------------------------------------------------
+
+    def unpack(self, data: bytes) -> Any:
+        """The state that :meth:`pack` turned into ``data``."""
+        return self._parse(data, array("i", data).tolist(), 0, 0)[0]
+
+    def _parse(self, data: bytes, words: list[int], pos: int, depth: int) -> tuple[Any, int]:
+        word = words[pos]
+        tag, payload = word & 7, word >> 3
+        pos += 1
+        if tag == INT:
+            return payload, pos
+        if tag == CONST:
+            return _CONSTS[payload], pos
+        if tag == SEGMENT:
+            end = pos + payload
+            seg = data[4 * pos - 4 : 4 * end]
+            memo = self._unpacked
+            value = memo.get(seg)
+            if value is None:
+                value = self._parse(data, words, pos, depth)[0]
+                if len(memo) >= MEMO_LIMIT:
+                    self._forget()
+                memo[seg] = value
+            # The successors of this state share its parts: they pack by identity.
+            packed = self._packed[min(depth, SEGMENT_DEPTH)]
+            if len(packed) >= MEMO_LIMIT:
+                self._forget()
+            packed[id(value)] = (value, seg)
+            return value, end
+        if tag in (TUPLE, RECORD):
+            cls = None if tag == TUPLE else self._class(payload)
+            count = payload if cls is None else len(cls._fields)  # type: ignore[attr-defined]
+            items = []
+            parse = self._parse
+            depth += 1
+            for _ in range(count):
+                item, pos = parse(data, words, pos, depth)
+                items.append(item)
+            return (tuple(items) if cls is None else tuple.__new__(cls, items)), pos
+        if tag == BIG:
+            raw = array("i", words[pos : pos + 2]).tobytes()
+            return int.from_bytes(raw, "little", signed=True), pos + 2
+        raise EncodingError(f"corrupt state encoding: tag {tag} at word {pos - 1}")
+
+    def _class(self, tag: int) -> type:
+        cls = self._classes.get(tag)
+        if cls is None:
+            matches = [c for c in _named_tuple_classes() if _class_tag(c) == tag]
+            if len(matches) != 1:
+                raise EncodingError(
+                    f"{len(matches)} NamedTuple classes have encoding tag {tag:#x}; expected one"
+                )
+            cls = matches[0]
+            self._tag(cls)
+        return cls
+
+
+def _named_tuple_classes() -> list[type]:
+    """Every NamedTuple class defined so far (the decoder's registry, filled lazily)."""
+    found, todo = [], list(tuple.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if hasattr(cls, "_fields"):
+            found.append(cls)
+    return found
+
+
+def key_fingerprint(
+    codec: StateCodec, key: Callable[[Hashable], Hashable] | None
+) -> Callable[[Hashable], int]:
+    """The fingerprint of a state's key (its canonical form or view).
+
+    ``None``: the state is its own key, fingerprinted from its packed bytes (which
+    a search packs anyway to move the state).
+    """
+    if key is None:
+        pack, of_bytes = codec.pack, codec.fingerprint_packed
+        return lambda state: of_bytes(pack(state))
+    fingerprint = codec.fingerprint
+    return lambda state: fingerprint(key(state))
+
+
+__all__ = ["EncodingError", "StateCodec", "key_fingerprint"]
