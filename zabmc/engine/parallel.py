@@ -41,7 +41,8 @@ from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model
-from zabmc.engine.partition import MergeReport, Partition, owner_of_one
+from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
 
@@ -306,8 +307,6 @@ def check_parallel(
 
 def _start(factory: PartitionFactory, scale: ScaleOptions, scratch: Path) -> Workers:
     if scale.backend == "ray":
-        from zabmc.engine.ray_backend import RayWorkers
-
         return RayWorkers(factory, scale.jobs, scale.address)
     if scale.backend != "local":
         raise ValueError(f"unknown backend {scale.backend!r}; choose from: local, ray")
@@ -364,10 +363,8 @@ def _search(
         generate = options.max_depth is None or run.level < options.max_depth
         pending = [p.name for p in witnesses if p.name not in run.witnesses]
         reports = workers.call("expand", [(run.level, generate, pending)] * workers.count)
+        _count_generated(run, reports)
         for r in reports:
-            for name, n in r.generated.items():
-                run.actions.setdefault(name, [0, 0])[0] += n
-                run.generated += n
             if r.violation is not None and (violation is None or r.violation < violation):
                 violation = r.violation
         for name in pending:
@@ -382,8 +379,8 @@ def _search(
         owed = sum(r.owed for r in reports)
         while owed:
             accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
-            workers.call("expand_owed", [(a,) for a in accepted])
-            # the proviso's own candidates, like any, count as generated
+            rest = workers.call("expand_owed", [(a,) for a in accepted])
+            _count_generated(run, rest)
             merges = workers.exchange()
             keys.extend(m.keys for m in merges)
             _count_distinct(run, merges)
@@ -417,6 +414,13 @@ def _search(
         fingerprint,
         before + time.monotonic() - started,
     )
+
+
+def _count_generated(run: _Run, reports: Sequence[LevelReport]) -> None:
+    for r in reports:
+        for name, n in r.generated.items():
+            run.actions.setdefault(name, [0, 0])[0] += n
+            run.generated += n
 
 
 def _count_distinct(run: _Run, merges: Sequence[MergeReport]) -> None:
@@ -481,6 +485,7 @@ def collision_figures(result: CheckResult) -> tuple[float, float]:
 
 
 __all__ = [
+    "BackendUnavailable",
     "CheckpointError",
     "InProcess",
     "Processes",
