@@ -108,7 +108,7 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     default=300.0,
     show_default=True,
     metavar="SECONDS",
-    help="how often to checkpoint",
+    help="how often to checkpoint (0: at every level's end)",
 )
 @click.option(
     "--resume",
@@ -161,8 +161,8 @@ def check(
         raise InputError(f"--depth must not be negative, got {depth}")
     if jobs is not None and jobs < 1:
         raise InputError(f"-j/--jobs must be at least 1, got {jobs}")
-    if checkpoint_every <= 0:
-        raise InputError(f"--checkpoint-every must be positive, got {checkpoint_every}")
+    if checkpoint_every < 0:
+        raise InputError(f"--checkpoint-every must not be negative, got {checkpoint_every}")
     if address is not None and backend != "ray":
         raise InputError("--address needs --backend ray")
     memory_bytes = None if memory is None else parse_size(memory)

@@ -48,10 +48,8 @@ _SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
 _CONSTS: tuple[Any, ...] = (False, True, None)
 #: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
 SEGMENT_DEPTH = 4
-#: The same for a key's parts, memoized by value.
-KEY_SEGMENT_DEPTH = 3
 #: Memoized segments kept per direction before the memo is cleared (bounds memory).
-MEMO_LIMIT = 1 << 18
+MEMO_LIMIT = 1 << 16
 SEED = 0x5A4B_4D43  # "ZKMC": part of the fingerprint's definition, never change it
 
 _SMALL_INTS = {v: (v << 3).to_bytes(4, "little", signed=True) for v in range(-64, 1024)}
@@ -64,6 +62,30 @@ if sys.byteorder != "little":  # pragma: no cover - every supported platform is 
 
 class EncodingError(TypeError):
     """A state holds a value the engine cannot encode (only ints, bools, None, tuples)."""
+
+
+def _segment_head(body: bytes) -> bytes:
+    return (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little")
+
+
+class _Memo:
+    """A bounded memo: look-ups try the young generation, then the old one.
+
+    When the young one is full it becomes the old one, so what a search used
+    lately stays and memory stays bounded, without a full clear's misses.
+    """
+
+    __slots__ = ("old", "young")
+
+    def __init__(self) -> None:
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def put(self, key: Any, value: Any) -> None:
+        young = self.young
+        young[key] = value
+        if len(young) >= MEMO_LIMIT:
+            self.old, self.young = young, {}
 
 
 def _class_tag(cls: type) -> int:
@@ -81,9 +103,10 @@ class StateCodec:
         self._tags: dict[type, int] = {}
         self._classes: dict[int, type] = {}
         # Per depth, since a part packs differently above and below SEGMENT_DEPTH.
-        self._packed: list[dict[int, tuple[Any, bytes]]] = [{} for _ in range(SEGMENT_DEPTH + 1)]
-        self._by_value: list[dict[Hashable, bytes]] = [{} for _ in range(KEY_SEGMENT_DEPTH + 1)]
-        self._unpacked: dict[bytes, Any] = {}
+        self._packed = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._value_ids = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._values = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._unpacked = _Memo()
 
     # -- packing ---------------------------------------------------------------
 
@@ -93,43 +116,57 @@ class StateCodec:
         return self._item(state, 0)
 
     def fingerprint(self, state: Hashable) -> int:
-        """XXH3-64 of the state's key bytes, never 0.
+        """XXH3-64 of the state's value bytes, never 0.
 
-        A key (a canonical form, a view) is a fresh object that is never
-        unpacked, so its parts are memoized by value: equal parts, however
-        built, cost a dictionary look-up. (Equal values count as the same state
-        anyway, so parts that differ only in a NamedTuple type may share bytes.)
+        The value bytes are the packed bytes without types: a NamedTuple as a
+        tuple, a bool as an int. So equal states (by ``==``, as the one-core
+        search counts them) get one fingerprint, however their parts were built.
+        Parts are memoized by identity, then by value: a successor's unchanged
+        parts and a canonical form's recurring ones cost a look-up.
         """
-        kind = type(state)
-        if not issubclass(kind, tuple):
-            return self.fingerprint_packed(self._words_bytes(state))
-        return self.fingerprint_packed(self._key_body(state, kind, 0))
+        if not isinstance(state, tuple):
+            return self.fingerprint_packed(self._value_words(state))
+        body = self._value_body(state, 0)
+        return self.fingerprint_packed(_segment_head(body) + body)
 
-    def _key_body(self, value: Any, kind: type, depth: int) -> bytes:
-        head = len(value) << 3 | TUPLE if kind is tuple else self._tag(kind) << 3 | RECORD
+    def _value_body(self, value: tuple, depth: int) -> bytes:
+        if depth >= SEGMENT_DEPTH:
+            return self._value_words(value)
         depth += 1
-        parts = [head.to_bytes(4, "little", signed=True)]
+        parts = [((len(value) << 3) | TUPLE).to_bytes(4, "little")]
         append = parts.append
-        memo = self._by_value[depth]
+        by_id, by_value = self._value_ids[depth], self._values[depth]
+        young = by_id.young
         for v in value:
             kind = type(v)
-            if kind is int:
+            if kind is int or kind is bool:
                 small = _SMALL_INTS.get(v)
-                append(small if small is not None else self._words_bytes(v))
-            elif kind is bool:
-                append(_TRUE if v else _FALSE)
-            elif issubclass(kind, tuple) and depth < KEY_SEGMENT_DEPTH:
-                seg = memo.get(v)
-                if seg is None:
-                    body = self._key_body(v, kind, depth)
-                    seg = (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little") + body
-                    if len(memo) >= MEMO_LIMIT:
-                        memo.clear()
-                    memo[v] = seg
-                append(seg)
+                append(small if small is not None else self._value_words(v))
+            elif isinstance(v, tuple):
+                held = young.get(id(v))
+                if held is not None and held[0] is v:
+                    append(held[1])
+                    continue
+                held = by_id.old.get(id(v))
+                if held is None or held[0] is not v:
+                    seg = by_value.young.get(v)
+                    if seg is None:
+                        seg = by_value.old.get(v)
+                        if seg is None:
+                            body = self._value_body(v, depth)
+                            seg = _segment_head(body) + body
+                        by_value.put(v, seg)
+                    held = (v, seg)
+                by_id.put(id(v), held)  # holding the value keeps its id unique
+                append(held[1])
             else:
-                append(self._words_bytes(v))
+                append(self._value_words(v))
         return b"".join(parts)
+
+    def _value_words(self, value: Any) -> bytes:
+        words: list[int] = []
+        self._words(value, words, typed=False)
+        return array("i", words).tobytes()
 
     @staticmethod
     def fingerprint_packed(data: bytes) -> int:
@@ -150,8 +187,9 @@ class StateCodec:
         parts = [head.to_bytes(4, "little", signed=True)]
         append = parts.append
         item = self._item
+        young = self._packed[depth].young
         for v in value:
-            # ints and bools inline (the common case), without a call per item
+            # ints, bools and memoized parts inline (the common cases), without a call
             kind = type(v)
             if kind is int:
                 small = _SMALL_INTS.get(v)
@@ -159,7 +197,8 @@ class StateCodec:
             elif kind is bool:
                 append(_TRUE if v else _FALSE)
             else:
-                append(item(v, depth))
+                held = young.get(id(v))
+                append(held[1] if held is not None and held[0] is v else item(v, depth))
         return b"".join(parts)
 
     def _item(self, value: Any, depth: int) -> bytes:
@@ -171,21 +210,15 @@ class StateCodec:
         # (or True where 1 was), which must unpack as they were. A successor shares
         # its unchanged parts with its parent, so identity finds them.
         memo = self._packed[depth]
-        held = memo.get(id(value))
+        held = memo.young.get(id(value))
         if held is not None and held[0] is value:
             return held[1]
-        body = self._body(value, depth)
-        seg = (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little") + body
-        if len(memo) >= MEMO_LIMIT:
-            self._forget()
-        memo[id(value)] = (value, seg)  # holding the value keeps its id unique
-        return seg
-
-    def _forget(self) -> None:
-        """Drop both memos together (each unpacked value is also a packing entry)."""
-        for memo in self._packed:
-            memo.clear()
-        self._unpacked.clear()
+        held = memo.old.get(id(value))
+        if held is None or held[0] is not value:
+            body = self._body(value, depth)
+            held = (value, _segment_head(body) + body)
+        memo.put(id(value), held)  # holding the value keeps its id unique
+        return held[1]
 
     def _words_bytes(self, value: Any) -> bytes:
         kind = type(value)
@@ -195,8 +228,10 @@ class StateCodec:
         self._words(value, words)
         return array("i", words).tobytes()
 
-    def _words(self, value: Any, out: list[int]) -> None:
+    def _words(self, value: Any, out: list[int], typed: bool = True) -> None:
         kind = type(value)
+        if kind is bool and not typed:
+            kind, value = int, int(value)
         if kind is int:
             if _SMALL_MIN <= value <= _SMALL_MAX:
                 out.append(value << 3)
@@ -210,10 +245,10 @@ class StateCodec:
             out.append((int(value) << 3) | CONST)
         elif value is None:
             out.append((2 << 3) | CONST)
-        elif kind is tuple:
+        elif kind is tuple or (not typed and issubclass(kind, tuple)):
             out.append((len(value) << 3) | TUPLE)
             for item in value:
-                self._words(item, out)
+                self._words(item, out, typed)
         elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
             out.append((self._tag(kind) << 3) | RECORD)
             for item in value:
@@ -254,17 +289,14 @@ class StateCodec:
             end = pos + payload
             seg = data[4 * pos - 4 : 4 * end]
             memo = self._unpacked
-            value = memo.get(seg)
+            value = memo.young.get(seg)
             if value is None:
-                value = self._parse(data, words, pos, depth)[0]
-                if len(memo) >= MEMO_LIMIT:
-                    self._forget()
-                memo[seg] = value
-            # The successors of this state share its parts: they pack by identity.
-            packed = self._packed[min(depth, SEGMENT_DEPTH)]
-            if len(packed) >= MEMO_LIMIT:
-                self._forget()
-            packed[id(value)] = (value, seg)
+                value = memo.old.get(seg)
+                if value is None:
+                    value = self._parse(data, words, pos, depth)[0]
+                memo.put(seg, value)
+                # The successors of this state share its parts: they pack by identity.
+                self._packed[min(depth, SEGMENT_DEPTH)].put(id(value), (value, seg))
             return value, end
         if tag in (TUPLE, RECORD):
             cls = None if tag == TUPLE else self._class(payload)
@@ -308,15 +340,10 @@ def _named_tuple_classes() -> list[type]:
 def key_fingerprint(
     codec: StateCodec, key: Callable[[Hashable], Hashable] | None
 ) -> Callable[[Hashable], int]:
-    """The fingerprint of a state's key (its canonical form or view).
-
-    ``None``: the state is its own key, fingerprinted from its packed bytes (which
-    a search packs anyway to move the state).
-    """
-    if key is None:
-        pack, of_bytes = codec.pack, codec.fingerprint_packed
-        return lambda state: of_bytes(pack(state))
+    """The fingerprint of a state's key (its canonical form or view); ``None``: of itself."""
     fingerprint = codec.fingerprint
+    if key is None:
+        return fingerprint
     return lambda state: fingerprint(key(state))
 
 

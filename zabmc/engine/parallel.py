@@ -363,7 +363,6 @@ def _search(
         generate = options.max_depth is None or run.level < options.max_depth
         pending = [p.name for p in witnesses if p.name not in run.witnesses]
         reports = workers.call("expand", [(run.level, generate, pending)] * workers.count)
-        _count_generated(run, reports)
         for r in reports:
             if r.violation is not None and (violation is None or r.violation < violation):
                 violation = r.violation
@@ -372,7 +371,10 @@ def _search(
             if found:
                 run.witnesses[name] = min(found)[1]
         if violation is not None or not generate:
+            # A level cut short by a violation is not counted: how far each partition
+            # got depends on the partitioning, and the counts must not.
             break
+        _count_generated(run, reports)
         merges = workers.exchange()
         keys = [m.keys for m in merges]
         _count_distinct(run, merges)

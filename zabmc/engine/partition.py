@@ -36,6 +36,7 @@ import struct
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -71,9 +72,17 @@ class Batch:
     offsets: np.ndarray  # uint64, len + 1: where each state's bytes start in ``blob``
     names: list[str]
     blob: bytes
+    #: A partition's candidates for itself stay Python objects: never packed, never copied.
+    objects: list[Any] | None = None
 
     def __len__(self) -> int:
         return len(self.fps)
+
+    def state(self, j: int) -> Any:
+        """Candidate ``j``'s state: the object itself, or its packed bytes."""
+        if self.objects is not None:
+            return self.objects[j]
+        return self.blob[int(self.offsets[j]) : int(self.offsets[j + 1])]
 
     def to_bytes(self) -> bytes:
         names = json.dumps(self.names).encode()
@@ -120,9 +129,10 @@ class _Outgoing:
         self.keys: list[int] = []
         self.parents: list[int] = []
         self.actions: list[int] = []
-        self.states: list[bytes] = []
+        self.states: list[Any] = []  # packed bytes, or objects for the partition itself
 
     def batch(self, names: list[str]) -> Batch:
+        """The candidates as a batch to send: every state packed."""
         sizes = np.fromiter((len(s) for s in self.states), dtype=np.uint64, count=len(self.states))
         offsets = np.zeros(len(sizes) + 1, dtype=np.uint64)
         np.cumsum(sizes, out=offsets[1:])
@@ -136,22 +146,45 @@ class _Outgoing:
             b"".join(self.states),
         )
 
+    def kept(self, names: list[str]) -> Batch:
+        """The candidates as a batch the partition keeps for itself: states as they are."""
+        return Batch(
+            np.array(self.fps, dtype=np.uint64),
+            np.array(self.keys, dtype=np.int64),
+            np.array(self.parents, dtype=np.uint64),
+            np.array(self.actions, dtype=np.uint16),
+            np.zeros(1, dtype=np.uint64),
+            list(names),
+            b"",
+            self.states,
+        )
+
 
 @dataclass
 class Frontier:
-    """A level's states in rank order: ranks, fingerprints and packed states.
+    """A level's states in rank order: ranks, fingerprints and states.
 
-    Chunks past the memory bound live in files and are read back one at a time.
+    A state is held as an object (the partition found it itself) or as packed
+    bytes (another sent it). Under a memory bound every state is held packed, so
+    that the bound counts real bytes, and chunks past it live in files, read back
+    one at a time.
     """
 
+    pack: Callable[[Any], bytes]
     spill_dir: Path | None = None
     memory_bytes: int | None = None
-    chunks: list[tuple[np.ndarray, np.ndarray, list[bytes]] | Path] = field(default_factory=list)
+    chunks: list[tuple[np.ndarray, np.ndarray, list[Any]] | Path] = field(default_factory=list)
     held_bytes: int = 0
     size: int = 0
     _spilled: int = 0
 
-    def append(self, ranks: np.ndarray, fps: np.ndarray, states: list[bytes]) -> None:
+    def append(self, ranks: np.ndarray, fps: np.ndarray, states: list[Any]) -> None:
+        if self.memory_bytes is None:
+            self.size += len(ranks)
+            self.chunks.append((ranks, fps, states))
+            return
+        pack = self.pack
+        states = [s if type(s) is bytes else pack(s) for s in states]
         nbytes = sum(map(len, states))
         self.size += len(ranks)
         over = self.memory_bytes is not None and self.held_bytes + nbytes > self.memory_bytes
@@ -159,7 +192,7 @@ class Frontier:
             self.spill_dir.mkdir(parents=True, exist_ok=True)
             path = self.spill_dir / f"frontier-{self._spilled}.npz"
             self._spilled += 1
-            save_chunk(path, ranks, fps, states)
+            save_chunk(path, ranks, fps, states, pack)
             self.chunks.append(path)
         else:
             self.held_bytes += nbytes
@@ -181,8 +214,15 @@ class Frontier:
         self.chunks, self.held_bytes, self.size = [], 0, 0
 
 
-def save_chunk(path: Path, ranks: np.ndarray, fps: np.ndarray, states: list[bytes]) -> None:
-    """Write frontier states to ``path``: ranks, fingerprints, offsets and the bytes."""
+def save_chunk(
+    path: Path,
+    ranks: np.ndarray,
+    fps: np.ndarray,
+    states: list[Any],
+    pack: Callable[[Any], bytes],
+) -> None:
+    """Write frontier states to ``path``: ranks, fingerprints, offsets and the packed bytes."""
+    states = [s if type(s) is bytes else pack(s) for s in states]
     sizes = np.fromiter((len(s) for s in states), dtype=np.uint64, count=len(states))
     offsets = np.zeros(len(states) + 1, dtype=np.uint64)
     np.cumsum(sizes, out=offsets[1:])
@@ -249,7 +289,8 @@ class Partition:
         self.check_deadlock = check_deadlock
         self.store = FingerprintStore()
         self.spill_dir, self.memory_bytes = spill_dir, memory_bytes
-        self.frontier = Frontier(spill_dir, memory_bytes)
+        self.frontier = Frontier(self.codec.pack, spill_dir, memory_bytes)
+        self._kept: Batch | None = None
         self._outgoing: list[_Outgoing] = []
         self._names: dict[str, int] = {}
         self._sent: set[int] = set()
@@ -278,8 +319,16 @@ class Partition:
         watching = [(n, c) for n, c in self.witness_checks if n in pending_witnesses]
         model, expander = self.model, self.expander
         generated = report.generated
+        # Successors sent elsewhere are packed; they pack fast when their parent's parts
+        # are in the codec's memo, as they are after unpacking it or packing it once.
+        register = self.codec.pack if self.count > 1 else None
         for rank, fp, data in self.frontier:
-            state = unpack(data)
+            if type(data) is bytes:
+                state = unpack(data)
+            else:
+                state = data
+                if register is not None:
+                    register(state)
             for name, cond in checks:
                 if not cond(state):
                     report.violation = (rank, fp, "invariant", name)
@@ -343,20 +392,15 @@ class Partition:
     ) -> list[tuple[int, int]]:
         """Bucket a parent's successors by owner; return where each went (dst, position)."""
         fingerprint, pack = self.fingerprint, self.codec.pack
-        fingerprint_packed = self.codec.fingerprint_packed
-        identity, count, sent, outgoing = self.identity_key, self.count, self._sent, self._outgoing
+        count, sent, outgoing = self.count, self._sent, self._outgoing
+        index = self.index
         names = self._names
         where: list[tuple[int, int]] = []
         base = rank << ACTION_BITS
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             generated[name] = generated.get(name, 0) + 1
-            if identity:
-                data = pack(succ)
-                fp = fingerprint_packed(data)
-            else:
-                fp = fingerprint(succ)
-                data = None
+            fp = fingerprint(succ)
             if fp in sent:
                 continue  # an earlier candidate of this partition had it: not new here
             sent.add(fp)
@@ -370,12 +414,16 @@ class Partition:
             if code is None:
                 code = names[name] = len(names)
             out.actions.append(code)
-            out.states.append(pack(succ) if data is None else data)
+            out.states.append(succ if dst == index else pack(succ))
         return where
 
     def _finish_round(self) -> list[int]:
         names = list(self._names)
-        self._batches = [out.batch(names).to_bytes() for out in self._outgoing]
+        self._batches = [
+            b"" if dst == self.index else out.batch(names).to_bytes()
+            for dst, out in enumerate(self._outgoing)
+        ]
+        self._kept = self._outgoing[self.index].kept(names)
         self._outgoing = []
         return [len(b) for b in self._batches]
 
@@ -385,8 +433,13 @@ class Partition:
         return data
 
     def merge(self, incoming: Sequence[bytes]) -> MergeReport:
-        """Add the new states among the batches sent to this partition, one per sender."""
-        batches = [Batch.from_bytes(b) for b in incoming]
+        """Add the new states among the batches sent to this partition, one per sender
+        (its own place in ``incoming`` is empty: it kept its candidates for itself)."""
+        kept, self._kept = self._kept, None
+        batches = [
+            kept if k == self.index and kept is not None else Batch.from_bytes(b)
+            for k, b in enumerate(incoming)
+        ]
         fps = np.concatenate([b.fps for b in batches])
         keys = np.concatenate([b.keys for b in batches])
         sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
@@ -410,10 +463,8 @@ class Partition:
         for k, batch in enumerate(batches):
             mine = np.sort(win_local[win_sender == k])
             accepted[k] = mine
-            offsets = batch.offsets
-            blob = batch.blob
-            for j in mine.tolist():
-                states.append(blob[int(offsets[j]) : int(offsets[j + 1])])
+            take = batch.state
+            states.extend([take(j) for j in mine.tolist()])
             if len(mine):
                 codes = np.bincount(batch.actions[mine], minlength=len(batch.names))
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
@@ -468,7 +519,7 @@ class Partition:
             if isinstance(chunk, Path):
                 shutil.copyfile(chunk, path)
             else:
-                save_chunk(path, *chunk)
+                save_chunk(path, *chunk, self.codec.pack)
 
     def load(self, folders: Sequence[Path]) -> None:
         """Take, from every saved partition, the seen fingerprints and frontier states this
@@ -488,7 +539,7 @@ class Partition:
         self.store = FingerprintStore()
         if all_fps:
             self.store.add(np.concatenate(all_fps), np.concatenate(all_parents))
-        self.frontier = Frontier(self.spill_dir, self.memory_bytes)
+        self.frontier = Frontier(self.codec.pack, self.spill_dir, self.memory_bytes)
         if ranks:
             r = np.concatenate(ranks)
             f = np.concatenate(fps)
