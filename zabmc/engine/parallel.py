@@ -124,8 +124,20 @@ class WorkerFailed(RuntimeError):
     """A partition's process raised; the message carries its traceback."""
 
 
-def _serve(conn: Connection, factory: PartitionFactory, index: int, count: int) -> None:
-    """A worker process: hold one partition and answer the driver's calls."""
+def _serve(
+    conn: Connection,
+    factory: PartitionFactory,
+    index: int,
+    count: int,
+    inherited: Sequence[Connection],
+) -> None:
+    """A worker process: hold one partition and answer the driver's calls.
+
+    The driver's ends of the pipes came along with the fork; closing them here means
+    that when the driver dies, even by SIGKILL, every worker reads EOF and ends.
+    """
+    for other in inherited:
+        other.close()
     try:
         part = factory(index, count)
     except BaseException:
@@ -177,10 +189,12 @@ class Processes:
         self.procs = []
         for k in range(count):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_serve, args=(child, factory, k, count), daemon=True)
+            self.conns.append(parent)
+            proc = ctx.Process(
+                target=_serve, args=(child, factory, k, count, list(self.conns)), daemon=True
+            )
             proc.start()
             child.close()
-            self.conns.append(parent)
             self.procs.append(proc)
         for k in range(count):
             self._answer(k)
