@@ -5,7 +5,8 @@ states generated (which must not depend on -j or the backend), wall time, distin
 a second, the seen set's bytes a state, and peak memory: the driver's max RSS plus the
 largest worker's (``RUSAGE_CHILDREN`` gives the largest child), summed for the total a
 run can reach. The machine's load average at the start is printed, since the 2-core
-machine this was written on is shared. TLC's times are from shared/tlc/README.md and
+machine this was written on is shared; CPU s (driver and workers, user and system) is
+the work done, which load does not change. TLC's times are from shared/tlc/README.md and
 issue 13 (TLC 2.18, 2 workers, same machine kind).
 
     python bench/scale.py                              # every row, -j 1 and -j 2
@@ -55,12 +56,16 @@ def run_row(row: str, jobs: int, backend: str) -> dict:
     started = time.perf_counter()
     result = check_parallel(model, options, ScaleOptions(jobs=jobs, backend=backend))
     wall = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    me, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    own, child = me.ru_maxrss / 1024, children.ru_maxrss / 1024
+    cpu = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
     return {
         "distinct": result.distinct_states,
         "generated": result.states_generated,
         "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "bytes_per_state": round(result.bytes_per_state, 1),
         "driver_mb": round(own),
         "worker_mb": round(child),
@@ -82,7 +87,7 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"{'row':<16} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
-        f"{'ratio':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9}"
+        f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
@@ -100,7 +105,7 @@ def main() -> None:
             peak = fig["driver_mb"] + (jobs * fig["worker_mb"] if jobs > 1 else 0)
             print(
                 f"{row:<16} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
-                f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} "
+                f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
                 f"{fig['bytes_per_state']:>7} {peak:>9}{same}",
                 flush=True,

@@ -35,13 +35,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from zabmc.engine.bfs import CheckOptions, explain, rebuild_path, select_properties
-from zabmc.engine.bfs import state_key_function as _state_key_function
+from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model
 from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.properties import explain, select_properties
+from zabmc.engine.properties import state_key_function as _state_key_function
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
