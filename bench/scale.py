@@ -11,6 +11,7 @@ issue 13 (TLC 2.18, 2 workers, same machine kind).
 
     python bench/scale.py                              # every row, -j 1 and -j 2
     python bench/scale.py --rows protocol-351k --jobs 2 --backend ray
+    python bench/scale.py --rows protocol-5k --jobs 0 1 2  # -j 0: bfs.py's one-core search
 """
 
 from __future__ import annotations
@@ -50,11 +51,15 @@ def build(row: str):  # type: ignore[no-untyped-def]
 
 
 def run_row(row: str, jobs: int, backend: str) -> dict:
+    from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
 
     model, options = build(row)
     started = time.perf_counter()
-    result = check_parallel(model, options, ScaleOptions(jobs=jobs, backend=backend))
+    if jobs == 0:  # the one-core search of bfs.py, for comparison
+        result = check_bfs(model, options)
+    else:
+        result = check_parallel(model, options, ScaleOptions(jobs=jobs, backend=backend))
     wall = time.perf_counter() - started
     me, children = (
         resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
