@@ -24,6 +24,7 @@ import itertools
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import time
 import traceback
@@ -139,6 +140,8 @@ def _serve(
     """
     for other in inherited:
         other.close()
+    # Ctrl-C reaches the whole process group: the driver handles it and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         part = factory(index, count)
     except BaseException:
