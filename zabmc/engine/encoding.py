@@ -48,8 +48,9 @@ _SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
 _CONSTS: tuple[Any, ...] = (False, True, None)
 #: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
 SEGMENT_DEPTH = 4
-#: Memoized segments kept per direction before the memo is cleared (bounds memory).
-MEMO_LIMIT = 1 << 16
+#: Entries in one generation of a memo. Parents and their successors are packed together,
+#: so a small memo finds what it needs; a large one costs hundreds of MB (measured).
+MEMO_LIMIT = 1 << 13
 SEED = 0x5A4B_4D43  # "ZKMC": part of the fingerprint's definition, never change it
 
 _SMALL_INTS = {v: (v << 3).to_bytes(4, "little", signed=True) for v in range(-64, 1024)}
