@@ -192,8 +192,8 @@ def check(
         "deadlock": not no_deadlock,
         "invariants": spec.invariants,
     }
-    if jobs is None:
-        jobs = 2 if backend == "ray" and address is None else os.cpu_count() or 1
+    if jobs is None:  # on a Ray cluster, give -j: its cores are not this machine's
+        jobs = os.cpu_count() or 1
     scale = ScaleOptions(
         jobs=jobs,
         backend=backend,
