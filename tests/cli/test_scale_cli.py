@@ -111,7 +111,7 @@ def test_resume_refuses_a_checkpoint_of_another_search(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-j", "0"], "-j/--jobs must be at least 1, got 0"),
+        (["-j", "-1"], "-j/--jobs must not be negative, got -1"),
         (["--memory", "lots"], "--memory takes a size such as 512M or 2G, got 'lots'"),
         (["--resume", "/nonexistent/ckpt"], "--resume /nonexistent/ckpt: no such directory"),
         (["--address", "auto"], "--address needs --backend ray"),
