@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,7 +22,10 @@ from zabmc.cli.options import (
 from zabmc.cli.properties import apply_properties, with_property_options
 from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
 from zabmc.engine.bfs import select_properties
+from zabmc.engine.checkpoint import CheckpointError
+from zabmc.engine.encoding import EncodingError
 from zabmc.engine.expansion import Expander, FullExpander
+from zabmc.engine.parallel import BackendUnavailable, ScaleOptions, check_parallel
 from zabmc.engine.reduction import reducing_expander
 from zabmc.report.text import discovery_lines, summary_lines
 
@@ -29,6 +35,18 @@ def progress_line(p: Progress) -> str:
         f"depth {p.depth}, {p.generated:,} generated, {p.distinct:,} distinct, "
         f"{p.queue:,} queued, {p.rate:,.0f} states/s"
     )
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``512M``, ``2G``, ``1.5g`` or a plain number of bytes."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise InputError(f"--memory takes a size such as 512M or 2G, got {text!r}")
+    scale = 1024 ** "bkmgt".index((match.group(2) or "b").lower())
+    return int(float(match.group(1)) * scale)
 
 
 def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
@@ -75,6 +93,56 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     "spec declares them) [default: on, off with --depth, where a chain counting as one "
     "level would make the same depth reach much further]",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=int,
+    default=None,
+    metavar="N",
+    help="search on N cores: partitions of the fingerprint space, resumable, with a bounded "
+    "seen set [default: the one-core search, faster today on 2 cores; -j 0: every core]",
+)
+@click.option(
+    "--memory",
+    default=None,
+    metavar="SIZE",
+    help="hold at most SIZE (e.g. 2G) of frontier states in memory; the rest spills to disk",
+)
+@click.option(
+    "--checkpoint",
+    "checkpoint_dir",
+    default=None,
+    metavar="DIR",
+    help="write a checkpoint to DIR every --checkpoint-every seconds, at a level's end",
+)
+@click.option(
+    "--checkpoint-every",
+    type=float,
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="how often to checkpoint (0: at every level's end)",
+)
+@click.option(
+    "--resume",
+    "resume_dir",
+    default=None,
+    metavar="DIR",
+    help="continue the search checkpointed in DIR (give the same spec options)",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="where the partitions run: this machine's processes, or Ray actors",
+)
+@click.option(
+    "--address",
+    default=None,
+    metavar="ADDR",
+    help="with --backend ray: the cluster to join ('auto': the one `ray start` made here)",
+)
 @with_output_options
 @with_property_options
 def check(
@@ -85,6 +153,13 @@ def check(
     bug: str | None,
     no_deadlock: bool,
     reduction: bool | None,
+    jobs: int | None,
+    memory: str | None,
+    checkpoint_dir: str | None,
+    checkpoint_every: float,
+    resume_dir: str | None,
+    backend: str,
+    address: str | None,
     report_path: str | None,
     report_format: str | None,
     as_json: bool,
@@ -101,6 +176,15 @@ def check(
     """
     if depth is not None and depth < 0:
         raise InputError(f"--depth must not be negative, got {depth}")
+    if jobs is not None and jobs < 0:
+        raise InputError(f"-j/--jobs must not be negative, got {jobs}")
+    if checkpoint_every < 0:
+        raise InputError(f"--checkpoint-every must not be negative, got {checkpoint_every}")
+    if address is not None and backend != "ray":
+        raise InputError("--address needs --backend ray")
+    memory_bytes = None if memory is None else parse_size(memory)
+    if resume_dir is not None and not Path(resume_dir).is_dir():
+        raise InputError(f"--resume {resume_dir}: no such directory")
     spec = setup(spec_name, given, bug, invariants, report_path, report_format)
     spec = apply_properties(spec, property_files, invariant_exprs)
     info, model = spec.info, spec.model
@@ -120,6 +204,35 @@ def check(
         progress=progress_printer(progress and not as_json, progress_line),
         expander=expander,
     )
+    signature = {
+        "spec": info.name,
+        "bug": bug,
+        "bounds": spec.bounds,
+        "options": spec.options,
+        "depth": depth,
+        "symmetry": symmetry,
+        "deadlock": not no_deadlock,
+        "invariants": spec.invariants,
+    }
+    # The partitioned search only when asked for: it costs about twice the CPU of the
+    # one-core search today (bench/scale.py), so the plain command keeps the faster one.
+    partitioned = (
+        jobs is not None
+        or backend == "ray"
+        or any(x is not None for x in (memory, checkpoint_dir, resume_dir))
+    )
+    if not jobs:  # on a Ray cluster, give -j: its cores are not this machine's
+        jobs = os.cpu_count() or 1
+    scale = ScaleOptions(
+        jobs=jobs,
+        backend=backend,
+        address=address,
+        memory_bytes=memory_bytes,
+        checkpoint=None if checkpoint_dir is None else Path(checkpoint_dir),
+        checkpoint_every_s=checkpoint_every,
+        resume=None if resume_dir is None else Path(resume_dir),
+        signature=signature,
+    )
     if not as_json:
         click.echo(
             f"zabmc check: {spec.describe()}, "
@@ -127,8 +240,22 @@ def check(
             f"symmetry {'on' if symmetry else 'off'}, "
             f"deadlock check {'off' if no_deadlock else 'on'}, "
             f"reduction {reduction_note(expander)}"
+            + (
+                f", {jobs} {'Ray actor' if backend == 'ray' else 'core'}{'s' if jobs > 1 else ''}"
+                if partitioned
+                else ""
+            )
+            + (f", resumed from {resume_dir}" if resume_dir else "")
         )
-    result = check_bfs(model, check_options)
+    try:
+        if partitioned:
+            result = check_parallel(model, check_options, scale)
+        else:
+            result = check_bfs(model, check_options)
+    except (CheckpointError, EncodingError) as exc:
+        raise InputError(str(exc)) from None
+    except BackendUnavailable as exc:
+        raise InputError(str(exc)) from None
     trace = None
     if result.violation is not None and report_path is not None:
         search = {

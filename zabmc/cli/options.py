@@ -12,8 +12,8 @@ import click
 
 from zabmc.cli.errors import InputError
 from zabmc.engine import Discovery, Model, UnknownProperty
-from zabmc.engine.bfs import select_properties
 from zabmc.engine.catalog import Bound, SpecInfo
+from zabmc.engine.properties import select_properties
 from zabmc.report.counterexample import build_document
 from zabmc.report.formats import RENDERERS, format_for, render
 from zabmc.specs import DEFAULT_SPEC, SPECS

@@ -82,6 +82,20 @@ class CheckResult:
     symmetry: bool = False
     #: What a reducing expander did (None: every successor was explored), as plain JSON.
     reduction: dict[str, Any] | None = None
+    #: Bytes the seen set held at the end (0: not measured, e.g. a dict-based search).
+    store_bytes: int = 0
+    #: The smallest difference between two fingerprints kept (None: not measured).
+    smallest_gap: int | None = None
+
+    @property
+    def bytes_per_state(self) -> float:
+        """The seen set's bytes per distinct state (0 when not measured)."""
+        return self.store_bytes / self.distinct_states if self.distinct_states else 0.0
+
+    @property
+    def observed_collision_probability(self) -> float:
+        """TLC's estimate from the fingerprints themselves: 1 / the smallest gap (0: unknown)."""
+        return 1.0 / self.smallest_gap if self.smallest_gap else 0.0
 
     @property
     def ok(self) -> bool:
@@ -114,4 +128,12 @@ class CheckResult:
             "symmetry": self.symmetry,
             "reduction": self.reduction,
             "collision_probability": self.collision_probability,
+            **(
+                {
+                    "bytes_per_state": round(self.bytes_per_state, 2),
+                    "observed_collision_probability": self.observed_collision_probability,
+                }
+                if self.store_bytes
+                else {}
+            ),
         }

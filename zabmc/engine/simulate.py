@@ -27,8 +27,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zabmc.engine.bfs import explain, select_properties, state_key_function
 from zabmc.engine.model import Model, Property
+from zabmc.engine.properties import explain, select_properties, state_key_function
 from zabmc.engine.result import Discovery, Step
 from zabmc.engine.shrink import shrink
 

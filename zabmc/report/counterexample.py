@@ -14,8 +14,8 @@ from typing import Any
 
 from zabmc import __version__
 from zabmc.engine import Discovery, Model, Property, Step
-from zabmc.engine.bfs import explain, select_properties
 from zabmc.engine.catalog import SpecInfo
+from zabmc.engine.properties import explain, select_properties
 from zabmc.report.diff import changed_fields
 
 FORMAT = "zabmc-counterexample"

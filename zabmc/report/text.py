@@ -75,7 +75,14 @@ def summary_lines(result: CheckResult) -> list[str]:
             f"{r['intermediate_states_skipped']:,} intermediate states not stored; "
             "a chain counts as one level of depth"
         )
-    lines.append("  actions (generated / new states):")
+    if result.store_bytes:
+        lines += [
+            f"  seen set          {result.store_bytes:,} bytes, "
+            f"{result.bytes_per_state:.1f} bytes a state",
+            f"  fingerprint collision chance  {result.collision_probability:.1e} (optimistic), "
+            f"{result.observed_collision_probability:.1e} (from the fingerprints)",
+        ]
+    lines += ["  actions (generated / new states):"]
     width = max((len(n) for n in result.actions), default=0)
     for name, stats in sorted(result.actions.items()):
         lines.append(f"    {name:<{width}}  {stats.generated:>10,} / {stats.distinct:,}")

@@ -1,0 +1,121 @@
+"""The partitioned search (``zabmc check -j N``): wall time, memory and counts per row.
+
+Each (row, jobs, backend) runs in a fresh process. For each it prints distinct states and
+states generated (which must not depend on -j or the backend), wall time, distinct states
+a second, the seen set's bytes a state, and peak memory: the driver's max RSS plus the
+largest worker's (``RUSAGE_CHILDREN`` gives the largest child), summed for the total a
+run can reach. The machine's load average at the start is printed, since the 2-core
+machine this was written on is shared; CPU s (driver and workers, user and system) is
+the work done, which load does not change. TLC's times are from shared/tlc/README.md and
+issue 13 (TLC 2.18, 2 workers, same machine kind).
+
+    python bench/scale.py                              # every row, -j 1 and -j 2
+    python bench/scale.py --rows protocol-351k --jobs 2 --backend ray
+    python bench/scale.py --rows protocol-5k --jobs 0 1 2  # -j 0: bfs.py's one-core search
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+#: name -> (description, TLC's distinct states, TLC's wall time with 2 workers (s) or None)
+ROWS = {
+    "protocol-5k": ("protocol 3 T1 X1 E1 R0, view, no symmetry", 5_170, None),
+    "protocol-351k": ("protocol 3 T1 X2 E2 R0, view, no symmetry", 351_844, 36.7),
+    "protocol-990k": ("protocol 3 T2 X2 E2 R0, view, TLC's symmetry", 989_950, 92.5),
+    "system-3911": ("system fixed, ZK-3911 bounds, from Init", None, None),
+}
+
+
+def build(row: str):  # type: ignore[no-untyped-def]
+    """The model and options of a row."""
+    from zabmc.engine import CheckOptions
+
+    if row.startswith("protocol"):
+        from spec.protocol import Params
+        from spec.protocol.tlc_compat import TlcCompatModel
+
+        bounds = {"protocol-5k": (1, 1, 1), "protocol-351k": (1, 2, 2), "protocol-990k": (2, 2, 2)}
+        t, x, e = bounds[row]
+        model = TlcCompatModel(Params(3, t, x, e, 0), view=True)
+        return model, CheckOptions(check_deadlock=False, symmetry=row == "protocol-990k")
+    from spec.system import SystemModel, bug_params
+
+    return SystemModel(bug_params("ZK-3911", fixed=True)), CheckOptions(check_deadlock=False)
+
+
+def run_row(row: str, jobs: int, backend: str) -> dict:
+    from zabmc.engine import check_bfs
+    from zabmc.engine.parallel import ScaleOptions, check_parallel
+
+    model, options = build(row)
+    started = time.perf_counter()
+    if jobs == 0:  # the one-core search of bfs.py, for comparison
+        result = check_bfs(model, options)
+    else:
+        result = check_parallel(model, options, ScaleOptions(jobs=jobs, backend=backend))
+    wall = time.perf_counter() - started
+    me, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    own, child = me.ru_maxrss / 1024, children.ru_maxrss / 1024
+    cpu = me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return {
+        "distinct": result.distinct_states,
+        "generated": result.states_generated,
+        "wall_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
+        "bytes_per_state": round(result.bytes_per_state, 1),
+        "driver_mb": round(own),
+        "worker_mb": round(child),
+        "ok": result.ok,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=list(ROWS))
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--backend", default="local", choices=["local", "ray"])
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        row, jobs, backend = args.child
+        print(json.dumps(run_row(row, int(jobs), backend)))
+        return
+    print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"{'row':<16} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
+        f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9}"
+    )
+    for row in args.rows:
+        _, tlc_distinct, tlc_s = ROWS[row]
+        for jobs in args.jobs:
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", row, str(jobs), args.backend],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            fig = json.loads(out.splitlines()[-1])
+            ratio = f"{fig['wall_s'] / tlc_s:6.2f}" if tlc_s else f"{'':>6}"
+            same = "" if tlc_distinct in (None, fig["distinct"]) else "  DIFFERS FROM TLC"
+            # the largest worker times the workers: an upper bound on the total
+            peak = fig["driver_mb"] + (jobs * fig["worker_mb"] if jobs > 1 else 0)
+            print(
+                f"{row:<16} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
+                f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
+                f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
+                f"{fig['bytes_per_state']:>7} {peak:>9}{same}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

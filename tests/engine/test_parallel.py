@@ -1,0 +1,152 @@
+"""The partitioned search gives the one-core search's answers, whatever the number of partitions."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Sequence
+
+import pytest
+
+from tests.engine.toys import Grid, Noisy, Tokens
+from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs
+from zabmc.engine.expansion import Expansion
+from zabmc.engine.parallel import ScaleOptions, check_parallel
+
+JOBS = [1, 2, 3]
+
+
+def counts(r: CheckResult) -> tuple:
+    return (
+        r.distinct_states,
+        r.states_generated,
+        r.max_depth,
+        r.complete,
+        tuple(r.states_per_depth),
+        {n: (s.generated, s.distinct) for n, s in sorted(r.actions.items())},
+    )
+
+
+def path(r: CheckResult) -> list | None:
+    return None if r.violation is None else [(s.action, s.state) for s in r.violation.steps]
+
+
+def examples(r: CheckResult) -> dict:
+    return {n: d and [(s.action, s.state) for s in d.steps] for n, d in r.examples.items()}
+
+
+CLEAN = [
+    (Grid(7), CheckOptions(check_deadlock=False)),
+    (Grid(5), CheckOptions(check_deadlock=False, max_depth=4)),
+    (Tokens(4, 3), CheckOptions(check_deadlock=False)),
+    (Tokens(4, 3), CheckOptions(check_deadlock=False, symmetry=True)),
+    (Tokens(5, 5), CheckOptions(check_deadlock=False, symmetry=True)),
+]
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+@pytest.mark.parametrize(("model", "options"), CLEAN)
+def test_counts_and_witnesses_equal_the_one_core_search(jobs, model, options):
+    one = check_bfs(model, options)
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    assert counts(many) == counts(one)
+    assert examples(many) == examples(one)
+    assert many.ok
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [
+        (Grid(6, limit=5), CheckOptions(check_deadlock=False)),
+        (Grid(3), CheckOptions()),  # a deadlock at the far corner
+        (Noisy(6, 3, limit=4, needed=2), CheckOptions()),
+    ],
+)
+def test_the_same_shortest_counterexample(jobs, model, options):
+    one = check_bfs(model, options)
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    assert one.violation is not None and many.violation is not None
+    assert (many.violation.kind, many.violation.property) == (
+        one.violation.kind,
+        one.violation.property,
+    )
+    assert path(many) == path(one)
+    assert not many.complete
+
+
+def test_the_seen_set_holds_16_bytes_a_state_and_prints_collision_figures():
+    r = check_parallel(Grid(30), CheckOptions(check_deadlock=False), ScaleOptions(jobs=2))
+    assert r.distinct_states == 31 * 31
+    assert r.bytes_per_state == 16.0
+    assert 0 < r.observed_collision_probability < 1
+    assert r.to_json()["bytes_per_state"] == 16.0
+
+
+def test_a_frontier_past_the_memory_bound_spills_to_disk(tmp_path):
+    spill = tmp_path / "spill"
+    seen_files = []
+
+    def watch(_progress):
+        seen_files.extend(spill.rglob("frontier-*.npz"))
+
+    options = CheckOptions(check_deadlock=False, progress=watch)
+    bounded = check_parallel(
+        Grid(12), options, ScaleOptions(jobs=2, memory_bytes=64, spill_dir=spill)
+    )
+    assert seen_files, "a 64-byte bound must spill the frontier"
+    assert counts(bounded) == counts(check_bfs(Grid(12), CheckOptions(check_deadlock=False)))
+
+
+class Ring(Model):
+    """States 0..k-1 in a ring (Next), each with a Leave to a leaf k+i; no leaf may be reached."""
+
+    name = "ring"
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+    def init_states(self) -> Sequence[int]:
+        return [0]
+
+    def successors(self, s: int) -> Iterator[tuple[Action, int]]:
+        if s < self.k:
+            yield Action("Next"), (s + 1) % self.k
+            yield Action("Leave"), self.k + s
+
+    def properties(self) -> Sequence[Property]:
+        return [Property.always("OnTheRing", lambda s: s < self.k)]
+
+
+class NextOnly:
+    """A reducing expander that offers only Next, marked incomplete (the rest is owed)."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def expand(self, state: Hashable) -> Expansion:
+        succ = list(self.model.successors(state))
+        return Expansion(succ[:1], len(succ) <= 1)
+
+    def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
+        return list(self.model.successors(state))[1:]
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+def test_the_cycle_proviso_expands_a_reduced_state_whose_successors_were_all_old(jobs):
+    """Around the ring every Next is new until the last, which closes the cycle: only
+    there does the search owe the rest, and so it reaches exactly one leaf."""
+    result = check_parallel(
+        Ring(5), CheckOptions(check_deadlock=False), ScaleOptions(jobs=jobs, expander=NextOnly)
+    )
+    assert result.violation is not None and result.violation.property == "OnTheRing"
+    assert [s.state for s in result.violation.steps] == [0, 1, 2, 3, 4, 9]
+    clean = check_parallel(
+        Ring(5),
+        CheckOptions(check_deadlock=False, invariants=[]),
+        ScaleOptions(jobs=jobs, expander=NextOnly),
+    )
+    assert clean.distinct_states == 6 and clean.actions["Leave"].generated == 1
+
+
+def test_a_bad_number_of_partitions_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        check_parallel(Grid(2), CheckOptions(), ScaleOptions(jobs=0))

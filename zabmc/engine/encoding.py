@@ -1,0 +1,351 @@
+"""States as packed bytes, and their fingerprints.
+
+A partitioned search moves states between processes and hashes them into a
+64-bit fingerprint that must be the same in every process and every run. It
+must not pickle them: pickling a state cost as much as expanding it. So the
+engine derives a compact encoding from the state's shape, which the
+:class:`~zabmc.engine.model.Model` contract fixes: ints, bools, ``None`` and
+(named) tuples of them.
+
+The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
+
+========  ======================================================
+tag       meaning of the payload
+========  ======================================================
+0 INT     the int itself (29 bits, signed)
+1 CONST   0 False, 1 True, 2 None
+2 TUPLE   the number of items, which follow
+3 RECORD  a NamedTuple class, by a 24-bit hash of its qualified name; its fields follow
+4 SEGMENT the number of words that follow and make up one value
+5 BIG     an int outside 29 bits: two words follow (64-bit, two's complement)
+========  ======================================================
+
+Every tuple in a state, down to ``SEGMENT_DEPTH``, is wrapped in a SEGMENT, so
+packing memoizes parts: a successor shares its unchanged parts with its parent
+(an action changes one server's part), so packing it is mostly dictionary
+look-ups by identity and a join. Unpacking memoizes by the segment's bytes and
+records the parts it builds for packing, so a state's successors pack their
+shared parts from the memo. A key (a canonical form, a view) is a fresh object:
+its parts are memoized by value instead (:meth:`StateCodec.fingerprint`).
+
+The fingerprint is XXH3-64 of the bytes with a fixed seed; XXH3's output is
+frozen since libxxhash 0.8, so fingerprints hold across runs, processes,
+machines and Python versions (a checkpoint relies on it). 0 is reserved (an
+empty mark) and maps to 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import xxhash
+
+INT, CONST, TUPLE, RECORD, SEGMENT, BIG = range(6)
+_SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
+_CONSTS: tuple[Any, ...] = (False, True, None)
+#: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
+SEGMENT_DEPTH = 4
+#: Entries in one generation of a memo. Parents and their successors are packed together,
+#: so a small memo finds what it needs; a large one costs hundreds of MB (measured).
+MEMO_LIMIT = 1 << 13
+SEED = 0x5A4B_4D43  # "ZKMC": part of the fingerprint's definition, never change it
+
+_SMALL_INTS = {v: (v << 3).to_bytes(4, "little", signed=True) for v in range(-64, 1024)}
+_FALSE = (CONST).to_bytes(4, "little")
+_TRUE = ((1 << 3) | CONST).to_bytes(4, "little")
+
+if sys.byteorder != "little":  # pragma: no cover - every supported platform is little-endian
+    raise ImportError("the state encoding assumes a little-endian machine")
+
+
+class EncodingError(TypeError):
+    """A state holds a value the engine cannot encode (only ints, bools, None, tuples)."""
+
+
+def _segment_head(body: bytes) -> bytes:
+    return (((len(body) >> 2) << 3) | SEGMENT).to_bytes(4, "little")
+
+
+class _Memo:
+    """A bounded memo: look-ups try the young generation, then the old one.
+
+    When the young one is full it becomes the old one, so what a search used
+    lately stays and memory stays bounded, without a full clear's misses.
+    """
+
+    __slots__ = ("old", "young")
+
+    def __init__(self) -> None:
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+
+    def put(self, key: Any, value: Any) -> None:
+        young = self.young
+        young[key] = value
+        if len(young) >= MEMO_LIMIT:
+            self.old, self.young = young, {}
+
+
+def _class_tag(cls: type) -> int:
+    return xxhash.xxh32_intdigest(f"{cls.__module__}.{cls.__qualname__}".encode()) & 0xFFFFFF
+
+
+class StateCodec:
+    """Packs states to bytes and back, and fingerprints them.
+
+    One codec per process: its memos and its table of NamedTuple classes are
+    caches, never part of the encoding, so two codecs always agree.
+    """
+
+    def __init__(self) -> None:
+        self._tags: dict[type, int] = {}
+        self._classes: dict[int, type] = {}
+        # Per depth, since a part packs differently above and below SEGMENT_DEPTH.
+        self._packed = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._value_ids = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._values = [_Memo() for _ in range(SEGMENT_DEPTH + 1)]
+        self._unpacked = _Memo()
+
+    # -- packing ---------------------------------------------------------------
+
+    def pack(self, state: Hashable) -> bytes:
+        """The state's bytes: it and the tuples in it, down to ``SEGMENT_DEPTH``, as memoized
+        segments."""
+        return self._item(state, 0)
+
+    def fingerprint(self, state: Hashable) -> int:
+        """XXH3-64 of the state's value bytes, never 0.
+
+        The value bytes are the packed bytes without types: a NamedTuple as a
+        tuple, a bool as an int. So equal states (by ``==``, as the one-core
+        search counts them) get one fingerprint, however their parts were built.
+        Parts are memoized by identity, then by value: a successor's unchanged
+        parts and a canonical form's recurring ones cost a look-up.
+        """
+        if not isinstance(state, tuple):
+            return self.fingerprint_packed(self._value_words(state))
+        body = self._value_body(state, 0)
+        return self.fingerprint_packed(_segment_head(body) + body)
+
+    def _value_body(self, value: tuple, depth: int) -> bytes:
+        if depth >= SEGMENT_DEPTH:
+            return self._value_words(value)
+        depth += 1
+        parts = [((len(value) << 3) | TUPLE).to_bytes(4, "little")]
+        append = parts.append
+        by_id, by_value = self._value_ids[depth], self._values[depth]
+        young = by_id.young
+        for v in value:
+            kind = type(v)
+            if kind is int or kind is bool:
+                small = _SMALL_INTS.get(v)
+                append(small if small is not None else self._value_words(v))
+            elif isinstance(v, tuple):
+                held = young.get(id(v))
+                if held is not None and held[0] is v:
+                    append(held[1])
+                    continue
+                held = by_id.old.get(id(v))
+                if held is None or held[0] is not v:
+                    seg = by_value.young.get(v)
+                    if seg is None:
+                        seg = by_value.old.get(v)
+                        if seg is None:
+                            body = self._value_body(v, depth)
+                            seg = _segment_head(body) + body
+                        by_value.put(v, seg)
+                    held = (v, seg)
+                by_id.put(id(v), held)  # holding the value keeps its id unique
+                append(held[1])
+            else:
+                append(self._value_words(v))
+        return b"".join(parts)
+
+    def _value_words(self, value: Any) -> bytes:
+        words: list[int] = []
+        self._words(value, words, typed=False)
+        return array("i", words).tobytes()
+
+    @staticmethod
+    def fingerprint_packed(data: bytes) -> int:
+        """The fingerprint of a state already packed into ``data``."""
+        return xxhash.xxh3_64_intdigest(data, SEED) or 1
+
+    def _body(self, value: Any, depth: int) -> bytes:
+        kind = type(value)
+        if kind is tuple:
+            head = (len(value) << 3) | TUPLE
+        elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+            head = (self._tag(kind) << 3) | RECORD
+        else:
+            return self._words_bytes(value)
+        if depth >= SEGMENT_DEPTH:
+            return self._words_bytes(value)
+        depth += 1
+        parts = [head.to_bytes(4, "little", signed=True)]
+        append = parts.append
+        item = self._item
+        young = self._packed[depth].young
+        for v in value:
+            # ints, bools and memoized parts inline (the common cases), without a call
+            kind = type(v)
+            if kind is int:
+                small = _SMALL_INTS.get(v)
+                append(small if small is not None else self._words_bytes(v))
+            elif kind is bool:
+                append(_TRUE if v else _FALSE)
+            else:
+                held = young.get(id(v))
+                append(held[1] if held is not None and held[0] is v else item(v, depth))
+        return b"".join(parts)
+
+    def _item(self, value: Any, depth: int) -> bytes:
+        """An item inside a tuple: a memoized segment when it is a tuple itself."""
+        kind = type(value)
+        if not issubclass(kind, tuple):
+            return self._words_bytes(value)
+        # By identity, not equality: equal tuples may hold different NamedTuple types
+        # (or True where 1 was), which must unpack as they were. A successor shares
+        # its unchanged parts with its parent, so identity finds them.
+        memo = self._packed[depth]
+        held = memo.young.get(id(value))
+        if held is not None and held[0] is value:
+            return held[1]
+        held = memo.old.get(id(value))
+        if held is None or held[0] is not value:
+            body = self._body(value, depth)
+            held = (value, _segment_head(body) + body)
+        memo.put(id(value), held)  # holding the value keeps its id unique
+        return held[1]
+
+    def _words_bytes(self, value: Any) -> bytes:
+        kind = type(value)
+        if kind is int and _SMALL_MIN <= value <= _SMALL_MAX:
+            return (value << 3).to_bytes(4, "little", signed=True)
+        words: list[int] = []
+        self._words(value, words)
+        return array("i", words).tobytes()
+
+    def _words(self, value: Any, out: list[int], typed: bool = True) -> None:
+        kind = type(value)
+        if kind is bool and not typed:
+            kind, value = int, int(value)
+        if kind is int:
+            if _SMALL_MIN <= value <= _SMALL_MAX:
+                out.append(value << 3)
+            elif -(1 << 63) <= value < (1 << 63):
+                out.append((2 << 3) | BIG)
+                wide = value & 0xFFFF_FFFF_FFFF_FFFF
+                out.extend(array("i", wide.to_bytes(8, "little")).tolist())
+            else:
+                raise EncodingError(f"an int in a state does not fit in 64 bits: {value}")
+        elif kind is bool:
+            out.append((int(value) << 3) | CONST)
+        elif value is None:
+            out.append((2 << 3) | CONST)
+        elif kind is tuple or (not typed and issubclass(kind, tuple)):
+            out.append((len(value) << 3) | TUPLE)
+            for item in value:
+                self._words(item, out, typed)
+        elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
+            out.append((self._tag(kind) << 3) | RECORD)
+            for item in value:
+                self._words(item, out)
+        else:
+            raise EncodingError(
+                f"a state may hold only ints, bools, None and tuples; found a {kind.__name__}"
+            )
+
+    def _tag(self, cls: type) -> int:
+        tag = self._tags.get(cls)
+        if tag is None:
+            tag = _class_tag(cls)
+            other = self._classes.get(tag)
+            if other is not None and other is not cls:
+                raise EncodingError(
+                    f"{cls.__qualname__} and {other.__qualname__} share an encoding tag; rename one"
+                )
+            self._tags[cls] = tag
+            self._classes[tag] = cls
+        return tag
+
+    # -- unpacking -------------------------------------------------------------
+
+    def unpack(self, data: bytes) -> Any:
+        """The state that :meth:`pack` turned into ``data``."""
+        return self._parse(data, array("i", data).tolist(), 0, 0)[0]
+
+    def _parse(self, data: bytes, words: list[int], pos: int, depth: int) -> tuple[Any, int]:
+        word = words[pos]
+        tag, payload = word & 7, word >> 3
+        pos += 1
+        if tag == INT:
+            return payload, pos
+        if tag == CONST:
+            return _CONSTS[payload], pos
+        if tag == SEGMENT:
+            end = pos + payload
+            seg = data[4 * pos - 4 : 4 * end]
+            memo = self._unpacked
+            value = memo.young.get(seg)
+            if value is None:
+                value = memo.old.get(seg)
+                if value is None:
+                    value = self._parse(data, words, pos, depth)[0]
+                memo.put(seg, value)
+                # The successors of this state share its parts: they pack by identity.
+                self._packed[min(depth, SEGMENT_DEPTH)].put(id(value), (value, seg))
+            return value, end
+        if tag in (TUPLE, RECORD):
+            cls = None if tag == TUPLE else self._class(payload)
+            count = payload if cls is None else len(cls._fields)  # type: ignore[attr-defined]
+            items = []
+            parse = self._parse
+            depth += 1
+            for _ in range(count):
+                item, pos = parse(data, words, pos, depth)
+                items.append(item)
+            return (tuple(items) if cls is None else tuple.__new__(cls, items)), pos
+        if tag == BIG:
+            raw = array("i", words[pos : pos + 2]).tobytes()
+            return int.from_bytes(raw, "little", signed=True), pos + 2
+        raise EncodingError(f"corrupt state encoding: tag {tag} at word {pos - 1}")
+
+    def _class(self, tag: int) -> type:
+        cls = self._classes.get(tag)
+        if cls is None:
+            matches = [c for c in _named_tuple_classes() if _class_tag(c) == tag]
+            if len(matches) != 1:
+                raise EncodingError(
+                    f"{len(matches)} NamedTuple classes have encoding tag {tag:#x}; expected one"
+                )
+            cls = matches[0]
+            self._tag(cls)
+        return cls
+
+
+def _named_tuple_classes() -> list[type]:
+    """Every NamedTuple class defined so far (the decoder's registry, filled lazily)."""
+    found, todo = [], list(tuple.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if hasattr(cls, "_fields"):
+            found.append(cls)
+    return found
+
+
+def key_fingerprint(
+    codec: StateCodec, key: Callable[[Hashable], Hashable] | None
+) -> Callable[[Hashable], int]:
+    """The fingerprint of a state's key (its canonical form or view); ``None``: of itself."""
+    fingerprint = codec.fingerprint
+    if key is None:
+        return fingerprint
+    return lambda state: fingerprint(key(state))
+
+
+__all__ = ["EncodingError", "StateCodec", "key_fingerprint"]

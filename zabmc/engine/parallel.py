@@ -1,0 +1,517 @@
+"""Breadth-first search over partitions of the fingerprint space, on every core.
+
+The driver here only orders the levels, counts and commits; the partitions
+(:mod:`zabmc.engine.partition`) hold the states and do the work. Per level:
+
+1. every partition checks and expands its frontier and buckets the successors
+   by owner;
+2. the batches move to their owners, which keep the new states (and, for a
+   reduced expansion whose successors were all old, a further round expands
+   the rest: the cycle proviso);
+3. the driver sorts the new states' order keys and every partition ranks its
+   own by them; then, every few minutes, a checkpoint.
+
+Partitions run in this process (``jobs=1``), in forked worker processes that
+exchange batches through files, or as Ray actors (:mod:`zabmc.engine.ray_backend`).
+The counts, the counterexample and the witnesses do not depend on which, nor
+on the number of partitions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from zabmc.engine.bfs import CheckOptions, rebuild_path
+from zabmc.engine.checkpoint import Checkpoint, CheckpointError
+from zabmc.engine.encoding import StateCodec, key_fingerprint
+from zabmc.engine.expansion import Expander, FullExpander
+from zabmc.engine.model import Model
+from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.properties import explain, select_properties
+from zabmc.engine.properties import state_key_function as _state_key_function
+from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
+from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
+from zabmc.engine.store import collision_chances
+
+
+@dataclass
+class ScaleOptions:
+    """How many partitions, where they run, and what a run keeps on disk.
+
+    ``memory_bytes`` bounds the frontier a partition holds in memory (its share
+    of the bound); the rest spills to ``spill_dir`` (default: a temporary
+    folder). ``checkpoint`` is a folder written every ``checkpoint_every_s``
+    seconds, at a level's end; ``resume`` continues from such a folder.
+    ``signature`` names what was checked, so a checkpoint of another run is refused.
+    """
+
+    jobs: int = 1
+    backend: str = "local"  # "local" or "ray"
+    address: str | None = None  # a Ray cluster's address ("auto": the one this machine joined)
+    memory_bytes: int | None = None
+    spill_dir: Path | None = None
+    checkpoint: Path | None = None
+    checkpoint_every_s: float = 300.0
+    resume: Path | None = None
+    signature: dict[str, Any] = field(default_factory=dict)
+    expander: Callable[[Model], Expander] = FullExpander
+
+
+def state_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashable] | None:
+    """The key a fingerprint is taken of (canonical form, view), or None for the state itself."""
+    if not symmetry and type(model).view is Model.view:
+        return None
+    return _state_key_function(model, symmetry)
+
+
+class Workers(Protocol):
+    """The partitions of one search, wherever they run."""
+
+    count: int
+
+    def call(self, method: str, args: Sequence[tuple]) -> list[Any]:
+        """Call ``method`` on every partition, partition ``w`` with ``args[w]``."""
+        ...
+
+    def call_one(self, index: int, method: str, *args: Any) -> Any: ...
+
+    def exchange(self) -> list[MergeReport]:
+        """Move the last round's batches to their owners and merge them there."""
+        ...
+
+    def close(self) -> None: ...
+
+
+PartitionFactory = Callable[[int, int], Partition]
+
+
+class InProcess:
+    """Partitions as objects of this process (one core)."""
+
+    def __init__(self, factory: PartitionFactory, count: int) -> None:
+        self.count = count
+        self.parts = [factory(k, count) for k in range(count)]
+
+    def call(self, method: str, args: Sequence[tuple]) -> list[Any]:
+        return [getattr(p, method)(*a) for p, a in zip(self.parts, args, strict=True)]
+
+    def call_one(self, index: int, method: str, *args: Any) -> Any:
+        return getattr(self.parts[index], method)(*args)
+
+    def exchange(self) -> list[MergeReport]:
+        return [
+            dst.merge([src.outgoing(k) for src in self.parts]) for k, dst in enumerate(self.parts)
+        ]
+
+    def close(self) -> None:
+        self.parts = []
+
+
+class WorkerFailed(RuntimeError):
+    """A partition's process raised; the message carries its traceback."""
+
+
+def _serve(
+    conn: Connection,
+    factory: PartitionFactory,
+    index: int,
+    count: int,
+    inherited: Sequence[Connection],
+) -> None:
+    """A worker process: hold one partition and answer the driver's calls.
+
+    The driver's ends of the pipes came along with the fork; closing them here means
+    that when the driver dies, even by SIGKILL, every worker reads EOF and ends.
+    """
+    for other in inherited:
+        other.close()
+    # Ctrl-C reaches the whole process group: the driver handles it and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        part = factory(index, count)
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+        return
+    conn.send(("ok", None))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        method, args = request
+        try:
+            if method == "write_batches":
+                folder, tag = args
+                result = []
+                for dst in range(count):
+                    path = Path(folder) / f"{tag}-{index}-{dst}.bin"
+                    path.write_bytes(part.outgoing(dst))
+                    result.append(str(path))
+            elif method == "merge_files":
+                data = []
+                for path in args[0]:
+                    data.append(Path(path).read_bytes())
+                    os.unlink(path)
+                result = part.merge(data)
+            else:
+                result = getattr(part, method)(*args)
+            conn.send(("ok", result))
+        except BaseException as exc:
+            conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+class Processes:
+    """Partitions in forked worker processes; batches move through files.
+
+    Forking hands every worker the model as it is, so nothing about the spec is
+    pickled; what crosses processes afterwards is arrays and packed states.
+    """
+
+    def __init__(self, factory: PartitionFactory, count: int, exchange_dir: Path) -> None:
+        self.count = count
+        self.exchange_dir = exchange_dir
+        self._round = 0
+        ctx = multiprocessing.get_context("fork")
+        self.conns: list[Connection] = []
+        self.procs = []
+        for k in range(count):
+            parent, child = ctx.Pipe()
+            self.conns.append(parent)
+            proc = ctx.Process(
+                target=_serve, args=(child, factory, k, count, list(self.conns)), daemon=True
+            )
+            proc.start()
+            child.close()
+            self.procs.append(proc)
+        for k in range(count):
+            self._answer(k)
+
+    def _answer(self, k: int) -> Any:
+        try:
+            status, value = self.conns[k].recv()
+        except EOFError:
+            raise WorkerFailed(f"partition {k}'s process ended unexpectedly") from None
+        if status == "error":
+            raise WorkerFailed(f"partition {k} failed: {value}")
+        return value
+
+    def call(self, method: str, args: Sequence[tuple]) -> list[Any]:
+        for conn, a in zip(self.conns, args, strict=True):
+            conn.send((method, a))
+        return [self._answer(k) for k in range(self.count)]
+
+    def call_one(self, index: int, method: str, *args: Any) -> Any:
+        self.conns[index].send((method, args))
+        return self._answer(index)
+
+    def exchange(self) -> list[MergeReport]:
+        self._round += 1
+        paths = self.call("write_batches", [(str(self.exchange_dir), self._round)] * self.count)
+        return self.call(
+            "merge_files",
+            [([paths[src][dst] for src in range(self.count)],) for dst in range(self.count)],
+        )
+
+    def close(self) -> None:
+        for conn in self.conns:
+            with contextlib.suppress(OSError):
+                conn.send(None)
+        for proc in self.procs:
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.kill()
+        self.conns, self.procs = [], []
+
+
+class _Parents:
+    """The seen sets' parent links, asked of the owning partition (for path rebuilding)."""
+
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
+
+    def __getitem__(self, fp: int) -> int | None:
+        return self.workers.call_one(owner_of_one(fp, self.workers.count), "parent", fp)
+
+
+@dataclass
+class _Run:
+    """The driver's running totals: what a checkpoint saves besides the partitions."""
+
+    level: int = 0
+    generated: int = 0
+    states_per_depth: list[int] = field(default_factory=list)
+    actions: dict[str, list[int]] = field(default_factory=dict)  # name -> [generated, distinct]
+    witnesses: dict[str, int] = field(default_factory=dict)  # name -> fingerprint
+    elapsed_s: float = 0.0
+
+
+def check_parallel(
+    model: Model, options: CheckOptions | None = None, scale: ScaleOptions | None = None
+) -> CheckResult:
+    """Explore ``model`` breadth-first over ``scale.jobs`` partitions and check its properties."""
+    options = options or CheckOptions()
+    scale = scale or ScaleOptions()
+    if scale.jobs < 1:
+        raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
+    invariants, witnesses = select_properties(model, options.invariants)
+    key = state_key(model, options.symmetry)
+    codec = StateCodec()
+    fingerprint = key_fingerprint(codec, key)
+    checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
+    resumed = None
+    if scale.resume is not None:
+        resumed = Checkpoint(scale.resume).read(scale.signature)
+
+    scratch = Path(tempfile.mkdtemp(prefix="zabmc-search-"))
+    spill_dir = scale.spill_dir or scratch / "spill"
+    memory = None if scale.memory_bytes is None else max(1, scale.memory_bytes // scale.jobs)
+
+    def factory(index: int, count: int) -> Partition:
+        return Partition(
+            model,
+            scale.expander(model),
+            key,
+            invariants,
+            witnesses,
+            options.check_deadlock,
+            index,
+            count,
+            spill_dir / f"part-{index}",
+            memory,
+        )
+
+    started = time.monotonic()
+    workers = _start(factory, scale, scratch)
+    try:
+        if resumed is not None:
+            run = _Run(**resumed.meta["run"])
+            workers.call("load", [(resumed.partitions,)] * workers.count)
+        else:
+            run = _Run()
+            _seed(model, codec, fingerprint, workers, run)
+        return _search(
+            model,
+            options,
+            scale,
+            workers,
+            run,
+            invariants,
+            witnesses,
+            fingerprint,
+            checkpoint,
+            started,
+        )
+    finally:
+        workers.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _start(factory: PartitionFactory, scale: ScaleOptions, scratch: Path) -> Workers:
+    if scale.backend == "ray":
+        return RayWorkers(factory, scale.jobs, scale.address)
+    if scale.backend != "local":
+        raise ValueError(f"unknown backend {scale.backend!r}; choose from: local, ray")
+    if scale.jobs == 1:
+        return InProcess(factory, 1)
+    exchange = scratch / "exchange"
+    exchange.mkdir()
+    return Processes(factory, scale.jobs, exchange)
+
+
+def _seed(
+    model: Model,
+    codec: StateCodec,
+    fingerprint: Callable[[Hashable], int],
+    workers: Workers,
+    run: _Run,
+) -> None:
+    """Hand each initial state, once, to its owner, ranked in the model's order."""
+    given: list[tuple[list[int], list[int], list[bytes]]] = [
+        ([], [], []) for _ in range(workers.count)
+    ]
+    seen: set[int] = set()
+    for state in model.init_states():
+        run.generated += 1
+        fp = fingerprint(state)
+        if fp in seen:
+            continue
+        ranks, fps, states = given[owner_of_one(fp, workers.count)]
+        ranks.append(len(seen))
+        fps.append(fp)
+        states.append(codec.pack(state))
+        seen.add(fp)
+    workers.call("seed", given)
+    run.states_per_depth = [len(seen)]
+
+
+def _search(
+    model: Model,
+    options: CheckOptions,
+    scale: ScaleOptions,
+    workers: Workers,
+    run: _Run,
+    invariants: Sequence,
+    witnesses: Sequence,
+    fingerprint: Callable[[Hashable], int],
+    checkpoint: Checkpoint | None,
+    started: float,
+) -> CheckResult:
+    before = run.elapsed_s
+    last_checkpoint = time.monotonic()
+    violation: tuple[int, int, str, str | None] | None = None
+    complete = False
+    while True:
+        generate = options.max_depth is None or run.level < options.max_depth
+        pending = [p.name for p in witnesses if p.name not in run.witnesses]
+        reports = workers.call("expand", [(run.level, generate, pending)] * workers.count)
+        for r in reports:
+            if r.violation is not None and (violation is None or r.violation < violation):
+                violation = r.violation
+        for name in pending:
+            found = [r.witnesses[name] for r in reports if name in r.witnesses]
+            if found:
+                run.witnesses[name] = min(found)[1]
+        if violation is not None or not generate:
+            # A level cut short by a violation is not counted: how far each partition
+            # got depends on the partitioning, and the counts must not.
+            break
+        _count_generated(run, reports)
+        merges = workers.exchange()
+        keys = [m.keys for m in merges]
+        _count_distinct(run, merges)
+        owed = sum(r.owed for r in reports)
+        while owed:
+            accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
+            rest = workers.call("expand_owed", [(a,) for a in accepted])
+            _count_generated(run, rest)
+            merges = workers.exchange()
+            keys.extend(m.keys for m in merges)
+            _count_distinct(run, merges)
+            owed = 0
+        level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
+        workers.call("rank", [(level_keys,)] * workers.count)
+        if not len(level_keys):
+            complete = True
+            break
+        run.states_per_depth.append(len(level_keys))
+        run.level += 1
+        now = time.monotonic()
+        run.elapsed_s = before + now - started
+        if options.progress is not None:
+            distinct = sum(run.states_per_depth)
+            options.progress(
+                Progress(run.level, run.generated, distinct, len(level_keys), run.elapsed_s)
+            )
+        if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
+            checkpoint.write(workers, {"run": run.__dict__}, scale.signature)
+            last_checkpoint = time.monotonic()
+    return _result(
+        model,
+        options,
+        workers,
+        run,
+        violation,
+        complete,
+        invariants,
+        witnesses,
+        fingerprint,
+        before + time.monotonic() - started,
+    )
+
+
+def _count_generated(run: _Run, reports: Sequence[LevelReport]) -> None:
+    for r in reports:
+        for name, n in r.generated.items():
+            run.actions.setdefault(name, [0, 0])[0] += n
+            run.generated += n
+
+
+def _count_distinct(run: _Run, merges: Sequence[MergeReport]) -> None:
+    for m in merges:
+        for name, n in m.distinct.items():
+            run.actions.setdefault(name, [0, 0])[1] += n
+
+
+def _result(
+    model: Model,
+    options: CheckOptions,
+    workers: Workers,
+    run: _Run,
+    violation: tuple[int, int, str, str | None] | None,
+    complete: bool,
+    invariants: Sequence,
+    witnesses: Sequence,
+    fingerprint: Callable[[Hashable], int],
+    elapsed: float,
+) -> CheckResult:
+    result = CheckResult(symmetry=options.symmetry)
+    figures = workers.call("store_figures", [()] * workers.count)
+    result.distinct_states = sum(f[0] for f in figures)
+    result.states_generated = run.generated
+    result.states_per_depth = list(run.states_per_depth)
+    while result.states_per_depth and result.states_per_depth[-1] == 0:
+        result.states_per_depth.pop()
+    result.max_depth = len(result.states_per_depth) - 1
+    result.complete = complete
+    result.actions = {n: ActionStats(g, d) for n, (g, d) in run.actions.items()}
+    result.elapsed_s = elapsed
+    result.store_bytes = sum(f[1] for f in figures)
+    result.smallest_gap = _smallest_gap(figures)
+    parents = _Parents(workers)
+    if violation is not None:
+        _rank, vfp, kind, prop = violation
+        steps = rebuild_path(model, fingerprint, parents, vfp)  # type: ignore[arg-type]
+        explanation = "" if prop is None else explain(invariants, prop, steps[-1].state)
+        result.violation = Discovery(kind, prop, steps, explanation)
+    for p in witnesses:
+        wfp = run.witnesses.get(p.name)
+        result.examples[p.name] = (
+            None
+            if wfp is None
+            else Discovery("example", p.name, rebuild_path(model, fingerprint, parents, wfp))  # type: ignore[arg-type]
+        )
+    return result
+
+
+def _smallest_gap(figures: Sequence[tuple[int, int, int | None, int, int]]) -> int | None:
+    """The smallest gap between any two fingerprints: partitions hold consecutive ranges."""
+    gaps = [f[2] for f in figures if f[2] is not None]
+    held = [f for f in figures if f[0]]
+    for a, b in itertools.pairwise(held):
+        gaps.append(b[3] - a[4])
+    return min(gaps) if gaps else None
+
+
+def collision_figures(result: CheckResult) -> tuple[float, float]:
+    """TLC's optimistic and observed chances of a fingerprint collision in ``result``."""
+    return collision_chances(result.distinct_states, result.states_generated, result.smallest_gap)
+
+
+__all__ = [
+    "BackendUnavailable",
+    "CheckpointError",
+    "InProcess",
+    "Processes",
+    "ScaleOptions",
+    "WorkerFailed",
+    "check_parallel",
+    "collision_figures",
+    "state_key",
+]

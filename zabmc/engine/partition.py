@@ -1,0 +1,561 @@
+"""One partition of a level-synchronous search: the states whose fingerprints it owns.
+
+A partitioned search splits the fingerprint space into ``count`` ranges by the
+top bits (``owner = fp * count >> 64``). The partition that owns a state keeps
+its fingerprint in its seen set, holds it in its frontier as packed bytes and
+expands it: owner computes, shared nothing. Each level runs in two steps that a
+driver orders (:mod:`zabmc.engine.parallel`):
+
+* :meth:`Partition.expand` checks each frontier state, expands it through the
+  :class:`~zabmc.engine.expansion.Expander` and buckets the successors by owner
+  into :class:`Batch` bytes: fingerprints, order keys, parents, actions and the
+  packed states. No Python object crosses a process boundary.
+* :meth:`Partition.merge` takes the batches sent to it, keeps per fingerprint the
+  candidate with the smallest order key, drops those already seen and holds the
+  rest until the driver hands out their ranks (:meth:`Partition.rank`).
+
+Order keys make the result independent of the number of partitions. A level's
+states are ranked 0, 1, 2, ... in the order a one-core breadth-first search
+finds them; a successor's key is ``parent rank << 16 | position among the
+parent's successors``. The candidate with the smallest key wins, exactly the
+one a sequential search would have kept, and the violation reported is the one
+with the smallest rank at the smallest depth.
+
+The cycle proviso of a reduced expansion is kept the same way: after a merge the
+owners tell each sender which of its candidates were new (:meth:`Partition.merge`
+returns them per sender); a parent whose reduced successors were all old gets
+its remaining successors expanded in a further round of the same level
+(:meth:`Partition.expand_owed`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zabmc.engine.encoding import StateCodec, key_fingerprint
+from zabmc.engine.expansion import Expander
+from zabmc.engine.model import Model, Property
+from zabmc.engine.store import NO_PARENT, FingerprintStore
+
+ACTION_BITS = 16  # a state's successors are numbered below 2**16 in its order key
+_HEADER = struct.Struct("<QQQ")  # candidates, bytes of the action names, bytes of the states
+
+
+def owner_of(fps: np.ndarray, count: int) -> np.ndarray:
+    """The partition owning each fingerprint: its top bits, scaled to ``count``."""
+    if count == 1:
+        return np.zeros(len(fps), dtype=np.int64)
+    # fp * count >> 64 without 128-bit arithmetic: split the top 32 bits.
+    return ((fps >> np.uint64(32)) * np.uint64(count) >> np.uint64(32)).astype(np.int64)
+
+
+def owner_of_one(fp: int, count: int) -> int:
+    return ((fp >> 32) * count) >> 32
+
+
+@dataclass
+class Batch:
+    """Candidates for one partition from one sender: arrays and the packed states."""
+
+    fps: np.ndarray  # uint64
+    keys: np.ndarray  # int64: parent rank << ACTION_BITS | successor position
+    parents: np.ndarray  # uint64
+    actions: np.ndarray  # uint16, indexes ``names``
+    offsets: np.ndarray  # uint64, len + 1: where each state's bytes start in ``blob``
+    names: list[str]
+    blob: bytes
+    #: A partition's candidates for itself stay Python objects: never packed, never copied.
+    objects: list[Any] | None = None
+
+    def __len__(self) -> int:
+        return len(self.fps)
+
+    def state(self, j: int) -> Any:
+        """Candidate ``j``'s state: the object itself, or its packed bytes."""
+        if self.objects is not None:
+            return self.objects[j]
+        return self.blob[int(self.offsets[j]) : int(self.offsets[j + 1])]
+
+    def to_bytes(self) -> bytes:
+        names = json.dumps(self.names).encode()
+        return b"".join(
+            [
+                _HEADER.pack(len(self.fps), len(names), len(self.blob)),
+                self.fps.tobytes(),
+                self.keys.tobytes(),
+                self.parents.tobytes(),
+                self.offsets.tobytes(),
+                self.actions.tobytes(),
+                names,
+                self.blob,
+            ]
+        )
+
+    @staticmethod
+    def from_bytes(data: bytes | memoryview) -> Batch:
+        n, names_len, blob_len = _HEADER.unpack_from(data, 0)
+        pos = _HEADER.size
+
+        def take(dtype: type, count: int) -> np.ndarray:
+            nonlocal pos
+            arr = np.frombuffer(data, dtype=dtype, count=count, offset=pos)
+            pos += arr.nbytes
+            return arr
+
+        fps = take(np.uint64, n)
+        keys = take(np.int64, n)
+        parents = take(np.uint64, n)
+        offsets = take(np.uint64, n + 1)
+        actions = take(np.uint16, n)
+        names = json.loads(bytes(data[pos : pos + names_len]))
+        pos += names_len
+        blob = bytes(data[pos : pos + blob_len])
+        return Batch(fps, keys, parents, actions, offsets, names, blob)
+
+
+class _Outgoing:
+    """Candidates being collected for one destination."""
+
+    def __init__(self) -> None:
+        self.fps: list[int] = []
+        self.keys: list[int] = []
+        self.parents: list[int] = []
+        self.actions: list[int] = []
+        self.states: list[Any] = []  # packed bytes, or objects for the partition itself
+
+    def batch(self, names: list[str]) -> Batch:
+        """The candidates as a batch to send: every state packed."""
+        sizes = np.fromiter((len(s) for s in self.states), dtype=np.uint64, count=len(self.states))
+        offsets = np.zeros(len(sizes) + 1, dtype=np.uint64)
+        np.cumsum(sizes, out=offsets[1:])
+        return Batch(
+            np.array(self.fps, dtype=np.uint64),
+            np.array(self.keys, dtype=np.int64),
+            np.array(self.parents, dtype=np.uint64),
+            np.array(self.actions, dtype=np.uint16),
+            offsets,
+            list(names),
+            b"".join(self.states),
+        )
+
+    def kept(self, names: list[str]) -> Batch:
+        """The candidates as a batch the partition keeps for itself: states as they are."""
+        return Batch(
+            np.array(self.fps, dtype=np.uint64),
+            np.array(self.keys, dtype=np.int64),
+            np.array(self.parents, dtype=np.uint64),
+            np.array(self.actions, dtype=np.uint16),
+            np.zeros(1, dtype=np.uint64),
+            list(names),
+            b"",
+            self.states,
+        )
+
+
+@dataclass
+class Frontier:
+    """A level's states in rank order: ranks, fingerprints and states.
+
+    A state is held as an object (the partition found it itself) or as packed
+    bytes (another sent it). Under a memory bound every state is held packed, so
+    that the bound counts real bytes, and chunks past it live in files, read back
+    one at a time.
+    """
+
+    pack: Callable[[Any], bytes]
+    spill_dir: Path | None = None
+    memory_bytes: int | None = None
+    chunks: list[tuple[np.ndarray, np.ndarray, list[Any]] | Path] = field(default_factory=list)
+    held_bytes: int = 0
+    size: int = 0
+    _spilled: int = 0
+
+    def append(self, ranks: np.ndarray, fps: np.ndarray, states: list[Any]) -> None:
+        if self.memory_bytes is None:
+            self.size += len(ranks)
+            self.chunks.append((ranks, fps, states))
+            return
+        pack = self.pack
+        states = [s if type(s) is bytes else pack(s) for s in states]
+        nbytes = sum(map(len, states))
+        self.size += len(ranks)
+        over = self.memory_bytes is not None and self.held_bytes + nbytes > self.memory_bytes
+        if over and self.spill_dir is not None:
+            self.spill_dir.mkdir(parents=True, exist_ok=True)
+            path = self.spill_dir / f"frontier-{self._spilled}.npz"
+            self._spilled += 1
+            save_chunk(path, ranks, fps, states, pack)
+            self.chunks.append(path)
+        else:
+            self.held_bytes += nbytes
+            self.chunks.append((ranks, fps, states))
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for chunk in self.chunks:
+            if isinstance(chunk, Path):
+                ranks, fps, states = load_chunk(chunk)
+                chunk.unlink()
+            else:
+                ranks, fps, states = chunk
+            yield from zip(ranks.tolist(), fps.tolist(), states, strict=True)
+
+    def clear(self) -> None:
+        for chunk in self.chunks:
+            if isinstance(chunk, Path):
+                chunk.unlink(missing_ok=True)
+        self.chunks, self.held_bytes, self.size = [], 0, 0
+
+
+def save_chunk(
+    path: Path,
+    ranks: np.ndarray,
+    fps: np.ndarray,
+    states: list[Any],
+    pack: Callable[[Any], bytes],
+) -> None:
+    """Write frontier states to ``path``: ranks, fingerprints, offsets and the packed bytes."""
+    states = [s if type(s) is bytes else pack(s) for s in states]
+    sizes = np.fromiter((len(s) for s in states), dtype=np.uint64, count=len(states))
+    offsets = np.zeros(len(states) + 1, dtype=np.uint64)
+    np.cumsum(sizes, out=offsets[1:])
+    blob = np.frombuffer(b"".join(states), dtype=np.uint8)
+    with path.open("wb") as out:
+        np.savez(out, ranks=ranks, fps=fps, offsets=offsets, blob=blob)
+
+
+def load_chunk(path: Path) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    with np.load(path) as saved:
+        ranks, fps, offsets = saved["ranks"], saved["fps"], saved["offsets"].tolist()
+        blob = saved["blob"].tobytes()
+    states = [blob[offsets[k] : offsets[k + 1]] for k in range(len(ranks))]
+    return ranks, fps, states
+
+
+@dataclass
+class LevelReport:
+    """What a partition found while expanding one level, for the driver to combine."""
+
+    #: The first violation in rank order: (rank, fingerprint, kind, property).
+    violation: tuple[int, int, str, str | None] | None = None
+    #: Per witness, the first state satisfying it: name -> (rank, fingerprint).
+    witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
+    generated: dict[str, int] = field(default_factory=dict)
+    expanded: int = 0
+    owed: int = 0  # parents whose reduced expansion still waits for the owners' answer
+    sizes: list[int] = field(default_factory=list)  # candidates per destination
+
+
+@dataclass
+class MergeReport:
+    """What a partition added in a merge: the new states' order keys, per-action counts."""
+
+    keys: np.ndarray
+    distinct: dict[str, int]
+    #: Per sender, the positions of its candidates that were new.
+    accepted: dict[int, np.ndarray]
+
+
+class Partition:
+    """The search's work for the fingerprints one partition owns."""
+
+    def __init__(
+        self,
+        model: Model,
+        expander: Expander,
+        key: Callable[[Hashable], Hashable] | None,
+        invariants: Sequence[Property],
+        witnesses: Sequence[Property],
+        check_deadlock: bool,
+        index: int,
+        count: int,
+        spill_dir: Path | None = None,
+        memory_bytes: int | None = None,
+    ) -> None:
+        self.model, self.expander = model, expander
+        self.index, self.count = index, count
+        self.codec = StateCodec()
+        self.fingerprint = key_fingerprint(self.codec, key)
+        self.identity_key = key is None
+        self.checks = [(p.name, p.condition) for p in invariants]
+        self.witness_checks = [(p.name, p.condition) for p in witnesses]
+        self.check_deadlock = check_deadlock
+        self.store = FingerprintStore()
+        self.spill_dir, self.memory_bytes = spill_dir, memory_bytes
+        self.frontier = Frontier(self.codec.pack, spill_dir, memory_bytes)
+        self._kept: Batch | None = None
+        self._outgoing: list[_Outgoing] = []
+        self._names: dict[str, int] = {}
+        self._sent: set[int] = set()
+        # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
+        self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
+        self._pending: list[tuple[np.ndarray, np.ndarray, list[bytes]]] = []
+        self._batches: list[bytes] = []
+
+    # -- a level ----------------------------------------------------------------
+
+    def seed(self, ranks: list[int], fps: list[int], states: list[bytes]) -> None:
+        """Take the initial states this partition owns (already deduplicated)."""
+        fp_arr = np.array(fps, dtype=np.uint64)
+        self.store.add(fp_arr, np.full(len(fps), NO_PARENT, dtype=np.uint64))
+        self.frontier.append(np.array(ranks, dtype=np.int64), fp_arr, list(states))
+
+    def expand(self, level: int, generate: bool, pending_witnesses: Sequence[str]) -> LevelReport:
+        """Check every frontier state and, with ``generate``, expand it.
+
+        Stops at the first violation (in rank order); its level is not merged.
+        """
+        report = LevelReport()
+        self._start_round()
+        unpack = self.codec.unpack
+        checks = self.checks
+        watching = [(n, c) for n, c in self.witness_checks if n in pending_witnesses]
+        model, expander = self.model, self.expander
+        generated = report.generated
+        # Successors sent elsewhere are packed; they pack fast when their parent's parts
+        # are in the codec's memo, as they are after unpacking it or packing it once.
+        register = self.codec.pack if self.count > 1 else None
+        for rank, fp, data in self.frontier:
+            if type(data) is bytes:
+                state = unpack(data)
+            else:
+                state = data
+                if register is not None:
+                    register(state)
+            for name, cond in checks:
+                if not cond(state):
+                    report.violation = (rank, fp, "invariant", name)
+                    break
+            if report.violation is not None:
+                break
+            if watching:
+                for name, cond in list(watching):
+                    if cond(state):
+                        report.witnesses[name] = (rank, fp)
+                        watching.remove((name, cond))
+            if not generate:
+                continue
+            expansion = expander.expand(state)
+            successors, complete = expansion.successors, expansion.complete
+            if not successors and not complete:
+                successors, complete = list(expander.expand_rest(state)), True
+            if not successors:
+                if self.check_deadlock and not model.is_final(state):
+                    report.violation = (rank, fp, "deadlock", None)
+                    break
+                continue
+            report.expanded += 1
+            sent = self._emit(rank, fp, successors, 0, generated)
+            if not complete:
+                self._owed.append((rank, fp, state, len(successors), sent))
+        report.owed = len(self._owed)
+        self.frontier.clear()
+        report.sizes = self._finish_round()
+        return report
+
+    def expand_owed(self, accepted: Sequence[np.ndarray]) -> LevelReport:
+        """Expand the rest of each reduced parent none of whose successors was new.
+
+        ``accepted[dst]`` are the positions, in this partition's last batch to
+        ``dst``, of the candidates that partition found new.
+        """
+        report = LevelReport()
+        new = {(dst, int(k)) for dst, positions in enumerate(accepted) for k in positions}
+        owed, self._owed = self._owed, []
+        self._start_round()
+        for rank, fp, state, done, sent in owed:
+            if any(c in new for c in sent):
+                continue
+            rest = list(self.expander.expand_rest(state))
+            self._emit(rank, fp, rest, done, report.generated)
+        report.sizes = self._finish_round()
+        return report
+
+    def _start_round(self) -> None:
+        self._outgoing = [_Outgoing() for _ in range(self.count)]
+        self._names = {}
+
+    def _emit(
+        self,
+        rank: int,
+        parent_fp: int,
+        successors: Sequence[tuple],
+        first: int,
+        generated: dict[str, int],
+    ) -> list[tuple[int, int]]:
+        """Bucket a parent's successors by owner; return where each went (dst, position)."""
+        fingerprint, pack = self.fingerprint, self.codec.pack
+        count, sent, outgoing = self.count, self._sent, self._outgoing
+        index = self.index
+        names = self._names
+        where: list[tuple[int, int]] = []
+        base = rank << ACTION_BITS
+        for position, (action, succ) in enumerate(successors, start=first):
+            name = action.name
+            generated[name] = generated.get(name, 0) + 1
+            fp = fingerprint(succ)
+            if fp in sent:
+                continue  # an earlier candidate of this partition had it: not new here
+            sent.add(fp)
+            dst = ((fp >> 32) * count) >> 32
+            out = outgoing[dst]
+            where.append((dst, len(out.fps)))
+            out.fps.append(fp)
+            out.keys.append(base | position)
+            out.parents.append(parent_fp)
+            code = names.get(name)
+            if code is None:
+                code = names[name] = len(names)
+            out.actions.append(code)
+            out.states.append(succ if dst == index else pack(succ))
+        return where
+
+    def _finish_round(self) -> list[int]:
+        names = list(self._names)
+        self._batches = [
+            b"" if dst == self.index else out.batch(names).to_bytes()
+            for dst, out in enumerate(self._outgoing)
+        ]
+        self._kept = self._outgoing[self.index].kept(names)
+        self._outgoing = []
+        return [len(b) for b in self._batches]
+
+    def outgoing(self, dst: int) -> bytes:
+        """The last round's batch for partition ``dst`` (taken: a second call gives b"")."""
+        data, self._batches[dst] = self._batches[dst], b""
+        return data
+
+    def merge(self, incoming: Sequence[bytes]) -> MergeReport:
+        """Add the new states among the batches sent to this partition, one per sender
+        (its own place in ``incoming`` is empty: it kept its candidates for itself)."""
+        kept, self._kept = self._kept, None
+        batches = [
+            kept if k == self.index and kept is not None else Batch.from_bytes(b)
+            for k, b in enumerate(incoming)
+        ]
+        fps = np.concatenate([b.fps for b in batches])
+        keys = np.concatenate([b.keys for b in batches])
+        sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
+        local = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
+        accepted: dict[int, np.ndarray] = {}
+        distinct: dict[str, int] = {}
+        if not len(fps):
+            for k in range(len(batches)):
+                accepted[k] = np.empty(0, dtype=np.int64)
+            return MergeReport(np.empty(0, dtype=np.int64), distinct, accepted)
+        order = np.lexsort((keys, fps))
+        sorted_fps = fps[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = sorted_fps[1:] != sorted_fps[:-1]
+        winners = order[first]
+        winners = winners[~self.store.contains(fps[winners])]
+        win_sender, win_local = sender[winners], local[winners]
+        parents = np.concatenate([b.parents for b in batches])[winners]
+        self.store.add(fps[winners], parents)
+        states: list[bytes] = []
+        for k, batch in enumerate(batches):
+            mine = np.sort(win_local[win_sender == k])
+            accepted[k] = mine
+            take = batch.state
+            states.extend([take(j) for j in mine.tolist()])
+            if len(mine):
+                codes = np.bincount(batch.actions[mine], minlength=len(batch.names))
+                for name, n in zip(batch.names, codes.tolist(), strict=True):
+                    if n:
+                        distinct[name] = distinct.get(name, 0) + n
+        # states were gathered sender by sender; put the arrays in the same order
+        regroup = np.lexsort((win_local, win_sender))
+        new_keys = keys[winners][regroup]
+        self._pending.append((new_keys, fps[winners][regroup], states))
+        return MergeReport(np.sort(new_keys), distinct, accepted)
+
+    def rank(self, level_keys: np.ndarray) -> int:
+        """Order the states merged this level by their rank among ``level_keys`` (all
+        partitions' new keys, sorted) and make them the next frontier."""
+        self._sent = set()
+        self._owed = []
+        if not self._pending:
+            return 0
+        keys = np.concatenate([p[0] for p in self._pending])
+        fps = np.concatenate([p[1] for p in self._pending])
+        states = [s for p in self._pending for s in p[2]]
+        self._pending = []
+        ranks = np.searchsorted(level_keys, keys)
+        order = np.argsort(ranks, kind="stable")
+        chunk = 1 << 16
+        for start in range(0, len(order), chunk):
+            part = order[start : start + chunk]
+            self.frontier.append(ranks[part], fps[part], [states[k] for k in part.tolist()])
+        return len(order)
+
+    # -- questions after the search -------------------------------------------
+
+    def parent(self, fp: int) -> int | None:
+        """The parent of a fingerprint this partition owns (None: an initial state)."""
+        return self.store.parent(fp)
+
+    def store_figures(self) -> tuple[int, int, int | None, int, int]:
+        """States held, bytes held, smallest gap, first and last fingerprint."""
+        fps = self.store.fingerprints
+        first = int(fps[0]) if len(fps) else 0
+        last = int(fps[-1]) if len(fps) else 0
+        return len(fps), self.store.nbytes, self.store.smallest_gap(), first, last
+
+    # -- checkpoints ------------------------------------------------------------
+
+    def save(self, folder: Path) -> None:
+        """Write this partition's seen set and frontier into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.store.save(folder / "seen.npz")
+        for k, chunk in enumerate(self.frontier.chunks):
+            path = folder / f"frontier-{k}.npz"
+            if isinstance(chunk, Path):
+                shutil.copyfile(chunk, path)
+            else:
+                save_chunk(path, *chunk, self.codec.pack)
+
+    def load(self, folders: Sequence[Path]) -> None:
+        """Take, from every saved partition, the seen fingerprints and frontier states this
+        partition owns (a checkpoint may be resumed with another number of partitions)."""
+        all_fps, all_parents, ranks, fps, states = [], [], [], [], []
+        for folder in folders:
+            seen_fps, seen_parents = FingerprintStore.load(folder / "seen.npz")
+            mine = owner_of(seen_fps, self.count) == self.index
+            all_fps.append(seen_fps[mine])
+            all_parents.append(seen_parents[mine])
+            for path in sorted(folder.glob("frontier-*.npz")):
+                f_ranks, f_fps, f_states = load_chunk(path)
+                mine = owner_of(f_fps, self.count) == self.index
+                ranks.append(f_ranks[mine])
+                fps.append(f_fps[mine])
+                states.extend(s for s, m in zip(f_states, mine.tolist(), strict=True) if m)
+        self.store = FingerprintStore()
+        if all_fps:
+            self.store.add(np.concatenate(all_fps), np.concatenate(all_parents))
+        self.frontier = Frontier(self.codec.pack, self.spill_dir, self.memory_bytes)
+        if ranks:
+            r = np.concatenate(ranks)
+            f = np.concatenate(fps)
+            order = np.argsort(r, kind="stable")
+            chunk = 1 << 16
+            for start in range(0, len(order), chunk):
+                part = order[start : start + chunk]
+                self.frontier.append(r[part], f[part], [states[k] for k in part.tolist()])
+
+
+__all__ = [
+    "Batch",
+    "Frontier",
+    "LevelReport",
+    "MergeReport",
+    "Partition",
+    "owner_of",
+    "owner_of_one",
+]
