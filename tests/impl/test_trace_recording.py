@@ -207,9 +207,11 @@ def test_a_torn_last_line_is_cut_when_the_file_is_continued(tmp_path: Path) -> N
     trace.close()
     crash = {"seq": 1, "server": 2, "action": "NodeStart", "args": [2], "msg": None}
     with open(path, "a") as f:
-        f.write(json.dumps({**crash, "state": {}, "clock": 7}) + "\n" + '{"seq": 2, "ser')
+        state = {"history": {"keep": 0, "append": [[1, 1], [1, 2], [2, 1]]}}
+        f.write(json.dumps({**crash, "state": state, "clock": 7}) + "\n" + '{"seq": 2, "ser')
     trace = TraceFile(path, process_head(), resume=True)
     assert (trace.seq, trace.clock) == (1, 7)
+    assert trace.histories == {2: ((1, 2), (2, 1))}  # the next event records changes to it
     trace.close()
     assert path.read_text().endswith("}\n")
     with pytest.raises(TraceError, match="run is 'r'"):
