@@ -337,7 +337,9 @@ class _Vote(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     round: _NonNegative
 
 
-class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _Fields(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A state's fields but its history."""
+
     role: Literal[ROLES]  # type: ignore[valid-type]
     phase: Literal[PHASES]  # type: ignore[valid-type]
     acceptedEpoch: _NonNegative
@@ -345,6 +347,9 @@ class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     lastZxid: _Zxid
     lastCommitted: _Zxid
     vote: _Vote
+
+
+class _State(_Fields, forbid_unknown_fields=True, gc=False):
     history: tuple[_Zxid, ...]
 
 
@@ -353,16 +358,9 @@ class _Change(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     append: tuple[_Zxid, ...]
 
 
-class _State2(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _State2(_Fields, forbid_unknown_fields=True, gc=False):
     """Version 2's state: the history as the change since the previous event."""
 
-    role: Literal[ROLES]  # type: ignore[valid-type]
-    phase: Literal[PHASES]  # type: ignore[valid-type]
-    acceptedEpoch: _NonNegative
-    currentEpoch: _NonNegative
-    lastZxid: _Zxid
-    lastCommitted: _Zxid
-    vote: _Vote
     history: _Change
 
 
@@ -417,10 +415,10 @@ class Pieces:
                 cache.clear()
 
 
-def _state_value(text: bytes) -> ObservedState:
-    s = _read_state(text)
+def _fields(s: _Fields) -> tuple:
+    """A decoded state's fields but the history, as :class:`ObservedState` holds them."""
     v = s.vote
-    return ObservedState(
+    return (
         _ROLE_INDEX[s.role],
         _PHASE_INDEX[s.phase],
         s.acceptedEpoch,
@@ -428,24 +426,18 @@ def _state_value(text: bytes) -> ObservedState:
         s.lastZxid,
         s.lastCommitted,
         Vote(v.leader, v.zxid, v.epoch, v.round),
-        s.history,
     )
+
+
+def _state_value(text: bytes) -> ObservedState:
+    s = _read_state(text)
+    return ObservedState(*_fields(s), s.history)
 
 
 def _change_value(text: bytes) -> tuple[tuple, int, tuple[Zxid, ...]]:
     """Version 2: a state's fields but the history, and the history's keep and append."""
     s = _read_state2(text)
-    v = s.vote
-    fields = (
-        _ROLE_INDEX[s.role],
-        _PHASE_INDEX[s.phase],
-        s.acceptedEpoch,
-        s.currentEpoch,
-        s.lastZxid,
-        s.lastCommitted,
-        Vote(v.leader, v.zxid, v.epoch, v.round),
-    )
-    return fields, s.history.keep, s.history.append
+    return _fields(s), s.history.keep, s.history.append
 
 
 def _message_value(text: bytes) -> tuple | None:
