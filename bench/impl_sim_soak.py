@@ -47,6 +47,7 @@ def main() -> int:
         totals["writes acknowledged"] += outcome.acknowledged
         totals["skipped txns"] += len(outcome.checker.dropped_by)
         totals["epochs"] += max(outcome.checker.broadcast_epochs)
+        totals["locked out"] += len(outcome.locked_out)
     elapsed = time.perf_counter() - started
     print(f"machine: {describe()}")
     print(
@@ -61,6 +62,10 @@ def main() -> int:
         f"  learners truncated {totals['TruncateLog']} times and installed "
         f"{totals['InstallSnapshot']} snapshots; {totals['skipped txns']} proposals were skipped; "
         f"{totals['WriteSnapshot']} snapshots taken"
+    )
+    print(
+        f"  {totals['locked out']} servers ended locked out (an acceptedEpoch above the "
+        "leader's: they refuse its LEADERINFO until another election, as in ZooKeeper)"
     )
     if failures:
         print(f"replay one with: python bench/impl_sim_soak.py --schedules 1 --seed {failures[0]}")

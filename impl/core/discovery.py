@@ -2,7 +2,9 @@
 ``waitForEpochAck``, and ``Learner.registerWithLeader``).
 
 The new epoch is the largest acceptedEpoch among a quorum of joined voters, plus one; once a
-quorum has sent ACKEPOCH the leader's currentEpoch becomes it (the epoch is established).
+quorum has sent ACKEPOCH the leader's currentEpoch becomes it (the epoch is established). A
+learner refuses a LEADERINFO whose epoch is below its acceptedEpoch and goes back to election
+(``registerWithLeader``: "Leaders epoch, ... is less than accepted epoch").
 """
 
 from __future__ import annotations
@@ -59,16 +61,6 @@ def leader_process_followerinfo(c: Context, j: int, m: FollowerInfo) -> None:
     if j in ld.learners:
         raise RemoteProtocolError(f"a second FOLLOWERINFO from {j} in one session")
     observer = c.cluster.is_observer(j)
-    stale_ok = c.switches.on(STALE_EPOCH)
-    if ld.new_epoch is not None and m.accepted_epoch > ld.new_epoch and not (observer or stale_ok):
-        election.give_up(
-            c,
-            f"voter {j} accepted epoch {m.accepted_epoch}, above ours ({ld.new_epoch}): "
-            "electing again for a higher epoch",
-            step=None,
-        )
-        c.step("LeaderProcessFOLLOWERINFO", c.sid, j, msg=m)
-        return
     session = LearnerSession(j, observer, m.accepted_epoch)
     ld.learners[j] = session
     if ld.new_epoch is None:
@@ -77,6 +69,9 @@ def leader_process_followerinfo(c: Context, j: int, m: FollowerInfo) -> None:
             ld.connecting.add(j)
         _fix_epoch_if_quorum(c)
     else:
+        # The epoch is fixed: a late joiner gets it even if it accepted a higher one
+        # (ZooKeeper's getEpochToPropose once it stops waiting for the new epoch); such a
+        # joiner refuses the LEADERINFO (follower_process_leaderinfo), the leader goes on.
         session.got_leaderinfo = True
         c.send(j, LeaderInfo(ld.new_epoch))
     c.step("LeaderProcessFOLLOWERINFO", c.sid, j, msg=m)

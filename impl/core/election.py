@@ -74,7 +74,12 @@ def give_up(c: Context, reason: str, *, step: str | None = "ZabTimeout") -> None
         return
     c.note("warning", f"{c.role.name} gives up: {reason}")
     if c.leader_state is not None:
-        for j in list(c.leader_state.learners):
+        # Every connection, not only those of the learners whose FOLLOWERINFO we took: a
+        # FOLLOWERINFO still in flight belongs to this term, and must not reach our next
+        # one over a connection that outlived it. ZooKeeper's Leader.shutdown closes every
+        # learner connection it accepted (a LearnerHandler registers before it reads the
+        # FOLLOWERINFO); here the election shares the connection, and FLE survives a reset.
+        for j in sorted(c.connected):
             c.disconnect(j)
     if c.learner is not None:
         c.disconnect(c.learner.leader)

@@ -85,13 +85,11 @@ STALE_EPOCH = declare(
     "planted fault",
     (
         "impl.core.discovery.follower_process_leaderinfo",
-        "impl.core.discovery.leader_process_followerinfo",
         "impl.core.peer.ZabPeer._check_from_leader",
     ),
     "a learner accepts proposals from a stale epoch: it follows a leader whose LEADERINFO "
-    "proposes an epoch below its acceptedEpoch (a leader keeps a late joiner whose "
-    "acceptedEpoch is above its new epoch), and takes a PROPOSAL of another epoch than its "
-    "leader's",
+    "proposes an epoch below its acceptedEpoch (as a late joiner whose acceptedEpoch is above "
+    "the leader's new epoch does), and takes a PROPOSAL of another epoch than its leader's",
 )
 
 ANSWER_BEFORE_COMMIT = declare(

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
+from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
 from impl.core.switches import NONE, Switches
@@ -138,6 +140,9 @@ class Outcome:
     writes: int = 0
     acknowledged: int = 0
     settle_ms: int = 0
+    locked_out: tuple[int, ...] = ()
+    """Servers left out at the end because they accepted an epoch above the leader's: each
+    refuses its LEADERINFO until another election (ZooKeeper's ``registerWithLeader``)."""
 
 
 def run_schedule(
@@ -245,6 +250,28 @@ def _crash_when_epoch_fixed(world: World, sid: int, wait_ms: int) -> None:
         world.run_until(world.now + US)
 
 
+def _joined(peers: dict[int, ZabPeer]) -> tuple[int, dict[int, ZabPeer], tuple[int, ...]] | None:
+    """The one leader every server serves under, the servers that do, and those locked out;
+    None while there is no such leader. A server whose acceptedEpoch is above the leader's
+    epoch refuses its LEADERINFO, as ZooKeeper's learner does (``registerWithLeader``), and
+    stays out until another election: it is locked out, not unconverged."""
+    leaders = {p.leader for p in peers.values() if p.leader is not None}
+    if len(leaders) != 1:
+        return None
+    (leader,) = leaders
+    epoch = peers[leader].current_epoch
+    inside: dict[int, ZabPeer] = {}
+    out = []
+    for sid, p in peers.items():
+        if p.leader is None and p.accepted_epoch > epoch:
+            out.append(sid)
+        elif p.leader != leader:
+            return None
+        else:
+            inside[sid] = p
+    return leader, inside, tuple(out)
+
+
 def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> None:
     servers = world.cluster.servers
     for sid in servers:
@@ -267,10 +294,12 @@ def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> 
     while world.now < deadline:
         world.run_until(world.now + 50 * US)
         peers = {sid: world.servers[sid].peer for sid in servers}
-        leaders = {p.leader for p in peers.values() if p is not None}
-        if len(leaders) != 1 or None in leaders:
+        if any(p is None for p in peers.values()):
             continue
-        (leader,) = leaders
+        joined = _joined(cast(dict[int, ZabPeer], peers))
+        if joined is None:
+            continue
+        leader, inside, out = joined
         if not finals & outcome.checker.acknowledged.keys():
             if last_final < 0 or world.now - last_final > 1000 * US:
                 request_id += 1
@@ -278,13 +307,12 @@ def _run(world: World, schedule: Schedule, outcome: Outcome, settle_ms: int) -> 
                 finals.add((leader, request_id))
                 last_final = world.now
             continue
-        committed = {p.committed for p in peers.values() if p is not None}
-        if len(committed) == 1 and all(
-            p is not None and p.phase == Phase.BROADCAST for p in peers.values()
-        ):
+        committed = {p.committed for p in inside.values()}
+        if len(committed) == 1:
             outcome.settle_ms = (world.now - end) // US
             outcome.acknowledged = len(outcome.checker.acknowledged)
-            outcome.checker.final({sid: p for sid, p in peers.items() if p is not None})
+            outcome.locked_out = out
+            outcome.checker.final(inside)
             return
     states = ", ".join(
         f"{sid}:{p.role.name}/{p.phase.name}" if (p := world.servers[sid].peer) else f"{sid}:down"

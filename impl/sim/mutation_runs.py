@@ -24,15 +24,19 @@ from impl.core.switches import (
 )
 from impl.sim.faults import Op, Schedule
 from impl.sim.record import Recorded, parse_op, record_schedule
+from impl.trace.recorder import whole_histories
 
 Event = dict[str, Any]
 Sign = Callable[[list[Event]], bool]
 
 
 def read_events(path: Path) -> list[Event]:
-    """The events of a trace file (its lines after the header)."""
+    """The events of a trace file (its lines after the header), each with its server's whole
+    history (the file records changes to it)."""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f][1:]
+        events = [json.loads(line) for line in f][1:]
+    whole_histories(events)
+    return events
 
 
 def acked_then_lost(events: list[Event]) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from impl.core.effects import Observed
+from impl.core.zxid import Runs
 from impl.trace.writer import event, line
 
 FLUSH_AT = 1 << 16
@@ -28,11 +29,13 @@ class TraceError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Tail:
-    """Where a file left off: its last event's ``seq``, ``clock`` and the event itself."""
+    """Where a file left off: its last event's ``seq``, ``clock`` and the event itself, and
+    each server's history at its last event (version 2 records changes to it)."""
 
     seq: int
     clock: int
     last: dict[str, Any] | None
+    histories: dict[int, Runs]
 
 
 class TraceFile:
@@ -45,6 +48,8 @@ class TraceFile:
         self.seq = tail.seq if tail else 0
         self.clock = tail.clock if tail else 0
         """The Lamport clock of the last event (process files)."""
+        self.histories: dict[int, Runs] = dict(tail.histories) if tail else {}
+        """Each server's history at its last event in the file."""
         self._fd = os.open(
             path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | (0 if tail else os.O_TRUNC), 0o644
         )
@@ -57,7 +62,9 @@ class TraceFile:
     def record(self, observed: Observed, clock: int | None = None) -> None:
         """Buffer one event (the next ``seq``)."""
         self.seq += 1
-        text = line(event(self.seq, observed, clock))
+        before = self.histories.get(observed.server, ())
+        self.histories[observed.server] = observed.state.history
+        text = line(event(self.seq, observed, clock, before))
         self._buffer.append(text)
         self._size += len(text)
         if self._size >= FLUSH_AT:
@@ -95,9 +102,11 @@ def resume_tail(path: Path, head: dict[str, Any] | None = None) -> Tail:
         raise TraceError(f"{path}:1: empty trace file, no header")
     try:
         first = json.loads(lines[0])
-        last = json.loads(lines[-1]) if len(lines) > 1 else None
-    except ValueError as exc:
-        raise TraceError(f"{path}: not JSON lines: {exc}") from None
+        events = [json.loads(text) for text in lines[1:]]
+        histories = _histories(events)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TraceError(f"{path}: not JSON lines of a version 2 trace: {exc}") from None
+    last = events[-1] if events else None
     if head is not None:
         for key in ("format", "version", "source", "server", "run"):
             if first.get(key) != head[key]:
@@ -105,8 +114,30 @@ def resume_tail(path: Path, head: dict[str, Any] | None = None) -> Tail:
                     f"{path}:1: {key} is {first.get(key)!r}, this recording's is {head[key]!r}"
                 )
     if last is None:
-        return Tail(0, 0, None)
-    return Tail(int(last["seq"]), int(last["clock"] or 0), last)
+        return Tail(0, 0, None, {})
+    return Tail(int(last["seq"]), int(last["clock"] or 0), last, histories)
+
+
+def whole_histories(events: list[dict[str, Any]]) -> dict[int, list[list[int]]]:
+    """Version 2 events with each state's history change replaced, in place, by the whole
+    history it makes (as version 1 spells it); each server's history at its last event."""
+    held: dict[int, list[list[int]]] = {}
+    for e in events:
+        change = e["state"]["history"]
+        history = held.get(e["server"], [])[: change["keep"]] + change["append"]
+        e["state"]["history"] = held[e["server"]] = history
+    return held
+
+
+def _histories(events: list[dict[str, Any]]) -> dict[int, Runs]:
+    """Each server's history at its last event, as runs (counters 1..count of each epoch)."""
+    runs: dict[int, Runs] = {}
+    for server, held in whole_histories(events).items():
+        counts: dict[int, int] = {}
+        for epoch, _ in held:
+            counts[epoch] = counts.get(epoch, 0) + 1
+        runs[server] = tuple(counts.items())
+    return runs
 
 
 def append_crash(path: Path) -> dict[str, Any] | None:
@@ -119,13 +150,14 @@ def append_crash(path: Path) -> dict[str, Any] | None:
     if tail.last is None or tail.last["action"] == "NodeCrash":
         return None
     server = tail.last["server"]
+    held = sum(n for _, n in tail.histories.get(server, ()))
     crash = {
         "seq": tail.seq + 1,
         "server": server,
         "action": "NodeCrash",
         "args": [server],
         "msg": None,
-        "state": tail.last["state"],
+        "state": {**tail.last["state"], "history": {"keep": held, "append": []}},
         "clock": tail.clock + 1,
     }
     with open(path, "a", encoding="utf-8") as f:

@@ -1,7 +1,9 @@
-"""The trace format, version 1 (``traces/README.md``): the header and one event per line.
+"""The trace format, version 2 (``traces/README.md``): the header and one event per line.
 
 Pure formatting, no I/O: :func:`header` builds line 1, :func:`event` one later line from an
-``Observed`` step, its position in the file and (for process files) its Lamport clock.
+``Observed`` step, its position in the file, (for process files) its Lamport clock, and the
+history of the same server at its previous event in the file: version 2 records the change
+(:func:`history_change`), so a recording grows with its steps, not with steps times history.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from impl.core.messages import (
 )
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
-from impl.core.zxid import COUNTER_BITS, COUNTER_MASK
+from impl.core.zxid import COUNTER_BITS, COUNTER_MASK, Runs
 
 FORMAT = "zabmc-trace"
-VERSION = 1
+VERSION = 2
 IMPL = "zabmc-impl 0.1.0"
 SOURCES = ("simulator", "process")
 
@@ -76,10 +78,32 @@ def header(
     }
 
 
-def state(s: ObservedState) -> dict[str, Any]:
-    """The observable state of a server, as the format names it."""
+def history_change(before: Runs, after: Runs) -> dict[str, Any]:
+    """Version 2's ``history``: ``after`` is ``before`` cut to its first ``keep`` zxids, then
+    the zxids of ``append`` (both as runs: counters 1..count of each epoch)."""
+    keep = 0
+    for (e1, n1), (e2, n2) in zip(before, after, strict=False):
+        if e1 != e2:
+            break
+        keep += min(n1, n2)
+        if n1 != n2:
+            break
+    append = []
+    skip = keep
+    for e, n in after:
+        if skip >= n:
+            skip -= n
+            continue
+        append.extend([e, c] for c in range(skip + 1, n + 1))
+        skip = 0
+    return {"keep": keep, "append": append}
+
+
+def state(s: ObservedState, before: Runs = ()) -> dict[str, Any]:
+    """The observable state of a server, as the format names it; ``before``: its history at
+    its previous event in the file (none at its first)."""
     v = s.vote
-    history = [[e, c] for e, n in s.history for c in range(1, n + 1)]
+    history = history_change(before, s.history)
     return {
         "role": Role(s.role).name,
         "phase": Phase(s.phase).name,
@@ -134,15 +158,18 @@ def message(m: Message | None) -> dict[str, Any] | None:
     raise ValueError(f"no trace name for the message {type(m).__name__}")
 
 
-def event(seq: int, observed: Observed, clock: int | None = None) -> dict[str, Any]:
-    """One event line: the ``seq``-th event of its file."""
+def event(
+    seq: int, observed: Observed, clock: int | None = None, before: Runs = ()
+) -> dict[str, Any]:
+    """One event line: the ``seq``-th event of its file; ``before``: the history of the
+    same server at its previous event in the file (none at its first)."""
     return {
         "seq": seq,
         "server": observed.server,
         "action": observed.step,
         "args": list(observed.args),
         "msg": message(observed.msg),
-        "state": state(observed.state),
+        "state": state(observed.state, before),
         "clock": clock,
     }
 

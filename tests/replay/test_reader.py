@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from zabmc.cli.main import main
+from zabmc.replay.reader import _event_line, read_trace_file
 
 HEADER = {
     "format": "zabmc-trace",
@@ -80,7 +81,7 @@ def test_a_well_formed_trace_is_read(tmp_path, capsys):
         ([HEADER, event(1, action="NodeReboot")], 2, 'unknown action "NodeReboot"'),
         ([HEADER, {k: v for k, v in event(1).items() if k != "clock"}], 2, "missing clock"),
         ([HEADER, {**event(1), "colour": "red"}], 2, "unknown colour"),
-        ([{**HEADER, "version": 2}, event(1)], 1, "reads version 1"),
+        ([{**HEADER, "version": 3}, event(1)], 1, "reads version 1, 2"),
         ([HEADER, event(1), event(3, 2)], 3, "out of order: seq 3, expected 2"),
         ([HEADER, event(1, 7)], 2, "unknown server 7"),
         ([HEADER, event(1, args=[1, 9])], 2, "NodeStart takes 1 server"),
@@ -178,3 +179,94 @@ def test_what_one_file_taught_the_reader_holds_only_where_it_applies(tmp_path, c
     process = write(tmp_path / "c.jsonl", process_header(1), event(1, 1))
     error = replay_error(capsys, good, process)
     assert error == f"{process}:2: clock must be a non-negative integer, got null"
+
+
+# --- version 2: each event's history as the change since its server's previous event ---------
+
+HEADER2 = {**HEADER, "version": 2}
+
+
+def event2(seq: int, server: int = 1, keep: int = 0, append: list | None = None, **changes):
+    """A version 2 event: ``keep`` zxids of the server's previous history, then ``append``."""
+    append = append or []
+    e = event(seq, server, **changes)
+    e["state"] = {
+        **e["state"],
+        "lastZxid": append[-1] if append else e["state"]["lastZxid"],
+        "history": {"keep": keep, "append": append},
+    }
+    return e
+
+
+@pytest.mark.parametrize(
+    ("lines", "where", "says"),
+    [
+        ([HEADER2, event2(1), "{not json"], 3, "bad JSON"),
+        ([HEADER2, event2(1, keep=1)], 2, "keeps 1 zxids, but the server's history at its"),
+        ([HEADER2, event2(1, 1, 0, [[1, 1]]), event2(2, 1, 2)], 3, "keeps 2 zxids"),
+        # a history is the file's server's own: server 2's change does not build on server 1's
+        ([HEADER2, event2(1, 1, 0, [[1, 1]]), event2(2, 2, 1)], 3, "keeps 1 zxids"),
+        ([HEADER2, event(1)], 2, "state.history must be a JSON object"),
+        ([HEADER2, event(1, state={**STATE, "history": {"keep": 0}})], 2, "missing append"),
+        (
+            [HEADER2, event(1, state={**STATE, "history": {"keep": -1, "append": []}})],
+            2,
+            "state.history.keep must be a non-negative integer",
+        ),
+        (
+            [HEADER2, event(1, state={**STATE, "history": {"keep": 0, "append": [5]}})],
+            2,
+            "state.history.append entry must be a zxid",
+        ),
+        ([HEADER, event2(1)], 2, "state.history must be a list of zxids"),
+    ],
+    ids=[
+        "bad-json",
+        "keeps-more-than-there-was",
+        "keeps-more-than-the-previous-event",
+        "keeps-another-servers-history",
+        "a-version-1-history",
+        "change-missing-append",
+        "negative-keep",
+        "bad-zxid-appended",
+        "a-version-2-history-in-version-1",
+    ],
+)
+def test_each_malformed_version_2_trace_is_one_line_naming_the_place(
+    tmp_path, capsys, lines, where, says
+):
+    path = write(tmp_path / "bad.jsonl", *lines)
+    error = replay_error(capsys, path)
+    assert error.startswith(f"{path}:{where}: "), error
+    assert says in error
+
+
+def test_version_2_builds_each_history_from_the_changes(tmp_path):
+    """The same run in both versions reads as the same events, by both ways of reading (the
+    typed decoder, and the plain way it falls back to for a line it refuses)."""
+    histories = [[], [[1, 1]], [[1, 1], [1, 2]], [[1, 1], [2, 1]], [[1, 1], [2, 1]], []]
+    servers = [1, 2, 1, 1, 2, 1]
+    v1, v2, before = [HEADER], [HEADER2], {}
+    for seq, (server, history) in enumerate(zip(servers, histories, strict=True), start=1):
+        e = event(seq, server)
+        e["state"] = {**e["state"], "history": history}
+        v1.append(e)
+        old = before.get(server, [])
+        keep = next((k for k, (a, b) in enumerate(zip(old, history, strict=False)) if a != b), None)
+        keep = min(len(old), len(history)) if keep is None else keep
+        v2.append(
+            {**e, "state": {**e["state"], "history": {"keep": keep, "append": history[keep:]}}}
+        )
+        before[server] = history
+    one = read_trace_file(write(tmp_path / "v1.jsonl", *v1))[1]
+    two = read_trace_file(write(tmp_path / "v2.jsonl", *v2))[1]
+    assert [e.state.history for e in two] == [tuple(map(tuple, h)) for h in histories]
+    assert [e[:7] for e in one] == [e[:7] for e in two]
+    # the plain way, which reads a line the typed decoder refuses, builds the same histories
+    header = read_trace_file(tmp_path / "v2.jsonl")[0]
+    built: dict = {}
+    plain = [
+        _event_line(json.dumps(e), header, seq, "v2.jsonl", seq + 1, built)
+        for seq, e in enumerate(v2[1:], start=1)
+    ]
+    assert [e[:7] for e in plain] == [e[:7] for e in two]

@@ -27,7 +27,7 @@ def test_conforming_runs_exit_0_with_one_line_each(capsys):
     assert code == 0
     assert out.splitlines() == [
         f"{CLEAN}: conforms (68 events)",
-        "process-follower-restart (3 files): conforms (115 events)",
+        "process-follower-restart (3 files): conforms (117 events)",
     ]
 
 

@@ -1,5 +1,6 @@
-"""A check of trace files against the format of ``traces/README.md`` (version 1), written
-from the README alone: it knows nothing of the writer in ``impl.trace``."""
+"""A check of trace files against the format of ``traces/README.md`` (versions 1 and 2),
+written from the README alone: it knows nothing of the writer in ``impl.trace``. Events come
+back with each state's whole ``history``, as version 1 spells it."""
 
 from __future__ import annotations
 
@@ -98,8 +99,11 @@ def _zxid(value: Any, where: str) -> None:
 
 def check_header(head: Any, where: str) -> None:
     _keys(head, HEADER, where)
-    if (head["format"], head["version"], head["level"]) != ("zabmc-trace", 1, "system"):
-        raise SchemaError(f"{where}: not a version 1 system trace")
+    if (head["format"], head["level"]) != ("zabmc-trace", "system") or head["version"] not in (
+        1,
+        2,
+    ):
+        raise SchemaError(f"{where}: not a version 1 or 2 system trace")
     if head["source"] not in ("simulator", "process"):
         raise SchemaError(f"{where}: source {head['source']!r}")
     if (head["source"] == "process") != (head["server"] is not None):
@@ -147,6 +151,18 @@ def check_msg(msg: Any, where: str) -> None:
             _nat(value, f"{where}: msg.{key}")
 
 
+def whole_history(state: Any, before: list, where: str) -> None:
+    """Version 2: replace the state's history change by the history it makes of ``before``
+    (the server's history at its previous event in the file)."""
+    change = state.get("history") if isinstance(state, dict) else None
+    if not isinstance(change, dict) or set(change) != {"keep", "append"}:
+        raise SchemaError(f"{where}: history {change!r} is not a change")
+    _nat(change["keep"], f"{where}: history.keep")
+    if change["keep"] > len(before) or not isinstance(change["append"], list):
+        raise SchemaError(f"{where}: history keeps {change['keep']} of {len(before)}")
+    state["history"] = before[: change["keep"]] + change["append"]
+
+
 def check_event(e: Any, seq: int, head: dict[str, Any], where: str) -> None:
     _keys(e, EVENT, where)
     servers = set(head["voters"]) | set(head["observers"])
@@ -180,6 +196,10 @@ def check_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise SchemaError(f"{path}: empty")
     head, events = records[0], records[1:]
     check_header(head, f"{path}:1")
+    histories: dict[Any, list] = {}
     for n, e in enumerate(events, 1):
+        if head["version"] == 2 and isinstance(e, dict):
+            whole_history(e.get("state"), histories.get(e.get("server"), []), f"{path}:{n + 1}")
         check_event(e, n, head, f"{path}:{n + 1}")
+        histories[e["server"]] = e["state"]["history"]
     return head, events

@@ -1,9 +1,13 @@
-"""Reading one trace file of the documented format (``traces/README.md``, version 1).
+"""Reading one trace file of the documented format (``traces/README.md``, versions 1 and 2).
 
 Everything is checked as it is read, and the first problem stops the reading with a
 :class:`~zabmc.replay.trace.TraceError` naming the file and line: bad JSON, a wrong version,
 a missing or unknown key, a value of the wrong type, an action outside the vocabulary, an
-unknown server, an event out of sequence.
+unknown server, an event out of sequence, a history change that keeps more than there was.
+
+Version 1 spells each event's whole history; version 2 the change since the same server's
+previous event in the file (``keep`` zxids of it, then ``append``). Either way an event read
+holds the whole history; version 2's are built by sharing the previous one when unchanged.
 """
 
 from __future__ import annotations
@@ -15,12 +19,20 @@ from typing import Annotated, Any, Literal, Union
 
 import msgspec
 
-from zabmc.replay.trace import STATE_FIELDS, Event, Header, ObservedState, TraceError, Vote
+from zabmc.replay.trace import (
+    STATE_FIELDS,
+    Event,
+    Header,
+    ObservedState,
+    TraceError,
+    Vote,
+    Zxid,
+)
 from zabmc.replay.vocabulary import ACTIONS, INT, MESSAGES, PHASES, ROLES, ZXID
 
 FORMAT = "zabmc-trace"
 #: The versions of the format this reader understands.
-VERSIONS = (1,)
+VERSIONS = (1, 2)
 LEVELS = ("system",)
 SOURCES = ("simulator", "process")
 
@@ -43,6 +55,7 @@ HEADER_KEYS = frozenset(
 EVENT_KEYS = frozenset(("seq", "server", "action", "args", "msg", "state", "clock"))
 STATE_KEYS = frozenset(STATE_FIELDS)
 VOTE_KEYS = frozenset(("leader", "zxid", "epoch", "round"))
+CHANGE_KEYS = frozenset(("keep", "append"))
 _ROLE_INDEX = {name: k for k, name in enumerate(ROLES)}
 _PHASE_INDEX = {name: k for k, name in enumerate(PHASES)}
 _MESSAGE_KEYS = {kind: frozenset(fields) | {"type"} for kind, fields in MESSAGES.items()}
@@ -50,6 +63,10 @@ _MESSAGE_KEYS = {kind: frozenset(fields) | {"type"} for kind, fields in MESSAGES
 
 class _Bad(Exception):
     """A problem inside one line; the caller adds where."""
+
+
+#: Per server, its history at its latest event read from the file (version 2 builds on it).
+_Histories = dict[int, tuple[Zxid, ...]]
 
 
 def _keys(obj: Any, expected: frozenset, what: str) -> dict:
@@ -173,11 +190,29 @@ def _message(obj: Any) -> tuple | None:
     return tuple(values)
 
 
-def _state(obj: Any) -> ObservedState:
+def _state(obj: Any, version: int, before: tuple[Zxid, ...]) -> ObservedState:
+    """The state; in version 2 ``before`` is the server's history at its previous event."""
     st = _keys(obj, STATE_KEYS, "state")
-    return ObservedState(
-        *_state_roles(st), *_state_zxids(st), _state_vote(st), _history(st["history"])
-    )
+    if version == 1:
+        history = _history(st["history"])
+    else:
+        change = _keys(st["history"], CHANGE_KEYS, "state.history")
+        keep = _int(change["keep"], "state.history.keep")
+        history = _changed(before, keep, _history(change["append"], "state.history.append"))
+    return ObservedState(*_state_roles(st), *_state_zxids(st), _state_vote(st), history)
+
+
+def _changed(before: tuple[Zxid, ...], keep: int, append: tuple[Zxid, ...]) -> tuple[Zxid, ...]:
+    """Version 2: ``before`` cut to its first ``keep`` zxids, then ``append`` (``before``
+    itself when that changes nothing, so an unchanged history is shared, not copied)."""
+    if keep > len(before):
+        raise _Bad(
+            f"state.history keeps {keep} zxids, but the server's history at its previous "
+            f"event in this file has {len(before)}"
+        )
+    if not append:
+        return before if keep == len(before) else before[:keep]
+    return (before if keep == len(before) else before[:keep]) + append
 
 
 def _state_roles(st: dict) -> tuple[int, int, int, int]:
@@ -213,27 +248,30 @@ def _state_vote(st: dict) -> Vote:
     )
 
 
-def _history(value: Any) -> tuple[tuple[int, int], ...]:
+def _history(value: Any, what: str = "state.history") -> tuple[tuple[int, int], ...]:
     """A list of zxids, checked with C-level passes over it (it is the longest field)."""
     if type(value) is not list:
-        raise _Bad("state.history must be a list of zxids")
+        raise _Bad(f"{what} must be a list of zxids")
     if not value:
         return ()
     if set(map(type, value)) == {list} and set(map(len, value)) == {2}:
         flat = list(chain.from_iterable(value))
         if set(map(type, flat)) == {int} and min(flat) >= 0:
             return tuple(map(tuple, value))  # type: ignore[arg-type]
-    return tuple(_zxid(z, "state.history entry") for z in value)  # raises on the bad one
+    return tuple(_zxid(z, f"{what} entry") for z in value)  # raises on the bad one
 
 
-def _event(obj: Any, header: Header, expected_seq: int, file: str, line: int) -> Event:
+def _event(
+    obj: Any, header: Header, expected_seq: int, file: str, line: int, histories: _Histories
+) -> Event:
     e = _keys(obj, EVENT_KEYS, "event")
     seq = e["seq"]
     if seq != expected_seq or type(seq) is not int:
         raise _Bad(f"event out of order: seq {json.dumps(seq)}, expected {expected_seq}")
     server, action, args = _call(e["server"], e["action"], e["args"], header)
     clock = _clock(e["clock"], server, header)
-    state = _state(e["state"])
+    state = _state(e["state"], header.version, histories.get(server, ()))
+    histories[server] = state.history
     return Event(seq, server, action, args, _message(e["msg"]), state, clock, file, line)
 
 
@@ -299,7 +337,9 @@ class _Vote(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     round: _NonNegative
 
 
-class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+class _Fields(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A state's fields but its history."""
+
     role: Literal[ROLES]  # type: ignore[valid-type]
     phase: Literal[PHASES]  # type: ignore[valid-type]
     acceptedEpoch: _NonNegative
@@ -307,7 +347,21 @@ class _State(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     lastZxid: _Zxid
     lastCommitted: _Zxid
     vote: _Vote
+
+
+class _State(_Fields, forbid_unknown_fields=True, gc=False):
     history: tuple[_Zxid, ...]
+
+
+class _Change(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    keep: _NonNegative
+    append: tuple[_Zxid, ...]
+
+
+class _State2(_Fields, forbid_unknown_fields=True, gc=False):
+    """Version 2's state: the history as the change since the previous event."""
+
+    history: _Change
 
 
 _FIELD_TYPES = {ZXID: _Zxid, INT: _NonNegative}
@@ -329,6 +383,7 @@ _MESSAGE_ROLES = {  # per message type: which of its fields are a role (stored a
 _read_line = msgspec.json.Decoder(_Line).decode
 _read_lines = msgspec.json.Decoder(_Line).decode_lines
 _read_state = msgspec.json.Decoder(_State).decode
+_read_state2 = msgspec.json.Decoder(_State2).decode
 _read_message = msgspec.json.Decoder(Union[(*_MESSAGE_TYPES, None)]).decode
 #: A cache that outgrows this is emptied (a long reading keeps its memory bounded).
 PIECES_LIMIT = 1 << 17
@@ -343,6 +398,8 @@ class Pieces:
         self.calls: dict[tuple, dict[tuple, tuple[int, str, tuple[int, ...]]]] = {}
         self.messages: dict[bytes, tuple | None] = {}
         self.states: dict[bytes, ObservedState] = {}
+        self.changes: dict[bytes, tuple[tuple, int, tuple[Zxid, ...]]] = {}
+        """Version 2: a state's text -> (its fields but the history, keep, append)."""
 
     def calls_for(self, header: Header) -> dict[tuple, tuple[int, str, tuple[int, ...]]]:
         key = (header.servers, header.source, header.server)
@@ -353,15 +410,15 @@ class Pieces:
 
     def bound(self) -> None:
         """Empty the caches that have grown past :data:`PIECES_LIMIT`."""
-        for cache in (self.messages, self.states):
+        for cache in (self.messages, self.states, self.changes):
             if len(cache) > PIECES_LIMIT:
                 cache.clear()
 
 
-def _state_value(text: bytes) -> ObservedState:
-    s = _read_state(text)
+def _fields(s: _Fields) -> tuple:
+    """A decoded state's fields but the history, as :class:`ObservedState` holds them."""
     v = s.vote
-    return ObservedState(
+    return (
         _ROLE_INDEX[s.role],
         _PHASE_INDEX[s.phase],
         s.acceptedEpoch,
@@ -369,8 +426,18 @@ def _state_value(text: bytes) -> ObservedState:
         s.lastZxid,
         s.lastCommitted,
         Vote(v.leader, v.zxid, v.epoch, v.round),
-        s.history,
     )
+
+
+def _state_value(text: bytes) -> ObservedState:
+    s = _read_state(text)
+    return ObservedState(*_fields(s), s.history)
+
+
+def _change_value(text: bytes) -> tuple[tuple, int, tuple[Zxid, ...]]:
+    """Version 2: a state's fields but the history, and the history's keep and append."""
+    s = _read_state2(text)
+    return _fields(s), s.history.keep, s.history.append
 
 
 def _message_value(text: bytes) -> tuple | None:
@@ -398,9 +465,11 @@ def _event_fast(
     calls: dict[tuple, tuple[int, str, tuple[int, ...]]],
     messages: dict[bytes, tuple | None],
     states: dict[bytes, ObservedState],
+    changes: dict[bytes, tuple[tuple, int, tuple[Zxid, ...]]] | None,
+    histories: _Histories,
 ) -> Event | None:
-    """The event of a decoded line (``messages`` and ``states``: the :class:`Pieces` seen);
-    None when its line must be read the plain way."""
+    """The event of a decoded line (``messages``, ``states`` and, for version 2, ``changes``:
+    the :class:`Pieces` seen); None when its line must be read the plain way."""
     try:
         if e.seq != seq:
             return None  # the plain way names it
@@ -416,9 +485,19 @@ def _event_fast(
         if msg is _ABSENT:
             msg = messages[msg_text] = _message_value(msg_text)
         state_text = bytes(e.state)
-        state = states.get(state_text)
-        if state is None:
-            state = states[state_text] = _state_value(state_text)
+        if changes is None:
+            state = states.get(state_text)
+            if state is None:
+                state = states[state_text] = _state_value(state_text)
+        else:
+            found = changes.get(state_text)
+            if found is None:
+                found = changes[state_text] = _change_value(state_text)
+            fields, keep, append = found
+            server = call[0]
+            history = _changed(histories.get(server, ()), keep, append)
+            histories[server] = history
+            state = tuple.__new__(ObservedState, (*fields, history))  # type: ignore[arg-type]
     except (msgspec.ValidationError, msgspec.DecodeError, _Bad):
         return None
     return _new_event(Event, (seq, *call, msg, state, clock, file, number))  # type: ignore[arg-type]
@@ -442,7 +521,9 @@ def _decoded_lines(body: bytes, count: int) -> list[_Line | None]:
     return out
 
 
-def _event_line(line: str, header: Header, seq: int, file: str, number: int) -> Event:
+def _event_line(
+    line: str, header: Header, seq: int, file: str, number: int, histories: _Histories
+) -> Event:
     """An event line the plain way: parsed whole, every key checked."""
     if not line.strip():
         raise _Bad("blank line (not allowed in a trace)")
@@ -450,7 +531,7 @@ def _event_line(line: str, header: Header, seq: int, file: str, number: int) -> 
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         raise _Bad(f"bad JSON: {exc.msg} at column {exc.colno}") from None
-    return _event(obj, header, seq, file, number)
+    return _event(obj, header, seq, file, number, histories)
 
 
 def read_header(path: str | Path) -> Header:
@@ -507,13 +588,17 @@ def read_trace_file(path: str | Path, pieces: Pieces | None = None) -> tuple[Hea
         events: list[Event] = []
         append = events.append
         calls, messages, states = pieces.calls_for(header), pieces.messages, pieces.states
+        changes = pieces.changes if header.version == 2 else None
+        histories: _Histories = {}
         decoded = _decoded_lines(raw[len(lines[0]) + 1 :], len(lines) - 1)
         for seq, e in enumerate(decoded, start=1):
             number = seq + 1
             event = None
             if e is not None:
-                event = _event_fast(e, header, seq, name, number, calls, messages, states)
-            append(event or _event_line(lines[seq].decode(), header, seq, name, number))
+                event = _event_fast(
+                    e, header, seq, name, number, calls, messages, states, changes, histories
+                )
+            append(event or _event_line(lines[seq].decode(), header, seq, name, number, histories))
     except _Bad as exc:
         raise TraceError(f"{name}:{number}", str(exc)) from None
     except RecursionError:

@@ -38,6 +38,7 @@ finer or coarser than the spec, the rule is written below once, with why:
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from functools import cache
 
@@ -160,26 +161,56 @@ def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     z = h[-1].zxid if h else 0
     if r.lastZxid != (z >> COUNTER_BITS, z & COUNTER_MASK):
         return False
-    found = _HISTORIES.get(id(h))
-    if found is not None and found[0] is h:
-        return r.history == found[1]
-    return r.history == observed_history(h)
+    return _same_history(r.history, observed_history(h))
+
+
+def _same_history(recorded: tuple, zxids: tuple) -> bool:
+    """``recorded == zxids``, remembered for the pair: a reader shares a history between the
+    events it does not change, the spec between the states, so most events meet a pair
+    already compared (a long history is compared once per change, not once per event)."""
+    key = (id(recorded), id(zxids))
+    found = _SAME.get(key)
+    if found is not None and found[0] is recorded and found[1] is zxids:
+        return True
+    if recorded != zxids:
+        return False
+    if len(_SAME) > 4096:
+        _SAME.clear()
+    _SAME[key] = (recorded, zxids)
+    return True
 
 
 def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
     """A history's zxids as a trace lists them; memoized, as a history tuple is shared by
-    every state until a step changes it."""
+    every state until a step changes it. A new history mostly extends or cuts one converted
+    lately: only the difference is converted (the shared prefix is compared by identity)."""
     found = _HISTORIES.get(id(h))
     if found is not None and found[0] is h:
         return found[1]
     if len(_HISTORIES) > 4096:
         _HISTORIES.clear()
-    zxids = tuple([(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h])
+    zxids = None
+    n = len(h)
+    for prev, prev_zxids in _RECENT:
+        k = len(prev)
+        if 0 < k <= n and h[k - 1] is prev[-1] and h[:k] == prev:
+            tail = [(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h[k:]]
+            zxids = prev_zxids + tuple(tail)
+            break
+        if 0 < n < k and h[-1] is prev[n - 1] and prev[:n] == h:
+            zxids = prev_zxids[:n]
+            break
+    if zxids is None:
+        zxids = tuple([(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h])
     _HISTORIES[id(h)] = (h, zxids)
+    _RECENT.appendleft((h, zxids))
     return zxids
 
 
 _HISTORIES: dict[int, tuple[tuple, tuple[tuple[int, int], ...]]] = {}
+#: The histories converted last (one per server, about), which a new one most often extends.
+_RECENT: deque[tuple[tuple, tuple[tuple[int, int], ...]]] = deque(maxlen=32)
+_SAME: dict[tuple[int, int], tuple[tuple, tuple]] = {}
 
 
 def trace_message(msg: tuple) -> tuple:
