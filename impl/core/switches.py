@@ -73,6 +73,14 @@ SKIP_TRUNC = declare(
     "a learner takes TRUNC without dropping its entries past the truncation point, keeping "
     "txns the new leader does not have",
 )
+ZK_2845 = declare(
+    "ZK-2845",
+    "spec variant",
+    "impl.core.election.processed_zxid",
+    "ZOOKEEPER-2845: a server that leaves FOLLOWING or LEADING without restarting keeps its "
+    "in-memory database, and votes and ACKs LEADERINFO with the last zxid it applied, older "
+    "than its log's: a leader sends DIFF where TRUNC was due",
+)
 ZK_3911 = declare(
     "ZK-3911",
     "spec variant",

@@ -10,6 +10,7 @@ synced history before currentEpoch, and both before it acks NEWLEADER.
 from __future__ import annotations
 
 from impl.core.context import Context
+from impl.core.election import processed_zxid
 from impl.core.errors import RemoteProtocolError
 from impl.core.history import is_next_zxid
 from impl.core.messages import (
@@ -74,9 +75,9 @@ def follower_process_sync_message(c: Context, j: int, m: Diff | Trunc | Snap) ->
     if learner.sync_mode is not None:
         raise RemoteProtocolError("a second DIFF/TRUNC/SNAP in one sync")
     if isinstance(m, Diff):
-        if m.zxid != h.last_zxid:
+        if m.zxid != processed_zxid(c):  # the zxid our ACKEPOCH reported
             raise RemoteProtocolError(
-                f"DIFF from {c.fmt(m.zxid)}, but our last zxid is {c.fmt(h.last_zxid)}"
+                f"DIFF from {c.fmt(m.zxid)}, but our last zxid is {c.fmt(processed_zxid(c))}"
             )
     elif isinstance(m, Trunc):
         if not (h.contains(m.zxid) and c.committed <= m.zxid <= h.last_zxid):

@@ -14,6 +14,7 @@ import click
 from zabmc import __version__
 from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
+from zabmc.cli.drive import drive_command
 from zabmc.cli.errors import InputError
 from zabmc.cli.replay import replay_command
 from zabmc.cli.report import report
@@ -33,6 +34,7 @@ cli.add_command(specs)
 cli.add_command(report)
 cli.add_command(simulate_command, name="simulate")
 cli.add_command(replay_command)
+cli.add_command(drive_command)
 
 
 def main(argv: list[str] | None = None) -> int:
