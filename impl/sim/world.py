@@ -122,6 +122,9 @@ class SimServer:
     peer: ZabPeer | None = None
     incarnation: int = 0
     timers: dict[Timer, int] = field(default_factory=dict)
+    timer_seq: int = 0
+    """The last timer token handed out: tokens never repeat, so an entry of a timer set
+    again after it fired stays stale even when a scheduler takes entries out of order."""
     sync_pending: bool = False
 
 
@@ -487,8 +490,8 @@ class SimEffects(EffectRunner):
 
     def on_set_timer(self, e: SetTimer) -> None:
         server, world = self.server, self.world
-        token = server.timers.get(e.timer, 0) + 1
-        server.timers[e.timer] = token
+        server.timer_seq += 1
+        token = server.timers[e.timer] = server.timer_seq
         when = world.now + e.delay_ms * US
         world._at(when, world._timer, self.sid, server.incarnation, e.timer, token)
 

@@ -6,8 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from impl.core.switches import SWITCHES, check_switches
+from spec.system.init import initial_state
 from spec.system.model import SystemModel
+from spec.system.params import Params
+from spec.system.scenarios import established_epoch_one
+from spec.system.state import SystemState
 from zabmc.drive.walk import Drive, DriveVerdict, SpecStep
+from zabmc.engine import Action
 from zabmc.engine.result import Step
 from zabmc.report.counterexample import CounterexampleError
 
@@ -22,29 +27,50 @@ def switches_for(doc: Mapping[str, Any], source: str, fixed: bool) -> tuple[str,
     return (bug,)
 
 
+class Recording(SystemModel):
+    """The system model, keeping every step :meth:`apply` takes (with the state after)."""
+
+    def __init__(self, params: Params) -> None:
+        super().__init__(params)
+        self.taken: list[tuple[Action, SystemState]] = []
+
+    def apply(self, s: SystemState, action: Action) -> SystemState | None:
+        t = super().apply(s, action)
+        if t is not None:
+            self.taken.append((action, t))
+        return t
+
+
+def established_prelude(params: Params) -> list[SpecStep]:
+    """The spec's own steps from Init to the established cluster a ``--from-established``
+    counterexample starts from (:func:`spec.system.scenarios.established_epoch_one`): impl
+    starts fresh and is driven there first, each step compared as any other."""
+    model = Recording(params)
+    start = established_epoch_one(model)
+    steps = [SpecStep(0, "", (), "the initial state", initial_state(params), "step 0")]
+    for n, (a, s) in enumerate(model.taken, start=1):
+        label = f"{a.name}({', '.join(f's{x + 1}' for x in a.args)})"
+        steps.append(SpecStep(0, a.name, tuple(a.args), label, s, f"step 0 (its set-up, step {n})"))
+    assert steps[-1].state == start
+    return steps
+
+
 def drive(
     doc: Mapping[str, Any], model: Any, path: list[Step], source: str, fixed: bool = False
 ) -> DriveVerdict:
     """Drive impl along the verified counterexample ``doc`` (its spec states ``path``)."""
     if doc["spec"] != "system" or not isinstance(model, SystemModel):
         raise CounterexampleError(f"{source}: only a system-spec counterexample can be driven")
-    if doc["options"].get("from_established"):
-        raise CounterexampleError(
-            f"{source}: step 0: a counterexample from --from-established starts from an "
-            "established cluster, which impl's simulator cannot start from"
-        )
     on = switches_for(doc, source, fixed)
-    steps = [
-        SpecStep(
-            k,
-            rec["action"] or "",
-            tuple(s.action.args) if s.action is not None else (),
-            rec["label"],
-            s.state,
-        )
-        for k, (rec, s) in enumerate(zip(doc["steps"], path, strict=True))
-    ]
     p = model.params
+    steps = [SpecStep(0, "", (), "the initial state", path[0].state, "step 0")]
+    if doc["options"].get("from_established"):
+        steps = established_prelude(p)
+    steps += [
+        SpecStep(k, rec["action"], tuple(s.action.args), rec["label"], s.state, f"step {k}")
+        for k, (rec, s) in enumerate(zip(doc["steps"], path, strict=True))
+        if s.action is not None
+    ]
     walk = Drive(
         steps,
         p.voters,

@@ -17,11 +17,16 @@ Where the spec is coarser than impl, the rule is written here once:
   bookkeeping) are not compared;
 * without ``zookeeper_timing`` a log write and its ACK are one spec step: impl's
   ``FollowerSyncProcessorLogRequest`` and a leader's ACK of its own proposal are no step, and
-  the driver lets a server's log reach disk whenever the step it waits for needs it;
-* a learner connected to its leader when it decides sends FOLLOWERINFO at once; the spec's
-  ``ConnectAndFollowerSendFOLLOWERINFO`` comes later, and the early one is taken then;
-* a spec step that takes a server's learners or leader down with it (``ZabTimeout``) is
-  followed by each of them giving up in impl, which is no further step.
+  the driver lets a server's log reach disk whenever the step it waits for needs it (a
+  leader's own, before it takes a follower's ACK);
+* a step that only sends (``SENDS_ONLY``) may come early in impl: a learner connected to its
+  leader when it decides sends FOLLOWERINFO at once, a leader syncs a learner as soon as a
+  quorum has acked its epoch; the spec takes these steps later, and the early one is
+  matched then;
+* without ``zookeeper_timing`` a step that closes connections (a crash, a timeout, a cut
+  link) takes every server concerned back to election at once: the driver delivers impl's
+  notices of the lost connections right after it, and each server's giving up
+  (``ZabTimeout`` of a server the spec has LOOKING) is no further step.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ from zabmc.replay.verdict import Divergence
 
 #: Impl events the driver may take while it looks for one spec step.
 BUDGET = 400
+#: Steps that only send (the server's observed state stays as it was): impl may take them in
+#: the same event as the step before, where the spec takes them later on their own.
+SENDS_ONLY = frozenset({"ConnectAndFollowerSendFOLLOWERINFO", "LeaderSyncFollower"})
 #: Steps that take a message: the receiver is args[0], the sender args[1].
 TAKES_MESSAGE = ("LeaderProcess", "FollowerProcess", "ObserverProcess")
 
@@ -57,6 +65,8 @@ class SpecStep:
     args: tuple[int, ...]
     label: str
     state: SystemState
+    where: str
+    """Where it is in the counterexample, for the report."""
 
 
 @dataclass(frozen=True)
@@ -180,10 +190,13 @@ class Drive:
         for step in self.steps[1:]:
             try:
                 self._follow(step)
+                if not self.timing:  # the spec's step takes the fault's news to all at once
+                    while self._choose(lambda c: c.kind == "notice"):
+                        pass
             except Departed as d:
-                return step.index - 1, self._divergence(step, d)
-            self.done.append(f"step {step.index}: {step.label}")
-        return len(self.steps) - 1, None
+                return max(0, step.index - 1), self._divergence(step, d)
+            self.done.append(f"{step.where}: {step.label}")
+        return self.steps[-1].index, None
 
     def _follow(self, step: SpecStep) -> None:
         if step.action in ("ElectLeader", "FollowLeader"):
@@ -236,7 +249,7 @@ class Drive:
                 return
             if self._ignorable(o, step):
                 q.popleft()
-            elif o.step == "ConnectAndFollowerSendFOLLOWERINFO":
+            elif o.step in SENDS_ONLY:
                 self.early.append(q.popleft())
             else:
                 return
@@ -250,8 +263,13 @@ class Drive:
         ):
             return True
         # a server the spec's step already took out of its role gives up on its own
-        before = self.steps[step.index - 1].state if step.index else step.state
-        return o.step == "ZabTimeout" and before.servers[o.server - 1].state == LOOKING
+        if o.step != "ZabTimeout":
+            return False
+        before = self.steps[max(0, self.steps.index(step) - 1)].state
+        return LOOKING in (
+            before.servers[o.server - 1].state,
+            step.state.servers[o.server - 1].state,
+        )
 
     # --- choices --------------------------------------------------------------------------------
 
@@ -266,6 +284,13 @@ class Drive:
         name, ids = step.action, tuple(a + 1 for a in step.args)
         if name == "LeaderProcessRequest":
             return self._once(lambda: self._submit(ids[0]))
+        if name == "LeaderProcessACK" and not self.timing:  # its own ack first (see above)
+            leader, follower = ids
+            return lambda: self._choose(
+                lambda c: c.kind == "fsync" and c.servers == (leader,),
+                lambda c: c.kind == "deliver" and c.servers == (follower, leader),
+                lambda c: c.kind == "fsync" and c.servers == (follower,),
+            )
         if name == "NodeCrash":
             return self._once(lambda: w.crash(ids[0], keep_unsynced=False))
         if name == "NodeStart":
@@ -312,6 +337,8 @@ class Drive:
     def _submit(self, sid: int) -> None:
         self.requests += 1
         self.world.submit(sid, self.requests, f"v{self.requests}".encode())
+        if not self.timing:  # the spec's leader logs the request in the same step
+            self._choose(lambda c: c.kind == "fsync" and c.servers == (sid,))
 
     def _choose(self, *preferences: Callable[[Choice], bool]) -> bool:
         """Take the first pending choice the first preference that has one accepts."""
@@ -335,27 +362,31 @@ class Drive:
             members = {k + 1 for k in range(len(w.servers))}
             deciders = {step.args[0] + 1}
 
-        def decided() -> bool:
+        def outcome() -> set[int] | None:
+            """The leaders the deciders follow or are, once none of them is LOOKING."""
+            leaders = set()
             for sid in deciders:
                 peer = w.servers[sid].peer
-                if peer is None or peer.observed_state().vote.leader != leader:
-                    return False
-                if peer.observed_state().role == 0:  # LOOKING
-                    return False
-            return True
+                if peer is None or peer.observed_state().role == 0:  # LOOKING
+                    return None
+                leaders.add(peer.observed_state().vote.leader)
+            return leaders
+
+        def decided() -> bool:
+            return outcome() == {leader}
 
         def election(c: Choice) -> bool:
             if not set(c.servers) <= members or not set(c.servers) & deciders:
                 return False
             if c.kind == "deliver":
                 return c.detail == "Notification"
-            if c.kind == "timer":
-                return c.detail in ("NOTIFY", "FINALIZE")
+            if c.kind == "timer":  # a TICK: a server that follows a dead leader gives up
+                return True
             return c.kind in ("connect", "notice")
 
         for _ in range(BUDGET):
             self._check_election_steps(step)
-            if decided():
+            if outcome() is not None:
                 break
             if not self._choose(election):
                 break
@@ -406,6 +437,8 @@ class Drive:
     def _compare(
         self, step: SpecStep, sid: int, action: str, args: tuple[int, ...], got: ObservedState
     ) -> None:
+        if action == "NodeCrash":
+            return  # impl records the state it goes down with; what survives shows at NodeStart
         want = observed(step.state, sid - 1)
         fields = determined(got.phase, step.state, sid - 1)
         if self.coarse:
@@ -448,7 +481,7 @@ class Drive:
             recorded = dict.fromkeys(STATE_FIELDS, "(down)")
         return Divergence(
             index=step.index,
-            where=f"step {step.index}",
+            where=step.where,
             server=sid,
             action=d.action,
             args=d.args,
