@@ -81,4 +81,4 @@ def drive(
     )
     followed, departure = walk.run()
     violation = (doc.get("invariant") or {}).get("name") or doc["kind"]
-    return DriveVerdict(source, on, followed, len(steps) - 1, violation, departure)
+    return DriveVerdict(source, on, followed, doc["length"], violation, departure)
