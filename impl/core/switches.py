@@ -88,6 +88,14 @@ ZK_3911 = declare(
     "ZOOKEEPER-3911: on NEWLEADER a learner persists currentEpoch and ACKs at once; the "
     "proposals of the sync reach its log only at UPTODATE",
 )
+ZK_4646 = declare(
+    "ZK-4646",
+    "spec variant",
+    "impl.core.sync.follower_process_newleader",
+    "ZOOKEEPER-4646: on NEWLEADER a learner hands the proposals of the sync to its log and "
+    "persists currentEpoch and ACKs at once, before they reach disk (it ACKs them once they "
+    "do): a crash in between loses txns the leader counted",
+)
 STALE_EPOCH = declare(
     "stale-epoch",
     "planted fault",

@@ -26,7 +26,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.switches import SKIP_TRUNC, ZK_3911
+from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4646
 
 
 def leader_sync_follower(c: Context, j: int) -> None:
@@ -146,6 +146,12 @@ def follower_process_newleader(c: Context, j: int, m: NewLeader) -> None:
     if c.switches.on(ZK_3911):  # logged (and acked) only at UPTODATE
         learner.after_newleader[:0] = synced
         synced = []
+    if c.switches.on(ZK_4646):  # written behind the ACK of NEWLEADER, acked once on disk
+        c.log_txns(synced, ack=c.role == Role.FOLLOWING)
+        learner.to_ack = []
+        learner.newleader_wait_seq = 0
+        complete_newleader_if_durable(c)
+        return
     c.log_txns(synced, ack=False)
     # After TRUNC or SNAP, ZooKeeper applies a txn committed during sync at once
     # (Learner.syncWithLeader, !writeToTxnLog) and never acks it; after DIFF it logs and

@@ -55,10 +55,11 @@ def established_prelude(params: Params) -> list[SpecStep]:
     return steps
 
 
-def drive(
+def plan(
     doc: Mapping[str, Any], model: Any, path: list[Step], source: str, fixed: bool = False
-) -> DriveVerdict:
-    """Drive impl along the verified counterexample ``doc`` (its spec states ``path``)."""
+) -> Drive:
+    """The run of impl along the verified counterexample ``doc`` (its spec states ``path``),
+    ready to start."""
     if doc["spec"] != "system" or not isinstance(model, SystemModel):
         raise CounterexampleError(f"{source}: only a system-spec counterexample can be driven")
     on = switches_for(doc, source, fixed)
@@ -71,7 +72,7 @@ def drive(
         for k, (rec, s) in enumerate(zip(doc["steps"], path, strict=True))
         if s.action is not None
     ]
-    walk = Drive(
+    return Drive(
         steps,
         p.voters,
         p.observers,
@@ -79,6 +80,15 @@ def drive(
         coarse_election=p.coarse_election,
         zookeeper_timing=p.zookeeper_timing,
     )
+
+
+def drive(
+    doc: Mapping[str, Any], model: Any, path: list[Step], source: str, fixed: bool = False
+) -> DriveVerdict:
+    """Drive impl along the verified counterexample ``doc``: how far it follows."""
+    walk = plan(doc, model, path, source, fixed)
     followed, departure = walk.run()
     violation = (doc.get("invariant") or {}).get("name") or doc["kind"]
-    return DriveVerdict(source, on, followed, doc["length"], violation, departure)
+    return DriveVerdict(
+        source, tuple(sorted(walk.world.switches)), followed, doc["length"], violation, departure
+    )

@@ -16,7 +16,9 @@ Where the spec is coarser than impl, the rule is written here once:
   chosen until they have decided; its steps (``FLE*``) and the vote (rounds are FLE's
   bookkeeping) are not compared;
 * without ``zookeeper_timing`` a log write and its ACK are one spec step: impl's
-  ``FollowerSyncProcessorLogRequest`` and a leader's ACK of its own proposal are no step, and
+  ``FollowerSyncProcessorLogRequest`` (unless the spec's variant queues txns for disk, where it
+  is the spec's step too, :func:`with_queue_logged`) and a leader's ACK of its own proposal
+  are no step, and
   the driver lets a server's log reach disk whenever the step it waits for needs it (a
   leader's own, before it takes a follower's ACK);
 * a step that only sends (``SENDS_ONLY``) may come early in impl: a learner connected to its
@@ -41,7 +43,7 @@ from impl.core.quorum import Cluster
 from impl.core.switches import Switches
 from impl.sim.world import Choice, World
 from spec.system.constants import LOOKING
-from spec.system.state import SystemState
+from spec.system.state import SystemState, put
 from zabmc.replay.bindings import FieldDiff, Mismatch
 from zabmc.replay.bindings.system import determined, observed
 from zabmc.replay.trace import STATE_FIELDS, ObservedState, Vote, state_field_text
@@ -127,6 +129,17 @@ def trace_state(o: Any) -> ObservedState:
         Vote(v.leader, z(v.zxid), v.epoch, v.round),
         history,
     )
+
+
+def with_queue_logged(s: SystemState, k: int) -> SystemState:
+    """``s`` with learner k's SyncRequestProcessor queue (ZK-4646, ZK-4685) at the end of its
+    history: impl writes those txns to its log at once (they reach disk later, and a crash
+    before loses them, as it loses the spec's queue)."""
+    queued = s.learners[k].queued
+    if not queued:
+        return s
+    srv = s.servers[k]
+    return s._replace(servers=put(s.servers, k, srv._replace(history=srv.history + queued)))
 
 
 class Collector:
@@ -257,15 +270,18 @@ class Drive:
     def _ignorable(self, o: Observed, step: SpecStep) -> bool:
         if self.coarse and o.step.startswith("FLE"):
             return True
+        before = self.steps[max(0, self.steps.index(step) - 1)].state
         if not self.timing and (
-            o.step == "FollowerSyncProcessorLogRequest"
+            (
+                o.step == "FollowerSyncProcessorLogRequest"
+                and not before.learners[o.server - 1].queued
+            )
             or (o.step == "LeaderProcessACK" and o.args[0] == o.args[1])
         ):
             return True
         # a server the spec's step already took out of its role gives up on its own
         if o.step != "ZabTimeout":
             return False
-        before = self.steps[max(0, self.steps.index(step) - 1)].state
         return LOOKING in (
             before.servers[o.server - 1].state,
             step.state.servers[o.server - 1].state,
@@ -439,7 +455,7 @@ class Drive:
     ) -> None:
         if action == "NodeCrash":
             return  # impl records the state it goes down with; what survives shows at NodeStart
-        want = observed(step.state, sid - 1)
+        want = observed(with_queue_logged(step.state, sid - 1), sid - 1)
         fields = determined(got.phase, step.state, sid - 1)
         if self.coarse:
             fields = fields - {"vote"}
