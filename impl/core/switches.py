@@ -88,6 +88,14 @@ ZK_3911 = declare(
     "ZOOKEEPER-3911: on NEWLEADER a learner persists currentEpoch and ACKs at once; the "
     "proposals of the sync reach its log only at UPTODATE",
 )
+ZK_4643 = declare(
+    "ZK-4643",
+    "spec variant",
+    ("impl.core.sync.follower_process_newleader", "impl.core.sync.complete_newleader_if_durable"),
+    "ZOOKEEPER-4643: on NEWLEADER a learner persists currentEpoch at once, before the "
+    "proposals of the sync reach disk (it ACKs once they do): a crash in between leaves a "
+    "server with the new epoch and a short log, which can win an election",
+)
 ZK_4646 = declare(
     "ZK-4646",
     "spec variant",

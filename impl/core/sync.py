@@ -26,7 +26,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4646
+from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4643, ZK_4646
 
 
 def leader_sync_follower(c: Context, j: int) -> None:
@@ -159,6 +159,10 @@ def follower_process_newleader(c: Context, j: int, m: NewLeader) -> None:
     acked_from = learner.commit_target if learner.sync_mode != "DIFF" else 0
     learner.to_ack = [t.zxid for t in synced if t.zxid > acked_from]
     learner.newleader_wait_seq = c.next_seq
+    if c.switches.on(ZK_4643):  # currentEpoch written before the txns reach disk
+        c.current_epoch = m.epoch
+        c.persist_epochs()
+        c.step("FollowerProcessNEWLEADER", c.sid, j, msg=m)
     complete_newleader_if_durable(c)
 
 
@@ -177,7 +181,10 @@ def complete_newleader_if_durable(c: Context) -> None:
             c.send(learner.leader, Ack(epoch, zxid))
     learner.to_ack = []
     learner.newleader_acked = True
-    c.step("FollowerProcessNEWLEADER", c.sid, learner.leader, msg=NewLeader(epoch))
+    step = "FollowerProcessNEWLEADER"
+    if c.switches.on(ZK_4643):  # its first half was taken when NEWLEADER arrived
+        step = "FollowerProcessNEWLEADERAfterCurrentEpochUpdated"
+    c.step(step, c.sid, learner.leader, msg=NewLeader(epoch))
 
 
 def follower_process_uptodate(c: Context, j: int, m: UpToDate) -> None:

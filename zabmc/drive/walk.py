@@ -42,6 +42,7 @@ from impl.core.effects import Observed
 from impl.core.quorum import Cluster
 from impl.core.switches import Switches
 from impl.sim.world import Choice, World
+from spec.system.bugs import SPLIT_NEWLEADER
 from spec.system.constants import LOOKING
 from spec.system.state import SystemState, put
 from zabmc.replay.bindings import FieldDiff, Mismatch
@@ -131,11 +132,15 @@ def trace_state(o: Any) -> ObservedState:
     )
 
 
-def with_queue_logged(s: SystemState, k: int) -> SystemState:
-    """``s`` with learner k's SyncRequestProcessor queue (ZK-4646, ZK-4685) at the end of its
-    history: impl writes those txns to its log at once (they reach disk later, and a crash
-    before loses them, as it loses the spec's queue)."""
-    queued = s.learners[k].queued
+def with_queue_logged(s: SystemState, bug: str | None, k: int) -> SystemState:
+    """``s`` with the txns learner k is writing at the end of its history: its
+    SyncRequestProcessor queue (ZK-4646, ZK-4685), or the proposals of the sync after the
+    first half of NEWLEADER (ZK-4643). impl writes those txns to its log at once; they reach
+    disk later, and a crash before loses them, as it loses the spec's."""
+    lrn = s.learners[k]
+    queued = lrn.queued
+    if bug in SPLIT_NEWLEADER and lrn.nl_received:
+        queued = lrn.not_committed + queued
     if not queued:
         return s
     srv = s.servers[k]
@@ -176,9 +181,12 @@ class Drive:
         switches: Switches,
         coarse_election: bool,
         zookeeper_timing: bool,
+        bug: str | None = None,
         seed: int = 0,
     ) -> None:
         self.steps = steps
+        self.bug = bug
+        """The spec's variant (some of its steps have another granularity)."""
         self.coarse = coarse_election
         self.timing = zookeeper_timing
         self.collector = Collector()
@@ -330,11 +338,14 @@ class Drive:
             )
         if name.startswith(TAKES_MESSAGE):
             receiver, sender = ids
+            # the receiver's log may reach disk for this step unless the spec's step leaves
+            # some of it off disk (with_queue_logged)
+            writing = with_queue_logged(step.state, self.bug, receiver - 1) is not step.state
             return lambda: self._choose(
                 lambda c: c.kind == "deliver" and c.servers == (sender, receiver),
                 lambda c: c.kind == "fsync" and c.servers == (sender,),
                 lambda c: c.kind == "connect" and set(c.servers) == {sender, receiver},
-                lambda c: c.kind == "fsync" and c.servers == (receiver,),
+                lambda c: c.kind == "fsync" and c.servers == (receiver,) and not writing,
             )
         return lambda: False
 
@@ -455,7 +466,7 @@ class Drive:
     ) -> None:
         if action == "NodeCrash":
             return  # impl records the state it goes down with; what survives shows at NodeStart
-        want = observed(with_queue_logged(step.state, sid - 1), sid - 1)
+        want = observed(with_queue_logged(step.state, self.bug, sid - 1), sid - 1)
         fields = determined(got.phase, step.state, sid - 1)
         if self.coarse:
             fields = fields - {"vote"}
@@ -480,8 +491,19 @@ class Drive:
             raise d
 
     def _why_stuck(self, step: SpecStep) -> str:
-        pending = [f"{c.kind} {c.servers} {c.detail}".strip() for c in self.world.choices()]
-        return "pending in impl: " + (", ".join(pending[:8]) or "nothing")
+        pending = self.world.choices()
+        k = self._server(step) - 1
+        if (
+            k >= 0
+            and with_queue_logged(step.state, self.bug, k) is not step.state
+            and any(c.kind == "fsync" and c.servers == (k + 1,) for c in pending)
+        ):
+            return (
+                f"server {k + 1} waits for its log to reach disk first, where the spec's step "
+                "leaves the txns of the sync off disk"
+            )
+        shown = [f"{c.kind} {c.servers} {c.detail}".strip() for c in pending]
+        return "pending in impl: " + (", ".join(shown[:8]) or "nothing")
 
     def _divergence(self, step: SpecStep, d: Departed) -> Divergence:
         sid = d.server if d.server else 1
