@@ -46,7 +46,7 @@ from spec.system.bugs import SPLIT_NEWLEADER
 from spec.system.constants import LOOKING
 from spec.system.state import SystemState, put
 from zabmc.replay.bindings import FieldDiff, Mismatch
-from zabmc.replay.bindings.system import determined, observed
+from zabmc.replay.bindings.system import determined, observed, trace_zxid
 from zabmc.replay.trace import STATE_FIELDS, ObservedState, Vote, state_field_text
 from zabmc.replay.verdict import Divergence
 
@@ -114,10 +114,7 @@ class DriveVerdict:
 
 def trace_state(o: Any) -> ObservedState:
     """impl's observed state as the trace format spells it (zxids as (epoch, counter))."""
-
-    def z(x: int) -> tuple[int, int]:
-        return (x >> 32, x & 0xFFFFFFFF)
-
+    z = trace_zxid
     history = tuple((e, c) for e, n in o.history for c in range(1, n + 1))
     v = o.vote
     return ObservedState(
