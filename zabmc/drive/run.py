@@ -97,6 +97,5 @@ def drive(
     walk = plan(doc, model, path, source, fixed)
     followed, departure = walk.run()
     violation = (doc.get("invariant") or {}).get("name") or doc["kind"]
-    return DriveVerdict(
-        source, tuple(sorted(walk.world.switches)), followed, doc["length"], violation, departure
-    )
+    on = tuple(sorted(walk.world.switches))
+    return DriveVerdict(source, on, walk.seed, followed, doc["length"], violation, departure)

@@ -78,6 +78,8 @@ class DriveVerdict:
 
     source: str
     switches: tuple[str, ...]
+    seed: int
+    """The simulator's seed (it draws latencies and disk delays; the driver picks the order)."""
     followed: int
     total: int
     violation: str
@@ -88,7 +90,7 @@ class DriveVerdict:
         return self.departure is None
 
     def line(self) -> str:
-        on = ", ".join(self.switches) or "none"
+        on = f"{', '.join(self.switches) or 'none'}, seed {self.seed}"
         if self.departure is None:
             return (
                 f"{self.source}: impl (switches: {on}) followed all {self.total} steps, "
@@ -104,6 +106,7 @@ class DriveVerdict:
         return {
             "counterexample": self.source,
             "switches": list(self.switches),
+            "seed": self.seed,
             "verdict": "followed" if self.departure is None else "departs",
             "steps_followed": self.followed,
             "steps": self.total,
@@ -182,6 +185,7 @@ class Drive:
         seed: int = 0,
     ) -> None:
         self.steps = steps
+        self.seed = seed
         self.bug = bug
         """The spec's variant (some of its steps have another granularity)."""
         self.coarse = coarse_election
