@@ -104,6 +104,15 @@ ZK_4646 = declare(
     "persists currentEpoch and ACKs at once, before they reach disk (it ACKs them once they "
     "do): a crash in between loses txns the leader counted",
 )
+ZK_4685 = declare(
+    "ZK-4685",
+    "spec variant",
+    ("impl.core.sync.follower_process_newleader", "impl.core.sync.complete_newleader_if_durable"),
+    "ZOOKEEPER-4685: on NEWLEADER a learner persists currentEpoch, hands the proposals of the "
+    "sync to its log, whose sync processor ACKs each once on disk, and sends the ACK of "
+    "NEWLEADER only after that: the leader takes a PROPOSAL's ACK from a learner that has "
+    "not acked NEWLEADER",
+)
 STALE_EPOCH = declare(
     "stale-epoch",
     "planted fault",

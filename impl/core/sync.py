@@ -26,7 +26,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4643, ZK_4646
+from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 
 
 def leader_sync_follower(c: Context, j: int) -> None:
@@ -152,14 +152,16 @@ def follower_process_newleader(c: Context, j: int, m: NewLeader) -> None:
         learner.newleader_wait_seq = 0
         complete_newleader_if_durable(c)
         return
-    c.log_txns(synced, ack=False)
+    # With ZK-4685 the sync processor acks them once on disk, ahead of the ACK of NEWLEADER
+    queued_acks = c.switches.on(ZK_4685) and c.role == Role.FOLLOWING
+    c.log_txns(synced, ack=queued_acks)
     # After TRUNC or SNAP, ZooKeeper applies a txn committed during sync at once
     # (Learner.syncWithLeader, !writeToTxnLog) and never acks it; after DIFF it logs and
     # acks every proposal of the sync, committed or not.
     acked_from = learner.commit_target if learner.sync_mode != "DIFF" else 0
-    learner.to_ack = [t.zxid for t in synced if t.zxid > acked_from]
+    learner.to_ack = [] if queued_acks else [t.zxid for t in synced if t.zxid > acked_from]
     learner.newleader_wait_seq = c.next_seq
-    if c.switches.on(ZK_4643):  # currentEpoch written before the txns reach disk
+    if c.switches.on(ZK_4643) or c.switches.on(ZK_4685):  # currentEpoch first
         c.current_epoch = m.epoch
         c.persist_epochs()
         c.step("FollowerProcessNEWLEADER", c.sid, j, msg=m)
@@ -182,7 +184,7 @@ def complete_newleader_if_durable(c: Context) -> None:
     learner.to_ack = []
     learner.newleader_acked = True
     step = "FollowerProcessNEWLEADER"
-    if c.switches.on(ZK_4643):  # its first half was taken when NEWLEADER arrived
+    if c.switches.on(ZK_4643) or c.switches.on(ZK_4685):  # its first half came earlier
         step = "FollowerProcessNEWLEADERAfterCurrentEpochUpdated"
     c.step(step, c.sid, learner.leader, msg=NewLeader(epoch))
 

@@ -116,6 +116,19 @@ def test_zk_4646_acks_newleader_before_the_sync_txns_are_on_disk(capsys, tmp_pat
     assert [t.zxid for _, txns in disk.unsynced for t in txns] != []
 
 
+def test_zk_4685_a_proposal_ack_before_the_newleader_ack(capsys, tmp_path):
+    cex = counterexample(capsys, tmp_path, "ZK-4685")
+    code, with_bug = drive(capsys, cex)
+    assert code == 0, with_bug["departure"]
+    assert with_bug["steps_followed"] == with_bug["steps"]
+    code, fixed = drive(capsys, cex, "--fixed")
+    assert code == 1
+    d = fixed["departure"]
+    # impl as released takes NEWLEADER in one step, writing and acking before anything else
+    assert d["action"].startswith("FollowerProcessNEWLEADER")
+    assert json.loads(cex.read_text())["steps"][d["index"]]["action"] == d["action"]
+
+
 WAITS_FOR_FIDELITY = pytest.mark.xfail(
     strict=True,
     reason="the spec drops a learner's unlogged sync txns when it goes back to LOOKING "
