@@ -64,3 +64,6 @@ STEPS: dict[str, str] = {
     "FollowerProcessCOMMIT": "(i, j) follower i applied the next committed txn",
     "ObserverProcessINFORM": "(i, j) observer i logged and applied a txn j committed",
 }
+
+#: Steps only a bug switch takes (``impl.core.switches``): a run without one never shows them.
+SWITCH_ONLY = frozenset({"FollowerProcessNEWLEADERAfterCurrentEpochUpdated"})
