@@ -122,9 +122,6 @@ class SimServer:
     peer: ZabPeer | None = None
     incarnation: int = 0
     timers: dict[Timer, int] = field(default_factory=dict)
-    timer_seq: int = 0
-    """The last timer token handed out: tokens never repeat, so an entry of a timer set
-    again after it fired stays stale even when a scheduler takes entries out of order."""
     sync_pending: bool = False
 
 
@@ -196,12 +193,16 @@ class World:
         outside the world (a model-guided run) picks one with :meth:`take` instead of
         letting the clock decide; a stale entry (a timer re-set, a reset channel, a server
         restarted since) is not offered."""
-        found = []
-        for _, _, key, fn, args in sorted(self._queue):
+        found: dict[tuple, Choice] = {}
+        for _, _, key, fn, args in sorted(self._queue, key=lambda entry: entry[2]):
             choice = self._describe(key, fn, args)
             if choice is not None:
-                found.append(choice)
-        return found
+                # a timer's token starts again at 1 once it fired, so an older entry can
+                # carry the token of the live one: only the newest is the live timer
+                same = (choice.kind, choice.servers, choice.detail, args[-1])
+                found[same if choice.kind == "timer" else (key,)] = choice
+        when = {entry[2]: entry[0] for entry in self._queue}
+        return sorted(found.values(), key=lambda c: (when[c.key], c.key))
 
     def take(self, choice: Choice) -> None:
         """Run ``choice`` now, out of the clock's order (the clock does not go back)."""
@@ -490,8 +491,8 @@ class SimEffects(EffectRunner):
 
     def on_set_timer(self, e: SetTimer) -> None:
         server, world = self.server, self.world
-        server.timer_seq += 1
-        token = server.timers[e.timer] = server.timer_seq
+        token = server.timers.get(e.timer, 0) + 1
+        server.timers[e.timer] = token
         when = world.now + e.delay_ms * US
         world._at(when, world._timer, self.sid, server.incarnation, e.timer, token)
 
