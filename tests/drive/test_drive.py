@@ -40,6 +40,16 @@ def drive(capsys: pytest.CaptureFixture[str], cex: Path, *flags: str) -> tuple[i
     return code, json.loads(out)
 
 
+def both_ways(capsys: pytest.CaptureFixture[str], cex: Path) -> dict:
+    """impl with the bug's switch follows every step; as released it departs: where."""
+    code, with_bug = drive(capsys, cex)
+    assert code == 0, with_bug["departure"]
+    assert with_bug["steps_followed"] == with_bug["steps"]
+    code, fixed = drive(capsys, cex, "--fixed")
+    assert code == 1 and fixed["steps_followed"] < fixed["steps"]
+    return fixed["departure"]
+
+
 def step_label(cex: Path, index: int) -> str:
     return json.loads(cex.read_text())["steps"][index]["label"]
 
@@ -64,12 +74,7 @@ def test_zk_2845_the_retained_database_elects_the_short_log(capsys, tmp_path):
 
 def test_zk_3911_newleader_without_the_sync_txns(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-3911")
-    code, with_bug = drive(capsys, cex)
-    assert code == 0, with_bug["departure"]
-    assert with_bug["steps_followed"] == with_bug["steps"]
-    code, fixed = drive(capsys, cex, "--fixed")
-    assert code == 1
-    d = fixed["departure"]
+    d = both_ways(capsys, cex)
     # the fix logs the sync's proposals at NEWLEADER: the learner's log is longer there
     assert (
         d["action"]
@@ -118,12 +123,7 @@ def test_zk_4646_acks_newleader_before_the_sync_txns_are_on_disk(capsys, tmp_pat
 
 def test_zk_4685_a_proposal_ack_before_the_newleader_ack(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-4685")
-    code, with_bug = drive(capsys, cex)
-    assert code == 0, with_bug["departure"]
-    assert with_bug["steps_followed"] == with_bug["steps"]
-    code, fixed = drive(capsys, cex, "--fixed")
-    assert code == 1
-    d = fixed["departure"]
+    d = both_ways(capsys, cex)
     # impl as released takes NEWLEADER in one step, writing and acking before anything else
     assert d["action"].startswith("FollowerProcessNEWLEADER")
     assert json.loads(cex.read_text())["steps"][d["index"]]["action"] == d["action"]
