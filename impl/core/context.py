@@ -65,6 +65,10 @@ class Context:
     role: Role = Role.LOOKING
     phase: Phase = Phase.ELECTION
     applied_since_snapshot: int = 0
+    kept_database: bool = False
+    """This server left FOLLOWING or LEADING without restarting, keeping its in-memory
+    database: its last processed zxid is ``committed``, not its log's last (ZOOKEEPER-2845's
+    fix reloads the database from disk instead; only the ZK-2845 switch reads it)."""
     election: ElectionState = field(default_factory=ElectionState)
     connected: set[int] = field(default_factory=set)
     leader_state: LeaderState | None = None

@@ -107,7 +107,7 @@ def follower_process_leaderinfo(c: Context, j: int, m: LeaderInfo) -> None:
         c.accepted_epoch = m.epoch
         c.persist_epochs()
     learner.epoch = m.epoch
-    c.send(j, AckEpoch(c.current_epoch, c.history.last_zxid, already))
+    c.send(j, AckEpoch(c.current_epoch, election.processed_zxid(c), already))
     c.enter(Trigger.EPOCH_ACCEPTED)
     c.step("FollowerProcessLEADERINFO", c.sid, j, msg=m)
 

@@ -16,6 +16,7 @@ from impl.core.events import Timer
 from impl.core.messages import Notification
 from impl.core.roles import Role, Trigger
 from impl.core.state import Ballot
+from impl.core.switches import ZK_2845
 
 
 def better(c: Context, leader: int, zxid: int, epoch: int) -> bool:
@@ -28,8 +29,17 @@ def better(c: Context, leader: int, zxid: int, epoch: int) -> bool:
 
 def self_vote(c: Context) -> tuple[int, int, int]:
     if c.cluster.is_voter(c.sid):
-        return (c.sid, c.history.last_zxid, c.current_epoch)
+        return (c.sid, processed_zxid(c), c.current_epoch)
     return (0, 0, 0)  # an observer's vote loses to any voter's (ZooKeeper: Long.MIN_VALUE)
+
+
+def processed_zxid(c: Context) -> int:
+    """The last zxid our database holds: the log's last (the database is reloaded from disk
+    after an election), or, with the ZK-2845 switch, the last applied one of a database kept
+    across the election."""
+    if c.kept_database and c.switches.on(ZK_2845):
+        return c.committed
+    return c.history.last_zxid
 
 
 def notification(c: Context) -> Notification:
@@ -91,6 +101,7 @@ def give_up(c: Context, reason: str, *, step: str | None = "ZabTimeout") -> None
     c.awaiting_sync.clear()
     c.emit(CancelTimer(Timer.TICK))
     c.enter(Trigger.GIVE_UP)
+    c.kept_database = True
     start(c)
     if step is not None:
         c.step(step, c.sid)

@@ -44,6 +44,9 @@ STEPS: dict[str, str] = {
     "FollowerProcessNEWLEADER": "(i, j) the txns synced before NEWLEADER are on disk, then "
     "currentEpoch was written and NEWLEADER acked (with the ACKs of those txns); taken when "
     "NEWLEADER arrives if they already were, else at the LogSynced that put them there",
+    "FollowerProcessNEWLEADERAfterCurrentEpochUpdated": "(i, j) with the ZK-4643 switch only, "
+    "where FollowerProcessNEWLEADER wrote currentEpoch when NEWLEADER arrived: the txns synced "
+    "before it are on disk, and NEWLEADER was acked (with their ACKs)",
     "LeaderProcessACKLD": "(i, j) leader i took j's ACK of NEWLEADER; with a quorum it commits "
     "its initial history and sends UPTODATE; (i, i): the leader's own log reaching disk "
     "completed that quorum",
@@ -61,3 +64,6 @@ STEPS: dict[str, str] = {
     "FollowerProcessCOMMIT": "(i, j) follower i applied the next committed txn",
     "ObserverProcessINFORM": "(i, j) observer i logged and applied a txn j committed",
 }
+
+#: Steps only a bug switch takes (``impl.core.switches``): a run without one never shows them.
+SWITCH_ONLY = frozenset({"FollowerProcessNEWLEADERAfterCurrentEpochUpdated"})

@@ -73,12 +73,45 @@ SKIP_TRUNC = declare(
     "a learner takes TRUNC without dropping its entries past the truncation point, keeping "
     "txns the new leader does not have",
 )
+ZK_2845 = declare(
+    "ZK-2845",
+    "spec variant",
+    "impl.core.election.processed_zxid",
+    "ZOOKEEPER-2845: a server that leaves FOLLOWING or LEADING without restarting keeps its "
+    "in-memory database, and votes and ACKs LEADERINFO with the last zxid it applied, older "
+    "than its log's: a leader sends DIFF where TRUNC was due",
+)
 ZK_3911 = declare(
     "ZK-3911",
     "spec variant",
     "impl.core.sync.follower_process_newleader",
     "ZOOKEEPER-3911: on NEWLEADER a learner persists currentEpoch and ACKs at once; the "
     "proposals of the sync reach its log only at UPTODATE",
+)
+ZK_4643 = declare(
+    "ZK-4643",
+    "spec variant",
+    ("impl.core.sync.follower_process_newleader", "impl.core.sync.complete_newleader_if_durable"),
+    "ZOOKEEPER-4643: on NEWLEADER a learner persists currentEpoch at once, before the "
+    "proposals of the sync reach disk (it ACKs once they do): a crash in between leaves a "
+    "server with the new epoch and a short log, which can win an election",
+)
+ZK_4646 = declare(
+    "ZK-4646",
+    "spec variant",
+    "impl.core.sync.follower_process_newleader",
+    "ZOOKEEPER-4646: on NEWLEADER a learner hands the proposals of the sync to its log and "
+    "persists currentEpoch and ACKs at once, before they reach disk (it ACKs them once they "
+    "do): a crash in between loses txns the leader counted",
+)
+ZK_4685 = declare(
+    "ZK-4685",
+    "spec variant",
+    ("impl.core.sync.follower_process_newleader", "impl.core.sync.complete_newleader_if_durable"),
+    "ZOOKEEPER-4685: on NEWLEADER a learner persists currentEpoch, hands the proposals of the "
+    "sync to its log, whose sync processor ACKs each once on disk, and sends the ACK of "
+    "NEWLEADER only after that: the leader takes a PROPOSAL's ACK from a learner that has "
+    "not acked NEWLEADER",
 )
 STALE_EPOCH = declare(
     "stale-epoch",

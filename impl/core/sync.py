@@ -10,6 +10,7 @@ synced history before currentEpoch, and both before it acks NEWLEADER.
 from __future__ import annotations
 
 from impl.core.context import Context
+from impl.core.election import processed_zxid
 from impl.core.errors import RemoteProtocolError
 from impl.core.history import is_next_zxid
 from impl.core.messages import (
@@ -25,7 +26,7 @@ from impl.core.messages import (
     UpToDate,
 )
 from impl.core.roles import Phase, Role, Trigger
-from impl.core.switches import SKIP_TRUNC, ZK_3911
+from impl.core.switches import SKIP_TRUNC, ZK_3911, ZK_4643, ZK_4646, ZK_4685
 
 
 def leader_sync_follower(c: Context, j: int) -> None:
@@ -74,9 +75,9 @@ def follower_process_sync_message(c: Context, j: int, m: Diff | Trunc | Snap) ->
     if learner.sync_mode is not None:
         raise RemoteProtocolError("a second DIFF/TRUNC/SNAP in one sync")
     if isinstance(m, Diff):
-        if m.zxid != h.last_zxid:
+        if m.zxid != processed_zxid(c):  # the zxid our ACKEPOCH reported
             raise RemoteProtocolError(
-                f"DIFF from {c.fmt(m.zxid)}, but our last zxid is {c.fmt(h.last_zxid)}"
+                f"DIFF from {c.fmt(m.zxid)}, but our last zxid is {c.fmt(processed_zxid(c))}"
             )
     elif isinstance(m, Trunc):
         if not (h.contains(m.zxid) and c.committed <= m.zxid <= h.last_zxid):
@@ -145,13 +146,25 @@ def follower_process_newleader(c: Context, j: int, m: NewLeader) -> None:
     if c.switches.on(ZK_3911):  # logged (and acked) only at UPTODATE
         learner.after_newleader[:0] = synced
         synced = []
-    c.log_txns(synced, ack=False)
+    if c.switches.on(ZK_4646):  # written behind the ACK of NEWLEADER, acked once on disk
+        c.log_txns(synced, ack=c.role == Role.FOLLOWING)
+        learner.to_ack = []
+        learner.newleader_wait_seq = 0
+        complete_newleader_if_durable(c)
+        return
+    # With ZK-4685 the sync processor acks them once on disk, ahead of the ACK of NEWLEADER
+    queued_acks = c.switches.on(ZK_4685) and c.role == Role.FOLLOWING
+    c.log_txns(synced, ack=queued_acks)
     # After TRUNC or SNAP, ZooKeeper applies a txn committed during sync at once
     # (Learner.syncWithLeader, !writeToTxnLog) and never acks it; after DIFF it logs and
     # acks every proposal of the sync, committed or not.
     acked_from = learner.commit_target if learner.sync_mode != "DIFF" else 0
-    learner.to_ack = [t.zxid for t in synced if t.zxid > acked_from]
+    learner.to_ack = [] if queued_acks else [t.zxid for t in synced if t.zxid > acked_from]
     learner.newleader_wait_seq = c.next_seq
+    if c.switches.on(ZK_4643) or c.switches.on(ZK_4685):  # currentEpoch first
+        c.current_epoch = m.epoch
+        c.persist_epochs()
+        c.step("FollowerProcessNEWLEADER", c.sid, j, msg=m)
     complete_newleader_if_durable(c)
 
 
@@ -170,7 +183,10 @@ def complete_newleader_if_durable(c: Context) -> None:
             c.send(learner.leader, Ack(epoch, zxid))
     learner.to_ack = []
     learner.newleader_acked = True
-    c.step("FollowerProcessNEWLEADER", c.sid, learner.leader, msg=NewLeader(epoch))
+    step = "FollowerProcessNEWLEADER"
+    if c.switches.on(ZK_4643) or c.switches.on(ZK_4685):  # its first half came earlier
+        step = "FollowerProcessNEWLEADERAfterCurrentEpochUpdated"
+    c.step(step, c.sid, learner.leader, msg=NewLeader(epoch))
 
 
 def follower_process_uptodate(c: Context, j: int, m: UpToDate) -> None:

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     rec.add_argument("--settle-ms", type=int, default=60_000)
     mut = commands.add_parser("mutant", help="record a run that exercises one bug switch")
-    mut.add_argument("name", choices=sorted(MUTATIONS), help="the bug switch")
+    mut.add_argument("name", choices=sorted(MUTANT_RUNS), help="the bug switch")
     mut.add_argument("--out", type=Path, required=True, help="the trace file to write")
     mut.add_argument("--first-seed", type=int, default=1)
     mut.add_argument("--seeds", type=int, default=200, help="how many seeds to try")

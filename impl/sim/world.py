@@ -76,6 +76,23 @@ class SimOptions:
     notify_down_us: tuple[int, int] = (0, 1_000)
 
 
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One thing the world can do next, for a scheduler outside it to pick (:meth:`World.take`).
+
+    ``kind``: ``deliver`` (the head message of the channel ``servers`` = (from, to)),
+    ``timer`` (a timer of ``servers[0]`` fires), ``fsync`` (``servers[0]``'s log reaches
+    disk), ``connect`` (a connection between the two ``servers`` comes up) or ``notice``
+    (``servers[0]`` learns its connection to ``servers[1]`` is gone). ``detail`` names the
+    message type or the timer."""
+
+    kind: str
+    servers: tuple[int, ...]
+    detail: str
+    key: int
+    """Which queue entry it is (private to the world)."""
+
+
 @dataclass(slots=True)
 class Channel:
     queue: deque[tuple[int, Message]] = field(default_factory=deque)
@@ -168,6 +185,63 @@ class World:
             self.events_run += 1
             fn(*args)
         self.now = max(self.now, time)
+
+    # --- an external scheduler ------------------------------------------------------------------
+
+    def choices(self) -> list[Choice]:
+        """What may happen next, in time order: the live entries of the queue. A scheduler
+        outside the world (a model-guided run) picks one with :meth:`take` instead of
+        letting the clock decide; a stale entry (a timer re-set, a reset channel, a server
+        restarted since) is not offered."""
+        found: dict[tuple, Choice] = {}
+        for _, _, key, fn, args in sorted(self._queue, key=lambda entry: entry[2]):
+            choice = self._describe(key, fn, args)
+            if choice is not None:
+                # a timer's token starts again at 1 once it fired, so an older entry can
+                # carry the token of the live one: only the newest is the live timer
+                same = (choice.kind, choice.servers, choice.detail, args[-1])
+                found[same if choice.kind == "timer" else (key,)] = choice
+        when = {entry[2]: entry[0] for entry in self._queue}
+        return sorted(found.values(), key=lambda c: (when[c.key], c.key))
+
+    def take(self, choice: Choice) -> None:
+        """Run ``choice`` now, out of the clock's order (the clock does not go back)."""
+        found = [n for n, entry in enumerate(self._queue) if entry[2] == choice.key]
+        if not found:
+            raise ValueError(f"{choice} is not pending")
+        when, _, _, fn, args = self._queue[found[0]]
+        self._queue[found[0]] = self._queue[-1]
+        self._queue.pop()
+        heapq.heapify(self._queue)
+        self.now = max(self.now, when)
+        self.events_run += 1
+        fn(*args)
+
+    def _describe(self, key: int, fn: Callable[..., None], args: tuple[Any, ...]) -> Choice | None:
+        name = getattr(fn, "__name__", "")
+        if name == "_arrive":
+            (src, dst), token = args
+            channel = self.channels[src, dst]
+            if token != channel.token or not channel.queue:
+                return None
+            return Choice("deliver", (src, dst), type(channel.queue[0][1]).__name__, key)
+        if name == "_timer":
+            sid, incarnation, timer, token = args
+            server = self.servers[sid]
+            if server.incarnation != incarnation or server.timers.get(timer) != token:
+                return None
+            return Choice("timer", (sid,), timer.name, key)
+        if name == "_fsync":
+            sid, incarnation = args
+            server = self.servers[sid]
+            if server.incarnation != incarnation or server.peer is None:
+                return None
+            return Choice("fsync", (sid,), "", key)
+        if name == "_connect":
+            return Choice("connect", tuple(args), "", key)
+        if name == "_notice":
+            return Choice("notice", (args[0], args[1]), "", key)
+        return None
 
     # --- servers ---------------------------------------------------------------------------------
 

@@ -23,12 +23,12 @@ from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
 from impl.core.roles import Phase, Role
 from impl.core.state import LeaderState, LearnerState
-from impl.core.switches import MUTATIONS, STALE_EPOCH
+from impl.core.switches import STALE_EPOCH
 from impl.server.config import ConfigError, parse_config
 from impl.server.local import FAST_TUNING, ClusterLayout, LocalCluster, wait_for
 from impl.server.recorded_runs import record_process_run
 from impl.sim.faults import draw_schedule
-from impl.sim.mutation_runs import find_run
+from impl.sim.mutation_runs import MUTANT_RUNS, find_run
 from impl.sim.record import record_schedule
 from impl.trace.recorder import TraceError, TraceFile, append_crash
 from impl.trace.writer import header
@@ -52,7 +52,7 @@ def test_random_simulated_runs_record_valid_traces(tmp_path: Path, seed: int) ->
 # --- bug switches ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+@pytest.mark.parametrize("mutation", sorted(MUTANT_RUNS))  # the others: tests/drive
 def test_each_switch_plants_its_bug_and_only_the_switch_does(tmp_path: Path, mutation: str) -> None:
     """The sign of the bug shows in a run with the switch on, and in none of 20 runs of the
     same schedules without it."""

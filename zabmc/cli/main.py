@@ -15,6 +15,7 @@ import click
 from zabmc import __version__
 from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
+from zabmc.cli.drive import drive_command
 from zabmc.cli.errors import InputError
 from zabmc.cli.lincheck import lincheck_command
 from zabmc.cli.prove import prove
@@ -39,6 +40,7 @@ cli.add_command(simulate_command, name="simulate")
 cli.add_command(replay_command)
 cli.add_command(lincheck_command)
 cli.add_command(prove)
+cli.add_command(drive_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,13 +8,19 @@ import click
 
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import write_report
-from zabmc.report.counterexample import CounterexampleError, parse, verify
+from zabmc.engine import Model, Step
+from zabmc.report.counterexample import CounterexampleError, parse, verified_path
 from zabmc.report.formats import RENDERERS, render
 from zabmc.specs import SPECS
 
 
 def read_counterexample(path: str) -> dict:
     """The document in ``path``, replayed step by step against its spec."""
+    return read_verified(path)[0]
+
+
+def read_verified(path: str) -> tuple[dict, Model, list[Step]]:
+    """The document in ``path``, its model, and the spec's path it replayed."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -23,10 +29,10 @@ def read_counterexample(path: str) -> dict:
         raise InputError(f"{path}: byte {exc.start}: not UTF-8 text") from None
     try:
         doc = parse(text, path)
-        verify(doc, path, SPECS)
+        model, steps = verified_path(doc, path, SPECS)
     except CounterexampleError as exc:
         raise InputError(str(exc)) from None
-    return doc
+    return doc, model, steps
 
 
 @click.command()

@@ -14,7 +14,9 @@ def divergence_text(d: Divergence) -> str:
     if d.previous:
         lines.append("  the events before it:")
         lines += [f"    {p}" for p in d.previous]
-    if m.kind == "disabled":
+    if m.kind == "disabled" and m.guard is None:  # a model-guided run: no guard to name
+        lines.append(f"  {m.summary}")
+    elif m.kind == "disabled":
         lines.append(f'  the spec does not allow it: the guard fails at "{m.guard}"')
     elif m.kind == "breach":
         lines.append(f"  the spec's step fails its check {m.guard}")

@@ -272,6 +272,13 @@ def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]) -
     Raises :class:`CounterexampleError` naming the first step that does not
     replay, or the field that does not match.
     """
+    return verified_path(doc, source, specs)[0]
+
+
+def verified_path(
+    doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]
+) -> tuple[Model, list[Step]]:
+    """:func:`verify`, with the path it replayed: the spec's states, initial state first."""
     info = specs.get(doc["spec"])
     if info is None:
         raise CounterexampleError(
@@ -332,7 +339,7 @@ def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]) -
                 f"{source}: step {k} ({recorded['label']}): {_difference(recorded, replayed)}"
             )
     _verify_outcome(doc, source, model, path)
-    return model
+    return model, path
 
 
 def _verify_outcome(doc: Mapping[str, Any], source: str, model: Model, path: list[Step]) -> None:

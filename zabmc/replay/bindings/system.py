@@ -484,12 +484,17 @@ class SystemReplay:
 
 def compared(e: Event, r: SystemReplay) -> frozenset[str]:
     """The fields of the recorded state that the spec determines at this event."""
-    if e.state.phase == BROADCAST_PHASE:
-        return ALL_FIELDS
     if e.server in r.newleader_early:
         return WAITING_FOR_DISK
-    k = e.server - 1
-    if r.state.servers[k].state in (FOLLOWING, OBSERVING) and not r.state.learners[k].nl_received:
+    return determined(e.state.phase, r.state, e.server - 1)
+
+
+def determined(phase: int, s: SystemState, k: int) -> frozenset[str]:
+    """The fields of server ``k``'s observed state (in ``phase``) that the spec's state
+    ``s`` determines (the rules below)."""
+    if phase == BROADCAST_PHASE:
+        return ALL_FIELDS
+    if s.servers[k].state in (FOLLOWING, OBSERVING) and not s.learners[k].nl_received:
         return BEFORE_NEWLEADER
     return NOT_COMMITTED
 
