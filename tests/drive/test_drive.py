@@ -20,6 +20,15 @@ from zabmc.drive.run import plan
 
 CHECK = ["check", "--no-deadlock", "--no-progress"]
 
+FOLLOWS_THE_OLD_SPEC = pytest.mark.xfail(
+    strict=True,
+    reason="impl's switch plants the bug as the spec modelled it before issue 11 (a learner "
+    "going back to LOOKING dropped its unlogged work; a proposal's ACK before the NEWLEADER "
+    "ACK was its own message type): the driven run now departs (ZK-2845 at a ZabTimeout, "
+    "ZK-4685 at LeaderProcessACK, where the leader now gives up). Open: the switches follow "
+    "the spec as it is now; remove this marker when they pass.",
+)
+
 
 _MADE: dict[str, Path] = {}
 
@@ -54,6 +63,7 @@ def step_label(cex: Path, index: int) -> str:
     return json.loads(cex.read_text())["steps"][index]["label"]
 
 
+@FOLLOWS_THE_OLD_SPEC
 def test_zk_2845_the_retained_database_elects_the_short_log(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-2845")
     code, with_bug = drive(capsys, cex)
@@ -121,20 +131,13 @@ def test_zk_4646_acks_newleader_before_the_sync_txns_are_on_disk(capsys, tmp_pat
     assert [t.zxid for _, txns in disk.unsynced for t in txns] != []
 
 
+@FOLLOWS_THE_OLD_SPEC
 def test_zk_4685_a_proposal_ack_before_the_newleader_ack(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-4685")
     d = both_ways(capsys, cex)
     # impl as released takes NEWLEADER in one step, writing and acking before anything else
     assert d["action"].startswith("FollowerProcessNEWLEADER")
     assert json.loads(cex.read_text())["steps"][d["index"]]["action"] == d["action"]
-
-
-WAITS_FOR_FIDELITY = pytest.mark.xfail(
-    strict=True,
-    reason="the spec drops a learner's unlogged sync txns when it goes back to LOOKING "
-    "without a crash, where impl (and ZooKeeper) still write them; helper 'fidelity' changes "
-    "the spec (its counterexamples then crash the follower). Remove this marker once it passes.",
-)
 
 
 @pytest.mark.parametrize("bug", ["ZK-4643", "ZK-4646"])
@@ -150,7 +153,6 @@ def test_without_the_switch_newleader_waits_for_disk(capsys, tmp_path, bug):
     assert "waits for its log to reach disk" in d["summary"]
 
 
-@WAITS_FOR_FIDELITY
 @pytest.mark.parametrize("bug", ["ZK-4643", "ZK-4646"])
 def test_with_the_switch_impl_follows(capsys, tmp_path, bug):
     cex = counterexample(capsys, tmp_path, bug)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import random
 
 from spec.system import SPEC_INFO
-from spec.system.ghost import COMMITTED_TRUNCATED, ELECTION_UNSOUND, MESSAGE_ILLEGAL
+from spec.system.ghost import (
+    COMMITTED_TRUNCATED,
+    ELECTION_UNSOUND,
+    MESSAGE_ILLEGAL,
+    QUORUM_ABANDONED,
+)
 from spec.system.state import Breach, SystemState, put
 from spec.system.zxid import epoch_of, make_zxid
 
@@ -62,7 +67,9 @@ def crossbred(states: list[SystemState], count: int, seed: int) -> list[SystemSt
         if rng.random() < 0.15:
             g = g._replace(epoch_leader=put(g.epoch_leader, rng.randrange(2), 0b11))
         if rng.random() < 0.15:
-            kind = rng.choice((MESSAGE_ILLEGAL, COMMITTED_TRUNCATED, ELECTION_UNSOUND))
+            kind = rng.choice(
+                (MESSAGE_ILLEGAL, COMMITTED_TRUNCATED, ELECTION_UNSOUND, QUORUM_ABANDONED)
+            )
             g = g._replace(breaches=(*g.breaches, Breach(kind, i, j, 0)))
         if rng.random() < 0.2:
             g = g._replace(committed=b.ghost.committed)

@@ -11,6 +11,7 @@ import pytest
 from impl.core.switches import MUTATIONS, STALE_EPOCH
 from impl.sim.mutation_runs import MUTANT_RUNS, find_run
 from impl.sim.record import record_schedule
+from tests.lincheck.test_faults import PLANTED
 from zabmc.replay.check import replay
 from zabmc.replay.merge import load
 
@@ -31,10 +32,12 @@ def replayed(path: Path):
 
 def test_every_switch_is_exercised_by_a_run_or_by_a_counterexample():
     """A switch without a recorded run here is a spec variant driven along the spec's
-    counterexample through impl (tests/drive)."""
+    counterexample through impl (tests/drive), or a fault only clients can see, caught by the
+    linearizability checker's fault runs (tests/lincheck/test_faults.py)."""
     driven = {"ZK-2845", "ZK-4643", "ZK-4646", "ZK-4685"}
-    assert set(MUTATIONS) == set(MUTANT_RUNS) | driven
+    assert set(MUTATIONS) == set(MUTANT_RUNS) | driven | set(PLANTED)
     assert not set(MUTANT_RUNS) & driven
+    assert {"answer-before-commit", "stale-leader-reads"} <= set(PLANTED)
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTANT_RUNS))
