@@ -101,3 +101,31 @@ def test_a_spec_without_an_encoding_is_refused(capsys):
     )
     assert code == 2
     assert "spec 'system' has no z3 encoding" in err
+
+
+def test_a_path_to_a_builtin_invariant_is_re_validated_as_zabmc_report_does(tmp_path):
+    """The document prove builds from a path (here BFS's, as z3 would decode it: without the
+    ghost proposalMsgsLog) passes ``zabmc report``'s checks; a wrong step is refused."""
+    from spec.protocol import Params, ProtocolModel
+    from zabmc.cli.options import setup
+    from zabmc.cli.prove import counterexample_document
+    from zabmc.engine import CheckOptions, check_bfs
+    from zabmc.properties import PropertyError
+    from zabmc.report.formats import render
+    from zabmc.symbolic.prove import Outcome
+
+    bounds = dict(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug="strict-propose")
+    found = check_bfs(ProtocolModel(Params(**bounds)), CheckOptions(check_deadlock=False))
+    steps = found.violation.steps
+    decoded = [s.state._replace(proposal_msgs_log=()) for s in steps]
+    outcome = Outcome("counterexample", 17, decoded, [s.action for s in steps[1:]])
+    given = {"nodes": None, "max_timeouts": 0, "max_txns": 2, "max_epoch": 2, "max_restarts": None}
+    spec = setup("protocol", given, "strict-propose", (), None, None)
+    doc = counterexample_document(
+        spec, outcome, "ShouldNotBeTriggered", None, {"strategy": "bmc", "depth": 17}
+    )
+    assert doc["length"] == 17 and doc["invariant"]["name"] == "ShouldNotBeTriggered"
+    assert "bounded model checking with z3" in render(doc, "text")
+    wrong = Outcome("counterexample", 17, decoded, [steps[2].action, *outcome.actions[1:]])
+    with pytest.raises(PropertyError, match="does not replay on the spec"):
+        counterexample_document(spec, wrong, "ShouldNotBeTriggered", None, {"strategy": "bmc"})

@@ -91,11 +91,8 @@ def prove(
         raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
     symbolic = spec.info.symbolic(spec.bounds, bug)
     properties = formulas(spec, symbolic, name, lemmas_path)
-    say = (
-        (lambda line: click.echo(f"progress: {line}", err=True))
-        if progress and not as_json
-        else None
-    )
+    # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
+    say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
     lemma_names = [n for n, _ in properties[1:]]
     if not as_json:

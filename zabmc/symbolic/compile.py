@@ -19,7 +19,7 @@ import z3
 
 from zabmc.properties.syntax import PropertyError
 from zabmc.properties.terms import Bound, Const, Op, Quant, Term, Var
-from zabmc.properties.types import Fun, Record, SetOf, Type
+from zabmc.properties.types import Prim, Record, SetOf, Type
 from zabmc.properties.vocabulary import Vocabulary
 from zabmc.symbolic.values import (
     SElems,
@@ -279,11 +279,7 @@ class SymbolicFormula:
             if t.op == "len":
                 s = self.ev(t.args[0], state, env)
                 return (0, s.capacity)
-            bounds = [
-                self.int_bounds(a, state, env)
-                for a in t.args
-                if a.type.__class__.__name__ == "Prim"
-            ]
+            bounds = [self.int_bounds(a, state, env) for a in t.args if isinstance(a.type, Prim)]
             if t.op in ("min", "max") and len(bounds) == 2:
                 (a, b), (c, d) = bounds
                 return (min(a, c), min(b, d)) if t.op == "min" else (max(a, c), max(b, d))
@@ -314,4 +310,4 @@ def _vars(t: Term) -> list[Var]:
     return []
 
 
-__all__ = ["Fun", "SymbolicBinding", "SymbolicFormula"]
+__all__ = ["SymbolicBinding", "SymbolicFormula"]

@@ -14,7 +14,7 @@ the same object, which keeps an action's update small.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -217,7 +217,7 @@ def fun_at(f: SFun, key: z3.ArithRef | int) -> Value:
     return value
 
 
-def fresh(prefix: str, shape: Value, counter: list[int] | None = None) -> Value:
+def fresh(prefix: str, shape: Value) -> Value:
     """A value of the same structure as ``shape`` made of new z3 constants named from ``prefix``."""
     if isinstance(shape, SRecord):
         return SRecord(tuple((k, fresh(f"{prefix}.{k}", v)) for k, v in shape.fields))
@@ -292,14 +292,3 @@ def conj(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
 
 def disj(items: Sequence[z3.BoolRef]) -> z3.BoolRef:
     return z3.Or(*items) if items else FALSE
-
-
-def first_true(conds: Sequence[z3.BoolRef], values: Sequence[Value], otherwise: Value) -> Value:
-    """The value of the first true condition, else ``otherwise``."""
-    result = otherwise
-    for c, v in zip(reversed(conds), reversed(values), strict=True):
-        result = ite(c, v, result)
-    return result
-
-
-Builder = Callable[..., Value]
