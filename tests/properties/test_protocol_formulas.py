@@ -42,7 +42,7 @@ def test_formula_agrees_with_the_python_invariant_in_every_state(name, formulas,
     compare(name, formula, python, states)
 
 
-def compare(name, formula, python, states):
+def compare(name, formula, python, states, both_verdicts=True):
     verdicts = set()
     for k, s in enumerate(states):
         expected = python(s)
@@ -52,6 +52,8 @@ def compare(name, formula, python, states):
                 f"{name}: the formula says {not expected}, the spec says {expected} "
                 f"in state #{k}: {render_state(s)}"
             )
+    if not both_verdicts:
+        return
     # LocalPrimaryOrder holds in every state as Zab.tla writes it (see its docstring)
     assert verdicts == ({True} if name == "LocalPrimaryOrder" else {True, False})
 
@@ -59,7 +61,9 @@ def compare(name, formula, python, states):
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [name for name, _ in INVARIANTS])
 def test_formula_agrees_in_every_state_of_the_bug_bounds(name, formulas):
-    """Every state of the run the bug tests use (9,451), and 5,000 crossbred from it."""
+    """Every state of the run the bug tests use (9,451), and 5,000 crossbred from it. This
+    larger sample need not break every invariant (the default test above asks that both
+    verdicts occur); here only agreement is asked."""
     fixed = reachable(BUG_BOUNDS)
     states = fixed + crossbred(fixed, 5000, seed=15)
-    compare(name, formulas[name], dict(INVARIANTS)[name], states)
+    compare(name, formulas[name], dict(INVARIANTS)[name], states, both_verdicts=False)
