@@ -8,8 +8,8 @@ has acked, telling followers with COMMIT and observers with INFORM
 
 from __future__ import annotations
 
+from spec.system import channels as net
 from spec.system import messages as m
-from spec.system import network as net
 from spec.system.constants import (
     ACK,
     BROADCAST,

@@ -8,8 +8,8 @@ arrives (the receiver's role and connection); an impossible one is a breach
 
 from __future__ import annotations
 
+from spec.system import channels as net
 from spec.system import messages as m
-from spec.system import network as net
 from spec.system.constants import (
     ACKEPOCH,
     DISCOVERY,
@@ -25,7 +25,7 @@ from spec.system.election.votes import processed_zxid
 from spec.system.ghost import STATE_INCONSISTENT, breach, record_established
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
-from spec.system.roles import go_looking, leader_shutdown, remove_learner
+from spec.system.role_changes import go_looking, leader_shutdown, remove_learner
 from spec.system.state import SystemState, put
 
 

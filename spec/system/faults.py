@@ -8,10 +8,16 @@ below a quorum shuts down at once, and so does its whole cluster (ZkV3_7_0.tla).
 
 from __future__ import annotations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, OBSERVING
 from spec.system.params import Params
-from spec.system.roles import drop_session, leader_shutdown, learner_leaves, power_off, power_on
+from spec.system.role_changes import (
+    drop_session,
+    leader_shutdown,
+    learner_leaves,
+    power_off,
+    power_on,
+)
 from spec.system.state import SystemState
 
 

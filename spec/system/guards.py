@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import (
     ACK,
     ACKEPOCH,

@@ -6,7 +6,7 @@ The declaration is derived from the shape of the spec, not from its behaviour:
 * a step belongs to the server of its first argument, and *involves* every server
   it names (a receipt of a notification only its receiver); a crash or a restart
   involves every server, since it empties or fills channels to all of them
-  (:func:`spec.system.network.isolate`);
+  (:func:`spec.system.channels.isolate`);
 * the properties read only ``servers``, ``leaders``, ``learners`` and ``ghost``: the
   invariants and witnesses are memoized on exactly these groups
   (:func:`spec.system.invariants.memoized`), which is only right because they read

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spec.system.election.votes import empty_votes, next_round, self_vote
 from spec.system.params import Params
-from spec.system.roles import send_own_notification
+from spec.system.role_changes import send_own_notification
 from spec.system.state import (
     EMPTY_LEARNER,
     Election,

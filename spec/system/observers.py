@@ -4,7 +4,7 @@ learn each commit from the leader's INFORM, which carries the transaction.
 
 from __future__ import annotations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import BROADCAST, INFORM, OBSERVING, SYNCHRONIZATION
 from spec.system.ghost import PROPOSAL_INCONSISTENT, breach
 from spec.system.params import Params

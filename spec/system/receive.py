@@ -8,7 +8,7 @@ dropping the message quietly, as ZkV3_7_0.tla checks inside its actions.
 
 from __future__ import annotations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, OBSERVING
 from spec.system.ghost import MESSAGE_ILLEGAL, breach
 from spec.system.params import Params

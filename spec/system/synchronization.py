@@ -14,8 +14,8 @@ its own, ZK-4646 and ZK-4685 hand the transactions to the SyncRequestProcessor
 
 from __future__ import annotations
 
+from spec.system import channels as net
 from spec.system import messages as m
-from spec.system import network as net
 from spec.system.bugs import ZK_3911
 from spec.system.constants import (
     ACK,
@@ -55,7 +55,7 @@ from spec.system.learner_log import (
 )
 from spec.system.params import ZK_39, Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
-from spec.system.roles import leader_shutdown
+from spec.system.role_changes import leader_shutdown
 from spec.system.state import (
     History,
     SystemState,

@@ -19,7 +19,7 @@ from spec.system.election.votes import empty_votes, self_vote, vote_key
 from spec.system.invariants import election_safety
 from spec.system.model import SystemModel
 from spec.system.params import Params
-from spec.system.roles import send_own_notification
+from spec.system.role_changes import send_own_notification
 from spec.system.state import Election, SystemState
 from tests.system.helpers import A, B, C, build, server
 from zabmc.engine import Action, CheckOptions, check_bfs

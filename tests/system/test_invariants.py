@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from spec.system import invariants as inv
+from spec.system.channels import send
 from spec.system.constants import (
     BROADCAST,
     DISCOVERY,
@@ -22,7 +23,6 @@ from spec.system.explain import EXPLANATIONS
 from spec.system.ghost import MESSAGE_ILLEGAL
 from spec.system.messages import proposal, trunc
 from spec.system.model import SystemModel
-from spec.system.network import send
 from spec.system.params import Params
 from spec.system.state import Breach, Learner, ReceivedVote, Vote, put
 from tests.system.helpers import A, B, C, build, connect, server

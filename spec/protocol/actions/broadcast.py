@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from spec.protocol import messages as m
 from spec.protocol.bugs import PROPOSE_TO_ACKLD, STRICT_PROPOSE
+from spec.protocol.channels import discard, discard_and_broadcast, head, pending, reply
 from spec.protocol.constants import ACK, BROADCAST, COMMIT, FOLLOWING, LEADING, PROPOSE
-from spec.protocol.network import discard, discard_and_broadcast, head, pending, reply
 from spec.protocol.params import Params
 from spec.protocol.recorder import after_request, check_transaction_num
 from spec.protocol.state import (

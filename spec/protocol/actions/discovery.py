@@ -8,6 +8,15 @@ the initial history Ie' of the most up-to-date follower.
 from __future__ import annotations
 
 from spec.protocol import messages as m
+from spec.protocol.channels import (
+    clean,
+    discard,
+    discard_and_broadcast,
+    head,
+    pending,
+    reply,
+    send,
+)
 from spec.protocol.constants import (
     ACKEPOCH,
     CEPOCH,
@@ -19,18 +28,9 @@ from spec.protocol.constants import (
     NULL_POINT,
     SYNCHRONIZATION,
 )
-from spec.protocol.network import (
-    clean,
-    discard,
-    discard_and_broadcast,
-    head,
-    pending,
-    reply,
-    send,
-)
 from spec.protocol.params import Params
 from spec.protocol.recorder import after_cepoch, check_epoch
-from spec.protocol.roles import follower_shutdown, remove_learner
+from spec.protocol.role_changes import follower_shutdown, remove_learner
 from spec.protocol.state import (
     AckeInfo,
     CepochInfo,

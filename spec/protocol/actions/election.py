@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spec.protocol.constants import LOOKING, NULL_POINT
 from spec.protocol.params import Params
-from spec.protocol.roles import switch_to_follower, switch_to_leader
+from spec.protocol.role_changes import switch_to_follower, switch_to_leader
 from spec.protocol.state import ZabState
 
 

@@ -6,11 +6,11 @@ is indistinguishable from a crashed one.
 
 from __future__ import annotations
 
+from spec.protocol.channels import clean, clean_input_buffer
 from spec.protocol.constants import FOLLOWING, LEADING, LOOKING, NULL_POINT, ZERO_ZXID
-from spec.protocol.network import clean, clean_input_buffer
 from spec.protocol.params import Params
 from spec.protocol.recorder import after_restart, after_timeout, check_restart, check_timeout
-from spec.protocol.roles import follower_shutdown, leader_shutdown, remove_learner
+from spec.protocol.role_changes import follower_shutdown, leader_shutdown, remove_learner
 from spec.protocol.state import LastCommitted, ZabState, has, is_quorum, put
 
 

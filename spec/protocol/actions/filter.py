@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from spec.protocol.channels import discard
 from spec.protocol.constants import (
     ACK,
     ACKEPOCH,
@@ -16,7 +17,6 @@ from spec.protocol.constants import (
     NEWLEADER,
     PROPOSE,
 )
-from spec.protocol.network import discard
 from spec.protocol.params import Params
 from spec.protocol.state import ZabState, has
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from spec.protocol import messages as m
 from spec.protocol.bugs import COMMITLD_ACKLD_ZXID
+from spec.protocol.channels import clean, discard, discard_and_broadcast, head, pending, reply
 from spec.protocol.constants import (
     ACKLD,
     BROADCAST,
@@ -19,9 +20,8 @@ from spec.protocol.constants import (
     SYNCHRONIZATION,
     ZERO_ZXID,
 )
-from spec.protocol.network import clean, discard, discard_and_broadcast, head, pending, reply
 from spec.protocol.params import Params
-from spec.protocol.roles import follower_shutdown, remove_learner
+from spec.protocol.role_changes import follower_shutdown, remove_learner
 from spec.protocol.state import (
     AckldInfo,
     History,

@@ -144,7 +144,7 @@ def flag(s: SymZab, name: str, cond: z3.BoolRef = TRUE) -> SymZab:
     return s._replace(violated=s.violated.replace(**{name: z3.Or(old, cond)}))
 
 
-# -- channels (network.py) -----------------------------------------------------------
+# -- channels (channels.py) ----------------------------------------------------------
 
 
 def pending(s: SymZab, i: int, j: int, mtype: int) -> z3.BoolRef:
@@ -201,7 +201,7 @@ def discard_and_broadcast(step: Step, s: SymZab, i: int, j: int | None, targets:
     return s.msgs
 
 
-# -- roles (roles.py) -----------------------------------------------------------------
+# -- roles (role_changes.py) --------------------------------------------------------------
 
 
 def follower_shutdown(s: SymZab, i: int) -> SymZab:

@@ -20,7 +20,7 @@ Where this differs from FastLeaderElection.tla, it follows ZooKeeper 3.7:
 
 from __future__ import annotations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
 from spec.system.election.votes import (
     beats,
@@ -34,7 +34,7 @@ from spec.system.election.votes import (
 )
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
-from spec.system.roles import send_own_notification, turn_to_leading, turn_to_learning
+from spec.system.role_changes import send_own_notification, turn_to_leading, turn_to_learning
 from spec.system.state import TIMEOUT_SIGNAL, Election, ReceivedVote, SystemState, Vote, put
 
 

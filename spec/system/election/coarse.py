@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
 from spec.system.election.votes import beats, self_vote, settled, vote_key
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
-from spec.system.roles import turn_to_leading, turn_to_learning
+from spec.system.role_changes import turn_to_leading, turn_to_learning
 from spec.system.state import SystemState, put
 
 

@@ -42,7 +42,7 @@ from collections import deque
 from collections.abc import Callable
 from functools import cache
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.constants import (
     FOLLOWING,
     LEADING,
@@ -58,7 +58,7 @@ from spec.system.init import initial_state
 from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import MAX_IDS, ZK_TLA, Params
 from spec.system.receive import is_learner_of
-from spec.system.roles import power_off
+from spec.system.role_changes import power_off
 from spec.system.state import Notification, SystemState, index_of_zxid, put
 from spec.system.synchronization import follower_process_newleader, leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK

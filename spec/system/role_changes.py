@@ -4,7 +4,7 @@ FollowerShutdown, LeaderShutdown and RemoveLearner, and a server's power cycle.
 
 from __future__ import annotations
 
-from spec.system import network as net
+from spec.system import channels as net
 from spec.system.bugs import ZK_2845
 from spec.system.constants import (
     DISCOVERY,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from spec.protocol.channels import clean_input_buffer
 from spec.protocol.constants import DISCOVERY, ELECTION, FOLLOWING, LEADING, LOOKING, NULL_POINT
-from spec.protocol.network import clean_input_buffer
 from spec.protocol.state import AckeInfo, AckldInfo, CepochInfo, ZabState, mark_disconnected, put
 
 
