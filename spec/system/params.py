@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from spec.system.bugs import BUGS, QUEUED_LOGGING, SPLIT_NEWLEADER
 
@@ -109,3 +110,23 @@ class Params:
     def is_quorum(self, mask: int) -> bool:
         """More than half of the voters are in ``mask`` (observers never count)."""
         return (mask & self.voter_mask).bit_count() * 2 > self.voters
+
+
+UNBOUNDED = 1 << 62
+"""A bound no run reaches: for checking a recorded behaviour (a trace, a TLA+ run) rather than
+searching."""
+
+
+def unbounded(voters: int, observers: int = 0, **options: Any) -> Params:
+    """This spec's constants with every bound lifted, as replaying a recorded behaviour needs;
+    ``options`` sets the other fields (``zk``, ``zookeeper_timing``)."""
+    return Params(
+        voters=voters,
+        observers=observers,
+        max_txns=UNBOUNDED,
+        max_epoch=UNBOUNDED,
+        max_crashes=UNBOUNDED,
+        max_partitions=UNBOUNDED,
+        max_timeouts=UNBOUNDED,
+        **options,
+    )

@@ -42,26 +42,16 @@ from typing import Any
 from spec.system.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
 from spec.system.init import initial_state
 from spec.system.model import STEPS, SystemModel
-from spec.system.params import ZK_TLA, Params
+from spec.system.params import ZK_TLA, Params, unbounded
 from spec.system.state import SystemState, Txn
 from spec.system.zxid import make_zxid
 from zabmc.engine import Action
 from zabmc.tlc.values import Fn, ModelValue
 
-UNBOUNDED = 1 << 62
-
 
 def oracle_params(voters: int = 3) -> Params:
     """This spec's constants for replaying a ZkV3_7_0.tla behaviour: every bound lifted."""
-    return Params(
-        voters=voters,
-        max_txns=UNBOUNDED,
-        max_epoch=UNBOUNDED,
-        max_crashes=UNBOUNDED,
-        max_partitions=UNBOUNDED,
-        max_timeouts=UNBOUNDED,
-        zk=ZK_TLA,
-    )
+    return unbounded(voters, zk=ZK_TLA)
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ from spec.system.election.votes import self_vote
 from spec.system.guards import why_disabled
 from spec.system.init import initial_state
 from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
-from spec.system.params import MAX_IDS, ZK_TLA, Params
+from spec.system.params import MAX_IDS, UNBOUNDED, ZK_TLA, Params, unbounded
 from spec.system.receive import is_learner_of
 from spec.system.role_changes import power_off
 from spec.system.state import Notification, SystemState, index_of_zxid, put
@@ -74,21 +74,13 @@ from zabmc.replay.trace import (
 )
 
 #: Bounds high enough never to stop a recorded run.
-UNBOUNDED = 1 << 62
 
 
 def params_for(header: Header) -> Params:
     """The spec's constants for a run: its cluster, every bound lifted, FLE as it is."""
-    return Params(
-        voters=len(header.voters),
-        observers=len(header.observers),
-        max_txns=UNBOUNDED,
-        max_epoch=UNBOUNDED,
-        max_crashes=UNBOUNDED,
-        max_partitions=UNBOUNDED,
-        max_timeouts=UNBOUNDED,
-        bug=None,
-        coarse_election=False,
+    return unbounded(
+        len(header.voters),
+        len(header.observers),
         zookeeper_timing=True,
         # the implementation takes NEWLEADER as ZkV3_7_0.tla does: every txn of the sync,
         # then currentEpoch, on disk before the ACKs (3.9 logs only the committed ones)
