@@ -86,10 +86,22 @@ def _unknown(solver: z3.Solver, depth: int, log: list[dict[str, Any]]) -> Outcom
     return Outcome("unknown", depth, reason=solver.reason_unknown(), checks=log)
 
 
-def _path(spec: SymbolicSpec, model: z3.ModelRef, states: list[Any], steps: list[Transition]):
+def _failing(
+    spec: SymbolicSpec,
+    model: z3.ModelRef,
+    states: list[Any],
+    steps: list[Transition],
+    properties: Sequence[tuple[str, Formula]],
+) -> tuple[list[Any], list[Any], list[str]]:
+    """The path a model gives (its states and actions), and the properties its last state breaks."""
     decoded = [spec.decode(model, s) for s in states]
     actions = [spec.action_of(model, t) for t in steps]
-    return decoded, actions
+    broken = [
+        name
+        for name, f in properties
+        if z3.is_false(model.eval(f(states[-1]), model_completion=True))
+    ]
+    return decoded, actions, broken
 
 
 def make_solver(timeout_ms: int) -> z3.Solver:
@@ -135,13 +147,7 @@ def bmc(
         solver.add(z3.Or(*(z3.Not(f(states[-1])) for _, f in properties)))
         result = _timed_check(solver, log, f"depth {k}", progress)
         if result == z3.sat:
-            model = solver.model()
-            decoded, actions = _path(spec, model, states, steps)
-            broken = [
-                name
-                for name, f in properties
-                if z3.is_false(model.eval(f(states[-1]), model_completion=True))
-            ]
+            decoded, actions, broken = _failing(spec, solver.model(), states, steps, properties)
             return Outcome("counterexample", k, decoded, actions, broken, checks=log)
         if result == z3.unknown:
             return _unknown(solver, k, log)
@@ -192,11 +198,5 @@ def induction(
         return Outcome("proved", k, checks=log)
     if result == z3.unknown:
         return _unknown(solver, k, log)
-    model = solver.model()
-    decoded, actions = _path(spec, model, states, steps)
-    broken = [
-        name
-        for name, f in properties
-        if z3.is_false(model.eval(f(states[-1]), model_completion=True))
-    ]
+    decoded, actions, broken = _failing(spec, solver.model(), states, steps, properties)
     return Outcome("cti", k, decoded, actions, broken, checks=log)
