@@ -33,7 +33,29 @@ is not a crash or a restart, writes what it reads or reads what it writes:
 
 Whether such a step sends or decides depends only on what it reads, so one that does
 neither here does neither after any of those steps: the declaration is stable.
-With ``zookeeper_timing`` (replay only) nothing is declared.
+
+**Persistent steps** (:mod:`zabmc.engine.reduction.persistent`): a LOOKING server i's
+main loop taking a notification off its receive queue that changes neither its vote nor
+its round, so that it sends nothing (FLEHandleNotmsg recording a vote, or dropping one of
+an older round; FLEWaitNewNotmsg dropping a worse vote in the final wait). Such a step
+writes only i's election record and reads only that record (the head of its queue, its
+vote, round and received votes). Along any path that does not take it:
+
+* i's own WorkerReceiver (FLEReceiveNotmsg of i) appends at the queue's tail, or drops a
+  pending timeout signal behind the head, and decides whether to answer by i's round,
+  which the step leaves as it is: the two commute;
+* nothing else of i is enabled or can become so before the step: FLENotmsgTimeout needs
+  an empty queue, FLEWaitNewNotmsg and FLEHandleNotmsg exclude each other by ``waiting``,
+  which only i's main loop changes, and i stays LOOKING, since only its own final wait
+  decides;
+* no step of another server reads i's election record but a leader reading a learner's
+  vote (LeaderProcessFOLLOWERINFO), which the step does not change;
+* a crash of i overwrites the whole record, so it ends in the same state with or without
+  the step; a crash or a restart of another server changes which voters i would notify,
+  but the step notifies nobody.
+
+Its ``progress`` is minus the notifications waiting in receive queues, which each such step
+lowers by one. With ``zookeeper_timing`` (replay only) nothing is declared.
 """
 
 from __future__ import annotations
@@ -41,6 +63,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from spec.system.constants import LOOKING
+from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
+from spec.system.election.votes import beats, vote_of
 from spec.system.params import Params
 from spec.system.state import SystemState
 from zabmc.engine import Action
@@ -121,6 +145,45 @@ class SystemMovers:
 
     def property_reads(self, name: str) -> frozenset[str] | None:
         return PROPERTY_GROUPS if name in self._properties else None
+
+    def persistent_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
+        """The first LOOKING server's main-loop step that changes only its election record
+        and neither its vote nor its round (see the module's docstring)."""
+        p = self.params
+        if p.zookeeper_timing or p.coarse_election:
+            return None
+        for i, el in enumerate(state.elections):
+            if not (el.queue and el.queue[0]):  # nothing queued, or a timeout signal first
+                continue
+            srv = state.servers[i]
+            if not srv.online or srv.state != LOOKING:
+                continue
+            if el.waiting:
+                if beats(p, vote_of(el.queue[0]), el.vote):
+                    continue  # a better vote: back to the main loop, not a drop
+                name, succ = "FLEWaitNewNotmsg", fle_wait_new_notmsg(state, p, i)
+            else:
+                name, succ = "FLEHandleNotmsg", fle_handle_notmsg(state, p, i)
+            if succ is None or not _only_own_record(state, succ, i):
+                continue
+            return Action(name, (i,)), succ
+        return None
+
+    def progress(self, state: SystemState) -> int:
+        """Minus the notifications queued at all servers."""
+        return -sum(len(el.queue) for el in state.elections)
+
+
+def _only_own_record(before: SystemState, after: SystemState, i: int) -> bool:
+    """``after`` differs from ``before`` only in i's election record, with i's vote and
+    round as they were."""
+    old, new = before.elections[i], after.elections[i]
+    return (
+        new.vote == old.vote
+        and new.round == old.round
+        and after.network is before.network
+        and after._replace(elections=before.elections) == before
+    )
 
 
 __all__ = ["ELECTION_STEPS", "PROPERTY_GROUPS", "SystemMovers"]

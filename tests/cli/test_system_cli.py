@@ -22,11 +22,19 @@ def test_the_system_spec_is_the_default(capsys):
     assert "No violation within depth 3" in out and "FLEReceiveNotmsg" in out
 
 
-def test_the_readme_command_finishes_clean_with_its_counts(capsys):
+def test_the_readme_command_finishes_clean_and_reaches_a_sync(capsys):
+    """With the reduction (on by default) persistent steps count no level of depth, so
+    depth 12 reaches the first sync, which the unreduced search first meets at 14."""
     code, out, _ = run(capsys, "check", "--nodes", "3", "--depth", "12", "--no-progress")
     assert code == 0
     assert "No violation within depth 12" in out
-    assert "distinct states   41,983" in out and "states generated" in out
+    assert "reduction on (persistent steps taken alone, no level of depth)" in out
+    assert "witness SyncByDIFF: first reached by a path of 14 steps" in out
+    code, out, _ = run(
+        capsys, "check", "--nodes", "3", "--depth", "12", "--no-progress", "--no-reduction"
+    )
+    assert code == 0 and "distinct states   41,983" in out
+    assert "witness SyncByDIFF: never reached" in out
 
 
 def test_observers_learn_commits_through_inform(capsys):

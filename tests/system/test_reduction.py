@@ -18,17 +18,18 @@ from spec.protocol import ProtocolModel
 from spec.protocol.bugs import BUGS as PROTOCOL_BUGS
 from spec.system import Params, SystemModel
 from spec.system.bugs import BUGS
-from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, check_bfs
+from spec.system.election.actions import fle_handle_notmsg
+from zabmc.engine import Action, CheckOptions, CheckResult, Discovery, Model, check_bfs
 from zabmc.engine.bfs import select_properties
 from zabmc.engine.reduction import ChainExpander, reducing_expander
-from zabmc.engine.reduction.verify import check_right_movers
+from zabmc.engine.reduction.verify import check_persistent_steps, check_right_movers
 
 
-def search(model: Model, reduce: bool, **options) -> CheckResult:
+def search(model: Model, reduce: bool, chains: bool = False, **options) -> CheckResult:
     expander = None
     if reduce:
         checked, witnesses = select_properties(model, None)
-        expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+        expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)], chains)
     return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander, **options))
 
 
@@ -51,9 +52,9 @@ def verdict(result: CheckResult) -> tuple[str, str | None] | None:
     return None if v is None else (v.kind, v.property)
 
 
-def assert_same_verdict(model: Model) -> CheckResult:
+def assert_same_verdict(model: Model, chains: bool = False) -> CheckResult:
     """The reduced search finds what the full one finds; its paths replay unreduced."""
-    full, reduced = search(model, False), search(model, True)
+    full, reduced = search(model, False), search(model, True, chains)
     assert verdict(reduced) == verdict(full)
     assert {n for n, d in reduced.examples.items() if d} == {
         n for n, d in full.examples.items() if d
@@ -100,9 +101,10 @@ def config_id(kw: dict) -> str:
     return "-".join(f"{k}={v}" for k, v in kw.items())
 
 
+@pytest.mark.parametrize("chains", [False, True], ids=["persistent", "persistent+chains"])
 @pytest.mark.parametrize("kw", FAST, ids=config_id)
-def test_reduced_system_search_gives_the_full_verdict(kw):
-    assert_same_verdict(SystemModel(Params(**kw)))
+def test_reduced_system_search_gives_the_full_verdict(kw, chains):
+    assert_same_verdict(SystemModel(Params(**kw)), chains)
 
 
 @pytest.mark.slow
@@ -122,7 +124,7 @@ def test_reduced_protocol_search_gives_the_full_verdict(kw):
 def test_reduction_chains_receipts_and_stores_fewer_states():
     """Not a pinned count: the chains exist, and the reduced state space is smaller."""
     model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1))
-    full, reduced = search(model, False), search(model, True)
+    full, reduced = search(model, False), search(model, True, chains=True)
     assert reduced.reduction is not None and reduced.reduction["chains"] > 0
     assert any("+" in name for name in reduced.actions)
     assert reduced.distinct_states < full.distinct_states
@@ -131,7 +133,7 @@ def test_reduction_chains_receipts_and_stores_fewer_states():
 
 def test_a_chained_counterexample_shows_the_spec_s_own_steps():
     model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-2845"))
-    v = search(model, True).violation
+    v = search(model, True, chains=True).violation
     assert v is not None
     names = {s.action.name for s in v.steps[1:]}
     assert "FLEReceiveNotmsg" in names and not any("+" in n for n in names)
@@ -180,3 +182,53 @@ def test_a_property_that_reads_everything_turns_chaining_off():
     result = check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
     assert result.reduction["chains"] == 0 and not result.reduction["enabled"]
     assert result.distinct_states == search(model, False).distinct_states
+
+
+@pytest.mark.parametrize(
+    ("kw", "depth", "paths"),
+    [
+        (dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1), None, 3),
+        (dict(voters=2, observers=1, max_txns=0, max_timeouts=1, max_crashes=1), 12, 2),
+        pytest.param(
+            dict(voters=3, max_txns=1, max_timeouts=1, max_crashes=1),
+            8,
+            2,
+            marks=pytest.mark.slow,  # a third server's steps, about a minute
+        ),
+    ],
+    ids=lambda c: config_id(c) if isinstance(c, dict) else str(c),
+)
+def test_declared_persistent_steps_commute_or_are_overwritten(kw, depth, paths):
+    """Every path of other steps (``paths`` deep) from every state where a persistent step
+    is declared commutes with it or overwrites it (the definition, checked)."""
+    model = SystemModel(Params(**kw))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, max_depth=depth))
+    checked, failures = check_persistent_steps(model, model.movers(), states, depth=paths)
+    assert checked > 500 and failures == []
+
+
+def test_a_wrong_persistent_step_declaration_is_caught():
+    """The check can fail: declaring every handling of a notification persistent (a vote
+    change and its notifications included) is refuted."""
+
+    class Careless(type(SystemModel(Params()).movers())):  # type: ignore[misc]
+        def persistent_step(self, state):
+            for i in range(self.params.n):
+                succ = fle_handle_notmsg(state, self.params, i)
+                if succ is not None:
+                    return Action("FLEHandleNotmsg", (i,)), succ
+            return None
+
+    model = SystemModel(Params(voters=2, max_txns=0, max_timeouts=1))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append))
+    movers = Careless(model.params, [p.name for p in model.properties()])
+    _, failures = check_persistent_steps(model, movers, states)
+    assert any("does not commute" in f for f in failures)
+
+
+def test_persistent_steps_are_taken_alone_and_say_so():
+    model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1))
+    reduced = search(model, True)
+    assert reduced.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0

@@ -87,11 +87,17 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
 @click.option("--no-deadlock", is_flag=True, help="do not report states with no successor")
 @click.option(
     "--reduction/--no-reduction",
-    default=None,
-    help="take a server's right movers (steps that commute with everything the others do "
-    "next) together with its next step, as one step and one level of depth (where the "
-    "spec declares them) [default: on, off with --depth, where a chain counting as one "
-    "level would make the same depth reach much further]",
+    default=True,
+    help="partial-order reduction: where the spec names a step that commutes with, or is "
+    "overwritten by, every other step (a persistent set), take it alone, as part of the "
+    "step before it (no level of depth)  [default: on]",
+)
+@click.option(
+    "--chains/--no-chains",
+    default=False,
+    help="with --reduction, also take a server's invisible right movers together with its "
+    "next step, as one step and one level of depth (Lipton): fewer states stored, more "
+    "time  [default: off]",
 )
 @click.option(
     "-j",
@@ -152,7 +158,8 @@ def check(
     invariants: tuple[str, ...],
     bug: str | None,
     no_deadlock: bool,
-    reduction: bool | None,
+    reduction: bool,
+    chains: bool,
     jobs: int | None,
     memory: str | None,
     checkpoint_dir: str | None,
@@ -193,9 +200,7 @@ def check(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
-    if reduction is None:
-        reduction = depth is None
-    expander = search_expander(model, spec.invariants, reduction)
+    expander = search_expander(model, spec.invariants, reduction, chains)
     check_options = CheckOptions(
         max_depth=depth,
         invariants=spec.invariants,
@@ -239,7 +244,7 @@ def check(
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
             f"deadlock check {'off' if no_deadlock else 'on'}, "
-            f"reduction {reduction_note(expander)}"
+            f"reduction {reduction_note(expander, partitioned)}"
             + (
                 f", {jobs} {'Ray actor' if backend == 'ray' else 'core'}{'s' if jobs > 1 else ''}"
                 if partitioned
@@ -292,20 +297,29 @@ def check(
     return 0 if result.ok else 1
 
 
-def search_expander(model: Model, invariants: list[str] | None, reduction: bool) -> Expander:
+def search_expander(
+    model: Model, invariants: list[str] | None, reduction: bool, chains: bool = False
+) -> Expander:
     """The expander for ``--reduction``: it must know every property the search evaluates."""
     if not reduction:
         return FullExpander(model)
     checked, witnesses = select_properties(model, invariants)
-    return reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+    return reducing_expander(model, [p.name for p in (*checked, *witnesses)], chains)
 
 
-def reduction_note(expander: Expander) -> str:
+def reduction_note(expander: Expander, partitioned: bool = False) -> str:
     """How the header names the reduction: what it is and how depth is counted."""
     describe = getattr(expander, "describe", None)
     if describe is None:
         return "off (every step alone, one level of depth each)"
-    return "on (atomic local steps: a chain of a server's steps is one level of depth)"
+    if partitioned:
+        return "off (the partitioned search does not reduce yet)"
+    chained = "chains" in describe()
+    return (
+        "on (persistent steps taken alone, no level of depth"
+        + ("; a chain of a server's right movers and its next step is one level" if chained else "")
+        + ")"
+    )
 
 
 def print_result(model: Model, result: CheckResult, depth: int | None) -> None:

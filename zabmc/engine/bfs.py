@@ -107,8 +107,11 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
             expansion = expander.expand(state)
             batch = expansion.successors
             owed = not expansion.complete
+            # A free successor (a persistent step) belongs to this level: it joins the
+            # frontier being explored, which the loop above goes on to.
+            target = frontier if expansion.free else next_frontier
             while True:
-                found = len(next_frontier)
+                found = len(target)
                 for action, succ in batch:
                     fired = True
                     generated += 1
@@ -130,11 +133,11 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                         continue
                     seen[sfp] = fp
                     st.distinct += 1
-                    next_frontier.append((succ, sfp))
+                    target.append((succ, sfp))
                     violation = examine(succ, sfp)
                     if violation:
                         break
-                if violation or not owed or len(next_frontier) > found:
+                if violation or not owed or len(target) > found:
                     break
                 # The cycle proviso: none of the reduced set was new, so take the rest.
                 batch, owed = expander.expand_rest(state), False
@@ -153,6 +156,7 @@ def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
                 violation = ("deadlock", None, fp)
                 break
         depth += 1
+        result.states_per_depth[-1] = len(frontier)  # with the free successors it gained
         result.states_per_depth.append(len(next_frontier))
         frontier = next_frontier
 

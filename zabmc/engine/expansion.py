@@ -29,6 +29,9 @@ class Expansion(NamedTuple):
 
     successors: Sequence[tuple[Action, Hashable]]
     complete: bool  # False: a reduced subset; the rest is owed if none of these was new
+    #: The successors count no level of depth: the search explores them in the level of
+    #: the state they come from (a persistent step, :mod:`zabmc.engine.reduction.persistent`).
+    free: bool = False
 
 
 class Chained(NamedTuple):

@@ -70,11 +70,18 @@ def summary_lines(result: CheckResult) -> list[str]:
     ]
     if result.reduction is not None:
         r = result.reduction
-        lines.append(
-            f"  reduction         {r['chains']:,} chained steps, "
-            f"{r['intermediate_states_skipped']:,} intermediate states not stored; "
-            "a chain counts as one level of depth"
-        )
+        persistent = r.get("persistent_steps")
+        if persistent is not None:
+            lines.append(
+                f"  reduction         {persistent['states_expanded_by_one_step']:,} states "
+                "expanded by their persistent step alone, which counts no level of depth"
+            )
+        if "chains" in r:
+            lines.append(
+                f"  chains            {r['chains']:,} chained steps, "
+                f"{r['intermediate_states_skipped']:,} intermediate states not stored; "
+                "a chain counts as one level of depth"
+            )
     if result.store_bytes:
         lines += [
             f"  seen set          {result.store_bytes:,} bytes, "

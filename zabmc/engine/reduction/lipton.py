@@ -21,7 +21,7 @@ from typing import Any
 
 from zabmc.engine.expansion import Expansion, chain_label
 from zabmc.engine.model import Action, Model
-from zabmc.engine.reduction.movers import Movers
+from zabmc.engine.reduction.movers import Movers, visible_parts
 
 #: A chain longer than this ends where it is (its state is kept and explored): a
 #: bound on the work per state that keeps the search sound, whatever a spec declares.
@@ -34,14 +34,7 @@ class ChainExpander:
     def __init__(self, model: Model, movers: Movers, properties: Sequence[str]) -> None:
         self._successors = model.successors
         self._movers = movers
-        visible: set[str] | None = set()
-        for name in properties:
-            reads = movers.property_reads(name)
-            if reads is None:
-                visible = None
-                break
-            visible |= reads
-        self._visible = None if visible is None else frozenset(visible)
+        self._visible = visible_parts(movers, properties)
         self._properties = tuple(properties)
         self.chains = 0  # chained successors returned
         self.skipped = 0  # intermediate states not stored

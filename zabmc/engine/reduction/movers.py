@@ -20,7 +20,18 @@ The engine knows nothing of servers or channels. A spec says, per step:
   involve its process, in every state reachable by such steps, and stays a right
   mover there (the promise is checked on whole state spaces by
   :func:`zabmc.engine.reduction.verify.check_right_movers`);
-* ``property_reads(name)``: the parts of the state a property reads (None: all).
+* ``property_reads(name)``: the parts of the state a property reads (None: all);
+* ``persistent_step(state)``: an enabled step that alone is a *persistent set* at
+  ``state`` (Godefroid), or None. The spec promises that along every path from
+  ``state`` that does not take it, each step either commutes with it (both orders
+  are possible and end in the same state, and it stays enabled) or disables it by
+  overwriting everything it would have written (the step after it ends in the same
+  state as without it: a crash of its server, say). The promise is checked on whole
+  state spaces by :func:`zabmc.engine.reduction.verify.check_persistent_steps`;
+* ``progress(state)``: a number that the spec expects each persistent step to raise.
+  The engine takes a persistent step alone only where it does (see
+  :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
+  measure costs reduction, never soundness.
 
 The engine adds invisibility: a step is chained only if no checked property reads
 what it writes, so every state a chain skips has the properties' values of one it
@@ -29,7 +40,7 @@ keeps.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Sequence
 from typing import Protocol
 
 from zabmc.engine.model import Action
@@ -48,5 +59,20 @@ class Movers(Protocol):
 
     def property_reads(self, name: str) -> frozenset[str] | None: ...
 
+    def persistent_step(self, state: Hashable) -> tuple[Action, Hashable] | None: ...
 
-__all__ = ["Movers"]
+    def progress(self, state: Hashable) -> int: ...
+
+
+def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] | None:
+    """The parts of the state that any of ``properties`` reads (None: some reads all)."""
+    visible: set[str] = set()
+    for name in properties:
+        reads = movers.property_reads(name)
+        if reads is None:
+            return None
+        visible |= reads
+    return frozenset(visible)
+
+
+__all__ = ["Movers", "visible_parts"]

@@ -9,13 +9,18 @@ step ``s -a-> t`` declared a right mover of process ``p``:
 * for each step ``t -b-> u`` that does not involve ``p``, ``b`` is enabled at ``s``
   and ``s -b-> s1 -a-> u``: the mover commutes to the right of ``b``;
 * at ``s1``, ``a`` is still declared a right mover (the declaration is stable).
+
+And for persistent steps, :func:`check_persistent_steps` follows every path of other
+steps from each state, a few steps deep, and checks that each of them commutes with the
+declared step or overwrites it (the promise of
+:meth:`zabmc.engine.reduction.movers.Movers.persistent_step`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
-from zabmc.engine.model import Model
+from zabmc.engine.model import Action, Model
 from zabmc.engine.reduction.movers import Movers
 
 
@@ -61,4 +66,57 @@ def check_right_movers(
     return checked, failures
 
 
-__all__ = ["changed_parts", "check_right_movers"]
+def check_persistent_steps(
+    model: Model, movers: Movers, states: Iterable[Hashable], depth: int = 3, limit: int = 10
+) -> tuple[int, list[str]]:
+    """How many declared persistent steps were checked, and up to ``limit`` failures.
+
+    For each state ``s`` whose declared persistent step is ``t``, every path of up to
+    ``depth`` other steps ``b`` from ``s`` is followed. At each state ``u`` on it (``t``
+    enabled there, leading to ``tu``), a step ``u -b-> u1`` must either commute with ``t``
+    (``b`` is enabled at ``tu`` and leads to ``t``'s successor of ``u1``, and ``t`` is
+    enabled at ``u1``), or overwrite it (``t`` is disabled at ``u1``, and ``b`` from ``tu``
+    also reaches ``u1``), which ends that path. ``t`` must also change, at each ``u``, no
+    more than it changes at ``s``: the parts it writes must not depend on the others' moves.
+    """
+    failures: list[str] = []
+    checked = 0
+
+    def step_of(u: Hashable, label: Action) -> Hashable | None:
+        return next((t for a, t in model.successors(u) if a == label), None)
+
+    for s in states:
+        declared = movers.persistent_step(s)
+        if declared is None:
+            continue
+        checked += 1
+        label, first = declared
+        if first not in [t for a, t in model.successors(s) if a == label]:
+            failures.append(f"{label} is declared at a state where it is not a step")
+            continue
+        writes = changed_parts(s, first)
+        frontier: list[tuple[Hashable, Hashable]] = [(s, first)]
+        for _ in range(depth):
+            following: dict[tuple[Hashable, Hashable], None] = {}  # in order, each once
+            for u, tu in frontier:
+                for b, u1 in model.successors(u):
+                    if b == label:
+                        continue
+                    tu1 = step_of(u1, label)
+                    after = step_of(tu, b)
+                    if tu1 is None:
+                        if after != u1:
+                            failures.append(f"{b} disables {label} without overwriting it")
+                    elif after != tu1:
+                        failures.append(f"{label} does not commute with {b}")
+                    elif not changed_parts(u1, tu1) <= writes:
+                        failures.append(f"{label} writes more after {b} than where declared")
+                    else:
+                        following[u1, tu1] = None
+            if len(failures) >= limit:
+                return checked, failures[:limit]
+            frontier = list(following)
+    return checked, failures
+
+
+__all__ = ["changed_parts", "check_persistent_steps", "check_right_movers"]
