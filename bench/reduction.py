@@ -1,13 +1,13 @@
 """Full against reduced search, configuration by configuration.
 
-For each configuration of the system spec it runs the search twice, without and with
-the reduction (atomic local steps, :mod:`zabmc.engine.reduction`), each in a fresh
-process, and prints the distinct states, the depth reached (a chain of steps is one
-level), the verdict and the wall time of each, and the ratio of states. The verdicts
+For each configuration of the system spec it runs the search three times, each in a
+fresh process: without reduction, with it (persistent steps, zabmc check's default), and
+with Lipton chains as well (``--chains``), and prints the distinct states, the ratio to
+the full search, and the wall time of each, with the verdict. The verdicts and witnesses
 must agree; a row where they do not is marked ``DIFFERENT`` and the script exits 1.
 
     python bench/reduction.py            # the default table (a few minutes)
-    python bench/reduction.py --large    # adds 3 servers with the fine-grained election
+    python bench/reduction.py --large    # adds 3 servers with the whole protocol
     python bench/reduction.py --row '{"voters": 2}' full   # one run, as JSON
 """
 
@@ -30,12 +30,17 @@ CONFIGS: list[dict] = [
     {"voters": 2, "max_txns": 1, "max_timeouts": 1, "max_crashes": 1, "bug": "ZK-2845"},
     {"voters": 2, "observers": 1, "max_txns": 0, "max_timeouts": 0},
     {"voters": 3, "max_txns": 1, "max_timeouts": 1, "coarse_election": True},
+    {"voters": 3, "max_txns": 0, "max_timeouts": 0, "max_epoch": 0},  # FLE alone, 3 servers
 ]
 
 #: Three servers with Fast Leader Election: minutes to hours.
 LARGE: list[dict] = [
     {"voters": 3, "max_txns": 0, "max_timeouts": 0, "max_epoch": 1},
 ]
+
+
+#: full: no reduction; reduced: persistent steps (the default); chains: and Lipton chains.
+MODES = ("full", "reduced", "chains")
 
 
 def run(config: dict, mode: str) -> dict:
@@ -47,9 +52,10 @@ def run(config: dict, mode: str) -> dict:
 
     model = SystemModel(Params(**config))
     expander = None
-    if mode == "reduced":
+    if mode != "full":
         checked, witnesses = select_properties(model, None)
-        expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+        names = [p.name for p in (*checked, *witnesses)]
+        expander = reducing_expander(model, names, chains=mode == "chains")
     began = time.perf_counter()
     result = check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
     v = result.violation
@@ -95,20 +101,21 @@ def main() -> None:
         return
     print(f"# {describe()}")
     print(
-        f"{'configuration':44} {'full':>9} {'reduced':>9} {'ratio':>6} "
-        f"{'depth f/r':>9} {'full s':>7} {'red. s':>7}  verdict"
+        f"{'configuration':40} {'full':>9} {'reduced':>9} {'ratio':>5} {'+chains':>9} "
+        f"{'ratio':>5} {'full s':>7} {'red. s':>6} {'+ch. s':>6}  verdict"
     )
     differ = False
     for config in CONFIGS + (LARGE if args.large else []):
-        full, reduced = in_fresh_process(config, "full"), in_fresh_process(config, "reduced")
-        same = (full["verdict"], full["witnesses"]) == (reduced["verdict"], reduced["witnesses"])
+        full, reduced, chained = (in_fresh_process(config, m) for m in MODES)
+        outcome = (full["verdict"], full["witnesses"])
+        same = all((r["verdict"], r["witnesses"]) == outcome for r in (reduced, chained))
         differ |= not same
         print(
-            f"{label(config):44} {full['distinct']:>9,} {reduced['distinct']:>9,} "
-            f"{reduced['distinct'] / full['distinct']:>6.2f} "
-            f"{full['depth']:>4}/{reduced['depth']:<4} {full['wall_s']:>7.1f} "
-            f"{reduced['wall_s']:>7.1f}  {full['verdict']}"
-            + ("" if same else f"  DIFFERENT: reduced {reduced['verdict']}"),
+            f"{label(config):40} {full['distinct']:>9,} {reduced['distinct']:>9,} "
+            f"{reduced['distinct'] / full['distinct']:>5.2f} {chained['distinct']:>9,} "
+            f"{chained['distinct'] / full['distinct']:>5.2f} {full['wall_s']:>7.1f} "
+            f"{reduced['wall_s']:>6.1f} {chained['wall_s']:>6.1f}  {full['verdict']}"
+            + ("" if same else f"  DIFFERENT: {reduced['verdict']}, {chained['verdict']}"),
             flush=True,
         )
     sys.exit(1 if differ else 0)

@@ -2,10 +2,14 @@
 
 A search (breadth-first on one core, partitioned over many, or on Ray) asks an
 ``Expander`` for a state's successors instead of calling ``Model.successors``
-directly. The plain expander returns them all. A reducing expander (partial-order
-reduction) may return a subset first, marked incomplete; the search then owes it
-the cycle proviso that breadth-first search needs: when none of the subset's
-states was new, it asks for the rest (``expand_rest``) and explores those too.
+directly. The plain expander returns them all. A reducing expander may return a
+subset, marked complete (it is all the search needs: the expander has made sure of
+the cycle proviso itself, as :mod:`zabmc.engine.reduction.persistent` does through
+the spec's progress measure), or marked incomplete: then, when none of the subset's
+states was new, the search asks for the rest (``expand_rest``) and explores those
+too. That rule alone is not a cycle proviso in general (a cycle can pass only through
+states each of which had one new successor elsewhere), so an expander must not rely on
+it for soundness; the reducers shipped here return complete expansions.
 
 A successor may also stand for several steps of the model taken as one (a chain
 of a server's mover steps, :mod:`zabmc.engine.reduction`): the search counts it as

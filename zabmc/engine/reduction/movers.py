@@ -1,4 +1,5 @@
-"""What a spec declares so that the engine may take a server's steps as one (Lipton).
+"""What a spec declares so that the engine may reduce: right movers to chain (Lipton),
+persistent steps to take alone (Godefroid).
 
 Lipton (CACM 1975) and Flanagan & Qadeer (PLDI 2003): a *right mover* commutes
 with every later step of the other processes, so in any run it can be postponed
