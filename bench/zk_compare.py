@@ -5,7 +5,8 @@ by default), runs the workload, stops them; then the same with 3 of our servers 
 The workload: C client processes (kazoo, one session each, spread over the servers), each
 looping create / setData / getData of its own nodes for S seconds after a warm-up. Prints,
 for each cluster, ops/s (all, and writes), latency p50/p99 per operation, the servers' CPU
-time per write (all three processes, user + system, over the measured window), and the ratios.
+time per write (all three processes and their children, user + system, over the measured
+window), and the ratios.
 
     python bench/zk_compare.py                        # 8 clients, 10 s, 100-byte values
     python bench/zk_compare.py --clients 16 --seconds 20 --rounds 3   # medians of 3 runs
@@ -242,14 +243,31 @@ def pipelined_process(
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` (all its threads) so far; 0 once it is gone."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time so far of processes ``pids`` (all their threads) and of their
+    child processes (a server's fsync helper); a process gone counts 0."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat_fields(int(entry))
+            if stat is not None:
+                parents[int(entry)] = int(stat[1])
+    wanted = set(pids) | {p for p, parent in parents.items() if parent in pids}
+    total = 0.0
+    for pid in wanted:
+        stat = _stat_fields(pid)
+        if stat is not None:
+            total += (int(stat[11]) + int(stat[12])) / TICKS
+    return total
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            return f.read().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+        return None
 
 
 def cpu_in_window(pids: list[int], start: float, seconds: float) -> dict[str, float]:
@@ -259,9 +277,9 @@ def cpu_in_window(pids: list[int], start: float, seconds: float) -> dict[str, fl
 
     def sample() -> None:
         time.sleep(max(0.0, start - time.time()))
-        before = sum(cpu_seconds(p) for p in pids)
+        before = cpu_seconds(pids)
         time.sleep(seconds)
-        out["cpu"] = sum(cpu_seconds(p) for p in pids) - before
+        out["cpu"] = cpu_seconds(pids) - before
 
     threading.Thread(target=sample, daemon=True).start()
     return out

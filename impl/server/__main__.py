@@ -24,13 +24,6 @@ from impl.service.application import ZooKeeperApplication
 from impl.storage.errors import CorruptDataError
 from impl.storage.store import LEDGER_NAME, SLOW_FSYNC, SYNC_LEDGER, Store
 
-GIL_SWITCH_S = 0.0005
-"""How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms).
-The log's fsync runs on an executor thread; when it returns, it needs the GIL to hand its
-result to the event loop, and a busy event loop would hold it back for up to 5 ms, delaying
-every commit behind that group commit (``bench/zk_compare.py --pipelined``: ~5% more writes/s
-and a lower p99 on this 2-core machine)."""
-
 
 def setup_logging(config: ServerConfig, verbose: bool) -> logging.Logger:
     log = logging.getLogger(f"impl.server.{config.sid}")
@@ -97,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         log = setup_logging(config, args.verbose)
-        sys.setswitchinterval(GIL_SWITCH_S)
         asyncio.run(serve(config, log))
     except (ConfigError, CorruptDataError) as exc:
         print(f"zab server: error: {exc}", file=sys.stderr)
