@@ -130,7 +130,7 @@ class ServerRuntime(EffectRunner):
             config.cluster.servers,
             self.feed,
             log,
-            on_clock=self.clock.receive if self.trace is not None else None,
+            on_clock=self._message_clock if self.trace is not None else None,
         )
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
         self._writes: dict[int, asyncio.Future[WriteResult]] = {}
@@ -152,6 +152,16 @@ class ServerRuntime(EffectRunner):
         await self.net.start()
         self._syncer = asyncio.create_task(self._sync_loop())
         self._apply(self.peer.start())
+
+    def _message_clock(self, clock: int | None) -> None:
+        """Every recording server stamps what it sends; a message without a clock comes from
+        a server whose recording ended (a harness ends a run with SIGUSR1 to each server in
+        turn). The run is over for this trace too: recording the message's step would take
+        a message whose sending no trace holds."""
+        if clock is None:
+            self.stop_recording()
+        else:
+            self.clock.receive(clock)
 
     def stop_recording(self) -> None:
         """End the trace here: a server asked to stop records none of the steps its
