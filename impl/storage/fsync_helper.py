@@ -1,10 +1,10 @@
 """The fsync helper: a child process that makes a server's txn log durable on request.
 
 Run by path (``python -S fsync_helper.py``, importing nothing of ``impl``), it first says
-``ready``; then each request on
-stdin is a line ``<seq>\\t<path>``: fsync the file at ``path`` (every txn appended up to
-``seq`` is in it or in an older segment, which was fsynced when it was closed), then answer
-``<seq>`` on stdout, or ``<seq>\\tERR <reason>`` if the fsync failed. A file gone meanwhile
+``ready``; then each request on stdin is a line ``<seq>\\t<path in hex>`` (a path may hold
+any byte): fsync that file (every txn appended up to ``seq`` is in it or in an older
+segment, which was fsynced when it was closed), then answer ``<seq>`` on stdout, or
+``<seq>\\tERR <reason>`` if the fsync failed. A file gone meanwhile
 was rolled (fsynced) and removed, or truncated away: nothing is left to sync. The helper
 ends when its stdin closes (its server stopped or died).
 
@@ -26,7 +26,8 @@ READY = b"ready\n"
 
 def serve(requests: object, answers: object) -> None:
     for line in requests:  # type: ignore[attr-defined]
-        seq, _, path = line.rstrip(b"\n").partition(b"\t")
+        seq, _, hex_path = line.rstrip(b"\n").partition(b"\t")
+        path = bytes.fromhex(hex_path.decode())
         reply = seq
         try:
             fd = os.open(path, os.O_RDONLY)

@@ -52,7 +52,7 @@ class SyncHelper:
         seq, path = store.sync_request()
         if path is None:
             return seq
-        process.stdin.write(f"{seq}\t".encode() + bytes(path) + b"\n")
+        process.stdin.write(f"{seq}\t{path.hex()}\n".encode())
         answer = await process.stdout.readline()
         if not answer:
             raise SyncHelperError("the fsync helper exited")

@@ -23,9 +23,9 @@ def test_the_helper_answers_each_request_with_its_seq_or_the_error(tmp_path: Pat
     log = tmp_path / "log.0000000100000001"
     log.write_bytes(b"records")
     requests = io.BytesIO(
-        b"3\t" + bytes(log) + b"\n"  # fsynced
-        b"4\t" + bytes(tmp_path / "gone") + b"\n"  # removed meanwhile: nothing left to sync
-        b"5\t" + b"x" * 5000 + b"\n"  # the open fails: the error comes back
+        b"3\t%s\n" % bytes(log).hex().encode()  # fsynced
+        + b"4\t%s\n" % bytes(tmp_path / "gone").hex().encode()  # removed meanwhile: no sync
+        + b"5\t%s\n" % (b"x" * 5000).hex().encode()  # the open fails: the error comes back
     )
     answers = io.BytesIO()
     serve(requests, answers)
@@ -38,8 +38,10 @@ def test_the_helper_answers_each_request_with_its_seq_or_the_error(tmp_path: Pat
 def test_sync_through_the_helper_reports_the_last_append_and_ends_with_stop(
     tmp_path: Path,
 ) -> None:
+    data = tmp_path / "data\nin a directory whose name has a newline"
+
     async def run() -> tuple[list[int], int | None]:
-        store = Store.open(tmp_path)
+        store = Store.open(data)
         helper = SyncHelper()
         await helper.start()
         process = helper._process
@@ -57,7 +59,7 @@ def test_sync_through_the_helper_reports_the_last_append_and_ends_with_stop(
     seqs, returncode = asyncio.run(run())
     assert seqs == [0, 1, 3]
     assert returncode == 0
-    again = Store.open(tmp_path)
+    again = Store.open(data)
     assert [t.zxid for t in again.durable.txns] == [make_zxid(1, c) for c in range(1, 7)]
 
 
