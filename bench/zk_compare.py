@@ -4,7 +4,9 @@ Starts 3 ZooKeeper servers on loopback (Debian's ``apt-get install zookeeper``; 
 by default), runs the workload, stops them; then the same with 3 of our servers (fsync on).
 The workload: C client processes (kazoo, one session each, spread over the servers), each
 looping create / setData / getData of its own nodes for S seconds after a warm-up. Prints,
-for each cluster, ops/s (all, and writes), latency p50/p99 per operation, and the ratios.
+for each cluster, ops/s (all, and writes), latency p50/p99 per operation, the servers' CPU
+time per write (all three processes and their children, user + system, over the measured
+window), and the ratios.
 
     python bench/zk_compare.py                        # 8 clients, 10 s, 100-byte values
     python bench/zk_compare.py --clients 16 --seconds 20 --rounds 3   # medians of 3 runs
@@ -25,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -237,14 +240,66 @@ def pipelined_process(
     results.put((latencies, errors))
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time so far of processes ``pids`` (all their threads) and of their
+    child processes (a server's fsync helper); a process gone counts 0."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat_fields(int(entry))
+            if stat is not None:
+                parents[int(entry)] = int(stat[1])
+    wanted = set(pids) | {p for p, parent in parents.items() if parent in pids}
+    total = 0.0
+    for pid in wanted:
+        stat = _stat_fields(pid)
+        if stat is not None:
+            total += (int(stat[11]) + int(stat[12])) / TICKS
+    return total
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def cpu_in_window(pids: list[int], start: float, seconds: float) -> dict[str, float]:
+    """Sampled on a thread: the servers' CPU seconds from ``start`` (wall clock) for
+    ``seconds`` (the measured window), filled into the returned dict when it ends."""
+    out: dict[str, float] = {}
+
+    def sample() -> None:
+        time.sleep(max(0.0, start - time.time()))
+        before = cpu_seconds(pids)
+        time.sleep(seconds)
+        out["cpu"] = cpu_seconds(pids) - before
+
+    threading.Thread(target=sample, daemon=True).start()
+    return out
+
+
 def run_load(
-    hosts_per_client: list[str], warmup: float, seconds: float, size: int, outstanding: int = 0
+    hosts_per_client: list[str],
+    warmup: float,
+    seconds: float,
+    size: int,
+    outstanding: int = 0,
+    server_pids: list[int] | None = None,
 ) -> dict:
     """Every client process at once; ``outstanding`` > 0: pipelined writers, else the
-    create/setData/getData loop."""
+    create/setData/getData loop. With ``server_pids``, also the servers' CPU seconds in the
+    measured window."""
     ctx = multiprocessing.get_context("spawn")
     results = ctx.Queue()
     start = time.time() + 4.0  # every client connected and waiting by then
+    cpu = cpu_in_window(server_pids or [], start + warmup, seconds)
     target, extra = (pipelined_process, (outstanding,)) if outstanding else (client_process, ())
     procs = [
         ctx.Process(
@@ -265,7 +320,10 @@ def run_load(
             merged[op].extend(latencies[op])
     for p in procs:
         p.join(30)
-    return {"latencies": merged, "errors": errors, "seconds": seconds}
+    out = {"latencies": merged, "errors": errors, "seconds": seconds}
+    if server_pids and "cpu" in cpu:
+        out["server_cpu"] = cpu["cpu"]
+    return out
 
 
 def spread(connect: Any, ids: list[int], clients: int) -> list[str]:
@@ -284,7 +342,8 @@ def measure(cluster: Any, ready: Any, ids: list[int], args: argparse.Namespace) 
         wait_for(ready, 90, "a leader and its followers")
         hosts = spread(cluster.connect_string, ids, args.clients)
         outstanding = getattr(args, "outstanding", 0)
-        return run_load(hosts, args.warmup, args.seconds, args.size, outstanding)
+        pids = [p.pid for p in cluster.processes.values()]
+        return run_load(hosts, args.warmup, args.seconds, args.size, outstanding, pids)
     finally:
         cluster.stop_all()
 
@@ -308,6 +367,9 @@ def summarize(result: dict) -> dict[str, float]:
         "writes": sum(len(lat[op]) for op in WRITES) / result["seconds"],
         "errors": result["errors"],
     }
+    writes = sum(len(lat[op]) for op in WRITES)
+    if "server_cpu" in result and writes:
+        out["cpu_ms_per_write"] = 1000 * result["server_cpu"] / writes
     for op in OPS:
         if not lat[op] and result.get("pipelined"):
             continue
@@ -321,14 +383,16 @@ def report(name: str, s: dict[str, float]) -> str:
     cells = "  ".join(
         f"{op} p50 {s[f'{op}_p50']:.2f} p99 {s[f'{op}_p99']:.2f}" for op in OPS if f"{op}_p50" in s
     )
+    cpu = f"   server CPU {s['cpu_ms_per_write']:.3f} ms/write" if "cpu_ms_per_write" in s else ""
     return (
         f"  {name:<15} {s['ops']:8,.0f} ops/s  {s['writes']:8,.0f} writes/s   "
-        f"latency ms: {cells}   errors {s['errors']:.0f}"
+        f"latency ms: {cells}   errors {s['errors']:.0f}{cpu}"
     )
 
 
 def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    keys = set.intersection(*(set(r) for r in runs))
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0] if key in keys}
 
 
 def main() -> int:
@@ -446,10 +510,16 @@ def main_pipelined(args: argparse.Namespace) -> int:
                 )
             )
             each = ", ".join(f"{o['writes'] / z['writes']:.2f}" for z, o in pairs)
+            cpu = ""
+            if "cpu_ms_per_write" in ours and "cpu_ms_per_write" in zk:
+                cpu = (
+                    f"; server CPU per write {ours['cpu_ms_per_write']:.3f} vs "
+                    f"{zk['cpu_ms_per_write']:.3f} ms"
+                )
             print(
                 f"{clients}x{outstanding}  ratio zabmc/ZooKeeper writes/s: median "
                 f"{ours['writes'] / zk['writes']:.2f} (each round: {each}); set p99 "
-                f"{ours['set_p99']:.1f} vs {zk['set_p99']:.1f} ms"
+                f"{ours['set_p99']:.1f} vs {zk['set_p99']:.1f} ms{cpu}"
             )
     if args.profile:
         print(f"profiles (cProfile, one per server): {directory}/zabmc-*/profiles/")

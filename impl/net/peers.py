@@ -6,8 +6,8 @@ Messages to one peer in one turn of the event loop go out in one write (fewer sy
 leader sends a PROPOSAL and a COMMIT per txn to every follower).
 Bytes that do not decode close that connection with one logged line; the server goes on.
 What arrives is handed to ``on_event`` as core events (``PeerConnected``,
-``MessageReceived``, ``PeerDisconnected``); a message's Lamport clock, if it carries one
-(recorded runs), goes to ``on_clock`` just before the message.
+``MessageReceived``, ``PeerDisconnected``); in recorded runs each message's Lamport clock
+(``None`` for a message sent without one) goes to ``on_clock`` just before the message.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class PeerNetwork:
         on_event: Callable[[Event], None],
         log: logging.Logger,
         max_frame: int = DEFAULT_MAX_FRAME,
-        on_clock: Callable[[int], None] | None = None,
+        on_clock: Callable[[int | None], None] | None = None,
     ) -> None:
         self.my_id = my_id
         self.listen = listen
@@ -166,7 +166,7 @@ class PeerNetwork:
                     message, clock = decode_stamped(body)
                     if isinstance(message, Hello):
                         raise RemoteProtocolError("a second Hello")
-                    if clock is not None and self.on_clock is not None:
+                    if self.on_clock is not None:
                         self.on_clock(clock)
                     self.on_event(MessageReceived(conn.peer, message))
         except RemoteProtocolError as exc:

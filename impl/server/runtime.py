@@ -2,7 +2,10 @@
 
 Effects run in order as they come; epochs, truncations and snapshots are synchronous (durable
 before the next effect); txn appends are written at once and fsync'ed by a background task
-that batches whatever accumulated (group commit) and reports ``LogSynced``.
+that batches whatever accumulated (group commit) and reports ``LogSynced``. The fsync itself
+runs in a helper process (:class:`~impl.storage.syncer.SyncHelper`), so that no thread of
+this process competes with the event loop for the GIL when an fsync returns; with the fault
+tests' slow disk or sync ledger (``impl.storage.store``) it runs on an executor thread.
 
 With ``[trace]`` in its configuration the server records every step to its own trace file
 (``traces/README.md``, ``"source": "process"``), continuing the file after a restart: each
@@ -48,6 +51,7 @@ from impl.core.roles import Phase, Role
 from impl.net.peers import PeerNetwork
 from impl.server.config import ServerConfig
 from impl.storage.store import Store
+from impl.storage.syncer import SyncHelper
 from impl.trace.clock import LamportClock
 from impl.trace.recorder import TraceFile
 from impl.trace.writer import header
@@ -126,12 +130,15 @@ class ServerRuntime(EffectRunner):
             config.cluster.servers,
             self.feed,
             log,
-            on_clock=self.clock.receive if self.trace is not None else None,
+            on_clock=self._message_clock if self.trace is not None else None,
         )
         self._timers: dict[Timer, asyncio.TimerHandle] = {}
         self._writes: dict[int, asyncio.Future[WriteResult]] = {}
         self._sync_wanted = asyncio.Event()
         self._syncer: asyncio.Task[None] | None = None
+        self._helper: SyncHelper | None = None
+        if not (store.fsync_delay_s or store.sync_ledger):  # their hooks live in Store.sync
+            self._helper = SyncHelper()
         self._request_base = (now_ms() & 0xFFFFFFFF) << 32
         self._next_request = 0
         self.frontend: Frontend | None = None
@@ -140,9 +147,21 @@ class ServerRuntime(EffectRunner):
         self.stopped = asyncio.Event()
 
     async def start(self) -> None:
+        if self._helper is not None:
+            await self._helper.start()
         await self.net.start()
         self._syncer = asyncio.create_task(self._sync_loop())
         self._apply(self.peer.start())
+
+    def _message_clock(self, clock: int | None) -> None:
+        """Every recording server stamps what it sends; a message without a clock comes from
+        a server whose recording ended (a harness ends a run with SIGUSR1 to each server in
+        turn). The run is over for this trace too: recording the message's step would take
+        a message whose sending no trace holds."""
+        if clock is None:
+            self.stop_recording()
+        else:
+            self.clock.receive(clock)
 
     def stop_recording(self) -> None:
         """End the trace here: a server asked to stop records none of the steps its
@@ -159,6 +178,8 @@ class ServerRuntime(EffectRunner):
         if self._syncer is not None:
             self._syncer.cancel()
         await self.net.stop()
+        if self._helper is not None:  # after the network: no event may come in meanwhile
+            await self._helper.stop()
         self.store.close()
         self.stopped.set()
 
@@ -268,5 +289,12 @@ class ServerRuntime(EffectRunner):
         while True:
             await self._sync_wanted.wait()
             self._sync_wanted.clear()
-            seq = await loop.run_in_executor(None, self.store.sync)
+            try:
+                if self._helper is not None:
+                    seq = await self._helper.sync(self.store)
+                else:
+                    seq = await loop.run_in_executor(None, self.store.sync)
+            except OSError as exc:  # nothing appended from now on is acked or counted
+                self.log.error("fsync of the txn log failed (%s); no write commits here", exc)
+                return
             self.feed(LogSynced(seq))

@@ -109,6 +109,16 @@ class Store:
             os.replace(tmp, self.sync_ledger)
         return seq
 
+    def sync_request(self) -> tuple[int, bytes | None]:
+        """What an fsync by another process must cover: the last append seq, and the path of
+        the segment it is in (older segments were fsynced when closed); None if no segment
+        is open."""
+        with self._lock:
+            seq = self._written_seq
+            if self.log.fd is None or not self.log.segments:
+                return seq, None
+            return seq, bytes(self.log.segments[-1].path)
+
     def truncate(self, zxid: int) -> None:
         with self._lock:
             self.log.truncate(zxid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import random
 import signal
 import subprocess
@@ -27,9 +28,11 @@ from impl.core.switches import STALE_EPOCH
 from impl.server.config import ConfigError, parse_config
 from impl.server.local import FAST_TUNING, ClusterLayout, LocalCluster, wait_for
 from impl.server.recorded_runs import record_process_run
+from impl.server.runtime import ServerRuntime
 from impl.sim.faults import draw_schedule
 from impl.sim.mutation_runs import MUTANT_RUNS, find_run
 from impl.sim.record import record_schedule
+from impl.storage.store import Store
 from impl.trace.recorder import TraceError, TraceFile, append_crash
 from impl.trace.writer import header
 from tests.traces.schema import check_file
@@ -251,3 +254,21 @@ def test_the_record_command_rejects_a_bad_operation_in_one_line(tmp_path: Path) 
     )
     assert run.returncode == 2 and not out.exists()
     assert run.stderr.count("\n") == 1 and "unknown kind 'explode'" in run.stderr
+
+
+def test_a_message_without_a_clock_ends_the_recording_of_the_server_that_takes_it(
+    tmp_path: Path,
+) -> None:
+    """Only a server whose recording ended sends unstamped messages in a recorded run: the
+    step that takes one is not recorded (no trace holds its sending), nor any after it."""
+    servers = {str(s): {"peer": f"127.0.0.1:{s}", "client": f"127.0.0.1:{s + 10}"} for s in (1, 2)}
+    raw = {"id": 1, "data_dir": "d", "servers": servers, "trace": {"file": "t/1.jsonl"}}
+    config = parse_config(raw, "c.toml", tmp_path)
+    store = Store.open(config.data_dir)
+    runtime = ServerRuntime(config, store, logging.getLogger("test"))
+    assert runtime.net.on_clock is not None and runtime.trace is not None
+    runtime.net.on_clock(41)
+    assert runtime.clock.value == 41 and runtime.trace is not None
+    runtime.net.on_clock(None)
+    assert runtime.trace is None
+    store.close()
