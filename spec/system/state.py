@@ -15,6 +15,7 @@ their empty value, so that states differing only in dead data are one state.
 
 from __future__ import annotations
 
+from operator import indexOf, itemgetter
 from typing import NamedTuple
 
 from spec.replace import quick_replace
@@ -259,10 +260,10 @@ def index_of_zxid(history: History, zxid: int) -> int:
     """The 1-based position of ``zxid`` in ``history``; 0 for zxid 0; ``len + 1`` if absent."""
     if zxid == 0:
         return 0
-    for k, txn in enumerate(history, start=1):
-        if txn.zxid == zxid:
-            return k
-    return len(history) + 1
+    try:  # the first entry with that zxid (Txn's field 0), found in C: histories grow long
+        return indexOf(map(itemgetter(0), history), zxid) + 1
+    except ValueError:
+        return len(history) + 1
 
 
 def index_at_or_below(history: History, zxid: int) -> int:

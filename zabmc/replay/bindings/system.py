@@ -164,12 +164,44 @@ def _same_history(recorded: tuple, zxids: tuple) -> bool:
     found = _SAME.get(key)
     if found is not None and found[0] is recorded and found[1] is zxids:
         return True
-    if recorded != zxids:
+    if not _same_extension(recorded, zxids):
         return False
     if len(_SAME) > 4096:
         _SAME.clear()
     _SAME[key] = (recorded, zxids)
+    _SAME_RECENT.appendleft((recorded, zxids))
     return True
+
+
+def _same_extension(recorded: tuple, zxids: tuple) -> bool:
+    """``recorded == zxids``, comparing only the tails when both extend a pair found equal
+    lately (the reader shares a prefix's entries with the history it extends, and
+    :func:`observed_history` one entry per zxid, so the prefixes compare by identity, in C)."""
+    n = len(recorded)
+    for old_recorded, old_zxids in _SAME_RECENT:
+        k = len(old_recorded)
+        if (
+            0 < k <= n
+            and recorded[k - 1] is old_recorded[-1]
+            and zxids[k - 1] == old_zxids[-1]
+            and recorded[:k] == old_recorded
+            and zxids[:k] == old_zxids
+        ):
+            return recorded[k:] == zxids[k:]
+    return recorded == zxids
+
+
+def _zxid_pair(zxid: int) -> tuple[int, int]:
+    """A zxid as the trace spells it, one tuple per zxid (so histories share their entries)."""
+    found = _PAIRS.get(zxid)
+    if found is None:
+        if len(_PAIRS) > 1 << 16:
+            _PAIRS.clear()
+        found = _PAIRS[zxid] = (zxid >> COUNTER_BITS, zxid & COUNTER_MASK)
+    return found
+
+
+_PAIRS: dict[int, tuple[int, int]] = {}
 
 
 def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
@@ -186,14 +218,13 @@ def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
     for prev, prev_zxids in _RECENT:
         k = len(prev)
         if 0 < k <= n and h[k - 1] is prev[-1] and h[:k] == prev:
-            tail = [(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h[k:]]
-            zxids = prev_zxids + tuple(tail)
+            zxids = prev_zxids + tuple([_zxid_pair(t.zxid) for t in h[k:]])
             break
         if 0 < n < k and h[-1] is prev[n - 1] and prev[:n] == h:
             zxids = prev_zxids[:n]
             break
     if zxids is None:
-        zxids = tuple([(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h])
+        zxids = tuple([_zxid_pair(t.zxid) for t in h])
     _HISTORIES[id(h)] = (h, zxids)
     _RECENT.appendleft((h, zxids))
     return zxids
@@ -203,6 +234,8 @@ _HISTORIES: dict[int, tuple[tuple, tuple[tuple[int, int], ...]]] = {}
 #: The histories converted last (one per server, about), which a new one most often extends.
 _RECENT: deque[tuple[tuple, tuple[tuple[int, int], ...]]] = deque(maxlen=32)
 _SAME: dict[tuple[int, int], tuple[tuple, tuple]] = {}
+#: The pairs found equal last, which a new pair most often extends.
+_SAME_RECENT: deque[tuple[tuple, tuple]] = deque(maxlen=8)
 
 
 def trace_message(msg: tuple) -> tuple:
