@@ -356,11 +356,15 @@ class Drive:
             # the receiver's log may reach disk for this step unless the spec's step leaves
             # some of it off disk (with_queue_logged)
             writing = with_queue_logged(step.state, self.bug, receiver - 1) is not step.state
+            pair = {sender, receiver}
             return lambda: self._choose(
                 lambda c: c.kind == "deliver" and c.servers == (sender, receiver),
                 lambda c: c.kind == "fsync" and c.servers == (sender,),
                 lambda c: c.kind == "connect" and set(c.servers) == {sender, receiver},
                 lambda c: c.kind == "fsync" and c.servers == (receiver,) and not writing,
+                # a FOLLOWERINFO sent before its leader led is taken once the learner
+                # answers the leader's ping (impl.core.discovery.lead)
+                lambda c: c.kind == "deliver" and c.detail == "Ping" and set(c.servers) == pair,
             )
         return lambda: False
 
