@@ -77,6 +77,15 @@ def test_a_followerinfo_sent_before_its_leader_led_needs_its_learner_still_there
     assert replayed_run(2757, tmp_path) is None
 
 
+@pytest.mark.parametrize("seed", [2214, 5307])
+def test_a_learner_that_took_newleader_finishes_it_after_its_link_is_cut(tmp_path: Path, seed: int):
+    """In these runs a learner takes NEWLEADER and waits for its log to reach disk; the link
+    to its leader is cut (or the leader goes) before it does. It writes currentEpoch all the
+    same, as ZooKeeper's learner, which read NEWLEADER off the socket, does: the spec takes
+    its FollowerProcessNEWLEADER before the cut (zabmc.replay.bindings.system)."""
+    assert replayed_run(seed, tmp_path) is None
+
+
 @pytest.mark.slow
 def test_fault_heavy_simulator_runs_all_conform(tmp_path: Path) -> None:
     problems = [p for seed in range(FAULT_HEAVY_RUNS) if (p := replayed_run(seed, tmp_path))]

@@ -321,6 +321,9 @@ class SystemReplay:
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
         #: message its learner took (see _sync_follower).
         self.sync_modes = sync_modes(events)
+        #: For each event that closes a learner's connection to its leader after the
+        #: learner took NEWLEADER (by file and line): those learners and leaders (myids).
+        self.newleader_before = newleader_before_close(events)
         #: Per server (spec id): the last recorded state found equal to the model's, with
         #: what the model's observable state is made of (its server record, vote and round).
         #: Most steps leave both unchanged (an election step changes neither the recorded
@@ -348,6 +351,9 @@ class SystemReplay:
 
     def step(self, e: Event) -> Mismatch | None:
         """Take event ``e``; ``None`` when it is a step of the spec from the current state."""
+        if self.newleader_before:
+            for learner, leader in self.newleader_before.get((e.file, e.line), ()):
+                self._newleader_first(learner, (learner - 1, leader - 1))
         rule = ADAPTATIONS.get(e.action)
         problem = rule(self, e) if rule is not None else self.take(e)
         if problem is not None:
@@ -395,7 +401,7 @@ class SystemReplay:
                 c = args[1] * p.n + args[0]
                 channel = self.state.network.msgs[c]
                 if channel and channel[0][0] == NEWLEADER and msg[0] != "NEWLEADER":
-                    self._newleader_first(e, args)
+                    self._newleader_first(e.server, args)
                     channel = self.state.network.msgs[c]
             elif name in TAKES_NOTIFICATION:
                 channel = self.state.network.notes[args[1] * p.n + args[0]]
@@ -437,25 +443,27 @@ class SystemReplay:
             return self.compare(e, observed(t, k))
         return None
 
-    def _newleader_first(self, e: Event, args: tuple[int, ...]) -> None:
-        """A learner that took NEWLEADER and waits for its log to reach disk.
+    def _newleader_first(self, server: int, args: tuple[int, ...]) -> None:
+        """A learner (myid ``server``) that took NEWLEADER and waits for its log to reach disk.
 
         ZooKeeper's learner (and the implementation) persists the synced txns, then
         currentEpoch, then ACKs NEWLEADER, and meanwhile goes on taking what the leader
         sends after NEWLEADER; it records FollowerProcessNEWLEADER when the ACK goes out.
         The spec's step does it all at once. So when a learner takes a message that is
-        behind NEWLEADER in the spec's channel, the spec's FollowerProcessNEWLEADER is
-        taken first, and the recorded one later only compares the state.
+        behind NEWLEADER in the spec's channel, or its connection to the leader closes
+        before it records the step (:func:`newleader_before_close`), the spec's
+        FollowerProcessNEWLEADER is taken first, and the recorded one later only compares
+        the state.
         """
         s, p = self.state, self.params
         i, j = args[0], args[1]
-        if e.server in self.newleader_early or not is_learner_of(s, i, j):
+        if server in self.newleader_early or not is_learner_of(s, i, j):
             return None
         t = follower_process_newleader(s, p, i, j)
         if t is None or t.ghost.breaches is not s.ghost.breaches:
             return None  # the message check explains it
         self.state = t
-        self.newleader_early[e.server] = s.servers[i].current_epoch
+        self.newleader_early[server] = s.servers[i].current_epoch
         return None
 
     def _other_message(self, e: Event, head: tuple) -> Mismatch:
@@ -724,6 +732,41 @@ def sync_modes(events: tuple[Event, ...] | list[Event]) -> dict[tuple[str, int],
             if key is not None:
                 modes[key] = e.msg
     return modes
+
+
+def newleader_before_close(
+    events: tuple[Event, ...] | list[Event],
+) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """Each event that closes the connection between a learner and its leader (a cut link,
+    the leader's crash, the leader going back to election), paired with the learners whose
+    next step after it is FollowerProcessNEWLEADER from that leader, and the leader.
+
+    Such a learner took NEWLEADER before the close (a closed connection loses what it had in
+    flight) and was waiting for its log to reach disk; ZooKeeper's learner then writes
+    currentEpoch all the same (it read NEWLEADER off the socket), and so does the
+    implementation. The spec takes FollowerProcessNEWLEADER before the close.
+    """
+    closes: dict[int, list[Event]] = {}  # per learner: closing events since its last step
+    role: dict[int, int] = {}
+    found: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for e in events:
+        was, role[e.server] = role.get(e.server), e.state.role
+        closing = e.action in ("PartitionStart", "NodeCrash") or (
+            was == LEADING and e.state.role == LOOKING
+        )
+        if e.action == "FollowerProcessNEWLEADER" and e.server in closes:
+            learner, leader = e.args[0], e.args[1]
+            for c in closes[e.server]:
+                ends = set(c.args) if c.action == "PartitionStart" else {c.server}
+                if ends == {learner, leader} or ends == {leader}:
+                    found.setdefault((c.file, c.line), []).append((learner, leader))
+                    break
+        closes.pop(e.server, None)
+        if closing:
+            for k in role:
+                if k != e.server:
+                    closes.setdefault(k, []).append(e)
+    return found
 
 
 def _sync_follower(r: SystemReplay, e: Event) -> Mismatch | None:
