@@ -86,6 +86,14 @@ def test_a_learner_that_took_newleader_finishes_it_after_its_link_is_cut(tmp_pat
     assert replayed_run(seed, tmp_path) is None
 
 
+def test_a_looking_notification_that_arrives_after_its_sender_led(tmp_path: Path):
+    """In run 5422 server 3 sends its vote on a new connection while LOOKING; it arrives
+    after 3 leads, with 3's currentEpoch moved on. Server 1 decides on it; its sender's own
+    vote in it is the one 3 had when it sent it, not its present one (else the spec's
+    election check finds the decision unsound)."""
+    assert replayed_run(5422, tmp_path) is None
+
+
 @pytest.mark.slow
 def test_fault_heavy_simulator_runs_all_conform(tmp_path: Path) -> None:
     problems = [p for seed in range(FAULT_HEAVY_RUNS) if (p := replayed_run(seed, tmp_path))]

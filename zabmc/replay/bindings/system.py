@@ -59,7 +59,7 @@ from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import MAX_IDS, UNBOUNDED, ZK_TLA, Params, unbounded
 from spec.system.receive import is_learner_of
 from spec.system.role_changes import power_off
-from spec.system.state import Notification, SystemState, index_of_zxid, put
+from spec.system.state import Notification, Server, SystemState, index_of_zxid, put
 from spec.system.synchronization import follower_process_newleader, leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
 from zabmc.replay.bindings import FieldDiff, Mismatch
@@ -316,6 +316,9 @@ class SystemReplay:
         self.newleader_early: dict[int, int] = {}
         #: Per server (myid): the highest election round it has reached.
         self.rounds = dict.fromkeys(header.servers, 0)
+        #: Per server (myid) and election round: its record in the model at its last step
+        #: while LOOKING in that round (its own vote in the notifications of the round).
+        self.looking: dict[tuple[int, int], Server] = {}
         #: Per server (myid): how many entries of its log are known to be on disk.
         self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
@@ -360,6 +363,8 @@ class SystemReplay:
             return problem
         if e.state.vote.round > self.rounds[e.server]:
             self.rounds[e.server] = e.state.vote.round
+        if e.state.role == LOOKING:
+            self.looking[e.server, e.state.vote.round] = self.state.servers[e.server - 1]
         if e.action in SYNCS_LOG:
             self._synced(e)
         if self.early_connects:
@@ -701,6 +706,10 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
             f"{e.call} takes {msg_text(e.msg)}, which server {j + 1} has not sent "
             f"(it is {'up' if sender.online else 'down'}, and reached round {reached})",
         )
+    if state == LOOKING:
+        # sent while LOOKING in that round, perhaps arriving once the sender leads or
+        # follows: with the own vote it had then (a leader's currentEpoch moves on)
+        sender = r.looking.get((j + 1, round_), sender)
     own = self_vote(p, sender, j)
     note = Notification(
         j,
