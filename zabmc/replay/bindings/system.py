@@ -153,42 +153,40 @@ def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     z = h[-1].zxid if h else 0
     if r.lastZxid != (z >> COUNTER_BITS, z & COUNTER_MASK):
         return False
-    return _same_history(r.history, observed_history(h))
+    return _same_history(r.history, h, k)
 
 
-def _same_history(recorded: tuple, zxids: tuple) -> bool:
-    """``recorded == zxids``, remembered for the pair: a reader shares a history between the
-    events it does not change, the spec between the states, so most events meet a pair
-    already compared (a long history is compared once per change, not once per event)."""
-    key = (id(recorded), id(zxids))
-    found = _SAME.get(key)
-    if found is not None and found[0] is recorded and found[1] is zxids:
-        return True
-    if not _same_extension(recorded, zxids):
-        return False
-    if len(_SAME) > 4096:
-        _SAME.clear()
-    _SAME[key] = (recorded, zxids)
-    _SAME_RECENT.appendleft((recorded, zxids))
-    return True
-
-
-def _same_extension(recorded: tuple, zxids: tuple) -> bool:
-    """``recorded == zxids``, comparing only the tails when both extend a pair found equal
-    lately (the reader shares a prefix's entries with the history it extends, and
-    :func:`observed_history` one entry per zxid, so the prefixes compare by identity, in C)."""
-    n = len(recorded)
-    for old_recorded, old_zxids in _SAME_RECENT:
-        k = len(old_recorded)
+def _same_history(recorded: tuple, h: tuple, k: int) -> bool:
+    """``recorded`` is server ``k``'s spec history ``h`` as the trace spells it (the lengths
+    are equal). Most events meet the pair server k agreed on last, or a pair extending it:
+    the reader's history and the spec's share their prefix's entries with the ones they
+    extend, so the prefixes compare by identity, in C, and only the new tails are
+    converted (a long history is not converted or compared whole at each change)."""
+    last = _AGREED.get(k)
+    if last is not None:
+        old_recorded, old_h = last
+        if recorded is old_recorded and h is old_h:
+            return True
+        n = len(old_h)
         if (
-            0 < k <= n
-            and recorded[k - 1] is old_recorded[-1]
-            and zxids[k - 1] == old_zxids[-1]
-            and recorded[:k] == old_recorded
-            and zxids[:k] == old_zxids
+            0 < n <= len(h)
+            and h[n - 1] is old_h[-1]
+            and recorded[n - 1] is old_recorded[-1]
+            and h[:n] == old_h
+            and recorded[:n] == old_recorded
         ):
-            return recorded[k:] == zxids[k:]
-    return recorded == zxids
+            same = recorded[n:] == tuple([_zxid_pair(t.zxid) for t in h[n:]])
+        else:
+            same = recorded == observed_history(h)
+    else:
+        same = recorded == observed_history(h)
+    if same:
+        _AGREED[k] = (recorded, h)
+    return same
+
+
+#: Per server (spec id): the recorded history and the spec's it agreed with last.
+_AGREED: dict[int, tuple[tuple, tuple]] = {}
 
 
 def _zxid_pair(zxid: int) -> tuple[int, int]:
@@ -233,9 +231,6 @@ def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
 _HISTORIES: dict[int, tuple[tuple, tuple[tuple[int, int], ...]]] = {}
 #: The histories converted last (one per server, about), which a new one most often extends.
 _RECENT: deque[tuple[tuple, tuple[tuple[int, int], ...]]] = deque(maxlen=32)
-_SAME: dict[tuple[int, int], tuple[tuple, tuple]] = {}
-#: The pairs found equal last, which a new pair most often extends.
-_SAME_RECENT: deque[tuple[tuple, tuple]] = deque(maxlen=8)
 
 
 def trace_message(msg: tuple) -> tuple:
