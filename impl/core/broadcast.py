@@ -80,13 +80,8 @@ def leader_process_ack(c: Context, j: int, m: Ack) -> None:
         raise RemoteProtocolError(f"ACK {c.fmt(m.zxid)} from observer {j}")
     if m.zxid > c.history.last_zxid:
         raise RemoteProtocolError(f"ACK for {c.fmt(m.zxid)}, which we never proposed")
-    if not session.acked_newleader:
-        # Only a learner with ZOOKEEPER-4685 (its sync processor acks before it acks
-        # NEWLEADER) sends this; ZooKeeper's LearnerHandler takes the first ACK after
-        # NEWLEADER for the ACK of NEWLEADER, so the proposal's ack is not counted (impl
-        # still waits for the learner's real ACK of NEWLEADER)
-        c.note("warning", f"ACK {c.fmt(m.zxid)} from {j} before its ACK of NEWLEADER: not counted")
-        c.step("LeaderProcessACK", c.sid, j, msg=m)
+    if not session.acked_newleader:  # read as the ACK of NEWLEADER (one ACK type)
+        sync.leader_process_ackld(c, j, m)
         return
     acks = ld.outstanding.get(m.zxid)
     if acks is not None:  # else already committed, or part of the initial history

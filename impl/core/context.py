@@ -74,7 +74,8 @@ class Context:
     leader_state: LeaderState | None = None
     learner: LearnerState | None = None
     early_info: dict[int, FollowerInfo] = field(default_factory=dict)
-    """FOLLOWERINFOs that came before this server knew it leads (kept for ``lead``)."""
+    """FOLLOWERINFOs that came before this server knew it leads (kept for ``lead``, and
+    taken once their learner answers the leader's ping)."""
     next_seq: int = 0
     durable_seq: int = 0
     awaiting_sync: deque[tuple[int, int]] = field(default_factory=deque)

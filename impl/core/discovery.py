@@ -14,7 +14,7 @@ from impl.core.context import Context
 from impl.core.effects import SetTimer
 from impl.core.errors import RemoteProtocolError
 from impl.core.events import Timer
-from impl.core.messages import AckEpoch, FollowerInfo, LeaderInfo
+from impl.core.messages import AckEpoch, FollowerInfo, LeaderInfo, Ping
 from impl.core.roles import Phase, Role, Trigger
 from impl.core.state import LeaderState, LearnerSession, LearnerState
 from impl.core.switches import STALE_EPOCH
@@ -26,10 +26,17 @@ def lead(c: Context) -> None:
         connecting={c.sid}, max_accepted_epoch=c.accepted_epoch, electing={c.sid}
     )
     c.emit(SetTimer(Timer.TICK, c.tunables.tick_ms))
-    early, c.early_info = c.early_info, {}
-    for j in sorted(early):
+    # A learner that chose us while we were still LOOKING sent its FOLLOWERINFO early, over
+    # the election's connection. ZooKeeper's learner cannot connect before its leader leads
+    # (the quorum port is not open yet): it retries, so one that crashed or gave up in the
+    # meantime never registers. We ping each such learner and take its FOLLOWERINFO when it
+    # answers (take_early_followerinfo): the answer stands for its retried connection. A
+    # learner that left resets the connection, which drops its FOLLOWERINFO (liveness).
+    for j in sorted(c.early_info):
         if j in c.connected:
-            leader_process_followerinfo(c, j, early[j])
+            c.send(j, Ping(0))
+        else:
+            del c.early_info[j]
     if c.role == Role.LEADING:
         _fix_epoch_if_quorum(c)
         _establish_if_quorum(c)
@@ -53,6 +60,14 @@ def connect_and_send_followerinfo(c: Context) -> None:
     learner.sent_info = True
     c.send(learner.leader, FollowerInfo(c.accepted_epoch))
     c.step("ConnectAndFollowerSendFOLLOWERINFO", learner.leader, c.sid)
+
+
+def take_early_followerinfo(c: Context, j: int) -> None:
+    """j, whose FOLLOWERINFO came before we led, answered our ping: it still follows us, and
+    its FOLLOWERINFO is taken now (see :func:`lead`)."""
+    early = c.early_info.pop(j, None)
+    if early is not None and c.leader_state is not None and j not in c.leader_state.learners:
+        leader_process_followerinfo(c, j, early)
 
 
 def leader_process_followerinfo(c: Context, j: int, m: FollowerInfo) -> None:

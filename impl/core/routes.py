@@ -52,7 +52,10 @@ def _learner_ping(c: Context, j: int, m: Ping) -> None:
 
 
 def _leader_ping(c: Context, j: int, m: Ping) -> None:
-    """A learner's heartbeat reply: hearing it is all that matters."""
+    """A learner's heartbeat reply: hearing it is all that matters (from a learner whose
+    FOLLOWERINFO came before we led, it says the learner still follows us)."""
+    if j in c.early_info:
+        discovery.take_early_followerinfo(c, j)
 
 
 def _table() -> dict[tuple[Role, Phase, type], Handler]:

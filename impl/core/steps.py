@@ -47,9 +47,10 @@ STEPS: dict[str, str] = {
     "FollowerProcessNEWLEADERAfterCurrentEpochUpdated": "(i, j) with the ZK-4643 switch only, "
     "where FollowerProcessNEWLEADER wrote currentEpoch when NEWLEADER arrived: the txns synced "
     "before it are on disk, and NEWLEADER was acked (with their ACKs)",
-    "LeaderProcessACKLD": "(i, j) leader i took j's ACK of NEWLEADER; with a quorum it commits "
-    "its initial history and sends UPTODATE; (i, i): the leader's own log reaching disk "
-    "completed that quorum",
+    "LeaderProcessACKLD": "(i, j) leader i took j's first ACK after NEWLEADER as its ACK of "
+    "NEWLEADER (a proposal's counts for nothing, and a leader no quorum can ack any more gives "
+    "up); with a quorum it commits its initial history and sends UPTODATE; (i, i): the "
+    "leader's own log reaching disk completed that quorum",
     "FollowerProcessUPTODATE": "(i, j) learner i logged what came after NEWLEADER, applied "
     "every committed txn, and entered broadcast",
     # Broadcast

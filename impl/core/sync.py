@@ -10,7 +10,7 @@ synced history before currentEpoch, and both before it acks NEWLEADER.
 from __future__ import annotations
 
 from impl.core.context import Context
-from impl.core.election import processed_zxid
+from impl.core.election import give_up, processed_zxid
 from impl.core.errors import RemoteProtocolError
 from impl.core.history import is_next_zxid
 from impl.core.messages import (
@@ -207,21 +207,45 @@ def follower_process_uptodate(c: Context, j: int, m: UpToDate) -> None:
     c.step("FollowerProcessUPTODATE", c.sid, j, msg=m)
 
 
-def leader_process_ackld(c: Context, j: int, m: AckNewLeader) -> None:
+def leader_process_ackld(c: Context, j: int, m: AckNewLeader | Ack) -> None:
+    """The first ACK j sent after NEWLEADER (ZooKeeper's ``LearnerHandler`` reads it and hands
+    its zxid to ``Leader.waitForNewLeaderAck``). ZooKeeper has one ACK type: the first one
+    read is taken for the ACK of NEWLEADER, whatever it acknowledges. Only a learner with
+    the ZOOKEEPER-4685 switch sends a proposal's ACK first (its sync processor acks before
+    it acks NEWLEADER): it is of "a different epoch" and not counted, j gets UPTODATE once
+    the leader starts, and a leader that can no longer gather a quorum of NEWLEADER acks
+    gives up at once (ZooKeeper's wait can then only time out, and ``Leader.lead`` shuts
+    down)."""
     ld = c.leader_state
     assert ld is not None
     session = ld.synced_session(j, m.epoch, "ACK of NEWLEADER")
     if session.acked_newleader:
-        raise RemoteProtocolError(f"a second ACK of NEWLEADER from {j}")
+        if isinstance(m, Ack):
+            raise RemoteProtocolError(f"ACK {c.fmt(m.zxid)} from {j} read twice")
+        # j's first ACK was another's: this one, of NEWLEADER, is ignored (Leader.processAck
+        # skips a zxid with counter 0)
+        c.step("LeaderProcessACK", c.sid, j, msg=m)
+        return
     session.acked_newleader = True
-    if not session.observer:
+    counted = isinstance(m, AckNewLeader)
+    if counted and not session.observer:
         ld.acked_newleader.add(j)
     if c.phase == Phase.BROADCAST:
         session.uptodate = True
         c.send(j, UpToDate(m.epoch))
         c.step("LeaderProcessACKLD", c.sid, j, msg=m)
-    else:
+    elif counted:
         newleader_quorum_check(c, step_peer=j, taken=m)
+    else:
+        assert isinstance(m, Ack)
+        c.note("warning", f"ACK {c.fmt(m.zxid)} from {j} read as its ACK of NEWLEADER: not counted")
+        can_count = {c.sid} | ld.acked_newleader
+        can_count |= {s.sid for s in ld.learners.values() if not s.acked_newleader}
+        if not c.cluster.is_quorum(can_count):
+            give_up(
+                c, f"no quorum can ack NEWLEADER any more (at most {sorted(can_count)})", step=None
+            )
+        c.step("LeaderProcessACKLD", c.sid, j, msg=m)
 
 
 def newleader_quorum_check(

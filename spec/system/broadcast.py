@@ -199,10 +199,17 @@ def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
     ld = s.leaders[i]
     me = 1 << i
     done = last_committed(srv, s.learners[i])
-    k = next((x for x in range(done, len(ld.acks)) if not ld.acks[x] & me), None)
+    acks = ld.acks
+    k = next((x for x in range(done, len(acks)) if not acks[x] & me), None)
     if k is None:
         return None
-    ld = ld._replace(acks=tuple(a | me if x <= k else a for x, a in enumerate(ld.acks)))
+    # i acks its log in order, so its own acks cover a prefix of it (LeaderProcessRequest
+    # appends an entry without, this step extends the prefix): the entries up to k that
+    # lack i's ack are the ones just before k, and only they change
+    low = k
+    while low > 0 and not acks[low - 1] & me:
+        low -= 1
+    ld = ld._replace(acks=(*acks[:low], *(a | me for a in acks[low : k + 1]), *acks[k + 1 :]))
     return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
 
 

@@ -7,6 +7,8 @@ MSPEC_2.tla's committedLog. A check made inside an action that fails adds a
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from spec.system.constants import MAX_EPOCHS_RECORDED, NULL
 from spec.system.state import Breach, History, ProposalRecord, SystemState
 
@@ -55,10 +57,15 @@ def record_proposals(s: SystemState, source: int, epoch: int, txns: History) -> 
     if not txns:
         return s
     g = s.ghost
-    new = [ProposalRecord(source, epoch, t.zxid, t.value) for t in txns]
-    if all(r in g.proposals for r in new):
+    proposals = g.proposals  # a set, kept as a sorted tuple: each record goes in its place
+    for t in txns:
+        r = ProposalRecord(source, epoch, t.zxid, t.value)
+        k = bisect_left(proposals, r)
+        if k == len(proposals) or proposals[k] != r:
+            proposals = (*proposals[:k], r, *proposals[k:])
+    if proposals is g.proposals:
         return s
-    return s._replace(ghost=g._replace(proposals=tuple(sorted(set(g.proposals).union(new)))))
+    return s._replace(ghost=g._replace(proposals=proposals))
 
 
 def record_commit(s: SystemState, committed: History) -> SystemState:

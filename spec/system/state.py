@@ -15,6 +15,9 @@ their empty value, so that states differing only in dead data are one state.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import deque
+from operator import indexOf, itemgetter, lt
 from typing import NamedTuple
 
 from spec.replace import quick_replace
@@ -259,10 +262,46 @@ def index_of_zxid(history: History, zxid: int) -> int:
     """The 1-based position of ``zxid`` in ``history``; 0 for zxid 0; ``len + 1`` if absent."""
     if zxid == 0:
         return 0
-    for k, txn in enumerate(history, start=1):
-        if txn.zxid == zxid:
-            return k
-    return len(history) + 1
+    if len(history) > LONG_HISTORY and _increasing(history):
+        k = bisect_left(history, (zxid,))  # a Txn compares as (zxid, value)
+        return k + 1 if k < len(history) and history[k].zxid == zxid else len(history) + 1
+    try:  # the first entry with that zxid (Txn's field 0), found in C
+        return indexOf(map(itemgetter(0), history), zxid) + 1
+    except ValueError:
+        return len(history) + 1
+
+
+#: A history longer than this (a long recorded run's) is searched by bisection when its
+#: zxids increase, as they do unless a bug left it inconsistent.
+LONG_HISTORY = 64
+
+
+def _increasing(history: History) -> bool:
+    """Whether the zxids of ``history`` strictly increase; memoized, as a long history mostly
+    extends one seen just before (its prefix compares by identity, in C; only the tail is
+    checked)."""
+    found = _INCREASING.get(id(history))
+    if found is not None and found[0] is history:
+        return found[1]
+    result = None
+    for prev, prev_result in _INCREASING_RECENT:
+        n = len(prev)
+        if n <= len(history) and history[n - 1] is prev[-1] and history[:n] == prev:
+            tail = [t.zxid for t in history[n - 1 :]]
+            result = prev_result and all(map(lt, tail, tail[1:]))
+            break
+    if result is None:
+        zxids = [t.zxid for t in history]
+        result = all(map(lt, zxids, zxids[1:]))
+    if len(_INCREASING) > 4096:
+        _INCREASING.clear()
+    _INCREASING[id(history)] = (history, result)
+    _INCREASING_RECENT.appendleft((history, result))
+    return result
+
+
+_INCREASING: dict[int, tuple[History, bool]] = {}
+_INCREASING_RECENT: deque[tuple[History, bool]] = deque(maxlen=8)
 
 
 def index_at_or_below(history: History, zxid: int) -> int:

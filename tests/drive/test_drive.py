@@ -20,16 +20,6 @@ from zabmc.drive.run import plan
 
 CHECK = ["check", "--no-deadlock", "--no-progress"]
 
-FOLLOWS_THE_OLD_SPEC = pytest.mark.xfail(
-    strict=True,
-    reason="impl's switch plants the bug as the spec modelled it before issue 11 (a learner "
-    "going back to LOOKING dropped its unlogged work; a proposal's ACK before the NEWLEADER "
-    "ACK was its own message type): the driven run now departs (ZK-2845 at a ZabTimeout, "
-    "ZK-4685 at LeaderProcessACK, where the leader now gives up). Open: the switches follow "
-    "the spec as it is now; remove this marker when they pass.",
-)
-
-
 _MADE: dict[str, Path] = {}
 
 
@@ -63,7 +53,6 @@ def step_label(cex: Path, index: int) -> str:
     return json.loads(cex.read_text())["steps"][index]["label"]
 
 
-@FOLLOWS_THE_OLD_SPEC
 def test_zk_2845_the_retained_database_elects_the_short_log(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-2845")
     code, with_bug = drive(capsys, cex)
@@ -131,31 +120,36 @@ def test_zk_4646_acks_newleader_before_the_sync_txns_are_on_disk(capsys, tmp_pat
     assert [t.zxid for _, txns in disk.unsynced for t in txns] != []
 
 
-@FOLLOWS_THE_OLD_SPEC
 def test_zk_4685_a_proposal_ack_before_the_newleader_ack(capsys, tmp_path):
     cex = counterexample(capsys, tmp_path, "ZK-4685")
-    d = both_ways(capsys, cex)
-    # impl as released takes NEWLEADER in one step, writing and acking before anything else
-    assert d["action"].startswith("FollowerProcessNEWLEADER")
-    assert json.loads(cex.read_text())["steps"][d["index"]]["action"] == d["action"]
-
-
-@pytest.mark.parametrize("bug", ["ZK-4643", "ZK-4646"])
-def test_without_the_switch_newleader_waits_for_disk(capsys, tmp_path, bug):
-    """ZooKeeper's fix: a learner writes currentEpoch and ACKs NEWLEADER only once the sync's
-    txns are on disk; the spec's buggy step leaves them off disk, which impl refuses."""
-    cex = counterexample(capsys, tmp_path, bug)
+    doc = json.loads(cex.read_text())
+    code, with_bug = drive(capsys, cex)
+    assert code == 0, with_bug["departure"]
+    # the leader reads the proposal's ACK as the ACK of NEWLEADER and gives up
+    assert with_bug["violation"] == "LeaderStaysWithSyncedQuorum" == doc["invariant"]["name"]
+    assert with_bug["steps_followed"] == with_bug["steps"]
+    assert doc["steps"][-1]["action"] == "LeaderProcessACKLD"
     code, fixed = drive(capsys, cex, "--fixed")
-    assert code == 1
+    assert code == 1 and fixed["steps_followed"] < fixed["steps"]
     d = fixed["departure"]
-    assert d["action"] == "FollowerProcessNEWLEADER"
-    assert json.loads(cex.read_text())["steps"][d["index"]]["action"] == d["action"]
+    # impl as released takes NEWLEADER in one step, writing and acking before anything else
+    assert d["action"] == "FollowerProcessNEWLEADER" == doc["steps"][d["index"]]["action"]
     assert "waits for its log to reach disk" in d["summary"]
 
 
 @pytest.mark.parametrize("bug", ["ZK-4643", "ZK-4646"])
-def test_with_the_switch_impl_follows(capsys, tmp_path, bug):
+def test_newleader_before_the_sync_txns_are_on_disk(capsys, tmp_path, bug):
+    """With the switch impl follows to the violation; without it, ZooKeeper's fix: a learner
+    writes currentEpoch and ACKs NEWLEADER only once the sync's txns are on disk; the spec's
+    buggy step leaves them off disk, which impl refuses."""
     cex = counterexample(capsys, tmp_path, bug)
+    doc = json.loads(cex.read_text())
     code, with_bug = drive(capsys, cex)
     assert code == 0, with_bug["departure"]
     assert with_bug["steps_followed"] == with_bug["steps"]
+    assert with_bug["violation"] == doc["invariant"]["name"]
+    code, fixed = drive(capsys, cex, "--fixed")
+    assert code == 1
+    d = fixed["departure"]
+    assert d["action"] == "FollowerProcessNEWLEADER" == doc["steps"][d["index"]]["action"]
+    assert "waits for its log to reach disk" in d["summary"]

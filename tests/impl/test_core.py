@@ -22,6 +22,8 @@ from impl.core.effects import (
 from impl.core.errors import LocalProtocolError
 from impl.core.events import MessageReceived, NoteToLeader, WriteSubmitted
 from impl.core.messages import (
+    Ack,
+    AckNewLeader,
     Commit,
     Diff,
     LearnerNote,
@@ -31,6 +33,7 @@ from impl.core.messages import (
     Snapshot,
     Trunc,
     Txn,
+    UpToDate,
 )
 from impl.core.peer import ZabPeer
 from impl.core.quorum import Cluster
@@ -264,3 +267,37 @@ def test_notes_to_the_leader_reach_its_application_only_in_broadcast() -> None:
     looking = ZabPeer(1, THREE)
     looking.start()
     assert looking.handle(NoteToLeader(b"s")) == []
+
+
+def leader_in_sync(learners: tuple[int, ...]) -> ZabPeer:
+    """A leader of epoch 3 that has sent NEWLEADER to ``learners`` (a white-box setup)."""
+    peer = ZabPeer(1, THREE, durable=Durable(3, 3, None, history((2, 1))), record=True)
+    peer.ctx.role, peer.ctx.phase = Role.LEADING, Phase.SYNCHRONIZATION
+    peer.ctx.leader_state = LeaderState(new_epoch=3)
+    for j in learners:
+        peer.leader_state.learners[j] = LearnerSession(j, False, 3, True, True, z(2, 1), True)
+    return peer
+
+
+def test_the_first_ack_after_newleader_is_read_as_the_ack_of_newleader() -> None:
+    """ZooKeeper has one ACK type: the leader takes a learner's first ACK after NEWLEADER for
+    the ACK of NEWLEADER. A proposal's ACK there (a learner with ZOOKEEPER-4685) counts for
+    nothing, the learner's ACK of NEWLEADER after it is ignored, and the leader starts once a
+    quorum's ACK of NEWLEADER came first."""
+    leader = leader_in_sync((2, 3))
+    leader.handle(MessageReceived(2, Ack(3, z(2, 1))))
+    assert leader.role == Role.LEADING and leader.leader_state.acked_newleader == set()
+    leader.handle(MessageReceived(2, AckNewLeader(3)))  # ignored: read after another ACK
+    assert leader.phase == Phase.SYNCHRONIZATION and leader.leader_state.acked_newleader == set()
+    effects = leader.handle(MessageReceived(3, AckNewLeader(3)))
+    assert leader.phase == Phase.BROADCAST
+    uptodate = sorted(e.peer for e in effects if isinstance(e, Send) and e.message == UpToDate(3))
+    assert uptodate == [2, 3]  # 2's handler waited for the leader to start
+
+
+def test_a_leader_whose_quorum_can_no_longer_ack_newleader_gives_up() -> None:
+    leader = leader_in_sync((2,))
+    effects = leader.handle(MessageReceived(2, Ack(3, z(2, 1))))
+    assert leader.role == Role.LOOKING
+    steps = [e.step for e in effects if isinstance(e, Observed)]
+    assert steps == ["LeaderProcessACKLD"]  # the giving up is that step's

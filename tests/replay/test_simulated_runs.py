@@ -68,6 +68,32 @@ def test_a_followerinfo_sent_in_one_term_is_not_taken_in_the_next(tmp_path: Path
     assert replayed_run(seed, tmp_path) is None
 
 
+def test_a_followerinfo_sent_before_its_leader_led_needs_its_learner_still_there(tmp_path: Path):
+    """In run 2757 server 2 sends FOLLOWERINFO to server 3 while 3 is still LOOKING, then
+    crashes, and 3 leads before it hears of the crash. ZooKeeper's learner cannot connect
+    before its leader leads (it retries), so a learner that crashed in between never
+    registers: our leader takes an early FOLLOWERINFO only once its learner answers a ping,
+    and does not take server 2's (a step the spec does not allow)."""
+    assert replayed_run(2757, tmp_path) is None
+
+
+@pytest.mark.parametrize("seed", [2214, 5307])
+def test_a_learner_that_took_newleader_finishes_it_after_its_link_is_cut(tmp_path: Path, seed: int):
+    """In these runs a learner takes NEWLEADER and waits for its log to reach disk; the link
+    to its leader is cut (or the leader goes) before it does. It writes currentEpoch all the
+    same, as ZooKeeper's learner, which read NEWLEADER off the socket, does: the spec takes
+    its FollowerProcessNEWLEADER before the cut (zabmc.replay.bindings.system)."""
+    assert replayed_run(seed, tmp_path) is None
+
+
+def test_a_looking_notification_that_arrives_after_its_sender_led(tmp_path: Path):
+    """In run 5422 server 3 sends its vote on a new connection while LOOKING; it arrives
+    after 3 leads, with 3's currentEpoch moved on. Server 1 decides on it; its sender's own
+    vote in it is the one 3 had when it sent it, not its present one (else the spec's
+    election check finds the decision unsound)."""
+    assert replayed_run(5422, tmp_path) is None
+
+
 @pytest.mark.slow
 def test_fault_heavy_simulator_runs_all_conform(tmp_path: Path) -> None:
     problems = [p for seed in range(FAULT_HEAVY_RUNS) if (p := replayed_run(seed, tmp_path))]

@@ -32,7 +32,9 @@ Where the spec is coarser or finer than impl, the rule is written here once:
 * without ``zookeeper_timing`` a step that closes connections (a crash, a timeout, a cut
   link) takes every server concerned back to election at once: the driver delivers impl's
   notices of the lost connections right after it, and each server's giving up
-  (``ZabTimeout`` of a server the spec has LOOKING) is no further step;
+  (``ZabTimeout`` of a server the spec has LOOKING) is no further step; a learner impl
+  connected early is, in the spec, still connecting: it gets its notice when the spec has
+  it give up;
 * impl records ``NodeCrash`` with the state the server goes down with: not compared (what
   survives shows at ``NodeStart``).
 """
@@ -226,7 +228,7 @@ class Drive:
             try:
                 self._follow(step)
                 if not self.timing:  # the spec's step takes the fault's news to all at once
-                    while self._choose(lambda c: c.kind == "notice"):
+                    while self._choose(self._news):
                         pass
             except Departed as d:
                 return max(0, step.index - 1), self._divergence(step, d)
@@ -354,13 +356,30 @@ class Drive:
             # the receiver's log may reach disk for this step unless the spec's step leaves
             # some of it off disk (with_queue_logged)
             writing = with_queue_logged(step.state, self.bug, receiver - 1) is not step.state
+            pair = {sender, receiver}
             return lambda: self._choose(
                 lambda c: c.kind == "deliver" and c.servers == (sender, receiver),
                 lambda c: c.kind == "fsync" and c.servers == (sender,),
                 lambda c: c.kind == "connect" and set(c.servers) == {sender, receiver},
                 lambda c: c.kind == "fsync" and c.servers == (receiver,) and not writing,
+                # a FOLLOWERINFO sent before its leader led is taken once the learner
+                # answers the leader's ping (impl.core.discovery.lead)
+                lambda c: c.kind == "deliver" and c.detail == "Ping" and set(c.servers) == pair,
             )
         return lambda: False
+
+    def _news(self, c: Choice) -> bool:
+        """A notice of a lost connection, for a server the spec knows was connected: a
+        learner impl connected early (its ConnectAndFollowerSendFOLLOWERINFO not yet the
+        spec's step) is, in the spec, still connecting; it learns of the loss when it gives
+        up (its ZabTimeout)."""
+        if c.kind != "notice":
+            return False
+        learner, leader = c.servers
+        return not any(
+            o.step == "ConnectAndFollowerSendFOLLOWERINFO" and tuple(o.args) == (leader, learner)
+            for o in self.early
+        )
 
     def _once(self, act: Callable[[], object]) -> Callable[[], bool]:
         done = [False]

@@ -59,7 +59,7 @@ from spec.system.model import RECEIVE_STEPS, STEPS, SystemModel
 from spec.system.params import MAX_IDS, UNBOUNDED, ZK_TLA, Params, unbounded
 from spec.system.receive import is_learner_of
 from spec.system.role_changes import power_off
-from spec.system.state import Notification, SystemState, index_of_zxid, put
+from spec.system.state import Notification, Server, SystemState, index_of_zxid, put
 from spec.system.synchronization import follower_process_newleader, leader_sync_follower
 from spec.system.zxid import COUNTER_BITS, COUNTER_MASK
 from zabmc.replay.bindings import FieldDiff, Mismatch
@@ -153,23 +153,53 @@ def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     z = h[-1].zxid if h else 0
     if r.lastZxid != (z >> COUNTER_BITS, z & COUNTER_MASK):
         return False
-    return _same_history(r.history, observed_history(h))
+    return _same_history(r.history, h, k)
 
 
-def _same_history(recorded: tuple, zxids: tuple) -> bool:
-    """``recorded == zxids``, remembered for the pair: a reader shares a history between the
-    events it does not change, the spec between the states, so most events meet a pair
-    already compared (a long history is compared once per change, not once per event)."""
-    key = (id(recorded), id(zxids))
-    found = _SAME.get(key)
-    if found is not None and found[0] is recorded and found[1] is zxids:
-        return True
-    if recorded != zxids:
-        return False
-    if len(_SAME) > 4096:
-        _SAME.clear()
-    _SAME[key] = (recorded, zxids)
-    return True
+def _same_history(recorded: tuple, h: tuple, k: int) -> bool:
+    """``recorded`` is server ``k``'s spec history ``h`` as the trace spells it (the lengths
+    are equal). Most events meet the pair server k agreed on last, or a pair extending it:
+    the reader's history and the spec's share their prefix's entries with the ones they
+    extend, so the prefixes compare by identity, in C, and only the new tails are
+    converted (a long history is not converted or compared whole at each change)."""
+    last = _AGREED.get(k)
+    if last is not None:
+        old_recorded, old_h = last
+        if recorded is old_recorded and h is old_h:
+            return True
+        n = len(old_h)
+        if (
+            0 < n <= len(h)
+            and h[n - 1] is old_h[-1]
+            and recorded[n - 1] is old_recorded[-1]
+            and h[:n] == old_h
+            and recorded[:n] == old_recorded
+        ):
+            same = recorded[n:] == tuple([_zxid_pair(t.zxid) for t in h[n:]])
+        else:
+            same = recorded == observed_history(h)
+    else:
+        same = recorded == observed_history(h)
+    if same:
+        _AGREED[k] = (recorded, h)
+    return same
+
+
+#: Per server (spec id): the recorded history and the spec's it agreed with last.
+_AGREED: dict[int, tuple[tuple, tuple]] = {}
+
+
+def _zxid_pair(zxid: int) -> tuple[int, int]:
+    """A zxid as the trace spells it, one tuple per zxid (so histories share their entries)."""
+    found = _PAIRS.get(zxid)
+    if found is None:
+        if len(_PAIRS) > 1 << 16:
+            _PAIRS.clear()
+        found = _PAIRS[zxid] = (zxid >> COUNTER_BITS, zxid & COUNTER_MASK)
+    return found
+
+
+_PAIRS: dict[int, tuple[int, int]] = {}
 
 
 def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
@@ -186,14 +216,13 @@ def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
     for prev, prev_zxids in _RECENT:
         k = len(prev)
         if 0 < k <= n and h[k - 1] is prev[-1] and h[:k] == prev:
-            tail = [(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h[k:]]
-            zxids = prev_zxids + tuple(tail)
+            zxids = prev_zxids + tuple([_zxid_pair(t.zxid) for t in h[k:]])
             break
         if 0 < n < k and h[-1] is prev[n - 1] and prev[:n] == h:
             zxids = prev_zxids[:n]
             break
     if zxids is None:
-        zxids = tuple([(t.zxid >> COUNTER_BITS, t.zxid & COUNTER_MASK) for t in h])
+        zxids = tuple([_zxid_pair(t.zxid) for t in h])
     _HISTORIES[id(h)] = (h, zxids)
     _RECENT.appendleft((h, zxids))
     return zxids
@@ -202,7 +231,6 @@ def observed_history(h: tuple) -> tuple[tuple[int, int], ...]:
 _HISTORIES: dict[int, tuple[tuple, tuple[tuple[int, int], ...]]] = {}
 #: The histories converted last (one per server, about), which a new one most often extends.
 _RECENT: deque[tuple[tuple, tuple[tuple[int, int], ...]]] = deque(maxlen=32)
-_SAME: dict[tuple[int, int], tuple[tuple, tuple]] = {}
 
 
 def trace_message(msg: tuple) -> tuple:
@@ -283,11 +311,17 @@ class SystemReplay:
         self.newleader_early: dict[int, int] = {}
         #: Per server (myid): the highest election round it has reached.
         self.rounds = dict.fromkeys(header.servers, 0)
+        #: Per server (myid) and election round: its record in the model at its last step
+        #: while LOOKING in that round (its own vote in the notifications of the round).
+        self.looking: dict[tuple[int, int], Server] = {}
         #: Per server (myid): how many entries of its log are known to be on disk.
         self.durable = dict.fromkeys(header.servers, 0)
         #: For each LeaderSyncFollower event (by file and line), the type of the sync
         #: message its learner took (see _sync_follower).
         self.sync_modes = sync_modes(events)
+        #: For each event that closes a learner's connection to its leader after the
+        #: learner took NEWLEADER (by file and line): those learners and leaders (myids).
+        self.newleader_before = newleader_before_close(events)
         #: Per server (spec id): the last recorded state found equal to the model's, with
         #: what the model's observable state is made of (its server record, vote and round).
         #: Most steps leave both unchanged (an election step changes neither the recorded
@@ -315,12 +349,17 @@ class SystemReplay:
 
     def step(self, e: Event) -> Mismatch | None:
         """Take event ``e``; ``None`` when it is a step of the spec from the current state."""
+        if self.newleader_before:
+            for learner, leader in self.newleader_before.get((e.file, e.line), ()):
+                self._newleader_first(learner, (learner - 1, leader - 1))
         rule = ADAPTATIONS.get(e.action)
         problem = rule(self, e) if rule is not None else self.take(e)
         if problem is not None:
             return problem
         if e.state.vote.round > self.rounds[e.server]:
             self.rounds[e.server] = e.state.vote.round
+        if e.state.role == LOOKING:
+            self.looking[e.server, e.state.vote.round] = self.state.servers[e.server - 1]
         if e.action in SYNCS_LOG:
             self._synced(e)
         if self.early_connects:
@@ -362,7 +401,7 @@ class SystemReplay:
                 c = args[1] * p.n + args[0]
                 channel = self.state.network.msgs[c]
                 if channel and channel[0][0] == NEWLEADER and msg[0] != "NEWLEADER":
-                    self._newleader_first(e, args)
+                    self._newleader_first(e.server, args)
                     channel = self.state.network.msgs[c]
             elif name in TAKES_NOTIFICATION:
                 channel = self.state.network.notes[args[1] * p.n + args[0]]
@@ -404,25 +443,27 @@ class SystemReplay:
             return self.compare(e, observed(t, k))
         return None
 
-    def _newleader_first(self, e: Event, args: tuple[int, ...]) -> None:
-        """A learner that took NEWLEADER and waits for its log to reach disk.
+    def _newleader_first(self, server: int, args: tuple[int, ...]) -> None:
+        """A learner (myid ``server``) that took NEWLEADER and waits for its log to reach disk.
 
         ZooKeeper's learner (and the implementation) persists the synced txns, then
         currentEpoch, then ACKs NEWLEADER, and meanwhile goes on taking what the leader
         sends after NEWLEADER; it records FollowerProcessNEWLEADER when the ACK goes out.
         The spec's step does it all at once. So when a learner takes a message that is
-        behind NEWLEADER in the spec's channel, the spec's FollowerProcessNEWLEADER is
-        taken first, and the recorded one later only compares the state.
+        behind NEWLEADER in the spec's channel, or its connection to the leader closes
+        before it records the step (:func:`newleader_before_close`), the spec's
+        FollowerProcessNEWLEADER is taken first, and the recorded one later only compares
+        the state.
         """
         s, p = self.state, self.params
         i, j = args[0], args[1]
-        if e.server in self.newleader_early or not is_learner_of(s, i, j):
+        if server in self.newleader_early or not is_learner_of(s, i, j):
             return None
         t = follower_process_newleader(s, p, i, j)
         if t is None or t.ghost.breaches is not s.ghost.breaches:
             return None  # the message check explains it
         self.state = t
-        self.newleader_early[e.server] = s.servers[i].current_epoch
+        self.newleader_early[server] = s.servers[i].current_epoch
         return None
 
     def _other_message(self, e: Event, head: tuple) -> Mismatch:
@@ -660,6 +701,10 @@ def _receive_notification(r: SystemReplay, e: Event) -> Mismatch | None:
             f"{e.call} takes {msg_text(e.msg)}, which server {j + 1} has not sent "
             f"(it is {'up' if sender.online else 'down'}, and reached round {reached})",
         )
+    if state == LOOKING:
+        # sent while LOOKING in that round, perhaps arriving once the sender leads or
+        # follows: with the own vote it had then (a leader's currentEpoch moves on)
+        sender = r.looking.get((j + 1, round_), sender)
     own = self_vote(p, sender, j)
     note = Notification(
         j,
@@ -691,6 +736,41 @@ def sync_modes(events: tuple[Event, ...] | list[Event]) -> dict[tuple[str, int],
             if key is not None:
                 modes[key] = e.msg
     return modes
+
+
+def newleader_before_close(
+    events: tuple[Event, ...] | list[Event],
+) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """Each event that closes the connection between a learner and its leader (a cut link,
+    the leader's crash, the leader going back to election), paired with the learners whose
+    next step after it is FollowerProcessNEWLEADER from that leader, and the leader.
+
+    Such a learner took NEWLEADER before the close (a closed connection loses what it had in
+    flight) and was waiting for its log to reach disk; ZooKeeper's learner then writes
+    currentEpoch all the same (it read NEWLEADER off the socket), and so does the
+    implementation. The spec takes FollowerProcessNEWLEADER before the close.
+    """
+    closes: dict[int, list[Event]] = {}  # per learner: closing events since its last step
+    role: dict[int, int] = {}
+    found: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for e in events:
+        was, role[e.server] = role.get(e.server), e.state.role
+        closing = e.action in ("PartitionStart", "NodeCrash") or (
+            was == LEADING and e.state.role == LOOKING
+        )
+        if e.action == "FollowerProcessNEWLEADER" and e.server in closes:
+            learner, leader = e.args[0], e.args[1]
+            for c in closes[e.server]:
+                ends = set(c.args) if c.action == "PartitionStart" else {c.server}
+                if ends == {learner, leader} or ends == {leader}:
+                    found.setdefault((c.file, c.line), []).append((learner, leader))
+                    break
+        closes.pop(e.server, None)
+        if closing:
+            for k in role:
+                if k != e.server:
+                    closes.setdefault(k, []).append(e)
+    return found
 
 
 def _sync_follower(r: SystemReplay, e: Event) -> Mismatch | None:
