@@ -3,13 +3,18 @@ FastLeaderElection.tla), as TLC prints it, replayed as a behaviour of this spec.
 
 The fixtures (tests/fixtures/zk37_traces/, made by bench/tlc/zk37/generate.py) hold for
 each state of a TLC simulation ``pc`` (recorder.pc: the action taken and its servers) and
-the variables compared here. Each step is this spec's action of the same name and servers
-(s1 -> 0), taken with ``Params.zk = ZK_TLA`` (ZkV3_7_0.tla's NEWLEADER), every bound lifted,
-Fast Leader Election step by step. After each step every server's projection must equal
-the TLA+ state's.
+the variables compared here. Each step is this spec's action of the same name and servers,
+taken with ``Params.zk = ZK_TLA`` (ZkV3_7_0.tla's NEWLEADER and FastLeaderElection.tla's
+abstractions, ``Params.tla_election``), every bound lifted, Fast Leader Election step by
+step. After each step every server's projection must equal the TLA+ state's.
 
 Where the two differ in granularity or scope, this is the one place that says so:
 
+* **Server ids.** FastLeaderElection.tla orders servers by ``IdTable``, which it builds
+  with CHOOSE; TLC's choice gives s1 the highest id and sn the lowest (``IdCompare(s1,
+  s2)`` holds). Server ``sk`` of n is therefore this spec's server n-k (s1 -> 2, s3 -> 0
+  for three), so that a vote for the higher id wins on both sides. Reports name the TLA+'s
+  servers.
 * **Init.** ZooKeeper's lookForLeader, which this spec's Init follows, starts each server
   at round 1 and sends its vote at once; ZkV3_7_0.tla starts at logicalClock 0 with
   nothing sent (a server's first notifications go out at its first poll timeout). The
@@ -20,6 +25,15 @@ Where the two differ in granularity or scope, this is the one place that says so
   (``--zk 3.7``) is finer: FollowerProcessNEWLEADER, FollowerSyncProcessorLogRequest and
   FollowerProcessNEWLEADERAfterCurrentEpochUpdated; 3.9 (``--zk 3.9``) logs only committed
   txns there. Neither is compared here.
+* **The final wait.** FastLeaderElection.tla's poll times out in the final wait too
+  (NotmsgTimeout does not read waitNotmsg), queueing the timeout that WaitNewNotmsg then
+  reads to decide; in ZooKeeper (and this spec's other modes) the final wait's poll
+  timing out is the decision, one FLEWaitNewNotmsg step. ``tla_election`` allows the
+  timeout there.
+* **A lone LEADING notification.** The tla's third exit (``leaveOk3``) follows a LEADING
+  notification of the server's own round that no quorum in recvset or outofelection
+  backs. ZooKeeper's ``receivedLeadingNotification`` does so only on its Oracle's word,
+  which two-voter ensembles alone consult; ``tla_election`` takes the third exit.
 * **ACK.** The TLA+ has an ACKLD message type; here the ACK of NEWLEADER is an ACK with
   NEWLEADER's zxid. LeaderProcessACKLD and LeaderProcessACK keep their names and servers.
 * **FilterNonexistentMessage.** The TLA+ drops a message impossible in the receiver's
@@ -50,7 +64,8 @@ from zabmc.tlc.values import Fn, ModelValue
 
 
 def oracle_params(voters: int = 3) -> Params:
-    """This spec's constants for replaying a ZkV3_7_0.tla behaviour: every bound lifted."""
+    """This spec's constants for replaying a ZkV3_7_0.tla behaviour: ZK_TLA (so
+    ``tla_election``), every bound lifted."""
     return unbounded(voters, zk=ZK_TLA)
 
 
@@ -66,14 +81,19 @@ class Divergence:
         return f"{source}: diverges at State {self.step} ({self.action}): {self.reason}"
 
 
-def server_id(value: Any) -> int:
-    """``s3`` -> 2."""
+def server_id(value: Any, n: int) -> int:
+    """The id of the TLA+'s server ``value``: ``s1`` -> n-1, ``sn`` -> 0 (IdTable's order)."""
     assert isinstance(value, ModelValue) and value.name.startswith("s")
-    return int(value.name[1:]) - 1
+    return n - int(value.name[1:])
+
+
+def tla_server(i: int, n: int) -> ModelValue:
+    """The TLA+'s name of server ``i``: the inverse of :func:`server_id`."""
+    return ModelValue(f"s{n - i}")
 
 
 def _per_server(value: Fn, n: int) -> list[Any]:
-    return [value[ModelValue(f"s{k + 1}")] for k in range(n)]
+    return [value[tla_server(k, n)] for k in range(n)]
 
 
 def tla_projection(state: dict[str, Any], n: int) -> list[dict[str, Any]]:
@@ -129,7 +149,8 @@ def _differences(tla: list[dict[str, Any]], ours: list[dict[str, Any]]) -> str:
     for k, (a, b) in enumerate(zip(tla, ours, strict=True)):
         for field in a:
             if a[field] != b[field]:
-                out.append(f"s{k + 1}.{field}: TLA+ {a[field]!r}, spec {b[field]!r}")
+                who = tla_server(k, len(tla)).name
+                out.append(f"{who}.{field}: TLA+ {a[field]!r}, spec {b[field]!r}")
     return "; ".join(out)
 
 
@@ -154,8 +175,8 @@ def replay_tla_behaviour(states: list[dict[str, Any]], voters: int = 3) -> Diver
         return Divergence(1, "Init", f"the initial states differ: {diff}")
     for number, state in enumerate(states[1:], start=2):
         name, *servers = state["pc"]
-        args = tuple(server_id(v) for v in servers)
-        label = f"{name}({', '.join(f's{a + 1}' for a in args)})"
+        args = tuple(server_id(v, p.n) for v in servers)
+        label = f"{name}({', '.join(v.name for v in servers)})"
         if name not in STEPS:
             return Divergence(number, label, "no step of this name in the spec")
         t = model.apply(s, Action(name, args))

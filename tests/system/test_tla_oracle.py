@@ -3,13 +3,9 @@ ZkV3_7_0.tla (tests/fixtures/zk37_traces/, made by bench/tlc/zk37/generate.py), 
 zabmc.tlc's grammar and replayed on the system spec (spec/system/tla_oracle.py says how the
 two map, and where their granularity differs).
 
-The target is that every trace replays. It is not met yet: the replay diverges in Fast
-Leader Election, where the system spec follows ZooKeeper's FastLeaderElection.java and
-ZkV3_7_0.tla abstracts it differently (its final wait for a better notification, waitNotmsg,
-does not block a poll timeout or the handling of a queued notification; a crash and a
-restart leave a server's election variables as they were). test_every_trace_replays is
-therefore a strict xfail: it reports the first divergence, and fails as soon as every trace
-replays, so that the marker goes.
+Every trace replays: test_every_trace_replays fails on the first that does not, with the
+replay's divergence report. test_a_changed_trace_is_reported_at_its_step shows that the
+comparison can fail.
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from __future__ import annotations
 import lzma
 from functools import cache
 from pathlib import Path
-
-import pytest
 
 from spec.system.model import STEPS
 from spec.system.tla_oracle import (
@@ -67,7 +61,6 @@ def test_a_changed_trace_is_reported_at_its_step():
     assert d.report("x").startswith("x: diverges at State 3")
 
 
-@pytest.mark.xfail(strict=True, reason="FLE: see the module docstring")
 def test_every_trace_replays():
     for path in TRACES:
         d = replay_tla_behaviour(behaviour(path))

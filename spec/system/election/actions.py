@@ -16,6 +16,16 @@ Where this differs from FastLeaderElection.tla, it follows ZooKeeper 3.7:
   reply to each other forever);
 * the poll only times out when the server is not already in its final wait, where
   deciding needs no timeout.
+
+With ``Params.tla_election`` (ZkV3_7_0.tla's own abstraction, for replaying its traces) it
+follows FastLeaderElection.tla in both places where that differs from ZooKeeper's code:
+
+* the final wait times out like any poll (FLENotmsgTimeout), and FLEWaitNewNotmsg then
+  reads the timeout signal and decides; in ZooKeeper the final wait's poll timing out *is*
+  the decision;
+* a LOOKING server follows a LEADING notification of its own round that no quorum backs
+  (the tla's third exit, ``leaveOk3``). ZooKeeper does so only when asked its Oracle
+  (``receivedLeadingNotification``, ``getNeedOracle``: two-voter ensembles).
 """
 
 from __future__ import annotations
@@ -78,7 +88,9 @@ def fle_notmsg_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     srv = s.servers[i]
     el = s.elections[i]
-    if not (srv.online and srv.state == LOOKING and not el.queue and not el.waiting):
+    if not (srv.online and srv.state == LOOKING and not el.queue):
+        return None
+    if el.waiting and not p.tla_election:
         return None
     if s.recorder.timeouts >= p.max_timeouts:
         return None
@@ -166,6 +178,9 @@ def _received_decided_notification(
     quorum = vote_set(p, ooe, vote, n.round, n.state, 1 << n.source)
     if p.is_quorum(quorum) and _check_leader(i, ooe, n.leader, n.round, el.round):
         return decide(s, p, i, el._replace(vote=vote, round=n.round), quorum, ooe)
+    if p.tla_election and n.state == LEADING and n.round == el.round:
+        # FastLeaderElection.tla's third exit: no quorum decided, so there is none to check.
+        return _leave(s._replace(elections=put(s.elections, i, el._replace(vote=vote))), p, i)
     return s._replace(elections=put(s.elections, i, el))
 
 
@@ -205,8 +220,12 @@ def decide(
     while LOOKING (i's own vote included).
     """
     s = s._replace(elections=put(s.elections, i, el))
-    s = _check_election(s, p, i, el.vote, quorum, votes)
-    if el.vote.leader == i:
+    return _leave(_check_election(s, p, i, el.vote, quorum, votes), p, i)
+
+
+def _leave(s: SystemState, p: Params, i: int) -> SystemState:
+    """i leaves the election for the leader of its vote: LEADING if itself, else learning."""
+    if s.elections[i].vote.leader == i:
         return turn_to_leading(s, p, i)
     return turn_to_learning(s, p, i)
 
