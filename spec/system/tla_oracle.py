@@ -40,12 +40,21 @@ Where the two differ in granularity or scope, this is the one place that says so
   state in a step that leaves recorder.pc unchanged (so a trace cannot name it) and sets
   violatedInvariants; this spec takes such a message in the step for its type and records
   a breach. The generator cuts each behaviour before such a step.
-* **What is compared.** status, state, zabState, acceptedEpoch, currentEpoch, history
-  (zxid and value of each txn) for every server; lastCommitted's index for servers that
-  are up (the TLA+ leaves a crashed server's lastCommitted as it was, this spec clears a
-  server's volatile state when it goes down; both set it from the snapshot at NodeStart).
-  Election variables and channels are not compared: they are checked through the steps
-  they enable, since each step must be enabled where the TLA+ takes it.
+* **What is compared.** After every step, for every server: status, state, zabState,
+  acceptedEpoch, currentEpoch, history (zxid and value of each txn); lastCommitted's index
+  while it is up (the TLA+ leaves a crashed server's lastCommitted as it was, this spec
+  clears a server's volatile state when it goes down; both set it from the snapshot at
+  NodeStart); currentVote and logicalClock while it is up; waitNotmsg, recvQueue,
+  receiveVotes and outOfElection (each peer's vote, round and state) while it is up and
+  LOOKING: a server that decided has left the election (ZooKeeper's leaveInstance clears
+  its queue, recvset is local to lookForLeader); this spec clears them, the TLA+ keeps
+  them until the server looks again, where both start afresh. And every channel of
+  electionMsgs, notification by notification (source, state, round, vote). A vote is
+  compared as (proposed leader, zxid, epoch). Left out: receiveVotes' and
+  outOfElection's ``version`` (the TLA+'s count of puts, which ZooKeeper does not keep),
+  the notifications' ghost fields here (each sender's own vote, for ElectionSafety), and
+  the variables of Zab's phases (learners, msgs, ...), which are checked through the
+  steps they enable, since each step must be enabled where the TLA+ takes it.
 """
 
 from __future__ import annotations
@@ -53,12 +62,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from spec.system.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
+from spec.system.constants import LOOKING, NULL, SERVER_STATE_NAMES, ZAB_STATE_NAMES
 from spec.system.init import initial_state
 from spec.system.model import STEPS, SystemModel
 from spec.system.params import ZK_TLA, Params, unbounded
-from spec.system.state import SystemState, Txn
-from spec.system.zxid import make_zxid
+from spec.system.state import (
+    TIMEOUT_SIGNAL,
+    Notification,
+    ReceivedVote,
+    SystemState,
+    Txn,
+    Vote,
+)
+from spec.system.zxid import make_zxid, zxid_text
 from zabmc.engine import Action
 from zabmc.tlc.values import Fn, ModelValue
 
@@ -96,52 +112,108 @@ def _per_server(value: Fn, n: int) -> list[Any]:
     return [value[tla_server(k, n)] for k in range(n)]
 
 
+#: A projected vote: (proposed leader's TLA+ name or None, zxid as ``epoch:counter``, epoch).
+ProjectedVote = tuple[str | None, str, int]
+#: The timeout signal in a receive queue (FastLeaderElection.tla's ``[mtype |-> NONE]``).
+TIMEOUT = "NONE"
+
+
+def _tla_vote(v: Fn) -> ProjectedVote:
+    leader = v["proposedLeader"].name
+    zxid = zxid_text(make_zxid(*v["proposedZxid"]))
+    return (None if leader == "NoServer" else leader, zxid, v["proposedEpoch"])
+
+
+def _tla_note(m: Fn) -> tuple | str:
+    if m["mtype"].name == "NONE":
+        return TIMEOUT
+    return (m["msource"].name, m["mstate"].name, m["mround"], _tla_vote(m["mvote"]))
+
+
+def _tla_votes(votes: Fn, n: int) -> tuple:
+    """A recvset or outofelection, peer by peer in the TLA+'s order (its version left out)."""
+    entries = (votes[ModelValue(f"s{k + 1}")] for k in range(n))
+    return tuple((_tla_vote(e["vote"]), e["round"], e["state"].name) for e in entries)
+
+
 def tla_projection(state: dict[str, Any], n: int) -> list[dict[str, Any]]:
     """Each server's compared variables in a TLA+ state."""
     found = []
-    status = _per_server(state["status"], n)
-    for k, (up, role, phase, acc, cur, hist, lc) in enumerate(
-        zip(
-            status,
-            _per_server(state["state"], n),
-            _per_server(state["zabState"], n),
-            _per_server(state["acceptedEpoch"], n),
-            _per_server(state["currentEpoch"], n),
-            _per_server(state["history"], n),
-            _per_server(state["lastCommitted"], n),
-            strict=True,
-        )
-    ):
-        del k
-        online = up.name == "ONLINE"
+    notes = state["electionMsgs"]
+    for k in range(n):
+        me = tla_server(k, n)
+        online = state["status"][me].name == "ONLINE"
+        looking = online and state["state"][me].name == "LOOKING"
         found.append(
             {
                 "online": online,
-                "state": role.name,
-                "zabState": phase.name,
-                "acceptedEpoch": acc,
-                "currentEpoch": cur,
-                "history": tuple(Txn(make_zxid(*t["zxid"]), t["value"]) for t in hist),
-                "lastCommitted": lc["index"] if online else None,
+                "state": state["state"][me].name,
+                "zabState": state["zabState"][me].name,
+                "acceptedEpoch": state["acceptedEpoch"][me],
+                "currentEpoch": state["currentEpoch"][me],
+                "history": tuple(
+                    Txn(make_zxid(*t["zxid"]), t["value"]) for t in state["history"][me]
+                ),
+                "lastCommitted": state["lastCommitted"][me]["index"] if online else None,
+                "currentVote": _tla_vote(state["currentVote"][me]) if online else None,
+                "logicalClock": state["logicalClock"][me] if online else None,
+                "waitNotmsg": state["waitNotmsg"][me] if looking else None,
+                "recvQueue": tuple(map(_tla_note, state["recvQueue"][me])) if looking else None,
+                "receiveVotes": _tla_votes(state["receiveVotes"][me], n) if looking else None,
+                "outOfElection": _tla_votes(state["outOfElection"][me], n) if looking else None,
+                "electionMsgs": tuple(
+                    tuple(map(_tla_note, notes[ModelValue(f"s{j + 1}")][me])) for j in range(n)
+                ),
             }
         )
     return found
 
 
+def _spec_vote(v: Vote | ReceivedVote, n: int) -> ProjectedVote:
+    leader = None if v.leader == NULL else tla_server(v.leader, n).name
+    return (leader, zxid_text(v.zxid), v.epoch)
+
+
+def _spec_note(m: Notification | tuple, n: int) -> tuple | str:
+    if m == TIMEOUT_SIGNAL:
+        return TIMEOUT
+    vote = _spec_vote(Vote(m.leader, m.zxid, m.epoch), n)
+    return (tla_server(m.source, n).name, SERVER_STATE_NAMES[m.state], m.round, vote)
+
+
+def _spec_votes(votes: tuple[ReceivedVote, ...], n: int) -> tuple:
+    entries = (votes[server_id(ModelValue(f"s{k + 1}"), n)] for k in range(n))
+    return tuple((_spec_vote(e, n), e.round, SERVER_STATE_NAMES[e.state]) for e in entries)
+
+
 def spec_projection(s: SystemState) -> list[dict[str, Any]]:
     """Each server's compared variables in a state of this spec."""
-    return [
-        {
-            "online": srv.online,
-            "state": SERVER_STATE_NAMES[srv.state],
-            "zabState": ZAB_STATE_NAMES[srv.zab_state],
-            "acceptedEpoch": srv.accepted_epoch,
-            "currentEpoch": srv.current_epoch,
-            "history": srv.history,
-            "lastCommitted": srv.last_committed if srv.online else None,
-        }
-        for srv in s.servers
-    ]
+    n = len(s.servers)
+    found = []
+    for k, (srv, el) in enumerate(zip(s.servers, s.elections, strict=True)):
+        looking = srv.online and srv.state == LOOKING
+        senders = (server_id(ModelValue(f"s{j + 1}"), n) for j in range(n))
+        found.append(
+            {
+                "online": srv.online,
+                "state": SERVER_STATE_NAMES[srv.state],
+                "zabState": ZAB_STATE_NAMES[srv.zab_state],
+                "acceptedEpoch": srv.accepted_epoch,
+                "currentEpoch": srv.current_epoch,
+                "history": srv.history,
+                "lastCommitted": srv.last_committed if srv.online else None,
+                "currentVote": _spec_vote(el.vote, n) if srv.online else None,
+                "logicalClock": el.round if srv.online else None,
+                "waitNotmsg": el.waiting if looking else None,
+                "recvQueue": tuple(_spec_note(m, n) for m in el.queue) if looking else None,
+                "receiveVotes": _spec_votes(el.received, n) if looking else None,
+                "outOfElection": _spec_votes(el.out_of_election, n) if looking else None,
+                "electionMsgs": tuple(
+                    tuple(_spec_note(m, n) for m in s.network.notes[j * n + k]) for j in senders
+                ),
+            }
+        )
+    return found
 
 
 def _differences(tla: list[dict[str, Any]], ours: list[dict[str, Any]]) -> str:

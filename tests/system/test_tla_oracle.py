@@ -14,6 +14,8 @@ import lzma
 from functools import cache
 from pathlib import Path
 
+import pytest
+
 from spec.system.model import STEPS
 from spec.system.tla_oracle import (
     oracle_params,
@@ -22,7 +24,7 @@ from spec.system.tla_oracle import (
     tla_initial_state,
     tla_projection,
 )
-from zabmc.tlc.parse import parse_dump
+from zabmc.tlc.parse import TlcParseError, parse_dump, parse_states
 from zabmc.tlc.values import Fn, ModelValue
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zk37_traces"
@@ -31,7 +33,7 @@ TRACES = sorted(FIXTURES.glob("trace-*.dump.xz"))
 
 @cache
 def behaviour(path: Path) -> list[dict]:
-    return parse_dump(lzma.decompress(path.read_bytes()).decode(), str(path))
+    return parse_states(lzma.decompress(path.read_bytes()).decode(), str(path))
 
 
 def test_there_are_enough_traces_and_each_is_a_tla_behaviour_of_several_steps():
@@ -42,6 +44,17 @@ def test_there_are_enough_traces_and_each_is_a_tla_behaviour_of_several_steps():
         assert all(s["pc"][0] in STEPS for s in states[1:]), path
 
 
+def test_the_fixtures_read_fast_read_as_a_dump_is_read():
+    """parse_states (each distinct value parsed once) reads what the grammar's dump rule
+    reads, and names the line of a value that is not TLC's syntax."""
+    text = lzma.decompress(TRACES[-1].read_bytes()).decode()
+    assert parse_states(text, "t") == parse_dump(text, "t")
+    broken = text.replace("/\\ zabState = (s1 :> ELECTION", "/\\ zabState = (s1 :>> ELECTION", 1)
+    line = broken[: broken.index(":>>")].count("\n") + 1
+    with pytest.raises(TlcParseError, match=rf"^t:{line}: zabState: not TLC value syntax"):
+        parse_states(broken, "t")
+
+
 def test_the_tla_init_is_the_spec_started_as_the_tla_starts():
     p = oracle_params()
     ours = spec_projection(tla_initial_state(p))
@@ -49,15 +62,25 @@ def test_the_tla_init_is_the_spec_started_as_the_tla_starts():
         assert tla_projection(behaviour(path)[0], p.n) == ours, path
 
 
-def test_a_changed_trace_is_reported_at_its_step():
-    """The replay is a check that can fail: a trace whose third state is edited (every
-    server in BROADCAST) diverges there, with a report naming the state and the field."""
+EVERYONE = tuple(ModelValue(f"s{k}") for k in (1, 2, 3))
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "report"),
+    [
+        ("zabState", ModelValue("BROADCAST"), "zabState: TLA+ 'BROADCAST', spec 'ELECTION'"),
+        ("logicalClock", 1, "logicalClock: TLA+ 1, spec 0"),
+    ],
+)
+def test_a_changed_trace_is_reported_at_its_step(variable, value, report):
+    """The replay is a check that can fail: a trace whose third state is edited (a variable
+    of the servers' or of their election, the same value for each server) diverges there,
+    with a report naming the state and the field."""
     states = list(behaviour(TRACES[0]))
-    everyone = frozenset((ModelValue(f"s{k}"), ModelValue("BROADCAST")) for k in (1, 2, 3))
-    edited = {**states[2], "zabState": Fn(everyone)}
+    edited = {**states[2], variable: Fn(frozenset((k, value) for k in EVERYONE))}
     d = replay_tla_behaviour([states[0], states[1], edited, *states[3:]])
     assert d is not None and d.step == 3
-    assert "zabState: TLA+ 'BROADCAST', spec 'ELECTION'" in d.reason
+    assert report in d.reason
     assert d.report("x").startswith("x: diverges at State 3")
 
 
