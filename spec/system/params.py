@@ -80,10 +80,10 @@ class Params:
     #: The txns of the sync reach the log through the SyncRequestProcessor's queue, after
     #: NEWLEADER (ZK-4646, ZK-4685, 3.7).
     queued_logging: bool = field(init=False)
-    #: Fast Leader Election as FastLeaderElection.tla abstracts it (``zk == ZK_TLA``
-    #: without ``zookeeper_timing``: the TLA+ oracle's replay; a recorded run of ZooKeeper's
-    #: timing elects as ZooKeeper does): the final wait can time out, and a lone LEADING
-    #: notification of the server's round is followed (see :mod:`spec.system.election.actions`).
+    #: Fast Leader Election as FastLeaderElection.tla abstracts it, and as ZkV3_7_0.tla's
+    #: crashes and partitions touch it (``zk == ZK_TLA`` without ``zookeeper_timing``: the
+    #: TLA+ oracle's replay; a recorded run of ZooKeeper's timing elects as ZooKeeper
+    #: does). The list is in :mod:`spec.system.election.actions` and spec.system.tla_oracle.
     tla_election: bool = field(init=False)
 
     def __post_init__(self) -> None:

@@ -34,6 +34,23 @@ Where the two differ in granularity or scope, this is the one place that says so
   notification of the server's own round that no quorum in recvset or outofelection
   backs. ZooKeeper's ``receivedLeadingNotification`` does so only on its Oracle's word,
   which two-voter ensembles alone consult; ``tla_election`` takes the third exit.
+* **A server's own vote.** The tla's servers never notify themselves, so a FOLLOWING or
+  LEADING notification is counted without the receiver's own vote; ZooKeeper's
+  sendNotifications reaches the sender too, and its recvset holds its own vote.
+  ``tla_election`` leaves it out.
+* **Crashes and partitions.** ZkV3_7_0.tla's NodeCrash keeps the server's election record
+  and the notifications in flight to and from it, and NodeStart resumes that election
+  with nothing sent; a crashing learner goes through FollowerShutdown first (its new vote
+  sent), a leader's shutdown takes its whole cluster, the crashed server too, to the next
+  round with a timeout queued and nothing sent; notifications go to every server, up or
+  not, and ignore partitions. ZooKeeper's restart starts a fresh election at round 1 and
+  sends its vote, and its messages do not cross a cut link. ``tla_election`` does as the
+  TLA+. Still open: the TLA+ lets a follower connect to its leader, and any Zab message
+  pass, across a cut link (PartitionStart only breaks a session that exists); this spec
+  does not, so a trace that does so diverges there (none of the fixtures).
+* **Client values.** The TLA+ gives the k-th client request the value k-1
+  (recorder.nClientRequest before the request), this spec k: a TLA+ txn's value is
+  compared plus one.
 * **ACK.** The TLA+ has an ACKLD message type; here the ACK of NEWLEADER is an ACK with
   NEWLEADER's zxid. LeaderProcessACKLD and LeaderProcessACK keep their names and servers.
 * **FilterNonexistentMessage.** The TLA+ drops a message impossible in the receiver's
@@ -44,11 +61,11 @@ Where the two differ in granularity or scope, this is the one place that says so
   acceptedEpoch, currentEpoch, history (zxid and value of each txn); lastCommitted's index
   while it is up (the TLA+ leaves a crashed server's lastCommitted as it was, this spec
   clears a server's volatile state when it goes down; both set it from the snapshot at
-  NodeStart); currentVote and logicalClock while it is up; waitNotmsg, recvQueue,
-  receiveVotes and outOfElection (each peer's vote, round and state) while it is up and
-  LOOKING: a server that decided has left the election (ZooKeeper's leaveInstance clears
-  its queue, recvset is local to lookForLeader); this spec clears them, the TLA+ keeps
-  them until the server looks again, where both start afresh. And every channel of
+  NodeStart); currentVote and logicalClock; waitNotmsg, recvQueue, receiveVotes and
+  outOfElection (each peer's vote, round and state) while it is LOOKING: a server that
+  decided has left the election (ZooKeeper's leaveInstance clears its queue, recvset is
+  local to lookForLeader); this spec clears them, the TLA+ keeps them until the server
+  looks again, where both start afresh. And every channel of
   electionMsgs, notification by notification (source, state, round, vote). A vote is
   compared as (proposed leader, zxid, epoch). Left out: receiveVotes' and
   outOfElection's ``version`` (the TLA+'s count of puts, which ZooKeeper does not keep),
@@ -143,7 +160,7 @@ def tla_projection(state: dict[str, Any], n: int) -> list[dict[str, Any]]:
     for k in range(n):
         me = tla_server(k, n)
         online = state["status"][me].name == "ONLINE"
-        looking = online and state["state"][me].name == "LOOKING"
+        looking = state["state"][me].name == "LOOKING"
         found.append(
             {
                 "online": online,
@@ -152,11 +169,11 @@ def tla_projection(state: dict[str, Any], n: int) -> list[dict[str, Any]]:
                 "acceptedEpoch": state["acceptedEpoch"][me],
                 "currentEpoch": state["currentEpoch"][me],
                 "history": tuple(
-                    Txn(make_zxid(*t["zxid"]), t["value"]) for t in state["history"][me]
+                    Txn(make_zxid(*t["zxid"]), t["value"] + 1) for t in state["history"][me]
                 ),
                 "lastCommitted": state["lastCommitted"][me]["index"] if online else None,
-                "currentVote": _tla_vote(state["currentVote"][me]) if online else None,
-                "logicalClock": state["logicalClock"][me] if online else None,
+                "currentVote": _tla_vote(state["currentVote"][me]),
+                "logicalClock": state["logicalClock"][me],
                 "waitNotmsg": state["waitNotmsg"][me] if looking else None,
                 "recvQueue": tuple(map(_tla_note, state["recvQueue"][me])) if looking else None,
                 "receiveVotes": _tla_votes(state["receiveVotes"][me], n) if looking else None,
@@ -191,7 +208,7 @@ def spec_projection(s: SystemState) -> list[dict[str, Any]]:
     n = len(s.servers)
     found = []
     for k, (srv, el) in enumerate(zip(s.servers, s.elections, strict=True)):
-        looking = srv.online and srv.state == LOOKING
+        looking = srv.state == LOOKING
         senders = (server_id(ModelValue(f"s{j + 1}"), n) for j in range(n))
         found.append(
             {
@@ -202,8 +219,8 @@ def spec_projection(s: SystemState) -> list[dict[str, Any]]:
                 "currentEpoch": srv.current_epoch,
                 "history": srv.history,
                 "lastCommitted": srv.last_committed if srv.online else None,
-                "currentVote": _spec_vote(el.vote, n) if srv.online else None,
-                "logicalClock": el.round if srv.online else None,
+                "currentVote": _spec_vote(el.vote, n),
+                "logicalClock": el.round,
                 "waitNotmsg": el.waiting if looking else None,
                 "recvQueue": tuple(_spec_note(m, n) for m in el.queue) if looking else None,
                 "receiveVotes": _spec_votes(el.received, n) if looking else None,

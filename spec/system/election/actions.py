@@ -17,15 +17,11 @@ Where this differs from FastLeaderElection.tla, it follows ZooKeeper 3.7:
 * the poll only times out when the server is not already in its final wait, where
   deciding needs no timeout.
 
-With ``Params.tla_election`` (ZkV3_7_0.tla's own abstraction, for replaying its traces) it
-follows FastLeaderElection.tla in both places where that differs from ZooKeeper's code:
-
-* the final wait times out like any poll (FLENotmsgTimeout), and FLEWaitNewNotmsg then
-  reads the timeout signal and decides; in ZooKeeper the final wait's poll timing out *is*
-  the decision;
-* a LOOKING server follows a LEADING notification of its own round that no quorum backs
-  (the tla's third exit, ``leaveOk3``). ZooKeeper does so only when asked its Oracle
-  (``receivedLeadingNotification``, ``getNeedOracle``: two-voter ensembles).
+With ``Params.tla_election`` (replaying ZkV3_7_0.tla's traces) it follows the TLA+ instead
+where the two differ: the final wait times out like any poll, a lone LEADING notification
+of the server's round is followed, a server's own vote is not counted with a decided
+notification, and crashes and partitions leave the election alone. The one list of these
+differences, with ZooKeeper's side of each, is :mod:`spec.system.tla_oracle`'s docstring.
 """
 
 from __future__ import annotations
@@ -76,7 +72,8 @@ def fle_receive_notmsg(s: SystemState, p: Params, i: int, j: int) -> SystemState
     else:
         answer = n.state == LOOKING
     if answer:
-        network = net.notify(network, p.n, i, 1 << j, notification(p, srv, el, i))
+        note = notification(p, srv, el, i)
+        network = net.notify(network, p.n, i, 1 << j, note, cuts=not p.tla_election)
     if el is s.elections[i]:
         return s._replace(network=network)
     return s._replace(elections=put(s.elections, i, el), network=network)
@@ -168,8 +165,9 @@ def _received_decided_notification(
         received = put(el.received, n.source, entry)
         el = el._replace(received=received)
         # i's own vote is in ZooKeeper's recvset too (it notifies itself), LOOKING, so it
-        # counts when it is the same vote in the same round (Vote.equals).
-        me = 1 << i if p.is_voter(i) and vote == el.vote else 0
+        # counts when it is the same vote in the same round (Vote.equals); the tla's
+        # servers never notify themselves.
+        me = 1 << i if p.is_voter(i) and vote == el.vote and not p.tla_election else 0
         quorum = vote_set(p, received, vote, n.round, n.state, 1 << n.source | me)
         if p.is_quorum(quorum) and _check_leader(i, received, n.leader, n.round, el.round):
             return decide(s, p, i, el._replace(vote=vote), quorum, received)
