@@ -98,9 +98,11 @@ def notification_head(net: Network, n: int, i: int, j: int) -> tuple | None:
     return channel[0] if channel else None
 
 
-def notify(net: Network, n: int, src: int, targets: int, note: tuple) -> Network:
-    """Send an FLE notification from src to every server in ``targets`` but itself."""
-    return net._replace(notes=_append_to_each(net.notes, n, net.cut, src, targets, note))
+def notify(net: Network, n: int, src: int, targets: int, note: tuple, cuts: bool = True) -> Network:
+    """Send an FLE notification from src to every server in ``targets`` but itself; lost on
+    a cut link unless ``cuts`` is off (FastLeaderElection.tla's election ignores partitions)."""
+    cut = net.cut if cuts else 0
+    return net._replace(notes=_append_to_each(net.notes, n, cut, src, targets, note))
 
 
 def take_notification(net: Network, n: int, i: int, j: int) -> Network:
@@ -134,18 +136,22 @@ def _emptied(channels: tuple, which: tuple[int, ...]) -> tuple:
     return tuple(out)
 
 
-def isolate(net: Network, n: int, i: int) -> Network:
-    """A crash: every channel to and from i, of both kinds, is emptied."""
+def isolate(net: Network, n: int, i: int, notes: bool = True) -> Network:
+    """A crash: every channel to and from i is emptied (the notification channels only
+    if ``notes``: ZkV3_7_0.tla's crash keeps them)."""
     which = _TOUCHING[n, i]
-    return Network(_emptied(net.msgs, which), _emptied(net.notes, which), net.cut)
+    return Network(
+        _emptied(net.msgs, which), _emptied(net.notes, which) if notes else net.notes, net.cut
+    )
 
 
-def cut_link(net: Network, n: int, i: int, j: int) -> Network:
-    """``PartitionStart``: the link between i and j goes down; in-flight messages are lost."""
+def cut_link(net: Network, n: int, i: int, j: int, notes: bool = True) -> Network:
+    """``PartitionStart``: the link between i and j goes down; in-flight messages are lost
+    (notifications only if ``notes``: FastLeaderElection.tla's election ignores partitions)."""
     lost = (i * n + j, j * n + i)
     return Network(
         _emptied(net.msgs, lost),
-        _emptied(net.notes, lost),
+        _emptied(net.notes, lost) if notes else net.notes,
         net.cut | 1 << (i * n + j) | 1 << (j * n + i),
     )
 

@@ -62,7 +62,7 @@ def partition_start(s: SystemState, p: Params, i: int, j: int) -> SystemState | 
             else:
                 s = learner_leaves(s, p, learner)
             break
-    s = s._replace(network=net.cut_link(s.network, p.n, i, j))
+    s = s._replace(network=net.cut_link(s.network, p.n, i, j, notes=not p.tla_election))
     return s._replace(recorder=s.recorder._replace(partitions=s.recorder.partitions + 1))
 
 

@@ -128,7 +128,10 @@ GUARDS: dict[str, Guard] = {
         ("the server is up", _up(0)),
         ("the server is LOOKING", _role(0, LOOKING)),
         ("its receive queue is empty", lambda s, p, a: not s.elections[a[0]].queue),
-        ("it is not in its final wait", lambda s, p, a: not s.elections[a[0]].waiting),
+        (
+            "it is not in its final wait (unless FastLeaderElection.tla's)",
+            lambda s, p, a: p.tla_election or not s.elections[a[0]].waiting,
+        ),
         ("the timeout budget is not spent", lambda s, p, a: s.recorder.timeouts < p.max_timeouts),
         (
             "no notification is on its way to it (unless zookeeper_timing)",

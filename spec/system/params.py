@@ -80,6 +80,11 @@ class Params:
     #: The txns of the sync reach the log through the SyncRequestProcessor's queue, after
     #: NEWLEADER (ZK-4646, ZK-4685, 3.7).
     queued_logging: bool = field(init=False)
+    #: Fast Leader Election as FastLeaderElection.tla abstracts it, and as ZkV3_7_0.tla's
+    #: crashes and partitions touch it (``zk == ZK_TLA`` without ``zookeeper_timing``: the
+    #: TLA+ oracle's replay; a recorded run of ZooKeeper's timing elects as ZooKeeper
+    #: does). The list is in :mod:`spec.system.election.actions` and spec.system.tla_oracle.
+    tla_election: bool = field(init=False)
 
     def __post_init__(self) -> None:
         if self.voters < 1:
@@ -100,6 +105,8 @@ class Params:
         java37 = self.bug is None and self.zk == ZK_37
         object.__setattr__(self, "split_newleader", self.bug in SPLIT_NEWLEADER or java37)
         object.__setattr__(self, "queued_logging", self.bug in QUEUED_LOGGING or java37)
+        tla_election = self.zk == ZK_TLA and not self.zookeeper_timing
+        object.__setattr__(self, "tla_election", tla_election)
         object.__setattr__(self, "n", self.voters + self.observers)
         object.__setattr__(self, "voter_mask", (1 << self.voters) - 1)
 

@@ -28,6 +28,7 @@ from spec.system.election.votes import (
 from spec.system.params import Params
 from spec.system.state import (
     EMPTY_LEARNER,
+    TIMEOUT_SIGNAL,
     Election,
     Leader,
     Learner,
@@ -55,12 +56,14 @@ def send_own_notification(
     if p.coarse_election:
         return s  # no notifications: elections are single steps
     if targets is None:
-        targets = online_voters(s, p)
+        # FastLeaderElection.tla's BroadcastNotmsg sends to every server, up or not
+        targets = p.voter_mask if p.tla_election else online_voters(s, p)
     note = notification(p, s.servers[i], s.elections[i], i)
-    return s._replace(network=net.notify(s.network, p.n, i, targets, note))
+    cuts = not p.tla_election
+    return s._replace(network=net.notify(s.network, p.n, i, targets, note, cuts))
 
 
-def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
+def go_looking(s: SystemState, p: Params, i: int, announce: bool = True) -> SystemState:
     """FastLeaderElection.tla's ``ZabTimeout`` with ``FollowerShutdown``: i goes back to election.
 
     It forgets its role, starts the next round voting for itself and sends that vote.
@@ -81,7 +84,7 @@ def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
         next_round(p, s.elections[i].round),
         empty_votes(p.n),
         empty_votes(p.n),
-        (),
+        () if announce else (TIMEOUT_SIGNAL,),
         False,
     )
     s = s._replace(
@@ -90,7 +93,7 @@ def go_looking(s: SystemState, p: Params, i: int) -> SystemState:
         leaders=put(s.leaders, i, empty_leader(p.n)),
         learners=put(s.learners, i, EMPTY_LEARNER),
     )
-    return send_own_notification(s, p, i)
+    return send_own_notification(s, p, i) if announce else s
 
 
 def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
@@ -194,7 +197,10 @@ def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> S
     cluster = s.leaders[i].learners | 1 << i
     s = s._replace(network=net.clean_input(s.network, p.n, cluster))
     for k in range(p.n):
-        if cluster >> k & 1 and k != crashed:
+        if cluster >> k & 1 and p.tla_election:
+            # ZabTimeoutInCluster: the crashed server too; a timeout queued, nothing sent
+            s = go_looking(s, p, k, announce=False)
+        elif cluster >> k & 1 and k != crashed:
             s = go_looking(s, p, k)
     return s
 
@@ -207,6 +213,8 @@ def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> 
     election unless it ``crashed``.
     """
     leader = s.learners[j].leader
+    # ZkV3_7_0.tla's crash of a learner is its FollowerShutdown first (a vote sent)
+    crashed = crashed and not p.tla_election
     if leader == NULL:
         return s if crashed else go_looking(s, p, j)
     if p.zookeeper_timing:  # the leader drops j, and steps down later if it lost its quorum
@@ -235,12 +243,14 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
         initial_len=0,
     )
     el = Election(NOBODY, OFF_ELECTION_ROUND, empty_votes(p.n), empty_votes(p.n), (), False)
+    if p.tla_election:  # ZkV3_7_0.tla's crash keeps the election as it was, and its mail
+        el = s.elections[i]
     return s._replace(
         servers=put(s.servers, i, srv),
         elections=put(s.elections, i, el),
         leaders=put(s.leaders, i, empty_leader(p.n)),
         learners=put(s.learners, i, EMPTY_LEARNER),
-        network=net.isolate(s.network, p.n, i),
+        network=net.isolate(s.network, p.n, i, notes=not p.tla_election),
     )
 
 
@@ -255,6 +265,8 @@ def power_on(s: SystemState, p: Params, i: int) -> SystemState:
         last_processed=len(srv.history),
         initial_len=0,
     )
+    if p.tla_election:  # ZkV3_7_0.tla's NodeStart resumes the election it left
+        return s._replace(servers=put(s.servers, i, srv))
     el = Election(
         self_vote(p, srv, i), next_round(p, 0), empty_votes(p.n), empty_votes(p.n), (), False
     )

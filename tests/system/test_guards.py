@@ -9,7 +9,7 @@ import pytest
 
 from spec.system.guards import GUARDS, why_disabled
 from spec.system.model import STEPS, SystemModel
-from spec.system.params import Params
+from spec.system.params import ZK_TLA, Params
 
 CONFIGS = {
     "fle": Params(voters=3, max_txns=2, max_timeouts=3, max_crashes=2, max_partitions=1),
@@ -23,6 +23,8 @@ CONFIGS = {
         zookeeper_timing=True,
     ),
     "split-newleader": Params(voters=3, max_txns=2, max_timeouts=2, max_crashes=2, bug="ZK-4685"),
+    # ZkV3_7_0.tla's own abstractions (the TLA+ oracle's replay): tla_election
+    "tla": Params(voters=3, max_txns=2, max_timeouts=3, max_crashes=2, max_partitions=1, zk=ZK_TLA),
 }
 
 

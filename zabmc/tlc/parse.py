@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -84,3 +85,42 @@ def parse_value(text: str) -> Any:
 def parse_dump(text: str, source: str = "<dump>") -> list[dict[str, Any]]:
     """Every state of a TLC ``-dump`` file, as a dict from variable name to value."""
     return _parse(text, "dump", source)
+
+
+_STATE = re.compile(r"^State (\d+):[ \t]*$", re.M)
+_ASSIGNMENT = re.compile(r"^/\\ ([A-Za-z_][A-Za-z0-9_]*) = ", re.M)
+
+
+def parse_states(text: str, source: str = "<dump>") -> list[dict[str, Any]]:
+    """What :func:`parse_dump` reads, with each distinct value text parsed once.
+
+    A simulation trace repeats most values from one state to the next (and many from one
+    trace to another, hence the cache across calls); parsing each text once makes reading
+    such dumps many times faster. Values are immutable, so sharing them is safe.
+    """
+    states: list[dict[str, Any]] = []
+    heads = list(_STATE.finditer(text))
+    if not heads or text[: heads[0].start()].strip():
+        raise TlcParseError(f"{source}:1: a dump starts with a 'State N:' line")
+    for head, nxt in zip(heads, [*heads[1:], None], strict=True):
+        body_start, body_end = head.end(), nxt.start() if nxt else len(text)
+        found = list(_ASSIGNMENT.finditer(text, body_start, body_end))
+        line = text.count("\n", 0, head.start()) + 1
+        if not found or text[body_start : found[0].start()].strip():
+            raise TlcParseError(f"{source}:{line}: State {head[1]} has no '/\\ var = value'")
+        values = {}
+        for a, b in zip(found, [*found[1:], None], strict=True):
+            value = text[a.end() : b.start() if b else body_end]
+            try:
+                values[a[1]] = _value(value.strip())
+            except TlcParseError as exc:
+                where = text.count("\n", 0, a.start()) + 1
+                why = str(exc).split(": ", 1)[1]
+                raise TlcParseError(f"{source}:{where}: {a[1]}: {why}") from None
+        states.append(values)
+    return states
+
+
+@cache
+def _value(text: str) -> Any:
+    return parse_value(text)

@@ -3,14 +3,15 @@ spec, ``zookeeper-specifications/system-spec/zk-3.7/ZkV3_7_0.tla`` (with its
 FastLeaderElection.tla), the oracle the system spec's replay test checks against.
 
     python bench/tlc/zk37/generate.py --jar /work/tlc/tla2tools.jar \\
-        --specs /work/tlc/zk37 [--traces 240 --depth 24 --seed 7]
+        --specs /work/tlc/zk37 [--traces 240 --depth 60 --seed 7]
 
 ``--specs`` is a folder holding ZkV3_7_0.tla and FastLeaderElection.tla (from apache/zookeeper);
 ``tla2tools.jar`` is TLC 2.18 (generator/tla2tools.jar in Lingzhi-Ouyang/Remix). Neither is in
 the repository. TLC runs the harness beside this file (MCZk.tla, MCZk.cfg) with ``-simulate``;
 each random behaviour becomes one fixture in TLC's ``-dump`` syntax (``State N:`` then
-``/\\ var = value``; xz-compressed), cut to the variables the replay compares, with
-``recorder.pc`` (the action and its servers) as ``pc``. A behaviour is cut before its first
+``/\\ var = value``, one line each; xz-compressed), cut to the variables the replay
+compares (spec/system/tla_oracle.py), with ``recorder.pc`` (the action and its servers)
+as ``pc``. A behaviour is cut before its first
 state where one of ZkV3_7_0.tla's in-action checks failed (violatedInvariants):
 FilterNonexistentMessage, the step that drops such messages, leaves ``pc`` unchanged, so a
 trace could not name it.
@@ -38,6 +39,13 @@ KEPT = (
     "currentEpoch",
     "history",
     "lastCommitted",
+    "currentVote",
+    "logicalClock",
+    "waitNotmsg",
+    "recvQueue",
+    "receiveVotes",
+    "outOfElection",
+    "electionMsgs",
 )
 #: The shortest behaviour worth keeping (steps after Init).
 MIN_STEPS = 4
@@ -77,7 +85,7 @@ def main() -> None:
     parser.add_argument("--jar", type=Path, required=True)
     parser.add_argument("--specs", type=Path, required=True)
     parser.add_argument("--traces", type=int, default=240)
-    parser.add_argument("--depth", type=int, default=30)
+    parser.add_argument("--depth", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="zabmc-zk37-") as tmp:

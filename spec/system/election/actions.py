@@ -16,6 +16,12 @@ Where this differs from FastLeaderElection.tla, it follows ZooKeeper 3.7:
   reply to each other forever);
 * the poll only times out when the server is not already in its final wait, where
   deciding needs no timeout.
+
+With ``Params.tla_election`` (replaying ZkV3_7_0.tla's traces) it follows the TLA+ instead
+where the two differ: the final wait times out like any poll, a lone LEADING notification
+of the server's round is followed, a server's own vote is not counted with a decided
+notification, and crashes and partitions leave the election alone. The one list of these
+differences, with ZooKeeper's side of each, is :mod:`spec.system.tla_oracle`'s docstring.
 """
 
 from __future__ import annotations
@@ -66,7 +72,8 @@ def fle_receive_notmsg(s: SystemState, p: Params, i: int, j: int) -> SystemState
     else:
         answer = n.state == LOOKING
     if answer:
-        network = net.notify(network, p.n, i, 1 << j, notification(p, srv, el, i))
+        note = notification(p, srv, el, i)
+        network = net.notify(network, p.n, i, 1 << j, note, cuts=not p.tla_election)
     if el is s.elections[i]:
         return s._replace(network=network)
     return s._replace(elections=put(s.elections, i, el), network=network)
@@ -78,7 +85,9 @@ def fle_notmsg_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     srv = s.servers[i]
     el = s.elections[i]
-    if not (srv.online and srv.state == LOOKING and not el.queue and not el.waiting):
+    if not (srv.online and srv.state == LOOKING and not el.queue):
+        return None
+    if el.waiting and not p.tla_election:
         return None
     if s.recorder.timeouts >= p.max_timeouts:
         return None
@@ -156,8 +165,9 @@ def _received_decided_notification(
         received = put(el.received, n.source, entry)
         el = el._replace(received=received)
         # i's own vote is in ZooKeeper's recvset too (it notifies itself), LOOKING, so it
-        # counts when it is the same vote in the same round (Vote.equals).
-        me = 1 << i if p.is_voter(i) and vote == el.vote else 0
+        # counts when it is the same vote in the same round (Vote.equals); the tla's
+        # servers never notify themselves.
+        me = 1 << i if p.is_voter(i) and vote == el.vote and not p.tla_election else 0
         quorum = vote_set(p, received, vote, n.round, n.state, 1 << n.source | me)
         if p.is_quorum(quorum) and _check_leader(i, received, n.leader, n.round, el.round):
             return decide(s, p, i, el._replace(vote=vote), quorum, received)
@@ -166,6 +176,9 @@ def _received_decided_notification(
     quorum = vote_set(p, ooe, vote, n.round, n.state, 1 << n.source)
     if p.is_quorum(quorum) and _check_leader(i, ooe, n.leader, n.round, el.round):
         return decide(s, p, i, el._replace(vote=vote, round=n.round), quorum, ooe)
+    if p.tla_election and n.state == LEADING and n.round == el.round:
+        # FastLeaderElection.tla's third exit: no quorum decided, so there is none to check.
+        return _leave(s._replace(elections=put(s.elections, i, el._replace(vote=vote))), p, i)
     return s._replace(elections=put(s.elections, i, el))
 
 
@@ -205,8 +218,12 @@ def decide(
     while LOOKING (i's own vote included).
     """
     s = s._replace(elections=put(s.elections, i, el))
-    s = _check_election(s, p, i, el.vote, quorum, votes)
-    if el.vote.leader == i:
+    return _leave(_check_election(s, p, i, el.vote, quorum, votes), p, i)
+
+
+def _leave(s: SystemState, p: Params, i: int) -> SystemState:
+    """i leaves the election for the leader of its vote: LEADING if itself, else learning."""
+    if s.elections[i].vote.leader == i:
         return turn_to_leading(s, p, i)
     return turn_to_learning(s, p, i)
 
