@@ -55,7 +55,8 @@ vote, round and received votes). Along any path that does not take it:
   but the step notifies nobody.
 
 Its ``progress`` is minus the notifications waiting in receive queues, which each such step
-lowers by one. With ``zookeeper_timing`` (replay only) nothing is declared.
+lowers by one. With ``zookeeper_timing`` or the TLA+'s election (``tla_election``; replay
+only, where a crash keeps the election record) nothing is declared.
 """
 
 from __future__ import annotations
@@ -134,6 +135,8 @@ class SystemMovers:
         p = self.params
         if action.name not in ELECTION_STEPS or p.zookeeper_timing or p.coarse_election:
             return None
+        if p.tla_election:  # a crash keeps the election record there: not argued for
+            return None
         i = action.args[0]
         if state.servers[i].state != LOOKING or not _only_election_of(state, successor, i, p.n):
             return None
@@ -150,7 +153,7 @@ class SystemMovers:
         """The first LOOKING server's main-loop step that changes only its election record
         and neither its vote nor its round (see the module's docstring)."""
         p = self.params
-        if p.zookeeper_timing or p.coarse_election:
+        if p.zookeeper_timing or p.coarse_election or p.tla_election:
             return None
         for i, el in enumerate(state.elections):
             if not (el.queue and el.queue[0]):  # nothing queued, or a timeout signal first
