@@ -39,6 +39,15 @@ class SymbolicSpec(Protocol):
 
     def action_of(self, model: z3.ModelRef, t: Transition) -> Action: ...
 
+    @property
+    def actions(self) -> Sequence[Action]:
+        """Every action instance of Next (the disjuncts an induction step is split into)."""
+        ...
+
+    def apply(self, s: Any, action: Action) -> tuple[z3.BoolRef, Any]:
+        """The guard of ``action`` in ``s`` and the state it leads to."""
+        ...
+
     def decode(self, model: z3.ModelRef, s: Any) -> Any: ...
 
     def type_ok(self, s: Any) -> z3.BoolRef:
@@ -92,10 +101,14 @@ def _failing(
     states: list[Any],
     steps: list[Transition],
     properties: Sequence[tuple[str, Formula]],
+    last: Action | None = None,
 ) -> tuple[list[Any], list[Any], list[str]]:
-    """The path a model gives (its states and actions), and the properties its last state breaks."""
+    """The path a model gives (its states and actions), and the properties its last state breaks.
+
+    ``last`` is the action of a final step taken as one instance, not as a Transition.
+    """
     decoded = [spec.decode(model, s) for s in states]
-    actions = [spec.action_of(model, t) for t in steps]
+    actions = [spec.action_of(model, t) for t in steps] + ([last] if last is not None else [])
     broken = [
         name
         for name, f in properties
@@ -169,12 +182,16 @@ def induction(
     Base: no path of fewer than k steps from Init breaks them. Step: k
     consecutive states that satisfy them all have no successor that breaks one.
     With k = 1 this is Init => Inv and Inv /\\ Next => Inv'.
+
+    The last step is checked one action instance at a time: Next is their
+    disjunction, so Inv /\\ Next => Inv' holds exactly when it holds for each,
+    and each such query is small (the update is that instance's alone, not a
+    chain of ``If`` over all of them). On the protocol spec this took the step
+    of Leadership1 with lemmas from no answer in five minutes to about 20 s.
+    The first instance with a counterexample to induction, in Next's order, is
+    the one reported.
     """
     log: list[dict[str, Any]] = []
-    # one check over two states: z3's default solver does better than the BMC pipeline here
-    solver = z3.Solver()
-    if timeout_ms:
-        solver.set("timeout", timeout_ms)
     properties = [*properties, ("TypeOK", spec.type_ok)]
     base = bmc(spec, properties, k - 1, progress=progress, timeout_ms=timeout_ms)
     log += base.checks
@@ -183,20 +200,28 @@ def induction(
         return base
     states = [spec.fresh_state("p0")]
     steps: list[Transition] = []
-    for _, f in properties:
-        solver.add(f(states[0]))
-    for step in range(1, k + 1):
+    prefix: list[z3.BoolRef] = [f(states[0]) for _, f in properties]
+    for step in range(1, k):
         t = spec.transition(states[-1], f"p{step}")
         steps.append(t)
         states.append(t.after)
-        solver.add(t.constraint)
-        if step < k:
-            solver.add(*(f(t.after) for _, f in properties))
-    solver.add(z3.Or(*(z3.Not(f(states[-1])) for _, f in properties)))
-    result = _timed_check(solver, log, f"induction step (k = {k})", progress)
-    if result == z3.unsat:
-        return Outcome("proved", k, checks=log)
-    if result == z3.unknown:
-        return _unknown(solver, k, log)
-    decoded, actions, broken = _failing(spec, solver.model(), states, steps, properties)
-    return Outcome("cti", k, decoded, actions, broken, checks=log)
+        prefix.append(t.constraint)
+        prefix.extend(f(t.after) for _, f in properties)
+    last = states[-1]
+    for action in spec.actions:
+        guard, after = spec.apply(last, action)
+        # one check over a few states: z3's default solver does better than the BMC pipeline here
+        solver = z3.Solver()
+        if timeout_ms:
+            solver.set("timeout", timeout_ms)
+        solver.add(*prefix, guard)
+        solver.add(z3.Or(*(z3.Not(f(after)) for _, f in properties)))
+        result = _timed_check(solver, log, f"induction step (k = {k}), {action}", progress)
+        if result == z3.unknown:
+            return _unknown(solver, k, log)
+        if result == z3.sat:
+            decoded, actions, broken = _failing(
+                spec, solver.model(), [*states, after], steps, properties, action
+            )
+            return Outcome("cti", k, decoded, actions, broken, checks=log)
+    return Outcome("proved", k, checks=log)

@@ -136,7 +136,10 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
     ``zabmc prove --induction`` proves it along with the invariant (as the lemma
     TypeOK), so that a counterexample to induction is a state of the spec's shape.
     Limits are loose where a bug variant can go beyond the fixed spec's
-    (a lastCommitted index of -1 or len + 1).
+    (a lastCommitted index of -1 or len + 1). Client request values, zxid counters
+    and sendCounter have no upper limit: a history can be replaced by a shorter
+    one, so requests can outnumber MaxTransactionNum, and no lemma needs one.
+    The record in slot k of a record set (cepochRecv, ...) has sid k.
     """
     p, lay = sp.params, sp.layout
     n, cap = lay.servers, lay.max_txns
@@ -148,13 +151,13 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
 
     def zxid(z) -> None:
         within(z["epoch"], 0, e_max)
-        within(z["counter"], 0, cap)
+        parts.append(z["counter"] >= 0)
 
     def history(h) -> None:
         within(h.length, 0, cap)
         for t in h.items:
             zxid(t["zxid"])
-            within(t["value"], 0, 4 * cap + 4)
+            parts.append(t["value"] >= 0)
             within(t["epoch"], 0, e_max)
 
     for i in range(n):
@@ -165,8 +168,10 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
         history(s.history[i])
         within(s.last_committed[i]["index"], -1, cap + 1)
         zxid(s.last_committed[i]["zxid"])
-        within(s.send_counter[i], 0, cap)
+        parts.append(s.send_counter[i] >= 0)
         within(s.connect_info[i], -1, n - 1)
+        for slots in (s.cepoch_recv[i], s.acke_recv[i], s.ackld_recv[i]):
+            parts.extend(r["sid"] == k for k, r in enumerate(slots.items))
         for slots in (s.cepoch_recv[i], s.acke_recv[i]):
             for r in slots.items:
                 if "epoch" in dict(r.fields):
@@ -181,12 +186,12 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
             within(msg["mtype"], 0, 8)
             within(msg["mepoch"], 0, e_max)
             zxid(msg["mzxid"])
-            within(msg["mdata"], 0, 4 * cap + 4)
+            parts.append(msg["mdata"] >= 0)
             history(msg["mhistory"])
     r = s.recorder
     within(r["nTimeout"], 0, p.max_timeouts)
     within(r["nTransaction"], 0, cap)
     within(r["maxEpoch"], 0, e_max)
     within(r["nRestart"], 0, p.max_restarts)
-    within(r["nClientRequest"], 0, 4 * cap + 4)
+    parts.append(r["nClientRequest"] >= 0)
     return z3.And(*parts)
