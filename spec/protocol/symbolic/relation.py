@@ -19,7 +19,7 @@ from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symbolic import actions as a
 from spec.protocol.symbolic.state import Layout, SymZab
 from zabmc.engine import Action
-from zabmc.symbolic.values import fresh, ite, leaves
+from zabmc.symbolic.values import fresh, ite, leaves, with_leaves
 
 #: Next's disjuncts in Zab.tla's order: (name, symbolic action, arity).
 NEXT: tuple[tuple[str, Callable[..., SymZab], int], ...] = (
@@ -98,12 +98,19 @@ class SymbolicProtocol:
         after = self._fns[action.name](step, s, *action.args)
         return step.guard, after
 
-    def transition(self, before: SymZab, name: str) -> Transition:
-        """Next from ``before`` to a fresh state named ``name``."""
-        after = self.fresh_state(name)
+    def initial_state(self) -> SymZab:
+        """Init's only state, as constant terms."""
+        return self.shape
+
+    def successor(self, before: SymZab, name: str) -> Transition:
+        """Next from ``before`` with the successor given as terms over ``before``.
+
+        ``after`` is each variable's next value (a chain of ``If`` over the instances
+        that change it) and ``constraint`` says only that ``selector`` names an
+        enabled instance, so a solver need not eliminate next-state variables.
+        """
         selector = z3.Int(f"{name}.action")
         old = leaves(before)
-        new = leaves(after)
         changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
         guards = []
         for k, action in enumerate(self.actions):
@@ -112,13 +119,21 @@ class SymbolicProtocol:
             for idx, (x, y) in enumerate(zip(leaves(result), old, strict=True)):
                 if x is not y and not z3.eq(x, y):
                     changes[idx].append((k, x))
-        parts = [selector >= 0, selector < len(self.actions), *guards]
-        for idx, target in enumerate(new):
-            value = old[idx]
+        values = []
+        for idx, value in enumerate(old):
             for k, x in reversed(changes[idx]):
                 value = ite(selector == k, x, value)
-            parts.append(target == value)
-        return Transition(before, after, selector, z3.And(*parts))
+            values.append(value)
+        after = with_leaves(before, values)
+        constraint = z3.And(selector >= 0, selector < len(self.actions), *guards)
+        return Transition(before, after, selector, constraint)
+
+    def transition(self, before: SymZab, name: str) -> Transition:
+        """Next from ``before`` to a fresh state named ``name``."""
+        step = self.successor(before, name)
+        after = self.fresh_state(name)
+        equal = [x == y for x, y in zip(leaves(after), leaves(step.after), strict=True)]
+        return Transition(before, after, step.selector, z3.And(step.constraint, *equal))
 
     def action_of(self, model: z3.ModelRef, t: Transition) -> Action:
         return self.actions[model.eval(t.selector, model_completion=True).as_long()]
