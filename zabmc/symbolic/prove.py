@@ -106,7 +106,7 @@ def _timed_check(
         {"check": what, "result": str(result), "seconds": round(elapsed, 3), "cpu": cpu_seconds}
     )
     if progress is not None:
-        progress(f"{what}: {result} in {elapsed:.1f} s")
+        progress(f"{what}: {result} in {elapsed:.1f} s (z3 CPU {cpu_seconds:.1f} s)")
     return result
 
 
