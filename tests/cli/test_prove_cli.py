@@ -57,27 +57,6 @@ def test_bmc_within_a_bound_proves_and_says_so_in_json(capsys):
     assert all(c["result"] == "unsat" for c in payload["checks"])
 
 
-@pytest.mark.slow
-def test_induction_without_lemmas_shows_the_counterexample_to_induction(capsys, tmp_path):
-    report = tmp_path / "cti.md"
-    code, out, _ = run(
-        capsys,
-        "prove",
-        *SMALL,
-        "--invariant",
-        "Leadership1",
-        "--induction",
-        "--report",
-        str(report),
-    )
-    assert code == 1
-    assert "Counterexample to induction:" in out
-    assert "0. pre-state: the invariant and every lemma hold" in out
-    text = report.read_text()
-    assert text.startswith("## Counterexample to induction of Leadership1 (spec protocol)")
-    assert "The pre-state: state = " in text
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -160,20 +139,9 @@ def test_both_unrollings_find_the_same_shortest_violation(capsys, tmp_path, unro
 
 
 def test_the_committed_lemmas_are_invariants_of_the_spec(capsys):
+    bounds = ["--max-timeouts", "1", "--max-txns", "1", "--max-epoch", "1"]
     code, out, err = run(
-        capsys,
-        "check",
-        "--spec",
-        "protocol",
-        "--max-timeouts",
-        "1",
-        "--max-txns",
-        "1",
-        "--max-epoch",
-        "1",
-        "--property",
-        LEMMAS,
-        "--no-deadlock",
+        capsys, "check", "--spec", "protocol", *bounds, "--property", LEMMAS, "--no-deadlock"
     )
     assert code == 0, out + err
     assert "No violation: every reachable state was checked." in out
@@ -203,21 +171,24 @@ def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
 
 
 @pytest.mark.slow
-def test_prefix_consistency_is_not_inductive_with_them_and_the_cti_says_where(capsys, tmp_path):
+@pytest.mark.parametrize(
+    ("invariant", "given", "step"),
+    [
+        # without lemmas: LeaderProcessCEPOCH lifts an acceptedEpoch above the recorder's
+        ("Leadership1", [*SMALL], "LeaderProcessCEPOCH("),
+        # with them: a leader adopts its initial history while lastCommitted points past it
+        ("PrefixConsistency", [*INDUCTION, "--lemmas", LEMMAS], "LeaderProcessACKEPOCH("),
+    ],
+)
+def test_induction_stops_at_a_counterexample_to_induction(capsys, tmp_path, invariant, given, step):
     report = tmp_path / "cti.md"
     code, out, _ = run(
-        capsys,
-        "prove",
-        *INDUCTION,
-        "--invariant",
-        "PrefixConsistency",
-        "--lemmas",
-        LEMMAS,
-        "--induction",
-        "--report",
-        str(report),
+        capsys, "prove", *given, "--invariant", invariant, "--induction", "--report", str(report)
     )
     assert code == 1
-    assert "Counterexample to induction: PrefixConsistency breaks after 1 step(s)" in out
-    assert "  1. LeaderProcessACKEPOCH(" in out
-    assert report.read_text().startswith("## Counterexample to induction of PrefixConsistency")
+    assert f"Counterexample to induction: {invariant} breaks after 1 step(s)" in out
+    assert "0. pre-state: the invariant and every lemma hold" in out
+    assert f"  1. {step}" in out
+    text = report.read_text()
+    assert text.startswith(f"## Counterexample to induction of {invariant} (spec protocol)")
+    assert "The pre-state: state = " in text
