@@ -172,21 +172,24 @@ def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("invariant", "given", "step"),
+    ("invariant", "given", "broken", "step"),
     [
-        # without lemmas: LeaderProcessCEPOCH lifts an acceptedEpoch above the recorder's
-        ("Leadership1", [*SMALL], "LeaderProcessCEPOCH("),
+        # without lemmas: LeaderProcessCEPOCH lifts an acceptedEpoch above MaxEpoch
+        ("Leadership1", [*SMALL], "TypeOK", "LeaderProcessCEPOCH("),
         # with them: a leader adopts its initial history while lastCommitted points past it
-        ("PrefixConsistency", [*INDUCTION, "--lemmas", LEMMAS], "LeaderProcessACKEPOCH("),
+        ("PrefixConsistency", [*INDUCTION, "--lemmas", LEMMAS], None, "LeaderProcessACKEPOCH("),
     ],
 )
-def test_induction_stops_at_a_counterexample_to_induction(capsys, tmp_path, invariant, given, step):
+def test_induction_stops_at_a_counterexample_to_induction(
+    capsys, tmp_path, invariant, given, broken, step
+):
     report = tmp_path / "cti.md"
     code, out, _ = run(
         capsys, "prove", *given, "--invariant", invariant, "--induction", "--report", str(report)
     )
     assert code == 1
-    assert f"Counterexample to induction: {invariant} breaks after 1 step(s)" in out
+    broken = broken or invariant
+    assert f"Counterexample to induction: {broken} breaks after 1 step(s) from states where" in out
     assert "0. pre-state: the invariant and every lemma hold" in out
     assert f"  1. {step}" in out
     text = report.read_text()
