@@ -1,22 +1,28 @@
-"""``zabmc prove``'s figures: how deep BMC gets on the protocol bugs, and what induction says.
+"""``zabmc prove``'s figures: BMC depth on the protocol bugs, inductive proofs, and BFS beside them.
 
-For each protocol bug variant (BFS finds them at depths 17, 21 and 25 with
---max-timeouts 0 --max-txns 2 --max-epoch 2) it runs ``zabmc prove --bmc D``
-for ShouldNotBeTriggered with a wall-clock budget per variant, and prints the
-z3 time of every depth it finished (from ``--json``'s checks) and whether it
-reached the bug. Then it tries 1-induction of Leadership1 and PrefixConsistency
-with the committed lemmas (spec/protocol/lemmas.zprop) and prints the verdict:
-proved, or the formulas broken in the counterexample to induction, or the time
-the budget ran out. Each run is its own process.
+Three parts, each run a process at a time with a wall-clock budget per run:
 
-    python bench/prove.py                    # everything, 10 minutes a run at most
-    python bench/prove.py --budget 120 --only bmc
+- ``bmc``: for each protocol bug variant (BFS finds them at depths 17, 21 and 25
+  with --max-timeouts 0 --max-txns 2 --max-epoch 2), ``zabmc prove --bmc D`` of
+  ShouldNotBeTriggered with both unrollings (``--unrolling fresh``, the former one,
+  and ``substitute``, the default), and the z3 CPU seconds of every depth each
+  finished, side by side. CPU seconds, not wall seconds: the machine is shared.
+- ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop at
+  growing MaxTransactionNum = MaxEpoch, and of PrefixConsistency with the same
+  lemmas, whose counterexample to induction is written to ``--cti FILE``.
+- ``bfs``: whether breadth-first search (``zabmc check``, symmetry on) completes
+  within the budget at the same bounds, for comparison.
+
+    python bench/prove.py                          # everything, 10 minutes a run at most
+    python bench/prove.py --only bmc --budget 300 --bugs strict-propose
+    python bench/prove.py --only induction --sizes 2 3 4
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import time
@@ -25,94 +31,138 @@ from pathlib import Path
 BUG_BOUNDS = ["--max-timeouts", "0", "--max-txns", "2", "--max-epoch", "2"]
 BUGS = {"strict-propose": 17, "propose-to-ackld": 21, "commitld-ackld-zxid": 25}
 LEMMAS = "spec/protocol/lemmas.zprop"
+TIMEOUTS = 1  # MaxTimeoutFailures of the induction and BFS rows
+DEPTH_LINE = re.compile(r"progress: depth (\d+): (\w+) in [\d.]+ s \(z3 CPU ([\d.]+) s\)")
 
 
-def zabmc(args: list[str], budget: int) -> tuple[dict | None, float, str]:
-    """Run ``zabmc prove ... --json``; the payload (None on timeout), seconds, stderr."""
+def zabmc(args: list[str], budget: int) -> tuple[dict | None, float, str, str]:
+    """Run ``zabmc ARGS``; the JSON payload (if any), seconds, stdout and stderr.
+
+    The payload is None when the budget ran out or the output is not JSON.
+    """
     started = time.monotonic()
     try:
         done = subprocess.run(
-            [str(Path(sys.executable).with_name("zabmc")), "prove", *args, "--json"],
+            [str(Path(sys.executable).with_name("zabmc")), *args],
             capture_output=True,
             text=True,
             timeout=budget,
         )
     except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        return None, time.monotonic() - started, err
+        return None, time.monotonic() - started, out, err
     elapsed = time.monotonic() - started
-    payload = json.loads(done.stdout) if done.stdout.strip() else None
-    return payload, elapsed, done.stderr
+    try:
+        payload = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        payload = None
+    return payload, elapsed, done.stdout, done.stderr
+
+
+def bmc_depths(bug: str, unrolling: str, budget: int) -> tuple[dict[int, float], str]:
+    """z3 CPU seconds per finished depth, and how the run ended."""
+    args = [
+        "prove",
+        "--spec",
+        "protocol",
+        *BUG_BOUNDS,
+        "--bug",
+        bug,
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        str(BUGS[bug]),
+        "--unrolling",
+        unrolling,
+        "--progress",
+        "--json",
+    ]
+    payload, elapsed, _, err = zabmc(args, budget)
+    depths = {int(d): float(cpu) for d, _, cpu in DEPTH_LINE.findall(err)}
+    if payload is None:
+        return depths, f"budget of {budget} s ran out after depth {max(depths, default=-1)}"
+    last = payload["checks"][-1]["check"]
+    return depths, f"{payload['verdict']} at {last} in {elapsed:.0f} s"
 
 
 def bmc_rows(budget: int, bugs: list[str]) -> None:
     print("BMC of ShouldNotBeTriggered, protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
-        depth = BUGS[bug]
-        args = [
-            "--spec",
-            "protocol",
-            *BUG_BOUNDS,
-            "--bug",
-            bug,
-            "--invariant",
-            "ShouldNotBeTriggered",
-            "--bmc",
-            str(depth),
-            "--progress",
-        ]
-        payload, elapsed, err = zabmc(args, budget)
+        fresh, fresh_end = bmc_depths(bug, "fresh", budget)
+        sub, sub_end = bmc_depths(bug, "substitute", budget)
+        print(f"  {bug} (BFS depth {BUGS[bug]})")
+        print(f"    --unrolling fresh:      {fresh_end}")
+        print(f"    --unrolling substitute: {sub_end}")
+        print("    depth  z3 CPU s fresh  z3 CPU s substitute  ratio")
+        for depth in sorted(set(fresh) | set(sub)):
+            a, b = fresh.get(depth), sub.get(depth)
+            ratio = f"{a / b:.1f}x" if a is not None and b else "-"
+            a_text = f"{a:.1f}" if a is not None else "-"
+            b_text = f"{b:.1f}" if b is not None else "-"
+            print(f"    {depth:>5}  {a_text:>14}  {b_text:>19}  {ratio:>5}")
+
+
+def bounds(size: int) -> list[str]:
+    return ["--max-timeouts", str(TIMEOUTS), "--max-txns", str(size), "--max-epoch", str(size)]
+
+
+def induction_rows(budget: int, sizes: list[int], cti: str) -> None:
+    print(f"1-induction with {LEMMAS}, protocol spec, 3 servers, MaxTimeoutFailures {TIMEOUTS}")
+    for size in sizes:
+        args = ["prove", "--spec", "protocol", *bounds(size), "--invariant", "Leadership1"]
+        args += ["--lemmas", LEMMAS, "--induction", "--json", "--no-progress"]
+        payload, elapsed, _, _ = zabmc(args, budget)
+        label = f"Leadership1, MaxTransactionNum = MaxEpoch = {size}"
         if payload is None:
-            reached = [line for line in err.splitlines() if line.startswith("progress: depth")]
-            print(
-                f"  {bug:<22} BFS depth {depth}: budget of {budget} s ran out; "
-                f"{len(reached)} depths finished"
-            )
-            for line in reached:
-                print(f"    {line.removeprefix('progress: ')}")
+            print(f"  {label}: no answer within {budget} s")
             continue
-        times = ", ".join(f"{c['seconds']:.1f}" for c in payload["checks"])
+        cpu = sum(c["cpu"] for c in payload["checks"])
+        broken = f" (breaks {', '.join(payload['broken'])})" if payload["broken"] else ""
         print(
-            f"  {bug:<22} BFS depth {depth}: {payload['verdict']} at depth "
-            f"{len(payload['checks']) - 1} in {elapsed:.0f} s; z3 s per depth: {times}"
+            f"  {label}: {payload['verdict']}{broken}, {len(payload['checks'])} z3 checks, "
+            f"{elapsed:.0f} s wall, {cpu:.0f} s z3 CPU"
         )
+    size = sizes[0]
+    args = ["prove", "--spec", "protocol", *bounds(size), "--invariant", "PrefixConsistency"]
+    args += ["--lemmas", LEMMAS, "--induction", "--no-progress", "--report", cti]
+    _, elapsed, out, _ = zabmc(args, budget)
+    label = f"PrefixConsistency, MaxTransactionNum = MaxEpoch = {size}"
+    first = out.splitlines()[1] if len(out.splitlines()) > 1 else "no answer"
+    print(f"  {label}: {first} [{elapsed:.0f} s; the step and pre-state: {cti}]")
+    for line in out.splitlines():
+        if line.startswith("  1. "):
+            print(f"    the step: {line.strip()}")
 
 
-def induction_rows(budget: int) -> None:
-    print("1-induction, protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
-    for invariant in ("Leadership1", "PrefixConsistency"):
-        for lemmas in ([], ["--lemmas", LEMMAS]):
-            args = [
-                "--spec",
-                "protocol",
-                *BUG_BOUNDS,
-                "--invariant",
-                invariant,
-                "--induction",
-                *lemmas,
-            ]
-            payload, elapsed, _ = zabmc(args, budget)
-            label = f"{invariant}{' + lemmas' if lemmas else ''}"
-            if payload is None:
-                print(f"  {label:<30} no answer within {budget} s")
-            else:
-                broken = ", ".join(payload["broken"])
-                print(
-                    f"  {label:<30} {payload['verdict']}"
-                    f"{f' (breaks {broken})' if broken else ''} in {elapsed:.0f} s"
-                )
+def bfs_rows(budget: int, sizes: list[int]) -> None:
+    print(f"Breadth-first search (zabmc check --symmetry), MaxTimeoutFailures {TIMEOUTS}")
+    for size in sizes:
+        args = ["check", "--spec", "protocol", *bounds(size), "--symmetry", "--no-deadlock"]
+        payload, elapsed, out, err = zabmc([*args, "--json"], budget)
+        label = f"MaxTransactionNum = MaxEpoch = {size}"
+        if payload is not None and payload["complete"]:
+            print(f"  {label}: complete in {elapsed:.0f} s, {payload['distinct_states']:,} orbits")
+            continue
+        seen = re.findall(r"([\d,]+) distinct", err + out)
+        so_far = f", {seen[-1]} distinct when stopped" if seen else ""
+        print(f"  {label}: did not complete within {budget} s{so_far}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=600, help="seconds per run")
-    parser.add_argument("--only", choices=("bmc", "induction"), default=None)
+    parser.add_argument("--only", choices=("bmc", "induction", "bfs"), default=None)
     parser.add_argument("--bugs", nargs="+", choices=sorted(BUGS), default=list(BUGS))
+    parser.add_argument("--sizes", nargs="+", type=int, default=[2, 3, 4])
+    parser.add_argument("--cti", default="prefix-consistency-cti.md", help="report file")
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.bugs)
     if options.only in (None, "induction"):
-        induction_rows(options.budget)
+        induction_rows(options.budget, options.sizes, options.cti)
+    if options.only in (None, "bfs"):
+        bfs_rows(options.budget, options.sizes)
 
 
 if __name__ == "__main__":

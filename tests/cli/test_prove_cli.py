@@ -57,27 +57,6 @@ def test_bmc_within_a_bound_proves_and_says_so_in_json(capsys):
     assert all(c["result"] == "unsat" for c in payload["checks"])
 
 
-@pytest.mark.slow
-def test_induction_without_lemmas_shows_the_counterexample_to_induction(capsys, tmp_path):
-    report = tmp_path / "cti.md"
-    code, out, _ = run(
-        capsys,
-        "prove",
-        *SMALL,
-        "--invariant",
-        "Leadership1",
-        "--induction",
-        "--report",
-        str(report),
-    )
-    assert code == 1
-    assert "Counterexample to induction:" in out
-    assert "0. pre-state: the invariant and every lemma hold" in out
-    text = report.read_text()
-    assert text.startswith("## Counterexample to induction of Leadership1 (spec protocol)")
-    assert "The pre-state: state = " in text
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -129,3 +108,90 @@ def test_a_path_to_a_builtin_invariant_is_re_validated_as_zabmc_report_does(tmp_
     wrong = Outcome("counterexample", 17, decoded, [steps[2].action, *outcome.actions[1:]])
     with pytest.raises(PropertyError, match="does not replay on the spec"):
         counterexample_document(spec, wrong, "ShouldNotBeTriggered", None, {"strategy": "bmc"})
+
+
+LEMMAS = "spec/protocol/lemmas.zprop"
+INDUCTION = ["--spec", "protocol", "--max-timeouts", "1", "--max-txns", "2", "--max-epoch", "2"]
+
+
+@pytest.mark.parametrize("unrolling", ["substitute", "fresh"])
+def test_both_unrollings_find_the_same_shortest_violation(capsys, tmp_path, unrolling):
+    lemmas = tmp_path / "false.zprop"
+    lemmas.write_text("invariant NoFollower := forall i in Server: not IsFollower(i)\n")
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "NoFollower",
+        "--lemmas",
+        str(lemmas),
+        "--bmc",
+        "3",
+        "--unrolling",
+        unrolling,
+    )
+    assert code == 1, out + err
+    # UpdateLeader, then FollowLeader: BFS finds it 2 steps from Init too
+    assert "Invariant NoFollower is violated, 2 steps from an initial state" in out
+    assert "  2. FollowLeader(" in out
+    assert "progress: depth 2: sat in" in err and "(z3 CPU " in err
+
+
+def test_the_committed_lemmas_are_invariants_of_the_spec(capsys):
+    bounds = ["--max-timeouts", "1", "--max-txns", "1", "--max-epoch", "1"]
+    code, out, err = run(
+        capsys, "check", "--spec", "protocol", *bounds, "--property", LEMMAS, "--no-deadlock"
+    )
+    assert code == 0, out + err
+    assert "No violation: every reachable state was checked." in out
+
+
+@pytest.mark.slow
+def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
+    code, out, err = run(
+        capsys,
+        "prove",
+        *INDUCTION,
+        "--invariant",
+        "Leadership1",
+        "--lemmas",
+        LEMMAS,
+        "--induction",
+        "--json",
+    )
+    assert code == 0, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "proved" and payload["broken"] == []
+    # the base case, then one check per action instance of Next (no Restart: MaxRestarts 0):
+    # 4 actions of one server and 12 of a pair of distinct servers
+    assert payload["checks"][0]["check"] == "depth 0"
+    assert len(payload["checks"]) == 1 + 4 * 3 + 12 * 6
+    assert all(c["result"] == "unsat" for c in payload["checks"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("invariant", "given", "broken", "step"),
+    [
+        # without lemmas: LeaderProcessCEPOCH lifts an acceptedEpoch above MaxEpoch
+        ("Leadership1", [*SMALL], "TypeOK", "LeaderProcessCEPOCH("),
+        # with them: a leader adopts its initial history while lastCommitted points past it
+        ("PrefixConsistency", [*INDUCTION, "--lemmas", LEMMAS], None, "LeaderProcessACKEPOCH("),
+    ],
+)
+def test_induction_stops_at_a_counterexample_to_induction(
+    capsys, tmp_path, invariant, given, broken, step
+):
+    report = tmp_path / "cti.md"
+    code, out, _ = run(
+        capsys, "prove", *given, "--invariant", invariant, "--induction", "--report", str(report)
+    )
+    assert code == 1
+    broken = broken or invariant
+    assert f"Counterexample to induction: {broken} breaks after 1 step(s) from states where" in out
+    assert "0. pre-state: the invariant and every lemma hold" in out
+    assert f"  1. {step}" in out
+    text = report.read_text()
+    assert text.startswith(f"## Counterexample to induction of {invariant} (spec protocol)")
+    assert "The pre-state: state = " in text

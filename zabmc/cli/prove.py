@@ -46,6 +46,14 @@ from zabmc.symbolic.prove import induction as k_induction
 @click.option("--induction", is_flag=True, help="prove Init => Inv and Inv /\\ Next => Inv'")
 @click.option("--k", "k", type=int, default=1, show_default=True, help="k-induction: k steps")
 @click.option(
+    "--unrolling",
+    type=click.Choice(["substitute", "fresh"]),
+    default="substitute",
+    show_default=True,
+    help="BMC: Next built once and substituted depth by depth into one incremental solver, "
+    "or the former fresh variables and a new solver per depth (for bench/prove.py)",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -62,6 +70,7 @@ def prove(
     bmc_depth: int | None,
     induction: bool,
     k: int,
+    unrolling: str,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -101,7 +110,12 @@ def prove(
     started = time.monotonic()
     if bmc_depth is not None:
         outcome = bmc(
-            symbolic.spec, properties, bmc_depth, progress=say, timeout_ms=timeout_s * 1000
+            symbolic.spec,
+            properties,
+            bmc_depth,
+            progress=say,
+            timeout_ms=timeout_s * 1000,
+            unrolling=unrolling,
         )
     else:
         outcome = k_induction(

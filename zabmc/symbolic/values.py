@@ -264,6 +264,33 @@ def leaves(value: Value) -> list[z3.ExprRef]:
     return [value]
 
 
+def with_leaves(shape: Value, terms: Sequence[z3.ExprRef]) -> Value:
+    """A value of the same structure as ``shape`` made of ``terms``, in :func:`leaves` order."""
+    rest = iter(terms)
+
+    def build(v: Value) -> Value:
+        if isinstance(v, SRecord):
+            return SRecord(tuple((k, build(x)) for k, x in v.fields))
+        if isinstance(v, SSeq):
+            return SSeq(next(rest), tuple(build(x) for x in v.items))
+        if isinstance(v, SMask):
+            return SMask(tuple(next(rest) for _ in v.members))
+        if isinstance(v, SSlots):
+            return SSlots(tuple(next(rest) for _ in v.present), tuple(build(x) for x in v.items))
+        if isinstance(v, SFun):
+            return SFun(v.keys, tuple(build(x) for x in v.values))
+        if hasattr(v, "_fields"):  # a NamedTuple such as a spec's symbolic state
+            return type(v)(*(build(x) for x in v))
+        if isinstance(v, tuple | list):
+            return type(v)(build(x) for x in v)
+        return next(rest)
+
+    built = build(shape)
+    if next(rest, None) is not None:
+        raise ValueError("more terms than the shape has leaves")
+    return built
+
+
 def evaluate(model: z3.ModelRef, value: Value) -> Any:
     """The concrete value under ``model``: ints, bools, and the same structures of them."""
     if isinstance(value, SRecord):

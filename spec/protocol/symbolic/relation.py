@@ -19,7 +19,7 @@ from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symbolic import actions as a
 from spec.protocol.symbolic.state import Layout, SymZab
 from zabmc.engine import Action
-from zabmc.symbolic.values import fresh, ite, leaves
+from zabmc.symbolic.values import fresh, ite, leaves, with_leaves
 
 #: Next's disjuncts in Zab.tla's order: (name, symbolic action, arity).
 NEXT: tuple[tuple[str, Callable[..., SymZab], int], ...] = (
@@ -98,12 +98,19 @@ class SymbolicProtocol:
         after = self._fns[action.name](step, s, *action.args)
         return step.guard, after
 
-    def transition(self, before: SymZab, name: str) -> Transition:
-        """Next from ``before`` to a fresh state named ``name``."""
-        after = self.fresh_state(name)
+    def initial_state(self) -> SymZab:
+        """Init's only state, as constant terms."""
+        return self.shape
+
+    def successor(self, before: SymZab, name: str) -> Transition:
+        """Next from ``before`` with the successor given as terms over ``before``.
+
+        ``after`` is each variable's next value (a chain of ``If`` over the instances
+        that change it) and ``constraint`` says only that ``selector`` names an
+        enabled instance, so a solver need not eliminate next-state variables.
+        """
         selector = z3.Int(f"{name}.action")
         old = leaves(before)
-        new = leaves(after)
         changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
         guards = []
         for k, action in enumerate(self.actions):
@@ -112,13 +119,21 @@ class SymbolicProtocol:
             for idx, (x, y) in enumerate(zip(leaves(result), old, strict=True)):
                 if x is not y and not z3.eq(x, y):
                     changes[idx].append((k, x))
-        parts = [selector >= 0, selector < len(self.actions), *guards]
-        for idx, target in enumerate(new):
-            value = old[idx]
+        values = []
+        for idx, value in enumerate(old):
             for k, x in reversed(changes[idx]):
                 value = ite(selector == k, x, value)
-            parts.append(target == value)
-        return Transition(before, after, selector, z3.And(*parts))
+            values.append(value)
+        after = with_leaves(before, values)
+        constraint = z3.And(selector >= 0, selector < len(self.actions), *guards)
+        return Transition(before, after, selector, constraint)
+
+    def transition(self, before: SymZab, name: str) -> Transition:
+        """Next from ``before`` to a fresh state named ``name``."""
+        step = self.successor(before, name)
+        after = self.fresh_state(name)
+        equal = [x == y for x, y in zip(leaves(after), leaves(step.after), strict=True)]
+        return Transition(before, after, step.selector, z3.And(step.constraint, *equal))
 
     def action_of(self, model: z3.ModelRef, t: Transition) -> Action:
         return self.actions[model.eval(t.selector, model_completion=True).as_long()]
@@ -136,7 +151,10 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
     ``zabmc prove --induction`` proves it along with the invariant (as the lemma
     TypeOK), so that a counterexample to induction is a state of the spec's shape.
     Limits are loose where a bug variant can go beyond the fixed spec's
-    (a lastCommitted index of -1 or len + 1).
+    (a lastCommitted index of -1 or len + 1). Client request values, zxid counters
+    and sendCounter have no upper limit: a history can be replaced by a shorter
+    one, so requests can outnumber MaxTransactionNum, and no lemma needs one.
+    The record in slot k of a record set (cepochRecv, ...) has sid k.
     """
     p, lay = sp.params, sp.layout
     n, cap = lay.servers, lay.max_txns
@@ -148,13 +166,13 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
 
     def zxid(z) -> None:
         within(z["epoch"], 0, e_max)
-        within(z["counter"], 0, cap)
+        parts.append(z["counter"] >= 0)
 
     def history(h) -> None:
         within(h.length, 0, cap)
         for t in h.items:
             zxid(t["zxid"])
-            within(t["value"], 0, 4 * cap + 4)
+            parts.append(t["value"] >= 0)
             within(t["epoch"], 0, e_max)
 
     for i in range(n):
@@ -165,8 +183,10 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
         history(s.history[i])
         within(s.last_committed[i]["index"], -1, cap + 1)
         zxid(s.last_committed[i]["zxid"])
-        within(s.send_counter[i], 0, cap)
+        parts.append(s.send_counter[i] >= 0)
         within(s.connect_info[i], -1, n - 1)
+        for slots in (s.cepoch_recv[i], s.acke_recv[i], s.ackld_recv[i]):
+            parts.extend(r["sid"] == k for k, r in enumerate(slots.items))
         for slots in (s.cepoch_recv[i], s.acke_recv[i]):
             for r in slots.items:
                 if "epoch" in dict(r.fields):
@@ -181,12 +201,12 @@ def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:
             within(msg["mtype"], 0, 8)
             within(msg["mepoch"], 0, e_max)
             zxid(msg["mzxid"])
-            within(msg["mdata"], 0, 4 * cap + 4)
+            parts.append(msg["mdata"] >= 0)
             history(msg["mhistory"])
     r = s.recorder
     within(r["nTimeout"], 0, p.max_timeouts)
     within(r["nTransaction"], 0, cap)
     within(r["maxEpoch"], 0, e_max)
     within(r["nRestart"], 0, p.max_restarts)
-    within(r["nClientRequest"], 0, 4 * cap + 4)
+    parts.append(r["nClientRequest"] >= 0)
     return z3.And(*parts)
