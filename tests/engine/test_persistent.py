@@ -115,19 +115,22 @@ def test_the_verifier_accepts_a_true_declaration_and_rejects_a_false_one():
     checked, failures = check_persistent_steps(model, ADeclared(model), states)
     assert checked == 12 and failures == []
 
-    class BDeclared(ADeclared):  # B's step does not commute with itself... but with A it
-        def persistent_step(self, state: Pair) -> tuple[Action, Pair] | None:  # does; make
-            # it write A too, so that it conflicts with A's step.
-            if state.b < 3:
-                return Action("StepB"), Pair(0, state.b + 1)
-            return None
-
     class Reset(Counters):
+        """B's step also resets A's counter, so it does not commute with A's step."""
+
         def successors(self, s: Pair) -> Iterator[tuple[Action, Pair]]:
             if s.a < self.n_a:
                 yield Action("StepA"), Pair(s.a + 1, s.b)
             if s.b < self.n_b:
-                yield Action("StepB"), Pair(0, s.b + 1)  # resets A: no commuting with A
+                yield Action("StepB"), Pair(0, s.b + 1)
+
+    class BDeclared(ADeclared):
+        """Declares B's step persistent, which A's step refutes."""
+
+        def persistent_step(self, state: Pair) -> tuple[Action, Pair] | None:
+            if state.b < 3:
+                return Action("StepB"), Pair(0, state.b + 1)
+            return None
 
     reset = Reset(3, 3)
     checked, failures = check_persistent_steps(reset, BDeclared(reset), states)
