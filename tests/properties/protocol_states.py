@@ -12,6 +12,7 @@ import random
 
 from spec.protocol import Params, ProtocolModel
 from spec.protocol.state import LastCommitted, ZabState, put
+from zabmc.engine import CheckOptions, check_bfs
 
 #: The default bounds of the protocol spec (5,170 states), and the bugs' bounds (9,451).
 SMALL = dict(nodes=3, max_timeouts=1, max_txns=1, max_epoch=1, max_restarts=0)
@@ -40,17 +41,12 @@ def reachable(bounds: dict[str, int], bug: str | None = None) -> list[ZabState]:
             bug=bug,
         )
     )
-    seen = dict.fromkeys(model.init_states())
-    frontier = list(seen)
-    while frontier:
-        following = []
-        for s in frontier:
-            for _, t in model.successors(s):
-                if t not in seen:
-                    seen[t] = None
-                    following.append(t)
-        frontier = following
-    return list(seen)
+    states: list = []
+    options = CheckOptions(
+        max_depth=None, invariants=[], check_deadlock=False, on_state=states.append
+    )
+    check_bfs(model, options)
+    return states
 
 
 def crossbred(states: list[ZabState], count: int, seed: int) -> list[ZabState]:

@@ -13,6 +13,7 @@ from spec.system.ghost import (
 )
 from spec.system.state import Breach, SystemState, put
 from spec.system.zxid import epoch_of, make_zxid
+from zabmc.engine import CheckOptions, check_bfs
 
 BOUNDS = dict(
     nodes=3, observers=0, max_txns=2, max_epoch=2, max_crashes=0, max_partitions=0, max_timeouts=0
@@ -22,17 +23,12 @@ BOUNDS = dict(
 def reachable(depth: int, bounds: dict[str, int] = BOUNDS) -> list[SystemState]:
     """Every state within ``depth`` steps, with a coarse election so that txns commit early."""
     model = SPEC_INFO.build(bounds, None, {"coarse_election": True})
-    seen = dict.fromkeys(model.init_states())
-    frontier = list(seen)
-    for _ in range(depth):
-        following = []
-        for s in frontier:
-            for _, t in model.successors(s):
-                if t not in seen:
-                    seen[t] = None
-                    following.append(t)
-        frontier = following
-    return list(seen)
+    states: list = []
+    options = CheckOptions(
+        max_depth=depth, invariants=[], check_deadlock=False, on_state=states.append
+    )
+    check_bfs(model, options)
+    return states
 
 
 def crossbred(states: list[SystemState], count: int, seed: int) -> list[SystemState]:
