@@ -54,6 +54,25 @@ vote, round and received votes). Along any path that does not take it:
   the step; a crash or a restart of another server changes which voters i would notify,
   but the step notifies nobody.
 
+The same main-loop step that *adopts* a vote (a better one of its round, or a later round)
+and sends it, without deciding, is declared too, but only where nothing that reads the vote
+or is changed by the sending can still happen:
+
+* no crash, restart, partition or timeout is left (each bound used up), every server is
+  up and no link is cut: a crash or a cut drops what the step would send, a restart or a
+  healed link receives it, and a poll timeout of another server is disabled by it;
+* no observer: a voter answers an observer's notification with its current vote;
+* no Zab message is in flight to or from i, so i stays LOOKING until its own main loop
+  moves (nothing but that loop, blocked on this very notification, changes i's record);
+* no server has a round older than i's round after the step, and no notification of an
+  older round is queued or in flight anywhere: i's WorkerReceiver answers exactly those,
+  with the vote the step changes. Rounds only grow without crashes and timeouts, except
+  that a server deciding takes the round of the notification it decides on, which is then
+  no older either.
+
+Each of these conditions is needed: without any one of them the definition check
+(``tests/system/test_reduction.py``) finds a path of other steps that does not commute.
+
 Its ``progress`` is minus the notifications waiting in receive queues, which each such step
 lowers by one. With ``zookeeper_timing`` or the TLA+'s election (``tla_election``; replay
 only, where a crash keeps the election record) nothing is declared.
@@ -167,14 +186,82 @@ class SystemMovers:
                 name, succ = "FLEWaitNewNotmsg", fle_wait_new_notmsg(state, p, i)
             else:
                 name, succ = "FLEHandleNotmsg", fle_handle_notmsg(state, p, i)
-            if succ is None or not _only_own_record(state, succ, i):
+            if succ is None:
                 continue
-            return Action(name, (i,)), succ
+            if _only_own_record(state, succ, i) or (
+                name == "FLEHandleNotmsg" and _adopts_vote_unanswered(state, succ, p, i)
+            ):
+                return Action(name, (i,)), succ
         return None
 
     def progress(self, state: SystemState) -> int:
         """Minus the notifications queued at all servers."""
         return -sum(len(el.queue) for el in state.elections)
+
+
+def _adopts_vote_unanswered(before: SystemState, after: SystemState, p: Params, i: int) -> bool:
+    """i's main loop adopts a vote of its round or a later one and sends it, still LOOKING,
+    where nothing can read that vote or be changed by the sending (see the module's
+    docstring)."""
+    old, new = before.elections[i], after.elections[i]
+    if new.round < old.round or after.servers is not before.servers:
+        return False
+    return (
+        no_fault_left(before, p)
+        and not p.observers
+        and no_zab_message_at(before, p, i)
+        and no_older_round(before, i, new.round)
+        and _only_own_record_and_notifications(before, after, p.n, i)
+    )
+
+
+def no_fault_left(s: SystemState, p: Params) -> bool:
+    """No crash, restart, partition, healing or timeout (FLE's poll or Zab's) can happen."""
+    rec = s.recorder
+    return (
+        rec.crashes >= p.max_crashes
+        and rec.partitions >= p.max_partitions
+        and rec.timeouts >= p.max_timeouts
+        and not s.network.cut
+        and all(srv.online for srv in s.servers)
+    )
+
+
+def no_zab_message_at(s: SystemState, p: Params, i: int) -> bool:
+    """No Zab message is in flight to or from i (one could move i out of the election)."""
+    msgs, n = s.network.msgs, p.n
+    return not any(msgs[k * n + i] or msgs[i * n + k] for k in range(n) if k != i)
+
+
+def no_older_round(s: SystemState, i: int, least: int) -> bool:
+    """No server but i has a round older than ``least``, and no notification of an older
+    round is queued at another server or in flight: i's WorkerReceiver, which answers
+    exactly those with i's vote, will not meet one."""
+    for k, el in enumerate(s.elections):
+        if k != i and (el.round < least or any(note and note.round < least for note in el.queue)):
+            return False
+    return not any(note.round < least for channel in s.network.notes for note in channel)
+
+
+def _only_own_record_and_notifications(
+    before: SystemState, after: SystemState, n: int, i: int
+) -> bool:
+    """``after`` differs from ``before`` only in i's election record and by notifications
+    appended to channels from i."""
+    notes = before.network.notes
+    return (
+        after.leaders is before.leaders
+        and after.learners is before.learners
+        and after.ghost is before.ghost
+        and after.recorder is before.recorder
+        and after.network.msgs is before.network.msgs
+        and after.network.cut == before.network.cut
+        and all(after.elections[k] is before.elections[k] for k in range(n) if k != i)
+        and all(
+            new == old or (c // n == i and new[: len(old)] == old)
+            for c, (old, new) in enumerate(zip(notes, after.network.notes, strict=True))
+        )
+    )
 
 
 def _only_own_record(before: SystemState, after: SystemState, i: int) -> bool:

@@ -10,6 +10,7 @@ also checked against the definition on whole state spaces
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 import pytest
 
@@ -232,3 +233,71 @@ def test_persistent_steps_are_taken_alone_and_say_so():
     model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1))
     reduced = search(model, True)
     assert reduced.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0
+
+
+def vote_adoptions(model: SystemModel, depth: int | None) -> list:
+    """The states (to ``depth``) whose declared persistent step changes the vote or round."""
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, max_depth=depth))
+    movers, found = model.movers(), []
+    for s in states:
+        declared = movers.persistent_step(s)
+        if declared is not None:
+            i = declared[0].args[0]
+            old, new = s.elections[i], declared[1].elections[i]
+            if (old.vote, old.round) != (new.vote, new.round):
+                found.append(s)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("kw", "depth"),
+    [
+        (dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=0), 9),
+        (dict(voters=3, max_txns=0, max_timeouts=1, max_epoch=1), 11),
+        pytest.param(
+            dict(voters=3, max_txns=1, max_timeouts=1, max_crashes=1, max_partitions=1),
+            10,
+            marks=pytest.mark.slow,  # every fault used up on the way, about a minute
+        ),
+    ],
+    ids=lambda c: config_id(c) if isinstance(c, dict) else f"depth={c}",
+)
+def test_declared_vote_adoptions_commute_or_are_overwritten(kw, depth):
+    """Where no fault is left, a LOOKING server adopting and sending a vote is declared
+    persistent; every path of other steps (3 deep) commutes with it."""
+    model = SystemModel(Params(**kw))
+    states = vote_adoptions(model, depth)
+    checked, failures = check_persistent_steps(model, model.movers(), states, depth=3)
+    assert checked > 100 and failures == []
+
+
+@pytest.mark.parametrize(
+    ("dropped", "kw", "depth", "refuted_by"),
+    [
+        ("max_timeouts", dict(voters=3, max_txns=0, max_timeouts=1, max_epoch=0), 8, "FLENotmsg"),
+        ("max_crashes", dict(voters=2, max_txns=0, max_timeouts=0, max_crashes=1), None, "Node"),
+        (
+            "max_partitions",
+            dict(voters=2, max_txns=0, max_timeouts=0, max_partitions=1),
+            None,
+            "Partition",
+        ),
+        ("older rounds", dict(voters=3, max_txns=0, max_timeouts=1, max_epoch=1), 11, "Receive"),
+    ],
+)
+def test_each_condition_of_a_vote_adoption_is_needed(monkeypatch, dropped, kw, depth, refuted_by):
+    """Dropping one condition of the declaration makes it wrong, and the check says so."""
+    from spec.system import independence
+
+    if dropped == "older rounds":
+        monkeypatch.setattr(independence, "no_older_round", lambda *args: True)
+    else:  # as if that bound were used up already
+        keep = independence.no_fault_left
+        monkeypatch.setattr(
+            independence, "no_fault_left", lambda s, p: keep(s, replace(p, **{dropped: 0}))
+        )
+    model = SystemModel(Params(**kw))
+    states = vote_adoptions(model, depth)
+    _, failures = check_persistent_steps(model, model.movers(), states, depth=3, limit=3)
+    assert failures and all(refuted_by in f for f in failures), failures
