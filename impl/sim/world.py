@@ -122,6 +122,10 @@ class SimServer:
     peer: ZabPeer | None = None
     incarnation: int = 0
     timers: dict[Timer, int] = field(default_factory=dict)
+    """The token of each live timer: a queue entry fires only if it carries it."""
+    timers_set: int = 0
+    """Timers set so far: each gets a token of its own, never one an older entry carries,
+    which would let that entry fire the new timer before its delay."""
     sync_pending: bool = False
 
 
@@ -193,16 +197,12 @@ class World:
         outside the world (a model-guided run) picks one with :meth:`take` instead of
         letting the clock decide; a stale entry (a timer re-set, a reset channel, a server
         restarted since) is not offered."""
-        found: dict[tuple, Choice] = {}
-        for _, _, key, fn, args in sorted(self._queue, key=lambda entry: entry[2]):
-            choice = self._describe(key, fn, args)
-            if choice is not None:
-                # a timer's token starts again at 1 once it fired, so an older entry can
-                # carry the token of the live one: only the newest is the live timer
-                same = (choice.kind, choice.servers, choice.detail, args[-1])
-                found[same if choice.kind == "timer" else (key,)] = choice
-        when = {entry[2]: entry[0] for entry in self._queue}
-        return sorted(found.values(), key=lambda c: (when[c.key], c.key))
+        live = [
+            (when, choice)
+            for when, _, key, fn, args in self._queue
+            if (choice := self._describe(key, fn, args)) is not None
+        ]
+        return [choice for _, choice in sorted(live, key=lambda wc: (wc[0], wc[1].key))]
 
     def take(self, choice: Choice) -> None:
         """Run ``choice`` now, out of the clock's order (the clock does not go back)."""
@@ -491,8 +491,8 @@ class SimEffects(EffectRunner):
 
     def on_set_timer(self, e: SetTimer) -> None:
         server, world = self.server, self.world
-        token = server.timers.get(e.timer, 0) + 1
-        server.timers[e.timer] = token
+        server.timers_set += 1
+        token = server.timers[e.timer] = server.timers_set
         when = world.now + e.delay_ms * US
         world._at(when, world._timer, self.sid, server.incarnation, e.timer, token)
 

@@ -131,3 +131,36 @@ def test_a_quiet_cluster_elects_the_highest_id_and_commits(voters: int) -> None:
     outcome = run_schedule(Schedule(1, voters, 1, ops))
     assert outcome.acknowledged == 21  # the twenty writes and the final one
     assert outcome.checker.epoch_leader == {1: voters}
+
+
+def test_no_timer_fires_before_its_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A timer set again after it fired or was cancelled fires at its own time: a queue
+    entry of an older setting of it never fires it (the token of each setting is new)."""
+    from impl.sim import world as sim
+
+    due: dict[tuple, int] = {}
+    early: list[tuple] = []
+    fired = 0
+    set_timer, fire = sim.SimEffects.on_set_timer, sim.World._timer
+
+    def on_set_timer(self: sim.SimEffects, e) -> None:  # type: ignore[no-untyped-def]
+        set_timer(self, e)
+        token = self.server.timers[e.timer]
+        due[self.sid, self.server.incarnation, e.timer, token] = (
+            self.world.now + e.delay_ms * sim.US
+        )
+
+    def timer(self: sim.World, sid: int, incarnation: int, t, token: int) -> None:  # type: ignore[no-untyped-def]
+        nonlocal fired
+        server = self.servers[sid]
+        if server.incarnation == incarnation and server.timers.get(t) == token:
+            fired += 1
+            if self.now < due[sid, incarnation, t, token]:
+                early.append((sid, t, token, self.now))
+        fire(self, sid, incarnation, t, token)
+
+    monkeypatch.setattr(sim.SimEffects, "on_set_timer", on_set_timer)
+    monkeypatch.setattr(sim.World, "_timer", timer)
+    for seed in range(40):
+        run_schedule(draw_schedule(random.Random(seed).randint))
+    assert fired > 2000 and early == []
