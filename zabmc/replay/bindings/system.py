@@ -38,8 +38,11 @@ finer or coarser than the spec, the rule is written below once, with why:
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
+from ctypes import string_at
 from functools import cache
 
 from spec.system import channels as net
@@ -163,8 +166,8 @@ def _same_history(recorded: Sequence, h: tuple, k: int) -> bool:
     server k agreed on last: a recorded history read from a trace shares its prefix with
     the one before by construction (:meth:`History.shared`, not looked at); that prefix is
     the spec's when ``h`` keeps the same prefix of the spec's history then (the same tuple,
-    or equal entries, compared in C, mostly by identity). Only the rest is converted and
-    compared, so a long history is not converted, copied or compared whole per event."""
+    or the same entries: :func:`same_entries`). Only the rest is converted and compared, so
+    a long history is not converted, copied or compared whole per event."""
     last = _AGREED.get(k)
     same = None
     if last is not None and type(recorded) is History:
@@ -173,13 +176,43 @@ def _same_history(recorded: Sequence, h: tuple, k: int) -> bool:
         # recorded[:m] == old_recorded[:m] == the trace's spelling of old_h[:m]
         if h is old_h and m == len(h):
             same = True
-        elif m and (h is old_h or (h[:m] == old_h if m == len(old_h) else h[:m] == old_h[:m])):
+        elif m and (h is old_h or same_entries(h, old_h, m)):
             same = recorded[m:] == tuple([_zxid_pair(t.zxid) for t in h[m:]])
     if same is None:
         same = recorded == observed_history(h)
     if same:
         _AGREED[k] = (recorded, h)
     return same
+
+
+def same_entries(a: tuple, b: tuple, m: int) -> bool:
+    """Whether the first ``m`` entries of ``a`` and ``b`` (both at least that long) are equal.
+
+    A spec step that appends to a log or cuts it builds a new tuple of the same entry
+    objects, so the usual answer is that they are the same objects: that is read as the
+    bytes of the two tuples' item pointers (CPython lays a tuple's items out after its
+    header, :data:`_ITEMS`), in C, without slicing the log or touching its entries. When
+    the pointers differ, or that layout is not this interpreter's, the entries are compared
+    by value."""
+    if _ITEMS is not None:
+        size = m * _POINTER
+        if string_at(id(a) + _ITEMS, size) == string_at(id(b) + _ITEMS, size):
+            return True
+    return a[:m] == (b if len(b) == m else b[:m])
+
+
+def _items_offset() -> int | None:
+    """Where a tuple's item pointers start, checked on a probe; None if not as CPython's."""
+    if sys.implementation.name != "cpython":
+        return None
+    probe = (object(), object())
+    expected = b"".join(id(x).to_bytes(_POINTER, sys.byteorder) for x in probe)
+    offset = tuple.__basicsize__
+    return offset if string_at(id(probe) + offset, 2 * _POINTER) == expected else None
+
+
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
+_ITEMS = _items_offset()
 
 
 #: Per server (spec id): the recorded history and the spec's it agreed with last (a fact
