@@ -69,3 +69,18 @@ def test_a_history_keeps_no_more_than_it_has_and_pickles_as_its_zxids():
     longer = h.changed(1, ((1, 2),))
     copy = pickle.loads(pickle.dumps(h))
     assert copy == h and copy.shared(longer) == 0 and len(copy._store) == 1
+
+
+def test_same_entries_is_equality_of_the_prefixes_whatever_the_objects():
+    """The binding's check that a spec log kept a prefix: by the entries' pointers when they
+    are the same objects, by value otherwise, never by the ends alone."""
+    from zabmc.replay.bindings.system import same_entries
+
+    log = tuple((1, k) for k in range(200))
+    appended = (*log, (1, 200))
+    assert same_entries(appended, log, 200)  # the same objects
+    assert same_entries(tuple([(1, k) for k in range(200)]), log, 200)  # equal, not the same
+    middle = (*log[:100], (1, 1_000), *log[101:])  # the same ends, not the same middle
+    assert middle[-1] is log[-1] and not same_entries(middle, log, 200)
+    assert same_entries(middle, log, 100) and not same_entries(middle, log, 101)
+    assert not same_entries(log[:50], log, 60)  # longer than one of them: not equal

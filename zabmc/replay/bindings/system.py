@@ -194,7 +194,7 @@ def same_entries(a: tuple, b: tuple, m: int) -> bool:
     header, :data:`_ITEMS`), in C, without slicing the log or touching its entries. When
     the pointers differ, or that layout is not this interpreter's, the entries are compared
     by value."""
-    if _ITEMS is not None:
+    if _ITEMS is not None and type(a) is tuple and type(b) is tuple and m <= min(len(a), len(b)):
         size = m * _POINTER
         if string_at(id(a) + _ITEMS, size) == string_at(id(b) + _ITEMS, size):
             return True
