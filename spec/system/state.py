@@ -293,7 +293,7 @@ def _increasing(history: History) -> bool:
     if result is None:
         zxids = [t.zxid for t in history]
         result = all(map(lt, zxids, zxids[1:]))
-    if len(_INCREASING) > 4096:
+    if len(_INCREASING) > 256:  # few: each holds a whole long log (a replayed run's)
         _INCREASING.clear()
     _INCREASING[id(history)] = (history, result)
     _INCREASING_RECENT.appendleft((history, result))

@@ -7,7 +7,9 @@ unknown server, an event out of sequence, a history change that keeps more than 
 
 Version 1 spells each event's whole history; version 2 the change since the same server's
 previous event in the file (``keep`` zxids of it, then ``append``). Either way an event read
-holds the whole history; version 2's are built by sharing the previous one when unchanged.
+holds its whole history, a :class:`~zabmc.replay.trace.History`: version 2's are built one
+from another, sharing their zxids, so that reading an event costs what its line holds (a long
+history is neither copied nor kept once per event).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from zabmc.replay.trace import (
     STATE_FIELDS,
     Event,
     Header,
+    History,
     ObservedState,
     TraceError,
     Vote,
@@ -66,7 +69,7 @@ class _Bad(Exception):
 
 
 #: Per server, its history at its latest event read from the file (version 2 builds on it).
-_Histories = dict[int, tuple[Zxid, ...]]
+_Histories = dict[int, History]
 
 
 def _keys(obj: Any, expected: frozenset, what: str) -> dict:
@@ -190,11 +193,11 @@ def _message(obj: Any) -> tuple | None:
     return tuple(values)
 
 
-def _state(obj: Any, version: int, before: tuple[Zxid, ...]) -> ObservedState:
+def _state(obj: Any, version: int, before: History | None) -> ObservedState:
     """The state; in version 2 ``before`` is the server's history at its previous event."""
     st = _keys(obj, STATE_KEYS, "state")
     if version == 1:
-        history = _history(st["history"])
+        history = History(_history(st["history"]))
     else:
         change = _keys(st["history"], CHANGE_KEYS, "state.history")
         keep = _int(change["keep"], "state.history.keep")
@@ -202,17 +205,17 @@ def _state(obj: Any, version: int, before: tuple[Zxid, ...]) -> ObservedState:
     return ObservedState(*_state_roles(st), *_state_zxids(st), _state_vote(st), history)
 
 
-def _changed(before: tuple[Zxid, ...], keep: int, append: tuple[Zxid, ...]) -> tuple[Zxid, ...]:
-    """Version 2: ``before`` cut to its first ``keep`` zxids, then ``append`` (``before``
-    itself when that changes nothing, so an unchanged history is shared, not copied)."""
+def _changed(before: History | None, keep: int, append: tuple[Zxid, ...]) -> History:
+    """Version 2: ``before`` (None before the server's first event) cut to its first
+    ``keep`` zxids, then ``append``, sharing ``before``'s zxids (see History.changed)."""
+    if before is None:
+        before = History()  # a store of the server's own
     if keep > len(before):
         raise _Bad(
             f"state.history keeps {keep} zxids, but the server's history at its previous "
             f"event in this file has {len(before)}"
         )
-    if not append:
-        return before if keep == len(before) else before[:keep]
-    return (before if keep == len(before) else before[:keep]) + append
+    return before.changed(keep, append)
 
 
 def _state_roles(st: dict) -> tuple[int, int, int, int]:
@@ -270,7 +273,7 @@ def _event(
         raise _Bad(f"event out of order: seq {json.dumps(seq)}, expected {expected_seq}")
     server, action, args = _call(e["server"], e["action"], e["args"], header)
     clock = _clock(e["clock"], server, header)
-    state = _state(e["state"], header.version, histories.get(server, ()))
+    state = _state(e["state"], header.version, histories.get(server))
     histories[server] = state.history
     return Event(seq, server, action, args, _message(e["msg"]), state, clock, file, line)
 
@@ -431,7 +434,7 @@ def _fields(s: _Fields) -> tuple:
 
 def _state_value(text: bytes) -> ObservedState:
     s = _read_state(text)
-    return ObservedState(*_fields(s), s.history)
+    return ObservedState(*_fields(s), History(s.history))
 
 
 def _change_value(text: bytes) -> tuple[tuple, int, tuple[Zxid, ...]]:
@@ -495,7 +498,7 @@ def _event_fast(
                 found = changes[state_text] = _change_value(state_text)
             fields, keep, append = found
             server = call[0]
-            history = _changed(histories.get(server, ()), keep, append)
+            history = _changed(histories.get(server), keep, append)
             histories[server] = history
             state = tuple.__new__(ObservedState, (*fields, history))  # type: ignore[arg-type]
     except (msgspec.ValidationError, msgspec.DecodeError, _Bad):

@@ -9,8 +9,10 @@ lists its fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from itertools import islice
+from typing import NamedTuple, overload
 
 from zabmc.replay.vocabulary import MESSAGES, PHASES, ROLES
 
@@ -33,8 +35,100 @@ class Vote(NamedTuple):
     round: int
 
 
+class History(Sequence[Zxid]):
+    """A recorded history, which shares its zxids with the histories it was built from.
+
+    It is the first ``length`` zxids of a *store*, a list that is only ever appended to, so
+    a zxid once in a store never changes: histories built one from another by keeping a
+    prefix and appending (what trace format version 2 records per event) share one store,
+    and a change costs what it appends, not what it keeps. Two histories on the same store
+    agree on their common prefix by construction (:meth:`shared`), which is what lets a
+    replay compare only what changed. It is an immutable value: equal to a history, or a
+    tuple, of the same zxids.
+    """
+
+    __slots__ = ("_length", "_store")
+
+    def __init__(self, zxids: Iterable[Zxid] = ()) -> None:
+        self._store: list[Zxid] = list(zxids)
+        self._length = len(self._store)
+
+    @classmethod
+    def _view(cls, store: list[Zxid], length: int) -> History:
+        h = cls.__new__(cls)
+        h._store, h._length = store, length
+        return h
+
+    def changed(self, keep: int, append: Sequence[Zxid]) -> History:
+        """This history's first ``keep`` zxids (at most its length), then ``append``: in
+        time and memory what ``append`` holds, but when a different tail replaces a cut one
+        (then the kept prefix is copied to a store of its own, once)."""
+        n, store = self._length, self._store
+        if not 0 <= keep <= n:
+            raise ValueError(f"keeps {keep} of a history of {n} zxids")
+        if not append:
+            return self if keep == n else History._view(store, keep)
+        end = keep + len(append)
+        if len(store) == keep:  # the store's end: appending changes no history on it
+            store.extend(append)
+        elif len(store) < end or store[keep:end] != list(append):
+            store = store[:keep]  # a new tail where the store holds another
+            store.extend(append)
+        return History._view(store, end)
+
+    def shared(self, other: History) -> int:
+        """How long a prefix this history and ``other`` are known to share without looking
+        at it: the shorter length when they share a store, else 0."""
+        if self._store is other._store:
+            return min(self._length, other._length)
+        return 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, index: int) -> Zxid: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Zxid, ...]: ...
+    def __getitem__(self, index: int | slice) -> Zxid | tuple[Zxid, ...]:
+        """A zxid, or a slice as a tuple."""
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self._length)
+            return tuple(self._store[start:stop:step])
+        if index < 0:
+            index += self._length
+        if not 0 <= index < self._length:
+            raise IndexError("history index out of range")
+        return self._store[index]
+
+    def __iter__(self) -> Iterator[Zxid]:
+        return islice(self._store, self._length)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, History):
+            if self._length != other._length:
+                return False
+            return (  # on one store, equal lengths are one prefix
+                self._store is other._store
+                or self._store[: self._length] == other._store[: other._length]
+            )
+        if isinstance(other, tuple):
+            return self._length == len(other) and tuple(self._store[: self._length]) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._store[: self._length]))  # as the equal tuple's
+
+    def __repr__(self) -> str:
+        return f"History({self._store[: self._length]!r})"
+
+    def __reduce__(self) -> tuple:
+        return (History, (self._store[: self._length],))  # the zxids, not the whole store
+
+
 class ObservedState(NamedTuple):
-    """A server's observable state after a step (the trace's ``state`` object)."""
+    """A server's observable state after a step (the trace's ``state`` object). A state
+    read from a trace holds a :class:`History`; one computed from a model, a tuple."""
 
     role: int
     phase: int
@@ -43,7 +137,7 @@ class ObservedState(NamedTuple):
     lastZxid: Zxid
     lastCommitted: Zxid
     vote: Vote
-    history: tuple[Zxid, ...]
+    history: Sequence[Zxid]
 
 
 #: The fields of :class:`ObservedState`, as the trace names them.

@@ -38,8 +38,11 @@ finer or coarser than the spec, the rule is written below once, with why:
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from ctypes import string_at
 from functools import cache
 
 from spec.system import channels as net
@@ -67,6 +70,7 @@ from zabmc.replay.trace import (
     STATE_FIELDS,
     Event,
     Header,
+    History,
     ObservedState,
     Vote,
     msg_text,
@@ -156,37 +160,64 @@ def same_state(r: ObservedState, s: SystemState, k: int) -> bool:
     return _same_history(r.history, h, k)
 
 
-def _same_history(recorded: tuple, h: tuple, k: int) -> bool:
+def _same_history(recorded: Sequence, h: tuple, k: int) -> bool:
     """``recorded`` is server ``k``'s spec history ``h`` as the trace spells it (the lengths
-    are equal). Most events meet the pair server k agreed on last, or a pair extending it:
-    the reader's history and the spec's share their prefix's entries with the ones they
-    extend, so the prefixes compare by identity, in C, and only the new tails are
-    converted (a long history is not converted or compared whole at each change)."""
+    are equal). It runs once per event, so it compares only what changed since the pair that
+    server k agreed on last: a recorded history read from a trace shares its prefix with
+    the one before by construction (:meth:`History.shared`, not looked at); that prefix is
+    the spec's when ``h`` keeps the same prefix of the spec's history then (the same tuple,
+    or the same entries: :func:`same_entries`). Only the rest is converted and compared, so
+    a long history is not converted, copied or compared whole per event."""
     last = _AGREED.get(k)
-    if last is not None:
+    same = None
+    if last is not None and type(recorded) is History:
         old_recorded, old_h = last
-        if recorded is old_recorded and h is old_h:
-            return True
-        n = len(old_h)
-        if (
-            0 < n <= len(h)
-            and h[n - 1] is old_h[-1]
-            and recorded[n - 1] is old_recorded[-1]
-            and h[:n] == old_h
-            and recorded[:n] == old_recorded
-        ):
-            same = recorded[n:] == tuple([_zxid_pair(t.zxid) for t in h[n:]])
-        else:
-            same = recorded == observed_history(h)
-    else:
+        m = recorded.shared(old_recorded) if type(old_recorded) is History else 0
+        # recorded[:m] == old_recorded[:m] == the trace's spelling of old_h[:m]
+        if h is old_h and m == len(h):
+            same = True
+        elif m and (h is old_h or same_entries(h, old_h, m)):
+            same = recorded[m:] == tuple([_zxid_pair(t.zxid) for t in h[m:]])
+    if same is None:
         same = recorded == observed_history(h)
     if same:
         _AGREED[k] = (recorded, h)
     return same
 
 
-#: Per server (spec id): the recorded history and the spec's it agreed with last.
-_AGREED: dict[int, tuple[tuple, tuple]] = {}
+def same_entries(a: tuple, b: tuple, m: int) -> bool:
+    """Whether the first ``m`` entries of ``a`` and ``b`` (both at least that long) are equal.
+
+    A spec step that appends to a log or cuts it builds a new tuple of the same entry
+    objects, so the usual answer is that they are the same objects: that is read as the
+    bytes of the two tuples' item pointers (CPython lays a tuple's items out after its
+    header, :data:`_ITEMS`), in C, without slicing the log or touching its entries. When
+    the pointers differ, or that layout is not this interpreter's, the entries are compared
+    by value."""
+    if _ITEMS is not None and type(a) is tuple and type(b) is tuple and m <= min(len(a), len(b)):
+        size = m * _POINTER
+        if string_at(id(a) + _ITEMS, size) == string_at(id(b) + _ITEMS, size):
+            return True
+    return a[:m] == (b if len(b) == m else b[:m])
+
+
+def _items_offset() -> int | None:
+    """Where a tuple's item pointers start, checked on a probe; None if not as CPython's."""
+    if sys.implementation.name != "cpython":
+        return None
+    probe = (object(), object())
+    expected = b"".join(id(x).to_bytes(_POINTER, sys.byteorder) for x in probe)
+    offset = tuple.__basicsize__
+    return offset if string_at(id(probe) + offset, 2 * _POINTER) == expected else None
+
+
+_POINTER = ctypes.sizeof(ctypes.c_void_p)
+_ITEMS = _items_offset()
+
+
+#: Per server (spec id): the recorded history and the spec's it agreed with last (a fact
+#: about two immutable values, so it holds from one replay to the next).
+_AGREED: dict[int, tuple[Sequence, tuple]] = {}
 
 
 def _zxid_pair(zxid: int) -> tuple[int, int]:
@@ -484,6 +515,15 @@ class SystemReplay:
             extra += f" on {MESSAGE_TYPE_NAMES[b.message]}"
         return Mismatch("breach", f"{e.call} fails the spec's check {what}{extra}", guard=what)
 
+    def compare_now(self, e: Event) -> Mismatch | None:
+        """The recorded state against the model's now, for ``e``'s server: as :meth:`compare`,
+        with the usual agreement found by :func:`same_state` (a long history is not
+        converted whole)."""
+        k = e.server - 1
+        if same_state(e.state, self.state, k):
+            return None
+        return self.compare(e, observed(self.state, k))
+
     def compare(self, e: Event, expected: ObservedState) -> Mismatch | None:
         """The recorded state against the model's, field by field (see :func:`compared`)."""
         recorded = e.state
@@ -600,7 +640,7 @@ def _node_crash(r: SystemReplay, e: Event) -> Mismatch | None:
     _newleader_unfinished)."""
     _newleader_logged(r, e)
     _newleader_unfinished(r, e)
-    problem = r.compare(e, observed(r.state, e.server - 1))
+    problem = r.compare_now(e)
     return problem or r.take(e, compare=False)
 
 
@@ -647,7 +687,7 @@ def _newleader(r: SystemReplay, e: Event) -> Mismatch | None:
     """A FollowerProcessNEWLEADER the spec already took (see SystemReplay._newleader_first)."""
     if e.server in r.newleader_early:
         del r.newleader_early[e.server]
-        return r.compare(e, observed(r.state, e.server - 1))
+        return r.compare_now(e)
     return r.take(e)
 
 
@@ -660,7 +700,7 @@ def _log_synced(r: SystemReplay, e: Event) -> Mismatch | None:
     write the spec's sync already covered is no spec step: only the state is compared."""
     k = e.server - 1
     if r.state.servers[k].online and r.state.learners[k].unacked == 0:
-        return r.compare(e, observed(r.state, k))
+        return r.compare_now(e)
     return r.take(e)
 
 
@@ -826,7 +866,7 @@ def _connect(r: SystemReplay, e: Event) -> Mismatch | None:
     leader = r.state.servers[e.args[0] - 1]
     cut = net.link_cut(r.state.network, r.params.n, e.args[0] - 1, e.args[1] - 1)
     if leader.online and leader.state == LOOKING and not cut:
-        problem = r.compare(e, observed(r.state, e.server - 1))
+        problem = r.compare_now(e)
         if problem is None:
             r.early_connects.append(e)
         return problem
@@ -834,7 +874,7 @@ def _connect(r: SystemReplay, e: Event) -> Mismatch | None:
         # The learner decided for a server that went on to follow another, went down, or
         # is cut off: ZooKeeper's connection would fail, the implementation's FOLLOWERINFO
         # is lost or ignored. The learner waits for its ZabTimeout; the spec has no step.
-        return r.compare(e, observed(r.state, e.server - 1))
+        return r.compare_now(e)
     return r.take(e)
 
 

@@ -1,0 +1,110 @@
+"""A long recorded run (trace format version 2: each event records its server's history as
+the change since its previous event) replays whole; and replay compares every history
+whole, though it looks only at what changed: a zxid changed anywhere in a server's
+history, in the middle of a long one included, is a divergence at the very event that
+records it, named by its index, file and line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from impl.sim.faults import Schedule
+from impl.sim.record import parse_op, record_schedule
+from zabmc.cli.main import main
+from zabmc.replay.check import replay
+from zabmc.replay.merge import load
+
+WRITES = 600
+
+
+def long_schedule(writes: int) -> Schedule:
+    """As bench/replay_long.py: four writes at the leader every 20 ms, a follower crashed
+    for 3 s every 10 s (so it syncs by DIFF, TRUNC or SNAP)."""
+    ops, at = [], 100
+    for k in range(0, writes, 4):
+        ops.append(f"{at},write-leader,0,0,{min(4, writes - k)}")
+        at += 20
+    for t in range(5_000, at, 10_000):
+        ops += [f"{t},crash,{1 + t // 10_000 % 3}", f"{t + 3_000},restart,{1 + t // 10_000 % 3}"]
+    ops.sort(key=lambda text: int(text.split(",")[0]))
+    return Schedule(7, 3, 0, tuple(parse_op(op) for op in ops), 500, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("long") / "long.jsonl"
+    recorded = record_schedule(long_schedule(WRITES), path)
+    assert recorded.violation is None, recorded.violation
+    return path
+
+
+def histories(lines: list[str]) -> list[list[list[int]]]:
+    """Each event line's whole history, built from the version 2 changes as the format says."""
+    before: dict[int, list[list[int]]] = {}
+    out = []
+    for line in lines[1:]:
+        e = json.loads(line)
+        change = e["state"]["history"]
+        h = before.get(e["server"], [])[: change["keep"]] + change["append"]
+        before[e["server"]] = h
+        out.append(h)
+    return out
+
+
+def test_a_long_run_conforms(long_run: Path) -> None:
+    lines = long_run.read_text().splitlines()
+    assert json.loads(lines[0])["version"] == 2
+    assert max(len(h) for h in histories(lines)) >= WRITES  # the run is long
+    (trace,) = load([str(long_run)])
+    verdict = replay(trace)
+    assert verdict.conforms, verdict.line()
+    assert verdict.events == len(lines) - 1
+
+
+def plant(lines: list[str], position: str) -> tuple[list[str], int, int]:
+    """The run with one zxid of one server's history changed at one event late in the run,
+    an event in BROADCAST that leaves that history as it was: the zxid's counter is moved
+    on. ``position`` says which zxid: the first, one in the middle, the one before the
+    last (the last is lastZxid too, which would also differ). Returns the lines, the
+    event's index and the changed zxid's index in the history."""
+    whole = histories(lines)
+    for seq in range(len(whole) * 3 // 4, len(whole) + 1):
+        e = json.loads(lines[seq])
+        change, h = e["state"]["history"], whole[seq - 1]
+        if e["state"]["phase"] == "BROADCAST" and len(h) >= 200 and change["append"] == []:
+            break
+    else:
+        raise AssertionError("no event to plant in")
+    at = {"first": 0, "middle": len(h) // 2, "before-last": len(h) - 2}[position]
+    changed = [list(z) for z in h]
+    changed[at][1] += 1_000
+    e["state"]["history"] = {"keep": at, "append": changed[at:]}
+    planted = list(lines)
+    planted[seq] = json.dumps(e)
+    return planted, seq, at
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "before-last"])
+def test_a_zxid_changed_anywhere_in_a_long_history_is_caught_at_its_event(
+    long_run: Path, tmp_path: Path, position: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planted, seq, at = plant(long_run.read_text().splitlines(), position)
+    path = tmp_path / "planted.jsonl"
+    path.write_text("\n".join(planted) + "\n")
+    (trace,) = load([str(path)])
+    verdict = replay(trace)
+    d = verdict.divergence
+    assert d is not None, f"the zxid changed at history[{at}] of event {seq} went unseen"
+    assert (d.index, d.where, verdict.events) == (seq, f"{path}:{seq + 1}", seq - 1)
+    assert d.mismatch.kind == "state"
+    assert [f.name for f in d.mismatch.fields] == ["history"]  # only the changed zxid differs
+    (diff,) = d.mismatch.fields
+    recorded, expected = diff.recorded.strip("[]").split(), diff.expected.strip("[]").split()
+    assert [k for k, (r, x) in enumerate(zip(recorded, expected, strict=True)) if r != x] == [at]
+    # and the command says so: exit 1, the event's index, file and line
+    assert main(["replay", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"{path}: diverges at event {seq} ({path}:{seq + 1}): ")
