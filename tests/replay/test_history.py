@@ -72,8 +72,8 @@ def test_a_history_keeps_no_more_than_it_has_and_pickles_as_its_zxids():
 
 
 def test_same_entries_is_equality_of_the_prefixes_whatever_the_objects():
-    """The binding's check that a spec log kept a prefix: by the entries' pointers when they
-    are the same objects, by value otherwise, never by the ends alone."""
+    """The binding's check that a spec log kept a prefix: equality of the prefixes, whether
+    the entries are the same objects or equal ones, never by the ends alone."""
     from zabmc.replay.bindings.system import same_entries
 
     log = tuple((1, k) for k in range(200))

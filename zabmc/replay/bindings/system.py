@@ -38,11 +38,8 @@ finer or coarser than the spec, the rule is written below once, with why:
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from collections import deque
 from collections.abc import Callable, Sequence
-from ctypes import string_at
 from functools import cache
 
 from spec.system import channels as net
@@ -189,30 +186,9 @@ def same_entries(a: tuple, b: tuple, m: int) -> bool:
     """Whether the first ``m`` entries of ``a`` and ``b`` (both at least that long) are equal.
 
     A spec step that appends to a log or cuts it builds a new tuple of the same entry
-    objects, so the usual answer is that they are the same objects: that is read as the
-    bytes of the two tuples' item pointers (CPython lays a tuple's items out after its
-    header, :data:`_ITEMS`), in C, without slicing the log or touching its entries. When
-    the pointers differ, or that layout is not this interpreter's, the entries are compared
-    by value."""
-    if _ITEMS is not None and type(a) is tuple and type(b) is tuple and m <= min(len(a), len(b)):
-        size = m * _POINTER
-        if string_at(id(a) + _ITEMS, size) == string_at(id(b) + _ITEMS, size):
-            return True
+    objects, and tuples compare their items by identity first, so this costs a pointer
+    comparison per entry and never looks inside one."""
     return a[:m] == (b if len(b) == m else b[:m])
-
-
-def _items_offset() -> int | None:
-    """Where a tuple's item pointers start, checked on a probe; None if not as CPython's."""
-    if sys.implementation.name != "cpython":
-        return None
-    probe = (object(), object())
-    expected = b"".join(id(x).to_bytes(_POINTER, sys.byteorder) for x in probe)
-    offset = tuple.__basicsize__
-    return offset if string_at(id(probe) + offset, 2 * _POINTER) == expected else None
-
-
-_POINTER = ctypes.sizeof(ctypes.c_void_p)
-_ITEMS = _items_offset()
 
 
 #: Per server (spec id): the recorded history and the spec's it agreed with last (a fact
