@@ -87,6 +87,7 @@ SLOW = [
     dict(voters=3, max_txns=1, max_timeouts=1, coarse_election=True, bug="ZK-2845"),
     dict(voters=3, max_txns=1, max_timeouts=0, coarse_election=True, bug="ZK-4685"),
     dict(voters=2, observers=1, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
+    dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=0),  # FLE alone: vote adoptions free
 ]
 
 PROTOCOL = [
