@@ -42,8 +42,7 @@ from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model
 from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
-from zabmc.engine.properties import explain, select_properties
-from zabmc.engine.properties import state_key_function as _state_key_function
+from zabmc.engine.properties import explain, fingerprint_key, select_properties
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
@@ -70,13 +69,6 @@ class ScaleOptions:
     resume: Path | None = None
     signature: dict[str, Any] = field(default_factory=dict)
     expander: Callable[[Model], Expander] = FullExpander
-
-
-def state_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashable] | None:
-    """The key a fingerprint is taken of (canonical form, view), or None for the state itself."""
-    if not symmetry and type(model).view is Model.view:
-        return None
-    return _state_key_function(model, symmetry)
 
 
 class Workers(Protocol):
@@ -271,7 +263,7 @@ def check_parallel(
     if scale.jobs < 1:
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
-    key = state_key(model, options.symmetry)
+    key = fingerprint_key(model, options.symmetry)
     codec = StateCodec()
     fingerprint = key_fingerprint(codec, key)
     checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
@@ -513,5 +505,4 @@ __all__ = [
     "WorkerFailed",
     "check_parallel",
     "collision_figures",
-    "state_key",
 ]
