@@ -220,6 +220,8 @@ def check(
         "symmetry": symmetry,
         "deadlock": not no_deadlock,
         "invariants": spec.invariants,
+        "reduction": reduction,
+        "chains": chains,
     }
     # The partitioned search only when asked for: it costs about twice the CPU of the
     # one-core search today (bench/scale.py), so the plain command keeps the faster one.
@@ -249,7 +251,7 @@ def check(
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
             f"deadlock check {'off' if no_deadlock else 'on'}, "
-            f"reduction {reduction_note(expander, partitioned)}"
+            f"reduction {reduction_note(expander)}"
             + (
                 f", {jobs} {'Ray actor' if backend == 'ray' else 'core'}{'s' if jobs > 1 else ''}"
                 if partitioned
@@ -299,13 +301,11 @@ def check(
     return 0 if result.ok else 1
 
 
-def reduction_note(expander: Expander, partitioned: bool = False) -> str:
+def reduction_note(expander: Expander) -> str:
     """How the header names the reduction: what it is and how depth is counted."""
     describe = getattr(expander, "describe", None)
     if describe is None:
         return "off (every step alone, one level of depth each)"
-    if partitioned:
-        return "off (the partitioned search does not reduce yet)"
     chained = "chains" in describe()
     return (
         "on (persistent steps taken alone, no level of depth"

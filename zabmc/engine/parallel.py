@@ -40,8 +40,8 @@ from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
-from zabmc.engine.model import Model
-from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.model import Model, Property
+from zabmc.engine.partition import Event, LevelReport, MergeReport, Partition, owner_of_one
 from zabmc.engine.properties import explain, fingerprint_key, select_properties
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
@@ -68,7 +68,9 @@ class ScaleOptions:
     checkpoint_every_s: float = 300.0
     resume: Path | None = None
     signature: dict[str, Any] = field(default_factory=dict)
-    expander: Callable[[Model], Expander] = FullExpander
+    #: Each partition's expander, made from the model (None: ``CheckOptions.expander``,
+    #: which each worker process gets a copy of, or every successor).
+    expander: Callable[[Model], Expander] | None = None
 
 
 class Workers(Protocol):
@@ -275,10 +277,13 @@ def check_parallel(
     spill_dir = scale.spill_dir or scratch / "spill"
     memory = None if scale.memory_bytes is None else max(1, scale.memory_bytes // scale.jobs)
 
+    given = options.expander or FullExpander(model)
+    make_expander = scale.expander or (lambda _model: given)
+
     def factory(index: int, count: int) -> Partition:
         return Partition(
             model,
-            scale.expander(model),
+            make_expander(model),
             key,
             invariants,
             witnesses,
@@ -292,12 +297,13 @@ def check_parallel(
     started = time.monotonic()
     workers = _start(factory, scale, scratch)
     try:
+        violation = None
         if resumed is not None:
             run = _Run(**resumed.meta["run"])
             workers.call("load", [(resumed.partitions,)] * workers.count)
         else:
             run = _Run()
-            _seed(model, codec, fingerprint, workers, run)
+            violation = _seed(model, codec, fingerprint, workers, run, invariants, witnesses)
         return _search(
             model,
             options,
@@ -309,6 +315,8 @@ def check_parallel(
             fingerprint,
             checkpoint,
             started,
+            violation,
+            given,
         )
     finally:
         workers.close()
@@ -333,12 +341,16 @@ def _seed(
     fingerprint: Callable[[Hashable], int],
     workers: Workers,
     run: _Run,
-) -> None:
-    """Hand each initial state, once, to its owner, ranked in the model's order."""
+    invariants: Sequence[Property],
+    witnesses: Sequence[Property],
+) -> Event | None:
+    """Hand each initial state, once, to its owner, ranked in the model's order, and check
+    it as the one-core search does: invariants, then the witnesses not yet found."""
     given: list[tuple[list[int], list[int], list[bytes]]] = [
         ([], [], []) for _ in range(workers.count)
     ]
     seen: set[int] = set()
+    violation: Event | None = None
     for state in model.init_states():
         run.generated += 1
         fp = fingerprint(state)
@@ -349,8 +361,16 @@ def _seed(
         fps.append(fp)
         states.append(codec.pack(state))
         seen.add(fp)
+        broken = next((p.name for p in invariants if not p.condition(state)), None)
+        if broken is not None:
+            violation = (len(seen) - 1, fp, "invariant", broken)
+            break
+        for p in witnesses:
+            if p.name not in run.witnesses and p.condition(state):
+                run.witnesses[p.name] = fp
     workers.call("seed", given)
     run.states_per_depth = [len(seen)]
+    return violation
 
 
 def _search(
@@ -364,39 +384,73 @@ def _search(
     fingerprint: Callable[[Hashable], int],
     checkpoint: Checkpoint | None,
     started: float,
+    violation: Event | None,
+    expander: Expander,
 ) -> CheckResult:
+    """The levels, each in rounds: a round expands a frontier and merges what it found;
+    the states a persistent step found join the level and make the next round's frontier.
+
+    Every state of a level gets a rank, the place the one-core search explores it at
+    (the level's first states, then those that joined it, round by round), and every
+    candidate a key, ``parent's rank << 16 | its place among the parent's successors``,
+    the order in which the one-core search finds it. A round's keys all follow the
+    previous round's, so the first event of the first round that has one is the one-core
+    search's first.
+    """
     before = run.elapsed_s
     last_checkpoint = time.monotonic()
-    violation: tuple[int, int, str, str | None] | None = None
     complete = False
-    while True:
-        generate = options.max_depth is None or run.level < options.max_depth
-        pending = [p.name for p in witnesses if p.name not in run.witnesses]
-        reports = workers.call("expand", [(run.level, generate, pending)] * workers.count)
-        for r in reports:
-            if r.violation is not None and (violation is None or r.violation < violation):
-                violation = r.violation
-        for name in pending:
-            found = [r.witnesses[name] for r in reports if name in r.witnesses]
-            if found:
-                run.witnesses[name] = min(found)[1]
-        if violation is not None or not generate:
-            # A level cut short by a violation is not counted: how far each partition
-            # got depends on the partitioning, and the counts must not.
+    while violation is None:
+        if options.max_depth is not None and run.level >= options.max_depth:
             break
-        _count_generated(run, reports)
-        merges = workers.exchange()
-        keys = [m.keys for m in merges]
-        _count_distinct(run, merges)
-        owed = sum(r.owed for r in reports)
-        while owed:
-            accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
-            rest = workers.call("expand_owed", [(a,) for a in accepted])
-            _count_generated(run, rest)
+        first_rank, size = 0, run.states_per_depth[-1]
+        keys: list[np.ndarray] = []
+        while True:  # the rounds of one level
+            watching = [p.name for p in witnesses if p.name not in run.witnesses]
+            reports = workers.call("expand", [(watching,)] * workers.count)
+            events = [r.violation for r in reports if r.violation is not None]
+            _count_generated(run, reports)
             merges = workers.exchange()
-            keys.extend(m.keys for m in merges)
-            _count_distinct(run, merges)
-            owed = 0
+            rounds = [merges]
+            owed = sum(r.owed for r in reports)
+            while owed:
+                accepted = [
+                    tuple([m.accepted[src] for m in merges]) for src in range(workers.count)
+                ]
+                rest = workers.call("expand_owed", [(a,) for a in accepted])
+                _count_generated(run, rest)
+                merges = workers.exchange()
+                rounds.append(merges)
+                owed = 0
+            found: dict[str, tuple[int, int]] = {}
+            for merged in rounds:
+                _count_distinct(run, merged)
+                for m in merged:
+                    keys.append(m.keys)
+                    if m.violation is not None:
+                        events.append(m.violation)
+                    for name, hit in m.witnesses.items():
+                        found[name] = min(found.get(name, hit), hit)
+            if events:
+                violation = min(events)
+            for name, (key, fp) in found.items():
+                # the one-core search stops at the violation: it never sees what follows
+                if violation is None or key < violation[0]:
+                    run.witnesses[name] = fp
+            if violation is not None:
+                # A level cut short by a violation is not counted: how far each partition
+                # got depends on the partitioning, and the counts must not.
+                break
+            joined = [m.free_keys for merged in rounds for m in merged]
+            free_keys = np.sort(np.concatenate(joined))
+            if not len(free_keys):
+                break
+            first_rank += size
+            size = len(free_keys)
+            workers.call("join", [(free_keys, first_rank)] * workers.count)
+            run.states_per_depth[-1] += size
+        if violation is not None:
+            break
         level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
         workers.call("rank", [(level_keys,)] * workers.count)
         if not len(level_keys):
@@ -425,6 +479,7 @@ def _search(
         witnesses,
         fingerprint,
         before + time.monotonic() - started,
+        expander,
     )
 
 
@@ -446,12 +501,13 @@ def _result(
     options: CheckOptions,
     workers: Workers,
     run: _Run,
-    violation: tuple[int, int, str, str | None] | None,
+    violation: Event | None,
     complete: bool,
     invariants: Sequence,
     witnesses: Sequence,
     fingerprint: Callable[[Hashable], int],
     elapsed: float,
+    expander: Expander,
 ) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     figures = workers.call("store_figures", [()] * workers.count)
@@ -466,20 +522,39 @@ def _result(
     result.elapsed_s = elapsed
     result.store_bytes = sum(f[1] for f in figures)
     result.smallest_gap = _smallest_gap(figures)
+    result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
     parents = _Parents(workers)
     if violation is not None:
         _rank, vfp, kind, prop = violation
-        steps = rebuild_path(model, fingerprint, parents, vfp)  # type: ignore[arg-type]
+        steps = rebuild_path(model, fingerprint, parents, vfp, expander)  # type: ignore[arg-type]
         explanation = "" if prop is None else explain(invariants, prop, steps[-1].state)
         result.violation = Discovery(kind, prop, steps, explanation)
     for p in witnesses:
         wfp = run.witnesses.get(p.name)
-        result.examples[p.name] = (
-            None
-            if wfp is None
-            else Discovery("example", p.name, rebuild_path(model, fingerprint, parents, wfp))  # type: ignore[arg-type]
-        )
+        if wfp is None:
+            result.examples[p.name] = None
+            continue
+        steps = rebuild_path(model, fingerprint, parents, wfp, expander)  # type: ignore[arg-type]
+        result.examples[p.name] = Discovery("example", p.name, steps)
     return result
+
+
+def _reduction(described: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The partitions' accounts of their reduction as one: their counts added up."""
+    if described[0] is None:
+        return None
+
+    def add(a: Any, b: Any) -> Any:
+        if isinstance(a, dict):
+            return {k: add(v, b[k]) for k, v in a.items()}
+        if isinstance(a, int) and not isinstance(a, bool):
+            return a + b
+        return a
+
+    total = described[0]
+    for other in described[1:]:
+        total = add(total, other)
+    return total
 
 
 def _smallest_gap(figures: Sequence[tuple[int, int, int | None, int, int]]) -> int | None:

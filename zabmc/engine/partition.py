@@ -69,6 +69,7 @@ class Batch:
     keys: np.ndarray  # int64: parent rank << ACTION_BITS | successor position
     parents: np.ndarray  # uint64
     actions: np.ndarray  # uint16, indexes ``names``
+    free: np.ndarray  # bool: the candidate came by a persistent step and joins its parent's level
     offsets: np.ndarray  # uint64, len + 1: where each state's bytes start in ``blob``
     names: list[str]
     blob: bytes
@@ -94,6 +95,7 @@ class Batch:
                 self.parents.tobytes(),
                 self.offsets.tobytes(),
                 self.actions.tobytes(),
+                self.free.tobytes(),
                 names,
                 self.blob,
             ]
@@ -115,10 +117,11 @@ class Batch:
         parents = take(np.uint64, n)
         offsets = take(np.uint64, n + 1)
         actions = take(np.uint16, n)
+        free = take(np.bool_, n)
         names = json.loads(bytes(data[pos : pos + names_len]))
         pos += names_len
         blob = bytes(data[pos : pos + blob_len])
-        return Batch(fps, keys, parents, actions, offsets, names, blob)
+        return Batch(fps, keys, parents, actions, free, offsets, names, blob)
 
 
 class _Outgoing:
@@ -129,6 +132,7 @@ class _Outgoing:
         self.keys: list[int] = []
         self.parents: list[int] = []
         self.actions: list[int] = []
+        self.free: list[bool] = []
         self.states: list[Any] = []  # packed bytes, or objects for the partition itself
 
     def batch(self, names: list[str]) -> Batch:
@@ -141,6 +145,7 @@ class _Outgoing:
             np.array(self.keys, dtype=np.int64),
             np.array(self.parents, dtype=np.uint64),
             np.array(self.actions, dtype=np.uint16),
+            np.array(self.free, dtype=np.bool_),
             offsets,
             list(names),
             b"".join(self.states),
@@ -153,6 +158,7 @@ class _Outgoing:
             np.array(self.keys, dtype=np.int64),
             np.array(self.parents, dtype=np.uint64),
             np.array(self.actions, dtype=np.uint16),
+            np.array(self.free, dtype=np.bool_),
             np.zeros(1, dtype=np.uint64),
             list(names),
             b"",
@@ -239,14 +245,18 @@ def load_chunk(path: Path) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
     return ranks, fps, states
 
 
+#: An event that ends a search, in the one-core search's order: (order key, fingerprint, kind,
+#: property). An invariant's violation happens when its state is found, so its key is the
+#: state's; a deadlock happens when its state is expanded, after everything found before it.
+Event = tuple[int, int, str, "str | None"]
+
+
 @dataclass
 class LevelReport:
-    """What a partition found while expanding one level, for the driver to combine."""
+    """What a partition found while expanding its frontier, for the driver to combine."""
 
-    #: The first violation in rank order: (rank, fingerprint, kind, property).
-    violation: tuple[int, int, str, str | None] | None = None
-    #: Per witness, the first state satisfying it: name -> (rank, fingerprint).
-    witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The first deadlock in rank order, keyed ``rank << ACTION_BITS``.
+    violation: Event | None = None
     generated: dict[str, int] = field(default_factory=dict)
     expanded: int = 0
     owed: int = 0  # parents whose reduced expansion still waits for the owners' answer
@@ -255,12 +265,18 @@ class LevelReport:
 
 @dataclass
 class MergeReport:
-    """What a partition added in a merge: the new states' order keys, per-action counts."""
+    """What a partition added in a merge: the new states' order keys, per-action counts,
+    and what checking them found."""
 
-    keys: np.ndarray
+    keys: np.ndarray  # the new states of the next level, sorted
+    free_keys: np.ndarray  # the new states that joined this level (persistent steps), sorted
     distinct: dict[str, int]
     #: Per sender, the positions of its candidates that were new.
     accepted: dict[int, np.ndarray]
+    #: The new state with the smallest key that breaks an invariant.
+    violation: Event | None = None
+    #: Per watched witness, the new state with the smallest key satisfying it: (key, fp).
+    witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class Partition:
@@ -296,27 +312,31 @@ class Partition:
         self._sent: set[int] = set()
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
-        self._pending: list[tuple[np.ndarray, np.ndarray, list[bytes]]] = []
+        # New states of the next level, and of this level (persistent steps): keys, fps, states.
+        self._pending: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
+        self._joined: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
+        self._watching: list[tuple[str, Callable[[Any], bool]]] = []
         self._batches: list[bytes] = []
 
     # -- a level ----------------------------------------------------------------
 
     def seed(self, ranks: list[int], fps: list[int], states: list[bytes]) -> None:
-        """Take the initial states this partition owns (already deduplicated)."""
+        """Take the initial states this partition owns (deduplicated and checked)."""
         fp_arr = np.array(fps, dtype=np.uint64)
         self.store.add(fp_arr, np.full(len(fps), NO_PARENT, dtype=np.uint64))
         self.frontier.append(np.array(ranks, dtype=np.int64), fp_arr, list(states))
 
-    def expand(self, level: int, generate: bool, pending_witnesses: Sequence[str]) -> LevelReport:
-        """Check every frontier state and, with ``generate``, expand it.
+    def expand(self, watching: Sequence[str]) -> LevelReport:
+        """Expand every frontier state, in rank order, and bucket its successors by owner.
 
-        Stops at the first violation (in rank order); its level is not merged.
+        Stops at the first deadlock: the one-core search would stop there, and what the
+        states before it found is merged all the same, since it was found before the
+        deadlock. ``watching`` names the witnesses the next merges look for.
         """
         report = LevelReport()
+        self._watching = [(n, c) for n, c in self.witness_checks if n in watching]
         self._start_round()
         unpack = self.codec.unpack
-        checks = self.checks
-        watching = [(n, c) for n, c in self.witness_checks if n in pending_witnesses]
         model, expander = self.model, self.expander
         generated = report.generated
         # Successors sent elsewhere are packed; they pack fast when their parent's parts
@@ -329,30 +349,17 @@ class Partition:
                 state = data
                 if register is not None:
                     register(state)
-            for name, cond in checks:
-                if not cond(state):
-                    report.violation = (rank, fp, "invariant", name)
-                    break
-            if report.violation is not None:
-                break
-            if watching:
-                for name, cond in list(watching):
-                    if cond(state):
-                        report.witnesses[name] = (rank, fp)
-                        watching.remove((name, cond))
-            if not generate:
-                continue
             expansion = expander.expand(state)
             successors, complete = expansion.successors, expansion.complete
             if not successors and not complete:
                 successors, complete = list(expander.expand_rest(state)), True
             if not successors:
                 if self.check_deadlock and not model.is_final(state):
-                    report.violation = (rank, fp, "deadlock", None)
+                    report.violation = (rank << ACTION_BITS, fp, "deadlock", None)
                     break
                 continue
             report.expanded += 1
-            sent = self._emit(rank, fp, successors, 0, generated)
+            sent = self._emit(rank, fp, successors, 0, generated, expansion.free)
             if not complete:
                 self._owed.append((rank, fp, state, len(successors), sent))
         report.owed = len(self._owed)
@@ -374,7 +381,7 @@ class Partition:
             if any(c in new for c in sent):
                 continue
             rest = list(self.expander.expand_rest(state))
-            self._emit(rank, fp, rest, done, report.generated)
+            self._emit(rank, fp, rest, done, report.generated, False)
         report.sizes = self._finish_round()
         return report
 
@@ -389,6 +396,7 @@ class Partition:
         successors: Sequence[tuple],
         first: int,
         generated: dict[str, int],
+        free: bool,
     ) -> list[tuple[int, int]]:
         """Bucket a parent's successors by owner; return where each went (dst, position)."""
         fingerprint, pack = self.fingerprint, self.codec.pack
@@ -414,6 +422,7 @@ class Partition:
             if code is None:
                 code = names[name] = len(names)
             out.actions.append(code)
+            out.free.append(free)
             out.states.append(succ if dst == index else pack(succ))
         return where
 
@@ -434,7 +443,8 @@ class Partition:
 
     def merge(self, incoming: Sequence[bytes]) -> MergeReport:
         """Add the new states among the batches sent to this partition, one per sender
-        (its own place in ``incoming`` is empty: it kept its candidates for itself)."""
+        (its own place in ``incoming`` is empty: it kept its candidates for itself), and
+        check them, as the one-core search checks a state when it finds it."""
         kept, self._kept = self._kept, None
         batches = [
             kept if k == self.index and kept is not None else Batch.from_bytes(b)
@@ -442,52 +452,96 @@ class Partition:
         ]
         fps = np.concatenate([b.fps for b in batches])
         keys = np.concatenate([b.keys for b in batches])
-        sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
-        local = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
         accepted: dict[int, np.ndarray] = {}
         distinct: dict[str, int] = {}
+        empty = np.empty(0, dtype=np.int64)
         if not len(fps):
             for k in range(len(batches)):
-                accepted[k] = np.empty(0, dtype=np.int64)
-            return MergeReport(np.empty(0, dtype=np.int64), distinct, accepted)
+                accepted[k] = empty
+            return MergeReport(empty, empty, distinct, accepted)
+        sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
+        local = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
         order = np.lexsort((keys, fps))
         sorted_fps = fps[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = sorted_fps[1:] != sorted_fps[:-1]
         winners = order[first]
         winners = winners[~self.store.contains(fps[winners])]
-        win_sender, win_local = sender[winners], local[winners]
+        # In the order the one-core search finds them: by key.
+        winners = winners[np.argsort(keys[winners], kind="stable")]
         parents = np.concatenate([b.parents for b in batches])[winners]
         self.store.add(fps[winners], parents)
-        states: list[bytes] = []
+        win_sender, win_local = sender[winners], local[winners]
         for k, batch in enumerate(batches):
             mine = np.sort(win_local[win_sender == k])
             accepted[k] = mine
-            take = batch.state
-            states.extend([take(j) for j in mine.tolist()])
             if len(mine):
                 codes = np.bincount(batch.actions[mine], minlength=len(batch.names))
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
                     if n:
                         distinct[name] = distinct.get(name, 0) + n
-        # states were gathered sender by sender; put the arrays in the same order
-        regroup = np.lexsort((win_local, win_sender))
-        new_keys = keys[winners][regroup]
-        self._pending.append((new_keys, fps[winners][regroup], states))
-        return MergeReport(np.sort(new_keys), distinct, accepted)
+        unpack = self.codec.unpack
+        states: list[Any] = []
+        for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True):
+            state = batches[k].state(j)
+            states.append(unpack(state) if type(state) is bytes else state)
+        win_keys, win_fps = keys[winners], fps[winners]
+        free = np.concatenate([b.free for b in batches])[winners]
+        report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
+        self._check(win_keys, win_fps, states, report)
+        nxt = np.flatnonzero(~free)
+        joined = np.flatnonzero(free)
+        report.keys, report.free_keys = win_keys[nxt], win_keys[joined]
+        self._pending.append((win_keys[nxt], win_fps[nxt], [states[k] for k in nxt.tolist()]))
+        self._joined.append(
+            (win_keys[joined], win_fps[joined], [states[k] for k in joined.tolist()])
+        )
+        return report
+
+    def _check(
+        self, keys: np.ndarray, fps: np.ndarray, states: list[Any], report: MergeReport
+    ) -> None:
+        """Check new states in key order: the first broken invariant, and the first state
+        satisfying each watched witness before it."""
+        checks, watching = self.checks, list(self._watching)
+        for key, fp, state in zip(keys.tolist(), fps.tolist(), states, strict=True):
+            for name, cond in checks:
+                if not cond(state):
+                    report.violation = (key, fp, "invariant", name)
+                    return
+            if watching:
+                for name, cond in list(watching):
+                    if cond(state):
+                        report.witnesses[name] = (key, fp)
+                        watching.remove((name, cond))
+
+    def join(self, free_keys: np.ndarray, first_rank: int) -> int:
+        """Make the states that joined this level by a persistent step the frontier of its
+        next round, ranked ``first_rank + `` their place among ``free_keys`` (every
+        partition's, sorted): the one-core search explores them after the level's others."""
+        return self._to_frontier(self._joined, free_keys, first_rank)
 
     def rank(self, level_keys: np.ndarray) -> int:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
         self._owed = []
-        if not self._pending:
+        self._joined = []
+        return self._to_frontier(self._pending, level_keys, 0)
+
+    def _to_frontier(
+        self,
+        held: list[tuple[np.ndarray, np.ndarray, list[Any]]],
+        all_keys: np.ndarray,
+        first_rank: int,
+    ) -> int:
+        if not held:
             return 0
-        keys = np.concatenate([p[0] for p in self._pending])
-        fps = np.concatenate([p[1] for p in self._pending])
-        states = [s for p in self._pending for s in p[2]]
-        self._pending = []
-        ranks = np.searchsorted(level_keys, keys)
+        keys = np.concatenate([p[0] for p in held])
+        fps = np.concatenate([p[1] for p in held])
+        states = [s for p in held for s in p[2]]
+        held.clear()
+        ranks = np.searchsorted(all_keys, keys) + first_rank
         order = np.argsort(ranks, kind="stable")
         chunk = 1 << 16
         for start in range(0, len(order), chunk):
@@ -496,6 +550,11 @@ class Partition:
         return len(order)
 
     # -- questions after the search -------------------------------------------
+
+    def reduction(self) -> dict[str, Any] | None:
+        """What this partition's expander reduced (None: it does not reduce)."""
+        describe = getattr(self.expander, "describe", None)
+        return describe() if describe is not None else None
 
     def parent(self, fp: int) -> int | None:
         """The parent of a fingerprint this partition owns (None: an initial state)."""
