@@ -267,7 +267,7 @@ def check_parallel(
     invariants, witnesses = select_properties(model, options.invariants)
     key = fingerprint_key(model, options.symmetry)
     codec = StateCodec()
-    fingerprint = key_fingerprint(codec, key)
+    fingerprint = key_fingerprint(key)
     checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
     resumed = None
     if scale.resume is not None:

@@ -298,7 +298,7 @@ class Partition:
         self.model, self.expander = model, expander
         self.index, self.count = index, count
         self.codec = StateCodec()
-        self.fingerprint = key_fingerprint(self.codec, key)
+        self.fingerprint = key_fingerprint(key)
         self.identity_key = key is None
         self.checks = [(p.name, p.condition) for p in invariants]
         self.witness_checks = [(p.name, p.condition) for p in witnesses]
@@ -339,16 +339,12 @@ class Partition:
         unpack = self.codec.unpack
         model, expander = self.model, self.expander
         generated = report.generated
-        # Successors sent elsewhere are packed; they pack fast when their parent's parts
-        # are in the codec's memo, as they are after unpacking it or packing it once.
-        register = self.codec.pack if self.count > 1 else None
         for rank, fp, data in self.frontier:
-            if type(data) is bytes:
-                state = unpack(data)
-            else:
-                state = data
-                if register is not None:
-                    register(state)
+            # Successors sent elsewhere are packed; they pack fast when their parent's parts
+            # are in the codec's memo, as they are after unpacking it (or packing it, which
+            # _emit does before the first successor it sends elsewhere).
+            packed = type(data) is bytes
+            state = unpack(data) if packed else data
             expansion = expander.expand(state)
             successors, complete = expansion.successors, expansion.complete
             if not successors and not complete:
@@ -359,7 +355,7 @@ class Partition:
                     break
                 continue
             report.expanded += 1
-            sent = self._emit(rank, fp, successors, 0, generated, expansion.free)
+            sent = self._emit(rank, fp, successors, 0, generated, expansion.free, packed, state)
             if not complete:
                 self._owed.append((rank, fp, state, len(successors), sent))
         report.owed = len(self._owed)
@@ -381,7 +377,7 @@ class Partition:
             if any(c in new for c in sent):
                 continue
             rest = list(self.expander.expand_rest(state))
-            self._emit(rank, fp, rest, done, report.generated, False)
+            self._emit(rank, fp, rest, done, report.generated, False, False, state)
         report.sizes = self._finish_round()
         return report
 
@@ -397,8 +393,13 @@ class Partition:
         first: int,
         generated: dict[str, int],
         free: bool,
+        registered: bool,
+        parent: Hashable,
     ) -> list[tuple[int, int]]:
-        """Bucket a parent's successors by owner; return where each went (dst, position)."""
+        """Bucket a parent's successors by owner; return where each went (dst, position).
+
+        ``registered``: the parent's parts are in the codec's memo already (it was unpacked).
+        """
         fingerprint, pack = self.fingerprint, self.codec.pack
         count, sent, outgoing = self.count, self._sent, self._outgoing
         index = self.index
@@ -423,7 +424,13 @@ class Partition:
                 code = names[name] = len(names)
             out.actions.append(code)
             out.free.append(free)
-            out.states.append(succ if dst == index else pack(succ))
+            if dst == index:
+                out.states.append(succ)
+                continue
+            if not registered:
+                pack(parent)
+                registered = True
+            out.states.append(pack(succ))
         return where
 
     def _finish_round(self) -> list[int]:
@@ -480,11 +487,12 @@ class Partition:
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
                     if n:
                         distinct[name] = distinct.get(name, 0) + n
-        unpack = self.codec.unpack
-        states: list[Any] = []
-        for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True):
-            state = batches[k].state(j)
-            states.append(unpack(state) if type(state) is bytes else state)
+        # A state another partition sent stays packed until it is expanded: unpacking it
+        # then puts its parts in the codec's memo, from which its successors pack fast.
+        states = [
+            batches[k].state(j)
+            for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True)
+        ]
         win_keys, win_fps = keys[winners], fps[winners]
         free = np.concatenate([b.free for b in batches])[winners]
         report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
@@ -504,7 +512,10 @@ class Partition:
         """Check new states in key order: the first broken invariant, and the first state
         satisfying each watched witness before it."""
         checks, watching = self.checks, list(self._watching)
+        unpack = self.codec.unpack
         for key, fp, state in zip(keys.tolist(), fps.tolist(), states, strict=True):
+            if type(state) is bytes:
+                state = unpack(state)
             for name, cond in checks:
                 if not cond(state):
                     report.violation = (key, fp, "invariant", name)
