@@ -185,3 +185,18 @@ def test_persistent_steps_join_their_level_as_on_one_core(jobs, case):
         assert many.reduction == one.reduction
     if progress and case != 2:
         assert one.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_initial_state_is_checked_as_on_one_core(jobs):
+    """An initial state that breaks an invariant, and one that satisfies a witness and
+    then deadlocks: the partitioned search seeds and checks them as bfs.py does."""
+    for model, options in [
+        (Grid(2, limit=0), CheckOptions(check_deadlock=False)),
+        (Grid(0), CheckOptions()),
+    ]:
+        one = check_bfs(model, options)
+        many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+        assert one.violation is not None and len(one.violation.steps) == 1
+        assert (many.violation.kind, path(many)) == (one.violation.kind, path(one))
+        assert examples(many) == examples(one)

@@ -1,15 +1,18 @@
 """Breadth-first search over partitions of the fingerprint space, on every core.
 
 The driver here only orders the levels, counts and commits; the partitions
-(:mod:`zabmc.engine.partition`) hold the states and do the work. Per level:
+(:mod:`zabmc.engine.partition`) hold the states and do the work. Per level, in
+rounds:
 
-1. every partition checks and expands its frontier and buckets the successors
-   by owner;
-2. the batches move to their owners, which keep the new states (and, for a
-   reduced expansion whose successors were all old, a further round expands
-   the rest: the cycle proviso);
-3. the driver sorts the new states' order keys and every partition ranks its
-   own by them; then, every few minutes, a checkpoint.
+1. every partition expands its frontier and buckets the successors by owner;
+2. the batches move to their owners, which keep and check the new states (and,
+   for a reduced expansion whose successors were all old, a further exchange
+   expands the rest: the cycle proviso);
+3. the states a persistent step found join the level: the driver sorts their
+   keys, every partition ranks its own by them, and they are the next round's
+   frontier. When none joined, the driver sorts the other new states' keys and
+   every partition ranks its own as the next level; then, every few minutes, a
+   checkpoint.
 
 Partitions run in this process (``jobs=1``), in forked worker processes that
 exchange batches through files, or as Ray actors (:mod:`zabmc.engine.ray_backend`).

@@ -2,24 +2,30 @@
 
 A partitioned search splits the fingerprint space into ``count`` ranges by the
 top bits (``owner = fp * count >> 64``). The partition that owns a state keeps
-its fingerprint in its seen set, holds it in its frontier as packed bytes and
-expands it: owner computes, shared nothing. Each level runs in two steps that a
-driver orders (:mod:`zabmc.engine.parallel`):
+its fingerprint in its seen set, holds it in its frontier and expands it: owner
+computes, shared nothing. Each round of a level runs in two steps that a driver
+orders (:mod:`zabmc.engine.parallel`):
 
-* :meth:`Partition.expand` checks each frontier state, expands it through the
+* :meth:`Partition.expand` expands each frontier state through the
   :class:`~zabmc.engine.expansion.Expander` and buckets the successors by owner
-  into :class:`Batch` bytes: fingerprints, order keys, parents, actions and the
-  packed states. No Python object crosses a process boundary.
+  into :class:`Batch` bytes: fingerprints, order keys, parents, actions, whether
+  the step was free (a persistent step), and the packed states. No Python object
+  crosses a process boundary.
 * :meth:`Partition.merge` takes the batches sent to it, keeps per fingerprint the
-  candidate with the smallest order key, drops those already seen and holds the
-  rest until the driver hands out their ranks (:meth:`Partition.rank`).
+  candidate with the smallest order key, drops those already seen, checks the rest
+  in key order (the invariants, the witnesses still wanted) and holds them until
+  the driver hands out their ranks: the states a free step found join this level
+  as the next round's frontier (:meth:`Partition.join`), the others make the next
+  level's (:meth:`Partition.rank`).
 
 Order keys make the result independent of the number of partitions. A level's
 states are ranked 0, 1, 2, ... in the order a one-core breadth-first search
-finds them; a successor's key is ``parent rank << 16 | position among the
-parent's successors``. The candidate with the smallest key wins, exactly the
-one a sequential search would have kept, and the violation reported is the one
-with the smallest rank at the smallest depth.
+explores them (the level's first states, then those that joined it, round by
+round); a successor's key is ``parent rank << 16 | position among the parent's
+successors``, the order in which the one-core search finds it. The candidate with
+the smallest key wins, exactly the one a sequential search would have kept; a
+state is checked when found and a deadlock when expanded, as there, so the first
+event by key is the one the sequential search stops at.
 
 The cycle proviso of a reduced expansion is kept the same way: after a merge the
 owners tell each sender which of its candidates were new (:meth:`Partition.merge`
