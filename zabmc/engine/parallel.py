@@ -412,7 +412,7 @@ def _search(
             watching = [p.name for p in witnesses if p.name not in run.witnesses]
             reports = workers.call("expand", [(watching,)] * workers.count)
             events = [r.violation for r in reports if r.violation is not None]
-            _count_generated(run, reports)
+            expanded = [reports]
             merges = workers.exchange()
             rounds = [merges]
             owed = sum(r.owed for r in reports)
@@ -420,14 +420,13 @@ def _search(
                 accepted = [
                     tuple([m.accepted[src] for m in merges]) for src in range(workers.count)
                 ]
-                rest = workers.call("expand_owed", [(a,) for a in accepted])
-                _count_generated(run, rest)
+                expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
                 merges = workers.exchange()
                 rounds.append(merges)
                 owed = 0
             found: dict[str, tuple[int, int]] = {}
+            next_before = sum(len(k) for k in keys)  # the next level's states of earlier rounds
             for merged in rounds:
-                _count_distinct(run, merged)
                 for m in merged:
                     keys.append(m.keys)
                     if m.violation is not None:
@@ -441,9 +440,15 @@ def _search(
                 if violation is None or key < violation[0]:
                     run.witnesses[name] = fp
             if violation is not None:
-                # A level cut short by a violation is not counted: how far each partition
-                # got depends on the partitioning, and the counts must not.
+                # Counted as far as the one-core search got: up to the violating state, or
+                # up to the state that deadlocks (its own expansion found nothing).
+                key, _, kind, _ = violation
+                _count_until(run, workers, key if kind == "invariant" else key - 1, next_before)
                 break
+            for reported in expanded:
+                _count_generated(run, reported)
+            for merged in rounds:
+                _count_distinct(run, merged)
             joined = [m.free_keys for merged in rounds for m in merged]
             free_keys = np.sort(np.concatenate(joined))
             if not len(free_keys):
@@ -493,6 +498,22 @@ def _count_generated(run: _Run, reports: Sequence[LevelReport]) -> None:
             run.generated += n
 
 
+def _count_until(run: _Run, workers: Workers, limit: int, next_before: int) -> None:
+    """Count the last round up to the key ``limit``: its successors and new states, those
+    that joined this level and those of the next (after ``next_before`` of earlier rounds)."""
+    joined = following = 0
+    for generated, distinct, j, f in workers.call("counted_until", [(limit,)] * workers.count):
+        for name, n in generated.items():
+            run.actions.setdefault(name, [0, 0])[0] += n
+            run.generated += n
+        for name, n in distinct.items():
+            run.actions.setdefault(name, [0, 0])[1] += n
+        joined += j
+        following += f
+    run.states_per_depth[-1] += joined
+    run.states_per_depth.append(next_before + following)
+
+
 def _count_distinct(run: _Run, merges: Sequence[MergeReport]) -> None:
     for m in merges:
         for name, n in m.distinct.items():
@@ -514,7 +535,10 @@ def _result(
 ) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     figures = workers.call("store_figures", [()] * workers.count)
-    result.distinct_states = sum(f[0] for f in figures)
+    # Cut short by a violation, the stores hold the whole last round; the one-core search
+    # had seen the states up to the violation, which the levels count.
+    held = sum(f[0] for f in figures)
+    result.distinct_states = held if violation is None else sum(run.states_per_depth)
     result.states_generated = run.generated
     result.states_per_depth = list(run.states_per_depth)
     while result.states_per_depth and result.states_per_depth[-1] == 0:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+from array import array
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,6 +323,10 @@ class Partition:
         self._pending: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
         self._joined: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
         self._watching: list[tuple[str, Callable[[Any], bool]]] = []
+        # This round's successors (keys, action codes) and new states (keys, codes, free).
+        self._codes: dict[str, int] = {}
+        self._log_keys, self._log_codes = array("q"), array("q")
+        self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
 
     # -- a level ----------------------------------------------------------------
@@ -341,6 +346,7 @@ class Partition:
         """
         report = LevelReport()
         self._watching = [(n, c) for n, c in self.witness_checks if n in watching]
+        self._log_keys, self._log_codes, self._log_accepted = array("q"), array("q"), []
         self._start_round()
         unpack = self.codec.unpack
         model, expander = self.model, self.expander
@@ -412,9 +418,17 @@ class Partition:
         names = self._names
         where: list[tuple[int, int]] = []
         base = rank << ACTION_BITS
+        # Every successor's key and action, so that a round cut short by a violation can be
+        # counted up to it (:meth:`counted_until`).
+        log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             generated[name] = generated.get(name, 0) + 1
+            log_keys.append(base | position)
+            code = codes.get(name)
+            if code is None:
+                code = codes[name] = len(codes)
+            log_codes.append(code)
             fp = fingerprint(succ)
             if fp in sent:
                 continue  # an earlier candidate of this partition had it: not new here
@@ -501,6 +515,7 @@ class Partition:
         ]
         win_keys, win_fps = keys[winners], fps[winners]
         free = np.concatenate([b.free for b in batches])[winners]
+        self._log_accepted.append((win_keys, self._action_codes(batches, winners), free))
         report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
         self._check(win_keys, win_fps, states, report)
         nxt = np.flatnonzero(~free)
@@ -511,6 +526,39 @@ class Partition:
             (win_keys[joined], win_fps[joined], [states[k] for k in joined.tolist()])
         )
         return report
+
+    def _action_codes(self, batches: Sequence[Batch], winners: np.ndarray) -> np.ndarray:
+        """The action codes (this partition's, as in the round's log) of the winners."""
+        codes = self._codes
+        per_batch = []
+        for batch in batches:
+            mapping = []
+            for name in batch.names:
+                if name not in codes:
+                    codes[name] = len(codes)
+                mapping.append(codes[name])
+            table = np.array(mapping or [0], dtype=np.int64)
+            per_batch.append(table[batch.actions.astype(np.int64)])
+        return np.concatenate(per_batch)[winners]
+
+    def counted_until(self, limit: int) -> tuple[dict[str, int], dict[str, int], int, int]:
+        """This round's figures up to the key ``limit``, as the one-core search has them when
+        it stops there: successors per action, new states per action, and how many new
+        states joined this level and the next."""
+        names = list(self._codes)
+        keys = np.frombuffer(self._log_keys, dtype=np.int64)
+        codes = np.frombuffer(self._log_codes, dtype=np.int64)
+        made = np.bincount(codes[keys <= limit], minlength=len(names))
+        generated = {n: int(k) for n, k in zip(names, made.tolist(), strict=True) if k}
+        distinct: dict[str, int] = {}
+        joined = following = 0
+        for win_keys, win_codes, free in self._log_accepted:
+            before = win_keys <= limit
+            for code in win_codes[before].tolist():
+                distinct[names[code]] = distinct.get(names[code], 0) + 1
+            joined += int(np.count_nonzero(free[before]))
+            following += int(np.count_nonzero(~free[before]))
+        return generated, distinct, joined, following
 
     def _check(
         self, keys: np.ndarray, fps: np.ndarray, states: list[Any], report: MergeReport
