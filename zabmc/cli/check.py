@@ -223,8 +223,8 @@ def check(
         "reduction": reduction,
         "chains": chains,
     }
-    # The partitioned search only when asked for: -j 1 costs 1.2 times the one-core
-    # search's CPU, and -j 2 more than twice -j 1's (packing the states that move between
+    # The partitioned search only when asked for: -j 1 costs 1.14 times the one-core
+    # search's CPU, and -j 2 twice -j 1's (packing the states that move between
     # partitions; bench/scale.py), so the plain command keeps the faster one.
     partitioned = (
         jobs is not None
