@@ -47,7 +47,7 @@ def run(config: dict, mode: str) -> dict:
     """One search in this process: its figures."""
     from spec.system import Params, SystemModel
     from zabmc.engine import CheckOptions, check_bfs
-    from zabmc.engine.bfs import select_properties
+    from zabmc.engine.properties import select_properties
     from zabmc.engine.reduction import reducing_expander
 
     model = SystemModel(Params(**config))

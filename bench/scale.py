@@ -12,6 +12,7 @@ issue 13 (TLC 2.18, 2 workers, same machine kind).
     python bench/scale.py                              # every row, -j 1 and -j 2
     python bench/scale.py --rows protocol-351k --jobs 2 --backend ray
     python bench/scale.py --rows protocol-5k --jobs 0 1 2  # -j 0: bfs.py's one-core search
+    python bench/scale.py --rows system-2n --jobs 0 1 2    # per-state cost of -j 1, and -j 2
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ ROWS = {
     "protocol-5k": ("protocol 3 T1 X1 E1 R0, view, no symmetry", 5_170, None),
     "protocol-351k": ("protocol 3 T1 X2 E2 R0, view, no symmetry", 351_844, 36.7),
     "protocol-990k": ("protocol 3 T2 X2 E2 R0, view, TLC's symmetry", 989_950, 92.5),
-    "system-3911": ("system fixed, ZK-3911 bounds, from Init", None, None),
+    "system-2n": ("system 2 servers T2, 2 timeouts, a crash, a partition; reduced", None, None),
+    "system-3911": ("system fixed, ZK-3911 bounds, from Init; reduced", None, None),
 }
 
 
@@ -45,9 +47,16 @@ def build(row: str):  # type: ignore[no-untyped-def]
         t, x, e = bounds[row]
         model = TlcCompatModel(Params(3, t, x, e, 0), view=True)
         return model, CheckOptions(check_deadlock=False, symmetry=row == "protocol-990k")
-    from spec.system import SystemModel, bug_params
+    from spec.system import Params, SystemModel, bug_params
+    from zabmc.engine import Checker
 
-    return SystemModel(bug_params("ZK-3911", fixed=True)), CheckOptions(check_deadlock=False)
+    if row == "system-2n":
+        params = Params(voters=2, max_txns=2, max_timeouts=2, max_crashes=1, max_partitions=1)
+    else:
+        params = bug_params("ZK-3911", fixed=True)
+    # the system rows search as `zabmc check` does: persistent steps taken alone
+    model = SystemModel(params)
+    return model, Checker(model).deadlock(False).reduction().bfs_options()
 
 
 def run_row(row: str, jobs: int, backend: str) -> dict:

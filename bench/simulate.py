@@ -18,9 +18,9 @@ import statistics
 import time
 from dataclasses import replace
 
+from zabmc.cli.specs import SPECS
 from zabmc.engine import CheckOptions, check_bfs
 from zabmc.engine.simulate import SimulateOptions, simulate
-from zabmc.specs import SPECS
 
 
 def main() -> None:

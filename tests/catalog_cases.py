@@ -1,6 +1,6 @@
 """Every known bug variant of every registered spec, with the bounds that expose it.
 
-Tests iterate over these, so a spec added to ``zabmc.specs`` is covered with
+Tests iterate over these, so a spec added to ``zabmc.cli.specs`` is covered with
 no change to the tests.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from zabmc.specs import SPECS
+from zabmc.cli.specs import SPECS
 
 
 def bug_cases() -> list[Any]:

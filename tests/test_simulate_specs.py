@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 from tests.catalog_cases import bug_cases
 from tests.engine.test_simulate import assert_legal_path, first_broken
+from zabmc.cli.specs import SPECS
 from zabmc.engine.simulate import SimulateOptions, simulate
-from zabmc.specs import SPECS
 
 SEED = 20240607
 RUNS, STEPS = 2000, 300

@@ -16,8 +16,8 @@ from spec.protocol.invariants import INVARIANTS
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
 from spec.protocol.vocabulary import vocabulary
+from zabmc.cli.catalog import Bound, Exposure, SpecInfo
 from zabmc.engine import Model
-from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
 
 def statement(fn: object) -> str:

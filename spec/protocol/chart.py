@@ -5,7 +5,8 @@ from __future__ import annotations
 from spec.protocol.constants import SERVER_STATE_NAMES, ZAB_STATE_NAMES
 from spec.protocol.render import message_text, zxid_text
 from spec.protocol.state import ZabState
-from zabmc.engine import Action, Message, ServerLog, StepEvents
+from zabmc.engine import Action
+from zabmc.report.servers import Message, ServerLog, StepEvents
 
 #: Actions that take the head of the channel from their second argument to their first.
 RECEIVING = frozenset(

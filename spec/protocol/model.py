@@ -46,7 +46,8 @@ from spec.protocol.params import Params
 from spec.protocol.render import render_state
 from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property, ServerLog, StepEvents
+from zabmc.engine import Action, Model, Property
+from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.
 ANY_MESSAGE = -1
@@ -84,7 +85,7 @@ ACTION_NAMES = tuple(name for name, *_ in NEXT)
 FAULTS = frozenset({"Timeout", "Restart"})
 
 
-class ProtocolModel(Model[ZabState]):
+class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
     """ZooKeeper's protocol-level Zab.tla with ``params`` as its constants."""
 
     name = "protocol"

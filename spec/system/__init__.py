@@ -15,8 +15,8 @@ from spec.system.invariants import INVARIANTS
 from spec.system.model import ACTION_NAMES, SystemModel
 from spec.system.params import MAX_SERVERS, ZK_37, ZK_39, Params
 from spec.system.vocabulary import vocabulary
+from zabmc.cli.catalog import Bound, Exposure, SpecInfo
 from zabmc.engine import Model
-from zabmc.engine.catalog import Bound, Exposure, SpecInfo
 
 
 def statement(fn: object) -> str:

@@ -7,7 +7,8 @@ from spec.system.params import Params
 from spec.system.render import message_text, notification_text, server_name
 from spec.system.state import SystemState
 from spec.system.zxid import zxid_text
-from zabmc.engine import Action, Message, ServerLog, StepEvents
+from zabmc.engine import Action
+from zabmc.report.servers import Message, ServerLog, StepEvents
 
 #: The step that takes an FLE notification; every other receiving step takes a Zab message.
 TAKES_NOTIFICATION = "FLEReceiveNotmsg"

@@ -63,7 +63,8 @@ from spec.system.synchronization import (
     leader_process_ackld,
     leader_sync_follower,
 )
-from zabmc.engine import Action, Model, Property, ServerLog, StepEvents
+from zabmc.engine import Action, Model, Property
+from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 Step = Callable[..., "SystemState | None"]
 
@@ -132,7 +133,7 @@ STEPS: dict[str, tuple[Step, int]] = {
 ACTION_NAMES = tuple(STEPS)
 
 
-class SystemModel(Model[SystemState]):
+class SystemModel(Model[SystemState], ServerChart[SystemState]):
     """Fast Leader Election and Zab 1.0 as ZooKeeper runs them, with ``params`` as bounds."""
 
     name = "system"

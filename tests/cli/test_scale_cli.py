@@ -129,3 +129,37 @@ def test_a_memory_bound_gives_the_same_counts(capsys):
     bounded = run_json(capsys, *ROW, "-j", "2", "--memory", "64K")
     free = run_json(capsys, *ROW, "-j", "2")
     assert counts(bounded[1]) == counts(free[1])
+
+
+# The system spec, two servers: the plain command's reduced search (persistent steps), and
+# the same bounds with ZK-2845, whose counterexample the reduced search finds.
+SYSTEM_ROWS = [
+    ["--nodes", "2", "--max-txns", "1", "--max-timeouts", "1", "--max-crashes", "1"],
+    ["--nodes", "2", "--max-txns", "0", "--max-timeouts", "1", "--max-partitions", "1"],
+]
+SYSTEM_BUG = [*SYSTEM_ROWS[0], "--bug", "ZK-2845", "--no-deadlock"]
+
+
+@pytest.mark.parametrize("row", SYSTEM_ROWS, ids=["crash", "partition"])
+def test_the_partitioned_search_reduces_as_the_one_core_search_does(capsys, row):
+    """-j 1 and -j 2 give the plain command's counts: the same persistent steps, taken
+    in the same levels, and the same witnesses."""
+    code, plain = run_json(capsys, *row, "--no-deadlock")
+    assert code == 0 and plain["reduction"]["persistent_steps"]["states_expanded_by_one_step"]
+    for jobs in ("1", "2"):
+        code, many = run_json(capsys, *row, "--no-deadlock", "-j", jobs)
+        assert code == 0
+        assert counts(many) == counts(plain)
+        assert many["examples"] == plain["examples"]
+        assert many["reduction"] == plain["reduction"]
+
+
+def test_the_partitioned_search_finds_the_one_core_counterexample(capsys):
+    code, plain = run_json(capsys, *SYSTEM_BUG)
+    assert code == 1 and plain["violation"]["length"] >= 8
+    for jobs in ("1", "2"):
+        code, many = run_json(capsys, *SYSTEM_BUG, "-j", jobs)
+        assert code == 1
+        assert many["violation"] == plain["violation"]
+        assert many["examples"] == plain["examples"]
+        assert counts(many) == counts(plain)  # as far as the plain search got

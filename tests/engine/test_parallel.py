@@ -6,10 +6,12 @@ from collections.abc import Hashable, Iterator, Sequence
 
 import pytest
 
+from tests.engine.test_persistent import ADeclared, Counters
 from tests.engine.toys import Grid, Noisy, Tokens
 from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs
-from zabmc.engine.expansion import Expansion
+from zabmc.engine.expansion import Expansion, FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
+from zabmc.engine.reduction import PersistentStepExpander
 
 JOBS = [1, 2, 3]
 
@@ -71,6 +73,8 @@ def test_the_same_shortest_counterexample(jobs, model, options):
     )
     assert path(many) == path(one)
     assert not many.complete
+    # counted as far as the one-core search got before it stopped
+    assert counts(many) == counts(one)
 
 
 def test_the_seen_set_holds_16_bytes_a_state_and_prints_collision_figures():
@@ -150,3 +154,52 @@ def test_the_cycle_proviso_expands_a_reduced_state_whose_successors_were_all_old
 def test_a_bad_number_of_partitions_is_refused():
     with pytest.raises(ValueError, match="at least 1"):
         check_parallel(Grid(2), CheckOptions(), ScaleOptions(jobs=0))
+
+
+PERSISTENT = [
+    (Counters(3, 4), True, False),  # every A step free, no violation
+    (Counters(2, 5, limit=3), True, False),  # B reaches its limit: a violation
+    (Counters(1, 3, flip=True), True, False),  # A cycles: the proviso expands in full
+    (Counters(3, 2), False, True),  # a constant progress measure: nothing taken alone
+    (Counters(2, 2), True, True),  # the deadlock at (2, 2), after free steps
+]
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+@pytest.mark.parametrize("case", range(5))
+def test_persistent_steps_join_their_level_as_on_one_core(jobs, case):
+    """The partitioned search takes the persistent steps the one-core search takes, in the
+    same levels: the same counts, witnesses, violation and reduction figures."""
+    model, progress, deadlock = PERSISTENT[case]
+    names = [p.name for p in model.properties()]
+
+    def options() -> CheckOptions:
+        movers = ADeclared(model, progress)
+        expander = PersistentStepExpander(FullExpander(model), movers, names)
+        return CheckOptions(check_deadlock=deadlock, expander=expander)
+
+    one = check_bfs(model, options())
+    many = check_parallel(model, options(), ScaleOptions(jobs=jobs))
+    assert path(many) == path(one)
+    assert examples(many) == examples(one)
+    assert counts(many) == counts(one)
+    if one.violation is None:
+        assert many.reduction == one.reduction
+    if progress and case != 2:
+        assert one.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_initial_state_is_checked_as_on_one_core(jobs):
+    """An initial state that breaks an invariant, and one that satisfies a witness and
+    then deadlocks: the partitioned search seeds and checks them as bfs.py does."""
+    for model, options in [
+        (Grid(2, limit=0), CheckOptions(check_deadlock=False)),
+        (Grid(0), CheckOptions()),
+    ]:
+        one = check_bfs(model, options)
+        many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+        assert one.violation is not None and len(one.violation.steps) == 1
+        assert (many.violation.kind, path(many)) == (one.violation.kind, path(one))
+        assert examples(many) == examples(one)
+        assert counts(many) == counts(one)

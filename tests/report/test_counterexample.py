@@ -8,6 +8,7 @@ import json
 import pytest
 
 from tests.catalog_cases import bug_cases
+from zabmc.cli.specs import SPECS
 from zabmc.engine import CheckOptions, check_bfs
 from zabmc.report.counterexample import (
     VERSION,
@@ -19,7 +20,6 @@ from zabmc.report.counterexample import (
     verify,
 )
 from zabmc.report.formats import render
-from zabmc.specs import SPECS
 
 
 def document(info, bug, bounds, options):

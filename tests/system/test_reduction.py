@@ -21,7 +21,7 @@ from spec.system import Params, SystemModel
 from spec.system.bugs import BUGS
 from spec.system.election.actions import fle_handle_notmsg
 from zabmc.engine import Action, CheckOptions, CheckResult, Discovery, Model, check_bfs
-from zabmc.engine.bfs import select_properties
+from zabmc.engine.properties import select_properties
 from zabmc.engine.reduction import ChainExpander, reducing_expander
 from zabmc.engine.reduction.verify import check_persistent_steps, check_right_movers
 

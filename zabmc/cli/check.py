@@ -20,13 +20,12 @@ from zabmc.cli.options import (
     with_spec_options,
 )
 from zabmc.cli.properties import apply_properties, with_property_options
-from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Progress, check_bfs
-from zabmc.engine.bfs import select_properties
+from zabmc.engine import CheckResult, Discovery, Model, Progress
+from zabmc.engine.checker import Checker
 from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.encoding import EncodingError
-from zabmc.engine.expansion import Expander, FullExpander
-from zabmc.engine.parallel import BackendUnavailable, ScaleOptions, check_parallel
-from zabmc.engine.reduction import reducing_expander
+from zabmc.engine.expansion import Expander
+from zabmc.engine.parallel import BackendUnavailable, ScaleOptions
 from zabmc.report.text import discovery_lines, summary_lines
 
 
@@ -200,15 +199,18 @@ def check(
             f"--symmetry is refused for spec {info.name!r}: {info.asymmetry_reason}, "
             "so merging permuted states would be unsound"
         )
-    expander = search_expander(model, spec.invariants, reduction, chains)
-    check_options = CheckOptions(
-        max_depth=depth,
-        invariants=spec.invariants,
-        check_deadlock=not no_deadlock,
-        symmetry=symmetry,
-        progress=progress_printer(progress and not as_json, progress_line),
-        expander=expander,
+    checker = (
+        Checker(model)
+        .invariants(spec.invariants)
+        .depth(depth)
+        .deadlock(not no_deadlock)
+        .symmetry(symmetry)
+        .reduction(reduction, chains)
     )
+    printer = progress_printer(progress and not as_json, progress_line)
+    if printer is not None:
+        checker = checker.progress(printer)
+    expander = checker.expander()
     signature = {
         "spec": info.name,
         "bug": bug,
@@ -218,9 +220,12 @@ def check(
         "symmetry": symmetry,
         "deadlock": not no_deadlock,
         "invariants": spec.invariants,
+        "reduction": reduction,
+        "chains": chains,
     }
-    # The partitioned search only when asked for: it costs about twice the CPU of the
-    # one-core search today (bench/scale.py), so the plain command keeps the faster one.
+    # The partitioned search only when asked for: -j 1 costs 1.14 times the one-core
+    # search's CPU, and -j 2 twice -j 1's (packing the states that move between
+    # partitions; bench/scale.py), so the plain command keeps the faster one.
     partitioned = (
         jobs is not None
         or backend == "ray"
@@ -228,23 +233,26 @@ def check(
     )
     if not jobs:  # on a Ray cluster, give -j: its cores are not this machine's
         jobs = os.cpu_count() or 1
-    scale = ScaleOptions(
-        jobs=jobs,
-        backend=backend,
-        address=address,
-        memory_bytes=memory_bytes,
-        checkpoint=None if checkpoint_dir is None else Path(checkpoint_dir),
-        checkpoint_every_s=checkpoint_every,
-        resume=None if resume_dir is None else Path(resume_dir),
-        signature=signature,
-    )
+    if partitioned:
+        checker = checker.partitioned(
+            ScaleOptions(
+                jobs=jobs,
+                backend=backend,
+                address=address,
+                memory_bytes=memory_bytes,
+                checkpoint=None if checkpoint_dir is None else Path(checkpoint_dir),
+                checkpoint_every_s=checkpoint_every,
+                resume=None if resume_dir is None else Path(resume_dir),
+                signature=signature,
+            )
+        )
     if not as_json:
         click.echo(
             f"zabmc check: {spec.describe()}, "
             f"depth {'unbounded' if depth is None else f'<= {depth}'}, "
             f"symmetry {'on' if symmetry else 'off'}, "
             f"deadlock check {'off' if no_deadlock else 'on'}, "
-            f"reduction {reduction_note(expander, partitioned)}"
+            f"reduction {reduction_note(expander)}"
             + (
                 f", {jobs} {'Ray actor' if backend == 'ray' else 'core'}{'s' if jobs > 1 else ''}"
                 if partitioned
@@ -253,10 +261,7 @@ def check(
             + (f", resumed from {resume_dir}" if resume_dir else "")
         )
     try:
-        if partitioned:
-            result = check_parallel(model, check_options, scale)
-        else:
-            result = check_bfs(model, check_options)
+        result = checker.spawn_bfs()
     except (CheckpointError, EncodingError) as exc:
         raise InputError(str(exc)) from None
     except BackendUnavailable as exc:
@@ -297,23 +302,11 @@ def check(
     return 0 if result.ok else 1
 
 
-def search_expander(
-    model: Model, invariants: list[str] | None, reduction: bool, chains: bool = False
-) -> Expander:
-    """The expander for ``--reduction``: it must know every property the search evaluates."""
-    if not reduction:
-        return FullExpander(model)
-    checked, witnesses = select_properties(model, invariants)
-    return reducing_expander(model, [p.name for p in (*checked, *witnesses)], chains)
-
-
-def reduction_note(expander: Expander, partitioned: bool = False) -> str:
+def reduction_note(expander: Expander) -> str:
     """How the header names the reduction: what it is and how depth is counted."""
     describe = getattr(expander, "describe", None)
     if describe is None:
         return "off (every step alone, one level of depth each)"
-    if partitioned:
-        return "off (the partitioned search does not reduce yet)"
     chained = "chains" in describe()
     return (
         "on (persistent steps taken alone, no level of depth"

@@ -10,13 +10,13 @@ from typing import Any, TypeVar
 
 import click
 
+from zabmc.cli.catalog import Bound, SpecInfo
 from zabmc.cli.errors import InputError
+from zabmc.cli.specs import DEFAULT_SPEC, SPECS
 from zabmc.engine import Discovery, Model, UnknownProperty
-from zabmc.engine.catalog import Bound, SpecInfo
 from zabmc.engine.properties import select_properties
 from zabmc.report.counterexample import build_document
 from zabmc.report.formats import RENDERERS, format_for, render
-from zabmc.specs import DEFAULT_SPEC, SPECS
 
 P = TypeVar("P")
 

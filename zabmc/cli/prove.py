@@ -24,6 +24,7 @@ from zabmc.properties import PropertyError, load, with_properties
 from zabmc.properties.check import Checker
 from zabmc.report.counterexample import CounterexampleError, build_document, plain, step_record
 from zabmc.report.counterexample import verify as verify_document
+from zabmc.report.servers import server_chart
 from zabmc.report.text import step_lines, value_text
 from zabmc.symbolic.compile import SymbolicFormula
 from zabmc.symbolic.prove import Outcome, bmc
@@ -231,7 +232,7 @@ def counterexample_document(
     For one from the lemmas file, the steps replay and the formula, evaluated
     on the explicit states, first breaks in the last state.
     """
-    from zabmc.specs import SPECS
+    from zabmc.cli.specs import SPECS
 
     path = replay(spec, outcome)
     model = spec.model
@@ -302,7 +303,7 @@ def cti_document(
             "such a state in real runs (then a lemma that excludes the pre-state is missing) or "
             f"{name} is not an invariant. The pre-state: {pre_text}."
         ),
-        "servers": list(model.server_names()),
+        "servers": list(server_chart(model).server_names()),
         "initial_state": None,
         "length": len(steps) - 1,
         "steps": plain(steps),

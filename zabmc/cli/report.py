@@ -8,10 +8,10 @@ import click
 
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import write_report
+from zabmc.cli.specs import SPECS
 from zabmc.engine import Model, Step
 from zabmc.report.counterexample import CounterexampleError, parse, verified_path
 from zabmc.report.formats import RENDERERS, render
-from zabmc.specs import SPECS
 
 
 def read_counterexample(path: str) -> dict:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from zabmc.cli.catalog import SpecInfo
 from zabmc.cli.check import print_counterexample
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import (
@@ -19,8 +20,8 @@ from zabmc.cli.options import (
     with_spec_options,
 )
 from zabmc.cli.properties import apply_properties, with_property_options
-from zabmc.engine.catalog import SpecInfo
-from zabmc.engine.simulate import SimulateOptions, SimulationProgress, SimulationResult, simulate
+from zabmc.engine.checker import Checker
+from zabmc.engine.simulate import SimulationProgress, SimulationResult
 
 
 def progress_line(p: SimulationProgress) -> str:
@@ -72,19 +73,15 @@ def simulate_command(
     info, model = spec.info, spec.model
     if seed is None:
         seed = random.SystemRandom().randrange(2**32)
-    sim_options = SimulateOptions(
-        runs=runs,
-        steps=steps,
-        seed=seed,
-        invariants=spec.invariants,
-        shrink=not no_shrink,
-        progress=progress_printer(progress and not as_json, progress_line),
-    )
+    checker = Checker(model).invariants(spec.invariants)
+    printer = progress_printer(progress and not as_json, progress_line)
+    if printer is not None:
+        checker = checker.progress(printer)
     if not as_json:
         click.echo(
             f"zabmc simulate: {spec.describe()}, {runs} walks of up to {steps} steps, seed {seed}"
         )
-    result = simulate(model, sim_options)
+    result = checker.spawn_simulation(runs=runs, steps=steps, seed=seed, shrink=not no_shrink)
     doc = None
     if result.violation is not None:
         search = {

@@ -1,10 +1,16 @@
-"""``zabmc specs``: what each spec offers."""
+"""The specs zabmc knows, by name (the first is the default of ``zabmc check``), and
+``zabmc specs``, which lists what each offers."""
 
 from __future__ import annotations
 
 import click
 
-from zabmc.specs import DEFAULT_SPEC, SPECS
+from spec.protocol import SPEC_INFO as PROTOCOL
+from spec.system import SPEC_INFO as SYSTEM
+from zabmc.cli.catalog import SpecInfo
+
+SPECS: dict[str, SpecInfo] = {SYSTEM.name: SYSTEM, PROTOCOL.name: PROTOCOL}
+DEFAULT_SPEC = next(iter(SPECS))
 
 
 @click.command()

@@ -14,13 +14,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from zabmc.engine.expansion import Expander, FullExpander, unfold
-from zabmc.engine.model import Action, Model
-from zabmc.engine.properties import (
-    UnknownProperty,
-    explain,
-    select_properties,
-    state_key_function,
-)
+from zabmc.engine.model import Model
+from zabmc.engine.properties import explain, select_properties, state_key_function
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress, Step
 
 
@@ -229,4 +224,4 @@ def rebuild_path(
     return tuple(steps)
 
 
-__all__ = ["Action", "CheckOptions", "UnknownProperty", "check_bfs", "rebuild_path"]
+__all__ = ["CheckOptions", "check_bfs", "rebuild_path"]

@@ -9,8 +9,10 @@ The engine relies on three facts about states, which every spec must honour:
 * states are immutable and hashable, and equal states describe the same
   protocol situation;
 * a state is built only from ints, bools and (nested) tuples of them, so that
-  ``hash(state)`` is the same in every run (``hash`` of a str, or of ``None``
-  before Python 3.12, changes from process to process);
+  ``hash(state)`` is the same in every run and every process (``hash`` of a
+  str, or of ``None`` before Python 3.12, changes from process to process): it
+  is the state's fingerprint, on one core and in every partition of a
+  partitioned search, and in a checkpoint;
 * ``successors`` yields its pairs in an order fixed by the state alone (never
   by set iteration), so the same command explores the same order every run and
   finds the same counterexample.
@@ -121,45 +123,6 @@ class CanonicalSymmetry(Symmetry[State], Protocol[State]):
     def canonical(self, state: State) -> State: ...
 
 
-@dataclass(frozen=True)
-class Message:
-    """A message on the channel from server ``src`` to server ``dst``, as a chart labels it."""
-
-    src: int
-    dst: int
-    label: str  # the type and its key fields, zxids as epoch:counter, e.g. "PROPOSAL 1:2"
-
-
-@dataclass(frozen=True)
-class StepEvents:
-    """What one step did, in the terms of a message sequence chart.
-
-    Channels are FIFO per ordered pair, so a chart pairs the k-th message
-    sent on (src, dst) with the k-th one received or lost there.
-    ``lost`` counts messages that left a channel undelivered (a crash, a cut
-    link, a connection reset). ``markers`` are (server, text) notes on a
-    server's lane, such as "crash", "restart" or "partition from s2".
-    """
-
-    sent: tuple[Message, ...] = ()
-    received: tuple[Message, ...] = ()
-    lost: tuple[tuple[int, int, int], ...] = ()  # (src, dst, how many)
-    markers: tuple[tuple[int, str], ...] = ()
-
-
-@dataclass(frozen=True)
-class ServerLog:
-    """A server's history as a chart shows it.
-
-    ``entries`` are the zxids as ``epoch:counter``; the first ``committed`` of
-    them are those the server knows to be committed. In a broken state
-    ``committed`` may exceed ``len(entries)``; a chart shows that as it is.
-    """
-
-    entries: tuple[str, ...]
-    committed: int
-
-
 class Model(ABC, Generic[State]):
     """A specification the engine can explore.
 
@@ -224,24 +187,6 @@ class Model(ABC, Generic[State]):
     def format_state(self, state: State) -> dict[str, Any]:
         """The state as named variables, for reports. Defaults to ``repr``."""
         return {"state": repr(state)}
-
-    # Hooks for message sequence charts. A spec without servers keeps the defaults.
-
-    def server_names(self) -> Sequence[str]:
-        """The servers, one lane each, in id order (e.g. ``s1, s2, s3``)."""
-        return ()
-
-    def server_status(self, state: State) -> Sequence[str]:
-        """Each server's role and phase in ``state``, e.g. ``LEADING/BROADCAST``."""
-        return ()
-
-    def step_events(self, before: State, action: Action, after: State) -> StepEvents:
-        """The messages a step sent, received and lost, and its markers."""
-        return StepEvents()
-
-    def server_logs(self, state: State) -> Sequence[ServerLog]:
-        """Each server's history and its committed prefix, in id order."""
-        return ()
 
     def is_fault(self, action: Action) -> bool:
         """Whether ``action`` is a fault (a crash, a timeout, a partition) rather than

@@ -1,15 +1,18 @@
 """Breadth-first search over partitions of the fingerprint space, on every core.
 
 The driver here only orders the levels, counts and commits; the partitions
-(:mod:`zabmc.engine.partition`) hold the states and do the work. Per level:
+(:mod:`zabmc.engine.partition`) hold the states and do the work. Per level, in
+rounds:
 
-1. every partition checks and expands its frontier and buckets the successors
-   by owner;
-2. the batches move to their owners, which keep the new states (and, for a
-   reduced expansion whose successors were all old, a further round expands
-   the rest: the cycle proviso);
-3. the driver sorts the new states' order keys and every partition ranks its
-   own by them; then, every few minutes, a checkpoint.
+1. every partition expands its frontier and buckets the successors by owner;
+2. the batches move to their owners, which keep and check the new states (and,
+   for a reduced expansion whose successors were all old, a further exchange
+   expands the rest: the cycle proviso);
+3. the states a persistent step found join the level: the driver sorts their
+   keys, every partition ranks its own by them, and they are the next round's
+   frontier. When none joined, the driver sorts the other new states' keys and
+   every partition ranks its own as the next level; then, every few minutes, a
+   checkpoint.
 
 Partitions run in this process (``jobs=1``), in forked worker processes that
 exchange batches through files, or as Ray actors (:mod:`zabmc.engine.ray_backend`).
@@ -40,10 +43,9 @@ from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
-from zabmc.engine.model import Model
-from zabmc.engine.partition import LevelReport, MergeReport, Partition, owner_of_one
-from zabmc.engine.properties import explain, select_properties
-from zabmc.engine.properties import state_key_function as _state_key_function
+from zabmc.engine.model import Model, Property
+from zabmc.engine.partition import Event, LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.properties import explain, fingerprint_key, select_properties
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
@@ -69,14 +71,9 @@ class ScaleOptions:
     checkpoint_every_s: float = 300.0
     resume: Path | None = None
     signature: dict[str, Any] = field(default_factory=dict)
-    expander: Callable[[Model], Expander] = FullExpander
-
-
-def state_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashable] | None:
-    """The key a fingerprint is taken of (canonical form, view), or None for the state itself."""
-    if not symmetry and type(model).view is Model.view:
-        return None
-    return _state_key_function(model, symmetry)
+    #: Each partition's expander, made from the model (None: ``CheckOptions.expander``,
+    #: which each worker process gets a copy of, or every successor).
+    expander: Callable[[Model], Expander] | None = None
 
 
 class Workers(Protocol):
@@ -271,9 +268,9 @@ def check_parallel(
     if scale.jobs < 1:
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
-    key = state_key(model, options.symmetry)
+    key = fingerprint_key(model, options.symmetry)
     codec = StateCodec()
-    fingerprint = key_fingerprint(codec, key)
+    fingerprint = key_fingerprint(key)
     checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
     resumed = None
     if scale.resume is not None:
@@ -283,10 +280,13 @@ def check_parallel(
     spill_dir = scale.spill_dir or scratch / "spill"
     memory = None if scale.memory_bytes is None else max(1, scale.memory_bytes // scale.jobs)
 
+    given = options.expander or FullExpander(model)
+    make_expander = scale.expander or (lambda _model: given)
+
     def factory(index: int, count: int) -> Partition:
         return Partition(
             model,
-            scale.expander(model),
+            make_expander(model),
             key,
             invariants,
             witnesses,
@@ -300,12 +300,13 @@ def check_parallel(
     started = time.monotonic()
     workers = _start(factory, scale, scratch)
     try:
+        violation = None
         if resumed is not None:
             run = _Run(**resumed.meta["run"])
             workers.call("load", [(resumed.partitions,)] * workers.count)
         else:
             run = _Run()
-            _seed(model, codec, fingerprint, workers, run)
+            violation = _seed(model, codec, fingerprint, workers, run, invariants, witnesses)
         return _search(
             model,
             options,
@@ -317,6 +318,8 @@ def check_parallel(
             fingerprint,
             checkpoint,
             started,
+            violation,
+            given,
         )
     finally:
         workers.close()
@@ -341,12 +344,16 @@ def _seed(
     fingerprint: Callable[[Hashable], int],
     workers: Workers,
     run: _Run,
-) -> None:
-    """Hand each initial state, once, to its owner, ranked in the model's order."""
+    invariants: Sequence[Property],
+    witnesses: Sequence[Property],
+) -> Event | None:
+    """Hand each initial state, once, to its owner, ranked in the model's order, and check
+    it as the one-core search does: invariants, then the witnesses not yet found."""
     given: list[tuple[list[int], list[int], list[bytes]]] = [
         ([], [], []) for _ in range(workers.count)
     ]
     seen: set[int] = set()
+    violation: Event | None = None
     for state in model.init_states():
         run.generated += 1
         fp = fingerprint(state)
@@ -357,8 +364,16 @@ def _seed(
         fps.append(fp)
         states.append(codec.pack(state))
         seen.add(fp)
+        broken = next((p.name for p in invariants if not p.condition(state)), None)
+        if broken is not None:
+            violation = (len(seen) - 1, fp, "invariant", broken)
+            break
+        for p in witnesses:
+            if p.name not in run.witnesses and p.condition(state):
+                run.witnesses[p.name] = fp
     workers.call("seed", given)
     run.states_per_depth = [len(seen)]
+    return violation
 
 
 def _search(
@@ -372,39 +387,78 @@ def _search(
     fingerprint: Callable[[Hashable], int],
     checkpoint: Checkpoint | None,
     started: float,
+    violation: Event | None,
+    expander: Expander,
 ) -> CheckResult:
+    """The levels, each in rounds: a round expands a frontier and merges what it found;
+    the states a persistent step found join the level and make the next round's frontier.
+
+    Every state of a level gets a rank, the place the one-core search explores it at
+    (the level's first states, then those that joined it, round by round), and every
+    candidate a key, ``parent's rank << 16 | its place among the parent's successors``,
+    the order in which the one-core search finds it. A round's keys all follow the
+    previous round's, so the first event of the first round that has one is the one-core
+    search's first.
+    """
     before = run.elapsed_s
     last_checkpoint = time.monotonic()
-    violation: tuple[int, int, str, str | None] | None = None
     complete = False
-    while True:
-        generate = options.max_depth is None or run.level < options.max_depth
-        pending = [p.name for p in witnesses if p.name not in run.witnesses]
-        reports = workers.call("expand", [(run.level, generate, pending)] * workers.count)
-        for r in reports:
-            if r.violation is not None and (violation is None or r.violation < violation):
-                violation = r.violation
-        for name in pending:
-            found = [r.witnesses[name] for r in reports if name in r.witnesses]
-            if found:
-                run.witnesses[name] = min(found)[1]
-        if violation is not None or not generate:
-            # A level cut short by a violation is not counted: how far each partition
-            # got depends on the partitioning, and the counts must not.
+    while violation is None:
+        if options.max_depth is not None and run.level >= options.max_depth:
             break
-        _count_generated(run, reports)
-        merges = workers.exchange()
-        keys = [m.keys for m in merges]
-        _count_distinct(run, merges)
-        owed = sum(r.owed for r in reports)
-        while owed:
-            accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
-            rest = workers.call("expand_owed", [(a,) for a in accepted])
-            _count_generated(run, rest)
+        first_rank, size = 0, run.states_per_depth[-1]
+        keys: list[np.ndarray] = []
+        while True:  # the rounds of one level
+            watching = [p.name for p in witnesses if p.name not in run.witnesses]
+            reports = workers.call("expand", [(watching,)] * workers.count)
+            events = [r.violation for r in reports if r.violation is not None]
+            expanded = [reports]
             merges = workers.exchange()
-            keys.extend(m.keys for m in merges)
-            _count_distinct(run, merges)
-            owed = 0
+            rounds = [merges]
+            owed = sum(r.owed for r in reports)
+            while owed:
+                accepted = [
+                    tuple([m.accepted[src] for m in merges]) for src in range(workers.count)
+                ]
+                expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
+                merges = workers.exchange()
+                rounds.append(merges)
+                owed = 0
+            found: dict[str, tuple[int, int]] = {}
+            next_before = sum(len(k) for k in keys)  # the next level's states of earlier rounds
+            for merged in rounds:
+                for m in merged:
+                    keys.append(m.keys)
+                    if m.violation is not None:
+                        events.append(m.violation)
+                    for name, hit in m.witnesses.items():
+                        found[name] = min(found.get(name, hit), hit)
+            if events:
+                violation = min(events)
+            for name, (key, fp) in found.items():
+                # the one-core search stops at the violation: it never sees what follows
+                if violation is None or key < violation[0]:
+                    run.witnesses[name] = fp
+            if violation is not None:
+                # Counted as far as the one-core search got: up to the violating state, or
+                # up to the state that deadlocks (its own expansion found nothing).
+                key, _, kind, _ = violation
+                _count_until(run, workers, key if kind == "invariant" else key - 1, next_before)
+                break
+            for reported in expanded:
+                _count_generated(run, reported)
+            for merged in rounds:
+                _count_distinct(run, merged)
+            joined = [m.free_keys for merged in rounds for m in merged]
+            free_keys = np.sort(np.concatenate(joined))
+            if not len(free_keys):
+                break
+            first_rank += size
+            size = len(free_keys)
+            workers.call("join", [(free_keys, first_rank)] * workers.count)
+            run.states_per_depth[-1] += size
+        if violation is not None:
+            break
         level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
         workers.call("rank", [(level_keys,)] * workers.count)
         if not len(level_keys):
@@ -433,6 +487,7 @@ def _search(
         witnesses,
         fingerprint,
         before + time.monotonic() - started,
+        expander,
     )
 
 
@@ -441,6 +496,22 @@ def _count_generated(run: _Run, reports: Sequence[LevelReport]) -> None:
         for name, n in r.generated.items():
             run.actions.setdefault(name, [0, 0])[0] += n
             run.generated += n
+
+
+def _count_until(run: _Run, workers: Workers, limit: int, next_before: int) -> None:
+    """Count the last round up to the key ``limit``: its successors and new states, those
+    that joined this level and those of the next (after ``next_before`` of earlier rounds)."""
+    joined = following = 0
+    for generated, distinct, j, f in workers.call("counted_until", [(limit,)] * workers.count):
+        for name, n in generated.items():
+            run.actions.setdefault(name, [0, 0])[0] += n
+            run.generated += n
+        for name, n in distinct.items():
+            run.actions.setdefault(name, [0, 0])[1] += n
+        joined += j
+        following += f
+    run.states_per_depth[-1] += joined
+    run.states_per_depth.append(next_before + following)
 
 
 def _count_distinct(run: _Run, merges: Sequence[MergeReport]) -> None:
@@ -454,16 +525,20 @@ def _result(
     options: CheckOptions,
     workers: Workers,
     run: _Run,
-    violation: tuple[int, int, str, str | None] | None,
+    violation: Event | None,
     complete: bool,
     invariants: Sequence,
     witnesses: Sequence,
     fingerprint: Callable[[Hashable], int],
     elapsed: float,
+    expander: Expander,
 ) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     figures = workers.call("store_figures", [()] * workers.count)
-    result.distinct_states = sum(f[0] for f in figures)
+    # Cut short by a violation, the stores hold the whole last round; the one-core search
+    # had seen the states up to the violation, which the levels count.
+    held = sum(f[0] for f in figures)
+    result.distinct_states = held if violation is None else sum(run.states_per_depth)
     result.states_generated = run.generated
     result.states_per_depth = list(run.states_per_depth)
     while result.states_per_depth and result.states_per_depth[-1] == 0:
@@ -474,20 +549,39 @@ def _result(
     result.elapsed_s = elapsed
     result.store_bytes = sum(f[1] for f in figures)
     result.smallest_gap = _smallest_gap(figures)
+    result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
     parents = _Parents(workers)
     if violation is not None:
         _rank, vfp, kind, prop = violation
-        steps = rebuild_path(model, fingerprint, parents, vfp)  # type: ignore[arg-type]
+        steps = rebuild_path(model, fingerprint, parents, vfp, expander)  # type: ignore[arg-type]
         explanation = "" if prop is None else explain(invariants, prop, steps[-1].state)
         result.violation = Discovery(kind, prop, steps, explanation)
     for p in witnesses:
         wfp = run.witnesses.get(p.name)
-        result.examples[p.name] = (
-            None
-            if wfp is None
-            else Discovery("example", p.name, rebuild_path(model, fingerprint, parents, wfp))  # type: ignore[arg-type]
-        )
+        if wfp is None:
+            result.examples[p.name] = None
+            continue
+        steps = rebuild_path(model, fingerprint, parents, wfp, expander)  # type: ignore[arg-type]
+        result.examples[p.name] = Discovery("example", p.name, steps)
     return result
+
+
+def _reduction(described: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """The partitions' accounts of their reduction as one: their counts added up."""
+    if described[0] is None:
+        return None
+
+    def add(a: Any, b: Any) -> Any:
+        if isinstance(a, dict):
+            return {k: add(v, b[k]) for k, v in a.items()}
+        if isinstance(a, int) and not isinstance(a, bool):
+            return a + b
+        return a
+
+    total = described[0]
+    for other in described[1:]:
+        total = add(total, other)
+    return total
 
 
 def _smallest_gap(figures: Sequence[tuple[int, int, int | None, int, int]]) -> int | None:
@@ -513,5 +607,4 @@ __all__ = [
     "WorkerFailed",
     "check_parallel",
     "collision_figures",
-    "state_key",
 ]

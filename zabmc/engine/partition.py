@@ -2,24 +2,30 @@
 
 A partitioned search splits the fingerprint space into ``count`` ranges by the
 top bits (``owner = fp * count >> 64``). The partition that owns a state keeps
-its fingerprint in its seen set, holds it in its frontier as packed bytes and
-expands it: owner computes, shared nothing. Each level runs in two steps that a
-driver orders (:mod:`zabmc.engine.parallel`):
+its fingerprint in its seen set, holds it in its frontier and expands it: owner
+computes, shared nothing. Each round of a level runs in two steps that a driver
+orders (:mod:`zabmc.engine.parallel`):
 
-* :meth:`Partition.expand` checks each frontier state, expands it through the
+* :meth:`Partition.expand` expands each frontier state through the
   :class:`~zabmc.engine.expansion.Expander` and buckets the successors by owner
-  into :class:`Batch` bytes: fingerprints, order keys, parents, actions and the
-  packed states. No Python object crosses a process boundary.
+  into :class:`Batch` bytes: fingerprints, order keys, parents, actions, whether
+  the step was free (a persistent step), and the packed states. No Python object
+  crosses a process boundary.
 * :meth:`Partition.merge` takes the batches sent to it, keeps per fingerprint the
-  candidate with the smallest order key, drops those already seen and holds the
-  rest until the driver hands out their ranks (:meth:`Partition.rank`).
+  candidate with the smallest order key, drops those already seen, checks the rest
+  in key order (the invariants, the witnesses still wanted) and holds them until
+  the driver hands out their ranks: the states a free step found join this level
+  as the next round's frontier (:meth:`Partition.join`), the others make the next
+  level's (:meth:`Partition.rank`).
 
 Order keys make the result independent of the number of partitions. A level's
 states are ranked 0, 1, 2, ... in the order a one-core breadth-first search
-finds them; a successor's key is ``parent rank << 16 | position among the
-parent's successors``. The candidate with the smallest key wins, exactly the
-one a sequential search would have kept, and the violation reported is the one
-with the smallest rank at the smallest depth.
+explores them (the level's first states, then those that joined it, round by
+round); a successor's key is ``parent rank << 16 | position among the parent's
+successors``, the order in which the one-core search finds it. The candidate with
+the smallest key wins, exactly the one a sequential search would have kept; a
+state is checked when found and a deadlock when expanded, as there, so the first
+event by key is the one the sequential search stops at.
 
 The cycle proviso of a reduced expansion is kept the same way: after a merge the
 owners tell each sender which of its candidates were new (:meth:`Partition.merge`
@@ -33,6 +39,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+from array import array
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +76,7 @@ class Batch:
     keys: np.ndarray  # int64: parent rank << ACTION_BITS | successor position
     parents: np.ndarray  # uint64
     actions: np.ndarray  # uint16, indexes ``names``
+    free: np.ndarray  # bool: the candidate came by a persistent step and joins its parent's level
     offsets: np.ndarray  # uint64, len + 1: where each state's bytes start in ``blob``
     names: list[str]
     blob: bytes
@@ -94,6 +102,7 @@ class Batch:
                 self.parents.tobytes(),
                 self.offsets.tobytes(),
                 self.actions.tobytes(),
+                self.free.tobytes(),
                 names,
                 self.blob,
             ]
@@ -115,10 +124,11 @@ class Batch:
         parents = take(np.uint64, n)
         offsets = take(np.uint64, n + 1)
         actions = take(np.uint16, n)
+        free = take(np.bool_, n)
         names = json.loads(bytes(data[pos : pos + names_len]))
         pos += names_len
         blob = bytes(data[pos : pos + blob_len])
-        return Batch(fps, keys, parents, actions, offsets, names, blob)
+        return Batch(fps, keys, parents, actions, free, offsets, names, blob)
 
 
 class _Outgoing:
@@ -129,6 +139,7 @@ class _Outgoing:
         self.keys: list[int] = []
         self.parents: list[int] = []
         self.actions: list[int] = []
+        self.free: list[bool] = []
         self.states: list[Any] = []  # packed bytes, or objects for the partition itself
 
     def batch(self, names: list[str]) -> Batch:
@@ -141,6 +152,7 @@ class _Outgoing:
             np.array(self.keys, dtype=np.int64),
             np.array(self.parents, dtype=np.uint64),
             np.array(self.actions, dtype=np.uint16),
+            np.array(self.free, dtype=np.bool_),
             offsets,
             list(names),
             b"".join(self.states),
@@ -153,6 +165,7 @@ class _Outgoing:
             np.array(self.keys, dtype=np.int64),
             np.array(self.parents, dtype=np.uint64),
             np.array(self.actions, dtype=np.uint16),
+            np.array(self.free, dtype=np.bool_),
             np.zeros(1, dtype=np.uint64),
             list(names),
             b"",
@@ -239,14 +252,18 @@ def load_chunk(path: Path) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
     return ranks, fps, states
 
 
+#: An event that ends a search, in the one-core search's order: (order key, fingerprint, kind,
+#: property). An invariant's violation happens when its state is found, so its key is the
+#: state's; a deadlock happens when its state is expanded, after everything found before it.
+Event = tuple[int, int, str, "str | None"]
+
+
 @dataclass
 class LevelReport:
-    """What a partition found while expanding one level, for the driver to combine."""
+    """What a partition found while expanding its frontier, for the driver to combine."""
 
-    #: The first violation in rank order: (rank, fingerprint, kind, property).
-    violation: tuple[int, int, str, str | None] | None = None
-    #: Per witness, the first state satisfying it: name -> (rank, fingerprint).
-    witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: The first deadlock in rank order, keyed ``rank << ACTION_BITS``.
+    violation: Event | None = None
     generated: dict[str, int] = field(default_factory=dict)
     expanded: int = 0
     owed: int = 0  # parents whose reduced expansion still waits for the owners' answer
@@ -255,12 +272,18 @@ class LevelReport:
 
 @dataclass
 class MergeReport:
-    """What a partition added in a merge: the new states' order keys, per-action counts."""
+    """What a partition added in a merge: the new states' order keys, per-action counts,
+    and what checking them found."""
 
-    keys: np.ndarray
+    keys: np.ndarray  # the new states of the next level, sorted
+    free_keys: np.ndarray  # the new states that joined this level (persistent steps), sorted
     distinct: dict[str, int]
     #: Per sender, the positions of its candidates that were new.
     accepted: dict[int, np.ndarray]
+    #: The new state with the smallest key that breaks an invariant.
+    violation: Event | None = None
+    #: Per watched witness, the new state with the smallest key satisfying it: (key, fp).
+    witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class Partition:
@@ -282,7 +305,7 @@ class Partition:
         self.model, self.expander = model, expander
         self.index, self.count = index, count
         self.codec = StateCodec()
-        self.fingerprint = key_fingerprint(self.codec, key)
+        self.fingerprint = key_fingerprint(key)
         self.identity_key = key is None
         self.checks = [(p.name, p.condition) for p in invariants]
         self.witness_checks = [(p.name, p.condition) for p in witnesses]
@@ -296,63 +319,55 @@ class Partition:
         self._sent: set[int] = set()
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
-        self._pending: list[tuple[np.ndarray, np.ndarray, list[bytes]]] = []
+        # New states of the next level, and of this level (persistent steps): keys, fps, states.
+        self._pending: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
+        self._joined: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
+        self._watching: list[tuple[str, Callable[[Any], bool]]] = []
+        # This round's successors (keys, action codes) and new states (keys, codes, free).
+        self._codes: dict[str, int] = {}
+        self._log_keys, self._log_codes = array("q"), array("q")
+        self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
 
     # -- a level ----------------------------------------------------------------
 
     def seed(self, ranks: list[int], fps: list[int], states: list[bytes]) -> None:
-        """Take the initial states this partition owns (already deduplicated)."""
+        """Take the initial states this partition owns (deduplicated and checked)."""
         fp_arr = np.array(fps, dtype=np.uint64)
         self.store.add(fp_arr, np.full(len(fps), NO_PARENT, dtype=np.uint64))
         self.frontier.append(np.array(ranks, dtype=np.int64), fp_arr, list(states))
 
-    def expand(self, level: int, generate: bool, pending_witnesses: Sequence[str]) -> LevelReport:
-        """Check every frontier state and, with ``generate``, expand it.
+    def expand(self, watching: Sequence[str]) -> LevelReport:
+        """Expand every frontier state, in rank order, and bucket its successors by owner.
 
-        Stops at the first violation (in rank order); its level is not merged.
+        Stops at the first deadlock: the one-core search would stop there, and what the
+        states before it found is merged all the same, since it was found before the
+        deadlock. ``watching`` names the witnesses the next merges look for.
         """
         report = LevelReport()
+        self._watching = [(n, c) for n, c in self.witness_checks if n in watching]
+        self._log_keys, self._log_codes, self._log_accepted = array("q"), array("q"), []
         self._start_round()
         unpack = self.codec.unpack
-        checks = self.checks
-        watching = [(n, c) for n, c in self.witness_checks if n in pending_witnesses]
         model, expander = self.model, self.expander
         generated = report.generated
-        # Successors sent elsewhere are packed; they pack fast when their parent's parts
-        # are in the codec's memo, as they are after unpacking it or packing it once.
-        register = self.codec.pack if self.count > 1 else None
         for rank, fp, data in self.frontier:
-            if type(data) is bytes:
-                state = unpack(data)
-            else:
-                state = data
-                if register is not None:
-                    register(state)
-            for name, cond in checks:
-                if not cond(state):
-                    report.violation = (rank, fp, "invariant", name)
-                    break
-            if report.violation is not None:
-                break
-            if watching:
-                for name, cond in list(watching):
-                    if cond(state):
-                        report.witnesses[name] = (rank, fp)
-                        watching.remove((name, cond))
-            if not generate:
-                continue
+            # Successors sent elsewhere are packed; they pack fast when their parent's parts
+            # are in the codec's memo, as they are after unpacking it (or packing it, which
+            # _emit does before the first successor it sends elsewhere).
+            packed = type(data) is bytes
+            state = unpack(data) if packed else data
             expansion = expander.expand(state)
             successors, complete = expansion.successors, expansion.complete
             if not successors and not complete:
                 successors, complete = list(expander.expand_rest(state)), True
             if not successors:
                 if self.check_deadlock and not model.is_final(state):
-                    report.violation = (rank, fp, "deadlock", None)
+                    report.violation = (rank << ACTION_BITS, fp, "deadlock", None)
                     break
                 continue
             report.expanded += 1
-            sent = self._emit(rank, fp, successors, 0, generated)
+            sent = self._emit(rank, fp, successors, 0, generated, expansion.free, packed, state)
             if not complete:
                 self._owed.append((rank, fp, state, len(successors), sent))
         report.owed = len(self._owed)
@@ -374,7 +389,7 @@ class Partition:
             if any(c in new for c in sent):
                 continue
             rest = list(self.expander.expand_rest(state))
-            self._emit(rank, fp, rest, done, report.generated)
+            self._emit(rank, fp, rest, done, report.generated, False, False, state)
         report.sizes = self._finish_round()
         return report
 
@@ -389,17 +404,31 @@ class Partition:
         successors: Sequence[tuple],
         first: int,
         generated: dict[str, int],
+        free: bool,
+        registered: bool,
+        parent: Hashable,
     ) -> list[tuple[int, int]]:
-        """Bucket a parent's successors by owner; return where each went (dst, position)."""
+        """Bucket a parent's successors by owner; return where each went (dst, position).
+
+        ``registered``: the parent's parts are in the codec's memo already (it was unpacked).
+        """
         fingerprint, pack = self.fingerprint, self.codec.pack
         count, sent, outgoing = self.count, self._sent, self._outgoing
         index = self.index
         names = self._names
         where: list[tuple[int, int]] = []
         base = rank << ACTION_BITS
+        # Every successor's key and action, so that a round cut short by a violation can be
+        # counted up to it (:meth:`counted_until`).
+        log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             generated[name] = generated.get(name, 0) + 1
+            log_keys.append(base | position)
+            code = codes.get(name)
+            if code is None:
+                code = codes[name] = len(codes)
+            log_codes.append(code)
             fp = fingerprint(succ)
             if fp in sent:
                 continue  # an earlier candidate of this partition had it: not new here
@@ -414,7 +443,14 @@ class Partition:
             if code is None:
                 code = names[name] = len(names)
             out.actions.append(code)
-            out.states.append(succ if dst == index else pack(succ))
+            out.free.append(free)
+            if dst == index:
+                out.states.append(succ)
+                continue
+            if not registered:
+                pack(parent)
+                registered = True
+            out.states.append(pack(succ))
         return where
 
     def _finish_round(self) -> list[int]:
@@ -434,7 +470,8 @@ class Partition:
 
     def merge(self, incoming: Sequence[bytes]) -> MergeReport:
         """Add the new states among the batches sent to this partition, one per sender
-        (its own place in ``incoming`` is empty: it kept its candidates for itself)."""
+        (its own place in ``incoming`` is empty: it kept its candidates for itself), and
+        check them, as the one-core search checks a state when it finds it."""
         kept, self._kept = self._kept, None
         batches = [
             kept if k == self.index and kept is not None else Batch.from_bytes(b)
@@ -442,52 +479,134 @@ class Partition:
         ]
         fps = np.concatenate([b.fps for b in batches])
         keys = np.concatenate([b.keys for b in batches])
-        sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
-        local = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
         accepted: dict[int, np.ndarray] = {}
         distinct: dict[str, int] = {}
+        empty = np.empty(0, dtype=np.int64)
         if not len(fps):
             for k in range(len(batches)):
-                accepted[k] = np.empty(0, dtype=np.int64)
-            return MergeReport(np.empty(0, dtype=np.int64), distinct, accepted)
+                accepted[k] = empty
+            return MergeReport(empty, empty, distinct, accepted)
+        sender = np.concatenate([np.full(len(b), k, dtype=np.int64) for k, b in enumerate(batches)])
+        local = np.concatenate([np.arange(len(b), dtype=np.int64) for b in batches])
         order = np.lexsort((keys, fps))
         sorted_fps = fps[order]
         first = np.ones(len(order), dtype=bool)
         first[1:] = sorted_fps[1:] != sorted_fps[:-1]
         winners = order[first]
         winners = winners[~self.store.contains(fps[winners])]
-        win_sender, win_local = sender[winners], local[winners]
+        # In the order the one-core search finds them: by key.
+        winners = winners[np.argsort(keys[winners], kind="stable")]
         parents = np.concatenate([b.parents for b in batches])[winners]
         self.store.add(fps[winners], parents)
-        states: list[bytes] = []
+        win_sender, win_local = sender[winners], local[winners]
         for k, batch in enumerate(batches):
             mine = np.sort(win_local[win_sender == k])
             accepted[k] = mine
-            take = batch.state
-            states.extend([take(j) for j in mine.tolist()])
             if len(mine):
                 codes = np.bincount(batch.actions[mine], minlength=len(batch.names))
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
                     if n:
                         distinct[name] = distinct.get(name, 0) + n
-        # states were gathered sender by sender; put the arrays in the same order
-        regroup = np.lexsort((win_local, win_sender))
-        new_keys = keys[winners][regroup]
-        self._pending.append((new_keys, fps[winners][regroup], states))
-        return MergeReport(np.sort(new_keys), distinct, accepted)
+        # A state another partition sent stays packed until it is expanded: unpacking it
+        # then puts its parts in the codec's memo, from which its successors pack fast.
+        states = [
+            batches[k].state(j)
+            for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True)
+        ]
+        win_keys, win_fps = keys[winners], fps[winners]
+        free = np.concatenate([b.free for b in batches])[winners]
+        self._log_accepted.append((win_keys, self._action_codes(batches, winners), free))
+        report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
+        self._check(win_keys, win_fps, states, report)
+        nxt = np.flatnonzero(~free)
+        joined = np.flatnonzero(free)
+        report.keys, report.free_keys = win_keys[nxt], win_keys[joined]
+        self._pending.append((win_keys[nxt], win_fps[nxt], [states[k] for k in nxt.tolist()]))
+        self._joined.append(
+            (win_keys[joined], win_fps[joined], [states[k] for k in joined.tolist()])
+        )
+        return report
+
+    def _action_codes(self, batches: Sequence[Batch], winners: np.ndarray) -> np.ndarray:
+        """The action codes (this partition's, as in the round's log) of the winners."""
+        codes = self._codes
+        per_batch = []
+        for batch in batches:
+            mapping = []
+            for name in batch.names:
+                if name not in codes:
+                    codes[name] = len(codes)
+                mapping.append(codes[name])
+            table = np.array(mapping or [0], dtype=np.int64)
+            per_batch.append(table[batch.actions.astype(np.int64)])
+        return np.concatenate(per_batch)[winners]
+
+    def counted_until(self, limit: int) -> tuple[dict[str, int], dict[str, int], int, int]:
+        """This round's figures up to the key ``limit``, as the one-core search has them when
+        it stops there: successors per action, new states per action, and how many new
+        states joined this level and the next."""
+        names = list(self._codes)
+        keys = np.frombuffer(self._log_keys, dtype=np.int64)
+        codes = np.frombuffer(self._log_codes, dtype=np.int64)
+        made = np.bincount(codes[keys <= limit], minlength=len(names))
+        generated = {n: int(k) for n, k in zip(names, made.tolist(), strict=True) if k}
+        distinct: dict[str, int] = {}
+        joined = following = 0
+        for win_keys, win_codes, free in self._log_accepted:
+            before = win_keys <= limit
+            for code in win_codes[before].tolist():
+                distinct[names[code]] = distinct.get(names[code], 0) + 1
+            joined += int(np.count_nonzero(free[before]))
+            following += int(np.count_nonzero(~free[before]))
+        return generated, distinct, joined, following
+
+    def _check(
+        self, keys: np.ndarray, fps: np.ndarray, states: list[Any], report: MergeReport
+    ) -> None:
+        """Check new states in key order: the first broken invariant, and the first state
+        satisfying each watched witness before it."""
+        checks, watching = self.checks, list(self._watching)
+        unpack = self.codec.unpack
+        for key, fp, state in zip(keys.tolist(), fps.tolist(), states, strict=True):
+            if type(state) is bytes:
+                state = unpack(state)
+            for name, cond in checks:
+                if not cond(state):
+                    report.violation = (key, fp, "invariant", name)
+                    return
+            if watching:
+                for name, cond in list(watching):
+                    if cond(state):
+                        report.witnesses[name] = (key, fp)
+                        watching.remove((name, cond))
+
+    def join(self, free_keys: np.ndarray, first_rank: int) -> int:
+        """Make the states that joined this level by a persistent step the frontier of its
+        next round, ranked ``first_rank + `` their place among ``free_keys`` (every
+        partition's, sorted): the one-core search explores them after the level's others."""
+        return self._to_frontier(self._joined, free_keys, first_rank)
 
     def rank(self, level_keys: np.ndarray) -> int:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
         self._owed = []
-        if not self._pending:
+        self._joined = []
+        return self._to_frontier(self._pending, level_keys, 0)
+
+    def _to_frontier(
+        self,
+        held: list[tuple[np.ndarray, np.ndarray, list[Any]]],
+        all_keys: np.ndarray,
+        first_rank: int,
+    ) -> int:
+        if not held:
             return 0
-        keys = np.concatenate([p[0] for p in self._pending])
-        fps = np.concatenate([p[1] for p in self._pending])
-        states = [s for p in self._pending for s in p[2]]
-        self._pending = []
-        ranks = np.searchsorted(level_keys, keys)
+        keys = np.concatenate([p[0] for p in held])
+        fps = np.concatenate([p[1] for p in held])
+        states = [s for p in held for s in p[2]]
+        held.clear()
+        ranks = np.searchsorted(all_keys, keys) + first_rank
         order = np.argsort(ranks, kind="stable")
         chunk = 1 << 16
         for start in range(0, len(order), chunk):
@@ -496,6 +615,11 @@ class Partition:
         return len(order)
 
     # -- questions after the search -------------------------------------------
+
+    def reduction(self) -> dict[str, Any] | None:
+        """What this partition's expander reduced (None: it does not reduce)."""
+        describe = getattr(self.expander, "describe", None)
+        return describe() if describe is not None else None
 
     def parent(self, fp: int) -> int | None:
         """The parent of a fingerprint this partition owns (None: an initial state)."""

@@ -57,6 +57,14 @@ def state_key_function(model: Model, symmetry: bool) -> Callable[[Hashable], Has
     return lambda s: s
 
 
+def fingerprint_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashable] | None:
+    """:func:`state_key_function`, or None when the key is the state itself (no symmetry,
+    no view): a search then fingerprints the state without calling a key."""
+    if not symmetry and type(model).view is Model.view:
+        return None
+    return state_key_function(model, symmetry)
+
+
 def explain(properties: Sequence[Property], name: str, state: Hashable) -> str:
     """The property's own account of why ``state`` breaks it."""
     for p in properties:
@@ -67,4 +75,10 @@ def explain(properties: Sequence[Property], name: str, state: Hashable) -> str:
     return ""
 
 
-__all__ = ["UnknownProperty", "explain", "select_properties", "state_key_function"]
+__all__ = [
+    "UnknownProperty",
+    "explain",
+    "fingerprint_key",
+    "select_properties",
+    "state_key_function",
+]

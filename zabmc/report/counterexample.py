@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from zabmc import __version__
 from zabmc.engine import Discovery, Model, Property, Step
-from zabmc.engine.catalog import SpecInfo
 from zabmc.engine.properties import explain, select_properties
 from zabmc.report.diff import changed_fields
+from zabmc.report.servers import server_chart
 
 FORMAT = "zabmc-counterexample"
 VERSION = 1
@@ -67,9 +67,10 @@ def trace_id(
 def step_record(model: Model, index: int, before: Any, step: Step) -> dict[str, Any]:
     """One step as the document holds it: the action, the state after it, what it did."""
     action = step.action
-    names = list(model.server_names())
-    status = list(model.server_status(step.state))
-    logs = list(model.server_logs(step.state))
+    chart = server_chart(model)
+    names = list(chart.server_names())
+    status = list(chart.server_status(step.state))
+    logs = list(chart.server_logs(step.state))
     servers = [
         {
             "status": status[k] if k < len(status) else None,
@@ -87,7 +88,7 @@ def step_record(model: Model, index: int, before: Any, step: Step) -> dict[str, 
         "state": plain(model.format_state(step.state)),
         "servers": servers,
     }
-    events = model.step_events(before, action, step.state) if action is not None else None
+    events = chart.step_events(before, action, step.state) if action is not None else None
     record["events"] = {
         "sent": [
             {"from": m.src, "to": m.dst, "label": m.label} for m in (events.sent if events else ())
@@ -146,7 +147,7 @@ def build_document(
         "kind": discovery.kind,
         "invariant": invariant,
         "explanation": invariant["explanation"] if invariant else DEADLOCK_EXPLANATION,
-        "servers": list(model.server_names()),
+        "servers": list(server_chart(model).server_names()),
         "initial_state": initial,
         "length": discovery.length,
         "steps": steps,
@@ -266,7 +267,28 @@ def _difference(recorded: Mapping[str, Any], replayed: Mapping[str, Any]) -> str
     return "it differs from the spec"
 
 
-def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]) -> Model:
+class NamedBound(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class SpecEntry(Protocol):
+    """What replaying a document asks of a spec's catalogue entry (the command line's
+    ``SpecInfo`` is one): its bounds, bugs and options by name, and how to build it."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def bounds(self) -> Sequence[NamedBound]: ...
+    @property
+    def bugs(self) -> Mapping[str, str]: ...
+    @property
+    def options(self) -> Mapping[str, str]: ...
+    @property
+    def build(self) -> Callable[[Mapping[str, int], str | None, Mapping[str, Any]], Model]: ...
+
+
+def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecEntry]) -> Model:
     """Replay ``doc`` against its spec; the model when every step is the spec's own.
 
     Raises :class:`CounterexampleError` naming the first step that does not
@@ -276,7 +298,7 @@ def verify(doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]) -
 
 
 def verified_path(
-    doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecInfo]
+    doc: Mapping[str, Any], source: str, specs: Mapping[str, SpecEntry]
 ) -> tuple[Model, list[Step]]:
     """:func:`verify`, with the path it replayed: the spec's states, initial state first."""
     info = specs.get(doc["spec"])
@@ -380,7 +402,7 @@ def _verify_outcome(doc: Mapping[str, Any], source: str, model: Model, path: lis
             raise CounterexampleError(f"{source}: a deadlock names no invariant")
     else:
         raise CounterexampleError(f"{source}: unknown kind {doc['kind']!r}")
-    if doc["servers"] != list(model.server_names()):
+    if doc["servers"] != list(server_chart(model).server_names()):
         raise CounterexampleError(f"{source}: 'servers' is not the spec's list of servers")
     expected_id = trace_id(
         doc["spec"],
