@@ -4,8 +4,9 @@ A partitioned search moves states between processes and names each by a 64-bit
 fingerprint that must be the same in every process and every run. It does not
 pickle them (pickling a state was found to cost as much as expanding it); the
 engine derives a compact encoding from the state's shape, which the
-:class:`~zabmc.engine.model.Model` contract fixes: ints, bools, ``None`` and
-(named) tuples of them.
+:class:`~zabmc.engine.model.Model` contract fixes: ints, bools and (named) tuples
+of them. ``None`` is refused: its hash, the fingerprint's base, differs from process to
+process before Python 3.12.
 
 The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
 
@@ -63,7 +64,7 @@ if sys.byteorder != "little":  # pragma: no cover - every supported platform is 
 
 
 class EncodingError(TypeError):
-    """A state holds a value the engine cannot encode (only ints, bools, None, tuples)."""
+    """A state holds a value the engine cannot encode (only ints, bools and tuples)."""
 
 
 def _segment_head(body: bytes) -> bytes:
@@ -184,7 +185,10 @@ class StateCodec:
         elif kind is bool:
             out.append((int(value) << 3) | CONST)
         elif value is None:
-            out.append((2 << 3) | CONST)
+            raise EncodingError(
+                "a state may not hold None: its hash differs from process to process before "
+                "Python 3.12, so partitions and a resumed run would not agree on fingerprints"
+            )
         elif kind is tuple:
             out.append((len(value) << 3) | TUPLE)
             for item in value:
@@ -195,7 +199,7 @@ class StateCodec:
                 self._words(item, out)
         else:
             raise EncodingError(
-                f"a state may hold only ints, bools, None and tuples; found a {kind.__name__}"
+                f"a state may hold only ints, bools and tuples; found a {kind.__name__}"
             )
 
     def _tag(self, cls: type) -> int:
