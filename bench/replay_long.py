@@ -25,22 +25,10 @@ from pathlib import Path
 
 from machine import describe  # bench/machine.py, beside this script
 
-from impl.sim.faults import Schedule, draw_schedule
-from impl.sim.record import parse_op, record_schedule
+from impl.sim.faults import draw_schedule
+from impl.sim.record import record_schedule, steady_writes_schedule
 from zabmc.replay.check import replay
 from zabmc.replay.merge import load
-
-
-def long_schedule(writes: int) -> Schedule:
-    ops = []
-    at = 100
-    for k in range(0, writes, 4):
-        ops.append(f"{at},write-leader,0,0,{min(4, writes - k)}")
-        at += 20
-    for t in range(5_000, at, 10_000):
-        ops += [f"{t},crash,{1 + t // 10_000 % 3}", f"{t + 3_000},restart,{1 + t // 10_000 % 3}"]
-    ops.sort(key=lambda text: int(text.split(",")[0]))
-    return Schedule(7, 3, 0, tuple(parse_op(op) for op in ops), 500, 1, 1)
 
 
 def events_in(paths: list[str]) -> int:
@@ -72,7 +60,7 @@ def main() -> None:
         rows = {f"{args.short} short runs": short}
         for writes in (args.ref_writes, args.writes):
             path = Path(tmp) / f"long-{writes}.jsonl"
-            record_schedule(long_schedule(writes), path)
+            record_schedule(steady_writes_schedule(writes), path)
             rows[f"1 run of {writes:,} writes"] = [str(path)]
         print(f"machine: {describe()}")
         times: dict[str, list[float]] = {name: [] for name in rows}

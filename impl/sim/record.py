@@ -58,6 +58,19 @@ def parse_op(text: str) -> Op:
     return Op(at_ms, kind, a, b, x)
 
 
+def steady_writes_schedule(writes: int) -> Schedule:
+    """A long run of steady load: ``writes`` writes at the leader, four every 20 ms, with a
+    follower crashed for 3 s every 10 s (it syncs back by DIFF, TRUNC or SNAP)."""
+    ops, at = [], 100
+    for k in range(0, writes, 4):
+        ops.append(f"{at},write-leader,0,0,{min(4, writes - k)}")
+        at += 20
+    for t in range(5_000, at, 10_000):
+        ops += [f"{t},crash,{1 + t // 10_000 % 3}", f"{t + 3_000},restart,{1 + t // 10_000 % 3}"]
+    ops.sort(key=lambda text: int(text.split(",")[0]))
+    return Schedule(7, 3, 0, tuple(parse_op(op) for op in ops), 500, 1, 1)
+
+
 def check_schedule(schedule: Schedule) -> None:
     """``ValueError`` for an operation naming a server outside the cluster."""
     n = schedule.voters + schedule.observers

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from impl.sim.faults import Schedule
-from impl.sim.record import parse_op, record_schedule
+from impl.sim.record import record_schedule, steady_writes_schedule
 from zabmc.cli.main import main
 from zabmc.replay.check import replay
 from zabmc.replay.merge import load
@@ -20,23 +19,10 @@ from zabmc.replay.merge import load
 WRITES = 600
 
 
-def long_schedule(writes: int) -> Schedule:
-    """As bench/replay_long.py: four writes at the leader every 20 ms, a follower crashed
-    for 3 s every 10 s (so it syncs by DIFF, TRUNC or SNAP)."""
-    ops, at = [], 100
-    for k in range(0, writes, 4):
-        ops.append(f"{at},write-leader,0,0,{min(4, writes - k)}")
-        at += 20
-    for t in range(5_000, at, 10_000):
-        ops += [f"{t},crash,{1 + t // 10_000 % 3}", f"{t + 3_000},restart,{1 + t // 10_000 % 3}"]
-    ops.sort(key=lambda text: int(text.split(",")[0]))
-    return Schedule(7, 3, 0, tuple(parse_op(op) for op in ops), 500, 1, 1)
-
-
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("long") / "long.jsonl"
-    recorded = record_schedule(long_schedule(WRITES), path)
+    recorded = record_schedule(steady_writes_schedule(WRITES), path)
     assert recorded.violation is None, recorded.violation
     return path
 
