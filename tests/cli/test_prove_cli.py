@@ -173,7 +173,7 @@ def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("bounds", [["--max-txns", "1", "--max-epoch", "2"]])
 def test_prefix_consistency_is_inductive_with_both_lemma_files(capsys, bounds):
-    """Two --lemmas files are proved together; about 3 minutes (bench/prove.py has more)."""
+    """Two --lemmas files are proved together; 3 to 14 minutes here (bench/prove.py has more)."""
     code, out, err = run(
         capsys,
         "prove",
