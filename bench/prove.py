@@ -7,9 +7,11 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   ShouldNotBeTriggered with both unrollings (``--unrolling fresh``, the former one,
   and ``substitute``, the default), and the z3 CPU seconds of every depth each
   finished, side by side. CPU seconds, not wall seconds: the machine is shared.
-- ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop at
-  growing MaxTransactionNum = MaxEpoch, and of PrefixConsistency with the same
-  lemmas, whose counterexample to induction is written to ``--cti FILE``.
+- ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
+  of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
+  MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
+  PrefixConsistency row at MaxTransactionNum T, MaxEpoch E). A counterexample to
+  induction, should one appear, is written to ``--cti FILE``.
 - ``bfs``: whether breadth-first search (``zabmc check``, symmetry on) completes
   within the budget at the same bounds, for comparison.
 
@@ -31,6 +33,7 @@ from pathlib import Path
 BUG_BOUNDS = ["--max-timeouts", "0", "--max-txns", "2", "--max-epoch", "2"]
 BUGS = {"strict-propose": 17, "propose-to-ackld": 21, "commitld-ackld-zxid": 25}
 LEMMAS = "spec/protocol/lemmas.zprop"
+PREFIX_LEMMAS = "spec/protocol/prefix_lemmas.zprop"
 TIMEOUTS = 1  # MaxTimeoutFailures of the induction and BFS rows
 DEPTH_LINE = re.compile(r"progress: depth (\d+): (\w+) in [\d.]+ s \(z3 CPU ([\d.]+) s\)")
 
@@ -103,36 +106,44 @@ def bmc_rows(budget: int, bugs: list[str]) -> None:
             print(f"    {depth:>5}  {a_text:>14}  {b_text:>19}  {ratio:>5}")
 
 
-def bounds(size: int) -> list[str]:
-    return ["--max-timeouts", str(TIMEOUTS), "--max-txns", str(size), "--max-epoch", str(size)]
+def bounds(txns: int, epochs: int | None = None) -> list[str]:
+    epochs = txns if epochs is None else epochs
+    return ["--max-timeouts", str(TIMEOUTS), "--max-txns", str(txns), "--max-epoch", str(epochs)]
 
 
-def induction_rows(budget: int, sizes: list[int], cti: str) -> None:
-    print(f"1-induction with {LEMMAS}, protocol spec, 3 servers, MaxTimeoutFailures {TIMEOUTS}")
+def induction_row(invariant: str, lemmas: list[str], given: list[str], budget: int, cti: str):
+    """One 1-induction run; a counterexample to induction goes to the report ``cti``."""
+    args = ["prove", "--spec", "protocol", *given, "--invariant", invariant, "--induction"]
+    for path in lemmas:
+        args += ["--lemmas", path]
+    args += ["--json", "--no-progress"]
+    payload, elapsed, _, _ = zabmc(args, budget)
+    label = f"{invariant}, MaxTransactionNum {given[3]}, MaxEpoch {given[5]}"
+    if payload is None:
+        print(f"  {label}: no answer within {budget} s")
+        return
+    cpu = sum(c["cpu"] for c in payload["checks"])
+    broken = f" (breaks {', '.join(payload['broken'])})" if payload["broken"] else ""
+    print(
+        f"  {label}: {payload['verdict']}{broken}, {len(payload['checks'])} z3 checks, "
+        f"{elapsed:.0f} s wall, {cpu:.0f} s z3 CPU"
+    )
+    if payload["verdict"] == "cti":
+        zabmc([*args[:-2], "--no-progress", "--report", cti], budget)
+        print(f"    the step and pre-state: {cti}")
+
+
+def induction_rows(budget: int, sizes: list[int], prefix: list[list[int]], cti: str) -> None:
+    print(f"1-induction, protocol spec, 3 servers, MaxTimeoutFailures {TIMEOUTS}")
+    print(f"  (Leadership1 with {LEMMAS}; PrefixConsistency with it and {PREFIX_LEMMAS})")
     for size in sizes:
-        args = ["prove", "--spec", "protocol", *bounds(size), "--invariant", "Leadership1"]
-        args += ["--lemmas", LEMMAS, "--induction", "--json", "--no-progress"]
-        payload, elapsed, _, _ = zabmc(args, budget)
-        label = f"Leadership1, MaxTransactionNum = MaxEpoch = {size}"
-        if payload is None:
-            print(f"  {label}: no answer within {budget} s")
-            continue
-        cpu = sum(c["cpu"] for c in payload["checks"])
-        broken = f" (breaks {', '.join(payload['broken'])})" if payload["broken"] else ""
-        print(
-            f"  {label}: {payload['verdict']}{broken}, {len(payload['checks'])} z3 checks, "
-            f"{elapsed:.0f} s wall, {cpu:.0f} s z3 CPU"
-        )
-    size = sizes[0]
-    args = ["prove", "--spec", "protocol", *bounds(size), "--invariant", "PrefixConsistency"]
-    args += ["--lemmas", LEMMAS, "--induction", "--no-progress", "--report", cti]
-    _, elapsed, out, _ = zabmc(args, budget)
-    label = f"PrefixConsistency, MaxTransactionNum = MaxEpoch = {size}"
-    first = out.splitlines()[1] if len(out.splitlines()) > 1 else "no answer"
-    print(f"  {label}: {first} [{elapsed:.0f} s; the step and pre-state: {cti}]")
-    for line in out.splitlines():
-        if line.startswith("  1. "):
-            print(f"    the step: {line.strip()}")
+        induction_row("Leadership1", [LEMMAS], bounds(size), budget, cti)
+    for txns, epochs in prefix:
+        given = bounds(txns, epochs)
+        induction_row("PrefixConsistency", [LEMMAS, PREFIX_LEMMAS], given, budget, cti)
+    for size in sizes:
+        given = bounds(size)
+        induction_row("PrefixConsistency", [LEMMAS, PREFIX_LEMMAS], given, budget, cti)
 
 
 def bfs_rows(budget: int, sizes: list[int]) -> None:
@@ -155,12 +166,21 @@ def main() -> None:
     parser.add_argument("--only", choices=("bmc", "induction", "bfs"), default=None)
     parser.add_argument("--bugs", nargs="+", choices=sorted(BUGS), default=list(BUGS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[2, 3, 4])
-    parser.add_argument("--cti", default="prefix-consistency-cti.md", help="report file")
+    parser.add_argument(
+        "--prefix-bounds",
+        nargs=2,
+        type=int,
+        action="append",
+        default=[],
+        metavar=("T", "E"),
+        help="also prove PrefixConsistency at MaxTransactionNum T, MaxEpoch E",
+    )
+    parser.add_argument("--cti", default="cti.md", help="report of a counterexample to induction")
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.bugs)
     if options.only in (None, "induction"):
-        induction_rows(options.budget, options.sizes, options.cti)
+        induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):
         bfs_rows(options.budget, options.sizes)
 

@@ -101,16 +101,17 @@ def test_a_path_to_a_builtin_invariant_is_re_validated_as_zabmc_report_does(tmp_
     given = {"nodes": None, "max_timeouts": 0, "max_txns": 2, "max_epoch": 2, "max_restarts": None}
     spec = setup("protocol", given, "strict-propose", (), None, None)
     doc = counterexample_document(
-        spec, outcome, "ShouldNotBeTriggered", None, {"strategy": "bmc", "depth": 17}
+        spec, outcome, "ShouldNotBeTriggered", (), {"strategy": "bmc", "depth": 17}
     )
     assert doc["length"] == 17 and doc["invariant"]["name"] == "ShouldNotBeTriggered"
     assert "bounded model checking with z3" in render(doc, "text")
     wrong = Outcome("counterexample", 17, decoded, [steps[2].action, *outcome.actions[1:]])
     with pytest.raises(PropertyError, match="does not replay on the spec"):
-        counterexample_document(spec, wrong, "ShouldNotBeTriggered", None, {"strategy": "bmc"})
+        counterexample_document(spec, wrong, "ShouldNotBeTriggered", (), {"strategy": "bmc"})
 
 
 LEMMAS = "spec/protocol/lemmas.zprop"
+PREFIX_LEMMAS = "spec/protocol/prefix_lemmas.zprop"
 INDUCTION = ["--spec", "protocol", "--max-timeouts", "1", "--max-txns", "2", "--max-epoch", "2"]
 
 
@@ -140,9 +141,8 @@ def test_both_unrollings_find_the_same_shortest_violation(capsys, tmp_path, unro
 
 def test_the_committed_lemmas_are_invariants_of_the_spec(capsys):
     bounds = ["--max-timeouts", "1", "--max-txns", "1", "--max-epoch", "1"]
-    code, out, err = run(
-        capsys, "check", "--spec", "protocol", *bounds, "--property", LEMMAS, "--no-deadlock"
-    )
+    files = ["--property", LEMMAS, "--property", PREFIX_LEMMAS]
+    code, out, err = run(capsys, "check", "--spec", "protocol", *bounds, *files, "--no-deadlock")
     assert code == 0, out + err
     assert "No violation: every reachable state was checked." in out
 
@@ -168,6 +168,71 @@ def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
     assert payload["checks"][0]["check"] == "depth 0"
     assert len(payload["checks"]) == 1 + 4 * 3 + 12 * 6
     assert all(c["result"] == "unsat" for c in payload["checks"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bounds", [["--max-txns", "1", "--max-epoch", "2"]])
+def test_prefix_consistency_is_inductive_with_both_lemma_files(capsys, bounds):
+    """Two --lemmas files are proved together; 3 to 14 minutes here (bench/prove.py has more)."""
+    code, out, err = run(
+        capsys,
+        "prove",
+        "--spec",
+        "protocol",
+        "--max-timeouts",
+        "1",
+        *bounds,
+        "--invariant",
+        "PrefixConsistency",
+        "--lemmas",
+        LEMMAS,
+        "--lemmas",
+        PREFIX_LEMMAS,
+        "--induction",
+        "--json",
+    )
+    assert code == 0, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "proved" and payload["broken"] == []
+    # the lemmas of both files, the second's using the first's definitions
+    assert {"OracleWithTeam", "QuorumMaxHoldsCommitted", "LeaderOwnsEpochEntries"} <= set(
+        payload["lemmas"]
+    )
+    assert len(payload["checks"]) == 1 + 4 * 3 + 12 * 6
+    assert all(c["result"] == "unsat" for c in payload["checks"])
+
+
+def test_a_lemma_of_the_second_file_must_hold_in_the_post_state_too(capsys, tmp_path):
+    """A false lemma in a second --lemmas file is a counterexample to induction (or of
+    Init) like one in the first: the files' lemmas are one conjunction."""
+    extra = tmp_path / "extra.zprop"
+    extra.write_text(
+        "invariant NoLeaderWithLearner := forall l in Server: card(learners[l]) <= 1\n"
+    )
+    code, out, err = run(
+        capsys,
+        "prove",
+        "--spec",
+        "protocol",
+        "--max-timeouts",
+        "0",
+        "--max-txns",
+        "1",
+        "--max-epoch",
+        "1",
+        "--invariant",
+        "Leadership1",
+        "--lemmas",
+        LEMMAS,
+        "--lemmas",
+        str(extra),
+        "--induction",
+        "--json",
+    )
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "cti" and payload["broken"] == ["NoLeaderWithLearner"]
+    assert "NoLeaderWithLearner" in payload["lemmas"] and "DeadRival" in payload["lemmas"]
 
 
 @pytest.mark.slow

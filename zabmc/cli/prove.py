@@ -1,8 +1,8 @@
 """``zabmc prove``: bounded model checking and (k-)induction with z3.
 
 The invariant is one of the spec's, as written in the property language
-(``spec/protocol/invariants.zprop``), or one from ``--lemmas FILE``; every
-other invariant of the lemmas file is a lemma, proved together with it.
+(``spec/protocol/invariants.zprop``), or one from a ``--lemmas FILE``; every
+other invariant of the lemmas files is a lemma, proved together with it.
 Exit codes: 0 proved, 1 a counterexample or a counterexample to induction,
 2 a usage or input error, or z3 gave up (unknown, with its reason).
 """
@@ -34,7 +34,11 @@ from zabmc.symbolic.prove import induction as k_induction
 @click.command()
 @with_spec_options
 @click.option(
-    "--lemmas", "lemmas_path", default=None, metavar="FILE", help="lemmas to prove with it"
+    "--lemmas",
+    "lemmas_paths",
+    multiple=True,
+    metavar="FILE",
+    help="lemmas to prove with it (repeatable: the files' lemmas together)",
 )
 @click.option(
     "--bmc",
@@ -67,7 +71,7 @@ def prove(
     spec_name: str,
     invariants: tuple[str, ...],
     bug: str | None,
-    lemmas_path: str | None,
+    lemmas_paths: tuple[str, ...],
     bmc_depth: int | None,
     induction: bool,
     k: int,
@@ -83,7 +87,7 @@ def prove(
 
     --bmc K looks for a shortest path of at most K steps to a state that breaks
     the invariant; --induction checks that the invariant, with the lemmas of
-    --lemmas FILE, is inductive (--k K for k-induction). A counterexample is
+    every --lemmas FILE, is inductive (--k K for k-induction). A counterexample is
     replayed against the explicit spec and rendered like check's; a
     counterexample to induction shows the state before and after the step.
     """
@@ -100,7 +104,7 @@ def prove(
     if spec.info.symbolic is None or spec.info.vocabulary is None:
         raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
     symbolic = spec.info.symbolic(spec.bounds, bug)
-    properties = formulas(spec, symbolic, name, lemmas_path)
+    properties = formulas(spec, symbolic, name, lemmas_paths)
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
@@ -130,9 +134,9 @@ def prove(
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
-        doc = counterexample_document(spec, outcome, name, lemmas_path, search)
+        doc = counterexample_document(spec, outcome, name, lemmas_paths, search)
     elif outcome.verdict == "cti":
-        doc = cti_document(spec, outcome, name, lemmas_path, k)
+        doc = cti_document(spec, outcome, name, lemmas_paths, k)
     if doc is not None and report_path is not None and spec.report_format is not None:
         write_report(doc, report_path, spec.report_format)
     if as_json:
@@ -164,7 +168,7 @@ def prove(
 
 
 def formulas(
-    spec: Setup, symbolic: Any, name: str, lemmas_path: str | None
+    spec: Setup, symbolic: Any, name: str, lemmas_paths: tuple[str, ...]
 ) -> list[tuple[str, Any]]:
     """The invariant first, then the lemmas, each as a function of a symbolic state."""
     checker = Checker(spec.info.vocabulary(spec.bounds))
@@ -172,10 +176,12 @@ def formulas(
         checker.add_file(symbolic.invariants.read_text(encoding="utf-8"), str(symbolic.invariants))
     )
     lemmas: dict[str, Any] = {}
-    if lemmas_path is not None:
-        # the lemmas may use the shipped invariants and their definitions by name
-        for lemma, term in checker.add_file(read_property_file(lemmas_path), lemmas_path):
+    sources: dict[str, str] = {}
+    for path in lemmas_paths:
+        # the lemmas may use the shipped invariants, and an earlier file's, by name
+        for lemma, term in checker.add_file(read_property_file(path), path):
             lemmas[lemma] = term
+            sources[lemma] = path
     if name in lemmas:
         term = lemmas.pop(name)
     elif name in shipped:
@@ -185,7 +191,7 @@ def formulas(
         raise InputError(f"unknown invariant {name!r}; choose from: {', '.join(known)}")
     compiled = []
     for label, t in [(name, term), *lemmas.items()]:
-        source = lemmas_path if label in lemmas else str(symbolic.invariants)
+        source = sources[label] if label in lemmas else str(symbolic.invariants)
         formula = SymbolicFormula(symbolic.binding, source)
         formula.holds(t, symbolic.spec.fresh_state("check"))  # refuse what cannot be encoded now
         compiled.append((label, lambda s, t=t, f=formula: f.holds(t, s)))
@@ -223,13 +229,17 @@ def _same(explicit: Any, decoded: Any) -> bool:
 
 
 def counterexample_document(
-    spec: Setup, outcome: Outcome, name: str, lemmas_path: str | None, search: dict[str, Any]
+    spec: Setup,
+    outcome: Outcome,
+    name: str,
+    lemmas_paths: tuple[str, ...],
+    search: dict[str, Any],
 ) -> dict[str, Any]:
     """The path as a counterexample document, re-validated.
 
     For a built-in invariant, exactly as ``zabmc report`` checks a file: every
     step replays on the spec and the invariant first breaks in the last state.
-    For one from the lemmas file, the steps replay and the formula, evaluated
+    For one from a lemmas file, the steps replay and the formula, evaluated
     on the explicit states, first breaks in the last state.
     """
     from zabmc.cli.specs import SPECS
@@ -238,7 +248,7 @@ def counterexample_document(
     model = spec.model
     builtin = any(p.name == name for p in model.properties())
     if not builtin:
-        texts = [(read_property_file(lemmas_path), lemmas_path)] if lemmas_path else []
+        texts = [(read_property_file(path), path) for path in lemmas_paths]
         (user,) = [p for p in load(spec.info.vocabulary(spec.bounds), texts) if p.name == name]
         verdicts = [user.holds(step.state) for step in path]
         if verdicts[-1] or not all(verdicts[:-1]):
@@ -269,10 +279,11 @@ def counterexample_document(
 
 
 def cti_document(
-    spec: Setup, outcome: Outcome, name: str, lemmas: str | None, k: int
+    spec: Setup, outcome: Outcome, name: str, lemmas_paths: tuple[str, ...], k: int
 ) -> dict[str, Any]:
     """A counterexample to induction as a document the report formats render."""
     model = spec.model
+    lemmas = ", ".join(lemmas_paths) or None
     steps = [step_record(model, 0, None, Step(None, outcome.states[0]))]
     steps[0]["label"] = "pre-state: the invariant and every lemma hold (not necessarily reachable)"
     for idx, (action, state) in enumerate(zip(outcome.actions, outcome.states[1:], strict=True), 1):
