@@ -1,8 +1,11 @@
 """One partition of a level-synchronous search: the states whose fingerprints it owns.
 
 A partitioned search splits the fingerprint space into ``count`` ranges by the
-top bits (``owner = fp * count >> 64``). The partition that owns a state keeps
-its fingerprint in its seen set, holds it in its frontier and expands it: owner
+top bits (``owner = fp * count >> 64``). The fingerprint that decides is that of
+the model's partition key (:meth:`~zabmc.engine.model.Model.partition_key`; by
+default the state's own): a key few steps change keeps most successors in the
+partition that found them, unpacked. The partition that owns a state keeps its
+own fingerprint in its seen set, holds it in its frontier and expands it: owner
 computes, shared nothing. Each round of a level runs in two steps that a driver
 orders (:mod:`zabmc.engine.parallel`):
 
