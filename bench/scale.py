@@ -6,8 +6,10 @@ a second, the seen set's bytes a state, and peak memory: the driver's max RSS pl
 largest worker's (``RUSAGE_CHILDREN`` gives the largest child), summed for the total a
 run can reach. The machine's load average at the start is printed, since the 2-core
 machine this was written on is shared; CPU s (driver and workers, user and system) is
-the work done, which load does not change. TLC's times are from shared/tlc/README.md and
-issue 13 (TLC 2.18, 2 workers, same machine kind).
+the work done, which load does not change. "local" is the fraction of a partitioned
+search's successors kept by the partition that found them (the model's partition key
+decides). TLC's times are from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers,
+same machine kind).
 
     python bench/scale.py                              # every row, -j 1 and -j 2
     python bench/scale.py --rows protocol-351k --jobs 2 --backend ray
@@ -84,6 +86,9 @@ def run_row(row: str, jobs: int, backend: str) -> dict:
         "driver_mb": round(own),
         "worker_mb": round(child),
         "ok": result.ok,
+        # candidates kept by the partition that found them (not packed): the model's
+        # partition key decides; None for the one-core search
+        "local": None if not result.traffic else round(result.traffic[0] / sum(result.traffic), 3),
     }
 
 
@@ -101,7 +106,7 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"{'row':<16} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
-        f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9}"
+        f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9} {'local':>6}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
@@ -121,7 +126,7 @@ def main() -> None:
                 f"{row:<16} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
                 f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
-                f"{fig['bytes_per_state']:>7} {peak:>9}{same}",
+                f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6}{same}",
                 flush=True,
             )
 

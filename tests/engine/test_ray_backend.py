@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from spec.protocol import Params, ProtocolModel
-from zabmc.engine import CheckOptions, CheckResult
+from tests.engine.test_parallel import GridByX
+from zabmc.engine import CheckOptions, CheckResult, check_bfs
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 
 ray = pytest.importorskip("ray")
@@ -41,3 +42,15 @@ def test_ray_actors_give_the_local_result(local_ray, params):
     local = check_parallel(model, options, ScaleOptions(jobs=2))
     assert summary(on_ray) == summary(local)
     assert (on_ray.violation is None) == (params.bug is None)
+
+
+def test_ray_actors_follow_the_models_partition_key(local_ray):
+    """Owned by a partition key, states are found, counted and traced back on Ray as on one
+    core (the actors get the model, and its key, once)."""
+    model, options = GridByX(6, limit=5), CheckOptions(check_deadlock=False)
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
+    assert summary(on_ray) == summary(check_bfs(model, options))
+    # the same owners as local processes: the same successors kept and moved
+    local = check_parallel(model, options, ScaleOptions(jobs=2))
+    assert on_ray.traffic == local.traffic and local.traffic is not None
+    assert local.traffic[1] > 0

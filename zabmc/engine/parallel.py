@@ -42,10 +42,16 @@ import numpy as np
 from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
+from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.partition import Event, LevelReport, MergeReport, Partition, owner_of_one
-from zabmc.engine.properties import explain, fingerprint_key, select_properties
+from zabmc.engine.properties import (
+    explain,
+    fingerprint_key,
+    partition_key_function,
+    select_properties,
+)
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
@@ -238,13 +244,22 @@ class Processes:
 
 
 class _Parents:
-    """The seen sets' parent links, asked of the owning partition (for path rebuilding)."""
+    """The seen sets' parent links, asked of the owning partition (for path rebuilding).
 
-    def __init__(self, workers: Workers) -> None:
-        self.workers = workers
+    Under a partition key the fingerprint does not name its owner: every partition is asked.
+    """
+
+    def __init__(self, workers: Workers, keyed: bool) -> None:
+        self.workers, self.keyed = workers, keyed
 
     def __getitem__(self, fp: int) -> int | None:
-        return self.workers.call_one(owner_of_one(fp, self.workers.count), "parent", fp)
+        count = self.workers.count
+        if not self.keyed or count == 1:
+            return self.workers.call_one(owner_of_one(fp, count), "parent", fp)
+        for found, parent in self.workers.call("find_parent", [(fp,)] * count):
+            if found:
+                return parent
+        raise KeyError(fp)
 
 
 @dataclass
@@ -269,12 +284,23 @@ def check_parallel(
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
     key = fingerprint_key(model, options.symmetry)
+    partition_key = partition_key_function(model)
     codec = StateCodec()
     fingerprint = key_fingerprint(key)
+    owner = _owner_fingerprint(key, partition_key)
+    # Under a partition key the owners are not a function of the fingerprints: a
+    # checkpoint of such a search is another search's.
+    signature = {**scale.signature, "partition_key": partition_key is not None}
     checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
     resumed = None
     if scale.resume is not None:
-        resumed = Checkpoint(scale.resume).read(scale.signature)
+        resumed = Checkpoint(scale.resume).read(signature)
+        saved = resumed.meta["partitions"]
+        if partition_key is not None and saved != scale.jobs:
+            raise CheckpointError(
+                f"{scale.resume}: written by {saved} partitions that a partition key assigned "
+                f"the states to; resume it with -j {saved}"
+            )
 
     scratch = Path(tempfile.mkdtemp(prefix="zabmc-search-"))
     spill_dir = scale.spill_dir or scratch / "spill"
@@ -295,6 +321,7 @@ def check_parallel(
             count,
             spill_dir / f"part-{index}",
             memory,
+            partition_key,
         )
 
     started = time.monotonic()
@@ -306,11 +333,12 @@ def check_parallel(
             workers.call("load", [(resumed.partitions,)] * workers.count)
         else:
             run = _Run()
-            violation = _seed(model, codec, fingerprint, workers, run, invariants, witnesses)
+            violation = _seed(model, codec, fingerprint, owner, workers, run, invariants, witnesses)
         return _search(
             model,
             options,
             scale,
+            signature,
             workers,
             run,
             invariants,
@@ -338,10 +366,24 @@ def _start(factory: PartitionFactory, scale: ScaleOptions, scratch: Path) -> Wor
     return Processes(factory, scale.jobs, exchange)
 
 
+def _owner_fingerprint(
+    key: Callable[[Hashable], Hashable] | None,
+    partition_key: Callable[[Hashable], Hashable] | None,
+) -> Callable[[Hashable], int] | None:
+    """The fingerprint whose top bits name a state's owner, when it is not the state's own:
+    that of the partition key of the state's key (its canonical form)."""
+    if partition_key is None:
+        return None
+    if key is None:
+        return lambda state: _fingerprint(partition_key(state))
+    return lambda state: _fingerprint(partition_key(key(state)))
+
+
 def _seed(
     model: Model,
     codec: StateCodec,
     fingerprint: Callable[[Hashable], int],
+    owner: Callable[[Hashable], int] | None,
     workers: Workers,
     run: _Run,
     invariants: Sequence[Property],
@@ -359,7 +401,9 @@ def _seed(
         fp = fingerprint(state)
         if fp in seen:
             continue
-        ranks, fps, states = given[owner_of_one(fp, workers.count)]
+        ranks, fps, states = given[
+            owner_of_one(fp if owner is None else owner(state), workers.count)
+        ]
         ranks.append(len(seen))
         fps.append(fp)
         states.append(codec.pack(state))
@@ -380,6 +424,7 @@ def _search(
     model: Model,
     options: CheckOptions,
     scale: ScaleOptions,
+    signature: dict[str, Any],
     workers: Workers,
     run: _Run,
     invariants: Sequence,
@@ -474,7 +519,7 @@ def _search(
                 Progress(run.level, run.generated, distinct, len(level_keys), run.elapsed_s)
             )
         if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
-            checkpoint.write(workers, {"run": run.__dict__}, scale.signature)
+            checkpoint.write(workers, {"run": run.__dict__}, signature)
             last_checkpoint = time.monotonic()
     return _result(
         model,
@@ -488,6 +533,7 @@ def _search(
         fingerprint,
         before + time.monotonic() - started,
         expander,
+        signature["partition_key"],
     )
 
 
@@ -532,6 +578,7 @@ def _result(
     fingerprint: Callable[[Hashable], int],
     elapsed: float,
     expander: Expander,
+    keyed: bool,
 ) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     figures = workers.call("store_figures", [()] * workers.count)
@@ -548,9 +595,16 @@ def _result(
     result.actions = {n: ActionStats(g, d) for n, (g, d) in run.actions.items()}
     result.elapsed_s = elapsed
     result.store_bytes = sum(f[1] for f in figures)
-    result.smallest_gap = _smallest_gap(figures)
+    if keyed and workers.count > 1:
+        # The partitions' fingerprints interleave: the smallest gap is the union's.
+        held_fps = np.sort(np.concatenate(workers.call("fingerprints", [()] * workers.count)))
+        result.smallest_gap = int(np.diff(held_fps).min()) if len(held_fps) > 1 else None
+    else:
+        result.smallest_gap = _smallest_gap(figures)
+    traffic = workers.call("traffic", [()] * workers.count)
+    result.traffic = (sum(t[0] for t in traffic), sum(t[1] for t in traffic))
     result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
-    parents = _Parents(workers)
+    parents = _Parents(workers, keyed)
     if violation is not None:
         _rank, vfp, kind, prop = violation
         steps = rebuild_path(model, fingerprint, parents, vfp, expander)  # type: ignore[arg-type]

@@ -1,8 +1,11 @@
 """One partition of a level-synchronous search: the states whose fingerprints it owns.
 
 A partitioned search splits the fingerprint space into ``count`` ranges by the
-top bits (``owner = fp * count >> 64``). The partition that owns a state keeps
-its fingerprint in its seen set, holds it in its frontier and expands it: owner
+top bits (``owner = fp * count >> 64``). The fingerprint that decides is that of
+the model's partition key (:meth:`~zabmc.engine.model.Model.partition_key`; by
+default the state's own): a key few steps change keeps most successors in the
+partition that found them, unpacked. The partition that owns a state keeps its
+own fingerprint in its seen set, holds it in its frontier and expands it: owner
 computes, shared nothing. Each round of a level runs in two steps that a driver
 orders (:mod:`zabmc.engine.parallel`):
 
@@ -48,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from zabmc.engine.encoding import StateCodec, key_fingerprint
+from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
@@ -301,12 +305,19 @@ class Partition:
         count: int,
         spill_dir: Path | None = None,
         memory_bytes: int | None = None,
+        partition_key: Callable[[Hashable], Hashable] | None = None,
     ) -> None:
         self.model, self.expander = model, expander
         self.index, self.count = index, count
         self.codec = StateCodec()
         self.fingerprint = key_fingerprint(key)
         self.identity_key = key is None
+        self.key = key
+        # The model's partition key, taken of a state's key: who owns a state (None: its
+        # fingerprint decides). Then ownership is not a function of the fingerprint.
+        self.partition_key = partition_key
+        self.local = 0  # candidates this partition kept for itself (not packed)
+        self.moved = 0  # candidates it sent to another partition
         self.checks = [(p.name, p.condition) for p in invariants]
         self.witness_checks = [(p.name, p.condition) for p in witnesses]
         self.check_deadlock = check_deadlock
@@ -414,6 +425,7 @@ class Partition:
         """
         fingerprint, pack = self.fingerprint, self.codec.pack
         count, sent, outgoing = self.count, self._sent, self._outgoing
+        key, partition_key = self.key, self.partition_key
         index = self.index
         names = self._names
         where: list[tuple[int, int]] = []
@@ -429,11 +441,19 @@ class Partition:
             if code is None:
                 code = codes[name] = len(codes)
             log_codes.append(code)
-            fp = fingerprint(succ)
-            if fp in sent:
-                continue  # an earlier candidate of this partition had it: not new here
+            if partition_key is None:
+                fp = fingerprint(succ)
+                if fp in sent:
+                    continue  # an earlier candidate of this partition had it: not new here
+                owner = fp
+            else:
+                counted = succ if key is None else key(succ)
+                fp = _fingerprint(counted)
+                if fp in sent:
+                    continue
+                owner = _fingerprint(partition_key(counted))
             sent.add(fp)
-            dst = ((fp >> 32) * count) >> 32
+            dst = ((owner >> 32) * count) >> 32
             out = outgoing[dst]
             where.append((dst, len(out.fps)))
             out.fps.append(fp)
@@ -446,7 +466,9 @@ class Partition:
             out.free.append(free)
             if dst == index:
                 out.states.append(succ)
+                self.local += 1
                 continue
+            self.moved += 1
             if not registered:
                 pack(parent)
                 registered = True
@@ -625,6 +647,22 @@ class Partition:
         """The parent of a fingerprint this partition owns (None: an initial state)."""
         return self.store.parent(fp)
 
+    def find_parent(self, fp: int) -> tuple[bool, int | None]:
+        """Whether this partition holds ``fp``, and its parent: under a partition key the
+        driver cannot tell the owner from the fingerprint, so it asks every partition."""
+        try:
+            return True, self.store.parent(fp)
+        except KeyError:
+            return False, None
+
+    def fingerprints(self) -> np.ndarray:
+        """The fingerprints held, sorted."""
+        return self.store.fingerprints
+
+    def traffic(self) -> tuple[int, int]:
+        """Candidates kept here and candidates sent to another partition, so far."""
+        return self.local, self.moved
+
     def store_figures(self) -> tuple[int, int, int | None, int, int]:
         """States held, bytes held, smallest gap, first and last fingerprint."""
         fps = self.store.fingerprints
@@ -645,18 +683,32 @@ class Partition:
             else:
                 save_chunk(path, *chunk, self.codec.pack)
 
+    def _mine(self, fps: np.ndarray) -> np.ndarray:
+        if self.partition_key is not None:  # the files are this partition's own
+            return np.ones(len(fps), dtype=bool)
+        return owner_of(fps, self.count) == self.index
+
     def load(self, folders: Sequence[Path]) -> None:
         """Take, from every saved partition, the seen fingerprints and frontier states this
-        partition owns (a checkpoint may be resumed with another number of partitions)."""
+        partition owns (a checkpoint may be resumed with another number of partitions,
+        unless a partition key decided the owners: then partition K takes part K's files,
+        since the owner of a seen fingerprint is known only to the partition holding it)."""
         all_fps, all_parents, ranks, fps, states = [], [], [], [], []
+        if self.partition_key is not None:
+            if len(folders) != self.count:
+                raise ValueError(
+                    f"a checkpoint of {len(folders)} partitions with a partition key "
+                    f"resumes only with {len(folders)}, not {self.count}"
+                )
+            folders = [folders[self.index]]
         for folder in folders:
             seen_fps, seen_parents = FingerprintStore.load(folder / "seen.npz")
-            mine = owner_of(seen_fps, self.count) == self.index
+            mine = self._mine(seen_fps)
             all_fps.append(seen_fps[mine])
             all_parents.append(seen_parents[mine])
             for path in sorted(folder.glob("frontier-*.npz")):
                 f_ranks, f_fps, f_states = load_chunk(path)
-                mine = owner_of(f_fps, self.count) == self.index
+                mine = self._mine(f_fps)
                 ranks.append(f_ranks[mine])
                 fps.append(f_fps[mine])
                 states.extend(s for s, m in zip(f_states, mine.tolist(), strict=True) if m)

@@ -86,6 +86,9 @@ class CheckResult:
     store_bytes: int = 0
     #: The smallest difference between two fingerprints kept (None: not measured).
     smallest_gap: int | None = None
+    #: A partitioned search's candidates kept by the partition that found them, and those
+    #: sent to another (None: not partitioned). Since a resume, when resumed.
+    traffic: tuple[int, int] | None = None
 
     @property
     def bytes_per_state(self) -> float:

@@ -1,0 +1,43 @@
+"""The system spec's partition key: ``zabmc check -j N`` keeps most successors where they were
+found, and still gives the one-core search's answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from spec.system import bug_params
+from spec.system.bugs import ZK_2845
+from spec.system.model import SystemModel
+from zabmc.engine import CheckOptions, CheckResult, Model, check_bfs
+from zabmc.engine.parallel import ScaleOptions, check_parallel
+
+
+def summary(r: CheckResult) -> tuple:
+    steps = None if r.violation is None else [(s.action, s.state) for s in r.violation.steps]
+    examples = {n: d and [(s.action, s.state) for s in d.steps] for n, d in r.examples.items()}
+    actions = {n: (s.generated, s.distinct) for n, s in sorted(r.actions.items())}
+    return r.distinct_states, r.states_generated, r.states_per_depth, actions, steps, examples
+
+
+class ByState(SystemModel):
+    """The system spec owned by each state's own fingerprint (the engine's default)."""
+
+    partition_key = Model.partition_key
+
+
+@pytest.mark.parametrize(
+    ("fixed", "deadlock"), [(False, False), pytest.param(True, True, marks=pytest.mark.slow)]
+)
+def test_the_partition_key_keeps_the_one_core_answers(fixed, deadlock):
+    params = bug_params(ZK_2845, fixed=fixed)
+    options = CheckOptions(check_deadlock=deadlock)
+    one = check_bfs(SystemModel(params), options)
+    two = check_parallel(SystemModel(params), options, ScaleOptions(jobs=2))
+    assert summary(two) == summary(one)
+    assert (one.violation is None) == fixed
+    # most successors stay with the partition that found them; by fingerprint, half move
+    kept, moved = two.traffic or (0, 0)
+    plain = check_parallel(ByState(params), options, ScaleOptions(jobs=2))
+    assert summary(plain) == summary(one)
+    assert plain.traffic is not None
+    assert kept / (kept + moved) > 0.6 > plain.traffic[0] / sum(plain.traffic)
