@@ -147,59 +147,37 @@ def test_the_committed_lemmas_are_invariants_of_the_spec(capsys):
     assert "No violation: every reachable state was checked." in out
 
 
-@pytest.mark.slow
-def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
+def proved_inductive(capsys, bounds: list[str], invariant: str, *lemma_files: str) -> dict:
+    """``zabmc prove --induction`` of ``invariant`` with ``lemma_files``: its JSON payload,
+    after checking that every check was proved: the base case, then one per action instance
+    of Next (no Restart: MaxRestarts 0), 4 actions of one server and 12 of a pair."""
+    lemmas = [arg for path in lemma_files for arg in ("--lemmas", path)]
     code, out, err = run(
-        capsys,
-        "prove",
-        *INDUCTION,
-        "--invariant",
-        "Leadership1",
-        "--lemmas",
-        LEMMAS,
-        "--induction",
-        "--json",
+        capsys, "prove", *bounds, "--invariant", invariant, *lemmas, "--induction", "--json"
     )
     assert code == 0, out + err
     payload = json.loads(out)
     assert payload["verdict"] == "proved" and payload["broken"] == []
-    # the base case, then one check per action instance of Next (no Restart: MaxRestarts 0):
-    # 4 actions of one server and 12 of a pair of distinct servers
     assert payload["checks"][0]["check"] == "depth 0"
     assert len(payload["checks"]) == 1 + 4 * 3 + 12 * 6
     assert all(c["result"] == "unsat" for c in payload["checks"])
+    return payload
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bounds", [["--max-txns", "1", "--max-epoch", "2"]])
-def test_prefix_consistency_is_inductive_with_both_lemma_files(capsys, bounds):
+def test_leadership1_is_inductive_with_the_committed_lemmas(capsys):
+    proved_inductive(capsys, INDUCTION, "Leadership1", LEMMAS)
+
+
+@pytest.mark.slow
+def test_prefix_consistency_is_inductive_with_both_lemma_files(capsys):
     """Two --lemmas files are proved together; 3 to 14 minutes here (bench/prove.py has more)."""
-    code, out, err = run(
-        capsys,
-        "prove",
-        "--spec",
-        "protocol",
-        "--max-timeouts",
-        "1",
-        *bounds,
-        "--invariant",
-        "PrefixConsistency",
-        "--lemmas",
-        LEMMAS,
-        "--lemmas",
-        PREFIX_LEMMAS,
-        "--induction",
-        "--json",
-    )
-    assert code == 0, out + err
-    payload = json.loads(out)
-    assert payload["verdict"] == "proved" and payload["broken"] == []
+    bounds = ["--spec", "protocol", "--max-timeouts", "1", "--max-txns", "1", "--max-epoch", "2"]
+    payload = proved_inductive(capsys, bounds, "PrefixConsistency", LEMMAS, PREFIX_LEMMAS)
     # the lemmas of both files, the second's using the first's definitions
     assert {"OracleWithTeam", "QuorumMaxHoldsCommitted", "LeaderOwnsEpochEntries"} <= set(
         payload["lemmas"]
     )
-    assert len(payload["checks"]) == 1 + 4 * 3 + 12 * 6
-    assert all(c["result"] == "unsat" for c in payload["checks"])
 
 
 def test_a_lemma_of_the_second_file_must_hold_in_the_post_state_too(capsys, tmp_path):
