@@ -14,7 +14,7 @@ The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
 tag       meaning of the payload
 ========  ======================================================
 0 INT     the int itself (29 bits, signed)
-1 CONST   0 False, 1 True, 2 None
+1 CONST   0 False, 1 True
 2 TUPLE   the number of items, which follow
 3 RECORD  a NamedTuple class, by a 24-bit hash of its qualified name; its fields follow
 4 SEGMENT the number of words that follow and make up one value
@@ -48,7 +48,7 @@ import xxhash
 
 INT, CONST, TUPLE, RECORD, SEGMENT, BIG = range(6)
 _SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
-_CONSTS: tuple[Any, ...] = (False, True, None)
+_CONSTS: tuple[bool, ...] = (False, True)
 #: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
 SEGMENT_DEPTH = 4
 #: Entries in one generation of a memo. Parents and their successors are packed together,
