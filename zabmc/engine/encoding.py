@@ -5,8 +5,10 @@ fingerprint that must be the same in every process and every run. It does not
 pickle them (pickling a state was found to cost as much as expanding it); the
 engine derives a compact encoding from the state's shape, which the
 :class:`~zabmc.engine.model.Model` contract fixes: ints, bools and (named) tuples
-of them. ``None`` is refused: its hash, the fingerprint's base, differs from process to
-process before Python 3.12.
+of them, and sequence values (:class:`SequenceValue`: an immutable sequence kept in
+another shape than a tuple, equal to and hashed as the tuple of its items). ``None`` is
+refused: its hash, the fingerprint's base, differs from process to process before Python
+3.12.
 
 The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
 
@@ -19,6 +21,8 @@ tag       meaning of the payload
 3 RECORD  a NamedTuple class, by a 24-bit hash of its qualified name; its fields follow
 4 SEGMENT the number of words that follow and make up one value
 5 BIG     an int outside 29 bits: two words follow (64-bit, two's complement)
+6 SEQ     a SequenceValue class, by a 24-bit hash of its qualified name; its items
+          follow as one tuple
 ========  ======================================================
 
 Every tuple in a state, down to ``SEGMENT_DEPTH``, is wrapped in a SEGMENT, so
@@ -46,7 +50,7 @@ from typing import Any
 
 import xxhash
 
-INT, CONST, TUPLE, RECORD, SEGMENT, BIG = range(6)
+INT, CONST, TUPLE, RECORD, SEGMENT, BIG, SEQ = range(7)
 _SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
 _CONSTS: tuple[bool, ...] = (False, True)
 #: How deep tuples inside tuples are packed as memoized segments (deeper ones: plain words).
@@ -65,6 +69,27 @@ if sys.byteorder != "little":  # pragma: no cover - every supported platform is 
 
 class EncodingError(TypeError):
     """A state holds a value the engine cannot encode (only ints, bools and tuples)."""
+
+
+class SequenceValue:
+    """An immutable sequence a state may hold besides tuples, in a shape of its own (a long
+    log kept in chunks, so that appending to it does not copy it).
+
+    It must be equal to, and hash as, the tuple of its items, so that a state's fingerprint
+    does not depend on it. The encoding packs the class and that tuple, and unpacks with
+    :meth:`from_items`.
+    """
+
+    __slots__ = ()
+
+    def items(self) -> tuple:
+        """The items, in order, as a tuple."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_items(cls, items: tuple) -> SequenceValue:
+        """The value whose items are ``items``."""
+        raise NotImplementedError
 
 
 def _segment_head(body: bytes) -> bytes:
@@ -122,7 +147,7 @@ class StateCodec:
             head = (len(value) << 3) | TUPLE
         elif issubclass(kind, tuple) and hasattr(kind, "_fields"):
             head = (self._tag(kind) << 3) | RECORD
-        else:
+        else:  # ints, bools and sequence values (their items as plain words)
             return self._words_bytes(value)
         if depth >= SEGMENT_DEPTH:
             return self._words_bytes(value)
@@ -147,7 +172,7 @@ class StateCodec:
     def _item(self, value: Any, depth: int) -> bytes:
         """An item inside a tuple: a memoized segment when it is a tuple itself."""
         kind = type(value)
-        if not issubclass(kind, tuple):
+        if not issubclass(kind, (tuple, SequenceValue)):
             return self._words_bytes(value)
         # By identity, not equality: equal tuples may hold different NamedTuple types
         # (or True where 1 was), which must unpack as they were. A successor shares
@@ -197,6 +222,9 @@ class StateCodec:
             out.append((self._tag(kind) << 3) | RECORD)
             for item in value:
                 self._words(item, out)
+        elif issubclass(kind, SequenceValue):
+            out.append((self._tag(kind) << 3) | SEQ)
+            self._words(value.items(), out)
         else:
             raise EncodingError(
                 f"a state may hold only ints, bools and tuples; found a {kind.__name__}"
@@ -252,6 +280,9 @@ class StateCodec:
                 item, pos = parse(data, words, pos, depth)
                 items.append(item)
             return (tuple(items) if cls is None else tuple.__new__(cls, items)), pos
+        if tag == SEQ:
+            items, pos = self._parse(data, words, pos, depth + 1)
+            return self._class(payload).from_items(items), pos  # type: ignore[attr-defined]
         if tag == BIG:
             raw = array("i", words[pos : pos + 2]).tobytes()
             return int.from_bytes(raw, "little", signed=True), pos + 2
@@ -260,23 +291,25 @@ class StateCodec:
     def _class(self, tag: int) -> type:
         cls = self._classes.get(tag)
         if cls is None:
-            matches = [c for c in _named_tuple_classes() if _class_tag(c) == tag]
+            matches = [c for c in _encoded_classes() if _class_tag(c) == tag]
             if len(matches) != 1:
                 raise EncodingError(
-                    f"{len(matches)} NamedTuple classes have encoding tag {tag:#x}; expected one"
+                    f"{len(matches)} NamedTuple or SequenceValue classes have encoding tag "
+                    f"{tag:#x}; expected one"
                 )
             cls = matches[0]
             self._tag(cls)
         return cls
 
 
-def _named_tuple_classes() -> list[type]:
-    """Every NamedTuple class defined so far (the decoder's registry, filled lazily)."""
-    found, todo = [], list(tuple.__subclasses__())
+def _encoded_classes() -> list[type]:
+    """Every NamedTuple and SequenceValue class defined so far (the decoder's registry,
+    filled lazily)."""
+    found, todo = [], [*tuple.__subclasses__(), *SequenceValue.__subclasses__()]
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if hasattr(cls, "_fields"):
+        if hasattr(cls, "_fields") or issubclass(cls, SequenceValue):
             found.append(cls)
     return found
 
@@ -308,4 +341,4 @@ def key_fingerprint(key: Callable[[Hashable], Hashable] | None) -> Callable[[Has
     return lambda state: fingerprint(key(state))
 
 
-__all__ = ["EncodingError", "StateCodec", "fingerprint", "key_fingerprint"]
+__all__ = ["EncodingError", "SequenceValue", "StateCodec", "fingerprint", "key_fingerprint"]
