@@ -28,6 +28,7 @@ from spec.system.ghost import (
     record_proposals,
 )
 from spec.system.learner_log import last_committed, last_queued
+from spec.system.log import append, concat, put_entry
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.state import SystemState, Txn, index_of_zxid, last_zxid, put
@@ -64,8 +65,8 @@ def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | N
     zxid = last + 1 if epoch_of(last) == srv.current_epoch else make_zxid(srv.current_epoch, 1)
     value = s.recorder.requests + 1
     txn = Txn(zxid, value)
-    srv = srv._replace(history=(*srv.history, txn))
-    ld = ld._replace(acks=(*ld.acks, 0 if p.zookeeper_timing else 1 << i))
+    srv = srv._replace(history=append(srv.history, txn))
+    ld = ld._replace(acks=append(ld.acks, 0 if p.zookeeper_timing else 1 << i))
     followers = ld.forwarding & p.voter_mask
     s = s._replace(
         servers=put(s.servers, i, srv),
@@ -95,7 +96,7 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
     if not is_next_zxid(last_queued(srv, s.learners[i])[1], msg.zxid):
         s = s._replace(network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
-    srv = srv._replace(history=(*srv.history, Txn(msg.zxid, msg.value)))
+    srv = srv._replace(history=append(srv.history, Txn(msg.zxid, msg.value)))
     if p.zookeeper_timing:  # the ACK goes out once the log is synced
         lrn = s.learners[i]
         s = s._replace(
@@ -147,7 +148,7 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     in_order = not acked or acked[-1] + 2 == k
     if not (1 <= k <= len(h) and in_order):
         return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
-    ld = ld._replace(acks=put(ld.acks, k - 1, ld.acks[k - 1] | 1 << j))
+    ld = ld._replace(acks=put_entry(ld.acks, k - 1, ld.acks[k - 1] | 1 << j))
     s = s._replace(leaders=put(s.leaders, i, ld), network=network)
     done = last_committed(srv, s.learners[i])
     if done >= len(h) or msg.zxid <= last_zxid(h, done):
@@ -209,7 +210,8 @@ def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
     low = k
     while low > 0 and not acks[low - 1] & me:
         low -= 1
-    ld = ld._replace(acks=(*acks[:low], *(a | me for a in acks[low : k + 1]), *acks[k + 1 :]))
+    acked = tuple(a | me for a in acks[low : k + 1])
+    ld = ld._replace(acks=concat(acks[:low], (*acked, *acks[k + 1 :])))
     return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
 
 

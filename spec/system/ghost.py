@@ -7,9 +7,8 @@ MSPEC_2.tla's committedLog. A check made inside an action that fails adds a
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 from spec.system.constants import MAX_EPOCHS_RECORDED, NULL
+from spec.system.log import insert, search
 from spec.system.state import Breach, History, ProposalRecord, SystemState
 
 # Kinds of breach. The first five are ZkV3_7_0.tla's violatedInvariants.
@@ -57,12 +56,12 @@ def record_proposals(s: SystemState, source: int, epoch: int, txns: History) -> 
     if not txns:
         return s
     g = s.ghost
-    proposals = g.proposals  # a set, kept as a sorted tuple: each record goes in its place
+    proposals = g.proposals  # a set, kept sorted: each record goes in its place
     for t in txns:
-        r = ProposalRecord(source, epoch, t.zxid, t.value)
-        k = bisect_left(proposals, r)
+        r = ProposalRecord(epoch, source, t.zxid, t.value)
+        k = search(proposals, r)
         if k == len(proposals) or proposals[k] != r:
-            proposals = (*proposals[:k], r, *proposals[k:])
+            proposals = insert(proposals, k, r)
     if proposals is g.proposals:
         return s
     return s._replace(ghost=g._replace(proposals=proposals))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from spec.system import channels as net
 from spec.system.constants import BROADCAST, INFORM, OBSERVING, SYNCHRONIZATION
 from spec.system.ghost import PROPOSAL_INCONSISTENT, breach
+from spec.system.log import append
 from spec.system.params import Params
 from spec.system.receive import illegal, is_learner_of, taking
 from spec.system.state import SystemState, Txn, last_zxid, put
@@ -36,7 +37,7 @@ def observer_process_inform(s: SystemState, p: Params, i: int, j: int) -> System
         return s._replace(learners=put(s.learners, i, lrn))
     if srv.zab_state != BROADCAST or not is_next_zxid(last_zxid(srv.history), msg.zxid):
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
-    history = (*srv.history, txn)
+    history = append(srv.history, txn)
     k = len(history)
     srv = srv._replace(history=history, last_committed=k, last_processed=k)
     return s._replace(servers=put(s.servers, i, srv))

@@ -25,6 +25,7 @@ from spec.system.election.votes import (
     self_vote,
     settled,
 )
+from spec.system.log import log_of
 from spec.system.params import Params
 from spec.system.state import (
     EMPTY_LEARNER,
@@ -132,7 +133,7 @@ def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:
         ackld_live=me,
         forwarding=0,
         new_epoch=srv.accepted_epoch + 1,
-        acks=(me,) * len(srv.history),
+        acks=log_of((me,) * len(srv.history)),
     )
     return s._replace(
         servers=put(

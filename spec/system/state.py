@@ -2,8 +2,11 @@
 
 Servers are ids ``0 .. n-1`` (reports show ZooKeeper's myids ``s1 .. sn``); voters come
 first, then observers. A per-server group is a tuple indexed by id, a set of servers is
-a bitmask, a zxid is one int (see :mod:`spec.system.zxid`). The groups follow
-ZkV3_7_0.tla: serverVars, electionVars (FastLeaderElection.tla), leaderVars,
+a bitmask, a zxid is one int (see :mod:`spec.system.zxid`). What grows with a run (the
+logs, a leader's acks per entry, the ghost logs) becomes a :class:`~spec.system.log.Log`
+once long: a sequence equal to and hashed as the tuple of its entries, whose append does
+not copy it (:mod:`spec.system.log`).
+The groups follow ZkV3_7_0.tla: serverVars, electionVars (FastLeaderElection.tla), leaderVars,
 followerVars, the network, verifyVars (ghost variables that only invariants read) and
 the recorder of bounded events.
 
@@ -15,13 +18,13 @@ their empty value, so that states differing only in dead data are one state.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import deque
 from operator import indexOf, itemgetter, lt
 from typing import NamedTuple
 
 from spec.replace import quick_replace
 from spec.system.constants import ELECTION, LOOKING, MAX_EPOCHS_RECORDED, NO_SYNC, NULL, SYNCED
+from spec.system.log import Entries, search
 
 
 class Txn(NamedTuple):
@@ -31,7 +34,10 @@ class Txn(NamedTuple):
     value: int
 
 
-History = tuple[Txn, ...]
+#: A server's transaction log (and the ghost committed log).
+History = Entries[Txn]
+#: Transactions a learner holds during sync, as long as one sync's.
+Txns = tuple[Txn, ...]
 
 
 class Server(NamedTuple):
@@ -118,7 +124,7 @@ class Leader(NamedTuple):
     ackld_live: int  # mask: connected learners whose first ACK after NEWLEADER was read
     forwarding: int  # mask: learners synced (forwardingFollowers and observingLearners)
     new_epoch: int  # epoch being proposed: max acceptedEpoch received + 1
-    acks: tuple[int, ...]  # per log entry: mask of voters that acked it
+    acks: Entries[int]  # per log entry: mask of voters that acked it
 
 
 class Learner(NamedTuple):
@@ -127,9 +133,9 @@ class Learner(NamedTuple):
     leader: int  # connectInfo.sid: the leader it is connected to, or NULL
     sync_mode: int  # NO_SYNC / SYNC_DIFF / SYNC_TRUNC / SYNC_SNAP
     nl_received: bool  # NEWLEADER has been processed
-    not_committed: History  # packetsNotCommitted: proposals received during sync
+    not_committed: Txns  # packetsNotCommitted: proposals received during sync
     committed: tuple[int, ...]  # packetsCommitted: zxids committed during sync
-    queued: History  # SyncRequestProcessor's queue (bug variants only): logged later
+    queued: Txns  # SyncRequestProcessor's queue (bug variants only): logged later
     unacked: int = 0  # zookeeper_timing: entries at the end of the log not yet synced and acked
 
 
@@ -147,10 +153,14 @@ class Network(NamedTuple):
 
 
 class ProposalRecord(NamedTuple):
-    """A record of proposalMsgsLog: a txn a primary broadcast in an epoch."""
+    """A record of proposalMsgsLog: a txn a primary broadcast in an epoch.
 
-    source: int
+    The epoch comes first, so that in the sorted log of records a primary's new proposals
+    go at the end, where a log appends without copying.
+    """
+
     epoch: int
+    source: int
     zxid: int
     value: int
 
@@ -174,7 +184,7 @@ class Ghost(NamedTuple):
     """verifyVars: what only the invariants read."""
 
     epoch_leader: tuple[int, ...]  # epoch_leader[e - 1]: mask of servers established for e
-    proposals: tuple[ProposalRecord, ...]  # proposalMsgsLog, sorted
+    proposals: Entries[ProposalRecord]  # proposalMsgsLog, sorted
     committed: History  # the longest prefix any leader has committed (MSPEC's committedLog)
     breaches: tuple[Breach, ...]
 
@@ -263,7 +273,7 @@ def index_of_zxid(history: History, zxid: int) -> int:
     if zxid == 0:
         return 0
     if len(history) > LONG_HISTORY and _increasing(history):
-        k = bisect_left(history, (zxid,))  # a Txn compares as (zxid, value)
+        k = search(history, (zxid,))  # a Txn compares as (zxid, value)
         return k + 1 if k < len(history) and history[k].zxid == zxid else len(history) + 1
     try:  # the first entry with that zxid (Txn's field 0), found in C
         return indexOf(map(itemgetter(0), history), zxid) + 1

@@ -53,6 +53,7 @@ from spec.system.learner_log import (
     pending_log,
     txns_match_commits,
 )
+from spec.system.log import append, log_of
 from spec.system.params import ZK_39, Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.role_changes import leader_shutdown
@@ -196,7 +197,7 @@ def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) 
         # acks them (Learner.syncWithLeader, !writeToTxnLog): it holds them like the ones
         # it had. After DIFF it acks every proposal of the sync at NEWLEADER.
         held = max(seen, committed) if mode == TRUNC else seen
-        acks = tuple(a | 1 << j if k < held else a for k, a in enumerate(acks))
+        acks = log_of(a | 1 << j if k < held else a for k, a in enumerate(acks))
     ld = ld._replace(
         forwarding=ld.forwarding | 1 << j,
         peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
@@ -287,7 +288,7 @@ def follower_process_commit_in_sync(
         lrn = lrn._replace(committed=(*lrn.committed, msg.zxid))
         return s._replace(learners=put(s.learners, i, lrn))
     txn = lrn.not_committed[0]
-    history = (*srv.history, txn)
+    history = append(srv.history, txn)
     srv = srv._replace(history=history, last_committed=len(history), last_processed=len(history))
     lrn = lrn._replace(not_committed=lrn.not_committed[1:])
     return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))

@@ -217,7 +217,7 @@ def spec_projection(s: SystemState) -> list[dict[str, Any]]:
                 "zabState": ZAB_STATE_NAMES[srv.zab_state],
                 "acceptedEpoch": srv.accepted_epoch,
                 "currentEpoch": srv.current_epoch,
-                "history": srv.history,
+                "history": tuple(srv.history),
                 "lastCommitted": srv.last_committed if srv.online else None,
                 "currentVote": _spec_vote(el.vote, n),
                 "logicalClock": el.round,

@@ -11,6 +11,7 @@ from spec.system.ghost import (
     MESSAGE_ILLEGAL,
     QUORUM_ABANDONED,
 )
+from spec.system.log import log_of
 from spec.system.state import Breach, SystemState, put
 from spec.system.zxid import epoch_of, make_zxid
 from zabmc.engine import CheckOptions, check_bfs
@@ -49,11 +50,11 @@ def crossbred(states: list[SystemState], count: int, seed: int) -> list[SystemSt
             k = rng.randrange(len(srv.history))
             h = list(srv.history)
             h[k] = h[k]._replace(value=h[k].value + 7)
-            srv = srv._replace(history=tuple(h))
+            srv = srv._replace(history=log_of(h))
         if len(srv.history) >= 2 and rng.random() < 0.3:  # out of epoch order
             first, *rest = srv.history
             late = first._replace(zxid=make_zxid(epoch_of(srv.history[-1].zxid) + 1, 1))
-            srv = srv._replace(history=(late, *rest))
+            srv = srv._replace(history=log_of((late, *rest)))
         if rng.random() < 0.5:
             srv = srv._replace(last_committed=len(srv.history))
         if rng.random() < 0.3:

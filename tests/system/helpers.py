@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from spec.system.constants import BROADCAST, FOLLOWING
 from spec.system.init import initial_state
+from spec.system.log import log_of
 from spec.system.params import Params
 from spec.system.state import (
     Breach,
@@ -38,7 +39,7 @@ def server(
 ) -> Server:
     """A running server whose log is ``history``, of which ``delivered`` entries are committed."""
     k = len(history) if delivered is None else delivered
-    return Server(True, state, zab, epoch, epoch, history, 0, k, k, len(history))
+    return Server(True, state, zab, epoch, epoch, log_of(history), 0, k, k, len(history))
 
 
 def build(
@@ -56,10 +57,10 @@ def build(
     p = p or Params(voters=len(servers))
     s = initial_state(p)
     s = s._replace(servers=tuple(servers), network=s.network._replace(notes=((),) * (p.n * p.n)))
-    proposals = tuple(sorted(ProposalRecord(i, e, t.zxid, t.value) for i, e, t in broadcast))
+    proposals = log_of(sorted(ProposalRecord(e, i, t.zxid, t.value) for i, e, t in broadcast))
     return s._replace(
         ghost=s.ghost._replace(
-            proposals=proposals, committed=tuple(committed), breaches=tuple(breaches)
+            proposals=proposals, committed=log_of(committed), breaches=tuple(breaches)
         )
     )
 
