@@ -19,9 +19,14 @@ def pending_log(srv: Server, lrn: Learner) -> History:
 
 
 def last_queued(srv: Server, lrn: Learner) -> tuple[int, int]:
-    """``LastQueued(i)``: position and zxid of the last transaction received."""
-    log = pending_log(srv, lrn) if srv.zab_state == SYNCHRONIZATION else srv.history
-    return len(log), (log[-1].zxid if log else 0)
+    """``LastQueued(i)``: position and zxid of the last transaction received (of
+    :func:`pending_log`, without building it: a step in sync reads it per proposal)."""
+    h = srv.history
+    if srv.zab_state != SYNCHRONIZATION:
+        return len(h), (h[-1].zxid if h else 0)
+    n = len(h) + len(lrn.queued) + len(lrn.not_committed)
+    last = lrn.not_committed or lrn.queued or h
+    return n, (last[-1].zxid if last else 0)
 
 
 def last_committed(srv: Server, lrn: Learner) -> int:

@@ -62,32 +62,32 @@ class Log(SequenceValue, Generic[T]):
     """An immutable sequence with a cheap append and prefix; equal to the tuple of its entries.
 
     ``_chunks`` holds the full chunks, ``_tail`` the entries after the last full chunk
-    (fewer than :data:`CHUNK`), ``_folds[c]`` the hash accumulator after chunk ``c``, for
-    the first chunks (those folded so far: a prefix or an append keeps them).
+    (fewer than :data:`CHUNK`), ``_n`` the length, ``_folds[c]`` the hash accumulator after
+    chunk ``c``, for the first chunks (those folded so far: a prefix or an append keeps them).
     """
 
-    __slots__ = ("_chunks", "_folds", "_hash", "_tail")
+    __slots__ = ("_chunks", "_folds", "_hash", "_n", "_tail")
 
     _chunks: tuple[tuple[T, ...], ...]
-    _folds: tuple[int, ...]
     _tail: tuple[T, ...]
+    _n: int
+    _folds: tuple[int, ...]
     _hash: int | None
 
     def __init__(self, items: Iterable[T] = ()) -> None:
         items = tuple(items)
         cut = len(items) - len(items) % CHUNK
         self._chunks = tuple(items[k : k + CHUNK] for k in range(0, cut, CHUNK))
-        self._folds = ()
         self._tail = items[cut:]
+        self._n = len(items)
+        self._folds = ()
         self._hash = None
 
-    @classmethod
-    def _make(cls, chunks: tuple, folds: tuple[int, ...], tail: tuple) -> Log[T]:
-        log = cls.__new__(cls)
-        log._chunks = chunks
-        log._folds = folds
-        log._tail = tail
-        log._hash = None
+    @staticmethod
+    def _make(chunks: tuple, tail: tuple, folds: tuple[int, ...]) -> Log:
+        log = _new(Log)
+        log._chunks, log._tail, log._n = chunks, tail, len(chunks) * CHUNK + len(tail)
+        log._folds, log._hash = folds, None
         return log
 
     @classmethod
@@ -105,37 +105,40 @@ class Log(SequenceValue, Generic[T]):
         """This log with ``item`` at the end."""
         tail = (*self._tail, item)
         if len(tail) < CHUNK:
-            return self._make(self._chunks, self._folds, tail)
-        return self._make((*self._chunks, tail), self._folds, ())
+            return self._make(self._chunks, tail, self._folds)
+        return self._make((*self._chunks, tail), (), self._folds)
 
     def extend(self, items: Iterable[T]) -> Log[T]:
         """This log with ``items`` at the end."""
-        items = tuple(items)
-        if not items:
-            return self
-        rest = self._tail + items
+        return self._cut(self._n, tuple(items))
+
+    def _cut(self, k: int, items: tuple[T, ...] = ()) -> Log[T] | tuple[T, ...]:
+        """The first ``k`` entries (``0 <= k <= len``), then ``items``: the chunks before
+        entry ``k`` are shared, and only ``items`` and the entries of ``k``'s chunk before it
+        are copied (a tuple when the result is short)."""
+        c, r = divmod(k, CHUNK)
+        chunks = self._chunks
+        if c == len(chunks):
+            if not items and r == len(self._tail):
+                return self
+            rest = self._tail[:r] + items
+        else:
+            rest = chunks[c][:r] + items
+            chunks = chunks[:c]
+        folds = self._folds[:c]
+        if not chunks and len(rest) < CHUNK:
+            return rest
         if len(rest) < CHUNK:
-            return self._make(self._chunks, self._folds, rest)
+            return self._make(chunks, rest, folds)
         cut = len(rest) - len(rest) % CHUNK
         new = tuple(rest[k : k + CHUNK] for k in range(0, cut, CHUNK))
-        return self._make(self._chunks + new, self._folds, rest[cut:])
-
-    def _prefix(self, k: int) -> Log[T] | tuple[T, ...]:
-        """The first ``k`` entries: the chunks before the cut are shared (a tuple when short)."""
-        c, r = divmod(k, CHUNK)
-        if c == 0:
-            return (self._chunks[0] if self._chunks else self._tail)[:r]
-        if c == len(self._chunks):
-            if r == len(self._tail):
-                return self
-            return self._make(self._chunks, self._folds, self._tail[:r])
-        return self._make(self._chunks[:c], self._folds[:c], self._chunks[c][:r])
+        return self._make(chunks + new, rest[cut:], folds)
 
     def _range(self, start: int, stop: int) -> tuple[T, ...]:
         """Entries ``start`` to ``stop - 1`` as a tuple (``0 <= start``, ``stop <= len``)."""
         if start >= stop:
             return ()
-        base = len(self._chunks) * CHUNK
+        base = self._n - len(self._tail)
         if start >= base:
             return self._tail[start - base : stop - base]
         first = start // CHUNK
@@ -150,21 +153,21 @@ class Log(SequenceValue, Generic[T]):
     # -- the sequence -------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self._chunks) * CHUNK + len(self._tail)
+        return self._n
 
     def __getitem__(self, index: Any) -> Any:
         if type(index) is slice:
-            start, stop, step = index.indices(len(self))
-            if step == 1 and start == 0:
-                return self._prefix(max(stop, 0))
-            if step == 1:
-                return log_of(self._range(start, stop))
-            return log_of(tuple(self)[index])
-        base = len(self._chunks) * CHUNK
+            start, stop, step = index.indices(self._n)
+            if step != 1:
+                return log_of(tuple(self)[index])
+            if start == 0:
+                return self._cut(max(stop, 0))
+            return log_of(self._range(start, stop))
         if index < 0:
-            index += base + len(self._tail)
+            index += self._n
             if index < 0:
                 raise IndexError("Log index out of range")
+        base = self._n - len(self._tail)
         if index >= base:
             return self._tail[index - base]
         return self._chunks[index // CHUNK][index % CHUNK]
@@ -203,7 +206,7 @@ class Log(SequenceValue, Generic[T]):
             # the parts are fixed by the entries, and shared chunks compare by identity
             return self._tail == other._tail and self._chunks == other._chunks
         if isinstance(other, tuple):
-            return len(other) == len(self) and tuple(self) == other
+            return len(other) == self._n and tuple(self) == other
         return NotImplemented
 
     def __ne__(self, other: object) -> bool:
@@ -226,7 +229,7 @@ class Log(SequenceValue, Generic[T]):
                         new.append(acc)
                     # a fact about the chunks, kept for the logs made from this one
                     self._folds = folds = (*folds, *new)
-                h = _finish(_fold(folds[-1], self._tail), len(self))
+                h = _finish(_fold(folds[-1], self._tail), self._n)
             self._hash = h
         return h
 
@@ -258,6 +261,8 @@ def _ordered(a: Log, b: object, op: Any) -> Any:
     return op(tuple(a), b)
 
 
+_new = object.__new__
+
 #: A log: a tuple while shorter than CHUNK entries, a Log from then on.
 Entries = tuple[T, ...] | Log[T]
 
@@ -286,7 +291,7 @@ def concat(log: Entries[T], items: tuple[T, ...]) -> Entries[T]:
     """``log \\o items``."""
     if type(log) is tuple:
         return log_of(log + items)
-    return log.extend(items)  # type: ignore[union-attr]
+    return log._cut(log._n, items)  # type: ignore[union-attr]
 
 
 def append(log: Entries[T], item: T) -> Entries[T]:
@@ -306,7 +311,7 @@ def put_entry(log: Entries[T], index: int, item: T) -> Entries[T]:
     k = index + n if index < 0 else index
     if not 0 <= k < n:
         raise IndexError("log index out of range")
-    return concat(log[:k], (item, *log._range(k + 1, n)))  # type: ignore[union-attr]
+    return log._cut(k, (item, *log._range(k + 1, n)))  # type: ignore[union-attr]
 
 
 def insert(log: Entries[T], index: int, item: T) -> Entries[T]:
@@ -316,4 +321,4 @@ def insert(log: Entries[T], index: int, item: T) -> Entries[T]:
         return append(log, item)
     if type(log) is tuple:
         return log_of((*log[:index], item, *log[index:]))
-    return concat(log[:index], (item, *log._range(index, n)))  # type: ignore[union-attr]
+    return log._cut(index, (item, *log._range(index, n)))  # type: ignore[union-attr]
