@@ -31,9 +31,11 @@ from zabmc.engine.encoding import SequenceValue
 
 T = TypeVar("T")
 
-#: Entries per chunk, and the length from which a log is a :class:`Log`: an append copies
-#: at most this many references.
+#: Entries per chunk: an append to a :class:`Log` copies at most this many references.
 CHUNK = 64
+#: The length from which a log is a :class:`Log`. Indexing a Log runs in Python, so below
+#: this a tuple, which an append copies, costs less (measured on recorded runs).
+LONG = 512
 
 # CPython's tuple hash (Objects/tupleobject.c, 3.8 on, 64-bit): an xxHash-style fold.
 _MASK = (1 << 64) - 1
@@ -126,8 +128,8 @@ class Log(SequenceValue, Generic[T]):
             rest = chunks[c][:r] + items
             chunks = chunks[:c]
         folds = self._folds[:c]
-        if not chunks and len(rest) < CHUNK:
-            return rest
+        if len(chunks) * CHUNK + len(rest) < LONG:
+            return (*chain.from_iterable(chunks), *rest)
         if len(rest) < CHUNK:
             return self._make(chunks, rest, folds)
         cut = len(rest) - len(rest) % CHUNK
@@ -263,7 +265,7 @@ def _ordered(a: Log, b: object, op: Any) -> Any:
 
 _new = object.__new__
 
-#: A log: a tuple while shorter than CHUNK entries, a Log from then on.
+#: A log: a tuple while shorter than LONG entries, a Log from then on.
 Entries = tuple[T, ...] | Log[T]
 
 
@@ -284,7 +286,7 @@ def search(log: Entries[T], item: object) -> int:
 def log_of(items: Iterable[T]) -> Entries[T]:
     """The log of ``items``."""
     items = tuple(items)
-    return items if len(items) < CHUNK else Log(items)
+    return items if len(items) < LONG else Log(items)
 
 
 def concat(log: Entries[T], items: tuple[T, ...]) -> Entries[T]:
@@ -297,7 +299,7 @@ def concat(log: Entries[T], items: tuple[T, ...]) -> Entries[T]:
 def append(log: Entries[T], item: T) -> Entries[T]:
     """``Append(log, item)``."""
     if type(log) is tuple:
-        return (*log, item) if len(log) < CHUNK - 1 else Log((*log, item))
+        return (*log, item) if len(log) < LONG - 1 else Log((*log, item))
     return log.append(item)  # type: ignore[union-attr]
 
 

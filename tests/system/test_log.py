@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from spec.system.log import (
     CHUNK,
+    LONG,
     Log,
     append,
     concat,
@@ -25,8 +26,23 @@ from spec.system.state import Txn
 from zabmc.engine.encoding import StateCodec, fingerprint
 
 entries = st.builds(Txn, st.integers(0, 40), st.integers(-3, 3))
-#: Lengths around a few chunk boundaries.
-contents = st.lists(entries, max_size=4 * CHUNK + 5).map(tuple)
+
+
+def _pseudo_random(length: int, seed: int) -> tuple[Txn, ...]:
+    """``length`` entries from a small alphabet (a long list drawn entry by entry would be
+    slow to draw, and rarely drawn)."""
+    return tuple(Txn((seed + 7919 * k) % 41, (seed + k) % 7 - 3) for k in range(length))
+
+
+#: Short contents, and long ones on both sides of LONG, over a few chunk boundaries.
+contents = st.one_of(
+    st.lists(entries, max_size=6).map(tuple),
+    st.builds(
+        _pseudo_random,
+        st.one_of(st.integers(0, LONG + 3 * CHUNK), st.integers(LONG - 2, LONG + 3 * CHUNK)),
+        st.integers(0, 1 << 16),
+    ),
+)
 
 
 @st.composite
@@ -62,19 +78,24 @@ def built(draw: st.DrawFn) -> tuple[object, tuple]:
 @given(built())
 def test_a_log_is_the_tuple_of_its_entries(pair):
     log, model = pair
-    assert len(log) == len(model) and bool(log) == bool(model)
-    assert tuple(log) == model and list(reversed(log)) == list(reversed(model))
-    assert log == model and model == log
-    assert (log != model) is False and (model != log) is False
-    assert hash(log) == hash(model)
-    assert fingerprint((1, log)) == fingerprint((1, model))
-    # the rule the functions keep: a tuple while short, a Log from CHUNK entries on
-    assert type(log) is (tuple if len(model) < CHUNK else Log)
-    for i in range(-len(model), len(model)):
-        assert log[i] == model[i]
-    for x in model[:5]:
-        assert x in log and log.index(x) == model.index(x)
-    assert Txn(99, 0) not in log
+    # the rule the functions keep: a tuple while short, a Log from LONG entries on
+    assert type(log) is (tuple if len(model) < LONG else Log)
+    for seq in (log, Log(model)):  # as built, and a Log of any length
+        assert len(seq) == len(model) and bool(seq) == bool(model)
+        assert tuple(seq) == model and list(reversed(seq)) == list(reversed(model))
+        assert seq == model and model == seq
+        assert (seq != model) is False and (model != seq) is False
+        assert hash(seq) == hash(model)
+        assert fingerprint((1, seq)) == fingerprint((1, model))
+        for i in range(-len(model), len(model)):
+            assert seq[i] == model[i]
+        for x in model[:5]:
+            assert x in seq and seq.index(x) == model.index(x)
+        assert Txn(99, 0) not in seq
+        if model:  # a log differing in its last entry only, or one entry longer, differs
+            other = put_entry(seq, len(model) - 1, Txn(99, 0))
+            assert other != seq and other == (*model[:-1], Txn(99, 0)) and other != model
+            assert append(seq, model[-1]) != seq and seq != append(seq, model[-1])
 
 
 @settings(max_examples=100, deadline=None)
@@ -105,33 +126,37 @@ def test_equality_order_and_hash_depend_only_on_the_entries(a, b):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(entries, max_size=5 * CHUNK).map(lambda xs: tuple(sorted(xs))), entries)
+@given(contents.map(lambda xs: tuple(sorted(xs))), entries)
 def test_search_is_bisect_left(model, probe):
+    probes = [probe, *set(model), *((z,) for z in range(-1, 43))]  # each entry, each zxid
     for log in (log_of(model), Log(model)):
-        assert search(log, probe) == bisect_left(model, probe)
-        assert search(log, (probe.zxid,)) == bisect_left(model, (probe.zxid,))
+        for x in probes:
+            assert search(log, x) == bisect_left(model, x)
 
 
 def test_appending_to_a_long_log_shares_its_chunks_instead_of_copying_them():
+    chunks = LONG // CHUNK + 10
     log: object = ()
-    for k in range(10 * CHUNK + 3):
+    for k in range(chunks * CHUNK + 3):
         log = append(log, Txn(k, k))
     longer = append(log, Txn(-1, -1))
-    assert type(longer) is Log and len(longer._chunks) == 10
+    assert type(longer) is Log and len(longer._chunks) == chunks
     assert all(c is d for c, d in zip(longer._chunks, log._chunks, strict=True))
+    assert longer._tail[:3] == log._tail  # only the tail was copied
     # a prefix shares the chunks before its end; equality with it looks at them by identity
-    prefix = longer[: 7 * CHUNK + 5]
-    assert all(c is d for c, d in zip(prefix._chunks, log._chunks[:7], strict=False))
-    assert prefix == log[: 7 * CHUNK + 5]
+    prefix = longer[: (chunks - 3) * CHUNK + 5]
+    assert len(prefix._chunks) == chunks - 3
+    assert all(c is d for c, d in zip(prefix._chunks, log._chunks, strict=False))
+    assert prefix == log[: (chunks - 3) * CHUNK + 5]
     # filling the tail makes a chunk; the earlier ones stay the same objects
     for k in range(CHUNK):
         longer = append(longer, Txn(k, -k))
-    assert len(longer._chunks) == 11
+    assert len(longer._chunks) == chunks + 1
     assert all(c is d for c, d in zip(longer._chunks, log._chunks, strict=False))
 
 
 def test_a_state_with_a_long_log_packs_pickles_and_fingerprints_as_with_a_tuple():
-    entries_ = tuple(Txn(k, k % 5) for k in range(3 * CHUNK + 7))
+    entries_ = tuple(Txn(k, k % 5) for k in range(LONG + 3 * CHUNK + 7))
     log = log_of(entries_)
     state = (1, (log, True), Txn(2, 3))
     back = StateCodec().unpack(StateCodec().pack(state))
