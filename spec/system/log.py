@@ -3,7 +3,7 @@
 A transaction log only grows at its end or is cut back to a prefix, and a recorded run's
 log grows to tens of thousands of entries. As a tuple, every append copies the whole log,
 so a step of a long run costs in proportion to the run's length. So a log is a tuple only
-while it is shorter than :data:`CHUNK` entries (as every log the checker explores is, so
+while it is shorter than :data:`LONG` entries (as every log the checker explores is, so
 its states are what they always were); from then on it is a :class:`Log`: the tuple cut
 into chunks of :data:`CHUNK` entries and a tail shorter than a chunk. An append copies the
 tail (and, once per chunk, the tuple of chunks), a prefix shares the chunks before its
@@ -17,7 +17,8 @@ it), and its hash is the tuple's, computed incrementally (the tuple hash folds t
 one by one: the fold after each chunk is kept, computed when a hash is first asked for, so
 a log that is never hashed, as in a replay, never pays for it). So which of the two a log
 is never changes a state's equality or fingerprint, only the cost of growing it; the
-functions below (:func:`append`, :func:`put_entry`, :func:`insert`) keep to the rule.
+functions below (:func:`append`, :func:`concat`, :func:`put_entry`, :func:`insert`,
+:func:`log_of`) keep to the rule; ``+`` and slices give a correct log either way.
 """
 
 from __future__ import annotations
