@@ -65,14 +65,17 @@ class Log(SequenceValue, Generic[T]):
     """An immutable sequence with a cheap append and prefix; equal to the tuple of its entries.
 
     ``_chunks`` holds the full chunks, ``_tail`` the entries after the last full chunk
-    (fewer than :data:`CHUNK`), ``_n`` the length, ``_folds[c]`` the hash accumulator after
-    chunk ``c``, for the first chunks (those folded so far: a prefix or an append keeps them).
+    (fewer than :data:`CHUNK`), ``_base`` the entries in chunks, ``_n`` the length (both
+    kept: indexing runs in Python, once per read of an entry), ``_folds[c]`` the hash
+    accumulator after chunk ``c``, for the first chunks (those folded so far: a prefix or an
+    append keeps them).
     """
 
-    __slots__ = ("_chunks", "_folds", "_hash", "_n", "_tail")
+    __slots__ = ("_base", "_chunks", "_folds", "_hash", "_n", "_tail")
 
     _chunks: tuple[tuple[T, ...], ...]
     _tail: tuple[T, ...]
+    _base: int
     _n: int
     _folds: tuple[int, ...]
     _hash: int | None
@@ -82,14 +85,16 @@ class Log(SequenceValue, Generic[T]):
         cut = len(items) - len(items) % CHUNK
         self._chunks = tuple(items[k : k + CHUNK] for k in range(0, cut, CHUNK))
         self._tail = items[cut:]
-        self._n = len(items)
+        self._base, self._n = cut, len(items)
         self._folds = ()
         self._hash = None
 
     @staticmethod
     def _make(chunks: tuple, tail: tuple, folds: tuple[int, ...]) -> Log:
         log = _new(Log)
-        log._chunks, log._tail, log._n = chunks, tail, len(chunks) * CHUNK + len(tail)
+        log._chunks, log._tail = chunks, tail
+        log._base = base = len(chunks) * CHUNK
+        log._n = base + len(tail)
         log._folds, log._hash = folds, None
         return log
 
@@ -141,7 +146,7 @@ class Log(SequenceValue, Generic[T]):
         """Entries ``start`` to ``stop - 1`` as a tuple (``0 <= start``, ``stop <= len``)."""
         if start >= stop:
             return ()
-        base = self._n - len(self._tail)
+        base = self._base
         if start >= base:
             return self._tail[start - base : stop - base]
         first = start // CHUNK
@@ -170,9 +175,8 @@ class Log(SequenceValue, Generic[T]):
             index += self._n
             if index < 0:
                 raise IndexError("Log index out of range")
-        base = self._n - len(self._tail)
-        if index >= base:
-            return self._tail[index - base]
+        if index >= self._base:
+            return self._tail[index - self._base]
         return self._chunks[index // CHUNK][index % CHUNK]
 
     def __iter__(self) -> Iterator[T]:
