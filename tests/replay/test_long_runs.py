@@ -94,3 +94,36 @@ def test_a_zxid_changed_anywhere_in_a_long_history_is_caught_at_its_event(
     assert main(["replay", str(path)]) == 1
     out = capsys.readouterr().out
     assert out.startswith(f"{path}: diverges at event {seq} ({path}:{seq + 1}): ")
+
+
+def test_a_long_runs_spec_state_is_checked_as_its_tuple_form(long_run: Path) -> None:
+    """Its logs are chunked (spec/system/log.py), and the invariants, the report and the
+    engine's encoding take the state as the same state with tuples."""
+    from spec.system.invariants import INVARIANTS
+    from spec.system.log import Log
+    from spec.system.model import SystemModel
+    from zabmc.engine.encoding import StateCodec, fingerprint
+    from zabmc.replay.bindings.system import SystemReplay, params_for
+
+    (trace,) = load([str(long_run)])
+    r = SystemReplay(trace.header, trace.events)
+    for e in trace.events:
+        assert r.step(e) is None
+    s = r.state
+    assert any(type(srv.history) is Log for srv in s.servers)
+    assert type(s.ghost.committed) is Log and type(s.ghost.proposals) is Log
+    tuples = s._replace(
+        servers=tuple(srv._replace(history=tuple(srv.history)) for srv in s.servers),
+        leaders=tuple(ld._replace(acks=tuple(ld.acks)) for ld in s.leaders),
+        ghost=s.ghost._replace(
+            committed=tuple(s.ghost.committed), proposals=tuple(s.ghost.proposals)
+        ),
+    )
+    assert tuples == s and fingerprint(tuples) == fingerprint(s)
+    for name, holds in INVARIANTS:
+        assert holds(s) and holds(tuples), name
+    model = SystemModel(params_for(trace.header))
+    assert model.format_state(s) == model.format_state(tuples)
+    assert model.server_logs(s) == model.server_logs(tuples)
+    back = StateCodec().unpack(StateCodec().pack(s))
+    assert back == s and type(back.servers[0].history) is type(s.servers[0].history)
