@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any, Generic, TypeVar
 
-from zabmc.engine.encoding import SequenceValue
+from zabmc.engine import SequenceValue
 
 T = TypeVar("T")
 

@@ -3,6 +3,7 @@ through :class:`Model`, the way a TLA+ module plugs into TLC."""
 
 from zabmc.engine.bfs import CheckOptions, check_bfs, rebuild_path
 from zabmc.engine.checker import Checker
+from zabmc.engine.encoding import SequenceValue
 from zabmc.engine.model import (
     Action,
     CanonicalSymmetry,
@@ -27,6 +28,7 @@ __all__ = [
     "Model",
     "Progress",
     "Property",
+    "SequenceValue",
     "SignedSymmetry",
     "Step",
     "Symmetry",

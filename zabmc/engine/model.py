@@ -8,10 +8,11 @@ The engine relies on three facts about states, which every spec must honour:
 
 * states are immutable and hashable, and equal states describe the same
   protocol situation;
-* a state is built only from ints, bools and (nested) tuples of them, so that
-  ``hash(state)`` is the same in every run and every process (``hash`` of a
-  str, or of ``None`` before Python 3.12, changes from process to process): it
-  is the state's fingerprint, on one core and in every partition of a
+* a state is built only from ints, bools and (nested) tuples of them (or sequence
+  values, :class:`~zabmc.engine.encoding.SequenceValue`, which equal and hash as the
+  tuple of their items), so that ``hash(state)`` is the same in every run and every
+  process (``hash`` of a str, or of ``None`` before Python 3.12, changes from
+  process to process): it is the state's fingerprint, on one core and in every partition of a
   partitioned search, and in a checkpoint;
 * ``successors`` yields its pairs in an order fixed by the state alone (never
   by set iteration), so the same command explores the same order every run and
