@@ -108,6 +108,21 @@ def test_resume_refuses_a_checkpoint_of_another_search(capsys, tmp_path):
     assert "made for another search" in err and "max_txns" in err
 
 
+def test_resume_refuses_a_checkpoint_of_an_older_format(capsys, tmp_path):
+    folder = tmp_path / "ckpt"
+    args = ["check", "--spec", "protocol", "--no-deadlock", "--no-progress"]
+    assert main([*args, "-j", "1", "--checkpoint", str(folder), "--checkpoint-every", "0"]) == 0
+    meta = folder / (folder / "CURRENT").read_text().strip() / "meta.json"
+    document = json.loads(meta.read_text())
+    document["format"] = 1  # written before sequence values had a tag of their own
+    meta.write_text(json.dumps(document))
+    capsys.readouterr()
+    code = main([*args, "--resume", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "checkpoint format 1, this zabmc reads 2" in err
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-FORMAT = 1
+#: Bumped when a checkpoint's bytes would unpack differently: 2 since sequence values (tag SEQ)
+#: and the system spec's proposal records with the epoch first.
+FORMAT = 2
 
 
 class CheckpointError(ValueError):
@@ -81,7 +83,9 @@ class Checkpoint:
         except (OSError, ValueError) as exc:
             raise CheckpointError(f"{folder / 'meta.json'}: unreadable: {exc}") from None
         if document.get("format") != FORMAT:
-            raise CheckpointError(f"{folder}: checkpoint format {document.get('format')!r}")
+            raise CheckpointError(
+                f"{folder}: checkpoint format {document.get('format')!r}, this zabmc reads {FORMAT}"
+            )
         if document["signature"] != signature:
             made = _differences(document["signature"], signature)
             raise CheckpointError(
