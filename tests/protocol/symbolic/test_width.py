@@ -59,7 +59,14 @@ def test_signed_widths_and_constants_at_the_edge():
         const(32, six)
 
 
-@pytest.mark.parametrize("bug", [None, *BUGS])
+@pytest.mark.parametrize(
+    "bug",
+    [
+        None,
+        "commitld-ackld-zxid",
+        *(pytest.param(b, marks=pytest.mark.slow) for b in list(BUGS)[:2]),
+    ],
+)
 def test_every_number_breadth_first_search_reaches_is_within_the_bound(bug):
     p = Params(**BUG_BOUNDS, bug=bug)
     depth = 25
