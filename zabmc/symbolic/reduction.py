@@ -127,18 +127,19 @@ def _accumulates(update: z3.BoolRef, v: z3.BoolRef) -> bool:
 
 def normal_form(
     ind: Independence,
-    previous: z3.ExprRef,
-    selector: z3.ExprRef,
+    previous: Sequence[z3.BoolRef],
+    took: Sequence[z3.BoolRef],
     blocked: list[z3.BoolRef] | None,
     name: str,
 ) -> tuple[list[z3.BoolRef], list[z3.BoolRef]]:
-    """Constraints that the step ``selector`` keeps the path in lexicographic normal form.
+    """Constraints that a step keeps the path in lexicographic normal form.
 
-    ``blocked[a]`` (of the step before, None at the second step) says that
-    instance a could be moved back past every step since some step that comes
-    after it in Next's order; instance a may be taken now unless it could be
-    moved back past the previous step too and then sits before it (or moves
-    further). Returns the constraints and this step's ``blocked`` variables.
+    ``took[a]`` says this step takes instance a, ``previous[a]`` that the step
+    before did. ``blocked[a]`` (of the step before, None at the second step)
+    says that instance a could be moved back past every step since some step
+    that comes after it in Next's order; instance a may be taken now unless it
+    could be moved back past the previous step too and then sits before it (or
+    moves further). Returns the constraints and this step's ``blocked`` variables.
     """
     n = len(ind.independent)
     constraints: list[z3.BoolRef] = []
@@ -146,12 +147,12 @@ def normal_form(
     for a, row in enumerate(ind.independent):
         past = [b for b in range(n) if row[b]]
         after_a = [b for b in past if b > a]
-        jumps = z3.Or(*(previous == b for b in after_a)) if after_a else z3.BoolVal(False)
+        jumps = z3.Or(*(previous[b] for b in after_a)) if after_a else z3.BoolVal(False)
         if blocked is not None and past:
-            crosses = z3.Or(*(previous == b for b in past))
+            crosses = z3.Or(*(previous[b] for b in past))
             jumps = z3.Or(jumps, z3.And(crosses, blocked[a]))
         flag = z3.Bool(f"{name}.blocked{a}")
         constraints.append(flag == jumps)
-        constraints.append(z3.Implies(selector == a, z3.Not(flag)))
+        constraints.append(z3.Implies(took[a], z3.Not(flag)))
         now.append(flag)
     return constraints, now

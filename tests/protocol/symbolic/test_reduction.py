@@ -90,9 +90,12 @@ def test_the_normal_form_forbids_exactly_a_later_independent_step_moved_back():
         for b in range(a + 1, len(sp.actions))
         if ind.independent[a][b]
     )
-    first, second = (z3.Const(f"sel{k}", sp.selector_sort) for k in (1, 2))
+    n = len(sp.actions)
+    first, second = ([z3.Bool(f"step{k}.takes{a}") for a in range(n)] for k in (1, 2))
     constraints, _ = normal_form(ind, first, second, None, "n")
     for x, y, allowed in ((b, a, False), (a, b, True), (a, a, True)):
         solver = z3.Solver()
-        solver.add(*constraints, first == x, second == y)
+        solver.add(*constraints)
+        solver.add(*(v == (k == x) for k, v in enumerate(first)))
+        solver.add(*(v == (k == y) for k, v in enumerate(second)))
         assert (solver.check() == z3.sat) == allowed, (x, y)
