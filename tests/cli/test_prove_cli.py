@@ -300,7 +300,8 @@ def test_channels_grow_on_demand_and_bmc_still_finds_breadth_first_search_s_dept
     payload = json.loads(out)
     assert payload["verdict"] == "counterexample"
     assert payload["counterexample"]["length"] == expected
-    assert "channels of 3 from here" in err
+    assert "channels of 3 from here" in err and payload["channel_capacity"] == 3
+    assert payload["encoding"] == "bitvector"
     # the depth that filled a channel is checked again with the larger ones
     depths = [c["check"] for c in payload["checks"]]
     assert len(depths) == len(set(depths)) + 1 and depths[-1] == f"depth {expected}"

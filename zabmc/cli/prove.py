@@ -192,6 +192,8 @@ def prove(
             "mode": "bmc" if bmc_depth is not None else "induction",
             "depth": bmc_depth if bmc_depth is not None else k,
             "verdict": outcome.verdict,
+            "encoding": encoding if bitvector else "int" if bmc_depth is not None else None,
+            "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
             "broken": outcome.broken,
             "seconds": round(elapsed, 3),
