@@ -4,9 +4,13 @@ Three parts, each run a process at a time with a wall-clock budget per run:
 
 - ``bmc``: for each protocol bug variant (BFS finds them at depths 17, 21 and 25
   with --max-timeouts 0 --max-txns 2 --max-epoch 2), ``zabmc prove --bmc D`` of
-  ShouldNotBeTriggered with both unrollings (``--unrolling fresh``, the former one,
-  and ``substitute``, the default), and the z3 CPU seconds of every depth each
-  finished, side by side. CPU seconds, not wall seconds: the machine is shared.
+  ShouldNotBeTriggered with both encodings (``--encoding int``, the former one: z3
+  Ints and one incremental solver, and ``bitvector``, the default: bit-vectors
+  bit-blasted to SAT per depth, paths in trace normal form, channels grown on
+  demand), and the z3 CPU seconds of every depth each finished, side by side
+  (a depth checked twice because a channel filled up counts both checks).
+  CPU seconds, not wall seconds: the machine is shared. ``--encodings`` picks
+  which run, ``--int-budget`` caps the former one's run.
 - ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
   of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
   MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
@@ -16,7 +20,7 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   within the budget at the same bounds, for comparison.
 
     python bench/prove.py                          # everything, 10 minutes a run at most
-    python bench/prove.py --only bmc --budget 300 --bugs strict-propose
+    python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
     python bench/prove.py --only induction --sizes 2 3 4
 """
 
@@ -63,7 +67,7 @@ def zabmc(args: list[str], budget: int) -> tuple[dict | None, float, str, str]:
     return payload, elapsed, done.stdout, done.stderr
 
 
-def bmc_depths(bug: str, unrolling: str, budget: int) -> tuple[dict[int, float], str]:
+def bmc_depths(bug: str, encoding: str, budget: int) -> tuple[dict[int, float], str]:
     """z3 CPU seconds per finished depth, and how the run ended."""
     args = [
         "prove",
@@ -76,34 +80,41 @@ def bmc_depths(bug: str, unrolling: str, budget: int) -> tuple[dict[int, float],
         "ShouldNotBeTriggered",
         "--bmc",
         str(BUGS[bug]),
-        "--unrolling",
-        unrolling,
+        "--encoding",
+        encoding,
         "--progress",
         "--json",
     ]
     payload, elapsed, _, err = zabmc(args, budget)
-    depths = {int(d): float(cpu) for d, _, cpu in DEPTH_LINE.findall(err)}
+    depths: dict[int, float] = {}
+    for d, _, cpu in DEPTH_LINE.findall(err):
+        depths[int(d)] = depths.get(int(d), 0.0) + float(cpu)
     if payload is None:
         return depths, f"budget of {budget} s ran out after depth {max(depths, default=-1)}"
     last = payload["checks"][-1]["check"]
     return depths, f"{payload['verdict']} at {last} in {elapsed:.0f} s"
 
 
-def bmc_rows(budget: int, bugs: list[str]) -> None:
+def bmc_rows(budget: int, int_budget: int, bugs: list[str], encodings: list[str]) -> None:
     print("BMC of ShouldNotBeTriggered, protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
-        fresh, fresh_end = bmc_depths(bug, "fresh", budget)
-        sub, sub_end = bmc_depths(bug, "substitute", budget)
+        runs = {}
         print(f"  {bug} (BFS depth {BUGS[bug]})")
-        print(f"    --unrolling fresh:      {fresh_end}")
-        print(f"    --unrolling substitute: {sub_end}")
-        print("    depth  z3 CPU s fresh  z3 CPU s substitute  ratio")
-        for depth in sorted(set(fresh) | set(sub)):
-            a, b = fresh.get(depth), sub.get(depth)
+        for encoding in encodings:
+            runs[encoding], end = bmc_depths(
+                bug, encoding, int_budget if encoding == "int" else budget
+            )
+            print(f"    --encoding {encoding}: {end}")
+            total = sum(runs[encoding].values())
+            print(f"      z3 CPU over all depths: {total:.1f} s")
+        before, after = runs.get("int", {}), runs.get("bitvector", {})
+        print("    depth  z3 CPU s int  z3 CPU s bitvector  ratio")
+        for depth in sorted(set(before) | set(after)):
+            a, b = before.get(depth), after.get(depth)
             ratio = f"{a / b:.1f}x" if a is not None and b else "-"
             a_text = f"{a:.1f}" if a is not None else "-"
             b_text = f"{b:.1f}" if b is not None else "-"
-            print(f"    {depth:>5}  {a_text:>14}  {b_text:>19}  {ratio:>5}")
+            print(f"    {depth:>5}  {a_text:>12}  {b_text:>18}  {ratio:>5}")
 
 
 def bounds(txns: int, epochs: int | None = None) -> list[str]:
@@ -165,6 +176,10 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=600, help="seconds per run")
     parser.add_argument("--only", choices=("bmc", "induction", "bfs"), default=None)
     parser.add_argument("--bugs", nargs="+", choices=sorted(BUGS), default=list(BUGS))
+    parser.add_argument(
+        "--encodings", nargs="+", choices=("int", "bitvector"), default=["int", "bitvector"]
+    )
+    parser.add_argument("--int-budget", type=int, default=300, help="seconds for --encoding int")
     parser.add_argument("--sizes", nargs="+", type=int, default=[2, 3, 4])
     parser.add_argument(
         "--prefix-bounds",
@@ -178,7 +193,7 @@ def main() -> None:
     parser.add_argument("--cti", default="cti.md", help="report of a counterexample to induction")
     options = parser.parse_args()
     if options.only in (None, "bmc"):
-        bmc_rows(options.budget, options.bugs)
+        bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):

@@ -63,14 +63,22 @@ SPEC_INFO = SpecInfo(
     exposures={bug: Exposure({"max_timeouts": 0, "max_txns": 2, "max_epoch": 2}) for bug in BUGS},
     vocabulary=vocabulary,
     symbolic=lambda bounds, bug: _symbolic(bounds, bug),
+    symbolic_bmc=lambda bounds, bug, depth, capacity: _symbolic(bounds, bug, depth, capacity),
 )
 
 
-def _symbolic(bounds: Mapping[str, int], bug: str | None) -> Any:
-    """The z3 encoding, imported only when ``zabmc prove`` asks for it."""
+def _symbolic(
+    bounds: Mapping[str, int],
+    bug: str | None,
+    depth: int | None = None,
+    capacity: int | None = None,
+) -> Any:
+    """The z3 encoding, imported only when ``zabmc prove`` asks for it; with ``depth``,
+    over bit-vectors exact on paths of at most that many steps (for BMC), with
+    channels of ``capacity`` messages."""
     from spec.protocol.symbolic import build as build_symbolic
 
-    return build_symbolic(bounds, bug)
+    return build_symbolic(bounds, bug, depth, capacity)
 
 
 __all__ = ["BUGS", "SPEC_INFO", "Params", "ProtocolModel"]

@@ -238,3 +238,119 @@ def test_induction_stops_at_a_counterexample_to_induction(
     text = report.read_text()
     assert text.startswith(f"## Counterexample to induction of {invariant} (spec protocol)")
     assert "The pre-state: state = " in text
+
+
+def bfs_depth(capsys: pytest.CaptureFixture[str], *args: str) -> int:
+    """How many steps from Init breadth-first search (``zabmc check``) finds the violation."""
+    code, out, _ = run(capsys, "check", *args, "--no-deadlock", "--json")
+    assert code == 1, out
+    return json.loads(out)["violation"]["length"]
+
+
+def channel_bound(tmp_path, most: int) -> str:
+    path = tmp_path / "channels.zprop"
+    path.write_text(
+        f"invariant ChannelsHold{most} :=\n"
+        f"    forall i in Server: forall j in Server: len(msgs[i][j]) <= {most}\n"
+    )
+    return str(path)
+
+
+@pytest.mark.slow
+def test_bmc_over_bit_vectors_finds_the_violation_at_breadth_first_search_s_depth(capsys, tmp_path):
+    """A channel of two messages: BMC's channels start with room for two (full is watched),
+    so the path that fills one is both the violation and the first overflow."""
+    lemmas = channel_bound(tmp_path, 1)
+    expected = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "ChannelsHold1",
+        "--lemmas",
+        lemmas,
+        "--bmc",
+        str(expected + 2),
+    )
+    assert code == 1, out + err
+    assert f"violated, {expected} steps from an initial state" in out
+    assert f"progress: depth {expected - 1}: unsat" in err
+
+
+@pytest.mark.slow
+def test_channels_grow_on_demand_and_bmc_still_finds_breadth_first_search_s_depth(capsys, tmp_path):
+    """A channel of three messages: the channels (room for two at first) fill up on the
+    way, BMC enlarges them and goes on from that depth, and finds BFS's depth."""
+    lemmas = channel_bound(tmp_path, 2)
+    expected = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "ChannelsHold2",
+        "--lemmas",
+        lemmas,
+        "--bmc",
+        str(expected),
+        "--json",
+    )
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "counterexample"
+    assert payload["counterexample"]["length"] == expected
+    assert "channels of 3 from here" in err and payload["channel_capacity"] == 3
+    assert payload["encoding"] == "bitvector"
+    # the depth that filled a channel is checked again with the larger ones
+    depths = [c["check"] for c in payload["checks"]]
+    assert len(depths) == len(set(depths)) + 1 and depths[-1] == f"depth {expected}"
+
+
+@pytest.mark.slow
+def test_both_encodings_prove_the_same_bound(capsys):
+    """The bug strict-propose needs 17 steps: neither encoding finds a violation within 9."""
+    for encoding in ("int", "bitvector"):
+        code, out, err = run(
+            capsys,
+            "prove",
+            *SMALL,
+            "--bug",
+            "strict-propose",
+            "--invariant",
+            "ShouldNotBeTriggered",
+            "--bmc",
+            "9",
+            "--encoding",
+            encoding,
+            "--json",
+        )
+        assert code == 0, out + err
+        assert json.loads(out)["verdict"] == "proved"
+
+
+def test_bmc_over_bit_vectors_finds_a_shallow_violation_at_breadth_first_search_s_depth(
+    capsys, tmp_path
+):
+    lemmas = tmp_path / "false.zprop"
+    lemmas.write_text(
+        "invariant NoSyncLeader :=\n"
+        "    forall i in Server: not (IsLeader(i) and zabState[i] = SYNCHRONIZATION)\n"
+    )
+    expected = bfs_depth(capsys, *SMALL, "--property", str(lemmas))
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "NoSyncLeader",
+        "--lemmas",
+        str(lemmas),
+        "--bmc",
+        str(expected + 1),
+        "--encoding",
+        "bitvector",
+    )
+    assert code == 1, out + err
+    assert f"violated, {expected} steps from an initial state" in out
+    assert f"progress: depth {expected - 1}: unsat" in err

@@ -30,6 +30,10 @@ from zabmc.symbolic.compile import SymbolicFormula
 from zabmc.symbolic.prove import Outcome, bmc
 from zabmc.symbolic.prove import induction as k_induction
 
+#: BMC over bit-vectors starts with channels of this many messages and grows them when
+#: a path fills one (exact all the same: see zabmc.symbolic.prove._bmc_sat).
+FIRST_CAPACITY = 2
+
 
 @click.command()
 @with_spec_options
@@ -59,6 +63,15 @@ from zabmc.symbolic.prove import induction as k_induction
     "or the former fresh variables and a new solver per depth (for bench/prove.py)",
 )
 @click.option(
+    "--encoding",
+    type=click.Choice(["bitvector", "int"]),
+    default="bitvector",
+    show_default=True,
+    help="BMC: numbers as bit-vectors of a width exact to depth K, bit-blasted to SAT per depth "
+    "with paths in trace normal form and channels grown on demand; or the former z3 Ints with "
+    "one incremental solver (for bench/prove.py)",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -76,6 +89,7 @@ def prove(
     induction: bool,
     k: int,
     unrolling: str,
+    encoding: str,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -103,7 +117,13 @@ def prove(
     spec = setup(spec_name, given, bug, (), report_path, report_format)
     if spec.info.symbolic is None or spec.info.vocabulary is None:
         raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
-    symbolic = spec.info.symbolic(spec.bounds, bug)
+    bitvector = bmc_depth is not None and encoding == "bitvector"
+    bitvector = bitvector and unrolling == "substitute" and spec.info.symbolic_bmc is not None
+    capacity = FIRST_CAPACITY
+    if bitvector:
+        symbolic = spec.info.symbolic_bmc(spec.bounds, bug, bmc_depth, capacity)
+    else:
+        symbolic = spec.info.symbolic(spec.bounds, bug)
     properties = formulas(spec, symbolic, name, lemmas_paths)
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
@@ -113,7 +133,30 @@ def prove(
         lemmas = f", lemmas {', '.join(lemma_names)}" if lemma_names else ""
         click.echo(f"zabmc prove: {spec.describe()}, invariant {name}{lemmas}, {mode}")
     started = time.monotonic()
-    if bmc_depth is not None:
+    if bitvector:
+        assert bmc_depth is not None
+        checks: list[dict[str, Any]] = []
+        start = 0
+        while True:
+            outcome = bmc(
+                symbolic.spec,
+                properties,
+                bmc_depth,
+                progress=say,
+                timeout_ms=timeout_s * 1000,
+                start=start,
+            )
+            checks += outcome.checks
+            if outcome.verdict != "overflow":
+                break
+            # the depths before were refuted with small channels, so for larger ones too
+            start, capacity = outcome.depth, capacity + 1
+            if say is not None:
+                say(f"depth {start}: a channel can fill up; channels of {capacity} from here")
+            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, bmc_depth, capacity)
+            properties = formulas(spec, symbolic, name, lemmas_paths)
+        outcome.checks = checks
+    elif bmc_depth is not None:
         outcome = bmc(
             symbolic.spec,
             properties,
@@ -149,6 +192,8 @@ def prove(
             "mode": "bmc" if bmc_depth is not None else "induction",
             "depth": bmc_depth if bmc_depth is not None else k,
             "verdict": outcome.verdict,
+            "encoding": encoding if bitvector else "int" if bmc_depth is not None else None,
+            "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
             "broken": outcome.broken,
             "seconds": round(elapsed, 3),

@@ -7,6 +7,12 @@ of its vocabulary, the symbolic value it has in a symbolic state (a
 servers, the slots of a sequence (up to its capacity), or a range whose ends,
 when symbolic, are bounded by the sequence capacities they come from or else
 by the binding's ``int_range``.
+
+Over a bit-vector encoding (BMC), a formula's arithmetic is exact at any
+width: a sum or difference is one bit wider than its operands, a product as
+wide as both together, and comparisons sign-extend the narrower side
+(:func:`zabmc.symbolic.values.align`), so a formula means what it means over
+the integers whatever the width of the state's numbers.
 """
 
 from __future__ import annotations
@@ -27,13 +33,20 @@ from zabmc.symbolic.values import (
     SRecord,
     SSeq,
     SSlots,
+    align,
     conj,
+    const,
+    count,
     disj,
     eq,
     fun_at,
+    int_sort,
+    is_number,
     ite,
     mask_count,
+    number,
     seq_at,
+    widen,
 )
 
 
@@ -44,13 +57,15 @@ class SymbolicBinding:
     ``variables`` maps a variable's name to a function of the symbolic state;
     one missing is not in the encoding (a formula that reads it is refused).
     ``int_range`` bounds a range quantifier whose ends are symbolic ints that
-    no sequence bounds.
+    no sequence bounds. ``int_width`` is the bit-vector width of the state's
+    numbers (None: z3 Ints).
     """
 
     vocabulary: Vocabulary
     variables: Mapping[str, Callable[[Any], Any]]
     int_range: tuple[int, int]
     missing: Mapping[str, str]
+    int_width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,16 +83,53 @@ def _bool(x: Any) -> z3.BoolRef:
 def _concrete(x: Any) -> int | None:
     if isinstance(x, int):
         return x
-    if z3.is_int_value(x):
-        return x.as_long()
+    if is_number(x):
+        return number(x)
     return None
+
+
+def _is_bv(*xs: Any) -> bool:
+    return any(isinstance(x, z3.BitVecRef) for x in xs)
+
+
+def arith(op: str, x: Any, y: Any) -> Any:
+    """``x op y`` for + - *; over bit-vectors, at a width where it cannot wrap."""
+    if isinstance(x, int) and isinstance(y, int):
+        return x + y if op == "+" else x - y if op == "-" else x * y
+    if not _is_bv(x, y):
+        return x + y if op == "+" else x - y if op == "-" else x * y
+    x, y = align(x, y)
+    extra = 1 if op in ("+", "-") else x.size()
+    x, y = widen(x, x.size() + extra), widen(y, y.size() + extra)
+    return x + y if op == "+" else x - y if op == "-" else x * y
+
+
+def negate(x: Any) -> Any:
+    if isinstance(x, z3.BitVecRef):
+        return -widen(x, x.size() + 1)
+    return -x
+
+
+def less(x: Any, y: Any, strict: bool) -> Any:
+    """``x < y`` (or ``<=``), signed over bit-vectors of any widths."""
+    if isinstance(x, int) and isinstance(y, int):
+        return x < y if strict else x <= y
+    if _is_bv(x, y):
+        x, y = align(x, y)
+    return x < y if strict else x <= y
+
+
+def same(x: Any, y: Any) -> Any:
+    if _is_bv(x, y):
+        x, y = align(x, y)
+    return x == y
 
 
 def lex_lt(a: SRecord, b: SRecord, strict: bool) -> z3.BoolRef:
     """``a < b`` (or ``<=``) field by field, in order."""
     result = z3.BoolVal(not strict)
     for (_, x), (_, y) in reversed(list(zip(a.fields, b.fields, strict=True))):
-        result = z3.Or(x < y, z3.And(x == y, result))
+        result = z3.Or(less(x, y, True), z3.And(same(x, y), result))
     return result
 
 
@@ -88,6 +140,7 @@ class SymbolicFormula:
         self.binding = binding
         self.source = source
         self._bounds_env: dict[int, tuple[int, int]] = {}
+        self.sort = int_sort(binding.int_width)
 
     def holds(self, term: Term, state: Any) -> z3.BoolRef:
         """``term`` (a Bool) in the symbolic ``state``."""
@@ -146,10 +199,9 @@ class SymbolicFormula:
             return ite(c, self.ev(t.args[1], state, env), self.ev(t.args[2], state, env))
         args = [self.ev(a, state, env) for a in t.args]
         if op in ("+", "-", "*"):
-            x, y = args
-            return x + y if op == "+" else x - y if op == "-" else x * y
+            return arith(op, *args)
         if op == "neg":
-            return -args[0]
+            return negate(args[0])
         if op in ("=", "!="):
             same = (
                 _bool(eq(*args))
@@ -161,7 +213,7 @@ class SymbolicFormula:
             x, y = args if op in ("<", "<=") else args[::-1]
             if isinstance(x, SRecord):
                 return lex_lt(x, y, strict=op in ("<", ">"))
-            return x < y if op in ("<", ">") else x <= y
+            return less(x, y, strict=op in ("<", ">"))
         if op in ("in", "notin"):
             found = self.member(args[0], args[1])
             return found if op == "in" else z3.Not(found)
@@ -173,10 +225,12 @@ class SymbolicFormula:
             x, y = args
             if isinstance(x, int) and isinstance(y, int):
                 return min(x, y) if op == "min" else max(x, y)
+            if _is_bv(x, y):
+                x, y = align(x, y)
             return z3.If(x <= y, x, y) if op == "min" else z3.If(x >= y, x, y)
         if op == "take":
             s, n = args
-            return SSeq(z3.IntVal(n) if isinstance(n, int) else n, s.items)
+            return SSeq(const(n, s.length.sort()) if isinstance(n, int) else n, s.items)
         if op == "isPrefix":
             a, b = args
             cap = min(a.capacity, b.capacity)
@@ -203,17 +257,18 @@ class SymbolicFormula:
 
     def card(self, s: Any) -> Any:
         if isinstance(s, SMask):
-            return mask_count(s)
+            return mask_count(s, self.sort)
         if isinstance(s, SSlots):
-            return z3.Sum(*(z3.If(p, 1, 0) for p in s.present))
+            return count(s.present, self.sort)
         if isinstance(s, SElems):
             # distinct elements of a literal
-            count = 0
-            for k, x in enumerate(s.items):
-                count = count + z3.If(disj([_bool(eq(x, y)) for y in s.items[:k]]), 0, 1)
-            return count
+            new = [
+                z3.Not(disj([_bool(eq(x, y)) for y in s.items[:k]])) for k, x in enumerate(s.items)
+            ]
+            return count(new, self.sort)
         if isinstance(s, SRange):
-            return z3.If(s.high >= s.low, s.high - s.low + 1, 0)
+            size = arith("+", arith("-", s.high, s.low), 1)
+            return ite(less(s.low, s.high, False), size, 0)
         raise AssertionError(type(s))  # pragma: no cover
 
     def member(self, x: Any, s: Any) -> z3.BoolRef:
@@ -297,7 +352,7 @@ class SymbolicFormula:
 def _le(a: Any, b: Any) -> Any:
     if isinstance(a, int) and isinstance(b, int):
         return z3.BoolVal(a <= b)
-    return a <= b
+    return less(a, b, False)
 
 
 def _vars(t: Term) -> list[Var]:

@@ -7,6 +7,14 @@ per-server variable is a Python list indexed by the concrete server id).
 Indices that are concrete in the Python code (which server, which slot) stay
 concrete, so only data is symbolic, as in Rosette's symbolic layer.
 
+Numbers are z3 Ints by default, or signed bit-vectors of one width (``sort`` =
+:func:`int_sort` of a width): bounded model checking bit-blasts them to SAT,
+which is far faster than arithmetic over Ints. A bit-vector sort is exact only
+while no value leaves its signed range; the spec that picks a width must
+justify it (:func:`signed_width` gives the width for a range). Comparisons on
+bit-vector terms are the signed ones (z3's ``<`` on BitVecRef), so -1 (a null
+server, an absent index) orders as it does over Ints.
+
 :func:`ite` merges two values under a condition and :func:`eq` compares them;
 both recurse through the structure and reuse a term when both sides hold
 the same object, which keeps an action's update small.
@@ -94,8 +102,75 @@ TRUE = z3.BoolVal(True)
 FALSE = z3.BoolVal(False)
 
 
-def const(value: int | bool) -> z3.ExprRef:
-    return z3.BoolVal(value) if isinstance(value, bool) else z3.IntVal(value)
+def int_sort(width: int | None = None) -> z3.SortRef:
+    """The sort of numbers: z3 Int when ``width`` is None, else signed bit-vectors of ``width``."""
+    return z3.IntSort() if width is None else z3.BitVecSort(width)
+
+
+def signed_width(low: int, high: int) -> int:
+    """The fewest bits whose signed (two's complement) range holds every int in [low, high]."""
+    width = 1
+    while not (-(1 << (width - 1)) <= low and high <= (1 << (width - 1)) - 1):
+        width += 1
+    return width
+
+
+def const(value: int | bool, sort: z3.SortRef | None = None) -> z3.ExprRef:
+    """A constant term: a Bool, or a number of ``sort`` (Int by default).
+
+    A bit-vector constant must fit the width's signed range: a value that would
+    wrap is refused, never silently encoded as another number.
+    """
+    if isinstance(value, bool):
+        return z3.BoolVal(value)
+    if sort is None or isinstance(sort, z3.ArithSortRef):
+        return z3.IntVal(value)
+    width = sort.size()
+    if not -(1 << (width - 1)) <= value <= (1 << (width - 1)) - 1:
+        raise ValueError(f"{value} does not fit a signed bit-vector of width {width}")
+    return z3.BitVecVal(value, width)
+
+
+def is_number(term: object) -> bool:
+    """``term`` is a number constant (Int or bit-vector)."""
+    return z3.is_int_value(term) or z3.is_bv_value(term)
+
+
+def number(term: z3.ExprRef) -> int:
+    """The int a number constant stands for (a bit-vector read as signed)."""
+    return term.as_signed_long() if z3.is_bv_value(term) else term.as_long()
+
+
+def align(a: z3.ExprRef | int, b: z3.ExprRef | int) -> tuple[z3.ExprRef, z3.ExprRef]:
+    """``a`` and ``b`` as numbers of one sort, to compare, merge or combine them.
+
+    Bit-vectors of different widths are sign-extended to the wider one, and a
+    Python int becomes a constant of a width that holds it (widening the other
+    side if need be), so that no value changes: z3's own coercion would wrap an
+    int that does not fit. Without a bit-vector on either side: Ints.
+    """
+    widths = [x.size() for x in (a, b) if isinstance(x, z3.BitVecRef)]
+    if not widths:
+        a = a if isinstance(a, z3.ExprRef) else z3.IntVal(a)
+        b = b if isinstance(b, z3.ExprRef) else z3.IntVal(b)
+        return a, b
+    width = max(widths + [signed_width(x, x) for x in (a, b) if isinstance(x, int)])
+    return widen(a, width), widen(b, width)
+
+
+def widen(x: z3.ExprRef | int, width: int) -> z3.ExprRef:
+    """The number ``x`` (an int or a narrower bit-vector) as a bit-vector of ``width``."""
+    if isinstance(x, int):
+        return const(x, z3.BitVecSort(width))
+    if x.size() == width:
+        return x
+    return z3.SignExt(width - x.size(), x)
+
+
+def count(conditions: Sequence[z3.BoolRef], sort: z3.SortRef | None = None) -> z3.ExprRef:
+    """How many of ``conditions`` hold, as a number of ``sort``."""
+    one, zero = const(1, sort), const(0, sort)
+    return z3.Sum(*(z3.If(x, one, zero) for x in conditions))
 
 
 def ite(c: z3.BoolRef, a: Value, b: Value) -> Value:
@@ -135,14 +210,20 @@ def _ite(c: z3.BoolRef, a: Value, b: Value) -> Value:
         return SFun(a.keys, tuple(_ite(c, x, y) for x, y in zip(a.values, b.values, strict=True)))
     if isinstance(a, tuple | list):
         return type(a)(_ite(c, x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, bool | int):
-        a = const(a)
-    if isinstance(b, bool | int):
-        b = const(b)
+    if isinstance(a, bool):
+        a = z3.BoolVal(a)
+    if isinstance(b, bool):
+        b = z3.BoolVal(b)
+    if isinstance(a, int) or isinstance(b, int) or _widths_differ(a, b):
+        a, b = align(a, b)
     if a.get_id() == b.get_id():
         return a
     ctx = c.ctx
     return _to_expr_ref(Z3_mk_ite(ctx.ref(), c.as_ast(), a.as_ast(), b.as_ast()), ctx)
+
+
+def _widths_differ(a: z3.ExprRef, b: z3.ExprRef) -> bool:
+    return isinstance(a, z3.BitVecRef) and isinstance(b, z3.BitVecRef) and a.size() != b.size()
 
 
 def eq(a: Value, b: Value) -> z3.BoolRef:
@@ -169,6 +250,8 @@ def eq(a: Value, b: Value) -> z3.BoolRef:
         return z3.And(*(eq(x, y) for x, y in zip(a.values, b.values, strict=True)))
     if isinstance(a, tuple | list):
         return z3.And(*(eq(x, y) for x, y in zip(a, b, strict=True)))
+    if isinstance(a, z3.BitVecRef) or isinstance(b, z3.BitVecRef):
+        a, b = align(a, b)
     return a == b
 
 
@@ -177,8 +260,8 @@ def seq_at(s: SSeq, index: z3.ArithRef | int) -> Value:
     if isinstance(index, int):
         return s.items[index] if 0 <= index < s.capacity else s.items[-1]
     simplified = z3.simplify(index)
-    if z3.is_int_value(simplified):
-        return seq_at(s, simplified.as_long())
+    if is_number(simplified):
+        return seq_at(s, number(simplified))
     value = s.items[-1]
     for k in range(s.capacity - 2, -1, -1):
         value = ite(index == k, s.items[k], value)
@@ -200,8 +283,9 @@ def seq_tail(s: SSeq, junk: Value) -> SSeq:
     return SSeq(s.length - 1, (*s.items[1:], junk))
 
 
-def mask_count(m: SMask) -> z3.ArithRef:
-    return z3.Sum(*(z3.If(x, 1, 0) for x in m.members))
+def mask_count(m: SMask, sort: z3.SortRef | None = None) -> z3.ArithRef:
+    """The number of members, as a number of ``sort`` (Int by default)."""
+    return count(m.members, sort)
 
 
 def fun_at(f: SFun, key: z3.ArithRef | int) -> Value:
@@ -209,8 +293,8 @@ def fun_at(f: SFun, key: z3.ArithRef | int) -> Value:
     if isinstance(key, int):
         return f.at(key)
     simplified = z3.simplify(key)
-    if z3.is_int_value(simplified) and simplified.as_long() in f.keys:
-        return f.at(simplified.as_long())
+    if is_number(simplified) and number(simplified) in f.keys:
+        return f.at(number(simplified))
     value = f.values[-1]
     for k, v in zip(f.keys[-2::-1], f.values[-2::-1], strict=True):
         value = ite(key == k, v, value)
@@ -218,12 +302,13 @@ def fun_at(f: SFun, key: z3.ArithRef | int) -> Value:
 
 
 def fresh(prefix: str, shape: Value) -> Value:
-    """A value of the same structure as ``shape`` made of new z3 constants named from ``prefix``."""
+    """A value of the same structure as ``shape`` made of new z3 constants named from ``prefix``,
+    each of the sort of the term it replaces."""
     if isinstance(shape, SRecord):
         return SRecord(tuple((k, fresh(f"{prefix}.{k}", v)) for k, v in shape.fields))
     if isinstance(shape, SSeq):
         return SSeq(
-            z3.Int(f"{prefix}.len"),
+            z3.Const(f"{prefix}.len", shape.length.sort()),
             tuple(fresh(f"{prefix}[{k}]", x) for k, x in enumerate(shape.items)),
         )
     if isinstance(shape, SMask):
@@ -244,7 +329,7 @@ def fresh(prefix: str, shape: Value) -> Value:
         return type(shape)(fresh(f"{prefix}[{k}]", x) for k, x in enumerate(shape))
     if z3.is_bool(shape):
         return z3.Bool(prefix)
-    return z3.Int(prefix)
+    return z3.Const(prefix, shape.sort())
 
 
 def leaves(value: Value) -> list[z3.ExprRef]:
@@ -296,7 +381,7 @@ def evaluate(model: z3.ModelRef, value: Value) -> Any:
     if isinstance(value, SRecord):
         return SRecord(tuple((k, evaluate(model, v)) for k, v in value.fields))
     if isinstance(value, SSeq):
-        n = model.eval(value.length, model_completion=True).as_long()
+        n = number(model.eval(value.length, model_completion=True))
         return [evaluate(model, x) for x in value.items[: max(n, 0)]]
     if isinstance(value, SMask):
         return [bool(z3.is_true(model.eval(x, model_completion=True))) for x in value.members]
@@ -310,7 +395,7 @@ def evaluate(model: z3.ModelRef, value: Value) -> Any:
     if isinstance(value, tuple | list):
         return [evaluate(model, v) for v in value]
     result = model.eval(value, model_completion=True)
-    return bool(z3.is_true(result)) if z3.is_bool(result) else result.as_long()
+    return bool(z3.is_true(result)) if z3.is_bool(result) else number(result)
 
 
 def conj(items: Sequence[z3.BoolRef]) -> z3.BoolRef:

@@ -26,8 +26,18 @@ from zabmc.symbolic.setup import SymbolicSetup
 INVARIANTS_FILE = Path(__file__).parents[1] / "invariants.zprop"
 
 
-def build(bounds: Mapping[str, int], bug: str | None) -> SymbolicSetup:
-    """The symbolic protocol spec for ``bounds`` and its vocabulary over symbolic states."""
+def build(
+    bounds: Mapping[str, int],
+    bug: str | None,
+    depth: int | None = None,
+    channel: int | None = None,
+) -> SymbolicSetup:
+    """The symbolic protocol spec for ``bounds`` and its vocabulary over symbolic states.
+
+    With ``depth`` (BMC to that depth) numbers are bit-vectors of a width exact on
+    paths of at most ``depth`` steps; without, z3 Ints. ``channel``: a channel's
+    capacity (by default 2 * MaxTransactionNum + 3).
+    """
     p = Params(
         servers=bounds["nodes"],
         max_timeouts=bounds["max_timeouts"],
@@ -36,5 +46,5 @@ def build(bounds: Mapping[str, int], bug: str | None) -> SymbolicSetup:
         max_restarts=bounds["max_restarts"],
         bug=bug,
     )
-    spec = SymbolicProtocol(p)
+    spec = SymbolicProtocol(p, channel, depth=depth)
     return SymbolicSetup(spec, binding(bounds, spec.layout), INVARIANTS_FILE)

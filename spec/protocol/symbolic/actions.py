@@ -42,6 +42,7 @@ from zabmc.symbolic.values import (
     SSeq,
     SSlots,
     conj,
+    const,
     disj,
     ite,
     mask_count,
@@ -51,6 +52,7 @@ from zabmc.symbolic.values import (
     seq_put,
     seq_tail,
 )
+from zabmc.symbolic.values import count as how_many
 
 
 class Step:
@@ -95,8 +97,9 @@ def is_zero(z: SRecord) -> z3.BoolRef:
     return z3.And(z["epoch"] == 0, z["counter"] == 0)
 
 
-def is_quorum(mask: SMask, n: int) -> z3.BoolRef:
-    return mask_count(mask) * 2 > n
+def is_quorum(mask: SMask, n: int, sort: z3.SortRef | None = None) -> z3.BoolRef:
+    """More than half of ``n`` servers are in ``mask`` (counted as numbers of ``sort``)."""
+    return mask_count(mask, sort) * 2 > n
 
 
 def last_zxid(layout: Layout, h: SSeq) -> SRecord:
@@ -106,8 +109,8 @@ def last_zxid(layout: Layout, h: SSeq) -> SRecord:
 def zxid_to_index(h: SSeq, z: SRecord) -> z3.ArithRef:
     """``ZxidToIndex``: 1-based position; 0 for <<0, 0>>; len + 1 when absent; -1 when twice."""
     hits = [z3.And(k < h.length, zxid_eq(t["zxid"], z)) for k, t in enumerate(h.items)]
-    count = z3.Sum(*(z3.If(x, 1, 0) for x in hits))
-    position = z3.IntVal(0)
+    count = how_many(hits, h.length.sort())
+    position = const(0, h.length.sort())
     for k in range(len(hits) - 1, -1, -1):
         position = z3.If(hits[k], k + 1, position)
     return z3.If(is_zero(z), 0, z3.If(count == 0, h.length + 1, z3.If(count > 1, -1, position)))
@@ -206,9 +209,9 @@ def discard_and_broadcast(step: Step, s: SymZab, i: int, j: int | None, targets:
 
 def follower_shutdown(s: SymZab, i: int) -> SymZab:
     return s._replace(
-        state=put(s.state, i, z3.IntVal(LOOKING)),
-        zab_state=put(s.zab_state, i, z3.IntVal(ELECTION)),
-        connect_info=put(s.connect_info, i, z3.IntVal(NULL_POINT)),
+        state=put(s.state, i, s.num(LOOKING)),
+        zab_state=put(s.zab_state, i, s.num(ELECTION)),
+        connect_info=put(s.connect_info, i, s.num(NULL_POINT)),
     )
 
 
@@ -216,11 +219,9 @@ def leader_shutdown(step: Step, s: SymZab, i: int) -> SymZab:
     group = s.learners[i]
     g = group.members
     return s._replace(
-        state=tuple(ite(g[k], z3.IntVal(LOOKING), v) for k, v in enumerate(s.state)),
-        zab_state=tuple(ite(g[k], z3.IntVal(ELECTION), v) for k, v in enumerate(s.zab_state)),
-        connect_info=tuple(
-            ite(g[k], z3.IntVal(NULL_POINT), v) for k, v in enumerate(s.connect_info)
-        ),
+        state=tuple(ite(g[k], s.num(LOOKING), v) for k, v in enumerate(s.state)),
+        zab_state=tuple(ite(g[k], s.num(ELECTION), v) for k, v in enumerate(s.zab_state)),
+        connect_info=tuple(ite(g[k], s.num(NULL_POINT), v) for k, v in enumerate(s.connect_info)),
         msgs=clean_input_buffer(step, s, group),
         learners=put(s.learners, i, step.layout.mask(0)),
     )
@@ -228,16 +229,16 @@ def leader_shutdown(step: Step, s: SymZab, i: int) -> SymZab:
 
 def switch_to_follower(s: SymZab, i: int) -> SymZab:
     return s._replace(
-        state=put(s.state, i, z3.IntVal(FOLLOWING)),
-        zab_state=put(s.zab_state, i, z3.IntVal(DISCOVERY)),
+        state=put(s.state, i, s.num(FOLLOWING)),
+        zab_state=put(s.zab_state, i, s.num(DISCOVERY)),
     )
 
 
 def switch_to_leader(step: Step, s: SymZab, i: int) -> SymZab:
     lay = step.layout
     return s._replace(
-        state=put(s.state, i, z3.IntVal(LEADING)),
-        zab_state=put(s.zab_state, i, z3.IntVal(DISCOVERY)),
+        state=put(s.state, i, s.num(LEADING)),
+        zab_state=put(s.zab_state, i, s.num(DISCOVERY)),
         learners=put(s.learners, i, lay.mask(1 << i)),
         cepoch_recv=put(
             s.cepoch_recv,
@@ -262,7 +263,7 @@ def switch_to_leader(step: Step, s: SymZab, i: int) -> SymZab:
             i,
             upsert(lay.no_slots(lambda k: lay.ackld_info(k, False)), i, lay.ackld_info(i, True)),
         ),
-        send_counter=put(s.send_counter, i, z3.IntVal(0)),
+        send_counter=put(s.send_counter, i, s.num(0)),
     )
 
 
@@ -284,7 +285,7 @@ def recorder(s: SymZab, **changes) -> SymZab:
 
 def update_leader(step: Step, s: SymZab, i: int) -> SymZab:
     step.require(z3.And(s.state[i] == LOOKING, s.leader_oracle != i))
-    return switch_to_leader(step, s._replace(leader_oracle=z3.IntVal(i)), i)
+    return switch_to_leader(step, s._replace(leader_oracle=s.num(i)), i)
 
 
 def follow_leader(step: Step, s: SymZab, i: int) -> SymZab:
@@ -300,7 +301,7 @@ def timeout(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     step.require(s.recorder["nTimeout"] < step.p.max_timeouts)
     step.require(z3.And(s.state[i] == LEADING, s.learners[i].members[j]))
     step.require(z3.And(s.state[j] == FOLLOWING, s.connect_info[j] == i))
-    keeps = is_quorum(mask_with(s.learners[i], j, False), n)
+    keeps = is_quorum(mask_with(s.learners[i], j, False), n, s.sort)
     kept = follower_shutdown(remove_learner(s, i, j), j)
     kept = clean(step, kept, i, j) if i != j else kept
     t = branch(keeps, kept, leader_shutdown(step, s, i))
@@ -319,7 +320,7 @@ def restart(step: Step, s: SymZab, i: int) -> SymZab:
     for ld in range(n):
         if ld == i:
             continue
-        keeps = is_quorum(mask_with(s.learners[ld], i, False), n)
+        keeps = is_quorum(mask_with(s.learners[ld], i, False), n, s.sort)
         kept = follower_shutdown(remove_learner(s, ld, i), i)
         kept = clean(step, kept, ld, i)
         following = branch(
@@ -331,9 +332,7 @@ def restart(step: Step, s: SymZab, i: int) -> SymZab:
         s,
         branch(s.state[i] == FOLLOWING, following, leader_shutdown(step, s, i)),
     )
-    t = t._replace(
-        last_committed=put(t.last_committed, i, last_committed(step.layout, z3.IntVal(0)))
-    )
+    t = t._replace(last_committed=put(t.last_committed, i, last_committed(step.layout, s.num(0))))
     return recorder(t, nTimeout=s.recorder["nTimeout"] + 1, nRestart=s.recorder["nRestart"] + 1)
 
 
@@ -354,7 +353,7 @@ def connect_and_follower_send_cepoch(step: Step, s: SymZab, i: int, j: int) -> S
     step.require(s.leader_oracle == i)
     t = s._replace(
         learners=put(s.learners, i, mask_with(s.learners[i], j, True)),
-        connect_info=put(s.connect_info, j, z3.IntVal(i)),
+        connect_info=put(s.connect_info, j, s.num(i)),
     )
     return t._replace(msgs=send(step, t, j, i, step.layout.message(CEPOCH, s.accepted_epoch[j])))
 
@@ -371,7 +370,7 @@ def leader_process_cepoch(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     t = s._replace(cepoch_recv=put(s.cepoch_recv, i, recv))
     # 1. before the quorum
     before = flag(t, "stateInconsistent", s.zab_state[i] != DISCOVERY)
-    new_epoch = z3.IntVal(-1)
+    new_epoch = s.num(-1)
     for p_, r in zip(recv.present, recv.items, strict=True):
         new_epoch = z3.If(z3.And(p_, r["epoch"] > new_epoch), r["epoch"], new_epoch)
     new_epoch = new_epoch + 1
@@ -381,10 +380,10 @@ def leader_process_cepoch(step: Step, s: SymZab, i: int, j: int) -> SymZab:
         msgs=discard_and_broadcast(step, s, i, j, targets, lay.message(NEWEPOCH, new_epoch)),
     )
     waiting = before._replace(msgs=discard(step, s, j, i))
-    first = branch(is_quorum(present_mask(recv), n), formed, waiting)
+    first = branch(is_quorum(present_mask(recv), n, s.sort), formed, waiting)
     # 2. after: reply to the late follower
     late = t._replace(msgs=reply(step, s, i, j, lay.message(NEWEPOCH, s.accepted_epoch[i])))
-    t = branch(is_quorum(present_mask(s.cepoch_recv[i]), n), late, first)
+    t = branch(is_quorum(present_mask(s.cepoch_recv[i]), n, s.sort), late, first)
     largest = t.accepted_epoch[0]
     for e in t.accepted_epoch[1:]:
         largest = z3.If(e > largest, e, largest)
@@ -401,7 +400,7 @@ def follower_process_newepoch(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     accept = s._replace(
         accepted_epoch=put(s.accepted_epoch, i, msg["mepoch"]),
         msgs=reply(step, s, i, j, lay.message(ACKEPOCH, s.current_epoch[i], mhistory=s.history[i])),
-        zab_state=put(s.zab_state, i, z3.IntVal(SYNCHRONIZATION)),
+        zab_state=put(s.zab_state, i, s.num(SYNCHRONIZATION)),
     )
     odd = flag(s, "stateInconsistent")._replace(msgs=discard(step, s, j, i))
     ok = branch(s.zab_state[i] == DISCOVERY, accept, odd)
@@ -469,13 +468,13 @@ def leader_process_ackepoch(step: Step, s: SymZab, i: int, j: int) -> SymZab:
         current_epoch=put(s.current_epoch, i, epoch),
         epoch_leader=epoch_leader,
         history=put(s.history, i, to_send),
-        zab_state=put(s.zab_state, i, z3.IntVal(SYNCHRONIZATION)),
+        zab_state=put(s.zab_state, i, s.num(SYNCHRONIZATION)),
         msgs=discard_and_broadcast(
             step, s, i, j, targets, lay.message(NEWLEADER, epoch, mhistory=to_send)
         ),
     )
-    first = branch(is_quorum(present_mask(recv), n), formed, waiting)
-    return branch(is_quorum(present_mask(s.acke_recv[i]), n), late, first)
+    first = branch(is_quorum(present_mask(recv), n, s.sort), formed, waiting)
+    return branch(is_quorum(present_mask(s.acke_recv[i]), n, s.sort), late, first)
 
 
 # -- synchronization.py ---------------------------------------------------------------
@@ -526,15 +525,15 @@ def leader_process_ackld(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     targets = mask_and(present_mask(recv, True), s.learners[i])
     formed = before._replace(
         last_committed=put(s.last_committed, i, last_committed(lay, s.history[i].length, zxid)),
-        zab_state=put(s.zab_state, i, z3.IntVal(BROADCAST)),
+        zab_state=put(s.zab_state, i, s.num(BROADCAST)),
         msgs=discard_and_broadcast(step, s, i, j, targets, lay.message(COMMITLD, mzxid=zxid)),
     )
-    first = branch(is_quorum(present_mask(recv), n), formed, waiting)
+    first = branch(is_quorum(present_mask(recv), n, s.sort), formed, waiting)
     # 2. after: reply COMMITLD to the late follower
     after = flag(t, "stateInconsistent", s.zab_state[i] != BROADCAST)
     commit_zxid = msg["mzxid"] if step.p.bug == COMMITLD_ACKLD_ZXID else s.last_committed[i]["zxid"]
     after = after._replace(msgs=reply(step, s, i, j, lay.message(COMMITLD, mzxid=commit_zxid)))
-    return branch(is_quorum(present_mask(s.ackld_recv[i]), n), after, first)
+    return branch(is_quorum(present_mask(s.ackld_recv[i]), n, s.sort), after, first)
 
 
 def follower_process_commitld(step: Step, s: SymZab, i: int, j: int) -> SymZab:
@@ -549,7 +548,7 @@ def follower_process_commitld(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     t = flag(s, "proposalInconsistent", z3.Not(z3.And(index >= 0, index <= h.length)))
     return t._replace(
         last_committed=put(s.last_committed, i, last_committed(lay, index, msg["mzxid"])),
-        zab_state=put(s.zab_state, i, z3.IntVal(BROADCAST)),
+        zab_state=put(s.zab_state, i, s.num(BROADCAST)),
         msgs=discard(step, s, j, i),
     )
 
@@ -637,7 +636,7 @@ def follower_process_propose(step: Step, s: SymZab, i: int, j: int) -> SymZab:
 
 def last_ack_index(s: SymZab, i: int, j: int) -> z3.ArithRef:
     h = s.history[i]
-    result = z3.IntVal(-1)
+    result = s.num(-1)
     for k, t in enumerate(h.items):
         result = z3.If(z3.And(k < h.length, t["ackSid"].members[j]), k + 1, result)
     return result
@@ -665,7 +664,7 @@ def leader_process_ack(step: Step, s: SymZab, i: int, j: int) -> SymZab:
     done = t._replace(msgs=discard(step, s, j, i))
     # LeaderTryToCommit
     committed = lc["index"]
-    can = z3.And(committed >= index - 1, is_quorum(acked["ackSid"], n))
+    can = z3.And(committed >= index - 1, is_quorum(acked["ackSid"], n, s.sort))
     targets = mask_and(present_mask(s.ackld_recv[i], True), s.learners[i])
     commit = flag(t, "commitInconsistent", committed + 1 != index)._replace(
         last_committed=put(s.last_committed, i, last_committed(lay, index, msg["mzxid"])),

@@ -19,7 +19,7 @@ from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symbolic import actions as a
 from spec.protocol.symbolic.state import Layout, SymZab
 from zabmc.engine import Action
-from zabmc.symbolic.values import fresh, ite, leaves, with_leaves
+from zabmc.symbolic.values import fresh, int_sort, ite, leaves, number, signed_width, with_leaves
 
 #: Next's disjuncts in Zab.tla's order: (name, symbolic action, arity).
 NEXT: tuple[tuple[str, Callable[..., SymZab], int], ...] = (
@@ -75,12 +75,18 @@ class Transition:
 class SymbolicProtocol:
     """The protocol spec with parameters ``p`` as z3 formulas."""
 
-    def __init__(self, p: Params, channel: int | None = None) -> None:
+    def __init__(self, p: Params, channel: int | None = None, depth: int | None = None) -> None:
+        """``depth``: the encoding serves paths of at most that many steps (BMC), so numbers
+        are bit-vectors of a width exact to that depth (:func:`.state.width_for_depth`);
+        None: z3 Ints, for any number of steps (induction)."""
         self.params = p
-        self.layout = Layout.of(p, channel)
+        self.layout = Layout.of(p, channel, depth)
         self.actions = instances(p)
         self._fns = {name: fn for name, fn, _ in NEXT}
         self.shape = self.layout.encode(initial_state(p.servers))
+        # a selector names an instance, 0 .. len - 1, compared signed like every number
+        width = None if self.layout.width is None else signed_width(0, len(self.actions))
+        self.selector_sort = int_sort(width)
 
     def fresh_state(self, name: str) -> SymZab:
         """A state of new, unconstrained z3 constants named from ``name``."""
@@ -109,7 +115,7 @@ class SymbolicProtocol:
         that change it) and ``constraint`` says only that ``selector`` names an
         enabled instance, so a solver need not eliminate next-state variables.
         """
-        selector = z3.Int(f"{name}.action")
+        selector = z3.Const(f"{name}.action", self.selector_sort)
         old = leaves(before)
         changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
         guards = []
@@ -136,13 +142,22 @@ class SymbolicProtocol:
         return Transition(before, after, step.selector, z3.And(step.constraint, *equal))
 
     def action_of(self, model: z3.ModelRef, t: Transition) -> Action:
-        return self.actions[model.eval(t.selector, model_completion=True).as_long()]
+        return self.actions[number(model.eval(t.selector, model_completion=True))]
 
     def decode(self, model: z3.ModelRef, s: SymZab) -> ZabState:
         return self.layout.decode(model, s)
 
     def type_ok(self, s: SymZab) -> z3.BoolRef:
         return type_ok(self, s)
+
+    def overflow(self, s: SymZab) -> z3.BoolRef:
+        """Some channel is full: a step that sends on it is disabled here but not in the spec.
+
+        BMC watches it at every depth (``zabmc.symbolic.prove.bmc``): while no
+        state of a path has a full channel, the encoding takes exactly the
+        spec's steps, so a channel capacity can start small and grow on demand.
+        """
+        return z3.Or(*(ch.length >= self.layout.channel for ch in s.msgs))
 
 
 def type_ok(sp: SymbolicProtocol, s: SymZab) -> z3.BoolRef:

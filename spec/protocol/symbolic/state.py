@@ -28,7 +28,17 @@ from spec.protocol.state import (
     ViolatedInvariants,
     ZabState,
 )
-from zabmc.symbolic.values import SMask, SRecord, SSeq, SSlots, const, evaluate, record
+from zabmc.symbolic.values import (
+    SMask,
+    SRecord,
+    SSeq,
+    SSlots,
+    const,
+    evaluate,
+    int_sort,
+    record,
+    signed_width,
+)
 
 VIOLATED_FIELDS = (
     "stateInconsistent",
@@ -61,6 +71,15 @@ class SymZab(NamedTuple):
     violated: SRecord
     recorder: SRecord
 
+    @property
+    def sort(self) -> z3.SortRef:
+        """The sort of this state's numbers (Int, or the layout's bit-vectors)."""
+        return self.leader_oracle.sort()
+
+    def num(self, value: int) -> z3.ExprRef:
+        """``value`` as a number of this state's sort."""
+        return const(value, self.sort)
+
     def channel(self, i: int, j: int) -> SSeq:
         """The channel from i to j."""
         return self.msgs[channel_index(len(self.state), i, j)]
@@ -78,18 +97,67 @@ def channel_index(n: int, i: int, j: int) -> int:
     return i * (n - 1) + (j if j < i else j - 1)
 
 
+def width_for_depth(p: Params, channel: int, depth: int) -> int:
+    """The bit-vector width with which every number of a path of ``depth`` steps is exact.
+
+    Why no value wraps. The numbers a state holds are (a) the spec's constants
+    (-1 for a null server or an absent index, state and phase codes, message
+    types up to 8, sids), (b) lengths, indices and counts, which the capacities
+    bound (a history holds at most MaxTransactionNum entries, a channel
+    ``channel`` messages, a lastCommitted index is at most a length + 1), and
+    (c) counters with no bound of their own (zxid counters, sendCounter, client
+    request values, epochs, the recorder's counts): each new value is a
+    constant or an existing value + 1, so after d steps none exceeds d. A junk
+    slot (past a sequence's length) holds copies of such values or constants.
+    So every number in a state at depth d lies in [-1, base + d], ``base`` the
+    largest of (a) and (b). Within a step the encoding computes from them at
+    most one more + 1 or - 1 (an index + 1, a counter + 1, a length - 1, an index
+    of -1 minus 1), and a count of servers doubled (at most 2 * servers), so every
+    term lies in [-3, max(base + d + 2, 2 * servers)]; a further slack of 2 at
+    each end keeps the argument's constants from being tight. Comparisons are
+    signed, so the width is the signed range of that.
+    ``tests/protocol/symbolic/test_width.py`` checks the bound (a) to (c) on every
+    state breadth-first search reaches within a depth, and that a number at the
+    bound does not wrap.
+    """
+    high = max(state_bound(p, channel, depth) + 2, 2 * p.servers)
+    return signed_width(-5, high + 2)
+
+
+def state_bound(p: Params, channel: int, depth: int) -> int:
+    """The largest number a state at ``depth`` holds, by the argument of :func:`width_for_depth`."""
+    return max(8, p.servers, p.max_txns + 2, channel + 1, p.max_epoch + 1) + max(depth, 0)
+
+
 @dataclass(frozen=True)
 class Layout:
-    """The bounds of the encoding: servers, history capacity, channel capacity."""
+    """The bounds of the encoding: servers, history capacity, channel capacity, and the
+    numbers' bit-vector width (None: z3 Ints)."""
 
     servers: int
     max_txns: int
     channel: int
+    width: int | None = None
 
     @staticmethod
-    def of(p: Params, channel: int | None = None) -> Layout:
-        """The layout for ``p``; a channel holds 2 * MaxTransactionNum + 3 messages by default."""
-        return Layout(p.servers, p.max_txns, channel or 2 * p.max_txns + 3)
+    def of(p: Params, channel: int | None = None, depth: int | None = None) -> Layout:
+        """The layout for ``p``; a channel holds 2 * MaxTransactionNum + 3 messages by default.
+
+        With ``depth`` (bounded model checking to that depth), numbers are bit-vectors
+        of :func:`width_for_depth`; without, z3 Ints (induction needs unbounded counters).
+        """
+        cap = channel or 2 * p.max_txns + 3
+        width = None if depth is None else width_for_depth(p, cap, depth)
+        return Layout(p.servers, p.max_txns, cap, width)
+
+    @property
+    def sort(self) -> z3.SortRef:
+        """The sort of every number in a state."""
+        return int_sort(self.width)
+
+    def num(self, value: int) -> z3.ExprRef:
+        """``value`` as a number of :attr:`sort`."""
+        return const(value, self.sort)
 
     # -- constant building blocks -------------------------------------------------
 
@@ -97,10 +165,16 @@ class Layout:
         return SMask(tuple(z3.BoolVal(bool(members >> k & 1)) for k in range(self.servers)))
 
     def zxid(self, epoch: int | z3.ArithRef, counter: int | z3.ArithRef) -> SRecord:
-        return record(epoch=_term(epoch), counter=_term(counter))
+        return record(epoch=self._term(epoch), counter=self._term(counter))
 
     def txn(self, zxid: SRecord, value, ack: SMask, epoch) -> SRecord:
-        return record(zxid=zxid, value=_term(value), ackSid=ack, epoch=_term(epoch))
+        return record(zxid=zxid, value=self._term(value), ackSid=ack, epoch=self._term(epoch))
+
+    def _term(self, x) -> z3.ExprRef:
+        return self.num(x) if isinstance(x, int) else x
+
+    def _ints(self, values: tuple[int, ...]) -> tuple:
+        return tuple(self.num(x) for x in values)
 
     @property
     def no_txn(self) -> SRecord:
@@ -108,14 +182,14 @@ class Layout:
 
     def history(self, txns: list[SRecord]) -> SSeq:
         pad = [self.no_txn] * (self.max_txns - len(txns))
-        return SSeq(z3.IntVal(len(txns)), (*txns, *pad))
+        return SSeq(self.num(len(txns)), (*txns, *pad))
 
     def message(self, mtype: int, mepoch=0, mzxid: SRecord | None = None, mdata=0, mhistory=None):
         return record(
-            mtype=z3.IntVal(mtype),
-            mepoch=_term(mepoch),
+            mtype=self.num(mtype),
+            mepoch=self._term(mepoch),
             mzxid=mzxid or self.zxid(0, 0),
-            mdata=_term(mdata),
+            mdata=self._term(mdata),
             mhistory=mhistory or self.history([]),
         )
 
@@ -125,25 +199,25 @@ class Layout:
 
     def channel_of(self, messages: list[SRecord]) -> SSeq:
         pad = [self.no_message] * (self.channel - len(messages))
-        return SSeq(z3.IntVal(len(messages)), (*messages, *pad))
+        return SSeq(self.num(len(messages)), (*messages, *pad))
 
     @property
     def empty_channel(self) -> SSeq:
         return self.channel_of([])
 
     def cepoch_info(self, sid: int, connected, epoch) -> SRecord:
-        return record(sid=z3.IntVal(sid), connected=_bool(connected), epoch=_term(epoch))
+        return record(sid=self.num(sid), connected=_bool(connected), epoch=self._term(epoch))
 
     def acke_info(self, sid: int, connected, last_epoch, history: SSeq) -> SRecord:
         return record(
-            sid=z3.IntVal(sid),
+            sid=self.num(sid),
             connected=_bool(connected),
-            peerLastEpoch=_term(last_epoch),
+            peerLastEpoch=self._term(last_epoch),
             peerHistory=history,
         )
 
     def ackld_info(self, sid: int, connected) -> SRecord:
-        return record(sid=z3.IntVal(sid), connected=_bool(connected))
+        return record(sid=self.num(sid), connected=_bool(connected))
 
     def no_slots(self, make) -> SSlots:
         n = self.servers
@@ -161,13 +235,13 @@ class Layout:
             if len(h) > self.max_txns:
                 raise ValueError(f"a history of {len(h)} entries exceeds {self.max_txns}")
         return SymZab(
-            state=_ints(s.state),
-            zab_state=_ints(s.zab_state),
-            accepted_epoch=_ints(s.accepted_epoch),
-            current_epoch=_ints(s.current_epoch),
+            state=self._ints(s.state),
+            zab_state=self._ints(s.zab_state),
+            accepted_epoch=self._ints(s.accepted_epoch),
+            current_epoch=self._ints(s.current_epoch),
             history=tuple(self._history(h) for h in s.history),
             last_committed=tuple(
-                record(index=z3.IntVal(c.index), zxid=self.zxid(*c.zxid)) for c in s.last_committed
+                record(index=self.num(c.index), zxid=self.zxid(*c.zxid)) for c in s.last_committed
             ),
             learners=tuple(self.mask(x) for x in s.learners),
             cepoch_recv=tuple(
@@ -196,9 +270,9 @@ class Layout:
                 )
                 for recv in s.ackld_recv
             ),
-            send_counter=_ints(s.send_counter),
-            connect_info=_ints(s.connect_info),
-            leader_oracle=z3.IntVal(s.leader_oracle),
+            send_counter=self._ints(s.send_counter),
+            connect_info=self._ints(s.connect_info),
+            leader_oracle=self.num(s.leader_oracle),
             msgs=tuple(self._channel(s.msgs[i][j]) for i, j in self.pairs),
             epoch_leader=tuple(self.mask(x) for x in s.epoch_leader),
             violated=record(
@@ -208,7 +282,7 @@ class Layout:
                 }
             ),
             recorder=record(
-                **{f: z3.IntVal(v) for f, v in zip(RECORDER_FIELDS, s.recorder, strict=True)}
+                **{f: self.num(v) for f, v in zip(RECORDER_FIELDS, s.recorder, strict=True)}
             ),
         )
 
@@ -287,16 +361,8 @@ class Layout:
         )
 
 
-def _term(x) -> z3.ExprRef:
-    return const(x) if isinstance(x, int) else x
-
-
 def _bool(x) -> z3.BoolRef:
     return z3.BoolVal(x) if isinstance(x, bool) else x
-
-
-def _ints(values: tuple[int, ...]) -> tuple:
-    return tuple(z3.IntVal(x) for x in values)
 
 
 def _bits(members: list[bool]) -> int:

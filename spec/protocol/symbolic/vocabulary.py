@@ -50,6 +50,7 @@ def binding(bounds: Mapping[str, int], layout: Layout) -> SymbolicBinding:
         vocabulary=vocabulary(bounds),
         variables=variables,
         int_range=(-1, top),
+        int_width=layout.width,
         missing={
             "proposalMsgsLog": "is a ghost variable that the symbolic encoding leaves out "
             "(no action reads it), so zabmc prove cannot check formulas that read it"

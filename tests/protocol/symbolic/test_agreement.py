@@ -24,9 +24,13 @@ from tests.protocol.symbolic.agreement import (
 BUG_PARAMS = [Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug=b) for b in BUGS]
 
 
-def agree(p: Params, count: int, seed: int) -> int:
-    """Compare successor sets on ``count`` sampled states; the number of transitions compared."""
-    table = InstanceTable(SymbolicProtocol(p))
+def agree(p: Params, count: int, seed: int, depth: int | None = None) -> int:
+    """Compare successor sets on ``count`` sampled states; the number of transitions compared.
+
+    ``depth``: the bit-vector encoding BMC uses to that depth (else z3 Ints); the
+    sampled walks are at most 40 steps long.
+    """
+    table = InstanceTable(SymbolicProtocol(p, depth=depth))
     model = ProtocolModel(p)
     compared = 0
     for k, s in enumerate(sampled_states(p, count, seed)):
@@ -46,6 +50,22 @@ def test_every_explicit_transition_is_the_encodings_and_no_other():
 @pytest.mark.parametrize("p", BUG_PARAMS, ids=list(BUGS))
 def test_the_bug_variants_agree_too(p):
     assert agree(p, 15, seed=15) > 15
+
+
+@pytest.mark.parametrize(
+    "p",
+    [PARAMS, BUG_PARAMS[0], *(pytest.param(p, marks=pytest.mark.slow) for p in BUG_PARAMS[1:])],
+    ids=["fixed", *BUGS],
+)
+def test_the_bit_vector_encoding_agrees_too(p):
+    assert agree(p, 20, seed=19, depth=40) > 20
+
+
+def test_enumerating_the_models_of_next_over_bit_vectors_gives_the_explicit_successors():
+    sp = SymbolicProtocol(PARAMS, depth=40)
+    model = ProtocolModel(PARAMS)
+    for s in sampled_states(PARAMS, 12, seed=16)[11:12]:
+        assert enumerated_successors(sp, s) == explicit_successors(model, s)
 
 
 def test_enumerating_the_models_of_next_gives_the_explicit_successors():
