@@ -81,8 +81,9 @@ class SpecInfo:
     #: user-written properties for this spec.
     vocabulary: Callable[[Mapping[str, int]], Any] | None = None
     #: The spec as z3 formulas for ``zabmc prove`` (zabmc.symbolic.setup.SymbolicSetup), from
-    #: the bounds and the bug; None: the spec has no symbolic encoding.
-    symbolic: Callable[[Mapping[str, int], str | None], Any] | None = None
+    #: the bounds, the bug and the spec options; None: the spec has no symbolic encoding. It
+    #: raises ``ValueError`` with a one-line message for a configuration it does not encode.
+    symbolic: Callable[[Mapping[str, int], str | None, Mapping[str, Any]], Any] | None = None
     #: Options that take one of these values (the first is the default) instead of being flags.
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: For each bug variant, which releases of the system it affects, in words.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -53,10 +54,10 @@ from zabmc.symbolic.prove import induction as k_induction
 @click.option(
     "--unrolling",
     type=click.Choice(["substitute", "fresh"]),
-    default="substitute",
-    show_default=True,
+    default=None,
     help="BMC: Next built once and substituted depth by depth into one incremental solver, "
-    "or the former fresh variables and a new solver per depth (for bench/prove.py)",
+    "or fresh variables and a new solver per depth [default: the spec's faster way: "
+    "substitute for the protocol spec, fresh for the system spec]",
 )
 @click.option(
     "--timeout",
@@ -75,7 +76,7 @@ def prove(
     bmc_depth: int | None,
     induction: bool,
     k: int,
-    unrolling: str,
+    unrolling: str | None,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -103,7 +104,15 @@ def prove(
     spec = setup(spec_name, given, bug, (), report_path, report_format)
     if spec.info.symbolic is None or spec.info.vocabulary is None:
         raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
-    symbolic = spec.info.symbolic(spec.bounds, bug)
+    try:
+        symbolic = spec.info.symbolic(spec.bounds, bug, spec.options)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if induction and not symbolic.induction:
+        raise InputError(
+            f"zabmc prove --spec {spec.info.name} has bounded model checking only (--bmc K), "
+            "not --induction"
+        )
     properties = formulas(spec, symbolic, name, lemmas_paths)
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
@@ -120,7 +129,7 @@ def prove(
             bmc_depth,
             progress=say,
             timeout_ms=timeout_s * 1000,
-            unrolling=unrolling,
+            unrolling=unrolling or symbolic.unrolling,
         )
     else:
         outcome = k_induction(
@@ -134,7 +143,8 @@ def prove(
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
-        doc = counterexample_document(spec, outcome, name, lemmas_paths, search)
+        same = getattr(symbolic.spec, "matches", None) or _same
+        doc = counterexample_document(spec, outcome, name, lemmas_paths, search, same)
     elif outcome.verdict == "cti":
         doc = cti_document(spec, outcome, name, lemmas_paths, k)
     if doc is not None and report_path is not None and spec.report_format is not None:
@@ -198,10 +208,18 @@ def formulas(
     return compiled
 
 
-def replay(spec: Setup, outcome: Outcome) -> list[Step]:
-    """The path z3 found, replayed on the explicit spec: each step must be enabled and agree."""
+def replay(
+    spec: Setup, outcome: Outcome, same: Callable[[Any, Any], bool] | None = None
+) -> list[Step]:
+    """The path z3 found, replayed on the explicit spec: each step must be enabled and agree.
+
+    ``same`` compares an explicit state with a decoded one (by default: equal but for the
+    ghosts the protocol spec's encoding leaves out); a spec whose encoding decodes to a
+    view of the state gives its own (``matches``).
+    """
+    same = same or _same
     model = spec.model
-    (first,) = [s for s in model.init_states() if _same(s, outcome.states[0])] or [None]
+    (first,) = [s for s in model.init_states() if same(s, outcome.states[0])] or [None]
     if first is None:
         raise PropertyError("zabmc prove", None, "z3's path does not start in an initial state")
     path = [Step(None, first)]
@@ -209,7 +227,7 @@ def replay(spec: Setup, outcome: Outcome) -> list[Step]:
         zip(outcome.actions, outcome.states[1:], strict=True), 1
     ):
         after = model.apply(path[-1].state, action)
-        if after is None or not _same(after, expected):
+        if after is None or not same(after, expected):
             raise PropertyError(
                 "zabmc prove",
                 None,
@@ -234,6 +252,7 @@ def counterexample_document(
     name: str,
     lemmas_paths: tuple[str, ...],
     search: dict[str, Any],
+    same: Callable[[Any, Any], bool] | None = None,
 ) -> dict[str, Any]:
     """The path as a counterexample document, re-validated.
 
@@ -244,7 +263,7 @@ def counterexample_document(
     """
     from zabmc.cli.specs import SPECS
 
-    path = replay(spec, outcome)
+    path = replay(spec, outcome, same)
     model = spec.model
     builtin = any(p.name == name for p in model.properties())
     if not builtin:
