@@ -17,7 +17,8 @@ Three parts, each run a process at a time with a wall-clock budget per run:
 - ``system``: BMC of the system spec (``--spec system --coarse-election --max-timeouts 1``)
   for ``--system-nodes`` servers: breadth-first search's depth for ZK-2845 first
   (``zabmc check --bug ZK-2845``), then ``zabmc prove --bmc`` to that depth with the bug
-  (a counterexample at the same depth is the cross-check) and without it (proved).
+  of the invariant it reports violated (a counterexample at the same depth is the
+  cross-check) and without the bug (proved).
 
     python bench/prove.py                          # everything, 10 minutes a run at most
     python bench/prove.py --only bmc --budget 300 --bugs strict-propose
@@ -169,17 +170,17 @@ SYSTEM = ["--spec", "system", "--coarse-election", "--max-timeouts", "1"]
 
 
 def system_rows(budget: int, nodes: list[int]) -> None:
-    print("BMC of ShouldNotBeTriggered, system spec, " + " ".join(SYSTEM[2:]))
+    print("BMC of the invariant BFS reports violated, system spec, " + " ".join(SYSTEM[2:]))
     for n in nodes:
         given = [*SYSTEM, "--nodes", str(n)]
         payload, elapsed, _, _ = zabmc(["check", *given, "--bug", "ZK-2845", "--json"], budget)
         if payload is None or payload.get("violation") is None:
             print(f"  {n} servers: breadth-first search found no ZK-2845 within {budget} s")
             continue
-        depth = payload["violation"]["length"]
-        print(f"  {n} servers: BFS finds ZK-2845 at depth {depth} in {elapsed:.1f} s")
+        depth, invariant = payload["violation"]["length"], payload["violation"]["invariant"]
+        print(f"  {n} servers: BFS finds {invariant} violated at depth {depth} in {elapsed:.1f} s")
         for bug in ("ZK-2845", None):
-            args = ["prove", *given, "--invariant", "ShouldNotBeTriggered", "--bmc", str(depth)]
+            args = ["prove", *given, "--invariant", invariant, "--bmc", str(depth)]
             args += ["--bug", bug] if bug else []
             payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
             depths = {int(d): float(cpu) for d, _, cpu in DEPTH_LINE.findall(err)}
