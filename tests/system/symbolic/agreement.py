@@ -76,9 +76,19 @@ class InstanceTable:
         return found
 
 
-def explicit_successors(sp: SymbolicSystem, model: SystemModel, s: SystemState) -> set:
-    """The explicit successors, in the encoding's view."""
-    return {(a, evaluate_constant(sp.layout.encode(t))) for a, t in model.successors(s)}
+def explicit_successors(
+    sp: SymbolicSystem, model: SystemModel, s: SystemState, overflow: bool = False
+) -> set:
+    """The explicit successors, in the encoding's view; with ``overflow``, leaving out those
+    that do not fit the layout (the encoding disables a step that would overflow it)."""
+    found = set()
+    for a, t in model.successors(s):
+        try:
+            found.add((a, evaluate_constant(sp.layout.encode(t))))
+        except ValueError:
+            if not overflow:
+                raise
+    return found
 
 
 def enumerated_successors(sp: SymbolicSystem, s: SystemState) -> set[tuple[Action, tuple]]:
@@ -95,4 +105,39 @@ def enumerated_successors(sp: SymbolicSystem, s: SystemState) -> set[tuple[Actio
         found.add((sp.action_of(model, t), view(model, t.after)))
         # the next state is a function of the selector: excluding it excludes the model
         solver.add(t.selector != model.eval(t.selector, model_completion=True))
+    return found
+
+
+def mutated_states(p: Params, count: int, seed: int) -> list[SystemState]:
+    """Sampled states with a message put at the head of a random channel: messages where
+    they cannot arrive, out of order or stale, which reachable states of the configuration
+    rarely or never show (TRUNC, the breaches), so that every branch of every action is
+    compared. A state the explicit spec cannot step from (an action raises) is left out."""
+    from spec.system import messages as m
+    from spec.system.state import Txn
+    from spec.system.zxid import make_zxid
+
+    rng = random.Random(seed)
+    model = SystemModel(p)
+    layout_channel = 2 * max(p.max_txns, 1) + 2
+    states = sampled_states(p, count, seed)
+    pool = {msg for s in states for ch in s.network.msgs for msg in ch}
+    pool |= {m.trunc(make_zxid(e, c)) for e in range(3) for c in range(2)}
+    pool |= {m.snap(make_zxid(1, 1), (Txn(make_zxid(1, 1), 1),)), m.commit(make_zxid(2, 1))}
+    pool |= {m.ack(make_zxid(1, 1)), m.ackld(make_zxid(2, 0)), m.proposal(make_zxid(2, 1), 1)}
+    messages = sorted(pool, key=repr)
+    found = []
+    for s in states:
+        i, j = rng.sample(range(p.n), 2)
+        c = j * p.n + i
+        if len(s.network.msgs[c]) >= layout_channel:
+            continue
+        channels = list(s.network.msgs)
+        channels[c] = (rng.choice(messages), *channels[c])
+        t = s._replace(network=s.network._replace(msgs=tuple(channels)))
+        try:
+            list(model.successors(t))
+        except (IndexError, ValueError):
+            continue
+        found.append(t)
     return found

@@ -24,6 +24,7 @@ from tests.system.symbolic.agreement import (
     InstanceTable,
     enumerated_successors,
     explicit_successors,
+    mutated_states,
     params,
     sampled_states,
 )
@@ -46,14 +47,15 @@ def reachable(p: Params) -> list[SystemState]:
     return list(seen)
 
 
-def agree(p: Params, states: list[SystemState]) -> int:
-    """Compare successor sets on ``states``; the number of transitions compared."""
+def agree(p: Params, states: list[SystemState], overflow: bool = False) -> int:
+    """Compare successor sets on ``states``; the number of transitions compared. With
+    ``overflow``, explicit successors that do not fit the layout are left out."""
     sp = SymbolicSystem(p)
     table = InstanceTable(sp)
     model = SystemModel(p)
     compared = 0
     for k, s in enumerate(states):
-        mine, theirs = table.successors(s), explicit_successors(sp, model, s)
+        mine, theirs = table.successors(s), explicit_successors(sp, model, s, overflow)
         if mine != theirs:
             extra = sorted(str(a) for a, _ in mine - theirs)
             missing = sorted(str(a) for a, _ in theirs - mine)
@@ -157,3 +159,22 @@ def test_every_reachable_state_of_three_servers_fits_the_layout(bug):
         for lrn in s.learners:
             assert len(lrn.not_committed) <= layout.history
             assert len(lrn.committed) <= layout.history
+
+
+@pytest.mark.parametrize("nodes", [2, 3])
+def test_states_with_unexpected_messages_agree(nodes):
+    """Every branch of the steps that take a message, breaches included (illegal messages,
+    stale or out-of-order ones, TRUNC and SNAP): on states with a message put at the head
+    of a channel."""
+    p = params(nodes, ZK_2845)
+    states = mutated_states(p, 80, seed=26)
+    assert len(states) > 60
+    assert agree(p, states, overflow=True) > 60
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", VARIANTS, ids=["fixed", "ZK-2845"])
+def test_two_thousand_states_with_unexpected_messages_agree(bug):
+    p = params(3, bug, max_txns=2)
+    states = mutated_states(p, 2_000, seed=27)
+    assert agree(p, states, overflow=True) > 2_000
