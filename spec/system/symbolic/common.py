@@ -29,7 +29,6 @@ from spec.system.symbolic.state import (
     term,
 )
 from zabmc.symbolic.values import (
-    FALSE,
     TRUE,
     SMask,
     SRecord,
@@ -415,6 +414,3 @@ def illegal(step: Step, s: SymSystem, i: int, j: int, m: SRecord) -> SymSystem:
     """i takes ``m`` from j, which cannot arrive in i's state: a breach."""
     s = discard(step, s, i, j)
     return breach(s, MESSAGE_ILLEGAL, i, j, m["zxid"], m["mtype"])
-
-
-__all__ = ["FALSE", "TRUE", "Step", "branch", "cases", "conj", "disj", "ite"]

@@ -8,10 +8,10 @@ import z3
 from spec.system import constants as c
 from spec.system.ghost import ELECTION_UNSOUND
 from spec.system.params import Params
-from spec.system.symbolic.common import Step, breach, disj, is_quorum, put
+from spec.system.symbolic.common import Step, breach, is_quorum, put
 from spec.system.symbolic.role_changes import self_vote, turn_to_leading, turn_to_learning
 from spec.system.symbolic.state import SymSystem
-from zabmc.symbolic.values import SMask, SRecord
+from zabmc.symbolic.values import SMask, SRecord, disj
 
 
 def vote_key_gt(a: SRecord, b: SRecord) -> z3.BoolRef:

@@ -16,7 +16,6 @@ from spec.system.ghost import (
     STATE_INCONSISTENT,
 )
 from spec.system.symbolic.common import (
-    TRUE,
     Step,
     append,
     branch,
@@ -24,9 +23,7 @@ from spec.system.symbolic.common import (
     broadcast,
     cases,
     channel,
-    conj,
     discard,
-    disj,
     drop,
     extend,
     has,
@@ -63,7 +60,7 @@ from spec.system.symbolic.common import (
 )
 from spec.system.symbolic.role_changes import leader_shutdown
 from spec.system.symbolic.state import NO_TXN, SYNCED_ZXID, SymSystem, txn, zxid
-from zabmc.symbolic.values import SMask, SRecord, SSeq, ite, seq_at, seq_tail
+from zabmc.symbolic.values import TRUE, SMask, SRecord, SSeq, conj, disj, ite, seq_at, seq_tail
 
 
 def take_snapshot(step: Step, s: SymSystem, i: int) -> SymSystem:
