@@ -86,6 +86,7 @@ SYSTEM = ["--spec", "system", "--nodes", "2", "--max-timeouts", "1"]
         (["--coarse-election", "--max-partitions", "1"], "does not support --max-partitions"),
         (["--coarse-election", "--zk", "3.7"], "supports --zk 3.9 only, not 3.7"),
         (["--coarse-election", "--bug", "ZK-3911"], "has no encoding of --bug ZK-3911"),
+        (["--coarse-election", "--max-epoch", "11"], "supports --max-epoch up to 10"),
     ],
 )
 def test_the_system_spec_refuses_what_its_encoding_lacks(capsys, args, message):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from spec.system.bugs import ZK_2845
+from spec.system.constants import MAX_EPOCHS_RECORDED
 from spec.system.params import ZK_39, Params
 from zabmc.symbolic.setup import SymbolicSetup
 
@@ -46,6 +47,11 @@ def supported(p: Params, options: Mapping[str, Any]) -> None:
         raise ValueError("zabmc prove --spec system does not support --max-partitions (use 0)")
     if p.zk != ZK_39:
         raise ValueError(f"zabmc prove --spec system supports --zk {ZK_39} only, not {p.zk}")
+    if p.max_epoch > MAX_EPOCHS_RECORDED:
+        raise ValueError(
+            f"zabmc prove --spec system supports --max-epoch up to {MAX_EPOCHS_RECORDED} "
+            "(the epochs the ghost epochLeader records)"
+        )
     if p.bug is not None and p.bug not in BUGS:
         raise ValueError(
             f"zabmc prove --spec system has no encoding of --bug {p.bug}; "
