@@ -18,10 +18,16 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   induction, should one appear, is written to ``--cti FILE``.
 - ``bfs``: whether breadth-first search (``zabmc check``, symmetry on) completes
   within the budget at the same bounds, for comparison.
+- ``system``: BMC of the system spec (``--spec system --coarse-election --max-timeouts 1``)
+  for ``--system-nodes`` servers: breadth-first search's depth for ZK-2845 first
+  (``zabmc check --bug ZK-2845``), then ``zabmc prove --bmc`` to that depth with the bug
+  of the invariant it reports violated (a counterexample at the same depth is the
+  cross-check) and without the bug (proved).
 
     python bench/prove.py                          # everything, 10 minutes a run at most
     python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
     python bench/prove.py --only induction --sizes 2 3 4
+    python bench/prove.py --only system --system-nodes 2 3 --budget 3600
 """
 
 from __future__ import annotations
@@ -171,10 +177,42 @@ def bfs_rows(budget: int, sizes: list[int]) -> None:
         print(f"  {label}: did not complete within {budget} s{so_far}")
 
 
+SYSTEM = ["--spec", "system", "--coarse-election", "--max-timeouts", "1"]
+
+
+def system_rows(budget: int, nodes: list[int]) -> None:
+    print("BMC of the invariant BFS reports violated, system spec, " + " ".join(SYSTEM[2:]))
+    for n in nodes:
+        given = [*SYSTEM, "--nodes", str(n)]
+        payload, elapsed, _, _ = zabmc(["check", *given, "--bug", "ZK-2845", "--json"], budget)
+        if payload is None or payload.get("violation") is None:
+            print(f"  {n} servers: breadth-first search found no ZK-2845 within {budget} s")
+            continue
+        depth, invariant = payload["violation"]["length"], payload["violation"]["invariant"]
+        print(f"  {n} servers: BFS finds {invariant} violated at depth {depth} in {elapsed:.1f} s")
+        for bug in ("ZK-2845", None):
+            args = ["prove", *given, "--invariant", invariant, "--bmc", str(depth)]
+            args += ["--bug", bug] if bug else []
+            payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
+            depths = {int(d): float(cpu) for d, _, cpu in DEPTH_LINE.findall(err)}
+            label = f"    {'--bug ZK-2845' if bug else 'fixed        '}"
+            last = max(depths, default=-1)
+            if payload is None:
+                print(f"{label}: budget of {budget} s ran out after depth {last}")
+                continue
+            cpu = sum(c["cpu"] for c in payload["checks"])
+            at = f" at depth {payload['checks'][-1]['check'].split()[-1]}"
+            tail = ", ".join(f"{d}: {depths[d]:.0f}" for d in sorted(depths)[-3:])
+            print(
+                f"{label}: {payload['verdict']}{at}, {elapsed:.0f} s wall, {cpu:.0f} s z3 CPU "
+                f"(last depths' z3 CPU s: {tail})"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=600, help="seconds per run")
-    parser.add_argument("--only", choices=("bmc", "induction", "bfs"), default=None)
+    parser.add_argument("--only", choices=("bmc", "induction", "bfs", "system"), default=None)
     parser.add_argument("--bugs", nargs="+", choices=sorted(BUGS), default=list(BUGS))
     parser.add_argument(
         "--encodings", nargs="+", choices=("int", "bitvector"), default=["int", "bitvector"]
@@ -191,6 +229,7 @@ def main() -> None:
         help="also prove PrefixConsistency at MaxTransactionNum T, MaxEpoch E",
     )
     parser.add_argument("--cti", default="cti.md", help="report of a counterexample to induction")
+    parser.add_argument("--system-nodes", nargs="+", type=int, default=[2, 3])
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
@@ -198,6 +237,8 @@ def main() -> None:
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):
         bfs_rows(options.budget, options.sizes)
+    if options.only in (None, "system"):
+        system_rows(options.budget, options.system_nodes)
 
 
 if __name__ == "__main__":

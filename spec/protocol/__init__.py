@@ -62,8 +62,10 @@ SPEC_INFO = SpecInfo(
     # A follower must be able to join after the leader reached BROADCAST: MaxEpoch 2.
     exposures={bug: Exposure({"max_timeouts": 0, "max_txns": 2, "max_epoch": 2}) for bug in BUGS},
     vocabulary=vocabulary,
-    symbolic=lambda bounds, bug: _symbolic(bounds, bug),
-    symbolic_bmc=lambda bounds, bug, depth, capacity: _symbolic(bounds, bug, depth, capacity),
+    symbolic=lambda bounds, bug, options: _symbolic(bounds, bug),
+    symbolic_bmc=lambda bounds, bug, options, depth, capacity: _symbolic(
+        bounds, bug, depth, capacity
+    ),
 )
 
 

@@ -126,9 +126,18 @@ SPEC_INFO = SpecInfo(
     },
     exposures=EXPOSURES,
     vocabulary=vocabulary,
+    symbolic=lambda bounds, bug, options: _symbolic(bounds, bug, options),
     choices={"zk": (ZK_39, ZK_37)},
     bug_versions=BUG_VERSIONS,
 )
+
+
+def _symbolic(bounds: Mapping[str, int], bug: str | None, options: Mapping[str, Any]) -> Any:
+    """The z3 encoding (one configuration: see spec.system.symbolic), imported only when
+    ``zabmc prove`` asks for it."""
+    from spec.system.symbolic import build as build_symbolic
+
+    return build_symbolic(bounds, bug, options)
 
 
 def bug_params(bug: str, *, fixed: bool = False, **overrides: int) -> Params:

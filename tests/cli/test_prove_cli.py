@@ -74,12 +74,148 @@ def test_usage_errors_are_one_line_and_exit_2(capsys, args, message):
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_a_spec_without_an_encoding_is_refused(capsys):
+SYSTEM = ["--spec", "system", "--nodes", "2", "--max-timeouts", "1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "encodes the coarse election only: add --coarse-election"),
+        (["--coarse-election", "--observers", "1"], "does not support --observers"),
+        (["--coarse-election", "--max-crashes", "1"], "does not support --max-crashes"),
+        (["--coarse-election", "--max-partitions", "1"], "does not support --max-partitions"),
+        (["--coarse-election", "--zk", "3.7"], "supports --zk 3.9 only, not 3.7"),
+        (["--coarse-election", "--bug", "ZK-3911"], "has no encoding of --bug ZK-3911"),
+        (["--coarse-election", "--max-epoch", "11"], "supports --max-epoch up to 10"),
+    ],
+)
+def test_the_system_spec_refuses_what_its_encoding_lacks(capsys, args, message):
     code, _, err = run(
-        capsys, "prove", "--spec", "system", "--invariant", "Leadership", "--bmc", "1"
+        capsys, "prove", *SYSTEM, *args, "--invariant", "ShouldNotBeTriggered", "--bmc", "1"
     )
     assert code == 2
-    assert "spec 'system' has no z3 encoding" in err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--induction"], "has bounded model checking only (--bmc K), not --induction"),
+        (["--bmc", "1", "--invariant", "Integrity"], "proposalMsgsLog is a ghost variable"),
+    ],
+)
+def test_the_system_spec_is_bmc_only_and_without_proposals(capsys, args, message):
+    invariant = [] if "--invariant" in args else ["--invariant", "ShouldNotBeTriggered"]
+    code, _, err = run(capsys, "prove", *SYSTEM, "--coarse-election", *invariant, *args)
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_system_bmc_within_a_bound_proves(capsys):
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SYSTEM,
+        "--coarse-election",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "5",
+    )
+    assert code == 0, out + err
+    assert "Proved: ShouldNotBeTriggered holds on every path of at most 5 steps" in out
+
+
+def test_system_bmc_finds_a_shortest_path_and_the_explicit_spec_confirms_it(capsys, tmp_path):
+    lemmas = tmp_path / "false.zprop"
+    lemmas.write_text(
+        "invariant NoSyncLeader :=\n"
+        "    forall i in Server: not (state[i] = LEADING and zabState[i] = SYNCHRONIZATION)\n"
+    )
+    report = tmp_path / "cex.html"
+    args = ["--invariant", "NoSyncLeader", "--lemmas", str(lemmas), "--bmc", "6"]
+    code, out, err = run(
+        capsys, "prove", *SYSTEM, "--coarse-election", *args, "--report", str(report)
+    )
+    assert code == 1, out + err
+    # ElectLeader, FOLLOWERINFO sent and taken, LEADERINFO taken, ACKEPOCH taken: BFS's 5 too
+    assert "Invariant NoSyncLeader is violated, 5 steps from an initial state" in out
+    assert "  1. ElectLeader(" in out and "  5. LeaderProcessACKEPOCH(" in out
+    assert [f"progress: depth {k}:" in err for k in range(6)] == [True] * 6
+    assert "<html" in report.read_text()
+
+
+def test_a_system_path_is_re_validated_as_zabmc_report_does():
+    """The document prove builds from ZK-2845's path (BFS's, in the form z3's models decode
+    to) passes ``zabmc report``'s checks; a wrong step is refused."""
+    from spec.system import bug_params
+    from spec.system.model import SystemModel
+    from spec.system.symbolic.relation import SymbolicSystem
+    from spec.system.symbolic.state import evaluate_constant
+    from zabmc.cli.options import setup
+    from zabmc.cli.prove import counterexample_document
+    from zabmc.engine import CheckOptions, check_bfs
+    from zabmc.properties import PropertyError
+    from zabmc.report.formats import render
+    from zabmc.symbolic.prove import Outcome
+
+    p = bug_params("ZK-2845", nodes=2)
+    found = check_bfs(SystemModel(p), CheckOptions())
+    steps = found.violation.steps
+    sp = SymbolicSystem(p)
+    decoded = [evaluate_constant(sp.layout.encode(s.state)) for s in steps]
+    outcome = Outcome("counterexample", 22, decoded, [s.action for s in steps[1:]])
+    given = {"nodes": 2, "max_timeouts": 1, "coarse_election": True}
+    spec = setup("system", given, "ZK-2845", (), None, None)
+    search = {"strategy": "bmc", "depth": 22}
+    doc = counterexample_document(spec, outcome, "ShouldNotBeTriggered", (), search, sp.matches)
+    assert doc["length"] == 22 and doc["invariant"]["name"] == "ShouldNotBeTriggered"
+    assert "bounded model checking with z3" in render(doc, "text")
+    wrong = Outcome("counterexample", 22, decoded, [steps[2].action, *outcome.actions[1:]])
+    with pytest.raises(PropertyError, match="does not replay on the spec"):
+        counterexample_document(spec, wrong, "ShouldNotBeTriggered", (), search, sp.matches)
+
+
+@pytest.mark.slow
+def test_system_bmc_finds_zk_2845_at_breadth_first_searchs_depth(capsys):
+    """``zabmc check --bug ZK-2845 --coarse-election --max-timeouts 1 --nodes 2`` reports
+    ShouldNotBeTriggered violated 22 steps from Init; BMC finds it at the same depth."""
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SYSTEM,
+        "--coarse-election",
+        "--bug",
+        "ZK-2845",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "22",
+        "--json",
+    )
+    assert code == 1, err
+    payload = json.loads(out)
+    assert payload["verdict"] == "counterexample" and payload["broken"] == ["ShouldNotBeTriggered"]
+    doc = payload["counterexample"]
+    assert doc["length"] == 22
+    assert doc["steps"][-1]["label"].startswith("FollowerProcessCOMMITInSync(")
+    assert [c["result"] for c in payload["checks"]] == ["unsat"] * 22 + ["sat"]
+
+
+@pytest.mark.slow
+def test_system_bmc_proves_the_fixed_spec_to_that_depth(capsys):
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SYSTEM,
+        "--coarse-election",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "22",
+    )
+    assert code == 0, out + err
+    assert "Proved: ShouldNotBeTriggered holds on every path of at most 22 steps" in out
 
 
 def test_a_path_to_a_builtin_invariant_is_re_validated_as_zabmc_report_does(tmp_path):

@@ -81,14 +81,17 @@ class SpecInfo:
     #: user-written properties for this spec.
     vocabulary: Callable[[Mapping[str, int]], Any] | None = None
     #: The spec as z3 formulas for ``zabmc prove`` (zabmc.symbolic.setup.SymbolicSetup), from
-    #: the bounds and the bug; None: the spec has no symbolic encoding.
-    symbolic: Callable[[Mapping[str, int], str | None], Any] | None = None
-    #: The same for bounded model checking, ``(bounds, bug, depth, capacity)``: an encoding
-    #: that need be exact only on paths of at most ``depth`` steps (bit-vectors of a width
-    #: the depth gives, which z3 bit-blasts to SAT), its bounded containers (channels) of
+    #: the bounds, the bug and the spec options; None: the spec has no symbolic encoding. It
+    #: raises ``ValueError`` with a one-line message for a configuration it does not encode.
+    symbolic: Callable[[Mapping[str, int], str | None, Mapping[str, Any]], Any] | None = None
+    #: The same for bounded model checking, ``(bounds, bug, options, depth, capacity)``: an
+    #: encoding that need be exact only on paths of at most ``depth`` steps (bit-vectors of a
+    #: width the depth gives, which z3 bit-blasts to SAT), its bounded containers (channels) of
     #: ``capacity`` (None: the spec's default), watched by its ``overflow``; None: ``symbolic``
     #: serves BMC too.
-    symbolic_bmc: Callable[[Mapping[str, int], str | None, int, int | None], Any] | None = None
+    symbolic_bmc: (
+        Callable[[Mapping[str, int], str | None, Mapping[str, Any], int, int | None], Any] | None
+    ) = None
     #: Options that take one of these values (the first is the default) instead of being flags.
     choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: For each bug variant, which releases of the system it affects, in words.

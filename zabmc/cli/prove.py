@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -57,10 +58,10 @@ FIRST_CAPACITY = 2
 @click.option(
     "--unrolling",
     type=click.Choice(["substitute", "fresh"]),
-    default="substitute",
-    show_default=True,
+    default=None,
     help="BMC: Next built once and substituted depth by depth into one incremental solver, "
-    "or the former fresh variables and a new solver per depth (for bench/prove.py)",
+    "or fresh variables and a new solver per depth [default: the spec's faster way: "
+    "substitute for the protocol spec, fresh for the system spec]",
 )
 @click.option(
     "--encoding",
@@ -88,7 +89,7 @@ def prove(
     bmc_depth: int | None,
     induction: bool,
     k: int,
-    unrolling: str,
+    unrolling: str | None,
     encoding: str,
     timeout_s: int,
     report_path: str | None,
@@ -118,12 +119,22 @@ def prove(
     if spec.info.symbolic is None or spec.info.vocabulary is None:
         raise InputError(f"spec {spec.info.name!r} has no z3 encoding; try --spec protocol")
     bitvector = bmc_depth is not None and encoding == "bitvector"
-    bitvector = bitvector and unrolling == "substitute" and spec.info.symbolic_bmc is not None
+    bitvector = (
+        bitvector and unrolling in (None, "substitute") and spec.info.symbolic_bmc is not None
+    )
     capacity = FIRST_CAPACITY
-    if bitvector:
-        symbolic = spec.info.symbolic_bmc(spec.bounds, bug, bmc_depth, capacity)
-    else:
-        symbolic = spec.info.symbolic(spec.bounds, bug)
+    try:
+        if bitvector:
+            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
+        else:
+            symbolic = spec.info.symbolic(spec.bounds, bug, spec.options)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if induction and not symbolic.induction:
+        raise InputError(
+            f"zabmc prove --spec {spec.info.name} has bounded model checking only (--bmc K), "
+            "not --induction"
+        )
     properties = formulas(spec, symbolic, name, lemmas_paths)
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
@@ -153,7 +164,7 @@ def prove(
             start, capacity = outcome.depth, capacity + 1
             if say is not None:
                 say(f"depth {start}: a channel can fill up; channels of {capacity} from here")
-            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, bmc_depth, capacity)
+            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
             properties = formulas(spec, symbolic, name, lemmas_paths)
         outcome.checks = checks
     elif bmc_depth is not None:
@@ -163,7 +174,7 @@ def prove(
             bmc_depth,
             progress=say,
             timeout_ms=timeout_s * 1000,
-            unrolling=unrolling,
+            unrolling=unrolling or symbolic.unrolling,
         )
     else:
         outcome = k_induction(
@@ -177,7 +188,8 @@ def prove(
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
-        doc = counterexample_document(spec, outcome, name, lemmas_paths, search)
+        same = getattr(symbolic.spec, "matches", None) or _same
+        doc = counterexample_document(spec, outcome, name, lemmas_paths, search, same)
     elif outcome.verdict == "cti":
         doc = cti_document(spec, outcome, name, lemmas_paths, k)
     if doc is not None and report_path is not None and spec.report_format is not None:
@@ -243,10 +255,18 @@ def formulas(
     return compiled
 
 
-def replay(spec: Setup, outcome: Outcome) -> list[Step]:
-    """The path z3 found, replayed on the explicit spec: each step must be enabled and agree."""
+def replay(
+    spec: Setup, outcome: Outcome, same: Callable[[Any, Any], bool] | None = None
+) -> list[Step]:
+    """The path z3 found, replayed on the explicit spec: each step must be enabled and agree.
+
+    ``same`` compares an explicit state with a decoded one (by default: equal but for the
+    ghosts the protocol spec's encoding leaves out); a spec whose encoding decodes to a
+    view of the state gives its own (``matches``).
+    """
+    same = same or _same
     model = spec.model
-    (first,) = [s for s in model.init_states() if _same(s, outcome.states[0])] or [None]
+    (first,) = [s for s in model.init_states() if same(s, outcome.states[0])] or [None]
     if first is None:
         raise PropertyError("zabmc prove", None, "z3's path does not start in an initial state")
     path = [Step(None, first)]
@@ -254,7 +274,7 @@ def replay(spec: Setup, outcome: Outcome) -> list[Step]:
         zip(outcome.actions, outcome.states[1:], strict=True), 1
     ):
         after = model.apply(path[-1].state, action)
-        if after is None or not _same(after, expected):
+        if after is None or not same(after, expected):
             raise PropertyError(
                 "zabmc prove",
                 None,
@@ -279,6 +299,7 @@ def counterexample_document(
     name: str,
     lemmas_paths: tuple[str, ...],
     search: dict[str, Any],
+    same: Callable[[Any, Any], bool] | None = None,
 ) -> dict[str, Any]:
     """The path as a counterexample document, re-validated.
 
@@ -289,7 +310,7 @@ def counterexample_document(
     """
     from zabmc.cli.specs import SPECS
 
-    path = replay(spec, outcome)
+    path = replay(spec, outcome, same)
     model = spec.model
     builtin = any(p.name == name for p in model.properties())
     if not builtin:

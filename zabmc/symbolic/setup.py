@@ -12,8 +12,13 @@ from zabmc.symbolic.compile import SymbolicBinding
 @dataclass(frozen=True)
 class SymbolicSetup:
     """``spec`` is a :class:`zabmc.symbolic.prove.SymbolicSpec`; ``invariants`` the file of its
-    built-in invariants written in the property language, which ``--invariant NAME`` names."""
+    built-in invariants written in the property language, which ``--invariant NAME`` names;
+    ``induction`` whether the encoding supports ``--induction`` (it needs ``type_ok``), or
+    bounded model checking only; ``unrolling`` how BMC unrolls Next by default
+    (:func:`zabmc.symbolic.prove.bmc`), the way measured faster for this spec."""
 
     spec: Any
     binding: SymbolicBinding
     invariants: Path
+    induction: bool = True
+    unrolling: str = "substitute"
