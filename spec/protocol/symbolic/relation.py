@@ -1,16 +1,15 @@
 """Init and Next of the symbolic protocol spec, as z3 constraints between states.
 
-Next is encoded functionally: a step picks one action instance (an Int
-selector), that instance's guard must hold, and every variable of the next
-state equals the value that instance gives it (a chain of ``If`` over the
-instances that change it), so that a state has exactly one successor per
-enabled instance and the unchanged variables cost nothing.
+Next is encoded functionally (:mod:`zabmc.symbolic.transition`): a step picks one action
+instance, that instance's guard must hold, and every variable of the next state equals the
+value that instance gives it, so that a state has exactly one successor per enabled
+instance and the unchanged variables cost nothing. Over bit-vectors (BMC) the selector is a
+bit-vector too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import z3
 
@@ -19,7 +18,8 @@ from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symbolic import actions as a
 from spec.protocol.symbolic.state import Layout, SymZab
 from zabmc.engine import Action
-from zabmc.symbolic.values import fresh, int_sort, ite, leaves, number, signed_width, with_leaves
+from zabmc.symbolic.transition import FunctionalNext
+from zabmc.symbolic.values import int_sort, signed_width
 
 #: Next's disjuncts in Zab.tla's order: (name, symbolic action, arity).
 NEXT: tuple[tuple[str, Callable[..., SymZab], int], ...] = (
@@ -61,18 +61,7 @@ def instances(p: Params) -> list[Action]:
     return found
 
 
-@dataclass
-class Transition:
-    """One step from ``before`` to ``after``: ``constraint`` holds when ``selector`` names an
-    enabled instance and ``after`` is that instance's result."""
-
-    before: SymZab
-    after: SymZab
-    selector: z3.ArithRef
-    constraint: z3.BoolRef
-
-
-class SymbolicProtocol:
+class SymbolicProtocol(FunctionalNext):
     """The protocol spec with parameters ``p`` as z3 formulas."""
 
     def __init__(self, p: Params, channel: int | None = None, depth: int | None = None) -> None:
@@ -88,61 +77,11 @@ class SymbolicProtocol:
         width = None if self.layout.width is None else signed_width(0, len(self.actions))
         self.selector_sort = int_sort(width)
 
-    def fresh_state(self, name: str) -> SymZab:
-        """A state of new, unconstrained z3 constants named from ``name``."""
-        return SymZab(
-            *(fresh(f"{name}.{f}", v) for f, v in zip(SymZab._fields, self.shape, strict=True))
-        )
-
-    def init(self, s: SymZab) -> z3.BoolRef:
-        """Init: ``s`` is the initial state."""
-        return z3.And(*(x == y for x, y in zip(leaves(s), leaves(self.shape), strict=True)))
-
     def apply(self, s: SymZab, action: Action) -> tuple[z3.BoolRef, SymZab]:
         """The guard of ``action`` in ``s`` and the state it leads to."""
         step = a.Step(self.layout, self.params)
         after = self._fns[action.name](step, s, *action.args)
         return step.guard, after
-
-    def initial_state(self) -> SymZab:
-        """Init's only state, as constant terms."""
-        return self.shape
-
-    def successor(self, before: SymZab, name: str) -> Transition:
-        """Next from ``before`` with the successor given as terms over ``before``.
-
-        ``after`` is each variable's next value (a chain of ``If`` over the instances
-        that change it) and ``constraint`` says only that ``selector`` names an
-        enabled instance, so a solver need not eliminate next-state variables.
-        """
-        selector = z3.Const(f"{name}.action", self.selector_sort)
-        old = leaves(before)
-        changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
-        guards = []
-        for k, action in enumerate(self.actions):
-            guard, result = self.apply(before, action)
-            guards.append(z3.Implies(selector == k, guard))
-            for idx, (x, y) in enumerate(zip(leaves(result), old, strict=True)):
-                if x is not y and not z3.eq(x, y):
-                    changes[idx].append((k, x))
-        values = []
-        for idx, value in enumerate(old):
-            for k, x in reversed(changes[idx]):
-                value = ite(selector == k, x, value)
-            values.append(value)
-        after = with_leaves(before, values)
-        constraint = z3.And(selector >= 0, selector < len(self.actions), *guards)
-        return Transition(before, after, selector, constraint)
-
-    def transition(self, before: SymZab, name: str) -> Transition:
-        """Next from ``before`` to a fresh state named ``name``."""
-        step = self.successor(before, name)
-        after = self.fresh_state(name)
-        equal = [x == y for x, y in zip(leaves(after), leaves(step.after), strict=True)]
-        return Transition(before, after, step.selector, z3.And(step.constraint, *equal))
-
-    def action_of(self, model: z3.ModelRef, t: Transition) -> Action:
-        return self.actions[number(model.eval(t.selector, model_completion=True))]
 
     def decode(self, model: z3.ModelRef, s: SymZab) -> ZabState:
         return self.layout.decode(model, s)

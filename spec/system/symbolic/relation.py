@@ -1,12 +1,10 @@
-"""Init and Next of the symbolic system spec, as z3 terms (the protocol spec's way: a step
-picks one action instance with an Int selector, and each variable's next value is a chain
-of ``If`` over the instances that change it)."""
+"""Init and Next of the symbolic system spec, as z3 terms: the functional encoding of
+:mod:`zabmc.symbolic.transition` (a step picks one action instance with an Int selector, and
+each variable's next value is a chain of ``If`` over the instances that change it)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import z3
 
@@ -17,7 +15,7 @@ from spec.system.symbolic import broadcast, discovery, election, faults, synchro
 from spec.system.symbolic.common import Step
 from spec.system.symbolic.state import Layout, SymSystem, evaluate_constant, view
 from zabmc.engine import Action
-from zabmc.symbolic.values import fresh, ite, leaves, with_leaves
+from zabmc.symbolic.transition import FunctionalNext
 
 Fn = Callable[..., SymSystem]
 
@@ -75,18 +73,7 @@ def instances(p: Params) -> list[Action]:
     return found
 
 
-@dataclass
-class Transition:
-    """One step from ``before`` to ``after``: ``constraint`` holds when ``selector`` names an
-    enabled instance (and, for :meth:`SymbolicSystem.transition`, ``after`` is its result)."""
-
-    before: SymSystem
-    after: SymSystem
-    selector: z3.ArithRef
-    constraint: z3.BoolRef
-
-
-class SymbolicSystem:
+class SymbolicSystem(FunctionalNext):
     """The system spec with parameters ``p`` as z3 formulas (the configuration of
     :func:`spec.system.symbolic.supported`)."""
 
@@ -96,54 +83,11 @@ class SymbolicSystem:
         self.actions = instances(p)
         self.shape = self.layout.encode(initial_state(p))
 
-    def fresh_state(self, name: str) -> SymSystem:
-        """A state of new, unconstrained z3 constants named from ``name``."""
-        return SymSystem(
-            *(fresh(f"{name}.{k}", v) for k, v in zip(SymSystem._fields, self.shape, strict=True))
-        )
-
-    def init(self, s: SymSystem) -> z3.BoolRef:
-        return z3.And(*(x == y for x, y in zip(leaves(s), leaves(self.shape), strict=True)))
-
-    def initial_state(self) -> SymSystem:
-        return self.shape
-
     def apply(self, s: SymSystem, action: Action) -> tuple[z3.BoolRef, SymSystem]:
         """The guard of ``action`` in ``s`` and the state it leads to."""
         step = Step(self.layout, self.params)
         after = STEPS[action.name](step, s, *action.args)
         return step.guard, after
-
-    def successor(self, before: SymSystem, name: str) -> Transition:
-        """Next from ``before``, the successor given as terms over ``before``."""
-        selector = z3.Int(f"{name}.action")
-        old = leaves(before)
-        changes: list[list[tuple[int, z3.ExprRef]]] = [[] for _ in old]
-        guards = []
-        for k, action in enumerate(self.actions):
-            guard, result = self.apply(before, action)
-            guards.append(z3.Implies(selector == k, guard))
-            for idx, (x, y) in enumerate(zip(leaves(result), old, strict=True)):
-                if x is not y and not z3.eq(x, y):
-                    changes[idx].append((k, x))
-        values = []
-        for idx, value in enumerate(old):
-            for k, x in reversed(changes[idx]):
-                value = ite(selector == k, x, value)
-            values.append(value)
-        after = with_leaves(before, values)
-        constraint = z3.And(selector >= 0, selector < len(self.actions), *guards)
-        return Transition(before, after, selector, constraint)
-
-    def transition(self, before: SymSystem, name: str) -> Transition:
-        """Next from ``before`` to a fresh state named ``name``."""
-        step = self.successor(before, name)
-        after = self.fresh_state(name)
-        equal = [x == y for x, y in zip(leaves(after), leaves(step.after), strict=True)]
-        return Transition(before, after, step.selector, z3.And(step.constraint, *equal))
-
-    def action_of(self, model: z3.ModelRef, t: Any) -> Action:
-        return self.actions[model.eval(t.selector, model_completion=True).as_long()]
 
     def decode(self, model: z3.ModelRef, s: SymSystem) -> tuple:
         """What ``s`` is under ``model``, in the form :meth:`matches` compares."""
