@@ -15,11 +15,10 @@ from spec.protocol.bugs import BUGS
 from spec.protocol.symbolic.relation import SymbolicProtocol
 from tests.protocol.symbolic.agreement import (
     PARAMS,
-    InstanceTable,
-    enumerated_successors,
     explicit_successors,
     sampled_states,
 )
+from tests.symbolic_agreement import InstanceTable, enumerated_successors
 
 BUG_PARAMS = [Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug=b) for b in BUGS]
 

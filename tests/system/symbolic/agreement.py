@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import random
 
-import z3
-
 from spec.system import make_params
 from spec.system.init import initial_state
 from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.state import SystemState
 from spec.system.symbolic.relation import SymbolicSystem
-from spec.system.symbolic.state import evaluate_constant, view
-from zabmc.engine import Action
-from zabmc.symbolic.values import leaves
+from spec.system.symbolic.state import evaluate_constant
+from tests.symbolic_agreement import walked_states
 
 
 def params(nodes: int = 2, bug: str | None = None, **bounds: int) -> Params:
@@ -34,46 +31,7 @@ def params(nodes: int = 2, bug: str | None = None, **bounds: int) -> Params:
 
 def sampled_states(p: Params, count: int, seed: int, walk: int = 40) -> list[SystemState]:
     """``count`` states from seeded random walks of up to ``walk`` steps from Init."""
-    model = SystemModel(p)
-    rng = random.Random(seed)
-    found: list[SystemState] = []
-    s = initial_state(p)
-    steps = 0
-    while len(found) < count:
-        found.append(s)
-        successors = list(model.successors(s))
-        steps += 1
-        if not successors or steps >= walk:
-            s, steps = initial_state(p), 0
-        else:
-            s = rng.choice(successors)[1]
-    return found
-
-
-class InstanceTable:
-    """Every action instance applied once to a symbolic state; evaluated on concrete ones."""
-
-    def __init__(self, sp: SymbolicSystem) -> None:
-        self.sp = sp
-        self.before = sp.fresh_state("b")
-        self.applied = [(a, *sp.apply(self.before, a)) for a in sp.actions]
-        self.solver = z3.Solver()
-
-    def successors(self, s: SystemState) -> set[tuple[Action, tuple]]:
-        """The successors the encoding gives ``s``: each instance whose guard holds there."""
-        encoded = self.sp.layout.encode(s)
-        self.solver.push()
-        self.solver.add(
-            *(x == y for x, y in zip(leaves(self.before), leaves(encoded), strict=True))
-        )
-        assert self.solver.check() == z3.sat
-        model = self.solver.model()
-        self.solver.pop()
-        found = set()
-        for action, guard, after in self.applied:
-            if z3.is_true(model.eval(guard, model_completion=True)):
-                found.add((action, view(model, after)))
-        return found
+    return walked_states(SystemModel(p).successors, lambda: initial_state(p), count, seed, walk)
 
 
 def explicit_successors(
@@ -88,23 +46,6 @@ def explicit_successors(
         except ValueError:
             if not overflow:
                 raise
-    return found
-
-
-def enumerated_successors(sp: SymbolicSystem, s: SystemState) -> set[tuple[Action, tuple]]:
-    """Every model of Next from ``s`` that z3 finds, one by one, each then excluded."""
-    before = sp.fresh_state("e")
-    t = sp.transition(before, "f")
-    solver = z3.Solver()
-    encoded = sp.layout.encode(s)
-    solver.add(t.constraint)
-    solver.add(*(x == y for x, y in zip(leaves(before), leaves(encoded), strict=True)))
-    found = set()
-    while solver.check() == z3.sat:
-        model = solver.model()
-        found.add((sp.action_of(model, t), view(model, t.after)))
-        # the next state is a function of the selector: excluding it excludes the model
-        solver.add(t.selector != model.eval(t.selector, model_completion=True))
     return found
 
 

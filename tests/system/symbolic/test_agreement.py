@@ -20,9 +20,8 @@ from spec.system.params import Params
 from spec.system.state import SystemState
 from spec.system.symbolic.relation import SymbolicSystem
 from spec.system.symbolic.state import Layout
+from tests.symbolic_agreement import InstanceTable, enumerated_successors
 from tests.system.symbolic.agreement import (
-    InstanceTable,
-    enumerated_successors,
     explicit_successors,
     mutated_states,
     params,
