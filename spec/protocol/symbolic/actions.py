@@ -33,15 +33,14 @@ from spec.protocol.constants import (
     PROPOSE,
     SYNCHRONIZATION,
 )
-from spec.protocol.params import Params
 from spec.protocol.symbolic.state import Layout, SymZab
+from zabmc.symbolic.step import Step, branch
 from zabmc.symbolic.values import (
     TRUE,
     SMask,
     SRecord,
     SSeq,
     SSlots,
-    conj,
     const,
     disj,
     ite,
@@ -53,27 +52,6 @@ from zabmc.symbolic.values import (
     seq_tail,
 )
 from zabmc.symbolic.values import count as how_many
-
-
-class Step:
-    """What one action instance needs: the layout, the parameters and its guard so far."""
-
-    def __init__(self, layout: Layout, p: Params) -> None:
-        self.layout = layout
-        self.p = p
-        self.guards: list[z3.BoolRef] = []
-
-    def require(self, cond: z3.BoolRef) -> None:
-        self.guards.append(cond)
-
-    @property
-    def guard(self) -> z3.BoolRef:
-        return conj(self.guards)
-
-
-def branch(c: z3.BoolRef, a: SymZab, b: SymZab) -> SymZab:
-    """``if c then a else b`` over whole states."""
-    return SymZab(*(ite(c, x, y) for x, y in zip(a, b, strict=True)))
 
 
 def put(values: tuple, i: int, value) -> tuple:

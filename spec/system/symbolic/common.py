@@ -10,8 +10,7 @@ that side only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import z3
@@ -21,20 +20,19 @@ from spec.system.ghost import MESSAGE_ILLEGAL
 from spec.system.params import Params
 from spec.system.symbolic.state import (
     ZERO,
-    Layout,
     SymSystem,
     breach_record,
     channel_index,
     message,
     term,
 )
+from zabmc.symbolic.step import Step, branch
 from zabmc.symbolic.values import (
     TRUE,
     SMask,
     SRecord,
     SSeq,
     SSlots,
-    conj,
     disj,
     ite,
     mask_count,
@@ -42,38 +40,6 @@ from zabmc.symbolic.values import (
     seq_at,
     seq_tail,
 )
-
-
-class Step:
-    """One action instance being encoded: the layout, the parameters, its guard so far."""
-
-    def __init__(self, layout: Layout, p: Params) -> None:
-        self.layout = layout
-        self.p = p
-        self.guards: list[z3.BoolRef] = []
-        self._path: list[z3.BoolRef] = []
-
-    def require(self, cond: z3.BoolRef) -> None:
-        """The instance is enabled only if ``cond`` holds (on the branch being encoded)."""
-        self.guards.append(z3.Implies(conj(self._path), cond) if self._path else cond)
-
-    @contextmanager
-    def under(self, cond: z3.BoolRef) -> Iterator[None]:
-        """Encode a branch taken when ``cond`` holds."""
-        self._path.append(cond)
-        try:
-            yield
-        finally:
-            self._path.pop()
-
-    @property
-    def guard(self) -> z3.BoolRef:
-        return conj(self.guards)
-
-
-def branch(cond: z3.BoolRef, a: SymSystem, b: SymSystem) -> SymSystem:
-    """``if cond then a else b`` over whole states."""
-    return SymSystem(*(ite(cond, x, y) for x, y in zip(a, b, strict=True)))
 
 
 def cases(pairs: Sequence[tuple[z3.BoolRef, SymSystem]], otherwise: SymSystem) -> SymSystem:
