@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,13 +18,19 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.slow
-def test_bmc_finds_a_shortest_path_and_the_explicit_spec_confirms_it(capsys, tmp_path):
-    lemmas = tmp_path / "false.zprop"
-    lemmas.write_text(
+def no_sync_leader(folder: Path) -> Path:
+    """A property file whose one invariant the protocol spec breaks: a leader in SYNCHRONIZATION."""
+    path = folder / "false.zprop"
+    path.write_text(
         "invariant NoSyncLeader :=\n"
         "    forall i in Server: not (IsLeader(i) and zabState[i] = SYNCHRONIZATION)\n"
     )
+    return path
+
+
+@pytest.mark.slow
+def test_bmc_finds_a_shortest_path_and_the_explicit_spec_confirms_it(capsys, tmp_path):
+    lemmas = no_sync_leader(tmp_path)
     report = tmp_path / "cex.html"
     code, out, err = run(
         capsys,
@@ -468,11 +475,7 @@ def test_both_encodings_prove_the_same_bound(capsys):
 def test_bmc_over_bit_vectors_finds_a_shallow_violation_at_breadth_first_search_s_depth(
     capsys, tmp_path
 ):
-    lemmas = tmp_path / "false.zprop"
-    lemmas.write_text(
-        "invariant NoSyncLeader :=\n"
-        "    forall i in Server: not (IsLeader(i) and zabState[i] = SYNCHRONIZATION)\n"
-    )
+    lemmas = no_sync_leader(tmp_path)
     expected = bfs_depth(capsys, *SMALL, "--property", str(lemmas))
     code, out, err = run(
         capsys,
