@@ -12,6 +12,7 @@ long ones in their steps (mostly elections, whose pieces recur from run to run);
 --ref-writes is the long one's kind, so the second ratio is what length alone costs.
 
     nice python bench/replay_long.py                     # 200 short runs, 500 and 12,000 writes
+    nice python bench/replay_long.py --writes 3000 6000 12000 24000   # the rate by length
 """
 
 from __future__ import annotations
@@ -48,7 +49,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", type=int, default=200, help="short runs to record")
     parser.add_argument("--ref-writes", type=int, default=500, help="writes in the shorter run")
-    parser.add_argument("--writes", type=int, default=12_000, help="writes in the long run")
+    parser.add_argument(
+        "--writes",
+        type=int,
+        nargs="+",
+        default=[12_000],
+        help="writes in the long run (several: one run each, the last is the long one, so the "
+        "rows show whether the rate depends on the length)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the median is shown")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,7 +66,7 @@ def main() -> None:
             record_schedule(draw_schedule(random.Random(seed).randint, max_ops=25), path)
             short.append(str(path))
         rows = {f"{args.short} short runs": short}
-        for writes in (args.ref_writes, args.writes):
+        for writes in (args.ref_writes, *args.writes):
             path = Path(tmp) / f"long-{writes}.jsonl"
             record_schedule(steady_writes_schedule(writes), path)
             rows[f"1 run of {writes:,} writes"] = [str(path)]
@@ -76,11 +84,14 @@ def main() -> None:
                 f"  {name:<24} {events:>9,} events  {size / events:6.0f} bytes/event  "
                 f"{rates[name]:>9,.0f} events/s"
             )
-        short_rate, ref_rate, long_rate = rates.values()
+        short_rate, ref_rate, *_, long_rate = rates.values()
+        longest = args.writes[-1]
         print(
             f"  rate ratio: short runs / long run {short_rate / long_rate:.1f}, "
-            f"{args.ref_writes:,} writes / {args.writes:,} writes {ref_rate / long_rate:.1f}"
+            f"{args.ref_writes:,} writes / {longest:,} writes {ref_rate / long_rate:.1f}"
         )
+        for writes, rate in zip(args.writes[:-1], list(rates.values())[2:-1], strict=True):
+            print(f"  rate ratio: {writes:,} writes / {longest:,} writes {rate / long_rate:.2f}")
 
 
 if __name__ == "__main__":
