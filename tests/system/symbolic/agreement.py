@@ -14,9 +14,9 @@ from spec.system.symbolic.state import evaluate_constant
 from tests.symbolic_agreement import walked_states
 
 
-def params(nodes: int = 2, bug: str | None = None, **bounds: int) -> Params:
-    """The supported configuration: coarse election, one timeout, one txn by default."""
-    given = {
+def bounds(nodes: int = 2, **given: int) -> dict[str, int]:
+    """The supported configuration's bounds: one timeout, one txn by default, no fault."""
+    return {
         "nodes": nodes,
         "observers": 0,
         "max_txns": 1,
@@ -24,9 +24,13 @@ def params(nodes: int = 2, bug: str | None = None, **bounds: int) -> Params:
         "max_crashes": 0,
         "max_partitions": 0,
         "max_timeouts": 1,
-        **bounds,
+        **given,
     }
-    return make_params(given, bug, True)
+
+
+def params(nodes: int = 2, bug: str | None = None, **given: int) -> Params:
+    """The supported configuration (coarse election) with :func:`bounds`."""
+    return make_params(bounds(nodes, **given), bug, True)
 
 
 def sampled_states(p: Params, count: int, seed: int, walk: int = 40) -> list[SystemState]:

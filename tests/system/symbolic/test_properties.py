@@ -15,7 +15,7 @@ from spec.system.bugs import ZK_2845
 from spec.system.invariants import INVARIANTS
 from spec.system.symbolic import INVARIANTS_FILE, build
 from spec.system.vocabulary import vocabulary
-from tests.system.symbolic.agreement import params
+from tests.system.symbolic.agreement import bounds, params
 from tests.system.symbolic.test_agreement import reachable
 from zabmc.properties.check import Checker
 from zabmc.symbolic.compile import SymbolicFormula
@@ -28,18 +28,10 @@ LEFT_OUT = {"Integrity", "LocalPrimaryOrder"}
 @pytest.mark.parametrize("bug", [None, ZK_2845], ids=["fixed", "ZK-2845"])
 def test_compiled_invariants_hold_where_the_explicit_ones_do(bug):
     p = params(2, bug)
-    bounds = {
-        "nodes": 2,
-        "observers": 0,
-        "max_txns": 1,
-        "max_epoch": 2,
-        "max_crashes": 0,
-        "max_partitions": 0,
-        "max_timeouts": 1,
-    }
-    setup = build(bounds, bug, {"coarse_election": True})
+    given = bounds(2)
+    setup = build(given, bug, {"coarse_election": True})
     sp = setup.spec
-    checker = Checker(vocabulary(bounds))
+    checker = Checker(vocabulary(given))
     terms = dict(checker.add_file(INVARIANTS_FILE.read_text(encoding="utf-8"), "invariants"))
     state = sp.fresh_state("p")
     compiled = {
