@@ -1,6 +1,7 @@
 """Full against reduced search, configuration by configuration.
 
-For each configuration of the system spec it runs the search three times, each in a
+For each configuration of the system spec and of the protocol spec (rows whose
+configuration names ``"spec": "protocol"``) it runs the search three times, each in a
 fresh process: without reduction, with it (persistent steps, zabmc check's default), and
 with Lipton chains as well (``--chains``), and prints the distinct states, the ratio to
 the full search, and the wall time of each, with the verdict. The verdicts and witnesses
@@ -8,6 +9,7 @@ must agree; a row where they do not is marked ``DIFFERENT`` and the script exits
 
     python bench/reduction.py            # the default table (a few minutes)
     python bench/reduction.py --large    # adds 3 servers with the whole protocol
+    python bench/reduction.py --spec protocol --large   # the protocol spec's rows only
     python bench/reduction.py --row '{"voters": 2}' full   # one run, as JSON
 """
 
@@ -33,9 +35,28 @@ CONFIGS: list[dict] = [
     {"voters": 3, "max_txns": 0, "max_timeouts": 0, "max_epoch": 0},  # FLE alone, 3 servers
 ]
 
-#: Three servers with Fast Leader Election: minutes to hours.
+#: The protocol spec (Zab.tla): the CLI's defaults, each bug variant where it shows, the
+#: fixed spec at the same bounds.
+EXPOSED = {"spec": "protocol", "servers": 3, "max_timeouts": 0, "max_txns": 2, "max_epoch": 2}
+CONFIGS += [
+    {"spec": "protocol", "servers": 3, "max_timeouts": 1, "max_txns": 1, "max_epoch": 1},
+    EXPOSED,
+    *({**EXPOSED, "bug": b} for b in ("strict-propose", "propose-to-ackld", "commitld-ackld-zxid")),
+    {
+        "spec": "protocol",
+        "servers": 3,
+        "max_timeouts": 1,
+        "max_txns": 1,
+        "max_epoch": 2,
+        "max_restarts": 1,
+    },
+]
+
+#: Three servers with Fast Leader Election: minutes to hours; the protocol spec at
+#: bench/scale.py's protocol-351k bounds (a minute or two).
 LARGE: list[dict] = [
     {"voters": 3, "max_txns": 0, "max_timeouts": 0, "max_epoch": 1},
+    {"spec": "protocol", "servers": 3, "max_timeouts": 1, "max_txns": 2, "max_epoch": 2},
 ]
 
 
@@ -45,12 +66,21 @@ MODES = ("full", "reduced", "chains")
 
 def run(config: dict, mode: str) -> dict:
     """One search in this process: its figures."""
-    from spec.system import Params, SystemModel
-    from zabmc.engine import CheckOptions, check_bfs
+    from zabmc.engine import CheckOptions, Model, check_bfs
     from zabmc.engine.properties import select_properties
     from zabmc.engine.reduction import reducing_expander
 
-    model = SystemModel(Params(**config))
+    model: Model
+    bounds = {k: v for k, v in config.items() if k != "spec"}
+    if config.get("spec") == "protocol":
+        from spec.protocol import Params as ProtocolParams
+        from spec.protocol import ProtocolModel
+
+        model = ProtocolModel(ProtocolParams(**bounds))
+    else:
+        from spec.system import Params, SystemModel
+
+        model = SystemModel(Params(**bounds))
     expander = None
     if mode != "full":
         checked, witnesses = select_properties(model, None)
@@ -81,9 +111,11 @@ def in_fresh_process(config: dict, mode: str) -> dict:
 def label(config: dict) -> str:
     short = {"voters": "n", "observers": "obs", "max_txns": "txns", "max_timeouts": "to"}
     short |= {"max_crashes": "crash", "max_partitions": "part", "max_epoch": "epoch"}
-    parts = [
-        f"{short.get(k, k)}={v}" for k, v in config.items() if k not in ("bug", "coarse_election")
-    ]
+    short |= {"servers": "n", "max_restarts": "restarts"}
+    skip = ("bug", "coarse_election", "spec")
+    parts = [f"{short.get(k, k)}={v}" for k, v in config.items() if k not in skip]
+    if config.get("spec") == "protocol":
+        parts.insert(0, "protocol")
     if config.get("coarse_election"):
         parts.append("coarse")
     if config.get("bug"):
@@ -93,7 +125,10 @@ def label(config: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--large", action="store_true", help="add the 3-server FLE rows")
+    parser.add_argument("--large", action="store_true", help="add the larger rows")
+    parser.add_argument(
+        "--spec", choices=("all", "system", "protocol"), default="all", help="whose rows"
+    )
     parser.add_argument("--row", nargs=2, metavar=("CONFIG", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.row:
@@ -106,6 +141,8 @@ def main() -> None:
     )
     differ = False
     for config in CONFIGS + (LARGE if args.large else []):
+        if args.spec != "all" and config.get("spec", "system") != args.spec:
+            continue
         full, reduced, chained = (in_fresh_process(config, m) for m in MODES)
         outcome = (full["verdict"], full["witnesses"])
         same = all((r["verdict"], r["witnesses"]) == outcome for r in (reduced, chained))

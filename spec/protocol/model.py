@@ -41,6 +41,7 @@ from spec.protocol.constants import (
     NEWLEADER,
     PROPOSE,
 )
+from spec.protocol.independence import ProtocolMovers
 from spec.protocol.invariants import INVARIANTS, WITNESSES
 from spec.protocol.params import Params
 from spec.protocol.render import render_state
@@ -146,6 +147,10 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
 
     def symmetry(self) -> ServerSymmetry:
         return ServerSymmetry(self.params.servers)
+
+    def movers(self) -> ProtocolMovers:
+        """Followers' receipts from their leader taken alone (:mod:`spec.protocol.independence`)."""
+        return ProtocolMovers(self.params, [prop.name for prop in self.properties()], self.apply)
 
     def apply(self, s: ZabState, action: Action) -> ZabState | None:
         """Take ``action`` from ``s``, or ``None`` when it is not enabled there."""

@@ -21,14 +21,18 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_clean_run_exits_0_with_counts(capsys):
-    code, out, _ = run(capsys, "check", *PROTOCOL, "--no-deadlock")
+    # TLC's counts (shared/tlc/README.md): the full search, as TLC explores every order
+    code, out, _ = run(capsys, "check", *PROTOCOL, "--no-deadlock", "--no-reduction")
     assert code == 0
     assert "5,170" in out and "8,608" in out
     assert "No violation" in out
 
 
 def test_violation_exits_1_with_numbered_steps(capsys):
-    code, out, _ = run(capsys, "check", *bug_flags("protocol", "strict-propose"), "--no-deadlock")
+    # 17 is the BFS depth of the shortest counterexample: the full search finds it
+    code, out, _ = run(
+        capsys, "check", *bug_flags("protocol", "strict-propose"), "--no-deadlock", "--no-reduction"
+    )
     assert code == 1
     assert "Invariant ShouldNotBeTriggered is violated, 17 steps" in out
     assert " 17. FollowerProcessPROPOSE(" in out
@@ -144,3 +148,36 @@ def test_console_script_never_shows_a_traceback():
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("zabmc: error:")
+
+
+def test_the_protocol_search_is_reduced_by_default_with_the_full_verdict(capsys):
+    """Reduction is on by default for the protocol spec too: the same verdict and
+    witnesses as ``--no-reduction``, with steps taken alone (no reduced count pinned; at
+    these bounds every state is still reached, by other orders)."""
+    args = ["check", *PROTOCOL, "--no-deadlock", "--no-progress"]
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "reduction on (persistent steps taken alone" in out.splitlines()[0]
+    reduced = json.loads(run(capsys, *args, "--json")[1])
+    full = json.loads(run(capsys, *args, "--json", "--no-reduction")[1])
+    assert reduced["violation"] is full["violation"] is None
+    assert reduced["examples"] == full["examples"] and all(full["examples"].values())
+    assert reduced["reduction"]["persistent_steps"]["states_expanded_by_one_step"] > 0
+    assert reduced["distinct_states"] <= full["distinct_states"] == 5_170
+    assert reduced["states_generated"] < full["states_generated"] == 8_608
+
+
+def test_tlc_compat_is_never_reduced(capsys):
+    """``--tlc-compat`` counts as TLC does, so the reduction is off even by default."""
+    code, out, _ = run(capsys, "check", *PROTOCOL, "--no-deadlock", "--tlc-compat", "--no-progress")
+    assert code == 0 and "reduction off" in out.splitlines()[0]
+    assert "5,170" in out and "8,608" in out  # TLC's figures (shared/tlc/README.md, row 1)
+
+
+def test_a_reduced_counterexample_may_be_longer_than_the_shortest(capsys):
+    """A persistent step counts no level of depth, so the reduced search may report a
+    longer path than the full search's shortest (25 steps for this variant)."""
+    flags = [*bug_flags("protocol", "commitld-ackld-zxid"), "--no-deadlock", "--json"]
+    full = json.loads(run(capsys, "check", *flags, "--no-reduction")[1])["violation"]
+    reduced = json.loads(run(capsys, "check", *flags)[1])["violation"]
+    assert full["invariant"] == reduced["invariant"] == "ShouldNotBeTriggered"
+    assert full["length"] == 25 and reduced["length"] >= full["length"]

@@ -14,9 +14,6 @@ from dataclasses import replace
 
 import pytest
 
-from spec.protocol import Params as ProtocolParams
-from spec.protocol import ProtocolModel
-from spec.protocol.bugs import BUGS as PROTOCOL_BUGS
 from spec.system import Params, SystemModel
 from spec.system.bugs import BUGS
 from spec.system.election.actions import fle_handle_notmsg
@@ -90,14 +87,6 @@ SLOW = [
     dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=0),  # FLE alone: vote adoptions free
 ]
 
-PROTOCOL = [
-    dict(servers=2, max_timeouts=1, max_txns=1, max_epoch=1),
-    *(
-        dict(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, max_restarts=0, bug=b)
-        for b in PROTOCOL_BUGS
-    ),
-]
-
 
 def config_id(kw: dict) -> str:
     return "-".join(f"{k}={v}" for k, v in kw.items())
@@ -113,14 +102,6 @@ def test_reduced_system_search_gives_the_full_verdict(kw, chains):
 @pytest.mark.parametrize("kw", SLOW, ids=config_id)
 def test_reduced_system_search_gives_the_full_verdict_on_larger_configurations(kw):
     assert_same_verdict(SystemModel(Params(**kw)))
-
-
-@pytest.mark.parametrize("kw", PROTOCOL, ids=config_id)
-def test_reduced_protocol_search_gives_the_full_verdict(kw):
-    """The protocol spec declares no movers: the reduction leaves its search as it is."""
-    model = ProtocolModel(ProtocolParams(**kw))
-    assert model.movers() is None
-    assert_same_verdict(model)
 
 
 def test_reduction_chains_receipts_and_stores_fewer_states():

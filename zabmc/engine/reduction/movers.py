@@ -29,6 +29,12 @@ The engine knows nothing of servers or channels. A spec says, per step:
   overwriting everything it would have written (the step after it ends in the same
   state as without it: a crash of its server, say). The promise is checked on whole
   state spaces by :func:`zabmc.engine.reduction.verify.check_persistent_steps`;
+* ``parts_changed(before, after)`` (optional): the parts of the state a step changed, in
+  the spec's own vocabulary, where the top-level fields (:func:`changed_parts`, the
+  default) are too coarse: a spec whose properties read only a projection of a field (the
+  delivered prefix of a log, say) names that projection a part of its own, so that a step
+  which changes the field but not the projection is invisible. ``property_reads`` and
+  ``right_mover`` then speak the same vocabulary;
 * ``progress(state)``: a number that the spec expects each persistent step to raise.
   The engine takes a persistent step alone only where it does (see
   :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
@@ -65,6 +71,21 @@ class Movers(Protocol):
     def progress(self, state: Hashable) -> int: ...
 
 
+def changed_parts(before: Hashable, after: Hashable) -> set[str]:
+    """The top-level fields of a NamedTuple state that differ (every field if not one)."""
+    fields = getattr(before, "_fields", None)
+    if fields is None:
+        return set() if before == after else {"<state>"}
+    return {f for f in fields if getattr(before, f) != getattr(after, f)}
+
+
+def parts_changed(movers: Movers, before: Hashable, after: Hashable) -> set[str]:
+    """The parts a step from ``before`` to ``after`` changed, in the vocabulary of
+    ``movers`` (its own ``parts_changed``, or the top-level fields)."""
+    own = getattr(movers, "parts_changed", None)
+    return set(own(before, after)) if own is not None else changed_parts(before, after)
+
+
 def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] | None:
     """The parts of the state that any of ``properties`` reads (None: some reads all)."""
     visible: set[str] = set()
@@ -76,4 +97,4 @@ def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] |
     return frozenset(visible)
 
 
-__all__ = ["Movers", "visible_parts"]
+__all__ = ["Movers", "changed_parts", "parts_changed", "visible_parts"]

@@ -31,8 +31,7 @@ from typing import Any
 
 from zabmc.engine.expansion import Expander, Expansion
 from zabmc.engine.model import Action
-from zabmc.engine.reduction.movers import Movers, visible_parts
-from zabmc.engine.reduction.verify import changed_parts
+from zabmc.engine.reduction.movers import Movers, parts_changed, visible_parts
 
 
 class PersistentStepExpander:
@@ -53,7 +52,7 @@ class PersistentStepExpander:
         if step is None:
             return None
         succ = step[1]
-        if changed_parts(state, succ) & self._visible or not (
+        if parts_changed(self._movers, state, succ) & self._visible or not (
             self._movers.progress(succ) > self._movers.progress(state)
         ):
             self.refused += 1

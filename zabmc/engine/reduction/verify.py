@@ -21,15 +21,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 
 from zabmc.engine.model import Action, Model
-from zabmc.engine.reduction.movers import Movers
-
-
-def changed_parts(before: Hashable, after: Hashable) -> set[str]:
-    """The top-level fields of a NamedTuple state that differ (every field if not one)."""
-    fields = getattr(before, "_fields", None)
-    if fields is None:
-        return set() if before == after else {"<state>"}
-    return {f for f in fields if getattr(before, f) != getattr(after, f)}
+from zabmc.engine.reduction.movers import Movers, changed_parts, parts_changed
 
 
 def check_right_movers(
@@ -46,7 +38,7 @@ def check_right_movers(
                 continue
             checked += 1
             p = movers.process(a)
-            extra = changed_parts(s, t) - writes
+            extra = parts_changed(movers, s, t) - writes
             if extra:
                 failures.append(f"{a} writes {sorted(extra)}, not declared")
             for b, u in model.successors(t):
@@ -94,7 +86,7 @@ def check_persistent_steps(
         if first not in [t for a, t in model.successors(s) if a == label]:
             failures.append(f"{label} is declared at a state where it is not a step")
             continue
-        writes = changed_parts(s, first)
+        writes = parts_changed(movers, s, first)
         frontier: list[tuple[Hashable, Hashable]] = [(s, first)]
         for _ in range(depth):
             following: dict[tuple[Hashable, Hashable], None] = {}  # in order, each once
@@ -109,7 +101,7 @@ def check_persistent_steps(
                             failures.append(f"{b} disables {label} without overwriting it")
                     elif after != tu1:
                         failures.append(f"{label} does not commute with {b}")
-                    elif not changed_parts(u1, tu1) <= writes:
+                    elif not parts_changed(movers, u1, tu1) <= writes:
                         failures.append(f"{label} writes more after {b} than where declared")
                     else:
                         following[u1, tu1] = None
