@@ -27,8 +27,8 @@ commit point is the part ``log``, of ``zabState`` that no property sees the part
 (a ``--property`` file, an ``--invariant`` expression) reads everything: then no step is
 invisible and nothing is reduced.
 
-**The steps declared** (Zab.tla's read and write sets), each the receipt of the head of a
-channel j -> i, in one branch of its action:
+**The steps declared** (Zab.tla's read and write sets): receipts of the head of a channel
+j -> i by i, each in one branch of its action, and a sole leader's request:
 
 * ``FollowerProcessNEWEPOCH(i, j)``, follower i of leader j (``connectInfo[i] = j``), e' >=
   f.p, i in DISCOVERY: reads ``state[i]``, ``connectInfo[i]``, ``acceptedEpoch[i]``,
@@ -41,11 +41,24 @@ channel j -> i, in one branch of its action:
   it was), the head and the tail of i -> j (ACKLD);
 * ``FollowerProcessPROPOSE(i, j)`` where the proposal is the next zxid: reads ``state[i]``,
   ``connectInfo[i]``, ``history[i]``'s last zxid and the head; writes an entry appended past
-  i's commit point, the head and the tail of i -> j (ACK);
+  i's commit point, the head and the tail of i -> j (ACK); and where the proposal is in
+  i's history already (a redundant PROPOSE, dropped; not with strict-propose, where it is
+  flagged): writes the head only;
+* ``FollowerProcessCOMMIT(i, j)`` with nothing pending (``lastCommitted[i].index =
+  Len(history[i])``): reads those, writes the head only;
 * ``LeaderProcessACK(i, j)`` of leader i, in order, of an entry i has committed already,
   where every other server is i's learner and its ACKEPOCH has been taken (a *late* ACK):
   reads ``state[i]``, ``learners[i]``, ``history[i]`` and ``lastCommitted[i]``; writes j's
-  bit of the entry's ``ackSid`` and the head.
+  bit of the entry's ``ackSid`` and the head;
+* ``LeaderProcessACKLD(i, j)`` of leader i in BROADCAST (after its quorum) that has
+  committed its whole history, with no request left (``CheckTransactionNum`` fails for
+  good) and every other server synced: reads ``lastCommitted[i]`` (frozen then: nothing is
+  outstanding and nothing can be added), writes j's bits of ``ackSid``, ``ackldRecv[i]``,
+  the head and the tail of i -> j (COMMITLD);
+* ``LeaderProcessRequest(i)`` of leader i in BROADCAST with every other server synced with
+  it (so no other server leads, and i takes no ACKEPOCH again): reads the recorder's
+  counters and ``history[i]``, writes an entry appended past i's commit point and the
+  recorder's counters, which no other step can then read or write;
 
 where no Timeout and no Restart is left (``recorder.nTimeout`` at MaxTimeoutFailures; a
 Restart needs CheckTimeout too). A step of these that changes no part the properties read
@@ -61,30 +74,35 @@ is a persistent set alone, and each is a right mover, by these arguments:
   cannot take (FilterNonexistentMessage(i, k), k /= j), which write ``violatedInvariants``
   and that channel's head, disjoint from the step's writes; for a leader, requests,
   proposals and other followers' ACKs and ACKLDs, which read and write other entries or
-  other bits of ``ackSid``, never j's; and no ACKEPOCH, whose NEWLEADER would copy the
-  history with the bit the late ACK sets (hence every server synced; with at most four
-  servers a late ACK implies it, so the tests do not exercise that condition);
+  other bits of ``ackSid``, never j's, and commit nothing the late ACKLD reads; and no
+  ACKEPOCH, whose NEWLEADER would copy the history with the bits these steps set (hence
+  every server synced; with at most four servers a late ACK implies it);
+* a request appends past the commit point: an ACK of an entry already there finds it
+  where it was, a proposal is of the entry after ``sendCounter``, which is there already,
+  and an ACKLD after the quorum reads the commit point only;
 * the other servers only append to j -> i (behind the head) and take heads of channels
   into themselves; the step appends to i -> j, whose head j can take before the step only
   if the channel was not empty, and then the step leaves that head as it was;
 * ``CheckTransactionNum`` reads the recorder's longest history, which only
   LeaderProcessRequest writes (a follower appending does not: Zab.tla updates the recorder
   in that action alone), and ``CheckEpoch`` the recorder's largest epoch, which only
-  LeaderProcessCEPOCH writes: neither reads what the steps write.
+  LeaderProcessCEPOCH writes: neither reads what a receipt writes; a request writes the
+  first, which only another request reads, and no other server can lead to make one.
 
 With a Timeout or a Restart left, nothing is declared: a Timeout of i's leader shuts i down
 and cleans the channels, but keeps the epoch or the entry the step wrote, so the two orders
 end in different states (the definition check finds such a path).
 
 Not declared, and why: a leader's receipts of CEPOCH read ``CheckEpoch``, which another
-leader's quorum can disable; of ACKEPOCH and ACKLD after the quorum reply with the leader's
-history or commit point, which its own requests and commits change; an ACK that may commit,
-COMMITLD and COMMIT change the delivered prefix, which the properties read; so do a
-Timeout, a Restart and every role change.
+leader's quorum can disable; of ACKEPOCH, and of ACKLD while the leader can still commit,
+reply with the leader's history or commit point, which its own requests and commits
+change; an ACK that may commit, COMMITLD and a COMMIT with an entry pending change the
+delivered prefix, which the properties read; so do a Timeout, a Restart and every role
+change; a proposal (LeaderBroadcastPROPOSE) writes ``proposalMsgsLog``, which Integrity
+reads.
 
-``progress`` is minus the messages in flight, each into a follower counted twice: a
-follower's declared receipt takes one message into a follower and answers with one into its
-leader, a leader's takes one; so each raises it.
+``progress`` (:meth:`ProtocolMovers.progress`) is raised by each declared step: receipts
+take a message and answer with one of a later type, a request adds an entry.
 
 The TLC-compatible model (:mod:`spec.protocol.tlc_compat`) declares nothing: its counts
 are TLC's, state for state.
@@ -94,9 +112,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
+from spec.protocol.bugs import STRICT_PROPOSE
 from spec.protocol.constants import (
     ACK,
+    ACKLD,
     BROADCAST,
+    COMMIT,
     DISCOVERY,
     FOLLOWING,
     LEADING,
@@ -106,7 +127,7 @@ from spec.protocol.constants import (
     SYNCHRONIZATION,
 )
 from spec.protocol.params import Params
-from spec.protocol.state import ZabState, last_zxid
+from spec.protocol.state import ZabState, last_zxid, zxid_to_index
 from zabmc.engine import Action
 
 #: The parts of a state (in :meth:`ProtocolMovers.parts_changed`'s vocabulary) that the
@@ -130,8 +151,13 @@ DECLARED = {
     NEWEPOCH: "FollowerProcessNEWEPOCH",
     NEWLEADER: "FollowerProcessNEWLEADER",
     PROPOSE: "FollowerProcessPROPOSE",
+    COMMIT: "FollowerProcessCOMMIT",
     ACK: "LeaderProcessACK",
+    ACKLD: "LeaderProcessACKLD",
 }
+
+#: The one step declared that takes no message.
+REQUEST = "LeaderProcessRequest"
 
 #: Fields of the state that are parts as they are (the rest are projected).
 _PROJECTED = frozenset({"zab_state", "history", "last_committed", "current_epoch"})
@@ -196,19 +222,49 @@ def declared_receipt(s: ZabState, p: Params, i: int, j: int) -> str | None:
         elif msg[0] == NEWLEADER:
             if msg.mepoch == s.accepted_epoch[i] and s.zab_state[i] == SYNCHRONIZATION:
                 return DECLARED[NEWLEADER]
-        elif msg[0] == PROPOSE and is_next_zxid(last_zxid(s.history[i]), msg.mzxid):
-            return DECLARED[PROPOSE]
-    elif s.state[i] == LEADING and msg[0] == ACK and late_ack(s, p, i, j, msg.mzxid):
-        return DECLARED[ACK]
+        elif msg[0] == PROPOSE:
+            if is_next_zxid(last_zxid(s.history[i]), msg.mzxid):
+                return DECLARED[PROPOSE]
+            index = zxid_to_index(s.history[i], msg.mzxid)
+            if 0 < index <= len(s.history[i]) and p.bug != STRICT_PROPOSE:  # redundant: dropped
+                return DECLARED[PROPOSE]
+        elif msg[0] == COMMIT and s.last_committed[i].index == len(s.history[i]):
+            return DECLARED[COMMIT]  # nothing pending: dropped
+    elif s.state[i] == LEADING and s.learners[i] >> j & 1:
+        if msg[0] == ACK and late_ack(s, p, i, j, msg.mzxid):
+            return DECLARED[ACK]
+        if msg[0] == ACKLD and settled(s, p, i) and s.zab_state[i] == BROADCAST:
+            return DECLARED[ACKLD]  # after the quorum: answered with the frozen commit point
     return None
+
+
+def settled(s: ZabState, p: Params, i: int) -> bool:
+    """Leader i has committed its whole history and no request is left (CheckTransactionNum
+    fails for good), and every other server has synced with it: its commit point and the
+    entries it could send are frozen."""
+    return (
+        s.last_committed[i].index == len(s.history[i])
+        and s.recorder.n_transaction >= p.max_txns
+        and every_server_synced(s, p, i)
+    )
+
+
+def sole_leader_request(s: ZabState, p: Params, i: int) -> bool:
+    """``LeaderProcessRequest(i)`` is enabled, and every other server has synced with i, so
+    no other server can lead and i takes no ACKEPOCH again."""
+    return (
+        s.state[i] == LEADING
+        and s.zab_state[i] == BROADCAST
+        and s.recorder.n_transaction < p.max_txns
+        and no_failure_left(s, p)
+        and every_server_synced(s, p, i)
+    )
 
 
 def late_ack(s: ZabState, p: Params, i: int, j: int, zxid: tuple[int, int]) -> bool:
     """Leader i's receipt of an ACK from j, in order, of an entry it has committed, where
     every other server has synced with i (its ACKEPOCH taken): the receipt only marks j in
     the entry's ``ackSid``, and no NEWLEADER will copy i's history again."""
-    if not s.learners[i] >> j & 1:
-        return False
     history, lc = s.history[i], s.last_committed[i]
     found = [k for k, t in enumerate(history, start=1) if t.zxid == zxid]
     if len(found) != 1 or zxid > lc.zxid:
@@ -269,10 +325,13 @@ class ProtocolMovers:
     def right_mover(
         self, state: ZabState, action: Action, successor: ZabState
     ) -> frozenset[str] | None:
-        if action.name not in DECLARED.values():
-            return None
-        i, j = action.args
-        if declared_receipt(state, self.params, i, j) != action.name:
+        if action.name == REQUEST:
+            if not sole_leader_request(state, self.params, action.args[0]):
+                return None
+        elif (
+            action.name not in DECLARED.values()
+            or declared_receipt(state, self.params, *action.args) != action.name
+        ):
             return None
         return frozenset(self.parts_changed(state, successor))
 
@@ -290,20 +349,31 @@ class ProtocolMovers:
                 name = declared_receipt(state, self.params, i, j)
                 if name is None:
                     continue
-                action = Action(name, (i, j))
-                succ = self._apply(state, action)
-                if succ is not None and not self.parts_changed(state, succ) & PROPERTY_PARTS:
-                    return action, succ
+                step = self._invisible(state, Action(name, (i, j)))
+                if step is not None:
+                    return step
+        for i in range(n):
+            if sole_leader_request(state, self.params, i):
+                step = self._invisible(state, Action(REQUEST, (i,)))
+                if step is not None:
+                    return step
         return None
 
+    def _invisible(self, state: ZabState, action: Action) -> tuple[Action, ZabState] | None:
+        """The step, if it is enabled and changes no part a property reads."""
+        succ = self._apply(state, action)
+        if succ is None or self.parts_changed(state, succ) & PROPERTY_PARTS:
+            return None
+        return action, succ
+
     def progress(self, state: ZabState) -> int:
-        """Minus the messages in flight, each into a follower counted twice: every declared
-        receipt takes one (a follower's, answered to its leader, or a leader's)."""
-        return -sum(
-            len(channel) * (2 if state.state[k] == FOLLOWING else 1)
-            for row in state.msgs
-            for k, channel in enumerate(row)
-        )
+        """Minus the messages in flight, each weighted by how early its type comes in Zab
+        (CEPOCH 9 ... COMMIT 1), a hundred times, plus the entries in all histories: every
+        declared receipt takes a message and answers, if at all, with a later type (NEWEPOCH
+        with ACKEPOCH, NEWLEADER with ACKLD, ACKLD with COMMITLD, PROPOSE with ACK), and a
+        request adds an entry."""
+        weight = sum(9 - m[0] for row in state.msgs for channel in row for m in channel)
+        return -100 * weight + sum(len(h) for h in state.history)
 
 
 __all__ = ["DECLARED", "PROPERTY_PARTS", "ProtocolMovers", "delivered", "phase"]
