@@ -136,7 +136,7 @@ def main() -> None:
         return
     print(f"# {describe()}")
     print(
-        f"{'configuration':40} {'full':>9} {'reduced':>9} {'ratio':>5} {'+chains':>9} "
+        f"{'configuration':50} {'full':>9} {'reduced':>9} {'ratio':>5} {'+chains':>9} "
         f"{'ratio':>5} {'full s':>7} {'red. s':>6} {'+ch. s':>6}  verdict"
     )
     differ = False
@@ -148,7 +148,7 @@ def main() -> None:
         same = all((r["verdict"], r["witnesses"]) == outcome for r in (reduced, chained))
         differ |= not same
         print(
-            f"{label(config):40} {full['distinct']:>9,} {reduced['distinct']:>9,} "
+            f"{label(config):50} {full['distinct']:>9,} {reduced['distinct']:>9,} "
             f"{reduced['distinct'] / full['distinct']:>5.2f} {chained['distinct']:>9,} "
             f"{chained['distinct'] / full['distinct']:>5.2f} {full['wall_s']:>7.1f} "
             f"{reduced['wall_s']:>6.1f} {chained['wall_s']:>6.1f}  {full['verdict']}"

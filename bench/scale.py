@@ -117,7 +117,7 @@ def main() -> None:
         return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
-        f"{'row':<16} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
+        f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
         f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9} {'local':>6}"
     )
     for row in args.rows:
@@ -139,7 +139,7 @@ def main() -> None:
             # the largest worker times the workers: an upper bound on the total
             peak = fig["driver_mb"] + (jobs * fig["worker_mb"] if jobs > 1 else 0)
             print(
-                f"{row:<16} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
+                f"{row:<22} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
                 f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
                 f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6}{same}",
