@@ -166,7 +166,9 @@ def induction_rows(budget: int, sizes: list[int], prefix: list[list[int]], cti: 
 def bfs_rows(budget: int, sizes: list[int]) -> None:
     print(f"Breadth-first search (zabmc check --symmetry), MaxTimeoutFailures {TIMEOUTS}")
     for size in sizes:
+        # the full search: its count is the number of orbits, which the reduction would cut
         args = ["check", "--spec", "protocol", *bounds(size), "--symmetry", "--no-deadlock"]
+        args.append("--no-reduction")
         payload, elapsed, out, err = zabmc([*args, "--json"], budget)
         label = f"MaxTransactionNum = MaxEpoch = {size}"
         if payload is not None and payload["complete"]:

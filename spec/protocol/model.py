@@ -149,8 +149,14 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         return ServerSymmetry(self.params.servers)
 
     def movers(self) -> ProtocolMovers:
-        """Followers' receipts from their leader taken alone (:mod:`spec.protocol.independence`)."""
-        return ProtocolMovers(self.params, [prop.name for prop in self.properties()], self.apply)
+        """Receipts and requests taken alone (:mod:`spec.protocol.independence`).
+
+        Only the spec's own properties are known to read what that module says: a property
+        of the same name from a ``--property`` file is another predicate, and reads all.
+        """
+        own = {fn: name for name, fn in (*INVARIANTS, *WITNESSES)}
+        names = [p.name for p in self.properties() if own.get(p.condition) == p.name]
+        return ProtocolMovers(self.params, names, self.apply)
 
     def apply(self, s: ZabState, action: Action) -> ZabState | None:
         """Take ``action`` from ``s``, or ``None`` when it is not enabled there."""

@@ -11,6 +11,7 @@ what it says the properties read.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
+from copy import copy
 from dataclasses import replace
 
 import pytest
@@ -35,6 +36,10 @@ class Evaluated(ProtocolModel):
 
     def properties(self) -> Sequence[Property[ZabState]]:
         return [replace(p, condition=evaluated(p.condition)) for p in super().properties()]
+
+    def movers(self) -> ind.ProtocolMovers:
+        """The same predicates as the spec's, so the same declarations."""
+        return ind.ProtocolMovers(self.params, [p.name for p in self.properties()], self.apply)
 
 
 def evaluated(condition: Callable[[ZabState], bool]) -> Callable[[ZabState], bool]:
@@ -234,6 +239,17 @@ def test_a_timeout_left_refutes_the_declaration(monkeypatch):
     model, states = explored(dict(servers=3, max_timeouts=1, max_txns=1, max_epoch=1))
     _, failures = check_persistent_steps(model, model.movers(), states, depth=2, limit=3)
     assert failures and all("Timeout" in f for f in failures), failures
+
+
+def test_a_user_property_with_a_built_in_name_turns_the_reduction_off():
+    """A ``--property`` file may define PrefixConsistency otherwise: then it reads all."""
+    model = ProtocolModel(Params())
+    shadow = [replace(p, condition=lambda s: True) for p in model.properties()[:1]]
+    copied = copy(model)
+    copied.properties = lambda: [*shadow, *model.properties()[1:]]
+    name = shadow[0].name
+    assert copied.movers().property_reads(name) is None
+    assert model.movers().property_reads(name) == ind.PROPERTY_PARTS
 
 
 def test_the_tlc_compatible_model_is_never_reduced():
