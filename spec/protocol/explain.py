@@ -59,6 +59,13 @@ def explain_prefix_consistency(s: ZabState) -> str:
                     f"{zxid_text(ci[k].zxid)}=v{ci[k].value} but at {server_name(j)} it is "
                     f"{zxid_text(cj[k].zxid)}=v{cj[k].value}"
                 )
+    for i in range(n):
+        index = s.last_committed[i].index
+        if index > len(s.history[i]):
+            return (
+                f"PrefixConsistency: {server_name(i)} has committed {index} entries "
+                f"but its history holds {len(s.history[i])}"
+            )
     return "PrefixConsistency: a lastCommitted index is negative"
 
 

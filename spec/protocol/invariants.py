@@ -60,7 +60,7 @@ def leadership2(s: ZabState) -> bool:
 
 def prefix_consistency(s: ZabState) -> bool:
     """PrefixConsistency: the prefixes committed at any two servers agree,
-    up to the shorter one.
+    up to the shorter one (and each is held in its server's history).
     """
     if nothing_committed(s):
         return True
@@ -73,6 +73,11 @@ def prefix_consistency(s: ZabState) -> bool:
             if smaller < 0:
                 return False
             hi, hj = s.history[i], s.history[j]
+            # Zab.tla reads history[i][index] for every index up to smaller; beyond a
+            # history TLC stops with an evaluation error. A server that has committed an
+            # entry it does not hold breaks the property, so it counts as violated here.
+            if smaller > len(hi) or smaller > len(hj):
+                return False
             if not all(same_txn(hi[k], hj[k]) for k in range(smaller)):
                 return False
     return True

@@ -181,3 +181,19 @@ def test_a_reduced_counterexample_may_be_longer_than_the_shortest(capsys):
     reduced = json.loads(run(capsys, "check", *flags)[1])["violation"]
     assert full["invariant"] == reduced["invariant"] == "ShouldNotBeTriggered"
     assert full["length"] == 25 and reduced["length"] >= full["length"]
+
+
+def test_prefix_consistency_alone_fails_where_a_commit_outruns_the_history(capsys):
+    """In propose-to-ackld a server commits an entry its history does not hold; Zab.tla's
+    PrefixConsistency cannot be evaluated there (TLC stops with an error), and zabmc
+    reports it violated, explained, at the full search's shortest depth."""
+    flags = [*PROTOCOL, "--bug", "propose-to-ackld", "--max-timeouts", "0", "--max-txns", "2"]
+    flags += ["--max-epoch", "2", "--no-deadlock", "--no-reduction", "--no-progress"]
+    code, out, _ = run(capsys, "check", *flags, "--invariant", "PrefixConsistency")
+    assert code == 1 and "Invariant PrefixConsistency is violated, 21 steps" in out
+    assert "has committed 1 entries but its history holds 0" in out
+    assert "Counterexample (shortest):" in out
+    reduced = [f for f in flags if f != "--no-reduction"]
+    code, out, _ = run(capsys, "check", *reduced, "--invariant", "PrefixConsistency")
+    assert code == 1 and "Counterexample (shortest):" not in out
+    assert "--no-reduction finds a shortest" in out  # a reduced path is not claimed shortest

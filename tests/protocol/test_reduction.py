@@ -10,7 +10,7 @@ what it says the properties read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from copy import copy
 from dataclasses import replace
 
@@ -20,36 +20,11 @@ from spec.protocol import Params, ProtocolModel
 from spec.protocol import independence as ind
 from spec.protocol.bugs import BUGS
 from spec.protocol.invariants import INVARIANTS
-from spec.protocol.state import ZabState
 from spec.protocol.tlc_compat import TlcCompatModel
-from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, Property, check_bfs
+from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, check_bfs
 from zabmc.engine.properties import select_properties
 from zabmc.engine.reduction import reducing_expander
 from zabmc.engine.reduction.verify import check_persistent_steps, check_right_movers
-
-
-class Evaluated(ProtocolModel):
-    """The protocol model whose properties fail, rather than raise, where Zab.tla's would
-    not evaluate (PrefixConsistency reads past a history's end where lastCommitted does,
-    in the propose-to-ackld variant, once ShouldNotBeTriggered already fails; TLC stops
-    there with an error). Checking each invariant alone meets such states."""
-
-    def properties(self) -> Sequence[Property[ZabState]]:
-        return [replace(p, condition=evaluated(p.condition)) for p in super().properties()]
-
-    def movers(self) -> ind.ProtocolMovers:
-        """The same predicates as the spec's, so the same declarations."""
-        return ind.ProtocolMovers(self.params, [p.name for p in self.properties()], self.apply)
-
-
-def evaluated(condition: Callable[[ZabState], bool]) -> Callable[[ZabState], bool]:
-    def holds(s: ZabState) -> bool:
-        try:
-            return condition(s)
-        except IndexError:
-            return False
-
-    return holds
 
 
 def search(
@@ -157,7 +132,7 @@ SLOW = [
     ("kw", "symmetry"), FAST, ids=lambda c: config_id(c) if isinstance(c, dict) else f"symmetry={c}"
 )
 def test_reduced_protocol_search_gives_the_full_verdict(kw, symmetry):
-    assert_sound(Evaluated(Params(**kw)), symmetry)
+    assert_sound(ProtocolModel(Params(**kw)), symmetry)
 
 
 @pytest.mark.slow
@@ -165,7 +140,7 @@ def test_reduced_protocol_search_gives_the_full_verdict(kw, symmetry):
     ("kw", "symmetry"), SLOW, ids=lambda c: config_id(c) if isinstance(c, dict) else f"symmetry={c}"
 )
 def test_reduced_protocol_search_gives_the_full_verdict_on_larger_configurations(kw, symmetry):
-    assert_sound(Evaluated(Params(**kw)), symmetry)
+    assert_sound(ProtocolModel(Params(**kw)), symmetry)
 
 
 @pytest.mark.parametrize("bug", BUGS)
@@ -221,7 +196,7 @@ def test_a_step_that_changes_no_read_part_leaves_every_property_as_it_was(kw):
     """What the module says the properties read is all they read: on every explored step
     that changes no part of PROPERTY_PARTS, every invariant and witness keeps its value."""
     model, states = explored(kw)
-    movers, props = model.movers(), Evaluated(model.params).properties()
+    movers, props = model.movers(), model.properties()
     invisible = 0
     for s in states:
         for _, t in model.successors(s):

@@ -340,9 +340,12 @@ def print_result(model: Model, result: CheckResult, depth: int | None) -> None:
         click.echo(f"  witness {name}: {where}")
     if v is not None:
         click.echo("")
-        click.echo(
-            "Counterexample (shortest):" if v.kind == "invariant" else "Path to the deadlock:"
-        )
+        if v.kind != "invariant":
+            click.echo("Path to the deadlock:")
+        elif result.reduction is None:
+            click.echo("Counterexample (shortest):")
+        else:  # a reduced search skips orders of steps, and with them some shorter paths
+            click.echo("Counterexample (the reduced search's; --no-reduction finds a shortest):")
         print_counterexample(model, v)
 
 

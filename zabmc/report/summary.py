@@ -40,9 +40,11 @@ def found_by(doc: Mapping[str, Any]) -> str:
         return text
     if search.get("strategy") == "bfs":
         depth = search.get("depth")
-        return "breadth-first search (a shortest path)" + (
-            "" if depth is None else f", depth <= {depth}"
+        # A reduced search skips orders of steps, and with them possibly shorter paths.
+        found = (
+            "reduced, a path not always shortest" if search.get("reduction") else "a shortest path"
         )
+        return f"breadth-first search ({found})" + ("" if depth is None else f", depth <= {depth}")
     if search.get("strategy") == "bmc":
         return f"bounded model checking with z3 (a shortest path), depth <= {search.get('depth')}"
     if search.get("strategy") == "induction":
