@@ -146,6 +146,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         self.servers = tuple(range(params.n))
         self.pairs = tuple((i, j) for i in self.servers for j in self.servers if i != j)
         self._relaxed = replace(params, max_timeouts=params.max_timeouts + 1)
+        self._own_properties: tuple[Property[SystemState], ...] | None = None
 
     def init_states(self) -> Sequence[SystemState]:
         return (initial_state(self.params),)
@@ -189,20 +190,31 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                         yield Action(name, (i, j)), t
 
     def properties(self) -> Sequence[Property[SystemState]]:
-        from spec.system.explain import EXPLANATIONS
-        from spec.system.invariants import INVARIANTS, memoized, witnesses
+        # Built once per model, so that movers() can tell the spec's own properties, by
+        # identity, from a user's property of the same name.
+        if self._own_properties is None:
+            from spec.system.explain import EXPLANATIONS
+            from spec.system.invariants import INVARIANTS, memoized, witnesses
 
-        return [
-            *(
+            always = (
                 Property.always(name, memoized(name, fn), explain=EXPLANATIONS.get(name))
                 for name, fn in INVARIANTS
-            ),
-            *(Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)),
-        ]
+            )
+            sometimes = (
+                Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)
+            )
+            self._own_properties = (*always, *sometimes)
+        return self._own_properties
 
     def movers(self) -> SystemMovers:
-        """The receipts of notifications that may be chained (:mod:`spec.system.independence`)."""
-        return SystemMovers(self.params, [prop.name for prop in self.properties()])
+        """The receipts of notifications that may be chained (:mod:`spec.system.independence`).
+
+        Only the spec's own properties are known to read what that module says: a property
+        of the same name from a ``--property`` file is another predicate, and reads all.
+        """
+        own = {id(prop) for prop in type(self).properties(self)}
+        names = [prop.name for prop in self.properties() if id(prop) in own]
+        return SystemMovers(self.params, names)
 
     def partition_key(self, s: SystemState) -> Hashable:
         """The servers' variables (``serverVars``): who owns a state in ``zabmc check -j N``.

@@ -283,3 +283,20 @@ def test_each_condition_of_a_vote_adoption_is_needed(monkeypatch, dropped, kw, d
     states = vote_adoptions(model, depth)
     _, failures = check_persistent_steps(model, model.movers(), states, depth=3, limit=3)
     assert failures and all(refuted_by in f for f in failures), failures
+
+
+def test_a_user_property_with_a_built_in_name_reads_everything():
+    """A ``--property`` file may define Agreement otherwise (``with_properties`` puts it in
+    the built-in's place): the declarations then do not know what it reads."""
+    from copy import copy
+
+    from spec.system.independence import PROPERTY_GROUPS
+
+    model = SystemModel(Params(voters=2))
+    own = list(model.properties())
+    shadow = replace(own[0], condition=lambda s: True)
+    copied = copy(model)
+    copied.properties = lambda: [shadow, *own[1:]]  # type: ignore[method-assign]
+    assert copied.movers().property_reads(shadow.name) is None
+    assert copied.movers().property_reads(own[1].name) == PROPERTY_GROUPS
+    assert model.movers().property_reads(shadow.name) == PROPERTY_GROUPS
