@@ -1,0 +1,116 @@
+"""``zabmc prove --bmc K --no-shortest``: one SAT query for any path of at most K steps.
+
+Breadth-first search is the oracle of a found path's length: it finds a shortest
+violation, so a path BMC finds within K steps is at least that long, and exactly
+that long when K is BFS's depth.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.test_prove_cli import SMALL, bfs_depth, channel_bound, no_sync_leader, run
+
+
+def test_one_query_finds_a_path_of_breadth_first_search_s_length_and_says_what_it_excluded(
+    capsys, tmp_path
+):
+    lemmas = str(no_sync_leader(tmp_path))
+    shortest = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    report = tmp_path / "cex.md"
+    args = ["--invariant", "NoSyncLeader", "--lemmas", lemmas, "--no-shortest"]
+    code, out, err = run(
+        capsys, "prove", *SMALL, *args, "--bmc", str(shortest), "--report", str(report)
+    )
+    assert code == 1, out + err
+    assert f"violated, {shortest} steps from an initial state" in out
+    assert "Shorter counterexamples were not excluded (--no-shortest)" in out
+    assert "not necessarily a shortest one" in out
+    assert "shorter ones not excluded" in report.read_text()
+    # one query, no refutation of the depths below
+    assert "progress: a violation within" in err and "progress: depth" not in err
+    # one step fewer: no path breaks it and none fills a channel, so the bound is proved
+    code, out, err = run(capsys, "prove", *SMALL, *args, "--bmc", str(shortest - 1))
+    assert code == 0, out + err
+    assert f"Proved: NoSyncLeader holds on every path of at most {shortest - 1} steps" in out
+    within = f"within {shortest - 1} steps: unsat"
+    assert f"progress: a violation {within}" in err and f"progress: a full channel {within}" in err
+
+
+def test_json_says_whether_shorter_paths_were_excluded(capsys, tmp_path):
+    lemmas = str(no_sync_leader(tmp_path))
+    args = ["--invariant", "NoSyncLeader", "--lemmas", lemmas, "--bmc", "7", "--json"]
+    code, out, _ = run(capsys, "prove", *SMALL, *args, "--no-shortest")
+    payload = json.loads(out)
+    assert code == 1 and payload["shortest"] is False
+    assert payload["counterexample"]["search"] == {"strategy": "bmc", "depth": 7, "shortest": False}
+    assert payload["counterexample"]["length"] <= 7
+    assert [c["check"] for c in payload["checks"]] == ["a violation within 7 steps"]
+
+
+@pytest.mark.slow
+def test_a_channel_too_small_for_the_violation_grows_and_the_path_is_found(capsys, tmp_path):
+    """ChannelsHold2 breaks when a channel holds 3 messages: with room for 2 (the first
+    capacity) no path of the encoding breaks it, but one fills a channel, so the channels
+    grow to 3 and the query is asked again."""
+    lemmas = channel_bound(tmp_path, 2)
+    shortest = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "ChannelsHold2",
+        "--lemmas",
+        lemmas,
+        "--bmc",
+        str(shortest),
+        "--no-shortest",
+        "--json",
+    )
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["channel_capacity"] == 3
+    assert payload["counterexample"]["length"] == shortest
+    within = f"within {shortest} steps"
+    assert [c["check"] for c in payload["checks"]] == [
+        f"a violation {within}",
+        f"a full channel {within}",
+        f"a violation {within}",
+    ]
+    assert "a channel can fill up; channels of 3 now" in err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--induction"], ["--bmc", "3", "--encoding", "int"], ["--bmc", "3", "--unrolling", "fresh"]],
+)
+def test_no_shortest_outside_bit_vector_bmc_is_a_usage_error(capsys, extra):
+    code, out, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", *extra, "--no-shortest"
+    )
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "--no-shortest needs --bmc K over bit-vectors" in err
+
+
+@pytest.mark.slow
+def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(capsys):
+    """BFS finds strict-propose 17 steps deep (bench/prove.py; docs/prove.md): within 17
+    steps one query finds a path, which therefore has 17 steps."""
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--bug",
+        "strict-propose",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "17",
+        "--no-shortest",
+        "--json",
+    )
+    assert code == 1, out + err
+    assert json.loads(out)["counterexample"]["length"] == 17
