@@ -28,26 +28,28 @@ def test_one_query_finds_a_path_of_breadth_first_search_s_length_and_says_what_i
     assert f"violated, {shortest} steps from an initial state" in out
     assert "Shorter counterexamples were not excluded (--no-shortest)" in out
     assert "not necessarily a shortest one" in out
-    assert "shorter ones not excluded" in report.read_text()
     # one query, no refutation of the depths below
     assert "progress: a violation within" in err and "progress: depth" not in err
+    assert "one query for a path of at most that many steps; shorter ones not excluded" in (
+        report.read_text()
+    )
     # one step fewer: no path breaks it and none fills a channel, so the bound is proved
-    code, out, err = run(capsys, "prove", *SMALL, *args, "--bmc", str(shortest - 1))
+    code, out, err = run(capsys, "prove", *SMALL, *args, "--bmc", str(shortest - 1), "--json")
     assert code == 0, out + err
-    assert f"Proved: NoSyncLeader holds on every path of at most {shortest - 1} steps" in out
-    within = f"within {shortest - 1} steps: unsat"
-    assert f"progress: a violation {within}" in err and f"progress: a full channel {within}" in err
-
-
-def test_json_says_whether_shorter_paths_were_excluded(capsys, tmp_path):
-    lemmas = str(no_sync_leader(tmp_path))
-    args = ["--invariant", "NoSyncLeader", "--lemmas", lemmas, "--bmc", "7", "--json"]
-    code, out, _ = run(capsys, "prove", *SMALL, *args, "--no-shortest")
     payload = json.loads(out)
-    assert code == 1 and payload["shortest"] is False
-    assert payload["counterexample"]["search"] == {"strategy": "bmc", "depth": 7, "shortest": False}
-    assert payload["counterexample"]["length"] <= 7
-    assert [c["check"] for c in payload["checks"]] == ["a violation within 7 steps"]
+    assert payload["verdict"] == "proved" and payload["shortest"] is False
+    assert [c["check"] for c in payload["checks"]] == [
+        f"a violation within {shortest - 1} steps",
+        f"a full channel within {shortest - 1} steps",
+    ]
+
+
+def test_proved_within_a_bound_says_every_path_of_at_most_k_steps(capsys):
+    code, out, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", "--no-shortest"
+    )
+    assert code == 0, out + err
+    assert "Proved: Leadership1 holds on every path of at most 2 steps" in out
 
 
 @pytest.mark.slow
@@ -96,9 +98,11 @@ def test_no_shortest_outside_bit_vector_bmc_is_a_usage_error(capsys, extra):
 
 
 @pytest.mark.slow
-def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(capsys):
+def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(capsys, tmp_path):
     """BFS finds strict-propose 17 steps deep (bench/prove.py; docs/prove.md): within 17
-    steps one query finds a path, which therefore has 17 steps."""
+    steps one query finds a path, which therefore has 17 steps, and ``zabmc report``
+    re-validates it."""
+    report = tmp_path / "cex.json"
     code, out, err = run(
         capsys,
         "prove",
@@ -110,7 +114,13 @@ def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(ca
         "--bmc",
         "17",
         "--no-shortest",
-        "--json",
+        "--report",
+        str(report),
     )
     assert code == 1, out + err
-    assert json.loads(out)["counterexample"]["length"] == 17
+    doc = json.loads(report.read_text())
+    assert doc["length"] == 17
+    assert doc["search"] == {"strategy": "bmc", "depth": 17, "shortest": False}
+    code, out, err = run(capsys, "report", str(report), "--format", "md")
+    assert code == 0, err
+    assert "shorter ones not excluded" in out
