@@ -111,7 +111,8 @@ def prove(
     """Prove an invariant with z3, or find a counterexample.
 
     --bmc K looks for a shortest path of at most K steps to a state that breaks
-    the invariant; --induction checks that the invariant, with the lemmas of
+    the invariant (--no-shortest: any path of at most K steps, by one query);
+    --induction checks that the invariant, with the lemmas of
     every --lemmas FILE, is inductive (--k K for k-induction). A counterexample is
     replayed against the explicit spec and rendered like check's; a
     counterexample to induction shows the state before and after the step.

@@ -24,6 +24,7 @@ property makes the caller enlarge the channels and ask again.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -42,6 +43,44 @@ from zabmc.symbolic.prove import (
 )
 from zabmc.symbolic.reduction import independence, normal_form
 from zabmc.symbolic.values import leaves, with_leaves
+
+
+@dataclass
+class StepOrIdle:
+    """One step over a template state that may take no action instance.
+
+    ``hot``: one Bool per instance; ``packed``: the next state's terms in one
+    application (so one substitution keeps their sharing); ``constraint``: at most
+    one Bool is true and the guard of the one taken holds; ``selector``: the
+    template's selector (its sort is the one a step's decoded choice has).
+    """
+
+    hot: list[z3.BoolRef]
+    packed: z3.ExprRef
+    constraint: z3.BoolRef
+    selector: z3.ExprRef
+
+
+def step_or_idle(spec: SymbolicSpec, template: Any) -> StepOrIdle:
+    """Next from ``template`` with the choice as one Bool per instance, at most one true.
+
+    With none true the step is idle: every ``selector == k`` is false (a comparison
+    the substitution did not reach meets the selector's default, ``count``, which
+    names no instance), so every variable keeps its value;
+    ``tests/protocol/symbolic/test_within.py`` proves it of the encoding.
+    """
+    step = spec.successor(template, "template")
+    count = len(spec.actions)
+    hot, chosen = one_hot(step.selector, count, "template", default=count)
+    choice = [(step.selector == k, hot[k]) for k in range(count)]
+    pack = z3.Function("next", *(t.sort() for t in leaves(step.after)), z3.BoolSort())
+    packed = z3.substitute(
+        z3.substitute(pack(*leaves(step.after)), *choice), (step.selector, chosen)
+    )
+    guards = z3.substitute(z3.substitute(step.constraint, *choice), (step.selector, chosen))
+    # the constraint's range check (0 <= selector < count) fails on an idle step: taken steps only
+    constraint = z3.And(z3.Implies(z3.Or(*hot), guards), z3.AtMost(*hot, 1))
+    return StepOrIdle(hot, packed, constraint, step.selector)
 
 
 def bmc_within(
@@ -66,19 +105,9 @@ def bmc_within(
     log: list[dict[str, Any]] = []
     template = spec.fresh_state("template")
     slots = leaves(template)
-    step = spec.successor(template, "template")
     count = len(spec.actions)
-    # an idle step takes no instance: every "selector == k" false, so every variable stays
-    hot, chosen = one_hot(step.selector, count, "template", default=count)
-    choice = [(step.selector == k, hot[k]) for k in range(count)]
-    pack = z3.Function("next", *(t.sort() for t in leaves(step.after)), z3.BoolSort())
-    packed = z3.substitute(
-        z3.substitute(pack(*leaves(step.after)), *choice), (step.selector, chosen)
-    )
-    guards = z3.substitute(z3.substitute(step.constraint, *choice), (step.selector, chosen))
-    # the constraint's range check (0 <= selector < count) fails on an idle step: taken steps only
-    taken_in_template = z3.Or(*hot)
-    constraint = z3.And(z3.Implies(taken_in_template, guards), z3.AtMost(*hot, 1))
+    step = step_or_idle(spec, template)
+    hot, packed, constraint = step.hot, step.packed, step.constraint
     broken_in_template = z3.Or(*(z3.Not(f(template)) for _, f in properties))
     watch = getattr(spec, "overflow", None)
     full_in_template = watch(template) if watch is not None else z3.BoolVal(False)
