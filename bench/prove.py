@@ -134,7 +134,7 @@ def bmc_rows(budget: int, int_budget: int, bugs: list[str], encodings: list[str]
 
 def within_rows(budget: int, bugs: list[str]) -> None:
     """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills)."""
-    print("BMC --no-shortest (one query for a path of at most D steps), ShouldNotBeTriggered, ")
+    print("BMC --no-shortest (one query for a path of at most D steps), ShouldNotBeTriggered,")
     print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
         depth = BUGS[bug]
