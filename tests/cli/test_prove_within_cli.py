@@ -82,7 +82,7 @@ def test_a_channel_too_small_for_the_violation_grows_and_the_path_is_found(capsy
         f"a full channel {within}",
         f"a violation {within}",
     ]
-    assert "a channel can fill up; channels of 3 now" in err
+    assert "fills a channel; channels of 3, asked again" in err
 
 
 @pytest.mark.parametrize(

@@ -156,7 +156,10 @@ def prove(
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
     if not shortest:
-        mode += " (one query for any path of at most K steps: not necessarily a shortest one)"
+        mode += (
+            f" (one query for any path of at most {bmc_depth} steps: "
+            "not necessarily a shortest one)"
+        )
     lemma_names = [n for n, _ in properties[1:]]
     if not as_json:
         lemmas = f", lemmas {', '.join(lemma_names)}" if lemma_names else ""
@@ -183,10 +186,17 @@ def prove(
             checks += outcome.checks
             if outcome.verdict != "overflow":
                 break
-            # the depths before were refuted with small channels, so for larger ones too
-            start, capacity = (outcome.depth if shortest else 0), capacity + 1
-            if say is not None:
-                say(f"depth {outcome.depth}: a channel can fill up; channels of {capacity} now")
+            capacity += 1
+            if shortest:
+                # the depths before were refuted with small channels, so for larger ones too
+                start = outcome.depth
+                if say is not None:
+                    say(f"depth {start}: a channel can fill up; channels of {capacity} from here")
+            elif say is not None:
+                say(
+                    f"a path of {outcome.depth} steps fills a channel; "
+                    f"channels of {capacity}, asked again"
+                )
             symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
             properties = formulas(spec, symbolic, name, lemmas_paths)
         outcome.checks = checks
