@@ -11,6 +11,10 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   (a depth checked twice because a channel filled up counts both checks).
   CPU seconds, not wall seconds: the machine is shared. ``--encodings`` picks
   which run, ``--int-budget`` caps the former one's run.
+- ``within``: for each bug, ``zabmc prove --bmc D --no-shortest`` (bit-vectors): one
+  SAT query for any path of at most D steps (D = BFS's depth, so a path found has
+  exactly D steps), instead of one per depth; its queries' z3 CPU seconds and wall
+  seconds, the channel capacity it ended with and the found path's length.
 - ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
   of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
   MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
@@ -26,6 +30,7 @@ Three parts, each run a process at a time with a wall-clock budget per run:
 
     python bench/prove.py                          # everything, 10 minutes a run at most
     python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
+    python bench/prove.py --only within --budget 3600 --bugs propose-to-ackld
     python bench/prove.py --only induction --sizes 2 3 4
     python bench/prove.py --only system --system-nodes 2 3 --budget 3600
 """
@@ -46,6 +51,10 @@ LEMMAS = "spec/protocol/lemmas.zprop"
 PREFIX_LEMMAS = "spec/protocol/prefix_lemmas.zprop"
 TIMEOUTS = 1  # MaxTimeoutFailures of the induction and BFS rows
 DEPTH_LINE = re.compile(r"progress: depth (\d+): (\w+) in [\d.]+ s \(z3 CPU ([\d.]+) s\)")
+QUERY_LINE = re.compile(
+    r"progress: (a violation|a full channel) within \d+ steps: (\w+) in ([\d.]+) s "
+    r"\(z3 CPU ([\d.]+) s\)"
+)
 
 
 def zabmc(args: list[str], budget: int) -> tuple[dict | None, float, str, str]:
@@ -121,6 +130,34 @@ def bmc_rows(budget: int, int_budget: int, bugs: list[str], encodings: list[str]
             a_text = f"{a:.1f}" if a is not None else "-"
             b_text = f"{b:.1f}" if b is not None else "-"
             print(f"    {depth:>5}  {a_text:>12}  {b_text:>18}  {ratio:>5}")
+
+
+def within_rows(budget: int, bugs: list[str]) -> None:
+    """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills)."""
+    print("BMC --no-shortest (one query for a path of at most D steps), ShouldNotBeTriggered,")
+    print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
+    for bug in bugs:
+        depth = BUGS[bug]
+        args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
+        args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
+        payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
+        queries = QUERY_LINE.findall(err)
+        cpu = sum(float(q[3]) for q in queries)
+        each = "; ".join(
+            f"{what}: {result}, {wall} s wall, {z3} s z3 CPU" for what, result, wall, z3 in queries
+        )
+        print(f"  {bug} (BFS depth {depth}): {len(queries)} queries ({each or 'none finished'})")
+        if payload is None:
+            print(
+                f"    budget of {budget} s ran out ({elapsed:.0f} s, {cpu:.1f} s z3 CPU finished)"
+            )
+            continue
+        found = payload["counterexample"]
+        length = f", a path of {found['length']} steps" if found else ""
+        print(
+            f"    {payload['verdict']}{length}, channels of {payload['channel_capacity']}, "
+            f"{elapsed:.0f} s wall, {cpu:.1f} s z3 CPU"
+        )
 
 
 def bounds(txns: int, epochs: int | None = None) -> list[str]:
@@ -214,7 +251,9 @@ def system_rows(budget: int, nodes: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=600, help="seconds per run")
-    parser.add_argument("--only", choices=("bmc", "induction", "bfs", "system"), default=None)
+    parser.add_argument(
+        "--only", choices=("bmc", "within", "induction", "bfs", "system"), default=None
+    )
     parser.add_argument("--bugs", nargs="+", choices=sorted(BUGS), default=list(BUGS))
     parser.add_argument(
         "--encodings", nargs="+", choices=("int", "bitvector"), default=["int", "bitvector"]
@@ -235,6 +274,8 @@ def main() -> None:
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
+    if options.only in (None, "within"):
+        within_rows(options.budget, options.bugs)
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):

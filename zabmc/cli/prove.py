@@ -30,6 +30,7 @@ from zabmc.report.text import step_lines, value_text
 from zabmc.symbolic.compile import SymbolicFormula
 from zabmc.symbolic.prove import Outcome, bmc
 from zabmc.symbolic.prove import induction as k_induction
+from zabmc.symbolic.within import bmc_within
 
 #: BMC over bit-vectors starts with channels of this many messages and grows them when
 #: a path fills one (exact all the same: see zabmc.symbolic.prove._bmc_sat).
@@ -73,6 +74,14 @@ FIRST_CAPACITY = 2
     "one incremental solver (for bench/prove.py)",
 )
 @click.option(
+    "--shortest/--no-shortest",
+    default=True,
+    show_default=True,
+    help="BMC over bit-vectors: refute each depth below the one found, so the path is a "
+    "shortest one (one SAT problem per depth); or ask once for any path of at most K steps, "
+    "often far cheaper, without excluding shorter counterexamples",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -91,6 +100,7 @@ def prove(
     k: int,
     unrolling: str | None,
     encoding: str,
+    shortest: bool,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -101,7 +111,8 @@ def prove(
     """Prove an invariant with z3, or find a counterexample.
 
     --bmc K looks for a shortest path of at most K steps to a state that breaks
-    the invariant; --induction checks that the invariant, with the lemmas of
+    the invariant (--no-shortest: any path of at most K steps, by one query);
+    --induction checks that the invariant, with the lemmas of
     every --lemmas FILE, is inductive (--k K for k-induction). A counterexample is
     replayed against the explicit spec and rendered like check's; a
     counterexample to induction shows the state before and after the step.
@@ -122,6 +133,11 @@ def prove(
     bitvector = (
         bitvector and unrolling in (None, "substitute") and spec.info.symbolic_bmc is not None
     )
+    if not shortest and not bitvector:
+        raise InputError(
+            "--no-shortest needs --bmc K over bit-vectors (--spec protocol, --encoding bitvector, "
+            "--unrolling substitute)"
+        )
     capacity = FIRST_CAPACITY
     try:
         if bitvector:
@@ -139,6 +155,11 @@ def prove(
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
+    if not shortest:
+        mode += (
+            f" (one query for any path of at most {bmc_depth} steps: "
+            "not necessarily a shortest one)"
+        )
     lemma_names = [n for n, _ in properties[1:]]
     if not as_json:
         lemmas = f", lemmas {', '.join(lemma_names)}" if lemma_names else ""
@@ -149,21 +170,33 @@ def prove(
         checks: list[dict[str, Any]] = []
         start = 0
         while True:
-            outcome = bmc(
-                symbolic.spec,
-                properties,
-                bmc_depth,
-                progress=say,
-                timeout_ms=timeout_s * 1000,
-                start=start,
-            )
+            if shortest:
+                outcome = bmc(
+                    symbolic.spec,
+                    properties,
+                    bmc_depth,
+                    progress=say,
+                    timeout_ms=timeout_s * 1000,
+                    start=start,
+                )
+            else:
+                outcome = bmc_within(
+                    symbolic.spec, properties, bmc_depth, progress=say, timeout_ms=timeout_s * 1000
+                )
             checks += outcome.checks
             if outcome.verdict != "overflow":
                 break
-            # the depths before were refuted with small channels, so for larger ones too
-            start, capacity = outcome.depth, capacity + 1
-            if say is not None:
-                say(f"depth {start}: a channel can fill up; channels of {capacity} from here")
+            capacity += 1
+            if shortest:
+                # the depths before were refuted with small channels, so for larger ones too
+                start = outcome.depth
+                if say is not None:
+                    say(f"depth {start}: a channel can fill up; channels of {capacity} from here")
+            elif say is not None:
+                say(
+                    f"a path of {outcome.depth} steps fills a channel; "
+                    f"channels of {capacity}, asked again"
+                )
             symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
             properties = formulas(spec, symbolic, name, lemmas_paths)
         outcome.checks = checks
@@ -184,7 +217,7 @@ def prove(
     doc = None
     if outcome.verdict == "counterexample":
         search = (
-            {"strategy": "bmc", "depth": bmc_depth}
+            {"strategy": "bmc", "depth": bmc_depth, "shortest": shortest}
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
@@ -205,6 +238,8 @@ def prove(
             "depth": bmc_depth if bmc_depth is not None else k,
             "verdict": outcome.verdict,
             "encoding": encoding if bitvector else "int" if bmc_depth is not None else None,
+            # False: the path has at most `depth` steps, and shorter ones were not excluded
+            "shortest": shortest if bmc_depth is not None else None,
             "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
             "broken": outcome.broken,
@@ -215,7 +250,7 @@ def prove(
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_outcome(spec, outcome, name, mode, elapsed, doc)
+        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest)
         if report_path is not None and doc is not None:
             click.echo(f"Report written to {report_path}.")
     if outcome.verdict == "unknown":
@@ -389,7 +424,13 @@ def cti_document(
 
 
 def print_outcome(
-    spec: Setup, outcome: Outcome, name: str, mode: str, elapsed: float, doc: Any
+    spec: Setup,
+    outcome: Outcome,
+    name: str,
+    mode: str,
+    elapsed: float,
+    doc: Any,
+    shortest: bool = True,
 ) -> None:
     checks = len(outcome.checks)
     if outcome.verdict == "proved":
@@ -408,6 +449,11 @@ def print_outcome(
             f"Invariant {name} is violated, {outcome.depth} steps from an initial state "
             f"(z3, {elapsed:.1f} s; replayed on the spec and re-validated as zabmc report does)."
         )
+        if not shortest:
+            click.echo(
+                "Shorter counterexamples were not excluded (--no-shortest): "
+                "a shortest one needs the per-depth BMC (the default)."
+            )
     else:
         click.echo(
             f"Counterexample to induction: {', '.join(outcome.broken)} breaks after "

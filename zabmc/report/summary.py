@@ -46,7 +46,13 @@ def found_by(doc: Mapping[str, Any]) -> str:
         )
         return f"breadth-first search ({found})" + ("" if depth is None else f", depth <= {depth}")
     if search.get("strategy") == "bmc":
-        return f"bounded model checking with z3 (a shortest path), depth <= {search.get('depth')}"
+        # --no-shortest asks once for any path within the depth: shorter ones not excluded
+        which = (
+            "a shortest path"
+            if search.get("shortest", True)
+            else "one query for a path of at most that many steps; shorter ones not excluded"
+        )
+        return f"bounded model checking with z3 ({which}), depth <= {search.get('depth')}"
     if search.get("strategy") == "induction":
         lemmas = search.get("lemmas")
         return f"{search.get('k')}-induction with z3" + (f", lemmas {lemmas}" if lemmas else "")

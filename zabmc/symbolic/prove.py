@@ -261,7 +261,9 @@ def bmc(
     return Outcome("proved", depth, checks=log)
 
 
-def one_hot(template_selector: z3.ExprRef, count: int, name: str) -> tuple[list[z3.BoolRef], Any]:
+def one_hot(
+    template_selector: z3.ExprRef, count: int, name: str, default: int = 0
+) -> tuple[list[z3.BoolRef], Any]:
     """``count`` Bools, one per action instance, and the selector they stand for.
 
     Over SAT, a step's choice as one Bool per instance (exactly one true) was
@@ -269,11 +271,12 @@ def one_hot(template_selector: z3.ExprRef, count: int, name: str) -> tuple[list[
     instance's index (protocol bug strict-propose, depth 14: 15 s against 86 s
     of z3 CPU): the solver decides on instances, not on the bits of an index.
     The selector, a chain of ``If`` over the Bools, is what remains of a
-    comparison the substitution did not reach, and decodes a model's choice.
+    comparison the substitution did not reach, and decodes a model's choice;
+    it is ``default`` when no Bool is true (an idle step, when the caller allows one).
     """
     hot = [z3.Bool(f"{name}.takes{k}") for k in range(count)]
     sort = template_selector.sort()
-    selector: Any = z3.BitVecVal(0, sort) if z3.is_bv_sort(sort) else z3.IntVal(0)
+    selector: Any = z3.BitVecVal(default, sort) if z3.is_bv_sort(sort) else z3.IntVal(default)
     for k in range(count - 1, -1, -1):
         index = z3.BitVecVal(k, sort) if z3.is_bv_sort(sort) else z3.IntVal(k)
         selector = z3.If(hot[k], index, selector)

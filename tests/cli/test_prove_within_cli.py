@@ -1,0 +1,126 @@
+"""``zabmc prove --bmc K --no-shortest``: one SAT query for any path of at most K steps.
+
+Breadth-first search is the oracle of a found path's length: it finds a shortest
+violation, so a path BMC finds within K steps is at least that long, and exactly
+that long when K is BFS's depth.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.cli.test_prove_cli import SMALL, bfs_depth, channel_bound, no_sync_leader, run
+
+
+def test_one_query_finds_a_path_of_breadth_first_search_s_length_and_says_what_it_excluded(
+    capsys, tmp_path
+):
+    lemmas = str(no_sync_leader(tmp_path))
+    shortest = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    report = tmp_path / "cex.md"
+    args = ["--invariant", "NoSyncLeader", "--lemmas", lemmas, "--no-shortest"]
+    code, out, err = run(
+        capsys, "prove", *SMALL, *args, "--bmc", str(shortest), "--report", str(report)
+    )
+    assert code == 1, out + err
+    assert f"violated, {shortest} steps from an initial state" in out
+    assert "Shorter counterexamples were not excluded (--no-shortest)" in out
+    assert "not necessarily a shortest one" in out
+    # one query, no refutation of the depths below
+    assert "progress: a violation within" in err and "progress: depth" not in err
+    assert "one query for a path of at most that many steps; shorter ones not excluded" in (
+        report.read_text()
+    )
+    # one step fewer: no path breaks it and none fills a channel, so the bound is proved
+    code, out, err = run(capsys, "prove", *SMALL, *args, "--bmc", str(shortest - 1), "--json")
+    assert code == 0, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "proved" and payload["shortest"] is False
+    assert [c["check"] for c in payload["checks"]] == [
+        f"a violation within {shortest - 1} steps",
+        f"a full channel within {shortest - 1} steps",
+    ]
+
+
+def test_proved_within_a_bound_says_every_path_of_at_most_k_steps(capsys):
+    code, out, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", "--no-shortest"
+    )
+    assert code == 0, out + err
+    assert "Proved: Leadership1 holds on every path of at most 2 steps" in out
+
+
+@pytest.mark.slow
+def test_a_channel_too_small_for_the_violation_grows_and_the_path_is_found(capsys, tmp_path):
+    """ChannelsHold2 breaks when a channel holds 3 messages: with room for 2 (the first
+    capacity) no path of the encoding breaks it, but one fills a channel, so the channels
+    grow to 3 and the query is asked again."""
+    lemmas = channel_bound(tmp_path, 2)
+    shortest = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--invariant",
+        "ChannelsHold2",
+        "--lemmas",
+        lemmas,
+        "--bmc",
+        str(shortest),
+        "--no-shortest",
+        "--json",
+    )
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["channel_capacity"] == 3
+    assert payload["counterexample"]["length"] == shortest
+    within = f"within {shortest} steps"
+    assert [c["check"] for c in payload["checks"]] == [
+        f"a violation {within}",
+        f"a full channel {within}",
+        f"a violation {within}",
+    ]
+    assert "fills a channel; channels of 3, asked again" in err
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--induction"], ["--bmc", "3", "--encoding", "int"], ["--bmc", "3", "--unrolling", "fresh"]],
+)
+def test_no_shortest_outside_bit_vector_bmc_is_a_usage_error(capsys, extra):
+    code, out, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", *extra, "--no-shortest"
+    )
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "--no-shortest needs --bmc K over bit-vectors" in err
+
+
+@pytest.mark.slow
+def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(capsys, tmp_path):
+    """BFS finds strict-propose 17 steps deep (bench/prove.py; docs/prove.md): within 17
+    steps one query finds a path, which therefore has 17 steps, and ``zabmc report``
+    re-validates it."""
+    report = tmp_path / "cex.json"
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--bug",
+        "strict-propose",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "17",
+        "--no-shortest",
+        "--report",
+        str(report),
+    )
+    assert code == 1, out + err
+    doc = json.loads(report.read_text())
+    assert doc["length"] == 17
+    assert doc["search"] == {"strategy": "bmc", "depth": 17, "shortest": False}
+    code, out, err = run(capsys, "report", str(report), "--format", "md")
+    assert code == 0, err
+    assert "shorter ones not excluded" in out
