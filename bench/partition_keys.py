@@ -97,6 +97,10 @@ PROTOCOL: dict[str, Callable[[Hashable], Hashable] | None] = {
         v.ackld_recv,
         v.send_counter,
     ),
+    "histories + current epochs": lambda v: (v.history, v.current_epoch),
+    "histories + zab states": lambda v: (v.history, v.zab_state),
+    "histories + last committed": lambda v: (v.history, v.last_committed),
+    "histories + epochs": lambda v: (v.history, v.accepted_epoch, v.current_epoch),
     "recorder": lambda v: v.recorder,
     "roles + recorder": lambda v: (v.state, v.zab_state, v.current_epoch, v.recorder),
 }

@@ -187,9 +187,11 @@ class Model(ABC, Generic[State]):
 
         Equal states must have equal keys (so that a state has one owner and the search stays
         exact), and a key is built like a state: ints, bools and tuples only (its hash must be
-        the same in every process). Under symmetry the key is taken of the canonical form; a
-        model with a :meth:`view` is partitioned by the view's fingerprint and this is not used.
-        The counts, the counterexample and the witnesses never depend on the key.
+        the same in every process). The key is taken of what a state is counted by: its
+        canonical form under symmetry, then its :meth:`view` when the model has one, so a
+        model with a view gets the view here (which need not be a state), and two states
+        with one view have one owner. The counts, the counterexample and the witnesses
+        never depend on the key.
         """
         return state
 

@@ -377,7 +377,7 @@ def _owner_fingerprint(
     partition_key: Callable[[Hashable], Hashable] | None,
 ) -> Callable[[Hashable], int] | None:
     """The fingerprint whose top bits name a state's owner, when it is not the state's own:
-    that of the partition key of the state's key (its canonical form)."""
+    that of the partition key of the state's key (its canonical form, then its view)."""
     if partition_key is None:
         return None
     if key is None:
