@@ -306,7 +306,7 @@ class Partition:
         # The model's partition key, taken of a state's key: who owns a state (None: its
         # fingerprint decides). Then ownership is not a function of the fingerprint.
         self.partition_key = partition_key
-        self.local = 0  # candidates this partition kept for itself (not packed)
+        self.local = 0  # candidates this partition kept for itself (never serialized)
         self.moved = 0  # candidates it sent to another partition
         self.checks = [(p.name, p.condition) for p in invariants]
         self.witness_checks = [(p.name, p.condition) for p in witnesses]
