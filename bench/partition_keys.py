@@ -1,16 +1,20 @@
-"""Candidate partition keys for the system spec: how many successors stay local, and balance.
+"""Candidate partition keys for a spec: how many successors stay local, and balance.
 
 For a partitioned search (``zabmc check -j N``) a state's owner is decided by the fingerprint
 of the model's ``partition_key``; a successor owned by the partition that expanded its parent
-is kept as a Python object, any other is packed, moved and unpacked (which costs more than
-expanding it). This explores a row breadth-first as the search does (the row's expander:
-persistent steps taken alone) and, for each candidate key and ``--parts`` partitions, prints
-the fraction of successors whose owner is their parent's, the largest partition's share
-of the distinct states (1/N is perfect balance), and "paced": per level the largest
-partition's states, summed, over all states (a level lasts as long as its slowest partition:
-1/N is perfect, 1 is no parallelism at all).
+is kept as a Python object, any other is pickled with its batch, moved and unpickled. This
+explores a row breadth-first as the search does (the row's expander: persistent steps taken
+alone) and, for each candidate key and ``--parts`` partitions, prints the fraction of
+successors whose owner is their parent's, the largest partition's share of the distinct
+states (1/N is perfect balance), and "paced": per level the largest partition's states,
+summed, over all states (a level lasts as long as its slowest partition: 1/N is perfect,
+1 is no parallelism at all).
 
     python bench/partition_keys.py --row system-2n --parts 2
+    python bench/partition_keys.py --row protocol-351k --parts 2
+
+A protocol row counts states by a view (``TlcCompatModel.view``: the Zab state without pc),
+so its keys are taken of the view, as the search takes the model's ``partition_key``.
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scale import build
 
 from zabmc.engine.encoding import fingerprint
+from zabmc.engine.expansion import FullExpander
 
 
 def _roles(s) -> tuple:  # type: ignore[no-untyped-def]
     return tuple((v.state, v.zab_state, v.accepted_epoch, v.current_epoch) for v in s.servers)
 
 
-#: name -> key (None: the state itself, the engine's default)
-CANDIDATES: dict[str, Callable[[Hashable], Hashable] | None] = {
+#: name -> key of a system state (None: the state itself, the engine's default)
+SYSTEM: dict[str, Callable[[Hashable], Hashable] | None] = {
     "state (default)": None,
     "recorder": lambda s: s.recorder,
     "roles: (state, zab_state, epochs) per server": _roles,
@@ -54,6 +59,52 @@ CANDIDATES: dict[str, Callable[[Hashable], Hashable] | None] = {
     "ghost": lambda s: s.ghost,
 }
 
+#: name -> key of a protocol state's view (ZabState)
+PROTOCOL: dict[str, Callable[[Hashable], Hashable] | None] = {
+    "view (default)": None,
+    "roles: (state, zab_state, epochs)": lambda v: (
+        v.state,
+        v.zab_state,
+        v.accepted_epoch,
+        v.current_epoch,
+    ),
+    "serverVars (roles + histories + last committed)": lambda v: (
+        v.state,
+        v.zab_state,
+        v.accepted_epoch,
+        v.current_epoch,
+        v.history,
+        v.last_committed,
+    ),
+    "histories": lambda v: v.history,
+    "roles + histories": lambda v: (
+        v.state,
+        v.zab_state,
+        v.accepted_epoch,
+        v.current_epoch,
+        v.history,
+    ),
+    "serverVars + leaderVars": lambda v: (
+        v.state,
+        v.zab_state,
+        v.accepted_epoch,
+        v.current_epoch,
+        v.history,
+        v.last_committed,
+        v.learners,
+        v.cepoch_recv,
+        v.acke_recv,
+        v.ackld_recv,
+        v.send_counter,
+    ),
+    "histories + current epochs": lambda v: (v.history, v.current_epoch),
+    "histories + zab states": lambda v: (v.history, v.zab_state),
+    "histories + last committed": lambda v: (v.history, v.last_committed),
+    "histories + epochs": lambda v: (v.history, v.accepted_epoch, v.current_epoch),
+    "recorder": lambda v: v.recorder,
+    "roles + recorder": lambda v: (v.state, v.zab_state, v.current_epoch, v.recorder),
+}
+
 
 def owner(fp: int, parts: int) -> int:
     return ((fp >> 32) * parts) >> 32
@@ -65,9 +116,11 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=2)
     args = parser.parse_args()
     model, options = build(args.row)
-    expander = options.expander
-    names = list(CANDIDATES)
-    keys = [CANDIDATES[n] or (lambda s: s) for n in names]
+    expander = options.expander or FullExpander(model)
+    candidates = PROTOCOL if args.row.startswith("protocol") else SYSTEM
+    names = list(candidates)
+    view = model.view
+    keys = [(lambda k: lambda s: k(view(s)))(candidates[n] or (lambda v: v)) for n in names]
     local = [0] * len(names)
     per_part = [[0] * args.parts for _ in names]
     paced = [0] * len(names)  # per level, the largest partition's states, summed
@@ -79,8 +132,8 @@ def main() -> None:
         return [owner(fingerprint(k(state)), args.parts) for k in keys]
 
     for state in model.init_states():
-        if state not in seen:
-            seen.add(state)
+        if view(state) not in seen:
+            seen.add(view(state))
             frontier.append(state)
     pairs = 0
     while frontier:
@@ -99,8 +152,8 @@ def main() -> None:
                 pairs += 1
                 for c, o in enumerate(owners(succ)):
                     local[c] += o == mine[c]
-                if succ not in seen:
-                    seen.add(succ)
+                if view(succ) not in seen:
+                    seen.add(view(succ))
                     following.append(succ)
         frontier = following
         for c, counted in enumerate(level):

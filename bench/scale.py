@@ -8,8 +8,12 @@ run can reach. The machine's load average at the start is printed, since the 2-c
 machine this was written on is shared; CPU s (driver and workers, user and system) is
 the work done, which load does not change. "local" is the fraction of a partitioned
 search's successors kept by the partition that found them (the model's partition key
-decides). TLC's times are from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers,
-same machine kind).
+decides). "paced" (local processes, -j 2 and up) is the sum, over the driver's calls, of
+the slowest worker's CPU seconds: the wall time the run would take if each worker had a
+core to itself, barriers included. On a machine shared with other sessions' work the wall
+time says how much of the machine a run got, and "paced" what -j N would give on free
+cores. TLC's times are from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
+machine kind).
 
     python bench/scale.py                              # every row, -j 1 and -j 2
     python bench/scale.py --rows protocol-351k --jobs 2 --backend ray
@@ -24,8 +28,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 #: name -> (description, TLC's distinct states, TLC's wall time with 2 workers (s) or None)
@@ -73,10 +79,56 @@ def build(row: str):  # type: ignore[no-untyped-def]
     return model, Checker(model).deadlock(False).reduction().bfs_options()
 
 
+def _time_workers(folder: str) -> None:
+    """Make every worker process write, when it ends, the CPU seconds of each call it served."""
+    from zabmc.engine import parallel
+
+    serve = parallel._serve
+
+    def timed(conn, factory, index, count, inherited):  # type: ignore[no-untyped-def]
+        spent: list[float] = []
+        recv, send = conn.recv, conn.send
+        started: list = [0.0, None]
+
+        def timed_recv():  # type: ignore[no-untyped-def]
+            request = recv()
+            started[:] = [time.process_time(), request and request[0]]
+            return request
+
+        def timed_send(answer):  # type: ignore[no-untyped-def]
+            # "parent" is asked of one worker at a time (a path's steps), the rest of all
+            if started[1] != "parent":
+                spent.append(time.process_time() - started[0])
+            send(answer)
+
+        conn.recv, conn.send = timed_recv, timed_send
+        try:
+            serve(conn, factory, index, count, inherited)
+        finally:
+            with open(os.path.join(folder, f"worker-{index}.json"), "w") as out:
+                json.dump(spent[1:], out)  # the first answer is the start, not a call
+
+    parallel._serve = timed
+
+
+def _paced(folder: str, jobs: int) -> float:
+    """Per call, the slowest worker's CPU seconds, summed."""
+    spent = []
+    for k in range(jobs):
+        with open(os.path.join(folder, f"worker-{k}.json")) as f:
+            spent.append(json.load(f))
+    shutil.rmtree(folder)
+    return sum(max(call) for call in zip(*spent, strict=True))
+
+
 def run_row(row: str, jobs: int, backend: str) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
 
+    timed = jobs > 1 and backend == "local"
+    folder = tempfile.mkdtemp(prefix="zabmc-bench-") if timed else ""
+    if timed:
+        _time_workers(folder)
     model, options = build(row)
     started = time.perf_counter()
     if jobs == 0:  # the one-core search of bfs.py, for comparison
@@ -101,6 +153,7 @@ def run_row(row: str, jobs: int, backend: str) -> dict:
         # candidates kept by the partition that found them (not packed): the model's
         # partition key decides; None for the one-core search
         "local": None if not result.traffic else round(result.traffic[0] / sum(result.traffic), 3),
+        "paced_s": round(_paced(folder, jobs), 1) if timed else None,
     }
 
 
@@ -118,7 +171,8 @@ def main() -> None:
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
-        f"{'ratio':>6} {'CPU s':>6} {'states/s':>9} {'B/state':>7} {'peak MB<=':>9} {'local':>6}"
+        f"{'ratio':>6} {'CPU s':>6} {'paced':>6} {'states/s':>9} {'B/state':>7} "
+        f"{'peak MB<=':>9} {'local':>6}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
@@ -141,6 +195,7 @@ def main() -> None:
             print(
                 f"{row:<22} {jobs:>3} {fig['distinct']:>10,} {fig['generated']:>10,} "
                 f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
+                f"{fig['paced_s'] or '':>6} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
                 f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6}{same}",
                 flush=True,

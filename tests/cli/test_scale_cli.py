@@ -87,8 +87,12 @@ def test_a_killed_search_resumes_to_the_uninterrupted_result(capsys, tmp_path, a
     folder = tmp_path / "ckpt"
     kill_after_checkpoint(args, folder, level)
     assert checkpointed_level(folder) >= level
-    # resumed on one core from a two-core checkpoint: partitions are redistributed
-    resumed = run_json(capsys, *args, "-j", "1", "--resume", str(folder))
+    # The protocol spec's partition key decided the owners: a checkpoint resumes with its own
+    # number of partitions (tests/engine/test_parallel.py redistributes one without a key).
+    code = main(["check", *args, "-j", "1", "--resume", str(folder), "--no-progress"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "resume it with -j 2" in err and "\n" not in err
+    resumed = run_json(capsys, *args, "-j", "2", "--resume", str(folder))
     whole = run_json(capsys, *args, "-j", "2")
     assert resumed[0] == whole[0]
     assert counts(resumed[1]) == counts(whole[1])

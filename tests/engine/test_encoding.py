@@ -1,4 +1,4 @@
-"""Packed states and fingerprints: what a partitioned search moves and counts by."""
+"""Packed states and fingerprints: what a partitioned search keeps on disk and counts by."""
 
 from __future__ import annotations
 

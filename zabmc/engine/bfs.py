@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from zabmc.engine.collector import uncollected
 from zabmc.engine.expansion import Expander, FullExpander, unfold
 from zabmc.engine.model import Model
 from zabmc.engine.properties import explain, select_properties, state_key_function
@@ -44,7 +45,11 @@ class CheckOptions:
 
 def check_bfs(model: Model, options: CheckOptions | None = None) -> CheckResult:
     """Explore ``model`` breadth-first and check its properties."""
-    options = options or CheckOptions()
+    with uncollected():  # states hold no cycles (zabmc.engine.collector)
+        return _check_bfs(model, options or CheckOptions())
+
+
+def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
     invariants, witnesses = select_properties(model, options.invariants)
     key = state_key_function(model, options.symmetry)
     identity_key = not options.symmetry and type(model).view is Model.view

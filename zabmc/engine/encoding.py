@@ -1,14 +1,17 @@
 """States as packed bytes, and their fingerprints.
 
-A partitioned search moves states between processes and names each by a 64-bit
-fingerprint that must be the same in every process and every run. It does not
-pickle them (pickling a state was found to cost as much as expanding it); the
-engine derives a compact encoding from the state's shape, which the
+A partitioned search writes states to disk (a checkpoint's frontier, a frontier past
+its memory bound), hands out the initial states packed, and names each by a 64-bit
+fingerprint that must be the same in every process and every run. On disk it keeps
+them in an encoding of its own, documented here and stable across Python versions
+(a checkpoint names its format), derived from the state's shape, which the
 :class:`~zabmc.engine.model.Model` contract fixes: ints, bools and (named) tuples
 of them, and sequence values (:class:`SequenceValue`: an immutable sequence kept in
 another shape than a tuple, equal to and hashed as the tuple of its items). ``None`` is
 refused: its hash, the fingerprint's base, differs from process to process before Python
-3.12.
+3.12. (The states that move between partitions during a search cross as one pickle
+per batch, :class:`~zabmc.engine.partition.Batch`: written and read by the same
+interpreter, and several times cheaper than packing them one by one.)
 
 The encoding is a stream of 32-bit little-endian words ``payload << 3 | tag``:
 

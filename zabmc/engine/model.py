@@ -180,16 +180,18 @@ class Model(ABC, Generic[State]):
         The owner of a state is the partition owning the fingerprint of this key; the seen
         set stays keyed by the state's own fingerprint. The default, the state itself, spreads
         states evenly, but then about ``(N-1)/N`` of the successors belong to another of the
-        ``N`` partitions and are packed, moved and unpacked (which costs more than expanding
-        them). A spec that names a part of its state that few actions change keeps most
-        successors in the partition that found them; the part should still take many values,
-        so that the states spread over the partitions.
+        ``N`` partitions and are pickled with their batch, moved and unpickled (which costs
+        about as much as expanding them). A spec that names a part of its state that few
+        actions change keeps most successors in the partition that found them; the part
+        should still take many values, so that the states spread over the partitions.
 
         Equal states must have equal keys (so that a state has one owner and the search stays
         exact), and a key is built like a state: ints, bools and tuples only (its hash must be
-        the same in every process). Under symmetry the key is taken of the canonical form; a
-        model with a :meth:`view` is partitioned by the view's fingerprint and this is not used.
-        The counts, the counterexample and the witnesses never depend on the key.
+        the same in every process). The key is taken of what a state is counted by: its
+        canonical form under symmetry, then its :meth:`view` when the model has one, so a
+        model with a view gets the view here (which need not be a state), and two states
+        with one view have one owner. The counts, the counterexample and the witnesses
+        never depend on the key.
         """
         return state
 

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from zabmc.engine import collector
 from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
@@ -143,6 +144,7 @@ def _serve(
     """
     for other in inherited:
         other.close()
+    collector.stop()  # this process only searches: states hold no cycles
     # Ctrl-C reaches the whole process group: the driver handles it and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
@@ -184,7 +186,7 @@ class Processes:
     """Partitions in forked worker processes; batches move through files.
 
     Forking hands every worker the model as it is, so nothing about the spec is
-    pickled; what crosses processes afterwards is arrays and packed states.
+    pickled; what crosses processes afterwards is arrays and batches of states.
     """
 
     def __init__(self, factory: PartitionFactory, count: int, exchange_dir: Path) -> None:
@@ -278,8 +280,12 @@ def check_parallel(
     model: Model, options: CheckOptions | None = None, scale: ScaleOptions | None = None
 ) -> CheckResult:
     """Explore ``model`` breadth-first over ``scale.jobs`` partitions and check its properties."""
-    options = options or CheckOptions()
-    scale = scale or ScaleOptions()
+    # In this process too: with -j 1 it holds the partition (zabmc.engine.collector).
+    with collector.uncollected():
+        return _check_parallel(model, options or CheckOptions(), scale or ScaleOptions())
+
+
+def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) -> CheckResult:
     if scale.jobs < 1:
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
@@ -371,7 +377,7 @@ def _owner_fingerprint(
     partition_key: Callable[[Hashable], Hashable] | None,
 ) -> Callable[[Hashable], int] | None:
     """The fingerprint whose top bits name a state's owner, when it is not the state's own:
-    that of the partition key of the state's key (its canonical form)."""
+    that of the partition key of the state's key (its canonical form, then its view)."""
     if partition_key is None:
         return None
     if key is None:

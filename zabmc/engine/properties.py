@@ -67,10 +67,9 @@ def fingerprint_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashab
 
 def partition_key_function(model: Model) -> Callable[[Hashable], Hashable] | None:
     """The model's :meth:`~zabmc.engine.model.Model.partition_key`, applied to a state's key
-    (its canonical form under symmetry), or None when a partition owns the states by their
-    own fingerprints: the model keeps the default, or it has a view (a view need not be a
-    state, so the key cannot be taken of it)."""
-    if type(model).partition_key is Model.partition_key or type(model).view is not Model.view:
+    (its canonical form under symmetry, then its view), or None when a partition owns the
+    states by their keys' own fingerprints: the model keeps the default."""
+    if type(model).partition_key is Model.partition_key:
         return None
     return model.partition_key
 

@@ -4,7 +4,8 @@ Each partition is one actor; the driver (:mod:`zabmc.engine.parallel`) calls the
 level by level exactly as it calls local processes. A partition's batch for
 another is a Ray object: the sender's ``outgoing`` returns it, the driver hands
 the reference to the owner's ``merge``, and Ray moves the bytes (zero-copy
-between actors on one node). Nothing is pickled per state; the model is
+between actors on one node). A batch's states are one pickle of their list
+(:class:`~zabmc.engine.partition.Batch`), never one per state; the model is
 shipped once to each actor when it starts.
 
 On a cluster every node needs zabmc (and the specs) installed, and a
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from zabmc.engine import collector
 from zabmc.engine.partition import MergeReport, Partition
 
 try:  # Ray is an optional extra: zabmc[ray]
@@ -31,6 +33,7 @@ class _PartitionActor:
     """One partition, held by a Ray actor."""
 
     def __init__(self, factory: Any, index: int, count: int) -> None:
+        collector.stop()  # the actor's process only searches: states hold no cycles
         self.part: Partition = factory(index, count)
 
     def call(self, method: str, *args: Any) -> Any:
