@@ -10,7 +10,7 @@ what it says the properties read.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from copy import copy
 from dataclasses import replace
 
@@ -21,7 +21,8 @@ from spec.protocol import independence as ind
 from spec.protocol.bugs import BUGS
 from spec.protocol.invariants import INVARIANTS
 from spec.protocol.tlc_compat import TlcCompatModel
-from zabmc.engine import CheckOptions, CheckResult, Discovery, Model, check_bfs
+from tests.reduction_checks import replays, verdict
+from zabmc.engine import CheckOptions, CheckResult, Model, check_bfs
 from zabmc.engine.properties import select_properties
 from zabmc.engine.reduction import reducing_expander
 from zabmc.engine.reduction.verify import check_persistent_steps, check_right_movers
@@ -42,24 +43,6 @@ def search(
         check_deadlock=False, symmetry=symmetry, invariants=invariants, expander=expander
     )
     return check_bfs(model, options)
-
-
-def replays(model: Model, discovery: Discovery) -> bool:
-    """Every step of the path is one of the unreduced model's own transitions."""
-    first, *rest = discovery.steps
-    if first.action is not None or first.state not in model.init_states():
-        return False
-    state: Hashable = first.state
-    for step in rest:
-        if (step.action, step.state) not in list(model.successors(state)):
-            return False
-        state = step.state
-    return True
-
-
-def verdict(result: CheckResult) -> tuple[str, str | None] | None:
-    v = result.violation
-    return None if v is None else (v.kind, v.property)
 
 
 def violated(model: Model, reduce: bool, symmetry: bool) -> dict[str, CheckResult]:

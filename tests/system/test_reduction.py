@@ -9,7 +9,6 @@ also checked against the definition on whole state spaces
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from dataclasses import replace
 
 import pytest
@@ -17,7 +16,8 @@ import pytest
 from spec.system import Params, SystemModel
 from spec.system.bugs import BUGS
 from spec.system.election.actions import fle_handle_notmsg
-from zabmc.engine import Action, CheckOptions, CheckResult, Discovery, Model, check_bfs
+from tests.reduction_checks import replays, verdict
+from zabmc.engine import Action, CheckOptions, CheckResult, Model, check_bfs
 from zabmc.engine.properties import select_properties
 from zabmc.engine.reduction import ChainExpander, reducing_expander
 from zabmc.engine.reduction.verify import check_persistent_steps, check_right_movers
@@ -29,25 +29,6 @@ def search(model: Model, reduce: bool, chains: bool = False, **options) -> Check
         checked, witnesses = select_properties(model, None)
         expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)], chains)
     return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander, **options))
-
-
-def replays(model: Model, discovery: Discovery) -> bool:
-    """Every step of the path is one of the unreduced model's own transitions."""
-    first, *rest = discovery.steps
-    if first.action is not None or first.state not in model.init_states():
-        return False
-    state: Hashable = first.state
-    for step in rest:
-        if (step.action, step.state) not in list(model.successors(state)):
-            return False
-        state = step.state
-    return True
-
-
-def verdict(result: CheckResult) -> tuple[str, str | None] | None:
-    """What a search concluded: the kind and property of its violation, or None."""
-    v = result.violation
-    return None if v is None else (v.kind, v.property)
 
 
 def assert_same_verdict(model: Model, chains: bool = False) -> CheckResult:
