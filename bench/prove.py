@@ -14,7 +14,9 @@ Three parts, each run a process at a time with a wall-clock budget per run:
 - ``within``: for each bug, ``zabmc prove --bmc D --no-shortest`` (bit-vectors): one
   SAT query for any path of at most D steps (D = BFS's depth, so a path found has
   exactly D steps), instead of one per depth; its queries' z3 CPU seconds and wall
-  seconds, the channel capacity it ended with and the found path's length.
+  seconds, the channel capacity it ended with and the found path's length. With
+  ``--persistent`` the same with the partial-order reduction (``--depth D`` for
+  another D than BFS's: a reduced path may be longer).
 - ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
   of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
   MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
@@ -31,6 +33,7 @@ Three parts, each run a process at a time with a wall-clock budget per run:
     python bench/prove.py                          # everything, 10 minutes a run at most
     python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
     python bench/prove.py --only within --budget 3600 --bugs propose-to-ackld
+    python bench/prove.py --only within --persistent --bugs strict-propose
     python bench/prove.py --only induction --sizes 2 3 4
     python bench/prove.py --only system --system-nodes 2 3 --budget 3600
 """
@@ -132,21 +135,34 @@ def bmc_rows(budget: int, int_budget: int, bugs: list[str], encodings: list[str]
             print(f"    {depth:>5}  {a_text:>12}  {b_text:>18}  {ratio:>5}")
 
 
-def within_rows(budget: int, bugs: list[str]) -> None:
-    """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills)."""
-    print("BMC --no-shortest (one query for a path of at most D steps), ShouldNotBeTriggered,")
+def within_rows(
+    budget: int, bugs: list[str], persistent: bool = False, depth_given: int | None = None
+) -> None:
+    """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills).
+
+    ``persistent``: with ``--persistent`` (declared follower receipts taken first, which
+    may lengthen the path); ``depth_given``: that depth instead of BFS's.
+    """
+    mode = " --persistent" if persistent else ""
+    print(
+        f"BMC --no-shortest{mode} (one query for a path of at most D steps), ShouldNotBeTriggered,"
+    )
     print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
-        depth = BUGS[bug]
+        depth = BUGS[bug] if depth_given is None else depth_given
         args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
         args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
+        args += ["--persistent"] if persistent else []
         payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
         queries = QUERY_LINE.findall(err)
         cpu = sum(float(q[3]) for q in queries)
         each = "; ".join(
             f"{what}: {result}, {wall} s wall, {z3} s z3 CPU" for what, result, wall, z3 in queries
         )
-        print(f"  {bug} (BFS depth {depth}): {len(queries)} queries ({each or 'none finished'})")
+        print(
+            f"  {bug} (BFS depth {BUGS[bug]}, D {depth}): "
+            f"{len(queries)} queries ({each or 'none finished'})"
+        )
         if payload is None:
             print(
                 f"    budget of {budget} s ran out ({elapsed:.0f} s, {cpu:.1f} s z3 CPU finished)"
@@ -271,11 +287,15 @@ def main() -> None:
     )
     parser.add_argument("--cti", default="cti.md", help="report of a counterexample to induction")
     parser.add_argument("--system-nodes", nargs="+", type=int, default=[2, 3])
+    parser.add_argument(
+        "--persistent", action="store_true", help="within: take declared receipts first"
+    )
+    parser.add_argument("--depth", type=int, default=None, help="within: D instead of BFS's")
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
     if options.only in (None, "within"):
-        within_rows(options.budget, options.bugs)
+        within_rows(options.budget, options.bugs, options.persistent, options.depth)
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):

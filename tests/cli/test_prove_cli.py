@@ -493,3 +493,40 @@ def test_bmc_over_bit_vectors_finds_a_shallow_violation_at_breadth_first_search_
     assert code == 1, out + err
     assert f"violated, {expected} steps from an initial state" in out
     assert f"progress: depth {expected - 1}: unsat" in err
+
+
+def no_broadcast_follower(folder: Path) -> Path:
+    """An invariant breadth-first search breaks 9 steps from Init (a follower in BROADCAST):
+    ``zabmc check --max-timeouts 0 --max-txns 2 --max-epoch 2 --invariant-expr``, with and
+    without the explicit reduction."""
+    path = folder / "follower.zprop"
+    path.write_text(
+        "invariant NoBroadcastFollower :=\n"
+        "    forall i in Server: not (state[i] = FOLLOWING and zabState[i] = BROADCAST)\n"
+    )
+    return path
+
+
+def test_bmc_with_persistent_steps_agrees_with_breadth_first_search(capsys, tmp_path):
+    """BFS's depth 9 is the oracle: no reduced path of 8 steps breaks the invariant (none of
+    the spec does), and one of 9 does, which replays on the explicit spec. Declared follower
+    receipts on the way (NEWEPOCH, NEWLEADER) are forced, so the reduction is at work."""
+    lemmas = no_broadcast_follower(tmp_path)
+    common = [*SMALL, "--invariant", "NoBroadcastFollower", "--lemmas", str(lemmas)]
+    flags = ["--no-shortest", "--persistent", "--json"]
+    code, out, _ = run(capsys, "prove", *common, "--bmc", "8", *flags)
+    payload = json.loads(out)
+    assert code == 0 and payload["verdict"] == "proved" and payload["persistent"] is True
+    code, out, _ = run(capsys, "prove", *common, "--bmc", "9", *flags)
+    payload = json.loads(out)
+    assert code == 1 and payload["verdict"] == "counterexample"
+    steps = payload["counterexample"]["steps"]
+    assert payload["counterexample"]["length"] == 9
+    assert "FollowerProcessNEWLEADER" in [s.get("action") for s in steps]
+
+
+def test_persistent_needs_no_shortest(capsys):
+    code, _, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", "--persistent"
+    )
+    assert code == 2 and "--persistent needs --no-shortest" in err and err.count("\n") == 1

@@ -82,6 +82,13 @@ FIRST_CAPACITY = 2
     "often far cheaper, without excluding shorter counterexamples",
 )
 @click.option(
+    "--persistent",
+    is_flag=True,
+    help="with --no-shortest: where a declared follower receipt (spec/protocol/independence.py) "
+    "is enabled, take one (partial-order reduction): a path found is real but may be longer "
+    "than a shortest one, and 'proved' covers the reduced paths only",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -101,6 +108,7 @@ def prove(
     unrolling: str | None,
     encoding: str,
     shortest: bool,
+    persistent: bool,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -133,6 +141,8 @@ def prove(
     bitvector = (
         bitvector and unrolling in (None, "substitute") and spec.info.symbolic_bmc is not None
     )
+    if persistent and shortest:
+        raise InputError("--persistent needs --no-shortest (one query for paths of at most K)")
     if not shortest and not bitvector:
         raise InputError(
             "--no-shortest needs --bmc K over bit-vectors (--spec protocol, --encoding bitvector, "
@@ -155,6 +165,8 @@ def prove(
     # progress goes to stderr, so it stays on with --json: a z3 check can take minutes
     say = (lambda line: click.echo(f"progress: {line}", err=True)) if progress else None
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
+    if persistent:
+        mode += ", declared receipts taken first (--persistent)"
     if not shortest:
         mode += (
             f" (one query for any path of at most {bmc_depth} steps: "
@@ -181,7 +193,12 @@ def prove(
                 )
             else:
                 outcome = bmc_within(
-                    symbolic.spec, properties, bmc_depth, progress=say, timeout_ms=timeout_s * 1000
+                    symbolic.spec,
+                    properties,
+                    bmc_depth,
+                    progress=say,
+                    timeout_ms=timeout_s * 1000,
+                    persistent=persistent,
                 )
             checks += outcome.checks
             if outcome.verdict != "overflow":
@@ -240,6 +257,8 @@ def prove(
             "encoding": encoding if bitvector else "int" if bmc_depth is not None else None,
             # False: the path has at most `depth` steps, and shorter ones were not excluded
             "shortest": shortest if bmc_depth is not None else None,
+            # True: paths take a declared receipt whenever one is enabled ("proved" is of those)
+            "persistent": persistent if bmc_depth is not None else None,
             "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
             "broken": outcome.broken,
@@ -250,7 +269,7 @@ def prove(
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest)
+        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest, persistent)
         if report_path is not None and doc is not None:
             click.echo(f"Report written to {report_path}.")
     if outcome.verdict == "unknown":
@@ -431,6 +450,7 @@ def print_outcome(
     elapsed: float,
     doc: Any,
     shortest: bool = True,
+    reduced: bool = False,
 ) -> None:
     checks = len(outcome.checks)
     if outcome.verdict == "proved":
@@ -439,6 +459,12 @@ def print_outcome(
             if mode.endswith("induction")
             else f"holds on every path of at most {outcome.depth} steps"
         )
+        if reduced:
+            # the reduction keeps every violation, but maybe only on a longer path
+            what = (
+                f"holds on every reduced path of at most {outcome.depth} steps (--persistent: "
+                "a violation of the spec may need more steps in reduced form)"
+            )
         click.echo(f"Proved: {name} {what} ({checks} z3 checks, {elapsed:.1f} s).")
         return
     if outcome.verdict == "unknown":

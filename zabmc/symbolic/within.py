@@ -19,6 +19,24 @@ Channels grow on demand as in the per-depth BMC: the query asks for a broken
 property at the end *or* a full channel anywhere (where the encoding may
 disable a send the spec takes); a model that fills a channel before breaking a
 property makes the caller enlarge the channels and ask again.
+
+**Persistent steps** (``persistent``, ``zabmc prove --persistent``): a
+partial-order reduction in the encoding. A spec's ``persistent_steps`` names
+instances that are a persistent set alone where a condition holds (for the
+protocol spec, the follower receipts :mod:`spec.protocol.independence`
+declares); those that z3 proves invisible (taken where declared, they never
+change whether a property is broken) are forced: in a state where one is
+enabled, the next step, if any, is one of them. No violation is lost: take a
+path s -> ... -> x breaking a property and a forced t enabled at s; if t is on
+the path, it commutes back to the front (every step before it is independent of
+it), so the rest is one step shorter; if not, t commutes with every step and
+stays enabled, so t followed by the path ends in t(x), which breaks the property
+as x does (t is invisible). Either way a path from t(s) to a violation
+remains, and each declared step raises the spec's progress measure, so the
+argument ends. But the second case adds a step: the reduced path may be longer
+than a shortest one, and "proved" at K says only that no *reduced* path of at
+most K steps breaks a property. The trace normal form is then off (it may
+order a forced step after another).
 """
 
 from __future__ import annotations
@@ -83,6 +101,31 @@ def step_or_idle(spec: SymbolicSpec, template: Any) -> StepOrIdle:
     return StepOrIdle(hot, packed, constraint, step.selector)
 
 
+def invisible_persistent(
+    spec: SymbolicSpec, template: Any, broken: z3.BoolRef
+) -> list[tuple[int, z3.BoolRef, z3.BoolRef]]:
+    """The spec's persistent steps that z3 proves invisible: (instance, guard, when declared).
+
+    ``spec.persistent_steps(template)`` names the instances that are persistent sets
+    alone where their condition holds; kept are those whose step, taken where it is
+    declared, never changes whether a property is broken (``broken``, over
+    ``template``). A spec without ``persistent_steps`` has none.
+    """
+    steps = getattr(spec, "persistent_steps", None)
+    if steps is None:
+        return []
+    slots = leaves(template)
+    found = []
+    for t, cond in steps(template):
+        guard, after = spec.apply(template, spec.actions[t])
+        moved = z3.substitute(broken, *zip(slots, leaves(after), strict=True))
+        solver = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", "sat").solver()
+        solver.add(guard, cond, moved != broken)
+        if solver.check() == z3.unsat:
+            found.append((t, guard, cond))
+    return found
+
+
 def bmc_within(
     spec: SymbolicSpec,
     properties: Sequence[tuple[str, Formula]],
@@ -92,6 +135,7 @@ def bmc_within(
     timeout_ms: int = 0,
     reduction: bool = True,
     stop_at_violation: bool = True,
+    persistent: bool = False,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
 
@@ -101,6 +145,8 @@ def bmc_within(
     ``depth`` steps breaks a property or fills a channel.
     With ``stop_at_violation`` a step after a state that breaks a property is
     idle (a restriction that loses no counterexample: cut the path there).
+    With ``persistent`` paths take an invisible persistent step whenever one is
+    enabled (module docstring): "proved" is then of the reduced paths only.
     """
     log: list[dict[str, Any]] = []
     template = spec.fresh_state("template")
@@ -111,7 +157,10 @@ def bmc_within(
     broken_in_template = z3.Or(*(z3.Not(f(template)) for _, f in properties))
     watch = getattr(spec, "overflow", None)
     full_in_template = watch(template) if watch is not None else z3.BoolVal(False)
+    if persistent:
+        reduction = False  # the normal form may need a step the persistent step forbids
     ind = independence(template, spec.actions, spec.apply) if reduction else None
+    declared = invisible_persistent(spec, template, broken_in_template) if persistent else []
     current = leaves(spec.initial_state())
     states = [spec.initial_state()]
     steps: list[_Unrolled] = []
@@ -125,9 +174,19 @@ def bmc_within(
     fills.append(z3.substitute(full_in_template, *here))
     for k in range(1, depth + 1):
         took, selector = one_hot(step.selector, count, f"s{k}", default=count)
-        pairs = [*zip(slots, current, strict=True), *zip(hot, took, strict=True)]
-        current = list(z3.substitute(packed, *pairs).children())
-        asserted.append(z3.substitute(constraint, *pairs))
+        if declared:
+            # a declared step enabled in the state before this step: this step takes one
+            here_now = list(zip(slots, current, strict=True))
+            options = [
+                (z3.substitute(guard, *here_now), z3.substitute(cond, *here_now), took[t])
+                for t, guard, cond in declared
+            ]
+            one_enabled = z3.Or(*(z3.And(g, c) for g, c, _ in options))
+            takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
+            asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took)), takes_one))
+        pairs_now = [*zip(slots, current, strict=True), *zip(hot, took, strict=True)]
+        current = list(z3.substitute(packed, *pairs_now).children())
+        asserted.append(z3.substitute(constraint, *pairs_now))
         moves = z3.Or(*took)
         if taken:
             asserted.append(z3.Implies(moves, taken[-1]))

@@ -16,6 +16,7 @@ import z3
 from spec.protocol.params import Params
 from spec.protocol.state import ZabState, initial_state
 from spec.protocol.symbolic import actions as a
+from spec.protocol.symbolic.persistent import declared_receipt
 from spec.protocol.symbolic.state import Layout, SymZab
 from zabmc.engine import Action
 from zabmc.symbolic.transition import FunctionalNext
@@ -82,6 +83,15 @@ class SymbolicProtocol(FunctionalNext):
         step = a.Step(self.layout, self.params)
         after = self._fns[action.name](step, s, *action.args)
         return step.guard, after
+
+    def persistent_steps(self, s: SymZab) -> list[tuple[int, z3.BoolRef]]:
+        """The declared receipts (:mod:`.persistent`): (instance index, when it is one in ``s``)."""
+        found = []
+        for k, action in enumerate(self.actions):
+            cond = declared_receipt(self.layout, self.params, s, action)
+            if cond is not None:
+                found.append((k, cond))
+        return found
 
     def decode(self, model: z3.ModelRef, s: SymZab) -> ZabState:
         return self.layout.decode(model, s)
