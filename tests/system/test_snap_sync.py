@@ -20,6 +20,7 @@ from dataclasses import replace
 import pytest
 
 from spec.system.constants import DIFF, LOOKING, SNAP, TRUNC
+from spec.system.ghost import PROPOSAL_INCONSISTENT
 from spec.system.model import SystemModel
 from spec.system.params import ZK_37, ZK_39, ZK_TLA, Params
 from spec.system.scenarios import replay
@@ -120,13 +121,16 @@ def test_newleader_writes_the_snapshot_and_a_crash_keeps_it():
 
 def test_zkv3_7_0_tla_keeps_the_snapshot_as_the_log():
     """The TLA+ oracle's mode keeps ZkV3_7_0.tla's SNAP (history set at once, lastCommitted
-    unchanged by ZabTimeout), where the old path still ends in proposalInconsistent."""
+    unchanged by ZabTimeout), where the old path still ends in proposalInconsistent: the
+    TLA+ has the same gap (it does not model ZOOKEEPER-3642's full shutdown)."""
     p = replace(BOUNDS, zk=ZK_TLA)
     model, s = after_snap(p)
     s = replay(model, [("NodeCrash", S2)], s)
     assert zxids(s, S3) == [(1, 1)] and s.servers[S3].last_committed == 1
     s = replay(model, S1_SYNCS_S3, s)
     assert s.network.msgs[S1 * p.n + S3][0][0] == TRUNC
+    s = replay(model, [("FollowerProcessSyncMessage", S3, S1)], s)
+    assert [b.kind for b in s.ghost.breaches] == [PROPOSAL_INCONSISTENT]
 
 
 def test_the_z3_encoding_reloads_the_log_at_a_timeout_too():
