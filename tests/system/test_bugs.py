@@ -32,7 +32,7 @@ from zabmc.engine import CheckOptions, check_bfs
             ZK_4685,
             "LeaderStaysWithSyncedQuorum",
             27,
-            106_807,
+            105_371,
             "LeaderProcessACKLD",
             marks=pytest.mark.slow,
         ),
