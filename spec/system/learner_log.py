@@ -9,7 +9,15 @@ transactions queued for disk. Positions are 1-based, as in the tla.
 
 from __future__ import annotations
 
-from spec.system.constants import BROADCAST, FOLLOWING, LEADING, OBSERVING, SYNCHRONIZATION
+from spec.system.constants import (
+    BROADCAST,
+    FOLLOWING,
+    LEADING,
+    OBSERVING,
+    SYNC_SNAP,
+    SYNCHRONIZATION,
+)
+from spec.system.params import ZK_TLA, Params
 from spec.system.state import History, Learner, Server, index_of_zxid
 
 
@@ -64,3 +72,16 @@ def txns_match_commits(txns: History, commits: tuple[int, ...]) -> bool:
         return False
     tail = txns[len(txns) - len(commits) :]
     return all(t.zxid == z for t, z in zip(tail, commits, strict=True))
+
+
+def snapshot_only_in_memory(p: Params, lrn: Learner) -> bool:
+    """Learner ``lrn`` took SNAP and not yet NEWLEADER: the leader's snapshot is in its
+    memory only, and its log on disk is ``lrn.disk_log``.
+
+    Learner.syncWithLeader's SNAP case reads the snapshot into the in-memory database
+    (ZKDatabase.deserializeSnapshot) and sets the sync mode to SNAP; only its NEWLEADER
+    case writes a snapshot (takeSnapshot(syncSnapshot)) and sets the mode back to NONE.
+    ZkV3_7_0.tla (``zk == ZK_TLA``) makes the snapshot the log at once, and so does this
+    spec in that mode.
+    """
+    return p.zk != ZK_TLA and lrn.sync_mode == SYNC_SNAP and not lrn.nl_received

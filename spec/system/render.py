@@ -20,6 +20,7 @@ from spec.system.constants import (
     ZAB_STATE_NAMES,
 )
 from spec.system.ghost import BREACH_NAMES
+from spec.system.learner_log import snapshot_only_in_memory
 from spec.system.params import Params
 from spec.system.state import Breach, History, Notification, SystemState, Vote, members
 from spec.system.zxid import zxid_text
@@ -137,6 +138,11 @@ def render_state(s: SystemState, p: Params) -> dict[str, Any]:
         "packetsNotCommitted": each(learning, lambda i: history_text(lrn[i].not_committed)),
         "packetsCommitted": each(learning, lambda i: [zxid_text(z) for z in lrn[i].committed]),
         "queuedRequests": each(learning, lambda i: history_text(lrn[i].queued)),
+        # from SNAP to NEWLEADER the leader's snapshot is in memory only: the log on disk
+        "logOnDisk": each(
+            [i for i in learning if snapshot_only_in_memory(p, lrn[i])],
+            lambda i: history_text(lrn[i].disk_log),
+        ),
     }
     net = s.network
     rendered.update(

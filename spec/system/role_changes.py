@@ -25,6 +25,7 @@ from spec.system.election.votes import (
     self_vote,
     settled,
 )
+from spec.system.learner_log import snapshot_only_in_memory
 from spec.system.log import log_of
 from spec.system.params import Params
 from spec.system.state import (
@@ -74,11 +75,17 @@ def go_looking(s: SystemState, p: Params, i: int, announce: bool = True) -> Syst
     committed (lastCommitted) is left as it was, as ZkV3_7_0.tla's ZabTimeout leaves it.
 
     Going back to election is not a crash: the work ZooKeeper finishes on a graceful
-    shutdown is done first (:func:`_durable_work_done`).
+    shutdown is done first (:func:`_durable_work_done`). A learner that took SNAP but not
+    yet NEWLEADER is the exception: its database is cleared, and reloaded from disk, where
+    the leader's snapshot never was (:func:`snapshot_only_in_memory`).
     """
-    srv = _durable_work_done(s.servers[i], s.learners[i], p)
-    if p.bug != ZK_2845:
-        srv = srv._replace(last_processed=len(srv.history))
+    lrn = s.learners[i]
+    if snapshot_only_in_memory(p, lrn) and p.bug != ZK_2845:
+        srv = _reloaded_from_disk(s.servers[i], lrn)
+    else:
+        srv = _durable_work_done(s.servers[i], lrn, p)
+        if p.bug != ZK_2845:
+            srv = srv._replace(last_processed=len(srv.history))
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0)
     el = Election(
         self_vote(p, srv, i),
@@ -95,6 +102,18 @@ def go_looking(s: SystemState, p: Params, i: int, announce: bool = True) -> Syst
         learners=put(s.learners, i, EMPTY_LEARNER),
     )
     return send_own_notification(s, p, i) if announce else s
+
+
+def _reloaded_from_disk(srv: Server, lrn: Learner) -> Server:
+    """ZOOKEEPER-3642's fix (ZooKeeper 3.6.3, 3.7.0 on): a learner that leaves its leader
+    before it has written the snapshot of a SNAP sync fully shuts its ZooKeeperServer down
+    (Learner.shutdown passes ``syncMode == SNAP`` to ZooKeeperServer.shutdown(boolean),
+    which then calls ZKDatabase.clear instead of fastForwardDataBase). Its next vote
+    reloads the database from disk (QuorumPeer.getLastLoggedZxid, ZKDatabase.loadDataBase),
+    as at a restart: the log it had before SNAP, and its own last snapshot committed.
+    """
+    n = len(lrn.disk_log)
+    return srv._replace(history=lrn.disk_log, last_processed=n, last_committed=srv.last_snapshot)
 
 
 def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
@@ -233,8 +252,14 @@ OFF_ELECTION_ROUND = 0
 
 
 def power_off(s: SystemState, p: Params, i: int) -> SystemState:
-    """i stops: only its log, epochs and snapshot survive; its channels are emptied."""
+    """i stops: only its log, epochs and snapshot survive; its channels are emptied.
+
+    A learner between SNAP and NEWLEADER has not written the leader's snapshot: its
+    log on disk is the one it had before (:func:`snapshot_only_in_memory`).
+    """
     srv = s.servers[i]
+    if snapshot_only_in_memory(p, s.learners[i]):
+        srv = srv._replace(history=s.learners[i].disk_log)
     srv = srv._replace(
         online=False,
         state=LOOKING,

@@ -137,6 +137,11 @@ class Learner(NamedTuple):
     committed: tuple[int, ...]  # packetsCommitted: zxids committed during sync
     queued: Txns  # SyncRequestProcessor's queue (bug variants only): logged later
     unacked: int = 0  # zookeeper_timing: entries at the end of the log not yet synced and acked
+    #: From SNAP to NEWLEADER (ZooKeeper, not ZkV3_7_0.tla): the log still on disk. The
+    #: leader's snapshot is only in memory (ZKDatabase.deserializeSnapshot) until NEWLEADER
+    #: writes it (Learner.syncWithLeader's takeSnapshot), so a learner that crashes or goes
+    #: back to election in between reloads this log (see spec.system.role_changes).
+    disk_log: History = ()
 
 
 class Network(NamedTuple):

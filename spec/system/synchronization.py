@@ -51,6 +51,7 @@ from spec.system.learner_log import (
     last_committed,
     last_queued,
     pending_log,
+    snapshot_only_in_memory,
     txns_match_commits,
 )
 from spec.system.log import append, log_of
@@ -234,6 +235,8 @@ def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> 
         new = srv.history[:k]
     else:
         lrn = lrn._replace(sync_mode=SYNC_SNAP)
+        if snapshot_only_in_memory(p, lrn):  # the log on disk stays until NEWLEADER
+            lrn = lrn._replace(disk_log=srv.history)
         new = msg.snapshot
     lost = lost_committed(srv.history, new, s.ghost.committed, _resent(s, p, i, j))
     n = len(new)
@@ -333,6 +336,9 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
         return None  # the second half is the next step
     if srv.zab_state != SYNCHRONIZATION:
         s = breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
+    if lrn.disk_log:  # NEWLEADER writes the snapshot first (takeSnapshot): the log is it
+        lrn = lrn._replace(disk_log=())
+        s = s._replace(learners=put(s.learners, i, lrn))
     srv = srv._replace(current_epoch=srv.accepted_epoch)
     if p.split_newleader:
         if p.queued_logging:

@@ -25,7 +25,7 @@ from spec.system.symbolic.common import (
     with_member,
 )
 from spec.system.symbolic.state import SYNCED_ZXID, SymSystem, vote
-from zabmc.symbolic.values import SRecord, SSeq
+from zabmc.symbolic.values import SRecord, SSeq, ite
 
 
 def self_vote(srv: SRecord, i: int) -> SRecord:
@@ -35,10 +35,19 @@ def self_vote(srv: SRecord, i: int) -> SRecord:
 
 def go_looking(step: Step, s: SymSystem, i: int) -> SymSystem:
     """i goes back to election (FollowerShutdown): with the fix of ZK-2845 its database is
-    reloaded from its log; it votes for itself. (No queued work: the configuration has none.)"""
-    srv = s.servers[i]
+    reloaded from its log; it votes for itself. (No queued work: the configuration has none.)
+    Between SNAP and NEWLEADER the log on disk is the learner's ``disk_log``, and what it
+    knows committed its own snapshot (ZOOKEEPER-3642's full shutdown, as
+    spec.system.role_changes.snapshot_only_in_memory)."""
+    srv, lrn = s.servers[i], s.learners[i]
     if step.p.bug != ZK_2845:
-        srv = srv.replace(last_processed=srv["history"].length)
+        in_memory = z3.And(lrn["sync_mode"] == c.SYNC_SNAP, z3.Not(lrn["nl_received"]))
+        history = ite(in_memory, lrn["disk_log"], srv["history"])
+        srv = srv.replace(
+            history=history,
+            last_processed=history.length,
+            last_committed=z3.If(in_memory, srv["last_snapshot"], srv["last_committed"]),
+        )
     srv = srv.replace(
         state=z3.IntVal(c.LOOKING), zab_state=z3.IntVal(c.ELECTION), initial_len=z3.IntVal(0)
     )

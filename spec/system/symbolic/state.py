@@ -133,6 +133,7 @@ class Layout:
             nl_received=z3.BoolVal(False),
             not_committed=self.history_of([]),
             committed=self.seq([], self.history, ZERO),
+            disk_log=self.history_of([]),
         )
 
     # -- explicit states in ------------------------------------------------------------
@@ -203,6 +204,7 @@ class Layout:
                     nl_received=z3.BoolVal(lrn.nl_received),
                     not_committed=self._history(lrn.not_committed),
                     committed=self.seq([zxid(z) for z in lrn.committed], self.history, ZERO),
+                    disk_log=self._history(lrn.disk_log),
                 )
                 for lrn in s.learners
             ),

@@ -198,7 +198,11 @@ def follower_process_sync_message(step: Step, s: SymSystem, i: int, j: int) -> S
     is_trunc = m["mtype"] == c.TRUNC
     k = index_of_zxid(h, m["zxid"])
     cut_badly = z3.Not(z3.And(srv["last_committed"] <= k, k <= h.length))
-    lrn = lrn.replace(sync_mode=z3.If(is_trunc, c.SYNC_TRUNC, c.SYNC_SNAP))
+    # SNAP: the log on disk stays until NEWLEADER (the snapshot is in memory only)
+    lrn = lrn.replace(
+        sync_mode=z3.If(is_trunc, c.SYNC_TRUNC, c.SYNC_SNAP),
+        disk_log=ite(is_trunc, lrn["disk_log"], h),
+    )
     refused = breach(set_learner(s, i, lrn), PROPOSAL_INCONSISTENT, i, j, m["zxid"])
     new = ite(is_trunc, take(h, k), m["snapshot"])
     lost, lost_zxid = lost_committed(h, new, s.committed, _resent(s, i, j))
@@ -296,6 +300,7 @@ def _log_synced_and_ack(step: Step, s: SymSystem, i: int, j: int, srv: SRecord, 
         not_committed=empty["not_committed"],
         nl_received=z3.BoolVal(True),
         sync_mode=z3.IntVal(c.NO_SYNC),
+        disk_log=empty["disk_log"],
     )
     s = set_learner(s._replace(servers=put(s.servers, i, srv)), i, lrn)
     s = discard(step, s, i, j)
@@ -333,6 +338,7 @@ def _log_committed_and_ack(step: Step, s: SymSystem, i: int, j: int, srv: SRecor
         committed=empty["committed"],
         nl_received=z3.BoolVal(True),
         sync_mode=z3.IntVal(c.NO_SYNC),
+        disk_log=empty["disk_log"],
     )
     s = set_learner(s._replace(servers=put(s.servers, i, srv)), i, lrn)
     s = reply(step, s, i, j, msg(step, c.ACK, zxid=nl))
