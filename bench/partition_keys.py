@@ -57,6 +57,29 @@ SYSTEM: dict[str, Callable[[Hashable], Hashable] | None] = {
     "votes + ghost": lambda s: (tuple(e.vote for e in s.elections), s.ghost),
     "histories": lambda s: tuple(v.history for v in s.servers),
     "ghost": lambda s: s.ghost,
+    "servers without last_processed, last_snapshot": lambda s: tuple(
+        (
+            v.online,
+            v.state,
+            v.zab_state,
+            v.accepted_epoch,
+            v.current_epoch,
+            v.history,
+            v.last_committed,
+        )
+        for v in s.servers
+    ),
+    "roles + histories": lambda s: (_roles(s), tuple(v.history for v in s.servers)),
+    "votes + histories": lambda s: (
+        tuple(e.vote for e in s.elections),
+        tuple(v.history for v in s.servers),
+    ),
+    "roles + histories + ghost": lambda s: (
+        _roles(s),
+        tuple(v.history for v in s.servers),
+        s.ghost,
+    ),
+    "servers + votes": lambda s: (s.servers, tuple(e.vote for e in s.elections)),
 }
 
 #: name -> key of a protocol state's view (ZabState)
