@@ -581,7 +581,10 @@ class Partition:
             moved.append(fps)
             self._batches.append(out.batch(names, only).to_bytes())
         if moved:
-            self._moved_before = np.union1d(self._moved_before, np.concatenate(moved))
+            # distinct from each other (``_sent``) and from those before (skipped above)
+            fresh = np.sort(np.concatenate(moved))
+            before = self._moved_before
+            self._moved_before = np.insert(before, np.searchsorted(before, fresh), fresh)
         self._kept = self._outgoing[self.index].batch(names)
         self._outgoing = []
         return [len(b) for b in self._batches]
