@@ -80,6 +80,15 @@ SYSTEM: dict[str, Callable[[Hashable], Hashable] | None] = {
         s.ghost,
     ),
     "servers + votes": lambda s: (s.servers, tuple(e.vote for e in s.elections)),
+    "histories + epochs": lambda s: tuple(
+        (v.history, v.accepted_epoch, v.current_epoch) for v in s.servers
+    ),
+    "histories + epochs + online": lambda s: tuple(
+        (v.online, v.history, v.accepted_epoch, v.current_epoch) for v in s.servers
+    ),
+    "persisted: histories, epochs, snapshots": lambda s: tuple(
+        (v.history, v.accepted_epoch, v.current_epoch, v.last_snapshot) for v in s.servers
+    ),
 }
 
 #: name -> key of a protocol state's view (ZabState)
@@ -137,6 +146,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--row", default="system-2n")
     parser.add_argument("--parts", type=int, default=2)
+    parser.add_argument("--depth", type=int, help="explore the levels up to this depth only")
     args = parser.parse_args()
     model, options = build(args.row)
     expander = options.expander or FullExpander(model)
@@ -159,7 +169,9 @@ def main() -> None:
             seen.add(view(state))
             frontier.append(state)
     pairs = 0
-    while frontier:
+    depth = 0
+    while frontier and (args.depth is None or depth < args.depth):
+        depth += 1
         following = []
         level = [[0] * args.parts for _ in names]
         for state in frontier:

@@ -538,8 +538,8 @@ class Partition:
                 if fp in sent:
                     continue
                 part = partition_key(counted)
-                # the parent's own key object: the parent's owner, this partition
-                dst = index if part is parent_part else owner_of_one(_fingerprint(part), count)
+                # the parent's key (often the same object): the parent's owner, this partition
+                dst = index if part == parent_part else owner_of_one(_fingerprint(part), count)
             sent.add(fp)
             out = outgoing[dst]
             if where is not None:
