@@ -86,6 +86,10 @@ SYSTEM: dict[str, Callable[[Hashable], Hashable] | None] = {
     "histories + epochs + online": lambda s: tuple(
         (v.online, v.history, v.accepted_epoch, v.current_epoch) for v in s.servers
     ),
+    "histories + epochs + ghost (the spec's)": lambda s: (
+        tuple((v.history, v.accepted_epoch, v.current_epoch) for v in s.servers),
+        s.ghost,
+    ),
     "persisted: histories, epochs, snapshots": lambda s: tuple(
         (v.history, v.accepted_epoch, v.current_epoch, v.last_snapshot) for v in s.servers
     ),
