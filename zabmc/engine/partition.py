@@ -202,6 +202,9 @@ def _dump_states(states: list[Any]) -> bytes:
     return out.getvalue()
 
 
+_NO_KEY = object()  # no partition key equals it
+
+
 def _members(sorted_fps: np.ndarray, fps: np.ndarray) -> np.ndarray:
     """A boolean mask: which of ``fps`` are in ``sorted_fps`` (sorted, distinct)."""
     if not len(sorted_fps) or not len(fps):
@@ -505,8 +508,8 @@ class Partition:
 
         Per successor this is the search's innermost loop: the successors per action are
         counted from the round's log when it ends (:meth:`_finish_round`), and a successor
-        whose partition key is the parent's own object (the step left that part as it was)
-        belongs here without hashing it, since this partition owns the parent.
+        whose partition key equals its parent's (often the same object: the step left that
+        part as it was) belongs here without hashing it, since this partition owns the parent.
         """
         fingerprint = self.fingerprint
         count, sent, outgoing = self.count, self._sent, self._outgoing
@@ -516,10 +519,11 @@ class Partition:
         # Every successor's key and action, so that a round cut short by a violation can be
         # counted up to it (:meth:`counted_until`), and the round's successors per action.
         log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
-        if count == 1 or partition_key is None:
-            parent_part = None
-        else:
-            parent_part = partition_key(parent if key is None else key(parent))
+        # The parent's own partition key, when it is cheap to have: of a state counted as
+        # itself (a canonical form or a view would cost a key of every parent).
+        parent_part: Any = _NO_KEY
+        if count > 1 and partition_key is not None and key is None:
+            parent_part = partition_key(parent)
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             log_keys.append(base | position)
