@@ -382,3 +382,21 @@ def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants
     full = check_bfs(model, CheckOptions(check_deadlock=False, invariants=invariants))
     assert one.actions["Mix"].generated > 0  # the proviso expanded the rest somewhere
     assert one.actions["Mix"].generated < full.actions["Mix"].generated  # not everywhere
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_resumed_search_that_skips_moves_gives_the_uninterrupted_answers(tmp_path, jobs):
+    """A resumed partition has not sent anything yet (what was sent before the checkpoint
+    is not saved): it sends again what it finds, and the answers stay the same."""
+    model = Mixer(997)
+    options = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=[])
+    whole = check_parallel(model, options, ScaleOptions(jobs=1))
+    folder = tmp_path / "ckpt"
+    cut = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=[], max_depth=8)
+    first = check_parallel(
+        model, cut, ScaleOptions(jobs=2, checkpoint=folder, checkpoint_every_s=0)
+    )
+    assert first.moves_skipped > 0 and not first.complete
+    resumed = check_parallel(model, options, ScaleOptions(jobs=jobs, resume=folder))
+    assert counts(resumed) == counts(whole)
+    assert resumed.moves_skipped > 0
