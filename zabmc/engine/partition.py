@@ -14,7 +14,8 @@ orders (:mod:`zabmc.engine.parallel`):
   into :class:`Batch` bytes: fingerprints, order keys, parents, actions and whether
   the step was free (a persistent step) as raw arrays, and the states as one pickle
   of their list (the parts they share written once). A partition's candidates for
-  itself stay Python objects.
+  itself stay Python objects; a candidate it sent to its owner in an earlier round is
+  not sent again (the owner holds it by then: it could not be new).
 * :meth:`Partition.merge` takes the batches sent to it, keeps per fingerprint the
   candidate with the smallest order key, drops those already seen, checks the rest
   in key order (the invariants, the witnesses still wanted) and holds them until
