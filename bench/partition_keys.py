@@ -57,6 +57,42 @@ SYSTEM: dict[str, Callable[[Hashable], Hashable] | None] = {
     "votes + ghost": lambda s: (tuple(e.vote for e in s.elections), s.ghost),
     "histories": lambda s: tuple(v.history for v in s.servers),
     "ghost": lambda s: s.ghost,
+    "servers without last_processed, last_snapshot": lambda s: tuple(
+        (
+            v.online,
+            v.state,
+            v.zab_state,
+            v.accepted_epoch,
+            v.current_epoch,
+            v.history,
+            v.last_committed,
+        )
+        for v in s.servers
+    ),
+    "roles + histories": lambda s: (_roles(s), tuple(v.history for v in s.servers)),
+    "votes + histories": lambda s: (
+        tuple(e.vote for e in s.elections),
+        tuple(v.history for v in s.servers),
+    ),
+    "roles + histories + ghost": lambda s: (
+        _roles(s),
+        tuple(v.history for v in s.servers),
+        s.ghost,
+    ),
+    "servers + votes": lambda s: (s.servers, tuple(e.vote for e in s.elections)),
+    "histories + epochs": lambda s: tuple(
+        (v.history, v.accepted_epoch, v.current_epoch) for v in s.servers
+    ),
+    "histories + epochs + online": lambda s: tuple(
+        (v.online, v.history, v.accepted_epoch, v.current_epoch) for v in s.servers
+    ),
+    "histories + epochs + ghost (the spec's)": lambda s: (
+        tuple((v.history, v.accepted_epoch, v.current_epoch) for v in s.servers),
+        s.ghost,
+    ),
+    "persisted: histories, epochs, snapshots": lambda s: tuple(
+        (v.history, v.accepted_epoch, v.current_epoch, v.last_snapshot) for v in s.servers
+    ),
 }
 
 #: name -> key of a protocol state's view (ZabState)
@@ -114,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--row", default="system-2n")
     parser.add_argument("--parts", type=int, default=2)
+    parser.add_argument("--depth", type=int, help="explore the levels up to this depth only")
     args = parser.parse_args()
     model, options = build(args.row)
     expander = options.expander or FullExpander(model)
@@ -136,7 +173,9 @@ def main() -> None:
             seen.add(view(state))
             frontier.append(state)
     pairs = 0
-    while frontier:
+    depth = 0
+    while frontier and (args.depth is None or depth < args.depth):
+        depth += 1
         following = []
         level = [[0] * args.parts for _ in names]
         for state in frontier:

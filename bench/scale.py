@@ -8,11 +8,13 @@ run can reach. The machine's load average at the start is printed, since the 2-c
 machine this was written on is shared; CPU s (driver and workers, user and system) is
 the work done, which load does not change. "local" is the fraction of a partitioned
 search's successors kept by the partition that found them (the model's partition key
-decides). "paced" (local processes, -j 2 and up) is the sum, over the driver's calls, of
-the slowest worker's CPU seconds: the wall time the run would take if each worker had a
-core to itself, barriers included. On a machine shared with other sessions' work the wall
-time says how much of the machine a run got, and "paced" what -j N would give on free
-cores. TLC's times are from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
+decides); "resent" is the fraction of those owned by another partition that were not
+sent, since the partition finding them had sent them in an earlier round. "paced" (local
+processes, -j 2 and up) is the sum, over the driver's calls, of the slowest worker's CPU
+seconds: the wall time the run would take if each worker had a core to itself, barriers
+included. On a machine shared with other sessions' work the wall time says how much of
+the machine a run got, and "paced" what -j N would give on free cores. TLC's times are
+from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
 machine kind).
 
     python bench/scale.py                              # every row, -j 1 and -j 2
@@ -20,6 +22,7 @@ machine kind).
     python bench/scale.py --rows protocol-5k --jobs 0 1 2  # -j 0: bfs.py's one-core search
     python bench/scale.py --rows system-2n --jobs 0 1 2    # per-state cost of -j 1, and -j 2
     python bench/scale.py --rows protocol-351k protocol-351k-reduced --jobs 0  # reduction
+    python bench/scale.py --rows system-3911 --depth 26  # that row breaks an invariant at 28
 """
 
 from __future__ import annotations
@@ -121,7 +124,7 @@ def _paced(folder: str, jobs: int) -> float:
     return sum(max(call) for call in zip(*spent, strict=True))
 
 
-def run_row(row: str, jobs: int, backend: str) -> dict:
+def run_row(row: str, jobs: int, backend: str, depth: int | None = None) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
 
@@ -130,6 +133,8 @@ def run_row(row: str, jobs: int, backend: str) -> dict:
     if timed:
         _time_workers(folder)
     model, options = build(row)
+    if depth is not None:
+        options.max_depth = depth
     started = time.perf_counter()
     if jobs == 0:  # the one-core search of bfs.py, for comparison
         result = check_bfs(model, options)
@@ -154,6 +159,10 @@ def run_row(row: str, jobs: int, backend: str) -> dict:
         # partition key decides; None for the one-core search
         "local": None if not result.traffic else round(result.traffic[0] / sum(result.traffic), 3),
         "paced_s": round(_paced(folder, jobs), 1) if timed else None,
+        # of the candidates owned by another partition, those not sent again (sent before)
+        "skipped": round(result.moves_skipped / result.traffic[1], 3)
+        if result.traffic and result.traffic[1]
+        else None,
     }
 
 
@@ -162,23 +171,34 @@ def main() -> None:
     parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=list(ROWS))
     parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--backend", default="local", choices=["local", "ray"])
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--depth", type=int, help="stop at this depth (a row that breaks an invariant deeper)"
+    )
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        row, jobs, backend = args.child
-        print(json.dumps(run_row(row, int(jobs), backend)))
+        row, jobs, backend, depth = args.child
+        print(json.dumps(run_row(row, int(jobs), backend, int(depth) or None)))
         return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
         f"{'ratio':>6} {'CPU s':>6} {'paced':>6} {'states/s':>9} {'B/state':>7} "
-        f"{'peak MB<=':>9} {'local':>6}"
+        f"{'peak MB<=':>9} {'local':>6} {'resent':>6}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
         for jobs in args.jobs:
             out = subprocess.run(
-                [sys.executable, __file__, "--child", row, str(jobs), args.backend],
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    row,
+                    str(jobs),
+                    args.backend,
+                    str(args.depth or 0),
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -197,7 +217,8 @@ def main() -> None:
                 f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
                 f"{fig['paced_s'] or '':>6} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
-                f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6}{same}",
+                f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6} "
+                f"{fig['skipped'] or '':>6}{same}",
                 flush=True,
             )
 

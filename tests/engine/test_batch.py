@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,7 @@ from spec.system.log import LONG, log_of
 from spec.system.state import Txn
 from zabmc.engine import Checker
 from zabmc.engine.encoding import fingerprint
-from zabmc.engine.partition import Batch
+from zabmc.engine.partition import Batch, _plain_record
 
 
 def system_states() -> list:
@@ -69,3 +71,36 @@ def test_a_batch_whose_states_do_not_match_its_arrays_is_refused():
     with pytest.raises(ValueError, match="3 candidates carries 2 states"):
         Batch.from_bytes(short.to_bytes())
     assert len(Batch.from_bytes(data)) == 3
+
+
+class _Point(NamedTuple):
+    x: int
+    y: int
+
+
+class _Tagged(_Point):
+    """A record subclass whose instances carry a __dict__: pickled the default way."""
+
+
+class _Custom(NamedTuple):
+    a: int
+
+    def __reduce__(self):  # type: ignore[override]
+        return (_custom_from, (self.a * 10,))
+
+
+def _custom_from(ten: int) -> _Custom:
+    return _Custom(ten // 10 + 1)  # visibly its own reducer: a comes back as a + 1
+
+
+def test_records_cross_as_their_items_and_other_tuples_the_default_way():
+    tagged = _Tagged(3, 4)
+    tagged.note = "kept"  # type: ignore[attr-defined]
+    states = [(_Point(1, 2), tagged, _Custom(5), (6, True))]
+    got = Batch.from_bytes(batch_of(states).to_bytes()).states[0]
+    assert type(got[0]) is _Point and got[0] == (1, 2)
+    assert type(got[1]) is _Tagged and got[1] == (3, 4) and got[1].note == "kept"
+    assert type(got[2]) is _Custom and got[2] == (6,)  # its own __reduce__ ran
+    assert got[3] == (6, True) and got[3][1] is True
+    assert _plain_record(_Point) and not _plain_record(_Tagged) and not _plain_record(_Custom)
+    assert not _plain_record(tuple)

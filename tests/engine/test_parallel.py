@@ -328,3 +328,75 @@ def test_a_model_with_a_view_is_partitioned_by_the_key_of_its_view(jobs, symmetr
     assert keyed.traffic is not None and unkeyed.traffic is not None
     if jobs > 1:
         assert keyed.traffic[1] < unkeyed.traffic[1]  # only Flag may move a state
+
+
+class FirstTwo:
+    """A reducing expander that offers a state's first two successors, marked incomplete
+    when there are more: the rest is owed whenever both were old."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def expand(self, state: Hashable) -> Expansion:
+        succ = list(self.model.successors(state))
+        return Expansion(succ[:2], len(succ) <= 2)
+
+    def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
+        return list(self.model.successors(state))[2:]
+
+
+class Mixer(Model):
+    """Numbers mod ``m``, each leading to three others: paths cross and meet again, so a
+    partition finds, in later levels, many numbers it found before."""
+
+    name = "mixer"
+
+    def __init__(self, m: int) -> None:
+        self.m = m
+
+    def init_states(self) -> Sequence[int]:
+        return [1]
+
+    def successors(self, s: int) -> Iterator[tuple[Action, int]]:
+        yield Action("Double"), 2 * s % self.m
+        yield Action("Step"), (s + 1) % self.m
+        yield Action("Mix"), (3 * s + 7) % self.m
+
+    def properties(self) -> Sequence[Property]:
+        return [Property.always("NotZero", lambda s: s != 0)]
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("invariants", [None, []])
+def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants):
+    """A partition does not send again what it sent before (its owner holds it). The owners'
+    answers about what it did send still reach the right parents, whose proviso decides
+    what else they expand, so the answers are those of one partition, which sends nothing."""
+    model = Mixer(997)
+    options = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=invariants)
+    one = check_parallel(model, options, ScaleOptions(jobs=1))
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    assert counts(many) == counts(one)
+    assert path(many) == path(one)
+    assert many.moves_skipped > 0 and one.moves_skipped == 0
+    full = check_bfs(model, CheckOptions(check_deadlock=False, invariants=invariants))
+    assert one.actions["Mix"].generated > 0  # the proviso expanded the rest somewhere
+    assert one.actions["Mix"].generated < full.actions["Mix"].generated  # not everywhere
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_a_resumed_search_that_skips_moves_gives_the_uninterrupted_answers(tmp_path, jobs):
+    """A resumed partition has not sent anything yet (what was sent before the checkpoint
+    is not saved): it sends again what it finds, and the answers stay the same."""
+    model = Mixer(997)
+    options = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=[])
+    whole = check_parallel(model, options, ScaleOptions(jobs=1))
+    folder = tmp_path / "ckpt"
+    cut = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=[], max_depth=8)
+    first = check_parallel(
+        model, cut, ScaleOptions(jobs=2, checkpoint=folder, checkpoint_every_s=0)
+    )
+    assert first.moves_skipped > 0 and not first.complete
+    resumed = check_parallel(model, options, ScaleOptions(jobs=jobs, resume=folder))
+    assert counts(resumed) == counts(whole)
+    assert resumed.moves_skipped > 0

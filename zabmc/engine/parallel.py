@@ -609,6 +609,7 @@ def _result(
         result.smallest_gap = _smallest_gap(figures)
     traffic = workers.call("traffic", [()] * workers.count)
     result.traffic = (sum(t[0] for t in traffic), sum(t[1] for t in traffic))
+    result.moves_skipped = sum(t[2] for t in traffic)
     result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
     parents = _Parents(workers, keyed)
     if violation is not None:

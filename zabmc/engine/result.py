@@ -89,6 +89,9 @@ class CheckResult:
     #: A partitioned search's candidates kept by the partition that found them, and those
     #: sent to another (None: not partitioned). Since a resume, when resumed.
     traffic: tuple[int, int] | None = None
+    #: Of the candidates sent to another partition, those not sent since the partition
+    #: that found them had sent them in an earlier round (their owners held them already).
+    moves_skipped: int = 0
 
     @property
     def bytes_per_state(self) -> float:
