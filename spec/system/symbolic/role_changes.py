@@ -38,7 +38,7 @@ def go_looking(step: Step, s: SymSystem, i: int) -> SymSystem:
     reloaded from its log; it votes for itself. (No queued work: the configuration has none.)
     Between SNAP and NEWLEADER the log on disk is the learner's ``disk_log``, and what it
     knows committed its own snapshot (ZOOKEEPER-3642's full shutdown, as
-    spec.system.role_changes.snapshot_only_in_memory)."""
+    spec.system.learner_log.snapshot_only_in_memory)."""
     srv, lrn = s.servers[i], s.learners[i]
     if step.p.bug != ZK_2845:
         in_memory = z3.And(lrn["sync_mode"] == c.SYNC_SNAP, z3.Not(lrn["nl_received"]))
