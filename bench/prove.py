@@ -16,7 +16,9 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   exactly D steps), instead of one per depth; its queries' z3 CPU seconds and wall
   seconds, the channel capacity it ended with and the found path's length. With
   ``--persistent`` the same with the partial-order reduction (``--depth D`` for
-  another D than BFS's: a reduced path may be longer).
+  another D than BFS's: a reduced path may be longer); ``--frames`` with it counts D
+  in frames of a step and its forced receipt (D defaults to the explicit search's
+  fewest frames: 13, 16 and 19); ``--symmetry`` adds the server symmetry breaking.
 - ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
   of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
   MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
@@ -34,6 +36,8 @@ Three parts, each run a process at a time with a wall-clock budget per run:
     python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
     python bench/prove.py --only within --budget 3600 --bugs propose-to-ackld
     python bench/prove.py --only within --persistent --bugs strict-propose
+    python bench/prove.py --only within --persistent --frames --depth 25 --budget 3600 \
+        --bugs commitld-ackld-zxid
     python bench/prove.py --only induction --sizes 2 3 4
     python bench/prove.py --only system --system-nodes 2 3 --budget 3600
 """
@@ -50,12 +54,16 @@ from pathlib import Path
 
 BUG_BOUNDS = ["--max-timeouts", "0", "--max-txns", "2", "--max-epoch", "2"]
 BUGS = {"strict-propose": 17, "propose-to-ackld": 21, "commitld-ackld-zxid": 25}
+#: The fewest frames (a step, then a forced receipt if one is enabled) to each bug, under
+#: --persistent's rule: a BFS by frames on the explicit spec (tests/protocol/symbolic/test_rules.py
+#: has its code); the paths have 17, 21 and 26 steps at least.
+FRAMES = {"strict-propose": 13, "propose-to-ackld": 16, "commitld-ackld-zxid": 19}
 LEMMAS = "spec/protocol/lemmas.zprop"
 PREFIX_LEMMAS = "spec/protocol/prefix_lemmas.zprop"
 TIMEOUTS = 1  # MaxTimeoutFailures of the induction and BFS rows
 DEPTH_LINE = re.compile(r"progress: depth (\d+): (\w+) in [\d.]+ s \(z3 CPU ([\d.]+) s\)")
 QUERY_LINE = re.compile(
-    r"progress: (a violation|a full channel) within \d+ steps: (\w+) in ([\d.]+) s "
+    r"progress: (a violation|a full channel) within \d+ (?:steps|frames): (\w+) in ([\d.]+) s "
     r"\(z3 CPU ([\d.]+) s\)"
 )
 
@@ -136,23 +144,30 @@ def bmc_rows(budget: int, int_budget: int, bugs: list[str], encodings: list[str]
 
 
 def within_rows(
-    budget: int, bugs: list[str], persistent: bool = False, depth_given: int | None = None
+    budget: int,
+    bugs: list[str],
+    persistent: bool = False,
+    depth_given: int | None = None,
+    frames: bool = False,
+    symmetry: bool = False,
 ) -> None:
     """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills).
 
     ``persistent``: with ``--persistent`` (declared follower receipts taken first, which
-    may lengthen the path); ``depth_given``: that depth instead of BFS's.
+    may lengthen the path); ``depth_given``: that depth instead of BFS's (of the fewest
+    frames with ``frames``); ``symmetry``: with ``--symmetry``.
     """
-    mode = " --persistent" if persistent else ""
+    flags = ["--persistent"] * persistent + ["--frames"] * frames + ["--symmetry"] * symmetry
+    mode = "".join(f" {f}" for f in flags)
     print(
         f"BMC --no-shortest{mode} (one query for a path of at most D steps), ShouldNotBeTriggered,"
     )
     print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
-        depth = BUGS[bug] if depth_given is None else depth_given
+        depth = (FRAMES if frames else BUGS)[bug] if depth_given is None else depth_given
         args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
         args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
-        args += ["--persistent"] if persistent else []
+        args += flags
         payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
         queries = QUERY_LINE.findall(err)
         cpu = sum(float(q[3]) for q in queries)
@@ -160,7 +175,7 @@ def within_rows(
             f"{what}: {result}, {wall} s wall, {z3} s z3 CPU" for what, result, wall, z3 in queries
         )
         print(
-            f"  {bug} (BFS depth {BUGS[bug]}, D {depth}): "
+            f"  {bug} (BFS depth {BUGS[bug]}, D {depth}{' frames' if frames else ''}): "
             f"{len(queries)} queries ({each or 'none finished'})"
         )
         if payload is None:
@@ -291,11 +306,22 @@ def main() -> None:
         "--persistent", action="store_true", help="within: take declared receipts first"
     )
     parser.add_argument("--depth", type=int, default=None, help="within: D instead of BFS's")
+    parser.add_argument(
+        "--frames", action="store_true", help="within, with --persistent: D counts frames"
+    )
+    parser.add_argument("--symmetry", action="store_true", help="within: break server symmetry")
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
     if options.only in (None, "within"):
-        within_rows(options.budget, options.bugs, options.persistent, options.depth)
+        within_rows(
+            options.budget,
+            options.bugs,
+            options.persistent,
+            options.depth,
+            options.frames,
+            options.symmetry,
+        )
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)
     if options.only in (None, "bfs"):

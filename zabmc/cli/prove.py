@@ -89,6 +89,19 @@ FIRST_CAPACITY = 2
     "than a shortest one, and 'proved' covers the reduced paths only",
 )
 @click.option(
+    "--frames",
+    is_flag=True,
+    help="with --persistent: K counts frames, each a step and the forced receipt after it "
+    "if one is enabled (as the explicit reduced search counts a persistent step as no level "
+    "of depth): a path of K frames may have up to 2K steps",
+)
+@click.option(
+    "--symmetry",
+    is_flag=True,
+    help="with --no-shortest: only paths in which servers first appear in the order s1, s2, "
+    "... (the spec's servers are interchangeable: 'proved' keeps its meaning)",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -109,6 +122,8 @@ def prove(
     encoding: str,
     shortest: bool,
     persistent: bool,
+    frames: bool,
+    symmetry: bool,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -143,6 +158,12 @@ def prove(
     )
     if persistent and shortest:
         raise InputError("--persistent needs --no-shortest (one query for paths of at most K)")
+    if frames and not persistent:
+        raise InputError("--frames needs --persistent (a frame is a step and its forced receipt)")
+    if symmetry and shortest:
+        raise InputError("--symmetry needs --no-shortest (one query for paths of at most K)")
+    if symmetry and lemmas_paths:
+        raise InputError("--symmetry needs one of the spec's own invariants, without --lemmas")
     if not shortest and not bitvector:
         raise InputError(
             "--no-shortest needs --bmc K over bit-vectors (--spec protocol, --encoding bitvector, "
@@ -167,6 +188,10 @@ def prove(
     mode = f"BMC to depth {bmc_depth}" if bmc_depth is not None else f"{k}-induction"
     if persistent:
         mode += ", declared receipts taken first (--persistent)"
+    if frames:
+        mode += ", K counts frames of a step and its forced receipt (--frames)"
+    if symmetry:
+        mode += ", servers in order of first appearance (--symmetry)"
     if not shortest:
         mode += (
             f" (one query for any path of at most {bmc_depth} steps: "
@@ -199,6 +224,8 @@ def prove(
                     progress=say,
                     timeout_ms=timeout_s * 1000,
                     persistent=persistent,
+                    symmetry=symmetry,
+                    frames=frames,
                 )
             checks += outcome.checks
             if outcome.verdict != "overflow":
@@ -259,6 +286,8 @@ def prove(
             "shortest": shortest if bmc_depth is not None else None,
             # True: paths take a declared receipt whenever one is enabled ("proved" is of those)
             "persistent": persistent if bmc_depth is not None else None,
+            "frames": frames if bmc_depth is not None else None,
+            "symmetry": symmetry if bmc_depth is not None else None,
             "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
             "broken": outcome.broken,

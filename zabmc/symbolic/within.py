@@ -37,6 +37,24 @@ argument ends. But the second case adds a step: the reduced path may be longer
 than a shortest one, and "proved" at K says only that no *reduced* path of at
 most K steps breaks a property. The trace normal form is then off (it may
 order a forced step after another).
+
+**Server symmetry** (``symmetry``, ``zabmc prove --symmetry``): where the spec
+declares its servers interchangeable (``symmetric_servers``) and the property is
+one of its own (symmetric, as TLC's SYMMETRY needs too), a path mapped by a
+permutation of the servers is a path, and it breaks the property where the
+original does. Every path has exactly one image in which servers *first
+appear* (as an argument of a step, in step order, then argument order) in the
+order s1, s2, s3, ...: rename the k-th server to appear to s_k. So BMC may look
+at those paths only; the persistent steps' rule is symmetric (the declared
+conditions name no server), so they combine, but the trace normal form does not
+(its order of instances names servers), and is turned off.
+
+**Frames** (``frames``, with ``persistent``; ``zabmc prove --frames``): K counts
+frames, each a step and then, where one is enabled (and the path does not end
+there, at a violation), a forced receipt, as the explicit reduced search counts a
+persistent step as no level of depth. The paths are the persistent rule's: a
+forced step after a frame's step is the forced step the rule takes next anyway.
+A path of K frames has K to 2K steps.
 """
 
 from __future__ import annotations
@@ -101,6 +119,44 @@ def step_or_idle(spec: SymbolicSpec, template: Any) -> StepOrIdle:
     return StepOrIdle(hot, packed, constraint, step.selector)
 
 
+def first_appearance_order(actions: Sequence[Any], servers: int) -> list[tuple[int, list[int]]]:
+    """For symmetry breaking: per instance, the servers that must have appeared before a
+    step takes it, so that servers first appear in the order 0, 1, 2, ...
+
+    An instance's argument at position p, server x, is a first appearance in order only
+    if every server below x appeared before the step or is an argument before p.
+    """
+    needs = []
+    for k, action in enumerate(actions):
+        args = tuple(action.args)
+        need = sorted(
+            {m for p, x in enumerate(args) for m in range(min(x, servers)) if m not in args[:p]}
+        )
+        needs.append((k, need))
+    return needs
+
+
+def first_appearance(
+    actions: Sequence[Any],
+    needs: list[tuple[int, list[int]]],
+    took: Sequence[z3.BoolRef],
+    appeared: list[z3.BoolRef],
+    name: str,
+) -> tuple[list[z3.BoolRef], list[z3.BoolRef]]:
+    """One step's symmetry-breaking constraints (servers first appear in the order s1, s2,
+    ...), given which servers ``appeared`` before it; and which have appeared after it."""
+    constraints = [
+        z3.Implies(took[t], z3.And(*(appeared[m] for m in need))) for t, need in needs if need
+    ]
+    after = []
+    for m, before in enumerate(appeared):
+        touching = [took[t] for t, a in enumerate(actions) if m in a.args]
+        flag = z3.Bool(f"{name}.appeared{m}")
+        constraints.append(flag == z3.Or(before, *touching))
+        after.append(flag)
+    return constraints, after
+
+
 def invisible_persistent(
     spec: SymbolicSpec, template: Any, broken: z3.BoolRef
 ) -> list[tuple[int, z3.BoolRef, z3.BoolRef]]:
@@ -136,6 +192,8 @@ def bmc_within(
     reduction: bool = True,
     stop_at_violation: bool = True,
     persistent: bool = False,
+    symmetry: bool = False,
+    frames: bool = False,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
 
@@ -147,7 +205,16 @@ def bmc_within(
     idle (a restriction that loses no counterexample: cut the path there).
     With ``persistent`` paths take an invisible persistent step whenever one is
     enabled (module docstring): "proved" is then of the reduced paths only.
+    With ``symmetry`` servers first appear in the order s1, s2, ... (the spec must
+    declare ``symmetric_servers``; "proved" keeps its meaning); with ``frames`` (and
+    ``persistent``) ``depth`` counts frames of a step and its forced receipt.
     """
+    if frames and not persistent:
+        raise ValueError("frames are of a step and its forced receipt: they need persistent")
+    unit = "frames" if frames else "steps"
+    servers = getattr(spec, "symmetric_servers", None) if symmetry else None
+    if symmetry and servers is None:
+        raise ValueError("the spec declares no server symmetry")
     log: list[dict[str, Any]] = []
     template = spec.fresh_state("template")
     slots = leaves(template)
@@ -157,10 +224,12 @@ def bmc_within(
     broken_in_template = z3.Or(*(z3.Not(f(template)) for _, f in properties))
     watch = getattr(spec, "overflow", None)
     full_in_template = watch(template) if watch is not None else z3.BoolVal(False)
-    if persistent:
-        reduction = False  # the normal form may need a step the persistent step forbids
+    if persistent or symmetry:
+        reduction = False  # the normal form may need a path these rules forbid
     ind = independence(template, spec.actions, spec.apply) if reduction else None
     declared = invisible_persistent(spec, template, broken_in_template) if persistent else []
+    needs = first_appearance_order(spec.actions, servers) if servers is not None else []
+    appeared: list[z3.BoolRef] = [z3.BoolVal(False)] * (servers or 0)
     current = leaves(spec.initial_state())
     states = [spec.initial_state()]
     steps: list[_Unrolled] = []
@@ -168,6 +237,9 @@ def bmc_within(
     asserted: list[z3.BoolRef] = []
     fills: list[z3.BoolRef] = []
     previous: list[z3.BoolRef] | None = None
+    states_b: list[Any] = []  # with frames: the state after each frame's forced receipt
+    steps_b: list[_Unrolled] = []
+    taken_b: list[z3.BoolRef] = []
     blocked: list[z3.BoolRef] | None = None
     here = list(zip(slots, current, strict=True))
     broken = z3.substitute(broken_in_template, *here)
@@ -184,6 +256,9 @@ def bmc_within(
             one_enabled = z3.Or(*(z3.And(g, c) for g, c, _ in options))
             takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
             asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took)), takes_one))
+        if needs:
+            constraints, appeared = first_appearance(spec.actions, needs, took, appeared, f"s{k}")
+            asserted.extend(constraints)
         pairs_now = [*zip(slots, current, strict=True), *zip(hot, took, strict=True)]
         current = list(z3.substitute(packed, *pairs_now).children())
         asserted.append(z3.substitute(constraint, *pairs_now))
@@ -198,31 +273,92 @@ def bmc_within(
             asserted.extend(constraints)
         previous = took
         after = with_leaves(template, current)
-        steps.append(_Unrolled(states[-1], after, selector, z3.BoolVal(True)))
+        before = states_b[-1] if states_b else states[-1]
+        steps.append(_Unrolled(before, after, selector, z3.BoolVal(True)))
         states.append(after)
         here = list(zip(slots, current, strict=True))
         broken = z3.substitute(broken_in_template, *here)
         fills.append(z3.substitute(full_in_template, *here))
+        if frames:
+            # the frame's second step: a forced receipt, taken whenever one is enabled
+            # (unless the path ends here, at a violation), else idle
+            options = [
+                (t, z3.substitute(z3.And(guard, cond), *here)) for t, guard, cond in declared
+            ]
+            forced = {t: z3.Bool(f"s{k}.forced{t}") for t, _ in options}
+            took_b = [forced.get(t, z3.BoolVal(False)) for t in range(count)]
+            selector_b = _selector(step.selector, took_b, count)
+            pairs_b = [*zip(slots, current, strict=True), *zip(hot, took_b, strict=True)]
+            current = list(z3.substitute(packed, *pairs_b).children())
+            asserted.append(z3.substitute(constraint, *pairs_b))
+            moves_b = z3.Or(*forced.values())
+            asserted.extend(z3.Implies(forced[t], e) for t, e in options)
+            one_enabled = z3.Or(*(e for _, e in options))
+            asserted.append(moves_b == z3.And(moves, z3.Not(broken), one_enabled))
+            taken_b.append(moves_b)
+            after = with_leaves(template, current)
+            steps_b.append(_Unrolled(states[-1], after, selector_b, z3.BoolVal(True)))
+            states_b.append(after)
+            here = list(zip(slots, current, strict=True))
+            broken = z3.substitute(broken_in_template, *here)
+            fills.append(z3.substitute(full_in_template, *here))
     solver = sat_solver(timeout_ms)
     solver.add(*asserted, broken)
-    result = _timed_check(solver, log, f"a violation within {depth} steps", progress)
+    result = _timed_check(solver, log, f"a violation within {depth} {unit}", progress)
     if result == z3.unknown:
         return _unknown(solver, depth, log)
     if result == z3.sat:
         model = solver.model()
-        length = sum(1 for t in taken if z3.is_true(model.eval(t, model_completion=True)))
-        decoded, actions, names = _failing(
-            spec, model, states[: length + 1], steps[:length], properties
+        path_states, path_steps = _taken_path(
+            model, states, steps, taken, states_b, steps_b, taken_b
         )
-        return Outcome("counterexample", length, decoded, actions, names, checks=log)
+        decoded, actions, names = _failing(spec, model, path_states, path_steps, properties)
+        return Outcome("counterexample", len(path_steps), decoded, actions, names, checks=log)
     # no path of the encoding breaks a property; exact only if none fills a channel
     solver = sat_solver(timeout_ms)
     solver.add(*asserted, z3.Or(*fills))
-    result = _timed_check(solver, log, f"a full channel within {depth} steps", progress)
+    result = _timed_check(solver, log, f"a full channel within {depth} {unit}", progress)
     if result == z3.unknown:
         return _unknown(solver, depth, log)
     if result == z3.sat:
         model = solver.model()
-        length = sum(1 for t in taken if z3.is_true(model.eval(t, model_completion=True)))
+        length = len(_taken_path(model, states, steps, taken, states_b, steps_b, taken_b)[1])
         return Outcome("overflow", length, reason="a container is full", checks=log)
     return Outcome("proved", depth, checks=log)
+
+
+def _selector(template_selector: z3.ExprRef, hot: list[Any], count: int) -> Any:
+    """The selector ``hot`` stands for (as :func:`zabmc.symbolic.prove.one_hot`'s)."""
+    sort = template_selector.sort()
+    selector: Any = z3.BitVecVal(count, sort)
+    for k in range(count - 1, -1, -1):
+        if not z3.is_false(hot[k]):
+            selector = z3.If(hot[k], z3.BitVecVal(k, sort), selector)
+    return selector
+
+
+def _taken_path(
+    model: z3.ModelRef,
+    states: list[Any],
+    steps: list[_Unrolled],
+    taken: list[z3.BoolRef],
+    states_b: list[Any],
+    steps_b: list[_Unrolled],
+    taken_b: list[z3.BoolRef],
+) -> tuple[list[Any], list[_Unrolled]]:
+    """The states and steps a model takes, in order: each frame's step, then its forced
+    receipt if it took one (without frames there are none, and the idle steps are the tail)."""
+
+    def took(t: z3.BoolRef) -> bool:
+        return z3.is_true(model.eval(t, model_completion=True))
+
+    path_states, path_steps = [states[0]], []
+    for k, (a_taken, a_step) in enumerate(zip(taken, steps, strict=True)):
+        if not took(a_taken):
+            break
+        path_states.append(states[k + 1])
+        path_steps.append(a_step)
+        if states_b and took(taken_b[k]):
+            path_states.append(states_b[k])
+            path_steps.append(steps_b[k])
+    return path_states, path_steps

@@ -70,6 +70,10 @@ class SymbolicProtocol(FunctionalNext):
         are bit-vectors of a width exact to that depth (:func:`.state.width_for_depth`);
         None: z3 Ints, for any number of steps (induction)."""
         self.params = p
+        # Zab.tla compares no server ids (spec/protocol/symmetry.py); the one order that shows,
+        # DetermineInitialHistory's tie-break, picks among equal histories on the bounds BMC
+        # runs (tests/protocol/symbolic/test_symmetry.py checks every reachable step)
+        self.symmetric_servers = p.servers
         self.layout = Layout.of(p, channel, depth)
         self.actions = instances(p)
         self._fns = {name: fn for name, fn, _ in NEXT}

@@ -1,0 +1,276 @@
+"""BMC's search rules (``zabmc.symbolic.within``): server symmetry, and frames of a step
+and its forced receipt.
+
+Each rule restricts the paths one query looks at. Breadth-first search on the explicit spec
+is the oracle: with the rule, no path one step (frame) shorter than BFS's shortest breaks the
+property, one of BFS's length does, and it replays on the explicit spec. For frames, the
+oracle is a BFS whose levels are frames (a step, then a forced receipt if one is enabled).
+Each rule, deliberately broken, fails one of these checks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+
+import pytest
+import z3
+
+from spec.protocol import Params, ProtocolModel
+from spec.protocol import independence as explicit
+from spec.protocol.bugs import BUGS
+from spec.protocol.constants import BROADCAST, FOLLOWING
+from spec.protocol.invariants import should_not_be_triggered
+from spec.protocol.state import ZabState
+from spec.protocol.symbolic.relation import SymbolicProtocol
+from spec.protocol.symmetry import ServerSymmetry
+from tests.protocol.symbolic.agreement import sampled_states
+from zabmc.engine import Action
+from zabmc.symbolic import within
+from zabmc.symbolic.within import bmc_within, first_appearance, first_appearance_order
+
+BUG_PARAMS = [Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug=b) for b in BUGS]
+SMALL = Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2)
+
+
+def permute_action(action: Action, perm: tuple[int, ...]) -> Action:
+    return Action(action.name, tuple(perm[x] for x in action.args))
+
+
+def broadcast_follower(s: ZabState) -> bool:
+    """The explicit NoBroadcastFollower (tests/cli/test_prove_cli.py): BFS breaks it at 9."""
+    return not any(
+        r == FOLLOWING and z == BROADCAST for r, z in zip(s.state, s.zab_state, strict=True)
+    )
+
+
+def symbolic_broadcast_follower(s) -> z3.BoolRef:
+    return z3.And(
+        *(z3.Not(z3.And(s.state[i] == FOLLOWING, s.zab_state[i] == BROADCAST)) for i in range(3))
+    )
+
+
+# --- the spec is symmetric, so the symmetry rule may be applied -------------------------
+
+
+def assert_symmetric_at(model: ProtocolModel, sym: ServerSymmetry, s: ZabState) -> None:
+    succ = set(model.successors(s))
+    for perm in itertools.permutations(range(model.params.servers)):
+        image = {(permute_action(a, perm), sym.permute(t, perm)) for a, t in succ}
+        assert image == set(model.successors(sym.permute(s, perm))), (s, perm)
+
+
+@pytest.mark.parametrize("p", BUG_PARAMS, ids=list(BUGS))
+def test_every_permutation_of_servers_maps_steps_to_steps_on_sampled_states(p):
+    """Zab.tla compares no server ids but in DetermineInitialHistory's tie-break
+    (spec/protocol/symmetry.py); on these bounds it picks among equal histories."""
+    model, sym = ProtocolModel(p), ServerSymmetry(p.servers)
+    for s in sampled_states(p, 60, seed=11, walk=30):
+        assert_symmetric_at(model, sym, s)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("p", BUG_PARAMS, ids=list(BUGS))
+def test_every_permutation_maps_steps_to_steps_on_every_reachable_state(p):
+    model, sym = ProtocolModel(p), ServerSymmetry(p.servers)
+    seen = set(model.init_states())
+    frontier = list(seen)
+    while frontier:
+        following = []
+        for s in frontier:
+            assert_symmetric_at(model, sym, s)
+            for _, t in model.successors(s):
+                if t not in seen:
+                    seen.add(t)
+                    following.append(t)
+        frontier = following
+    assert len(seen) > 5_000
+
+
+# --- the symmetry constraint accepts exactly the canonical renaming ---------------------
+
+
+def bfs_path(
+    model: ProtocolModel, holds: Callable[[ZabState], bool], successors=None
+) -> list[Action]:
+    """A shortest path (its actions) from Init to a state where ``holds`` fails."""
+    successors = successors or model.successors
+    (init,) = model.init_states()
+    parent: dict[ZabState, tuple[ZabState, Action] | None] = {init: None}
+    frontier = [init]
+    while frontier:
+        for s in frontier:
+            if not holds(s):
+                path = []
+                while parent[s] is not None:
+                    s, a = parent[s]  # type: ignore[misc]
+                    path.append(a)
+                return path[::-1]
+        following = []
+        for s in frontier:
+            for a, t in successors(s):
+                if t not in parent:
+                    parent[t] = (s, a)
+                    following.append(t)
+        frontier = following
+    raise AssertionError("no violation")
+
+
+def accepted(actions: list, path: Iterable[Action], servers: int, needs=None) -> bool:
+    """Whether the symmetry constraint over concrete step choices holds."""
+    needs = needs if needs is not None else first_appearance_order(actions, servers)
+    appeared = [z3.BoolVal(False)] * servers
+    solver = z3.Solver()
+    for k, step in enumerate(path):
+        took = [z3.BoolVal(a == step) for a in actions]
+        constraints, appeared = first_appearance(actions, needs, took, appeared, f"s{k}")
+        solver.add(*constraints)
+    return solver.check() == z3.sat
+
+
+def canonical_renaming(path: list[Action], servers: int) -> tuple[int, ...]:
+    """The permutation renaming the k-th server to appear (by step, then argument) to k."""
+    order: list[int] = []
+    for a in path:
+        order.extend(x for x in a.args if x not in order)
+    order.extend(x for x in range(servers) if x not in order)
+    perm = [0] * servers
+    for rank, x in enumerate(order):
+        perm[x] = rank
+    return tuple(perm)
+
+
+def test_of_a_path_s_renamings_the_constraint_accepts_exactly_the_canonical_one():
+    p = next(p for p in BUG_PARAMS if p.bug == "strict-propose")
+    model, actions = ProtocolModel(p), SymbolicProtocol(p).actions
+    path = bfs_path(model, should_not_be_triggered)
+    assert len(path) == 17 and {x for a in path for x in a.args} == {0, 1, 2}
+    canonical = canonical_renaming(path, 3)
+    for perm in itertools.permutations(range(3)):
+        renamed = [permute_action(a, perm) for a in path]
+        # every renaming is a path of the spec to a violation (the symmetry argument)
+        s = model.init_states()[0]
+        for a in renamed:
+            s = model.apply(s, a)
+            assert s is not None
+        assert not should_not_be_triggered(s)
+        assert accepted(actions, renamed, 3) == (perm == canonical), perm
+    # two servers first appearing in one step: in argument order
+    assert accepted(actions, [Action("ConnectAndFollowerSendCEPOCH", (0, 1))], 3)
+    assert not accepted(actions, [Action("ConnectAndFollowerSendCEPOCH", (1, 0))], 3)
+    assert not accepted(actions, [Action("UpdateLeader", (1,))], 3)
+
+
+def test_a_broken_symmetry_constraint_is_caught():
+    """Two deliberate mistakes: servers in the reverse order (accepts a renaming that is not
+    the canonical one), and no allowance for an earlier argument of the same step (refuses
+    a step that introduces s1 and s2 together)."""
+    p = SMALL
+    actions = SymbolicProtocol(p).actions
+    path = bfs_path(ProtocolModel(p), broadcast_follower)
+    reverse = [(k, [m for m in range(3) if m > max(a.args)]) for k, a in enumerate(actions)]
+    canonical = canonical_renaming(path, 3)
+    renamings = [
+        perm
+        for perm in itertools.permutations(range(3))
+        if accepted(actions, [permute_action(a, perm) for a in path], 3, reverse)
+    ]
+    assert renamings and renamings != [canonical]
+    strict = [(k, [m for x in a.args for m in range(x)]) for k, a in enumerate(actions)]
+    both = [Action("ConnectAndFollowerSendCEPOCH", (0, 1))]
+    assert accepted(actions, both, 3) and not accepted(actions, both, 3, strict)
+
+
+# --- end to end: each rule against breadth-first search ---------------------------------
+
+
+def declared(p: Params, model: ProtocolModel, names: set[str], s: ZabState):
+    """The declared receipts of ``names`` enabled in ``s`` (the ones --persistent forces)."""
+    found = []
+    for i, j in itertools.permutations(range(p.servers), 2):
+        name = explicit.declared_receipt(s, p, i, j)
+        if name in names:
+            found.append((Action(name, (i, j)), model.apply(s, Action(name, (i, j)))))
+    return found
+
+
+def forced_successors(p: Params, model: ProtocolModel, names: set[str]):
+    """The explicit successors under --persistent's rule: where a forced receipt is
+    enabled, only those."""
+    return lambda s: declared(p, model, names, s) or list(model.successors(s))
+
+
+def frame_depth(p: Params, holds: Callable[[ZabState], bool], names: set[str]) -> int:
+    """BFS by frames: a step under the forcing rule, then a forced receipt if one is enabled."""
+    model = ProtocolModel(p)
+    forced = forced_successors(p, model, names)
+    (init,) = model.init_states()
+    seen, frontier, depth = {init}, [init], 0
+    while frontier:
+        if any(not holds(s) for s in frontier):
+            return depth
+        depth += 1
+        following = []
+        for s in frontier:
+            for _, t in forced(s):
+                receipts = declared(p, model, names, t) if holds(t) else []
+                for u in [u for _, u in receipts] or [t]:
+                    if u not in seen:
+                        seen.add(u)
+                        following.append(u)
+        frontier = following
+    raise AssertionError("no violation")
+
+
+def run(p: Params, depth: int, **rules) -> within.Outcome:
+    """BMC within ``depth`` of NoBroadcastFollower, channels grown as the CLI grows them."""
+    channel = 2
+    while True:
+        sp = SymbolicProtocol(p, channel=channel, depth=2 * depth)
+        properties = [("NoBroadcastFollower", symbolic_broadcast_follower)]
+        outcome = bmc_within(sp, properties, depth, **rules)
+        if outcome.verdict != "overflow":
+            return outcome
+        channel += 1
+
+
+def replays(p: Params, actions: list[Action]) -> ZabState:
+    model = ProtocolModel(p)
+    s = model.init_states()[0]
+    for a in actions:
+        s = model.apply(s, a)
+        assert s is not None, a
+    return s
+
+
+def assert_agrees(p: Params, oracle: int, **rules) -> None:
+    assert run(p, oracle - 1, **rules).verdict == "proved"
+    found = run(p, oracle, **rules)
+    assert found.verdict == "counterexample"
+    assert not broadcast_follower(replays(p, found.actions))
+    if not rules.get("frames"):
+        assert len(found.actions) == oracle
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [{"symmetry": True}, {"symmetry": True, "persistent": True}],
+    ids=["symmetry", "symmetry+persistent"],
+)
+def test_with_symmetry_bmc_finds_the_violation_at_breadth_first_search_s_depth(rules):
+    oracle = len(bfs_path(ProtocolModel(SMALL), broadcast_follower))
+    assert oracle == 9
+    assert_agrees(SMALL, oracle, **rules)
+
+
+def test_with_frames_bmc_finds_the_violation_at_the_frame_search_s_depth():
+    sp = SymbolicProtocol(SMALL, channel=2, depth=20)
+    t = sp.fresh_state("t")
+    broken = z3.Not(symbolic_broadcast_follower(t))
+    names = {sp.actions[k].name for k, _, _ in within.invisible_persistent(sp, t, broken)}
+    oracle = frame_depth(SMALL, broadcast_follower, names)
+    model = ProtocolModel(SMALL)
+    steps = len(bfs_path(model, broadcast_follower, forced_successors(SMALL, model, names)))
+    assert oracle < steps  # frames at work: a forced receipt counts no frame
+    assert_agrees(SMALL, oracle, persistent=True, frames=True)
+    assert_agrees(SMALL, oracle, persistent=True, frames=True, symmetry=True)
