@@ -124,3 +124,30 @@ def test_strict_propose_is_found_at_breadth_first_search_s_depth_by_one_query(ca
     code, out, err = run(capsys, "report", str(report), "--format", "md")
     assert code == 0, err
     assert "shorter ones not excluded" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--no-shortest", "--frames"], "--frames needs --persistent"),
+        (["--symmetry"], "--symmetry needs --no-shortest"),
+        (["--no-shortest", "--symmetry", "--lemmas", "LEMMAS"], "--symmetry needs one of the"),
+    ],
+)
+def test_frames_and_symmetry_outside_their_use_are_usage_errors(capsys, tmp_path, extra, message):
+    lemmas = str(no_sync_leader(tmp_path))
+    extra = [lemmas if x == "LEMMAS" else x for x in extra]
+    code, _, err = run(capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", *extra)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_proved_within_k_frames_says_so_and_the_json_names_the_rules(capsys):
+    flags = ["--no-shortest", "--persistent", "--frames", "--symmetry"]
+    code, out, _ = run(capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", *flags)
+    assert code == 0 and "holds on every reduced path of at most 2 frames" in out
+    code, out, _ = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", *flags, "--json"
+    )
+    payload = json.loads(out)
+    assert payload["verdict"] == "proved"
+    assert (payload["persistent"], payload["frames"], payload["symmetry"]) == (True, True, True)

@@ -298,7 +298,7 @@ def prove(
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest, persistent)
+        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest, persistent, frames)
         if report_path is not None and doc is not None:
             click.echo(f"Report written to {report_path}.")
     if outcome.verdict == "unknown":
@@ -480,8 +480,10 @@ def print_outcome(
     doc: Any,
     shortest: bool = True,
     reduced: bool = False,
+    frames: bool = False,
 ) -> None:
     checks = len(outcome.checks)
+    unit = "frames (a step and its forced receipt each)" if frames else "steps"
     if outcome.verdict == "proved":
         what = (
             "is inductive"
@@ -491,7 +493,7 @@ def print_outcome(
         if reduced:
             # the reduction keeps every violation, but maybe only on a longer path
             what = (
-                f"holds on every reduced path of at most {outcome.depth} steps (--persistent: "
+                f"holds on every reduced path of at most {outcome.depth} {unit} (--persistent: "
                 "a violation of the spec may need more steps in reduced form)"
             )
         click.echo(f"Proved: {name} {what} ({checks} z3 checks, {elapsed:.1f} s).")

@@ -257,6 +257,8 @@ def bmc_within(
             takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
             asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took)), takes_one))
         if needs:
+            # a frame's forced receipt is left out: an order of first appearance over the
+            # frames' steps alone is as good (each path has a renaming that keeps it)
             constraints, appeared = first_appearance(spec.actions, needs, took, appeared, f"s{k}")
             asserted.extend(constraints)
         pairs_now = [*zip(slots, current, strict=True), *zip(hot, took, strict=True)]
