@@ -151,3 +151,12 @@ def test_proved_within_k_frames_says_so_and_the_json_names_the_rules(capsys):
     payload = json.loads(out)
     assert payload["verdict"] == "proved"
     assert (payload["persistent"], payload["frames"], payload["symmetry"]) == (True, True, True)
+
+
+def test_a_report_of_a_path_found_by_frames_says_the_depth_counts_frames():
+    from zabmc.report.summary import found_by
+
+    search = {"strategy": "bmc", "depth": 25, "shortest": False, "frames": True}
+    text = found_by({"search": search})
+    assert "at most that many frames" in text and text.endswith("depth <= 25")
+    assert "frames" not in found_by({"search": {**search, "frames": False}})

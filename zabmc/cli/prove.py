@@ -262,6 +262,7 @@ def prove(
     if outcome.verdict == "counterexample":
         search = (
             {"strategy": "bmc", "depth": bmc_depth, "shortest": shortest}
+            | ({"frames": True} if frames else {})
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )

@@ -52,6 +52,12 @@ def found_by(doc: Mapping[str, Any]) -> str:
             if search.get("shortest", True)
             else "one query for a path of at most that many steps; shorter ones not excluded"
         )
+        if search.get("frames"):
+            # --frames: the depth counts frames, each a step and the forced receipt after it
+            which = (
+                "one query for a path of at most that many frames, each a step and its forced "
+                "receipt; shorter ones not excluded"
+            )
         return f"bounded model checking with z3 ({which}), depth <= {search.get('depth')}"
     if search.get("strategy") == "induction":
         lemmas = search.get("lemmas")
