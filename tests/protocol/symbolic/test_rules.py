@@ -22,6 +22,7 @@ from spec.protocol.bugs import BUGS
 from spec.protocol.constants import BROADCAST, FOLLOWING
 from spec.protocol.invariants import should_not_be_triggered
 from spec.protocol.state import ZabState
+from spec.protocol.symbolic.persistent import FOLLOWER_RECEIPTS
 from spec.protocol.symbolic.relation import SymbolicProtocol
 from spec.protocol.symmetry import ServerSymmetry
 from tests.protocol.symbolic.agreement import sampled_states
@@ -276,3 +277,25 @@ def test_with_frames_bmc_finds_the_violation_at_the_frame_search_s_depth():
     assert oracle < steps  # frames at work: a forced receipt counts no frame
     assert_agrees(SMALL, oracle, persistent=True, frames=True)
     assert_agrees(SMALL, oracle, persistent=True, frames=True, symmetry=True)
+
+
+@pytest.mark.parametrize(
+    ("bug", "full", "reduced", "frames"),
+    [
+        ("strict-propose", 17, 17, 13),
+        ("propose-to-ackld", 21, 21, 16),
+        ("commitld-ackld-zxid", 25, 26, 19),
+    ],
+)
+def test_the_bugs_depths_in_steps_reduced_steps_and_frames(bug, full, reduced, frames):
+    """The figures docs/prove.md and bench/prove.py rest on: under --persistent's rule (every
+    declared follower receipt is invisible to ShouldNotBeTriggered:
+    test_persistent.py) commitld-ackld-zxid needs 26 steps, so no reduced path of 25 exists;
+    by frames, 19."""
+    p = Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug=bug)
+    model = ProtocolModel(p)
+    names = set(FOLLOWER_RECEIPTS.values())
+    assert len(bfs_path(model, should_not_be_triggered)) == full
+    forced = forced_successors(p, model, names)
+    assert len(bfs_path(model, should_not_be_triggered, forced)) == reduced
+    assert frame_depth(p, should_not_be_triggered, names) == frames
