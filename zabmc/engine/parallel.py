@@ -57,6 +57,9 @@ from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import collision_chances
 
+#: A level this large is worth forking partitions for (``zabmc check``'s default hand-over).
+HANDOVER_STATES = 5_000
+
 
 @dataclass
 class ScaleOptions:
@@ -734,6 +737,7 @@ def collision_figures(result: CheckResult) -> tuple[float, float]:
 
 
 __all__ = [
+    "HANDOVER_STATES",
     "BackendUnavailable",
     "CheckpointError",
     "HandOver",
