@@ -46,7 +46,14 @@ from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
-from zabmc.engine.partition import Event, LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.partition import (
+    Event,
+    Frontier,
+    LevelReport,
+    MergeReport,
+    Partition,
+    owner_of_one,
+)
 from zabmc.engine.properties import (
     explain,
     fingerprint_key,
@@ -55,7 +62,7 @@ from zabmc.engine.properties import (
 )
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
-from zabmc.engine.store import collision_chances
+from zabmc.engine.store import FingerprintStore, collision_chances
 
 #: A level this large is worth forking partitions for (``zabmc check``'s default hand-over).
 HANDOVER_STATES = 5_000
@@ -178,7 +185,11 @@ class HandOver:
         exchange = self.scratch / "exchange"
         exchange.mkdir()
         shared = len(part.store) if part.partition_key is not None else 0
-        self.inner = Processes(adopt, self.jobs, exchange)  # each worker has its copy now
+        self.inner = Processes(adopt, self.jobs, exchange)
+        # Each worker has its copy now; the processes keep ``adopt``, and so ``part``: let
+        # go of what this process held.
+        part.frontier = Frontier(part.codec.pack)
+        part.store = FingerprintStore()
         return shared
 
     def close(self) -> None:
