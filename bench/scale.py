@@ -12,7 +12,8 @@ decides); "resent" is the fraction of those owned by another partition that were
 sent, since the partition finding them had sent them in an earlier round. "paced" (local
 processes, -j 2 and up) is the sum, over the driver's calls, of the slowest worker's CPU
 seconds: the wall time the run would take if each worker had a core to itself, barriers
-included. On a machine shared with other sessions' work the wall time says how much of
+included (with ``--handover``, plus the driver's CPU: the levels before the hand-over are
+its own). On a machine shared with other sessions' work the wall time says how much of
 the machine a run got, and "paced" what -j N would give on free cores. TLC's times are
 from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
 machine kind).
@@ -22,7 +23,8 @@ machine kind).
     python bench/scale.py --rows protocol-5k --jobs 0 1 2  # -j 0: bfs.py's one-core search
     python bench/scale.py --rows system-2n --jobs 0 1 2    # per-state cost of -j 1, and -j 2
     python bench/scale.py --rows protocol-351k protocol-351k-reduced --jobs 0  # reduction
-    python bench/scale.py --rows system-3911 --depth 26  # that row breaks an invariant at 28
+    python bench/scale.py --rows system-3911 --depth 26  # a prefix of the ZK-3911 row
+    python bench/scale.py --rows readme system-2n --jobs 0 2 --handover 5000  # the default
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ ROWS = {
     "protocol-990k-reduced": ("protocol 3 T2 X2 E2 R0, reduced, symmetry", 989_950, 92.5),
     "system-2n": ("system 2 servers T2, 2 timeouts, a crash, a partition; reduced", None, None),
     "system-3911": ("system fixed, ZK-3911 bounds, from Init; reduced", None, None),
+    # the README's `zabmc check --nodes 3 --depth 12`: the CLI's defaults (deadlock check on)
+    "readme": ("system 3 servers, the CLI's default bounds, depth 12; reduced", None, None),
 }
 
 
@@ -73,6 +77,9 @@ def build(row: str):  # type: ignore[no-untyped-def]
     from spec.system import Params, SystemModel, bug_params
     from zabmc.engine import Checker
 
+    if row == "readme":
+        model = SystemModel(Params())
+        return model, Checker(model).reduction().depth(12).bfs_options()
     if row == "system-2n":
         params = Params(voters=2, max_txns=2, max_timeouts=2, max_crashes=1, max_partitions=1)
     else:
@@ -118,13 +125,18 @@ def _paced(folder: str, jobs: int) -> float:
     """Per call, the slowest worker's CPU seconds, summed."""
     spent = []
     for k in range(jobs):
-        with open(os.path.join(folder, f"worker-{k}.json")) as f:
+        path = os.path.join(folder, f"worker-{k}.json")
+        if not os.path.exists(path):  # a search that was never handed over
+            continue
+        with open(path) as f:
             spent.append(json.load(f))
     shutil.rmtree(folder)
-    return sum(max(call) for call in zip(*spent, strict=True))
+    return sum(max(call) for call in zip(*spent, strict=True)) if spent else 0.0
 
 
-def run_row(row: str, jobs: int, backend: str, depth: int | None = None) -> dict:
+def run_row(
+    row: str, jobs: int, backend: str, depth: int | None = None, handover: int | None = None
+) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
 
@@ -136,11 +148,15 @@ def run_row(row: str, jobs: int, backend: str, depth: int | None = None) -> dict
     if depth is not None:
         options.max_depth = depth
     started = time.perf_counter()
+    driver_started = time.process_time()
     if jobs == 0:  # the one-core search of bfs.py, for comparison
         result = check_bfs(model, options)
     else:
-        result = check_parallel(model, options, ScaleOptions(jobs=jobs, backend=backend))
+        scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover)
+        result = check_parallel(model, options, scale)
     wall = time.perf_counter() - started
+    # with a hand-over the first levels are the driver's own: they count in "paced" too
+    driver_s = time.process_time() - driver_started if handover else 0.0
     me, children = (
         resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
     )
@@ -158,7 +174,7 @@ def run_row(row: str, jobs: int, backend: str, depth: int | None = None) -> dict
         # candidates kept by the partition that found them (not packed): the model's
         # partition key decides; None for the one-core search
         "local": None if not result.traffic else round(result.traffic[0] / sum(result.traffic), 3),
-        "paced_s": round(_paced(folder, jobs), 1) if timed else None,
+        "paced_s": round(_paced(folder, jobs) + driver_s, 1) if timed else None,
         # of the candidates owned by another partition, those not sent again (sent before)
         "skipped": round(result.moves_skipped / result.traffic[1], 3)
         if result.traffic and result.traffic[1]
@@ -174,11 +190,18 @@ def main() -> None:
     parser.add_argument(
         "--depth", type=int, help="stop at this depth (a row that breaks an invariant deeper)"
     )
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--handover",
+        type=int,
+        help="with -j 2 and up: one partition in this process until a level holds this many "
+        "states (zabmc check's default: 5000)",
+    )
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        row, jobs, backend, depth = args.child
-        print(json.dumps(run_row(row, int(jobs), backend, int(depth) or None)))
+        row, jobs, backend, depth, handover = args.child
+        figures = run_row(row, int(jobs), backend, int(depth) or None, int(handover) or None)
+        print(json.dumps(figures))
         return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
@@ -198,6 +221,7 @@ def main() -> None:
                     str(jobs),
                     args.backend,
                     str(args.depth or 0),
+                    str(args.handover or 0),
                 ],
                 capture_output=True,
                 text=True,

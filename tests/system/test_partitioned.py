@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from spec.system import bug_params
+from spec.system import Params, bug_params
 from spec.system.bugs import ZK_2845
 from spec.system.model import SystemModel
-from zabmc.engine import CheckOptions, CheckResult, Model, check_bfs
+from zabmc.engine import Checker, CheckOptions, CheckResult, Model, check_bfs
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 
 
@@ -41,3 +41,29 @@ def test_the_partition_key_keeps_the_one_core_answers(fixed, deadlock):
     assert summary(plain) == summary(one)
     assert plain.traffic is not None
     assert kept / (kept + moved) > 0.6 > plain.traffic[0] / sum(plain.traffic)
+
+
+@pytest.mark.parametrize(
+    ("params", "depth", "violated"),
+    [
+        (bug_params(ZK_2845), None, True),
+        (Params(voters=3, max_txns=1, max_timeouts=1), 10, False),
+    ],
+)
+def test_a_search_handed_over_to_two_partitions_keeps_the_one_core_answers(params, depth, violated):
+    """The system spec with its partition key and persistent steps: one partition in this
+    process for the first levels, then two forked ones. ZK-2845's counterexample, or the
+    counts and the reduction figures (persistent steps taken before and after the
+    hand-over, counted once), are the one-core search's."""
+
+    def options() -> CheckOptions:
+        return Checker(SystemModel(params)).reduction().depth(depth).bfs_options()
+
+    one = check_bfs(SystemModel(params), options())
+    got = check_parallel(SystemModel(params), options(), ScaleOptions(jobs=2, handover=200))
+    assert summary(got) == summary(one)
+    assert (one.violation is not None) == violated
+    assert got.traffic is not None and got.traffic[1] > 0  # handed over: states moved
+    if not violated:
+        assert one.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0
+        assert got.reduction == one.reduction

@@ -25,7 +25,7 @@ from zabmc.engine.checker import Checker
 from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.encoding import EncodingError
 from zabmc.engine.expansion import Expander
-from zabmc.engine.parallel import BackendUnavailable, ScaleOptions
+from zabmc.engine.parallel import HANDOVER_STATES, BackendUnavailable, ScaleOptions
 from zabmc.report.text import discovery_lines, summary_lines
 
 
@@ -105,7 +105,8 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     default=None,
     metavar="N",
     help="search on N cores: partitions of the fingerprint space, resumable, with a bounded "
-    "seen set [default: the one-core search, faster today on 2 cores; -j 0: every core]",
+    "seen set [default: every core, in this process until a level holds "
+    f"{HANDOVER_STATES:,} states; -j 0: every core from the start]",
 )
 @click.option(
     "--memory",
@@ -223,18 +224,21 @@ def check(
         "reduction": reduction,
         "chains": chains,
     }
-    # The partitioned search only when asked for: -j 1 costs 1.24 times the one-core
-    # search's CPU, and -j 2 1.40 times -j 1's even with the system spec's partition key
-    # (87% of the successors stay local; the others are packed), so -j 2 is only about as
-    # fast as the one-core search on 2 cores (28.3 s against 27.5 s wall; bench/scale.py),
-    # and the plain command keeps the one-core search.
+    # By default every core, but a small search stays in this process (one partition)
+    # until a level holds HANDOVER_STATES states, then forks its partitions: -j 2 spends
+    # about 1.3 times the CPU of the one-core search and, on two free cores, takes about
+    # 0.65 of its time (bench/scale.py's "paced"); forking and a level's round trips cost
+    # more than they save on small levels. On one core, the one-core search.
+    cores = os.cpu_count() or 1
+    handover = HANDOVER_STATES if jobs is None and cores > 1 else None
     partitioned = (
         jobs is not None
+        or handover is not None
         or backend == "ray"
         or any(x is not None for x in (memory, checkpoint_dir, resume_dir))
     )
     if not jobs:  # on a Ray cluster, give -j: its cores are not this machine's
-        jobs = os.cpu_count() or 1
+        jobs = cores
     if partitioned:
         checker = checker.partitioned(
             ScaleOptions(
@@ -246,6 +250,7 @@ def check(
                 checkpoint_every_s=checkpoint_every,
                 resume=None if resume_dir is None else Path(resume_dir),
                 signature=signature,
+                handover=handover,
             )
         )
     if not as_json:

@@ -46,7 +46,14 @@ from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
-from zabmc.engine.partition import Event, LevelReport, MergeReport, Partition, owner_of_one
+from zabmc.engine.partition import (
+    Event,
+    Frontier,
+    LevelReport,
+    MergeReport,
+    Partition,
+    owner_of_one,
+)
 from zabmc.engine.properties import (
     explain,
     fingerprint_key,
@@ -55,7 +62,10 @@ from zabmc.engine.properties import (
 )
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
-from zabmc.engine.store import collision_chances
+from zabmc.engine.store import FingerprintStore, collision_chances
+
+#: A level this large is worth forking partitions for (``zabmc check``'s default hand-over).
+HANDOVER_STATES = 5_000
 
 
 @dataclass
@@ -67,6 +77,12 @@ class ScaleOptions:
     folder). ``checkpoint`` is a folder written every ``checkpoint_every_s``
     seconds, at a level's end; ``resume`` continues from such a folder.
     ``signature`` names what was checked, so a checkpoint of another run is refused.
+
+    ``handover`` keeps a small search cheap: the search runs as one partition in this
+    process until a level's frontier holds that many states, then forks ``jobs`` worker
+    processes that each adopt their part of it (:meth:`Partition.adopt`); the answers are
+    the same. It applies to local processes without a memory bound, checkpoints or resume
+    (with any of those the partitions run from the start).
     """
 
     jobs: int = 1
@@ -81,6 +97,7 @@ class ScaleOptions:
     #: Each partition's expander, made from the model (None: ``CheckOptions.expander``,
     #: which each worker process gets a copy of, or every successor).
     expander: Callable[[Model], Expander] | None = None
+    handover: int | None = None
 
 
 class Workers(Protocol):
@@ -124,6 +141,59 @@ class InProcess:
 
     def close(self) -> None:
         self.parts = []
+
+
+class HandOver:
+    """One partition in this process, until :meth:`spread` hands the search to ``jobs``
+    worker processes, forked with that partition: each adopts its part of it."""
+
+    def __init__(
+        self, factory: PartitionFactory, jobs: int, threshold: int, scratch: Path, spill_dir: Path
+    ) -> None:
+        self.inner: InProcess | Processes = InProcess(factory, 1)
+        self.jobs, self.threshold = jobs, threshold
+        self.scratch, self.spill_dir = scratch, spill_dir
+
+    @property
+    def count(self) -> int:
+        return self.inner.count
+
+    def call(self, method: str, args: Sequence[tuple]) -> list[Any]:
+        return self.inner.call(method, args)
+
+    def call_one(self, index: int, method: str, *args: Any) -> Any:
+        return self.inner.call_one(index, method, *args)
+
+    def exchange(self) -> list[MergeReport]:
+        return self.inner.exchange()
+
+    def due(self, frontier: int) -> bool:
+        """Whether a level's end with ``frontier`` states is the time to spread."""
+        return isinstance(self.inner, InProcess) and frontier >= self.threshold
+
+    def spread(self) -> int:
+        """Fork the workers, at a level's end. Returns how many seen states every partition
+        holds (under a partition key each keeps them all: :meth:`Partition.adopt`)."""
+        assert isinstance(self.inner, InProcess)
+        part = self.inner.parts[0]
+        spill_dir = self.spill_dir
+
+        def adopt(index: int, count: int) -> Partition:
+            part.adopt(index, count, spill_dir / f"part-{index}")
+            return part
+
+        exchange = self.scratch / "exchange"
+        exchange.mkdir()
+        shared = len(part.store) if part.partition_key is not None else 0
+        self.inner = Processes(adopt, self.jobs, exchange)
+        # Each worker has its copy now; the processes keep ``adopt``, and so ``part``: let
+        # go of what this process held.
+        part.frontier = Frontier(part.codec.pack)
+        part.store = FingerprintStore()
+        return shared
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class WorkerFailed(RuntimeError):
@@ -274,6 +344,8 @@ class _Run:
     actions: dict[str, list[int]] = field(default_factory=dict)  # name -> [generated, distinct]
     witnesses: dict[str, int] = field(default_factory=dict)  # name -> fingerprint
     elapsed_s: float = 0.0
+    #: Seen states that every partition holds, counted once (a keyed hand-over's).
+    shared: int = 0
 
 
 def check_parallel(
@@ -331,7 +403,20 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
         )
 
     started = time.monotonic()
-    workers = _start(factory, scale, scratch)
+    handover = (
+        scale.handover is not None
+        and scale.jobs > 1
+        and scale.backend == "local"
+        and scale.memory_bytes is None
+        and checkpoint is None
+        and resumed is None
+    )
+    workers: Workers
+    if handover:
+        assert scale.handover is not None
+        workers = HandOver(factory, scale.jobs, scale.handover, scratch, spill_dir)
+    else:
+        workers = _start(factory, scale, scratch)
     try:
         violation = None
         if resumed is not None:
@@ -524,6 +609,8 @@ def _search(
             options.progress(
                 Progress(run.level, run.generated, distinct, len(level_keys), run.elapsed_s)
             )
+        if isinstance(workers, HandOver) and workers.due(len(level_keys)):
+            run.shared = workers.spread()
         if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
             checkpoint.write(workers, {"run": run.__dict__}, signature)
             last_checkpoint = time.monotonic()
@@ -590,7 +677,7 @@ def _result(
     figures = workers.call("store_figures", [()] * workers.count)
     # Cut short by a violation, the stores hold the whole last round; the one-core search
     # had seen the states up to the violation, which the levels count.
-    held = sum(f[0] for f in figures)
+    held = sum(f[0] for f in figures) - (workers.count - 1) * run.shared
     result.distinct_states = held if violation is None else sum(run.states_per_depth)
     result.states_generated = run.generated
     result.states_per_depth = list(run.states_per_depth)
@@ -603,7 +690,8 @@ def _result(
     result.store_bytes = sum(f[1] for f in figures)
     if keyed and workers.count > 1:
         # The partitions' fingerprints interleave: the smallest gap is the union's.
-        held_fps = np.sort(np.concatenate(workers.call("fingerprints", [()] * workers.count)))
+        # (np.unique: after a keyed hand-over every partition holds the states seen before it)
+        held_fps = np.unique(np.concatenate(workers.call("fingerprints", [()] * workers.count)))
         result.smallest_gap = int(np.diff(held_fps).min()) if len(held_fps) > 1 else None
     else:
         result.smallest_gap = _smallest_gap(figures)
@@ -660,8 +748,10 @@ def collision_figures(result: CheckResult) -> tuple[float, float]:
 
 
 __all__ = [
+    "HANDOVER_STATES",
     "BackendUnavailable",
     "CheckpointError",
+    "HandOver",
     "InProcess",
     "Processes",
     "ScaleOptions",

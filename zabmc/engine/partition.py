@@ -420,6 +420,8 @@ class Partition:
         self._log_keys, self._log_codes = array("q"), array("q")
         self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
+        # What the expander had counted when this partition adopted its part (None: nothing).
+        self._reduction_before: dict[str, Any] | None = None
 
     # -- a level ----------------------------------------------------------------
 
@@ -740,12 +742,58 @@ class Partition:
             self.frontier.append(ranks[part], fps[part], [states[k] for k in part.tolist()])
         return len(order)
 
+    # -- the hand-over ----------------------------------------------------------
+
+    def adopt(self, index: int, count: int, spill_dir: Path | None) -> None:
+        """Become partition ``index`` of ``count``, from the one partition of a search that
+        ran so far in one process, at a level's end (:func:`zabmc.engine.parallel.check_parallel`
+        with ``handover``: every worker forks with that partition and adopts its part).
+
+        The frontier keeps the states this partition owns, in rank order. The seen set keeps
+        the fingerprints it owns; under a partition key a fingerprint does not name its
+        owner, so every partition keeps all of them (the driver counts them once), and a
+        candidate that one of them names is old wherever it is sent. What the one partition
+        counted so far (its traffic, its reduction) stays with partition 0's.
+        """
+        old = self.frontier
+        self.index, self.count = index, count
+        self.spill_dir = spill_dir
+        self.frontier = Frontier(self.codec.pack, spill_dir, self.memory_bytes)
+        for chunk in old.chunks:
+            ranks, fps, states = load_chunk(chunk) if isinstance(chunk, Path) else chunk
+            mine = self._owns(fps, states)
+            if mine.any():
+                kept = [s for s, m in zip(states, mine.tolist(), strict=True) if m]
+                self.frontier.append(ranks[mine], fps[mine], kept)
+        if self.partition_key is None:
+            mine = owner_of(self.store.fingerprints, count) == index
+            store = FingerprintStore()
+            store.add(self.store.fingerprints[mine], self.store.parents[mine])
+            self.store = store
+        if index != 0:
+            self.local = self.moved = self.skipped = 0
+            self._reduction_before = self.reduction()
+
+    def _owns(self, fps: np.ndarray, states: list[Any]) -> np.ndarray:
+        """Which of these frontier states this partition owns."""
+        if self.partition_key is None:
+            return owner_of(fps, self.count) == self.index
+        unpack, key, partition_key = self.codec.unpack, self.key, self.partition_key
+        owners = []
+        for data in states:
+            state = unpack(data) if type(data) is bytes else data
+            counted = state if key is None else key(state)
+            owners.append(owner_of_one(_fingerprint(partition_key(counted)), self.count))
+        return np.array(owners, dtype=np.int64) == self.index
+
     # -- questions after the search -------------------------------------------
 
     def reduction(self) -> dict[str, Any] | None:
         """What this partition's expander reduced (None: it does not reduce)."""
         describe = getattr(self.expander, "describe", None)
-        return describe() if describe is not None else None
+        if describe is None:
+            return None
+        return _less(describe(), self._reduction_before)
 
     def parent(self, fp: int) -> int | None:
         """The parent of a fingerprint this partition owns (None: an initial state)."""
@@ -829,6 +877,17 @@ class Partition:
             for start in range(0, len(order), chunk):
                 part = order[start : start + chunk]
                 self.frontier.append(r[part], f[part], [states[k] for k in part.tolist()])
+
+
+def _less(counted: Any, before: Any) -> Any:
+    """``counted`` with the numbers of ``before`` (the same shape, or None) taken off."""
+    if before is None:
+        return counted
+    if isinstance(counted, dict):
+        return {k: _less(v, before.get(k)) for k, v in counted.items()}
+    if isinstance(counted, int) and not isinstance(counted, bool):
+        return counted - before
+    return counted
 
 
 __all__ = [
