@@ -29,6 +29,14 @@ from zabmc.engine.parallel import HANDOVER_STATES, BackendUnavailable, ScaleOpti
 from zabmc.report.text import discovery_lines, summary_lines
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its affinity mask, which a container or
+    ``taskset`` narrows; ``os.cpu_count`` counts the machine's)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def progress_line(p: Progress) -> str:
     return (
         f"depth {p.depth}, {p.generated:,} generated, {p.distinct:,} distinct, "
@@ -229,7 +237,7 @@ def check(
     # about 1.3 times the CPU of the one-core search and, on two free cores, takes about
     # 0.65 of its time (bench/scale.py's "paced"); forking and a level's round trips cost
     # more than they save on small levels. On one core, the one-core search.
-    cores = os.cpu_count() or 1
+    cores = available_cores()
     handover = HANDOVER_STATES if jobs is None and cores > 1 else None
     partitioned = (
         jobs is not None
