@@ -31,6 +31,8 @@ class Roles(NamedTuple):
     up: int  # online
     down: int  # offline
     looking: int  # online and LOOKING
+    queued: int  # online and LOOKING, with a receive queue that is not empty
+    waiting: int  # online and LOOKING, in its final wait
     leading: int  # online and LEADING
     learning: int  # online and FOLLOWING or OBSERVING
     broadcasting: int  # online, LEADING and in BROADCAST
@@ -45,7 +47,8 @@ class Roles(NamedTuple):
 
 def roles(s: SystemState, p: Params) -> Roles:
     """The :class:`Roles` of state ``s``."""
-    up = looking = leading = learning = broadcasting = unconnected = unsynced = 0
+    up = looking = queued = waiting = leading = learning = 0
+    broadcasting = unconnected = unsynced = 0
     for i, srv in enumerate(s.servers):
         if not srv.online:
             continue
@@ -53,6 +56,11 @@ def roles(s: SystemState, p: Params) -> Roles:
         up |= me
         if srv.state == LOOKING:
             looking |= me
+            el = s.elections[i]
+            if el.queue:
+                queued |= me
+            if el.waiting:
+                waiting |= me
         elif srv.state == LEADING:
             leading |= me
             if srv.zab_state == BROADCAST:
@@ -73,6 +81,8 @@ def roles(s: SystemState, p: Params) -> Roles:
         up,
         every & ~up,
         looking,
+        queued,
+        waiting,
         leading,
         learning,
         broadcasting,
@@ -94,15 +104,26 @@ PairSelector = Callable[[Roles, Params], tuple[int, int]]
 NOBODY = 0
 
 
-def fle_looking(r: Roles, p: Params) -> int:
-    """FLE's main loop and poll: the fine-grained election is on, the server is up and
-    LOOKING (FLENotmsgTimeout, FLEHandleNotmsg, FLEWaitNewNotmsg)."""
-    return NOBODY if p.coarse_election else r.looking
-
-
 def poll_timeout(r: Roles, p: Params) -> int:
-    """FLENotmsgTimeout: as :func:`fle_looking`, and the timeout budget is not spent."""
-    return fle_looking(r, p) if r.timeouts_left else NOBODY
+    """FLENotmsgTimeout: the fine-grained election is on, the server is up and LOOKING, its
+    receive queue is empty, it is not in its final wait (unless FastLeaderElection.tla's),
+    and the timeout budget is not spent."""
+    if p.coarse_election or not r.timeouts_left:
+        return NOBODY
+    idle = r.looking & ~r.queued
+    return idle if p.tla_election else idle & ~r.waiting
+
+
+def handle(r: Roles, p: Params) -> int:
+    """FLEHandleNotmsg: the fine-grained election is on, the server is up and LOOKING, not
+    in its final wait, and its receive queue is not empty."""
+    return NOBODY if p.coarse_election else r.queued & ~r.waiting
+
+
+def wait(r: Roles, p: Params) -> int:
+    """FLEWaitNewNotmsg: the fine-grained election is on, the server is up, LOOKING and in
+    its final wait."""
+    return NOBODY if p.coarse_election else r.waiting
 
 
 def crash(r: Roles, p: Params) -> int:
@@ -183,8 +204,8 @@ __all__ = [
     "crash",
     "cut",
     "elect",
-    "fle_looking",
     "follow",
+    "handle",
     "heal",
     "log_request",
     "own_ack",
@@ -193,5 +214,6 @@ __all__ = [
     "roles",
     "start",
     "sync",
+    "wait",
     "zab_timeout",
 ]

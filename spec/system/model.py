@@ -78,8 +78,8 @@ Step = Callable[..., "SystemState | None"]
 #: Steps of one server, in Next's order, each with who may take it (:mod:`.candidates`).
 SERVER_STEPS: tuple[tuple[str, Step, ServerSelector], ...] = (
     ("FLENotmsgTimeout", fle_notmsg_timeout, who.poll_timeout),
-    ("FLEHandleNotmsg", fle_handle_notmsg, who.fle_looking),
-    ("FLEWaitNewNotmsg", fle_wait_new_notmsg, who.fle_looking),
+    ("FLEHandleNotmsg", fle_handle_notmsg, who.handle),
+    ("FLEWaitNewNotmsg", fle_wait_new_notmsg, who.wait),
     ("NodeCrash", node_crash, who.crash),
     ("NodeStart", node_start, who.start),
     ("ZabTimeout", zab_timeout, who.zab_timeout),
