@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from spec.system.constants import BROADCAST, LEADING, LOOKING, NULL, SYNCED
 from spec.system.params import Params
-from spec.system.state import SystemState, members
+from spec.system.state import SystemState
 
 
 class Roles(NamedTuple):
@@ -67,8 +67,9 @@ def roles(s: SystemState, p: Params) -> Roles:
                 broadcasting |= me
             ld = s.leaders[i]
             if p.is_quorum(ld.electing_quorum):  # LeaderSyncFollower's guard
-                for j in members(ld.electing & ld.learners):
-                    if ld.peer_last_zxid[j] != SYNCED:
+                session = ld.electing & ld.learners
+                for j, peer in enumerate(ld.peer_last_zxid):
+                    if session >> j & 1 and peer != SYNCED:
                         unsynced |= 1 << j
         else:
             learning |= me

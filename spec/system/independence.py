@@ -196,7 +196,17 @@ class SystemMovers:
 
     def progress(self, state: SystemState) -> int:
         """Minus the notifications queued at all servers."""
-        return -sum(len(el.queue) for el in state.elections)
+        return -sum([len(el.queue) for el in state.elections])
+
+    def parts_changed(self, before: SystemState, after: SystemState) -> list[str]:
+        """The groups of the state that a step changed (the engine's vocabulary: the state's
+        fields). A step shares each group it does not write with the state before it, so
+        only a group that is another object is compared."""
+        return [
+            name
+            for name, old, new in zip(SystemState._fields, before, after, strict=True)
+            if old is not new and old != new
+        ]
 
 
 def _adopts_vote_unanswered(before: SystemState, after: SystemState, p: Params, i: int) -> bool:

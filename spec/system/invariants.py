@@ -426,8 +426,6 @@ _MEMO_LIMIT = 200_000
 
 
 class _Memo:
-    last: ClassVar[SystemState | None] = None
-    results: ClassVar[dict[str, bool]] = {}
     #: Results by the parts read: (servers, leaders, learners, ghost).
     table: ClassVar[dict[tuple, dict[str, bool]]] = {}
     #: The same, by the identities of those parts, with the parts kept (so that their ids
@@ -457,16 +455,23 @@ def _results_for(s: SystemState) -> dict[str, bool]:
 
 def memoized(name: str, fn: Predicate) -> Predicate:
     """``fn``, with its result shared among states that agree on what it reads."""
+    current = _CURRENT
 
     def check(s: SystemState) -> bool:
-        if s is not _Memo.last:
-            _Memo.results = _results_for(s)
-            _Memo.last = s
-        found = _Memo.results.get(name)
+        if s is not current[0]:
+            current[1] = _results_for(s)
+            current[0] = s
+        results = current[1]
+        found = results.get(name)
         if found is None:
-            found = _Memo.results[name] = fn(s)
+            found = results[name] = fn(s)
         return found
 
     check.__doc__ = fn.__doc__
     check.__name__ = fn.__name__
     return check
+
+
+#: The state whose properties are being checked, and its results by property name: the
+#: search checks one state's properties one after the other.
+_CURRENT: list = [None, {}]

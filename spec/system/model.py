@@ -161,6 +161,11 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
             tuple(tuple((i, j) for i, j in self.pairs if a >> i & 1 and b >> j & 1) for b in masks)
             for a in masks
         )
+        #: The label of each step with its servers, made once: ``_labels[name][args]``.
+        every_args = (*((i,) for i in self.servers), *self.pairs, *((i, i) for i in self.servers))
+        self._labels: dict[str, dict[tuple[int, ...], Action]] = {
+            name: {args: Action(name, args) for args in every_args} for name in STEPS
+        }
         self._relaxed = replace(params, max_timeouts=params.max_timeouts + 1)
         self._own_properties: tuple[Property[SystemState], ...] | None = None
 
@@ -176,12 +181,15 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         up, every = r.up, r.every
         members, pairs = self._members, self._pairs
         notes, msgs = s.network.notes, s.network.msgs
+        labels = self._labels
         if not p.coarse_election:
-            for i, j in pairs[up][every]:
+            receipts = labels["FLEReceiveNotmsg"]
+            for pair in pairs[up][every]:
+                i, j = pair
                 if notes[j * n + i]:
                     t = fle_receive_notmsg(s, p, i, j)
                     if t is not None:
-                        yield Action("FLEReceiveNotmsg", (i, j)), t
+                        yield receipts[pair], t
             electing = ()
         else:
             electing = members[who.elect(r, p)]
@@ -192,24 +200,25 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
             for i in members[selector(r, p)]:
                 t = fn(s, p, i)
                 if t is not None:
-                    yield Action(name, (i,)), t
+                    yield labels[name][i,], t
         for name, fn, pair_selector in PAIR_STEPS:
             firsts, seconds = pair_selector(r, p)
-            for i, j in pairs[firsts][seconds]:
-                t = fn(s, p, i, j)
+            for pair in pairs[firsts][seconds]:
+                t = fn(s, p, *pair)
                 if t is not None:
-                    yield Action(name, (i, j)), t
+                    yield labels[name][pair], t
         for i in members[who.own_ack(r, p)]:
             t = leader_log_synced(s, p, i)
             if t is not None:
-                yield Action("LeaderProcessACK", (i, i)), t
-        for i, j in pairs[up][every]:  # a receiver that is down takes nothing
+                yield labels["LeaderProcessACK"][i, i], t
+        for pair in pairs[up][every]:  # a receiver that is down takes nothing
+            i, j = pair
             channel = msgs[j * n + i]
             if channel:
                 for name, fn in RECEIVE_STEPS[channel[0][0]]:
                     t = fn(s, p, i, j)
                     if t is not None:
-                        yield Action(name, (i, j)), t
+                        yield labels[name][pair], t
 
     def every_successor(self, s: SystemState) -> Iterator[tuple[Action, SystemState]]:
         """Next as written: every step tried for every server and pair, in the order of
