@@ -39,7 +39,7 @@ from spec.system.ghost import (
 )
 from spec.system.log import Entries
 from spec.system.params import Params
-from spec.system.state import History, ProposalRecord, SystemState
+from spec.system.state import Breach, History, ProposalRecord, SystemState
 from spec.system.zxid import epoch_of
 
 ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
@@ -127,7 +127,13 @@ def should_not_be_triggered(s: SystemState) -> bool:
     """ShouldNotBeTriggered: no step took a message that is impossible in the receiver's
     state, and no other check made inside a step failed.
     """
-    return not any(b.kind in DURING_ACTION for b in s.ghost.breaches)
+    return DURING_ACTION.isdisjoint(breach_kinds(s.ghost.breaches))
+
+
+@per_part
+def breach_kinds(breaches: tuple[Breach, ...]) -> frozenset[int]:
+    """The kinds of the breaches recorded (several properties read them)."""
+    return frozenset(b.kind for b in breaches)
 
 
 def leadership(s: SystemState) -> bool:
@@ -161,9 +167,10 @@ def integrity(s: SystemState) -> bool:
     """Integrity: if some server delivers a transaction, some primary has broadcast it."""
     broadcast = _broadcast(s.ghost.proposals)
     found = deliveries(s)
-    # with prefixes of one log, the longest holds every transaction delivered
+    # with prefixes of one log, the longest holds every transaction delivered; a Txn is
+    # equal to, and hashes as, the pair (zxid, value)
     logs = [found.longest] if found.nested else found.logs
-    return all((t.zxid, t.value) in broadcast for log in logs for t in log)
+    return all(broadcast.issuperset(log) for log in logs)
 
 
 @per_part
@@ -303,7 +310,7 @@ def leader_log_completeness(s: SystemState) -> bool:
 
 def committed_log_durability(s: SystemState) -> bool:
     """CommittedLogDurability: a committed entry is never truncated or overwritten."""
-    return not any(b.kind == COMMITTED_TRUNCATED for b in s.ghost.breaches)
+    return COMMITTED_TRUNCATED not in breach_kinds(s.ghost.breaches)
 
 
 def monotonic_read(s: SystemState) -> bool:
@@ -344,7 +351,7 @@ def election_safety(s: SystemState) -> bool:
     """ElectionSafety: a server that decides for leader X has seen a quorum of votes for X,
     and X's (epoch, zxid, id) is at least the own vote of every server in that quorum.
     """
-    return not any(b.kind == ELECTION_UNSOUND for b in s.ghost.breaches)
+    return ELECTION_UNSOUND not in breach_kinds(s.ghost.breaches)
 
 
 def leader_stays_with_synced_quorum(s: SystemState) -> bool:
@@ -356,7 +363,7 @@ def leader_stays_with_synced_quorum(s: SystemState) -> bool:
     harm of ZOOKEEPER-4685 (an ACK of a proposal read as the ACK of NEWLEADER, the one
     the first quorum needed). Checked in the step that gives up.
     """
-    return not any(b.kind == QUORUM_ABANDONED for b in s.ghost.breaches)
+    return QUORUM_ABANDONED not in breach_kinds(s.ghost.breaches)
 
 
 INVARIANTS: tuple[tuple[str, Predicate], ...] = (
