@@ -84,9 +84,7 @@ def clean_input(net: Network, n: int, group: int) -> Network:
     A leader and its learners only talk to each other, so this drops every message
     between the members of ``group``.
     """
-    return net._replace(
-        msgs=tuple(() if group >> (c % n) & 1 else ch for c, ch in enumerate(net.msgs))
-    )
+    return net._replace(msgs=_emptied(net.msgs, _INTO[n, group]))
 
 
 # FLE notifications.
@@ -125,15 +123,22 @@ def _touching(n: int, i: int) -> tuple[int, ...]:
 
 
 _TOUCHING = {(n, i): _touching(n, i) for n in range(1, MAX_IDS + 1) for i in range(n)}
+#: The channels into a server of each group (a mask of servers).
+_INTO = {
+    (n, group): tuple(c for c in range(n * n) if group >> (c % n) & 1)
+    for n in range(1, MAX_IDS + 1)
+    for group in range(1 << n)
+}
 
 
 def _emptied(channels: tuple, which: tuple[int, ...]) -> tuple:
-    if not any(channels[c] for c in which):
-        return channels
-    out = list(channels)
+    out = None
     for c in which:
-        out[c] = ()
-    return tuple(out)
+        if channels[c]:
+            if out is None:
+                out = list(channels)
+            out[c] = ()
+    return channels if out is None else tuple(out)
 
 
 def isolate(net: Network, n: int, i: int, notes: bool = True) -> Network:

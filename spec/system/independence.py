@@ -86,7 +86,7 @@ from spec.system.constants import LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
 from spec.system.params import Params
-from spec.system.state import SystemState
+from spec.system.state import Election, SystemState
 from zabmc.engine import Action
 
 #: The state groups every property of the spec reads (see the module's docstring).
@@ -185,6 +185,8 @@ class SystemMovers:
                     continue  # a better vote: back to the main loop, not a drop
                 name, succ = "FLEWaitNewNotmsg", fle_wait_new_notmsg(state, p, i)
             else:
+                if _adopts(p, el) and not no_fault_left(state, p):
+                    continue  # it would send its new vote where a fault can still read it
                 name, succ = "FLEHandleNotmsg", fle_handle_notmsg(state, p, i)
             if succ is None:
                 continue
@@ -196,7 +198,27 @@ class SystemMovers:
 
     def progress(self, state: SystemState) -> int:
         """Minus the notifications queued at all servers."""
-        return -sum(len(el.queue) for el in state.elections)
+        return -sum([len(el.queue) for el in state.elections])
+
+    def parts_changed(self, before: SystemState, after: SystemState) -> list[str]:
+        """The groups of the state that a step changed (the engine's vocabulary: the state's
+        fields). A step shares each group it does not write with the state before it, so
+        only a group that is another object is compared."""
+        return [
+            name
+            for name, old, new in zip(SystemState._fields, before, after, strict=True)
+            if old is not new and old != new
+        ]
+
+
+def _adopts(p: Params, el: Election) -> bool:
+    """The LOOKING notification at the head of the queue makes the main loop change its
+    vote or its round (FLEHandleNotmsg's case 2): a later round, or a better vote of its own;
+    such a step is persistent only by :func:`_adopts_vote_unanswered`."""
+    n = el.queue[0]
+    if n.state != LOOKING:
+        return False
+    return n.round > el.round or (n.round == el.round and beats(p, vote_of(n), el.vote))
 
 
 def _adopts_vote_unanswered(before: SystemState, after: SystemState, p: Params, i: int) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from spec.system.constants import (
     BROADCAST,
@@ -37,14 +37,16 @@ from spec.system.ghost import (
     ELECTION_UNSOUND,
     QUORUM_ABANDONED,
 )
+from spec.system.log import Entries
 from spec.system.params import Params
-from spec.system.state import History, SystemState
+from spec.system.state import Breach, History, ProposalRecord, SystemState
 from spec.system.zxid import epoch_of
 
 ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
 LEARNING = (FOLLOWING, OBSERVING)
 
 Predicate = Callable[[SystemState], bool]
+T = TypeVar("T")
 
 
 def delivered(s: SystemState, i: int) -> History:
@@ -53,8 +55,49 @@ def delivered(s: SystemState, i: int) -> History:
     return srv.history[: srv.last_committed]
 
 
+def per_state(fn: Callable[[SystemState], T]) -> Callable[[SystemState], T]:
+    """``fn``, computed once for the state last asked: the properties of a state are
+    checked one after the other, and several read what ``fn`` finds."""
+    last: list = [None, None]  # the state, fn's result
+
+    def once(s: SystemState) -> T:
+        if s is not last[0]:
+            last[1] = fn(s)
+            last[0] = s
+        return last[1]
+
+    once.__doc__ = fn.__doc__
+    once.__name__ = fn.__name__
+    return once
+
+
+def per_part(fn: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``fn`` of one part of a state (a ghost log), computed once for each such part: a
+    step that does not write the part shares it, the same object, with the state before."""
+    found: dict[int, tuple[Any, T]] = {}  # by id, with the part kept so the id stays its
+
+    def once(part: Any) -> T:
+        entry = found.get(id(part))
+        if entry is not None:
+            return entry[1]
+        if len(found) > _PART_LIMIT:
+            found.clear()
+        result = fn(part)
+        found[id(part)] = (part, result)
+        return result
+
+    once.__doc__ = fn.__doc__
+    once.__name__ = fn.__name__
+    return once
+
+
+_PART_LIMIT = 4096
+
+
+@per_state
 def established_leaders(s: SystemState) -> list[int]:
-    """Servers that lead an established epoch (a quorum acked it)."""
+    """Servers that lead an established epoch (a quorum acked it); the list is shared, and
+    must not be changed."""
     return [
         i
         for i, srv in enumerate(s.servers)
@@ -62,11 +105,35 @@ def established_leaders(s: SystemState) -> list[int]:
     ]
 
 
+class Deliveries(NamedTuple):
+    """What several properties read of one state's delivered prefixes, found once."""
+
+    logs: list[History]  # delivered(s, i), for each server i
+    longest: History  # the first of the longest of them
+    nested: bool  # every one is a prefix of ``longest``: PrefixConsistency holds
+    distinct: bool  # no transaction is twice in ``longest``
+
+
+@per_state
+def deliveries(s: SystemState) -> Deliveries:
+    """The :class:`Deliveries` of ``s``."""
+    logs = [srv.history[: srv.last_committed] for srv in s.servers]
+    longest = max(logs, key=len)
+    nested = all(longest[: len(log)] == log for log in logs)
+    return Deliveries(logs, longest, nested, len(set(longest)) == len(longest))
+
+
 def should_not_be_triggered(s: SystemState) -> bool:
     """ShouldNotBeTriggered: no step took a message that is impossible in the receiver's
     state, and no other check made inside a step failed.
     """
-    return not any(b.kind in DURING_ACTION for b in s.ghost.breaches)
+    return DURING_ACTION.isdisjoint(breach_kinds(s.ghost.breaches))
+
+
+@per_part
+def breach_kinds(breaches: tuple[Breach, ...]) -> frozenset[int]:
+    """The kinds of the breaches recorded (several properties read them)."""
+    return frozenset(b.kind for b in breaches)
 
 
 def leadership(s: SystemState) -> bool:
@@ -78,32 +145,48 @@ def leadership(s: SystemState) -> bool:
     epochs = [s.servers[i].accepted_epoch for i in established_leaders(s)]
     if len(epochs) != len(set(epochs)):
         return False
-    return all(mask.bit_count() <= 1 for mask in s.ghost.epoch_leader)
+    return _one_leader_each(s.ghost.epoch_leader)
+
+
+@per_part
+def _one_leader_each(epoch_leader: tuple[int, ...]) -> bool:
+    """No epoch was established by two servers."""
+    return all(mask.bit_count() <= 1 for mask in epoch_leader)
 
 
 def prefix_consistency(s: SystemState) -> bool:
-    """PrefixConsistency: the prefixes delivered at any two servers agree, up to the shorter."""
-    logs = [delivered(s, i) for i in range(len(s.servers))]
-    for a in logs:
-        for b in logs:
-            k = min(len(a), len(b))
-            if a[:k] != b[:k]:
-                return False
-    return True
+    """PrefixConsistency: the prefixes delivered at any two servers agree, up to the shorter.
+
+    That is, each is a prefix of the longest (two prefixes of one log agree up to the
+    shorter; and the longest is one of the two of each pair).
+    """
+    return deliveries(s).nested
 
 
 def integrity(s: SystemState) -> bool:
     """Integrity: if some server delivers a transaction, some primary has broadcast it."""
-    broadcast = {(r.zxid, r.value) for r in s.ghost.proposals}
-    return all(
-        (t.zxid, t.value) in broadcast for i in range(len(s.servers)) for t in delivered(s, i)
-    )
+    broadcast = _broadcast(s.ghost.proposals)
+    found = deliveries(s)
+    # with prefixes of one log, the longest holds every transaction delivered; a Txn is
+    # equal to, and hashes as, the pair (zxid, value)
+    logs = [found.longest] if found.nested else found.logs
+    return all(broadcast.issuperset(log) for log in logs)
+
+
+@per_part
+def _broadcast(proposals: Entries[ProposalRecord]) -> frozenset[tuple[int, int]]:
+    """The transactions (zxid, value) some primary has broadcast."""
+    return frozenset((r.zxid, r.value) for r in proposals)
 
 
 def agreement(s: SystemState) -> bool:
     """Agreement: if learner f delivers a and learner f' delivers b,
     then f' delivers a or f delivers b.
+
+    Prefixes of one log are nested, so it holds whenever PrefixConsistency does.
     """
+    if deliveries(s).nested:
+        return True
     sets = [
         set(delivered(s, i))
         for i, srv in enumerate(s.servers)
@@ -115,8 +198,14 @@ def agreement(s: SystemState) -> bool:
 def total_order(s: SystemState) -> bool:
     """TotalOrder: if some server delivers a before b,
     any server that delivers b delivers a before b.
+
+    Prefixes of one log without a repeated transaction deliver each at the same
+    position, so it holds whenever PrefixConsistency does and the longest has no repeat.
     """
-    logs = [delivered(s, i) for i in range(len(s.servers))]
+    found = deliveries(s)
+    if found.nested and found.distinct:
+        return True
+    logs = found.logs
     for a in logs:
         for b in logs:
             position = {t: k for k, t in enumerate(b)}
@@ -135,18 +224,14 @@ def local_primary_order(s: SystemState) -> bool:
 
     Unlike Zab.tla's reading (which any pair of one proposal with itself satisfies),
     every pair is checked: for each txn b a server delivered, every txn its primary
-    broadcast earlier in the same epoch is delivered before b.
+    broadcast earlier in the same epoch is delivered before b. A prefix of a log
+    passes where the log does, so with prefixes of one log only the longest is read.
     """
-    earlier: dict[tuple[int, int], set[tuple[int, int]]] = {}
-    by_primary: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for r in s.ghost.proposals:
-        by_primary.setdefault((r.source, r.epoch), []).append((r.zxid, r.value))
-    for txns in by_primary.values():
-        for t in txns:
-            earlier.setdefault(t, set()).update(u for u in txns if u[0] < t[0])
-    for i in range(len(s.servers)):
+    earlier = _broadcast_earlier(s.ghost.proposals)
+    found = deliveries(s)
+    for log in [found.longest] if found.nested else found.logs:
         seen: set[tuple[int, int]] = set()
-        for t in delivered(s, i):
+        for t in log:
             key = (t.zxid, t.value)
             if not earlier.get(key, set()) <= seen:
                 return False
@@ -154,12 +239,29 @@ def local_primary_order(s: SystemState) -> bool:
     return True
 
 
+@per_part
+def _broadcast_earlier(
+    proposals: Entries[ProposalRecord],
+) -> dict[tuple[int, int], set[tuple[int, int]]]:
+    """For each transaction (zxid, value) broadcast, those its primary broadcast before it
+    in the same epoch; shared, and not to be changed."""
+    earlier: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    by_primary: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for r in proposals:
+        by_primary.setdefault((r.source, r.epoch), []).append((r.zxid, r.value))
+    for txns in by_primary.values():
+        for t in txns:
+            earlier.setdefault(t, set()).update(u for u in txns if u[0] < t[0])
+    return earlier
+
+
 def global_primary_order(s: SystemState) -> bool:
     """GlobalPrimaryOrder: a server that delivers a of epoch e and b of epoch e' > e
-    delivers a before b.
+    delivers a before b. With prefixes of one log, only the longest is read.
     """
-    for i in range(len(s.servers)):
-        epochs = [epoch_of(t.zxid) for t in delivered(s, i)]
+    found = deliveries(s)
+    for log in [found.longest] if found.nested else found.logs:
+        epochs = [epoch_of(t.zxid) for t in log]
         if any(e1 > e2 for e1, e2 in itertools.pairwise(epochs)):
             return False
     return True
@@ -208,7 +310,7 @@ def leader_log_completeness(s: SystemState) -> bool:
 
 def committed_log_durability(s: SystemState) -> bool:
     """CommittedLogDurability: a committed entry is never truncated or overwritten."""
-    return not any(b.kind == COMMITTED_TRUNCATED for b in s.ghost.breaches)
+    return COMMITTED_TRUNCATED not in breach_kinds(s.ghost.breaches)
 
 
 def monotonic_read(s: SystemState) -> bool:
@@ -249,7 +351,7 @@ def election_safety(s: SystemState) -> bool:
     """ElectionSafety: a server that decides for leader X has seen a quorum of votes for X,
     and X's (epoch, zxid, id) is at least the own vote of every server in that quorum.
     """
-    return not any(b.kind == ELECTION_UNSOUND for b in s.ghost.breaches)
+    return ELECTION_UNSOUND not in breach_kinds(s.ghost.breaches)
 
 
 def leader_stays_with_synced_quorum(s: SystemState) -> bool:
@@ -261,7 +363,7 @@ def leader_stays_with_synced_quorum(s: SystemState) -> bool:
     harm of ZOOKEEPER-4685 (an ACK of a proposal read as the ACK of NEWLEADER, the one
     the first quorum needed). Checked in the step that gives up.
     """
-    return not any(b.kind == QUORUM_ABANDONED for b in s.ghost.breaches)
+    return QUORUM_ABANDONED not in breach_kinds(s.ghost.breaches)
 
 
 INVARIANTS: tuple[tuple[str, Predicate], ...] = (
@@ -331,27 +433,52 @@ _MEMO_LIMIT = 200_000
 
 
 class _Memo:
-    last: ClassVar[SystemState | None] = None
-    results: ClassVar[dict[str, bool]] = {}
+    #: Results by the parts read: (servers, leaders, learners, ghost).
     table: ClassVar[dict[tuple, dict[str, bool]]] = {}
+    #: The same, by the identities of those parts, with the parts kept (so that their ids
+    #: stay theirs): a step shares the parts it does not write with the state before it,
+    #: so most states are found here without hashing their parts.
+    by_id: ClassVar[dict[tuple[int, int, int, int], tuple[tuple, dict[str, bool]]]] = {}
+
+
+def _results_for(s: SystemState) -> dict[str, bool]:
+    """The results memoized for the parts of ``s`` that the properties read."""
+    servers, leaders, learners, ghost = s.servers, s.leaders, s.learners, s.ghost
+    ids = (id(servers), id(leaders), id(learners), id(ghost))
+    entry = _Memo.by_id.get(ids)
+    if entry is not None:
+        return entry[1]
+    key = (servers, leaders, learners, ghost)
+    table = _Memo.table
+    if len(table) > _MEMO_LIMIT:
+        table.clear()
+        _Memo.by_id.clear()
+    elif len(_Memo.by_id) > _MEMO_LIMIT:
+        _Memo.by_id.clear()
+    results = table.setdefault(key, {})
+    _Memo.by_id[ids] = (key, results)
+    return results
 
 
 def memoized(name: str, fn: Predicate) -> Predicate:
     """``fn``, with its result shared among states that agree on what it reads."""
+    current = _CURRENT
 
     def check(s: SystemState) -> bool:
-        if s is not _Memo.last:
-            key = (s.servers, s.leaders, s.learners, s.ghost)
-            table = _Memo.table
-            if len(table) > _MEMO_LIMIT:
-                table.clear()
-            _Memo.results = table.setdefault(key, {})
-            _Memo.last = s
-        found = _Memo.results.get(name)
+        if s is not current[0]:
+            current[1] = _results_for(s)
+            current[0] = s
+        results = current[1]
+        found = results.get(name)
         if found is None:
-            found = _Memo.results[name] = fn(s)
+            found = results[name] = fn(s)
         return found
 
     check.__doc__ = fn.__doc__
     check.__name__ = fn.__name__
     return check
+
+
+#: The state whose properties are being checked, and its results by property name: the
+#: search checks one state's properties one after the other.
+_CURRENT: list = [None, {}]

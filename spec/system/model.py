@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from spec.system import candidates as who
 from spec.system.broadcast import (
     follower_process_commit,
     follower_process_proposal,
@@ -13,6 +14,7 @@ from spec.system.broadcast import (
     leader_process_ack,
     leader_process_request,
 )
+from spec.system.candidates import PairSelector, ServerSelector
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
@@ -39,7 +41,12 @@ from spec.system.election.actions import (
     fle_receive_notmsg,
     fle_wait_new_notmsg,
 )
-from spec.system.election.coarse import elect_leader, electorates, follow_leader
+from spec.system.election.coarse import (
+    elect_leader,
+    elect_leader_each,
+    electorates,
+    follow_leader,
+)
 from spec.system.faults import (
     node_crash,
     node_start,
@@ -51,7 +58,7 @@ from spec.system.independence import SystemMovers
 from spec.system.init import initial_state
 from spec.system.observers import observer_process_inform
 from spec.system.params import Params
-from spec.system.state import SystemState
+from spec.system.state import SystemState, members
 from spec.system.synchronization import (
     follower_process_commit_in_sync,
     follower_process_newleader,
@@ -68,25 +75,25 @@ from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 Step = Callable[..., "SystemState | None"]
 
-#: Steps of one server, in Next's order.
-SERVER_STEPS: tuple[tuple[str, Step], ...] = (
-    ("FLENotmsgTimeout", fle_notmsg_timeout),
-    ("FLEHandleNotmsg", fle_handle_notmsg),
-    ("FLEWaitNewNotmsg", fle_wait_new_notmsg),
-    ("NodeCrash", node_crash),
-    ("NodeStart", node_start),
-    ("ZabTimeout", zab_timeout),
-    ("LeaderProcessRequest", leader_process_request),
-    ("FollowerSyncProcessorLogRequest", follower_sync_processor_log_request),
+#: Steps of one server, in Next's order, each with who may take it (:mod:`.candidates`).
+SERVER_STEPS: tuple[tuple[str, Step, ServerSelector], ...] = (
+    ("FLENotmsgTimeout", fle_notmsg_timeout, who.poll_timeout),
+    ("FLEHandleNotmsg", fle_handle_notmsg, who.handle),
+    ("FLEWaitNewNotmsg", fle_wait_new_notmsg, who.wait),
+    ("NodeCrash", node_crash, who.crash),
+    ("NodeStart", node_start, who.start),
+    ("ZabTimeout", zab_timeout, who.zab_timeout),
+    ("LeaderProcessRequest", leader_process_request, who.request),
+    ("FollowerSyncProcessorLogRequest", follower_sync_processor_log_request, who.log_request),
 )
 
-#: Steps of a pair that take no message, in Next's order.
-PAIR_STEPS: tuple[tuple[str, Step], ...] = (
-    ("FollowLeader", follow_leader),
-    ("PartitionStart", partition_start),
-    ("PartitionRecover", partition_recover),
-    ("ConnectAndFollowerSendFOLLOWERINFO", connect_and_follower_send_followerinfo),
-    ("LeaderSyncFollower", leader_sync_follower),
+#: Steps of a pair that take no message, in Next's order, each with who may take it.
+PAIR_STEPS: tuple[tuple[str, Step, PairSelector], ...] = (
+    ("FollowLeader", follow_leader, who.follow),
+    ("PartitionStart", partition_start, who.cut),
+    ("PartitionRecover", partition_recover, who.heal),
+    ("ConnectAndFollowerSendFOLLOWERINFO", connect_and_follower_send_followerinfo, who.connect),
+    ("LeaderSyncFollower", leader_sync_follower, who.sync),
 )
 
 #: The steps that may take a Zab message of each type: (i, j) takes the head of j -> i.
@@ -125,8 +132,8 @@ RECEIVE_STEPS: dict[int, tuple[tuple[str, Step], ...]] = {
 STEPS: dict[str, tuple[Step, int]] = {
     "FLEReceiveNotmsg": (fle_receive_notmsg, 2),
     "ElectLeader": (elect_leader, 2),
-    **{name: (fn, 1) for name, fn in SERVER_STEPS},
-    **{name: (fn, 2) for name, fn in PAIR_STEPS},
+    **{name: (fn, 1) for name, fn, _ in SERVER_STEPS},
+    **{name: (fn, 2) for name, fn, _ in PAIR_STEPS},
     **{name: (fn, 2) for steps in RECEIVE_STEPS.values() for name, fn in steps},
 }
 
@@ -145,6 +152,20 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         self.params = params
         self.servers = tuple(range(params.n))
         self.pairs = tuple((i, j) for i in self.servers for j in self.servers if i != j)
+        masks = range(1 << params.n)
+        #: The servers of each mask, in id order.
+        self._members = tuple(tuple(members(mask)) for mask in masks)
+        #: The pairs (i, j), i != j, of i in one mask and j in another, in the order of
+        #: ``pairs``: ``_pairs[firsts][seconds]``.
+        self._pairs = tuple(
+            tuple(tuple((i, j) for i, j in self.pairs if a >> i & 1 and b >> j & 1) for b in masks)
+            for a in masks
+        )
+        #: The label of each step with its servers, made once: ``_labels[name][args]``.
+        every_args = (*((i,) for i in self.servers), *self.pairs, *((i, i) for i in self.servers))
+        self._labels: dict[str, dict[tuple[int, ...], Action]] = {
+            name: {args: Action(name, args) for args in every_args} for name in STEPS
+        }
         self._relaxed = replace(params, max_timeouts=params.max_timeouts + 1)
         self._own_properties: tuple[Property[SystemState], ...] | None = None
 
@@ -152,6 +173,57 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         return (initial_state(self.params),)
 
     def successors(self, s: SystemState) -> Iterator[tuple[Action, SystemState]]:
+        """Next: every step of every server and pair, in Next's order, each tried only for
+        the servers that may take it in ``s`` (:mod:`spec.system.candidates`)."""
+        p = self.params
+        n = p.n
+        r = who.roles(s, p)
+        up, every = r.up, r.every
+        members, pairs = self._members, self._pairs
+        notes, msgs = s.network.notes, s.network.msgs
+        labels = self._labels
+        if not p.coarse_election:
+            receipts = labels["FLEReceiveNotmsg"]
+            for pair in pairs[up][every]:
+                i, j = pair
+                if notes[j * n + i]:
+                    t = fle_receive_notmsg(s, p, i, j)
+                    if t is not None:
+                        yield receipts[pair], t
+            electing = ()
+        else:
+            electing = members[who.elect(r, p)]
+        for i in electing:
+            for quorum, t in elect_leader_each(s, p, i):
+                yield Action("ElectLeader", (i, quorum)), t
+        for name, fn, selector in SERVER_STEPS:
+            for i in members[selector(r, p)]:
+                t = fn(s, p, i)
+                if t is not None:
+                    yield labels[name][i,], t
+        for name, fn, pair_selector in PAIR_STEPS:
+            firsts, seconds = pair_selector(r, p)
+            for pair in pairs[firsts][seconds]:
+                t = fn(s, p, *pair)
+                if t is not None:
+                    yield labels[name][pair], t
+        for i in members[who.own_ack(r, p)]:
+            t = leader_log_synced(s, p, i)
+            if t is not None:
+                yield labels["LeaderProcessACK"][i, i], t
+        for pair in pairs[up][every]:  # a receiver that is down takes nothing
+            i, j = pair
+            channel = msgs[j * n + i]
+            if channel:
+                for name, fn in RECEIVE_STEPS[channel[0][0]]:
+                    t = fn(s, p, i, j)
+                    if t is not None:
+                        yield labels[name][pair], t
+
+    def every_successor(self, s: SystemState) -> Iterator[tuple[Action, SystemState]]:
+        """Next as written: every step tried for every server and pair, in the order of
+        :meth:`successors`, which must give exactly these (``tests/system/test_candidates.py``).
+        """
         p = self.params
         n = p.n
         notes, msgs = s.network.notes, s.network.msgs
@@ -166,12 +238,12 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                     t = elect_leader(s, p, i, quorum)
                     if t is not None:
                         yield Action("ElectLeader", (i, quorum)), t
-        for name, fn in SERVER_STEPS:
+        for name, fn, _ in SERVER_STEPS:
             for i in self.servers:
                 t = fn(s, p, i)
                 if t is not None:
                     yield Action(name, (i,)), t
-        for name, fn in PAIR_STEPS:
+        for name, fn, _ in PAIR_STEPS:
             for i, j in self.pairs:
                 t = fn(s, p, i, j)
                 if t is not None:

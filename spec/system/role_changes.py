@@ -79,29 +79,46 @@ def go_looking(s: SystemState, p: Params, i: int, announce: bool = True) -> Syst
     yet NEWLEADER is the exception: its database is cleared, and reloaded from disk, where
     the leader's snapshot never was (:func:`snapshot_only_in_memory`).
     """
-    lrn = s.learners[i]
+    return back_to_election(s, p, 1 << i, announce)
+
+
+def back_to_election(s: SystemState, p: Params, group: int, announce: bool = True) -> SystemState:
+    """:func:`go_looking` of every server in the mask ``group``, as one update: what each
+    writes (its records, and its own vote sent on the channels from it) is its own, and
+    what each reads of the others (which voters are up) none of them changes."""
+    servers, elections = list(s.servers), list(s.elections)
+    leaders, learners = list(s.leaders), list(s.learners)
+    idle_leader = empty_leader(p.n)
+    queue = () if announce else (TIMEOUT_SIGNAL,)
+    looking = members(group)
+    for i in looking:
+        servers[i], elections[i] = _looking(p, i, servers[i], elections[i], learners[i], queue)
+        leaders[i], learners[i] = idle_leader, EMPTY_LEARNER
+    s = s._replace(
+        servers=tuple(servers),
+        elections=tuple(elections),
+        leaders=tuple(leaders),
+        learners=tuple(learners),
+    )
+    if announce:
+        for i in looking:
+            s = send_own_notification(s, p, i)
+    return s
+
+
+def _looking(
+    p: Params, i: int, srv: Server, el: Election, lrn: Learner, queue: tuple
+) -> tuple[Server, Election]:
+    """The server and election records of i once it is back in election (:func:`go_looking`)."""
     if snapshot_only_in_memory(p, lrn) and p.bug != ZK_2845:
-        srv = _reloaded_from_disk(s.servers[i], lrn)
+        srv = _reloaded_from_disk(srv, lrn)
     else:
-        srv = _durable_work_done(s.servers[i], lrn, p)
+        srv = _durable_work_done(srv, lrn, p)
         if p.bug != ZK_2845:
             srv = srv._replace(last_processed=len(srv.history))
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0)
-    el = Election(
-        self_vote(p, srv, i),
-        next_round(p, s.elections[i].round),
-        empty_votes(p.n),
-        empty_votes(p.n),
-        () if announce else (TIMEOUT_SIGNAL,),
-        False,
-    )
-    s = s._replace(
-        servers=put(s.servers, i, srv),
-        elections=put(s.elections, i, el),
-        leaders=put(s.leaders, i, empty_leader(p.n)),
-        learners=put(s.learners, i, EMPTY_LEARNER),
-    )
-    return send_own_notification(s, p, i) if announce else s
+    empty = empty_votes(p.n)
+    return srv, Election(self_vote(p, srv, i), next_round(p, el.round), empty, empty, queue, False)
 
 
 def _reloaded_from_disk(srv: Server, lrn: Learner) -> Server:
@@ -216,13 +233,12 @@ def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> S
         return s if i == crashed else go_looking(s, p, i)
     cluster = s.leaders[i].learners | 1 << i
     s = s._replace(network=net.clean_input(s.network, p.n, cluster))
-    for k in range(p.n):
-        if cluster >> k & 1 and p.tla_election:
-            # ZabTimeoutInCluster: the crashed server too; a timeout queued, nothing sent
-            s = go_looking(s, p, k, announce=False)
-        elif cluster >> k & 1 and k != crashed:
-            s = go_looking(s, p, k)
-    return s
+    if p.tla_election:
+        # ZabTimeoutInCluster: the crashed server too; a timeout queued, nothing sent
+        return back_to_election(s, p, cluster, announce=False)
+    if crashed != NULL:
+        cluster &= ~(1 << crashed)
+    return back_to_election(s, p, cluster)
 
 
 def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> SystemState:

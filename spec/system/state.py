@@ -19,6 +19,7 @@ their empty value, so that states differing only in dead data are one state.
 from __future__ import annotations
 
 from collections import deque
+from functools import cache
 from operator import indexOf, itemgetter, lt
 from typing import NamedTuple
 
@@ -215,6 +216,7 @@ class SystemState(NamedTuple):
     recorder: Recorder
 
 
+@cache  # a value, so one for each n serves every state
 def empty_leader(n: int) -> Leader:
     return Leader(0, 0, 0, 0, 0, (SYNCED,) * n, 0, 0, 0, 0, ())
 

@@ -18,6 +18,7 @@ the FLE steps, never against these.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import combinations
 
 from spec.system import channels as net
@@ -59,6 +60,18 @@ def elect_leader(s: SystemState, p: Params, i: int, quorum: int) -> SystemState 
     """``ElectLeader(i)`` with electorate ``quorum``: i leads, the others follow it."""
     if quorum not in electorates(s, p, i):
         return None
+    return _elected(s, p, i, quorum)
+
+
+def elect_leader_each(s: SystemState, p: Params, i: int) -> Iterator[tuple[int, SystemState]]:
+    """``ElectLeader(i)`` with each electorate that could elect i now, smallest first: the
+    electorates found once, not once for each of them as :func:`elect_leader` would."""
+    for quorum in electorates(s, p, i):
+        yield quorum, _elected(s, p, i, quorum)
+
+
+def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
+    """ElectLeader's update: i leads the electorate ``quorum``, whose others follow it."""
     vote = self_vote(p, s.servers[i], i)
     unsound = unsound_electorate(s, p, i, quorum)
     if unsound != NULL:
