@@ -14,13 +14,11 @@ from tests.engine.test_parallel import (
     counts,
     examples,
     path,
+    persistent_options,
 )
-from tests.engine.test_persistent import ADeclared
 from tests.engine.toys import Grid, Noisy
 from zabmc.engine import CheckOptions, CheckResult, check_bfs
-from zabmc.engine.expansion import FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
-from zabmc.engine.reduction import PersistentStepExpander
 
 VIOLATED = [
     (Grid(6, limit=5), CheckOptions(check_deadlock=False)),
@@ -83,13 +81,7 @@ def test_a_keyed_hand_over_under_symmetry_keeps_the_answers(jobs):
 def test_persistent_steps_and_their_figures_survive_the_hand_over(case, threshold):
     """Reduced expansions (free steps that join their level, the cycle proviso) after a
     hand-over: the one-core answers, and the reduction counted once, not once a worker."""
-    model, progress, deadlock = PERSISTENT[case]
-    names = [p.name for p in model.properties()]
-
-    def options() -> CheckOptions:
-        movers = ADeclared(model, progress)
-        expander = PersistentStepExpander(FullExpander(model), movers, names)
-        return CheckOptions(check_deadlock=deadlock, expander=expander)
+    model, options = persistent_options(case)
 
     one = check_bfs(model, options())
     got = handed_over(model, options(), threshold, jobs=3)
