@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Iterable, Sequence
 
 from spec.system.constants import BROADCAST, FOLLOWING
 from spec.system.init import initial_state
@@ -75,3 +76,25 @@ def connect(s: SystemState, leader: int, learner: int, newleader_taken: bool = T
     )
     lrn = Learner(leader, 0, newleader_taken, (), (), ())
     return s._replace(leaders=put(s.leaders, leader, ld), learners=put(s.learners, learner, lrn))
+
+
+def random_walks(
+    start: SystemState,
+    successors: Callable[[SystemState], Iterable[tuple[object, SystemState]]],
+    seed: int,
+    walks: int,
+    steps: int,
+) -> list[SystemState]:
+    """The states of ``walks`` seeded random walks of at most ``steps`` steps from ``start``,
+    each step a random one of ``successors``; a walk stops where nothing is enabled."""
+    rng = random.Random(seed)
+    found: list[SystemState] = []
+    for _ in range(walks):
+        s = start
+        for _ in range(steps):
+            nexts = list(successors(s))
+            if not nexts:
+                break
+            s = rng.choice(nexts)[1]
+            found.append(s)
+    return found

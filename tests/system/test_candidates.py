@@ -7,14 +7,13 @@ the bug variants, ZooKeeper's timing and the TLA+'s election.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from spec.system import Params, SystemModel, bug_params
 from spec.system.candidates import Roles, roles
 from spec.system.params import ZK_37, ZK_TLA
 from spec.system.state import SystemState
+from tests.system.helpers import random_walks
 from zabmc.engine import Checker
 
 FAULTS = {"max_crashes": 1, "max_partitions": 1, "max_timeouts": 2, "max_txns": 2}
@@ -44,16 +43,8 @@ def reachable_sample(model: SystemModel, seed: int) -> list[SystemState]:
     states: list[SystemState] = []
     Checker(model).deadlock(False).depth(5).visitor(states.append).spawn_bfs()
     sample = states[:: max(1, len(states) // 300)]
-    rng = random.Random(seed)
-    for _ in range(40):
-        s = model.init_states()[0]
-        for _ in range(60):
-            nexts = list(model.every_successor(s))
-            if not nexts:
-                break
-            s = rng.choice(nexts)[1]
-            sample.append(s)
-    return sample
+    start = model.init_states()[0]
+    return sample + random_walks(start, model.every_successor, seed, walks=40, steps=60)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -8,7 +8,6 @@ memo as the search calls them.
 from __future__ import annotations
 
 import itertools
-import random
 from dataclasses import replace
 
 from spec.system import Params, SystemModel, bug_params
@@ -17,6 +16,7 @@ from spec.system.ghost import COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOU
 from spec.system.scenarios import from_established
 from spec.system.state import SystemState
 from spec.system.zxid import epoch_of
+from tests.system.helpers import random_walks
 
 
 def literal_prefix_consistency(s: SystemState) -> bool:
@@ -123,17 +123,7 @@ CONFIGS = {
 def walk_states(model: SystemModel, seed: int, walks: int = 150, steps: int = 60) -> list:
     """States of seeded random walks; a walk goes on past a violation (the properties are
     compared, not checked)."""
-    rng = random.Random(seed)
-    found = []
-    for _ in range(walks):
-        s = model.init_states()[0]
-        for _ in range(steps):
-            nexts = list(model.successors(s))
-            if not nexts:
-                break
-            s = rng.choice(nexts)[1]
-            found.append(s)
-    return found
+    return random_walks(model.init_states()[0], model.successors, seed, walks, steps)
 
 
 def test_shared_reads_give_the_literal_verdicts() -> None:
