@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import pickle
+import weakref
 from collections.abc import Callable, Hashable, Iterator, Sequence
 
+import numpy as np
 import pytest
 
 from tests.engine.test_persistent import ADeclared, Counters
@@ -12,6 +16,7 @@ from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, che
 from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.expansion import Expansion, FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
+from zabmc.engine.partition import Frontier
 from zabmc.engine.reduction import PersistentStepExpander
 
 JOBS = [1, 2, 3]
@@ -99,6 +104,36 @@ def test_a_frontier_past_the_memory_bound_spills_to_disk(tmp_path):
     )
     assert seen_files, "a 64-byte bound must spill the frontier"
     assert counts(bounded) == counts(check_bfs(Grid(12), CheckOptions(check_deadlock=False)))
+
+
+class _Held:
+    """A frontier state that a weak reference can watch."""
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+
+
+@pytest.mark.parametrize("spill", [False, True])
+def test_a_drained_frontier_lets_go_of_each_chunk_once_read(tmp_path, spill):
+    """Expanding a level reads its frontier once: the states of a chunk read are not held
+    while the next chunk is read, and the frontier ends empty, its spilled files gone."""
+    frontier = Frontier(pickle.dumps, tmp_path if spill else None, 1 if spill else None)
+    first = [_Held(k) for k in range(3)]
+    watched = [weakref.ref(h) for h in first]
+    packed = [pickle.dumps(h) for h in first] if spill else first
+    frontier.append(np.arange(3), np.arange(1, 4, dtype=np.uint64), packed)
+    frontier.append(np.arange(3, 5), np.arange(4, 6, dtype=np.uint64), [b"x", b"y"])
+    del first, packed
+    read = []
+    for rank, fp, state in frontier.drain():
+        if rank == 3:  # the second chunk: nothing of the first is held by the frontier
+            gc.collect()
+            assert [w() for w in watched] == [None, None, None]
+        read.append((rank, fp, state if type(state) is bytes else state.k))
+        del state
+    assert [r[:2] for r in read] == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert frontier.size == 0 and not frontier.chunks
+    assert not list(tmp_path.glob("*.npz"))
 
 
 class Ring(Model):

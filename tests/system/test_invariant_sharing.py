@@ -8,6 +8,7 @@ memo as the search calls them.
 from __future__ import annotations
 
 import itertools
+import pickle
 from dataclasses import replace
 
 from spec.system import Params, SystemModel, bug_params
@@ -146,3 +147,38 @@ def test_shared_reads_give_the_literal_verdicts() -> None:
                     violated.setdefault(prop, set()).add(name)
     # both sides of the properties that the sharing changed were met
     assert {"PrefixConsistency", "TotalOrder", "Agreement", "ShouldNotBeTriggered"} <= set(violated)
+
+
+def test_a_small_memo_keeps_the_literal_verdicts_and_its_bound(monkeypatch) -> None:
+    """With room for 8 entries the memo drops its older half many times over: the verdicts
+    through it stay the literal ones (an entry dropped takes its parts along, so an id that
+    a later part reuses cannot name it), and neither table grows past its bound."""
+    monkeypatch.setattr(inv, "_MEMO_LIMIT", 8)
+    monkeypatch.setattr(inv._Memo, "table", {})
+    monkeypatch.setattr(inv._Memo, "by_id", {})
+    sizes = set()
+    violated = set()
+    for k, (name, params) in enumerate(sorted(CONFIGS.items())):
+        if name.startswith("ZK"):
+            params = replace(params, coarse_election=True, max_txns=max(3, params.max_txns))
+            model: SystemModel = from_established(params)
+        else:
+            model = SystemModel(params)
+        checks = {p.name: p.condition for p in model.properties()}
+        for s in walk_states(model, seed=k, walks=50):
+            # a copy, let go after its check: its parts' ids are free for later copies'
+            copy = pickle.loads(pickle.dumps(s))
+            for prop, literal in LITERAL.items():
+                expected = literal(s)
+                assert checks[prop](copy) == expected, (name, prop, "memoized, 8 entries")
+                if not expected:
+                    violated.add(prop)
+            sizes.add((len(inv._Memo.table), len(inv._Memo.by_id)))
+    assert max(max(t, b) for t, b in sizes) == 9  # the bound, and one over it before a drop
+    assert violated  # some verdicts through the small memo were violations
+
+
+def test_the_memo_drops_its_older_half() -> None:
+    table = {k: str(k) for k in range(10)}
+    inv._drop_older_half(table)
+    assert list(table) == [5, 6, 7, 8, 9]

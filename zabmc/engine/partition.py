@@ -298,6 +298,25 @@ class Frontier:
                 ranks, fps, states = chunk
             yield from zip(ranks.tolist(), fps.tolist(), states, strict=True)
 
+    def drain(self):  # type: ignore[no-untyped-def]
+        """The states in rank order, as :meth:`__iter__`, letting go of each chunk once it
+        is read: the states of a level expanded so far are not held to the level's end
+        (only what their successors share with them stays)."""
+        chunks = self.chunks
+        chunks.reverse()  # taken from the end, in rank order
+        while chunks:
+            chunk = chunks.pop()
+            if isinstance(chunk, Path):
+                ranks, fps, states = load_chunk(chunk)
+                chunk.unlink()
+            else:
+                ranks, fps, states = chunk
+                self.held_bytes -= sum(map(len, states)) if self.memory_bytes is not None else 0
+            self.size -= len(ranks)
+            del chunk
+            yield from zip(ranks.tolist(), fps.tolist(), states, strict=True)
+            del ranks, fps, states
+
     def clear(self) -> None:
         for chunk in self.chunks:
             if isinstance(chunk, Path):
@@ -444,7 +463,7 @@ class Partition:
         self._start_round()
         unpack = self.codec.unpack
         model, expander, emit = self.model, self.expander, self._emit
-        for rank, fp, data in self.frontier:
+        for rank, fp, data in self.frontier.drain():
             # packed: an initial state, or one read back from a spilled or saved frontier
             state = unpack(data) if type(data) is bytes else data
             expansion = expander.expand(state)
