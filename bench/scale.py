@@ -4,8 +4,11 @@ Each (row, jobs, backend) runs in a fresh process. For each it prints distinct s
 states generated (which must not depend on -j or the backend), wall time, distinct states
 a second, the seen set's bytes a state, and peak memory: the driver's max RSS plus the
 largest worker's (``RUSAGE_CHILDREN`` gives the largest child), summed for the total a
-run can reach. The machine's load average at the start is printed, since the 2-core
-machine this was written on is shared; CPU s (driver and workers, user and system) is
+run can reach (RSS counts the pages a fork shares in every process), and "tree MB": the
+peak, sampled every half second, of the process tree's summed PSS (this process and its
+workers, shared pages counted once), the figure issue 13's 1.5 GB is about. The
+machine's load average at the start is printed, since the 2-core machine this was
+written on is shared; CPU s (driver and workers, user and system) is
 the work done, which load does not change. "local" is the fraction of a partitioned
 search's successors kept by the partition that found them (the model's partition key
 decides); "resent" is the fraction of those owned by another partition that were not
@@ -37,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 #: name -> (description, TLC's distinct states, TLC's wall time with 2 workers (s) or None)
@@ -134,6 +138,64 @@ def _paced(folder: str, jobs: int) -> float:
     return sum(max(call) for call in zip(*spent, strict=True)) if spent else 0.0
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from /proc (Linux)."""
+    found = [pid]
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                for child in f.read().split():
+                    found += _tree(int(child))
+    except OSError:  # ended meanwhile
+        pass
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    """The proportional set size of ``pid`` (shared pages split among their sharers)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeMemory:
+    """The peak, over samples every ``every_s`` seconds, of the summed PSS of this process
+    and its descendants (the workers): what the whole search holds at once, pages a fork
+    shares counted once. None where /proc has no smaps_rollup."""
+
+    def __init__(self, every_s: float = 0.5) -> None:
+        self.every_s, self.peak_kb = every_s, 0
+        self.available = os.path.exists(f"/proc/{os.getpid()}/smaps_rollup")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
+            self.peak_kb = max(self.peak_kb, total)
+            if self._stop.wait(self.every_s):
+                return
+
+    def __enter__(self) -> TreeMemory:
+        if self.available:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.available:
+            self._stop.set()
+            self._thread.join()
+
+    @property
+    def peak_mb(self) -> int | None:
+        return round(self.peak_kb / 1024) if self.available else None
+
+
 def run_row(
     row: str, jobs: int, backend: str, depth: int | None = None, handover: int | None = None
 ) -> dict:
@@ -149,11 +211,12 @@ def run_row(
         options.max_depth = depth
     started = time.perf_counter()
     driver_started = time.process_time()
-    if jobs == 0:  # the one-core search of bfs.py, for comparison
-        result = check_bfs(model, options)
-    else:
-        scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover)
-        result = check_parallel(model, options, scale)
+    with TreeMemory() as tree:
+        if jobs == 0:  # the one-core search of bfs.py, for comparison
+            result = check_bfs(model, options)
+        else:
+            scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover)
+            result = check_parallel(model, options, scale)
     wall = time.perf_counter() - started
     # with a hand-over the first levels are the driver's own: they count in "paced" too
     driver_s = time.process_time() - driver_started if handover else 0.0
@@ -169,6 +232,7 @@ def run_row(
         "cpu_s": round(cpu, 1),
         "bytes_per_state": round(result.bytes_per_state, 1),
         "driver_mb": round(own),
+        "tree_mb": tree.peak_mb,
         "worker_mb": round(child),
         "ok": result.ok,
         # candidates kept by the partition that found them (not packed): the model's
@@ -207,7 +271,7 @@ def main() -> None:
     print(
         f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
         f"{'ratio':>6} {'CPU s':>6} {'paced':>6} {'states/s':>9} {'B/state':>7} "
-        f"{'peak MB<=':>9} {'local':>6} {'resent':>6}"
+        f"{'peak MB<=':>9} {'tree MB':>7} {'local':>6} {'resent':>6}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
@@ -241,7 +305,8 @@ def main() -> None:
                 f"{fig['wall_s']:>7.1f} {tlc_s or '':>6} {ratio} {fig['cpu_s']:>6.1f} "
                 f"{fig['paced_s'] or '':>6} "
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
-                f"{fig['bytes_per_state']:>7} {peak:>9} {fig['local'] or '':>6} "
+                f"{fig['bytes_per_state']:>7} {peak:>9} {fig['tree_mb'] or '':>7} "
+                f"{fig['local'] or '':>6} "
                 f"{fig['skipped'] or '':>6}{same}",
                 flush=True,
             )
