@@ -3,6 +3,8 @@ partitions when a level is large enough gives the one-core search's answers."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.engine.test_parallel import (
@@ -88,3 +90,28 @@ def test_persistent_steps_and_their_figures_survive_the_hand_over(case, threshol
     assert_same(got, one)
     if one.violation is None:
         assert got.reduction == one.reduction
+
+
+@pytest.mark.parametrize("threshold", [2, 4])
+@pytest.mark.parametrize(("model", "options"), [CLEAN[0], KEYED[0], VIOLATED[0], VIOLATED[3]])
+def test_a_memory_bound_spills_before_and_after_the_hand_over(tmp_path, model, options, threshold):
+    """Under a bound of one byte a partition, the one partition spills its frontier before
+    the hand-over and the workers theirs after it; the workers adopt from the chunks spilled
+    before, and the answers are the one-core search's. No spilled chunk outlives the search."""
+    spill = tmp_path / "spill"
+    folders: set[str] = set()
+
+    def watch(_progress) -> None:
+        folders.update(p.parent.name for p in spill.rglob("frontier-*.npz"))
+
+    one = check_bfs(model, options)
+    bounded = replace(options, progress=watch)
+    got = check_parallel(
+        model,
+        bounded,
+        ScaleOptions(jobs=2, handover=threshold, memory_bytes=2, spill_dir=spill),
+    )
+    assert_same(got, one)
+    assert "before-handover" in folders and {"part-0", "part-1"} <= folders
+    assert got.traffic is not None and got.traffic[1] > 0  # handed over, states moved
+    assert not list(spill.rglob("*.npz"))

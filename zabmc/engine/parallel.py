@@ -81,8 +81,10 @@ class ScaleOptions:
     ``handover`` keeps a small search cheap: the search runs as one partition in this
     process until a level's frontier holds that many states, then forks ``jobs`` worker
     processes that each adopt their part of it (:meth:`Partition.adopt`); the answers are
-    the same. It applies to local processes without a memory bound, checkpoints or resume
-    (with any of those the partitions run from the start).
+    the same. It applies to local processes without checkpoints or resume (with either the
+    partitions run from the start). Under a memory bound the one partition holds a
+    partition's share of it, and spills into a folder of its own, which the workers read
+    when they adopt their parts.
     """
 
     jobs: int = 1
@@ -153,6 +155,11 @@ class HandOver:
         self.inner: InProcess | Processes = InProcess(factory, 1)
         self.jobs, self.threshold = jobs, threshold
         self.scratch, self.spill_dir = scratch, spill_dir
+        # Spilled before the hand-over, a frontier chunk is read by every worker as it
+        # adopts its part: in a folder no partition spills into afterwards.
+        self.spilled_before = spill_dir / "before-handover"
+        part = self.inner.parts[0]
+        part.spill_dir = part.frontier.spill_dir = self.spilled_before
 
     @property
     def count(self) -> int:
@@ -186,10 +193,12 @@ class HandOver:
         exchange.mkdir()
         shared = len(part.store) if part.partition_key is not None else 0
         self.inner = Processes(adopt, self.jobs, exchange)
-        # Each worker has its copy now; the processes keep ``adopt``, and so ``part``: let
-        # go of what this process held.
+        # Each worker has its copy now (every one has adopted its part when Processes
+        # returns); the processes keep ``adopt``, and so ``part``: let go of what this
+        # process held, and of the chunks spilled before.
         part.frontier = Frontier(part.codec.pack)
         part.store = FingerprintStore()
+        shutil.rmtree(self.spilled_before, ignore_errors=True)
         return shared
 
     def close(self) -> None:
@@ -407,7 +416,6 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
         scale.handover is not None
         and scale.jobs > 1
         and scale.backend == "local"
-        and scale.memory_bytes is None
         and checkpoint is None
         and resumed is None
     )
