@@ -28,6 +28,7 @@ machine kind).
     python bench/scale.py --rows protocol-351k protocol-351k-reduced --jobs 0  # reduction
     python bench/scale.py --rows system-3911 --depth 26  # a prefix of the ZK-3911 row
     python bench/scale.py --rows readme system-2n --jobs 0 2 --handover 5000  # the default
+    python bench/scale.py --rows system-3911 --depth 26 --jobs 2 --handover 5000 --memory 50000000
 """
 
 from __future__ import annotations
@@ -197,7 +198,12 @@ class TreeMemory:
 
 
 def run_row(
-    row: str, jobs: int, backend: str, depth: int | None = None, handover: int | None = None
+    row: str,
+    jobs: int,
+    backend: str,
+    depth: int | None = None,
+    handover: int | None = None,
+    memory: int | None = None,
 ) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
@@ -215,7 +221,7 @@ def run_row(
         if jobs == 0:  # the one-core search of bfs.py, for comparison
             result = check_bfs(model, options)
         else:
-            scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover)
+            scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover, memory_bytes=memory)
             result = check_parallel(model, options, scale)
     wall = time.perf_counter() - started
     # with a hand-over the first levels are the driver's own: they count in "paced" too
@@ -260,11 +266,20 @@ def main() -> None:
         help="with -j 2 and up: one partition in this process until a level holds this many "
         "states (zabmc check's default: 5000)",
     )
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--memory",
+        type=int,
+        metavar="BYTES",
+        help="hold at most BYTES of frontier states in memory, the rest spilled to disk "
+        "(zabmc check --memory; with --handover too)",
+    )
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        row, jobs, backend, depth, handover = args.child
-        figures = run_row(row, int(jobs), backend, int(depth) or None, int(handover) or None)
+        row, jobs, backend, depth, handover, memory = args.child
+        figures = run_row(
+            row, int(jobs), backend, int(depth) or None, int(handover) or None, int(memory) or None
+        )
         print(json.dumps(figures))
         return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
@@ -286,6 +301,7 @@ def main() -> None:
                     args.backend,
                     str(args.depth or 0),
                     str(args.handover or 0),
+                    str(args.memory or 0),
                 ],
                 capture_output=True,
                 text=True,
