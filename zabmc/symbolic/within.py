@@ -66,6 +66,7 @@ from typing import Any
 import z3
 
 from zabmc.symbolic.prove import (
+    RESTART,
     Formula,
     Outcome,
     Progress,
@@ -194,6 +195,7 @@ def bmc_within(
     persistent: bool = False,
     symmetry: bool = False,
     frames: bool = False,
+    restart: str = RESTART,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
 
@@ -207,7 +209,8 @@ def bmc_within(
     enabled (module docstring): "proved" is then of the reduced paths only.
     With ``symmetry`` servers first appear in the order s1, s2, ... (the spec must
     declare ``symmetric_servers``; "proved" keeps its meaning); with ``frames`` (and
-    ``persistent``) ``depth`` counts frames of a step and its forced receipt.
+    ``persistent``) ``depth`` counts frames of a step and its forced receipt;
+    ``restart`` is the SAT solver's restart strategy (:func:`sat_solver`).
     """
     if frames and not persistent:
         raise ValueError("frames are of a step and its forced receipt: they need persistent")
@@ -283,7 +286,7 @@ def bmc_within(
             steps_b.append(_Unrolled(states[-1], after_b, selector_b, z3.BoolVal(True)))
             states_b.append(after_b)
     broken, fills = path.broken, path.fills
-    solver = sat_solver(timeout_ms)
+    solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, broken)
     result = _timed_check(solver, log, f"a violation within {depth} {unit}", progress)
     if result == z3.unknown:
@@ -296,7 +299,7 @@ def bmc_within(
         decoded, actions, names = _failing(spec, model, path_states, path_steps, properties)
         return Outcome("counterexample", len(path_steps), decoded, actions, names, checks=log)
     # no path of the encoding breaks a property; exact only if none fills a channel
-    solver = sat_solver(timeout_ms)
+    solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, z3.Or(*fills))
     result = _timed_check(solver, log, f"a full channel within {depth} {unit}", progress)
     if result == z3.unknown:
