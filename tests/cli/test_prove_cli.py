@@ -489,7 +489,7 @@ def test_both_encodings_prove_the_same_bound(capsys):
         assert json.loads(out)["verdict"] == "proved"
 
 
-@pytest.mark.parametrize("restart", [[], ["--sat-restart", "ema"], ["--sat-restart", "luby"]])
+@pytest.mark.parametrize("restart", [[], ["--sat-restart", "ema"]], ids=["luby", "ema"])
 def test_bmc_over_bit_vectors_finds_a_shallow_violation_at_breadth_first_search_s_depth(
     capsys, tmp_path, restart
 ):

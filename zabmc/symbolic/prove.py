@@ -157,7 +157,7 @@ def make_solver(timeout_ms: int) -> z3.Solver:
 
 #: z3's SAT restart strategies (its ``sat.restart``); RESTART is BMC's over bit-vectors.
 RESTARTS = ("ema", "luby", "geometric", "static")
-RESTART = "ema"
+RESTART = "luby"
 
 
 def sat_solver(timeout_ms: int, restart: str = RESTART) -> z3.Solver:
