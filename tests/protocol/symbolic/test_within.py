@@ -63,8 +63,8 @@ def test_a_taken_step_is_that_instance_s_step_of_next():
 
 @pytest.mark.parametrize("restart", RESTARTS)
 def test_each_restart_strategy_is_one_z3_knows_and_answers_both_ways(restart):
-    """``--sat-restart``'s choices are z3's values of sat.restart (a misspelt one makes z3
-    raise at the check), and the solver decides a small bit-vector query either way."""
+    """``--sat-restart``'s choices are z3's values of sat.restart (with a misspelt one, z3
+    answers unknown), and the solver decides a small bit-vector query either way."""
     x = z3.BitVec("x", 6)
     solver = sat_solver(0, restart)
     solver.add(x * 3 == 21, x < 10)
