@@ -14,7 +14,8 @@ Three parts, each run a process at a time with a wall-clock budget per run:
 - ``within``: for each bug, ``zabmc prove --bmc D --no-shortest`` (bit-vectors): one
   SAT query for any path of at most D steps (D = BFS's depth, so a path found has
   exactly D steps), instead of one per depth; its queries' z3 CPU seconds and wall
-  seconds, the channel capacity it ended with and the found path's length. With
+  seconds, the channel capacity it ended with and the found path's length
+  (``--sat-restarts ema luby``: each bug once per SAT restart strategy). With
   ``--persistent`` the same with the partial-order reduction (``--depth D`` for
   another D than BFS's: a reduced path may be longer); ``--frames`` with it counts D
   in frames of a step and its forced receipt (D defaults to the explicit search's
@@ -36,6 +37,8 @@ Three parts, each run a process at a time with a wall-clock budget per run:
     python bench/prove.py --only bmc --budget 900 --int-budget 300 --bugs strict-propose
     python bench/prove.py --only within --budget 3600 --bugs propose-to-ackld
     python bench/prove.py --only within --persistent --bugs strict-propose
+    python bench/prove.py --only within --persistent --sat-restarts ema luby \
+        --bugs strict-propose propose-to-ackld
     python bench/prove.py --only within --persistent --frames --depth 25 --budget 3600 \
         --bugs commitld-ackld-zxid
     python bench/prove.py --only induction --sizes 2 3 4
@@ -150,12 +153,14 @@ def within_rows(
     depth_given: int | None = None,
     frames: bool = False,
     symmetry: bool = False,
+    restarts: list[str] | None = None,
 ) -> None:
     """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills).
 
     ``persistent``: with ``--persistent`` (declared follower receipts taken first, which
     may lengthen the path); ``depth_given``: that depth instead of BFS's (of the fewest
-    frames with ``frames``); ``symmetry``: with ``--symmetry``.
+    frames with ``frames``); ``symmetry``: with ``--symmetry``; ``restarts``: each bug once
+    per SAT restart strategy (``--sat-restart``), one after the other, for their ratio.
     """
     flags = ["--persistent"] * persistent + ["--frames"] * frames + ["--symmetry"] * symmetry
     mode = "".join(f" {f}" for f in flags)
@@ -164,31 +169,46 @@ def within_rows(
     )
     print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
-        depth = (FRAMES if frames else BUGS)[bug] if depth_given is None else depth_given
-        args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
-        args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
-        args += flags
-        payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
-        queries = QUERY_LINE.findall(err)
-        cpu = sum(float(q[3]) for q in queries)
-        each = "; ".join(
-            f"{what}: {result}, {wall} s wall, {z3} s z3 CPU" for what, result, wall, z3 in queries
-        )
-        print(
-            f"  {bug} (BFS depth {BUGS[bug]}, D {depth}{' frames' if frames else ''}): "
-            f"{len(queries)} queries ({each or 'none finished'})"
-        )
-        if payload is None:
-            print(
-                f"    budget of {budget} s ran out ({elapsed:.0f} s, {cpu:.1f} s z3 CPU finished)"
-            )
-            continue
-        found = payload["counterexample"]
-        length = f", a path of {found['length']} steps" if found else ""
-        print(
-            f"    {payload['verdict']}{length}, channels of {payload['channel_capacity']}, "
-            f"{elapsed:.0f} s wall, {cpu:.1f} s z3 CPU"
-        )
+        for restart in restarts or [None]:
+            within_row(bug, budget, flags, frames, depth_given, restart)
+
+
+def within_row(
+    bug: str,
+    budget: int,
+    flags: list[str],
+    frames: bool,
+    depth_given: int | None,
+    restart: str | None,
+) -> None:
+    """One bug's ``--no-shortest`` run (with ``--sat-restart RESTART`` if given)."""
+    if restart is not None:
+        flags = [*flags, "--sat-restart", restart]
+    with_restart = f", --sat-restart {restart}" if restart is not None else ""
+    depth = (FRAMES if frames else BUGS)[bug] if depth_given is None else depth_given
+    args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
+    args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
+    args += flags
+    payload, elapsed, _, err = zabmc([*args, "--progress", "--json"], budget)
+    queries = QUERY_LINE.findall(err)
+    cpu = sum(float(q[3]) for q in queries)
+    each = "; ".join(
+        f"{what}: {result}, {wall} s wall, {z3} s z3 CPU" for what, result, wall, z3 in queries
+    )
+    print(
+        f"  {bug} (BFS depth {BUGS[bug]}, D {depth}{' frames' if frames else ''}"
+        f"{with_restart}): "
+        f"{len(queries)} queries ({each or 'none finished'})"
+    )
+    if payload is None:
+        print(f"    budget of {budget} s ran out ({elapsed:.0f} s, {cpu:.1f} s z3 CPU finished)")
+        return
+    found = payload["counterexample"]
+    length = f", a path of {found['length']} steps" if found else ""
+    print(
+        f"    {payload['verdict']}{length}, channels of {payload['channel_capacity']}, "
+        f"{elapsed:.0f} s wall, {cpu:.1f} s z3 CPU"
+    )
 
 
 def bounds(txns: int, epochs: int | None = None) -> list[str]:
@@ -310,6 +330,13 @@ def main() -> None:
         "--frames", action="store_true", help="within, with --persistent: D counts frames"
     )
     parser.add_argument("--symmetry", action="store_true", help="within: break server symmetry")
+    parser.add_argument(
+        "--sat-restarts",
+        nargs="+",
+        choices=("ema", "luby", "geometric", "static"),
+        default=None,
+        help="within: each bug once per SAT restart strategy (zabmc prove --sat-restart)",
+    )
     options = parser.parse_args()
     if options.only in (None, "bmc"):
         bmc_rows(options.budget, options.int_budget, options.bugs, options.encodings)
@@ -321,6 +348,7 @@ def main() -> None:
             options.depth,
             options.frames,
             options.symmetry,
+            options.sat_restarts,
         )
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)

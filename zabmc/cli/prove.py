@@ -28,7 +28,7 @@ from zabmc.report.counterexample import verify as verify_document
 from zabmc.report.servers import server_chart
 from zabmc.report.text import step_lines, value_text
 from zabmc.symbolic.compile import SymbolicFormula
-from zabmc.symbolic.prove import Outcome, bmc
+from zabmc.symbolic.prove import RESTART, RESTARTS, Outcome, bmc
 from zabmc.symbolic.prove import induction as k_induction
 from zabmc.symbolic.within import bmc_within
 
@@ -102,6 +102,13 @@ FIRST_CAPACITY = 2
     "... (the spec's servers are interchangeable: 'proved' keeps its meaning)",
 )
 @click.option(
+    "--sat-restart",
+    type=click.Choice(RESTARTS),
+    default=None,
+    help="BMC over bit-vectors: the SAT solver's restart strategy (z3's sat.restart; "
+    f"docs/prove.md has the measurements) [default: {RESTART}]",
+)
+@click.option(
     "--timeout",
     "timeout_s",
     type=int,
@@ -124,6 +131,7 @@ def prove(
     persistent: bool,
     frames: bool,
     symmetry: bool,
+    sat_restart: str | None,
     timeout_s: int,
     report_path: str | None,
     report_format: str | None,
@@ -169,6 +177,9 @@ def prove(
             "--no-shortest needs --bmc K over bit-vectors (--spec protocol, --encoding bitvector, "
             "--unrolling substitute)"
         )
+    if sat_restart is not None and not bitvector:
+        raise InputError("--sat-restart needs --bmc K over bit-vectors (bit-blasted to SAT)")
+    restart = sat_restart or RESTART
     capacity = FIRST_CAPACITY
     try:
         if bitvector:
@@ -215,6 +226,7 @@ def prove(
                     progress=say,
                     timeout_ms=timeout_s * 1000,
                     start=start,
+                    restart=restart,
                 )
             else:
                 outcome = bmc_within(
@@ -226,6 +238,7 @@ def prove(
                     persistent=persistent,
                     symmetry=symmetry,
                     frames=frames,
+                    restart=restart,
                 )
             checks += outcome.checks
             if outcome.verdict != "overflow":

@@ -155,15 +155,25 @@ def make_solver(timeout_ms: int) -> z3.Solver:
     return solver
 
 
-def sat_solver(timeout_ms: int) -> z3.Solver:
+#: z3's SAT restart strategies (its ``sat.restart``); RESTART is BMC's over bit-vectors.
+RESTARTS = ("ema", "luby", "geometric", "static")
+RESTART = "luby"
+
+
+def sat_solver(timeout_ms: int, restart: str = RESTART) -> z3.Solver:
     """A solver for one BMC depth over bit-vectors: simplify, eliminate, bit-blast, then SAT.
 
     Not incremental: each depth is a new solver. Measured on the protocol bugs,
     bit-blasting everything to z3's SAT solver from scratch per depth was an
     order of magnitude faster than the incremental solver at depth 12 (7 s against
     94 s of z3 CPU time over Ints, 63 s with QF_FD's incremental SAT solver).
+    ``restart`` is the SAT solver's restart strategy (docs/prove.md, "Solver
+    configuration", has the measurements).
     """
-    tactic = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", "sat")
+    if restart not in RESTARTS:
+        raise ValueError(f"unknown SAT restart strategy {restart!r}; choose from {RESTARTS}")
+    sat = z3.With(z3.Tactic("sat"), restart=restart)
+    tactic = z3.Then("simplify", "propagate-values", "solve-eqs", "bit-blast", sat)
     solver = tactic.solver()
     if timeout_ms:
         solver.set("timeout", timeout_ms)
@@ -196,6 +206,7 @@ def bmc(
     unrolling: str = "substitute",
     reduction: bool = True,
     start: int = 0,
+    restart: str = RESTART,
 ) -> Outcome:
     """A shortest path of at most ``depth`` steps from Init to a state breaking a property.
 
@@ -222,7 +233,7 @@ def bmc(
     if unrolling == "fresh":
         return _bmc_fresh(spec, properties, depth, progress, timeout_ms)
     if _is_bitvector_encoding(spec.initial_state()):
-        return _bmc_sat(spec, properties, depth, progress, timeout_ms, reduction, start)
+        return _bmc_sat(spec, properties, depth, progress, timeout_ms, reduction, start, restart)
     log: list[dict[str, Any]] = []
     template = spec.fresh_state("template")
     slots = leaves(template)
@@ -291,6 +302,7 @@ def _bmc_sat(
     timeout_ms: int,
     reduction: bool,
     start: int,
+    restart: str = RESTART,
 ) -> Outcome:
     """BMC by substitution over bit-vectors: per depth, one SAT problem from scratch.
 
@@ -344,7 +356,7 @@ def _bmc_sat(
         broken = z3.substitute(broken_in_template, *here)
         full = z3.substitute(full_in_template, *here)
         if k >= start:
-            solver = sat_solver(timeout_ms)
+            solver = sat_solver(timeout_ms, restart)
             solver.add(*asserted, z3.Or(broken, full))
             result = _timed_check(solver, log, f"depth {k}", progress)
             if result == z3.unknown:

@@ -66,6 +66,7 @@ from typing import Any
 import z3
 
 from zabmc.symbolic.prove import (
+    RESTART,
     Formula,
     Outcome,
     Progress,
@@ -194,6 +195,7 @@ def bmc_within(
     persistent: bool = False,
     symmetry: bool = False,
     frames: bool = False,
+    restart: str = RESTART,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
 
@@ -207,7 +209,8 @@ def bmc_within(
     enabled (module docstring): "proved" is then of the reduced paths only.
     With ``symmetry`` servers first appear in the order s1, s2, ... (the spec must
     declare ``symmetric_servers``; "proved" keeps its meaning); with ``frames`` (and
-    ``persistent``) ``depth`` counts frames of a step and its forced receipt.
+    ``persistent``) ``depth`` counts frames of a step and its forced receipt;
+    ``restart`` is the SAT solver's restart strategy (:func:`sat_solver`).
     """
     if frames and not persistent:
         raise ValueError("frames are of a step and its forced receipt: they need persistent")
@@ -217,10 +220,8 @@ def bmc_within(
         raise ValueError("the spec declares no server symmetry")
     log: list[dict[str, Any]] = []
     template = spec.fresh_state("template")
-    slots = leaves(template)
     count = len(spec.actions)
     step = step_or_idle(spec, template)
-    hot, packed, constraint = step.hot, step.packed, step.constraint
     broken_in_template = z3.Or(*(z3.Not(f(template)) for _, f in properties))
     watch = getattr(spec, "overflow", None)
     full_in_template = watch(template) if watch is not None else z3.BoolVal(False)
@@ -230,29 +231,21 @@ def bmc_within(
     declared = invisible_persistent(spec, template, broken_in_template) if persistent else []
     needs = first_appearance_order(spec.actions, servers) if servers is not None else []
     appeared: list[z3.BoolRef] = [z3.BoolVal(False)] * (servers or 0)
-    current = leaves(spec.initial_state())
+    path = _Unrolling(spec, template, step, broken_in_template, full_in_template)
     states = [spec.initial_state()]
     steps: list[_Unrolled] = []
     taken: list[z3.BoolRef] = []
-    asserted: list[z3.BoolRef] = []
-    fills: list[z3.BoolRef] = []
+    asserted = path.asserted
     previous: list[z3.BoolRef] | None = None
     states_b: list[Any] = []  # with frames: the state after each frame's forced receipt
     steps_b: list[_Unrolled] = []
     taken_b: list[z3.BoolRef] = []
     blocked: list[z3.BoolRef] | None = None
-    here = list(zip(slots, current, strict=True))
-    broken = z3.substitute(broken_in_template, *here)
-    fills.append(z3.substitute(full_in_template, *here))
     for k in range(1, depth + 1):
         took, selector = one_hot(step.selector, count, f"s{k}", default=count)
         if declared:
             # a declared step enabled in the state before this step: this step takes one
-            here_now = list(zip(slots, current, strict=True))
-            options = [
-                (z3.substitute(guard, *here_now), z3.substitute(cond, *here_now), took[t])
-                for t, guard, cond in declared
-            ]
+            options = [(path.now(guard), path.now(cond), took[t]) for t, guard, cond in declared]
             one_enabled = z3.Or(*(z3.And(g, c) for g, c, _ in options))
             takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
             asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took)), takes_one))
@@ -261,50 +254,39 @@ def bmc_within(
             # frames' steps alone is as good (each path has a renaming that keeps it)
             constraints, appeared = first_appearance(spec.actions, needs, took, appeared, f"s{k}")
             asserted.extend(constraints)
-        pairs_now = [*zip(slots, current, strict=True), *zip(hot, took, strict=True)]
-        current = list(z3.substitute(packed, *pairs_now).children())
-        asserted.append(z3.substitute(constraint, *pairs_now))
+        broken_before = path.broken
+        after = path.advance(took)
         moves = z3.Or(*took)
         if taken:
             asserted.append(z3.Implies(moves, taken[-1]))
         if stop_at_violation:
-            asserted.append(z3.Implies(broken, z3.Not(moves)))
+            asserted.append(z3.Implies(broken_before, z3.Not(moves)))
         taken.append(moves)
         if ind is not None and previous is not None:
             constraints, blocked = normal_form(ind, previous, took, blocked, f"s{k}")
             asserted.extend(constraints)
         previous = took
-        after = with_leaves(template, current)
         before = states_b[-1] if states_b else states[-1]
         steps.append(_Unrolled(before, after, selector, z3.BoolVal(True)))
         states.append(after)
-        here = list(zip(slots, current, strict=True))
-        broken = z3.substitute(broken_in_template, *here)
-        fills.append(z3.substitute(full_in_template, *here))
         if frames:
             # the frame's second step: a forced receipt, taken whenever one is enabled
             # (unless the path ends here, at a violation), else idle
-            options = [
-                (t, z3.substitute(z3.And(guard, cond), *here)) for t, guard, cond in declared
-            ]
-            forced = {t: z3.Bool(f"s{k}.forced{t}") for t, _ in options}
+            options_b = [(t, path.now(z3.And(guard, cond))) for t, guard, cond in declared]
+            forced = {t: z3.Bool(f"s{k}.forced{t}") for t, _ in options_b}
             took_b = [forced.get(t, z3.BoolVal(False)) for t in range(count)]
             selector_b = _selector(step.selector, took_b, count)
-            pairs_b = [*zip(slots, current, strict=True), *zip(hot, took_b, strict=True)]
-            current = list(z3.substitute(packed, *pairs_b).children())
-            asserted.append(z3.substitute(constraint, *pairs_b))
+            broken_mid = path.broken
+            after_b = path.advance(took_b)
             moves_b = z3.Or(*forced.values())
-            asserted.extend(z3.Implies(forced[t], e) for t, e in options)
-            one_enabled = z3.Or(*(e for _, e in options))
-            asserted.append(moves_b == z3.And(moves, z3.Not(broken), one_enabled))
+            asserted.extend(z3.Implies(forced[t], e) for t, e in options_b)
+            enabled_b = z3.Or(*(e for _, e in options_b))
+            asserted.append(moves_b == z3.And(moves, z3.Not(broken_mid), enabled_b))
             taken_b.append(moves_b)
-            after = with_leaves(template, current)
-            steps_b.append(_Unrolled(states[-1], after, selector_b, z3.BoolVal(True)))
-            states_b.append(after)
-            here = list(zip(slots, current, strict=True))
-            broken = z3.substitute(broken_in_template, *here)
-            fills.append(z3.substitute(full_in_template, *here))
-    solver = sat_solver(timeout_ms)
+            steps_b.append(_Unrolled(states[-1], after_b, selector_b, z3.BoolVal(True)))
+            states_b.append(after_b)
+    broken, fills = path.broken, path.fills
+    solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, broken)
     result = _timed_check(solver, log, f"a violation within {depth} {unit}", progress)
     if result == z3.unknown:
@@ -317,7 +299,7 @@ def bmc_within(
         decoded, actions, names = _failing(spec, model, path_states, path_steps, properties)
         return Outcome("counterexample", len(path_steps), decoded, actions, names, checks=log)
     # no path of the encoding breaks a property; exact only if none fills a channel
-    solver = sat_solver(timeout_ms)
+    solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, z3.Or(*fills))
     result = _timed_check(solver, log, f"a full channel within {depth} {unit}", progress)
     if result == z3.unknown:
@@ -327,6 +309,50 @@ def bmc_within(
         length = len(_taken_path(model, states, steps, taken, states_b, steps_b, taken_b)[1])
         return Outcome("overflow", length, reason="a container is full", checks=log)
     return Outcome("proved", depth, checks=log)
+
+
+class _Unrolling:
+    """The unrolled path so far: the current state's terms (over Init and the choices made),
+    the constraints the steps assert, and per state whether a property is broken there and
+    whether a channel is full (``fills``, one per state so far)."""
+
+    def __init__(
+        self,
+        spec: SymbolicSpec,
+        template: Any,
+        step: StepOrIdle,
+        broken_in_template: z3.BoolRef,
+        full_in_template: z3.BoolRef,
+    ) -> None:
+        self.template = template
+        self.slots = leaves(template)
+        self.step = step
+        self.broken_in_template = broken_in_template
+        self.full_in_template = full_in_template
+        self.current: list[z3.ExprRef] = leaves(spec.initial_state())
+        self.asserted: list[z3.BoolRef] = []
+        self.fills: list[z3.BoolRef] = []
+        self.broken = self._observe()
+
+    def now(self, term: z3.ExprRef) -> Any:
+        """``term``, over the template, in the current state."""
+        return z3.substitute(term, *zip(self.slots, self.current, strict=True))
+
+    def advance(self, took: Sequence[z3.BoolRef]) -> Any:
+        """One step or idle (``took``: one Bool per instance, at most one true): assert its
+        constraint, move to the state after it, and return that state."""
+        pairs = [
+            *zip(self.slots, self.current, strict=True),
+            *zip(self.step.hot, took, strict=True),
+        ]
+        self.current = list(z3.substitute(self.step.packed, *pairs).children())
+        self.asserted.append(z3.substitute(self.step.constraint, *pairs))
+        self.broken = self._observe()
+        return with_leaves(self.template, self.current)
+
+    def _observe(self) -> z3.BoolRef:
+        self.fills.append(self.now(self.full_in_template))
+        return self.now(self.broken_in_template)
 
 
 def _selector(template_selector: z3.ExprRef, hot: list[Any], count: int) -> Any:

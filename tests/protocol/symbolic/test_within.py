@@ -14,6 +14,7 @@ import z3
 from spec.protocol import Params
 from spec.protocol.bugs import BUGS
 from spec.protocol.symbolic.relation import SymbolicProtocol
+from zabmc.symbolic.prove import RESTARTS, sat_solver
 from zabmc.symbolic.values import leaves
 from zabmc.symbolic.within import step_or_idle
 
@@ -58,3 +59,21 @@ def test_a_taken_step_is_that_instance_s_step_of_next():
     # two at once is refused
     two = [(h, z3.BoolVal(j < 2)) for j, h in enumerate(step.hot)]
     assert _valid(z3.Not(z3.substitute(step.constraint, *two)))
+
+
+@pytest.mark.parametrize("restart", RESTARTS)
+def test_each_restart_strategy_is_one_z3_knows_and_answers_both_ways(restart):
+    """``--sat-restart``'s choices are z3's values of sat.restart (with a misspelt one, z3
+    answers unknown), and the solver decides a small bit-vector query either way."""
+    x = z3.BitVec("x", 6)
+    solver = sat_solver(0, restart)
+    solver.add(x * 3 == 21, x < 10)
+    assert solver.check() == z3.sat and solver.model().eval(x).as_long() == 7
+    solver = sat_solver(0, restart)
+    solver.add(x * 2 == 7)
+    assert solver.check() == z3.unsat
+
+
+def test_an_unknown_restart_strategy_is_refused():
+    with pytest.raises(ValueError, match="unknown SAT restart strategy 'nope'"):
+        sat_solver(0, "nope")
