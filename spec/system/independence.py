@@ -81,8 +81,9 @@ goal under it (:mod:`spec.system.goal_closure`).
 
 Its ``progress`` is minus the notifications waiting in receive queues, which each election
 step lowers by one, minus the Zab messages in flight, weighed so that a receipt, which
-takes one and sends at most acknowledgments, lowers it. With ``zookeeper_timing`` or the TLA+'s election (``tla_election``; replay
-only, where a crash keeps the election record) nothing is declared.
+takes one and sends at most acknowledgments, lowers it. With ``zookeeper_timing`` or the
+TLA+'s election (``tla_election``; replay only, where a crash keeps the election record)
+nothing is declared.
 """
 
 from __future__ import annotations

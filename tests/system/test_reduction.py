@@ -69,6 +69,8 @@ FAST = [
     dict(voters=2, max_txns=0, max_timeouts=1, max_partitions=1),
     dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-2845"),
     dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=1, coarse_election=True),
+    # the bug hunts' shape: Zab receipts taken alone, the durable ones once the crash is used
+    dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True, bug="ZK-4646"),
 ]
 
 SLOW = [
@@ -81,6 +83,19 @@ SLOW = [
     dict(voters=2, observers=1, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
     dict(voters=3, max_txns=0, max_timeouts=0, max_epoch=0),  # FLE alone: vote adoptions free
 ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", ["ZK-3911", "ZK-4643", "ZK-4646"])
+def test_the_bugs_from_the_authors_initial_state_give_the_full_verdict_reduced(bug):
+    """From ZooKeeper's authors' established cluster each bug is found by both searches
+    (LeaderLogCompleteness), with the same witnesses reachable."""
+    from spec.system import bug_params
+    from spec.system.scenarios import from_established
+
+    reduced = assert_same_verdict(from_established(bug_params(bug)))
+    assert verdict(reduced) == ("invariant", "LeaderLogCompleteness")
+    assert reduced.reduction["persistent_steps"]["goal_closed"] > 0
 
 
 def config_id(kw: dict) -> str:
