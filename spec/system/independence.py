@@ -91,7 +91,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from spec.system import goal_closure
-from spec.system.constants import ACK, LOOKING
+from spec.system.constants import ACK, ACKEPOCH, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
 from spec.system.params import Params
@@ -248,8 +248,12 @@ class SystemMovers:
 
 def zab_weight(kind: int) -> int:
     """How much a Zab message of type ``kind`` weighs in :meth:`SystemMovers.progress`: an
-    acknowledgment 1, any other message more than a step sends acknowledgments."""
-    return 1 if kind == ACK else 1 << 16
+    acknowledgment 1, ACKEPOCH more than the acknowledgments a step sends, any other
+    message more than that: a receipt declared persistent takes one message and answers
+    with acknowledgments, or (LEADERINFO) with one ACKEPOCH."""
+    if kind == ACK:
+        return 1
+    return 1 << 16 if kind == ACKEPOCH else 1 << 32
 
 
 def _adopts(p: Params, el: Election) -> bool:
