@@ -10,8 +10,9 @@ The declaration is derived from the shape of the spec, not from its behaviour:
 * the properties read only ``servers``, ``leaders``, ``learners`` and ``ghost``: the
   invariants and witnesses are memoized on exactly these groups
   (:func:`spec.system.invariants.memoized`), which is only right because they read
-  nothing else. A property not in that table reads everything, and then no step is
-  invisible and nothing is chained.
+  nothing else; each reads only some parts of them (:mod:`spec.system.property_parts`,
+  the vocabulary of :meth:`SystemMovers.parts_changed`). A property not in that table
+  reads everything, and then no step is invisible and nothing is chained or taken alone.
 
 The right movers are the election steps of a LOOKING server i that change nothing but
 i's election record and take (at most) the head of a channel into i: a receipt that
@@ -73,20 +74,30 @@ or is changed by the sending can still happen:
 Each of these conditions is needed: without any one of them the definition check
 (``tests/system/test_reduction.py``) finds a path of other steps that does not commute.
 
-Its ``progress`` is minus the notifications waiting in receive queues, which each such step
-lowers by one. With ``zookeeper_timing`` or the TLA+'s election (``tla_election``; replay
-only, where a crash keeps the election record) nothing is declared.
+**Zab receipts**: a learner's receipt of a message from its leader, declared by
+:mod:`spec.system.zab_persistence` (some whatever faults are left, others only where none
+is), taken alone where each checked property reads nothing it changes or cannot leave its
+goal under it (:mod:`spec.system.goal_closure`).
+
+Its ``progress`` is minus the notifications waiting in receive queues, which each election
+step lowers by one, minus the Zab messages in flight, weighed so that a receipt, which
+takes one and sends at most acknowledgments, lowers it. With ``zookeeper_timing`` or the
+TLA+'s election (``tla_election``; replay only, where a crash keeps the election record)
+nothing is declared.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
-from spec.system.constants import LOOKING
+from spec.system import goal_closure
+from spec.system.constants import ACK, ACKEPOCH, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
 from spec.system.params import Params
+from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, SystemState
+from spec.system.zab_persistence import learner_receipt
 from zabmc.engine import Action
 
 #: The state groups every property of the spec reads (see the module's docstring).
@@ -166,14 +177,38 @@ class SystemMovers:
         return ELECTION_WRITES
 
     def property_reads(self, name: str) -> frozenset[str] | None:
-        return PROPERTY_GROUPS if name in self._properties else None
+        """The parts of :mod:`spec.system.property_parts` that the spec's own property
+        ``name`` reads (None: a property of someone else's, which reads everything)."""
+        return PROPERTY_READS.get(name) if name in self._properties else None
+
+    def goal_closed(
+        self, name: str, state: SystemState, action: Action, successor: SystemState
+    ) -> bool:
+        """Whether the spec's own property ``name`` cannot leave its goal under the declared
+        persistent step (:mod:`spec.system.goal_closure`)."""
+        return name in self._properties and goal_closure.goal_closed(name, state, action, successor)
 
     def persistent_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step that changes only its election record
-        and neither its vote nor its round (see the module's docstring)."""
+        and neither its vote nor its round (see the module's docstring); else the first
+        learner's receipt declared by :mod:`spec.system.zab_persistence`."""
         p = self.params
-        if p.zookeeper_timing or p.coarse_election or p.tla_election:
+        if p.zookeeper_timing or p.tla_election:
             return None
+        if not p.coarse_election:
+            step = self._election_step(state)
+            if step is not None:
+                return step
+        for i in range(p.n):
+            step = learner_receipt(state, p, i)
+            if step is not None:
+                return step
+        return None
+
+    def _election_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
+        """The first LOOKING server's main-loop step declared persistent (see the module's
+        docstring), or None."""
+        p = self.params
         for i, el in enumerate(state.elections):
             if not (el.queue and el.queue[0]):  # nothing queued, or a timeout signal first
                 continue
@@ -197,18 +232,28 @@ class SystemMovers:
         return None
 
     def progress(self, state: SystemState) -> int:
-        """Minus the notifications queued at all servers."""
-        return -sum([len(el.queue) for el in state.elections])
+        """Minus the notifications queued at all servers, minus the Zab messages in flight
+        weighed by their type (:func:`zab_weight`): an election step declared persistent
+        takes a notification off its queue (and sends none to a queue), a learner's receipt
+        takes a message from its leader and sends at most acknowledgments, which weigh far
+        less."""
+        queued = sum([len(el.queue) for el in state.elections])
+        return -queued - sum([zab_weight(m[0]) for channel in state.network.msgs for m in channel])
 
-    def parts_changed(self, before: SystemState, after: SystemState) -> list[str]:
-        """The groups of the state that a step changed (the engine's vocabulary: the state's
-        fields). A step shares each group it does not write with the state before it, so
-        only a group that is another object is compared."""
-        return [
-            name
-            for name, old, new in zip(SystemState._fields, before, after, strict=True)
-            if old is not new and old != new
-        ]
+    def parts_changed(self, before: SystemState, after: SystemState) -> set[str]:
+        """The parts of the state that a step changed, in the vocabulary of
+        :mod:`spec.system.property_parts`."""
+        return parts_changed(before, after)
+
+
+def zab_weight(kind: int) -> int:
+    """How much a Zab message of type ``kind`` weighs in :meth:`SystemMovers.progress`: an
+    acknowledgment 1, ACKEPOCH more than the acknowledgments a step sends, any other
+    message more than that: a receipt declared persistent takes one message and answers
+    with acknowledgments, or (LEADERINFO) with one ACKEPOCH."""
+    if kind == ACK:
+        return 1
+    return 1 << 16 if kind == ACKEPOCH else 1 << 32
 
 
 def _adopts(p: Params, el: Election) -> bool:

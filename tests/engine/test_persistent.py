@@ -135,3 +135,92 @@ def test_the_verifier_accepts_a_true_declaration_and_rejects_a_false_one():
     reset = Reset(3, 3)
     checked, failures = check_persistent_steps(reset, BDeclared(reset), states)
     assert checked > 0 and any("does not commute" in f for f in failures)
+
+
+class Rising(Model):
+    """A counts 0..2, B steps once; the invariant reads A's counter (which of the two
+    invariants is the model's is chosen by ``invariant``)."""
+
+    name = "rising"
+
+    def __init__(self, invariant: str) -> None:
+        self.invariant = invariant
+
+    def init_states(self) -> Sequence[Pair]:
+        return [Pair(0, 0)]
+
+    def successors(self, s: Pair) -> Iterator[tuple[Action, Pair]]:
+        if s.a < 2:
+            yield Action("StepA"), Pair(s.a + 1, s.b)
+        if s.b < 1:
+            yield Action("StepB"), Pair(s.a, s.b + 1)
+
+    def properties(self) -> Sequence[Property]:
+        if self.invariant == "ABelowTwo":  # A's step never repairs a violation
+            return [Property.always("ABelowTwo", lambda s: s.a < 2)]
+        # A's step from a = 1 to 2 repairs a violation
+        return [Property.always("NotBothOne", lambda s: not (s.a == 1 and s.b == 1))]
+
+
+class AClosed(ADeclared):
+    """A's step declared persistent and, though the invariant reads A's counter,
+    goal-closed (``closed``) or not."""
+
+    def __init__(self, model: Rising, closed: bool) -> None:
+        super().__init__(model, reads="a")  # type: ignore[arg-type]
+        self.closed = closed
+
+    def property_reads(self, name: str) -> frozenset[str] | None:
+        return frozenset({"a"})
+
+    def goal_closed(self, name: str, state: Pair, action: Action, successor: Pair) -> bool:
+        return self.closed
+
+
+def rising_search(model: Rising, movers: AClosed):
+    names = [p.name for p in model.properties()]
+    expander = PersistentStepExpander(FullExpander(model), movers, names)
+    return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander)), expander
+
+
+def test_a_visible_step_declared_goal_closed_is_taken_alone_and_the_violation_found():
+    model = Rising("ABelowTwo")
+    full, _ = search(model, None)  # type: ignore[arg-type]
+    reduced, expander = rising_search(model, AClosed(model, closed=True))
+    assert full.violation.property == reduced.violation.property == "ABelowTwo"
+    assert expander.taken_alone > 0 and expander.goal_closed == expander.taken_alone
+    undeclared, expander = rising_search(model, AClosed(model, closed=False))
+    assert expander.taken_alone == 0 and expander.refused > 0  # visible: expanded in full
+    assert undeclared.violation.property == "ABelowTwo"
+
+
+def test_a_wrong_goal_closure_hides_a_violation_and_the_verifier_refutes_it():
+    """A's step from (1, 1) to (2, 1) repairs NotBothOne: declared goal-closed anyway, the
+    reduced search never meets (1, 1); the definition check finds the repair."""
+    model = Rising("NotBothOne")
+    full, _ = search(model, None)  # type: ignore[arg-type]
+    assert full.violation is not None and full.violation.steps[-1].state == Pair(1, 1)
+    wrong = AClosed(model, closed=True)
+    reduced, _ = rising_search(model, wrong)
+    assert reduced.violation is None  # what the declaration promised does not hold
+    states = [Pair(a, b) for a in range(3) for b in range(2)]
+    checked, failures = check_persistent_steps(model, wrong, states, properties=model.properties())
+    assert checked == 4 and "StepA() takes a state out of NotBothOne's goal" in failures
+    checked, failures = check_persistent_steps(
+        Rising("ABelowTwo"), wrong, states, properties=Rising("ABelowTwo").properties()
+    )
+    assert checked == 4 and failures == []
+
+
+def test_the_verifier_checks_that_an_unread_part_leaves_a_property_as_it_was():
+    """Declared as reading only B's counter, BAtTop and BBelowLimit keep their values under
+    A's step; a property that reads A's counter under the same declaration does not."""
+    model = Counters(3, 3)
+    states = [Pair(a, b) for a in range(4) for b in range(4)]
+    _, failures = check_persistent_steps(
+        model, ADeclared(model), states, properties=model.properties()
+    )
+    assert failures == []
+    lying = [Property.always("ABelowThree", lambda s: s.a < 3)]
+    _, failures = check_persistent_steps(model, ADeclared(model), states, properties=lying)
+    assert "StepA() changes ABelowThree, which reads nothing it writes" in failures

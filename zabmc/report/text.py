@@ -72,9 +72,16 @@ def summary_lines(result: CheckResult) -> list[str]:
         r = result.reduction
         persistent = r.get("persistent_steps")
         if persistent is not None:
+            closed = persistent.get("goal_closed", 0)
             lines.append(
                 f"  reduction         {persistent['states_expanded_by_one_step']:,} states "
                 "expanded by their persistent step alone, which counts no level of depth"
+                + (
+                    f" ({closed:,} by a step a property reads, which cannot take a state "
+                    "out of that property's goal)"
+                    if closed
+                    else ""
+                )
             )
         if "chains" in r:
             lines.append(

@@ -35,6 +35,16 @@ The engine knows nothing of servers or channels. A spec says, per step:
   delivered prefix of a log, say) names that projection a part of its own, so that a step
   which changes the field but not the projection is invisible. ``property_reads`` and
   ``right_mover`` then speak the same vocabulary;
+* ``goal_closed(name, state, action, successor)`` (optional; absent means never): whether
+  the persistent step ``action`` from ``state``, although it changes parts that property
+  ``name`` reads, never takes a state out of that property's *goal set*: for an invariant
+  the states that violate it, for a witness the states where it holds. The spec promises
+  that for every state ``g`` reached from ``state`` by other steps with the step still
+  enabled there, ``g`` in the goal set implies the step's successor of ``g`` in it (a step
+  that only adds to a log that an invariant checks cannot repair a violation, say). A spec
+  answers only for properties it knows (a user's property reads everything, and then the
+  engine asks nothing). The promise is checked on sampled states by
+  :func:`zabmc.engine.reduction.verify.check_persistent_steps` given the properties;
 * ``progress(state)``: a number that the spec expects each persistent step to raise.
   The engine takes a persistent step alone only where it does (see
   :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
@@ -42,7 +52,8 @@ The engine knows nothing of servers or channels. A spec says, per step:
 
 The engine adds invisibility: a step is chained only if no checked property reads
 what it writes, so every state a chain skips has the properties' values of one it
-keeps.
+keeps. A persistent step is taken alone if each checked property either reads nothing
+it writes or is declared goal-closed under it (:mod:`zabmc.engine.reduction.persistent`).
 """
 
 from __future__ import annotations
@@ -71,6 +82,15 @@ class Movers(Protocol):
     def progress(self, state: Hashable) -> int: ...
 
 
+def goal_closed(
+    movers: Movers, name: str, state: Hashable, action: Action, successor: Hashable
+) -> bool:
+    """Whether ``movers`` declares property ``name``'s goal set closed under the persistent
+    step ``action`` from ``state`` (False where it declares nothing)."""
+    own = getattr(movers, "goal_closed", None)
+    return bool(own(name, state, action, successor)) if own is not None else False
+
+
 def changed_parts(before: Hashable, after: Hashable) -> set[str]:
     """The top-level fields of a NamedTuple state that differ (every field if not one)."""
     fields = getattr(before, "_fields", None)
@@ -97,4 +117,4 @@ def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] |
     return frozenset(visible)
 
 
-__all__ = ["Movers", "changed_parts", "parts_changed", "visible_parts"]
+__all__ = ["Movers", "changed_parts", "goal_closed", "parts_changed", "visible_parts"]

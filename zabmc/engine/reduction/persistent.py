@@ -4,15 +4,34 @@ Partial-order reduction (Godefroid's persistent sets, Peled's ample sets): where
 names an enabled step that is a persistent set on its own
 (:mod:`zabmc.engine.reduction.movers`), the search explores that step only. Every run
 that takes the other steps first has a counterpart that takes this one first and meets
-the same states but for this step's effect, which no checked property reads; a run in
-which a later step overwrites the step (a crash of its server) reaches that step's state
-exactly. So every reachable state, with the properties' values, has a representative in
-the reduced search.
+the same states but for this step's effect; a run in which a later step overwrites the
+step (a crash of its server) reaches that step's state exactly. Where no checked property
+reads what the step changes, every reachable state has a representative in the reduced
+search with the same properties' values; where one does, the spec vouches that the step
+cannot take a state out of that property's goal (below).
 
 The engine adds the conditions that the spec cannot see:
 
-* **invisibility**: the step changes no part of the state that a checked property reads,
-  here (the spec promises the same wherever the step is taken along the others' paths);
+* **invisibility, or goal closure**: for each checked property, either the step changes
+  no part of the state that the property reads, here (the spec promises the same wherever
+  the step is taken along the others' paths), or the spec declares the property's goal set
+  closed under the step (``Movers.goal_closed``): the goal set is the states that violate
+  an invariant, or where a witness holds. The proof needs no more. Let a run of the full
+  search go from ``s`` to a goal state ``g``. If it takes the persistent step ``t``, ``t``
+  commutes to its front and the run from ``t(s)`` ends at ``g`` itself; if a step of it
+  overwrites ``t``, the run from ``t(s)`` meets that step's state and goes on to ``g``;
+  otherwise every step commutes with ``t`` and the run from ``t(s)`` ends at ``t(g)``,
+  which is a goal state if ``t`` leaves the property's value as it was, or only cannot
+  take a goal state out of the goal set (the spec need not promise that where ``s`` is a
+  goal state itself: the search has reached one there). By induction (the cycle proviso
+  below ends it), the reduced search reaches a goal state of each property whose goal the
+  full search reaches, and it reaches no other, since each of its states is reachable. So
+  it finds an
+  invariant violated iff the full search does (not necessarily the same one first, when
+  several are), reaches the same witnesses, and its paths are the spec's own steps. A
+  step that changes what a property reads may thus still be taken alone where it cannot
+  repair a violation nor undo a witness: an invariant over a log that the step only
+  extends past what it checks, say;
 * **the cycle proviso**: a reduced search must not go round a cycle that postpones the
   other steps forever. The step is taken alone only if it raises the spec's ``progress``
   measure; every cycle has a step that does not raise it, and there the search expands
@@ -31,7 +50,7 @@ from typing import Any
 
 from zabmc.engine.expansion import Expander, Expansion
 from zabmc.engine.model import Action
-from zabmc.engine.reduction.movers import Movers, parts_changed, visible_parts
+from zabmc.engine.reduction.movers import Movers, goal_closed, parts_changed, visible_parts
 
 
 class PersistentStepExpander:
@@ -41,29 +60,47 @@ class PersistentStepExpander:
         self._base = base
         self._movers = movers
         self._visible = visible_parts(movers, properties)
+        #: What each property reads (unused when one of them reads everything).
+        self._reads = {name: movers.property_reads(name) or frozenset() for name in properties}
         self.taken_alone = 0  # states expanded by their persistent step only
+        self.goal_closed = 0  # of those, by a step that a property reads (goal-closed for it)
         self.refused = 0  # persistent steps named but expanded in full (visible, no progress)
 
     def persistent(self, state: Hashable) -> tuple[Action, Hashable] | None:
         """The step to take alone from ``state``, or None."""
+        found = self._judged(state)
+        return None if found is None else found[0]
+
+    def _judged(self, state: Hashable) -> tuple[tuple[Action, Hashable], bool] | None:
+        """The step to take alone from ``state``, and whether some checked property reads
+        what it changes (and is goal-closed under it); or None."""
         if self._visible is None:
             return None
         step = self._movers.persistent_step(state)
         if step is None:
             return None
-        succ = step[1]
-        if parts_changed(self._movers, state, succ) & self._visible or not (
-            self._movers.progress(succ) > self._movers.progress(state)
-        ):
+        action, succ = step
+        if not self._movers.progress(succ) > self._movers.progress(state):
             self.refused += 1
             return None
-        return step
+        changed = parts_changed(self._movers, state, succ)
+        if not changed & self._visible:
+            return step, False
+        if all(
+            goal_closed(self._movers, name, state, action, succ)
+            for name, reads in self._reads.items()
+            if changed & reads
+        ):
+            return step, True
+        self.refused += 1
+        return None
 
     def expand(self, state: Hashable) -> Expansion:
-        step = self.persistent(state)
-        if step is not None:
+        found = self._judged(state)
+        if found is not None:
             self.taken_alone += 1
-            return Expansion((step,), True, free=True)
+            self.goal_closed += found[1]
+            return Expansion((found[0],), True, free=True)
         return self._base.expand(state)
 
     def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
@@ -76,10 +113,12 @@ class PersistentStepExpander:
         return {
             "persistent_steps": {
                 "method": "persistent sets (Godefroid): a step that commutes with, or is "
-                "overwritten by, every other step is taken alone; cycle proviso by the "
-                "spec's progress measure",
+                "overwritten by, every other step is taken alone where each checked "
+                "property reads nothing it changes or is goal-closed under it; cycle "
+                "proviso by the spec's progress measure",
                 "depth": "a persistent step counts no level of depth",
                 "states_expanded_by_one_step": self.taken_alone,
+                "goal_closed": self.goal_closed,
                 "refused": self.refused,
             },
             **(base() if base is not None else {}),

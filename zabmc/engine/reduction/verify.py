@@ -13,15 +13,19 @@ step ``s -a-> t`` declared a right mover of process ``p``:
 And for persistent steps, :func:`check_persistent_steps` follows every path of other
 steps from each state, a few steps deep, and checks that each of them commutes with the
 declared step or overwrites it (the promise of
-:meth:`zabmc.engine.reduction.movers.Movers.persistent_step`).
+:meth:`zabmc.engine.reduction.movers.Movers.persistent_step`). Given the properties, it
+also checks at each state of those paths what the engine relies on for each property:
+that the step leaves the property's value as it was where the property reads nothing the
+step changed at the first state, and otherwise, where the spec declares the property
+goal-closed under the step, that the step takes no state of the goal set out of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 
-from zabmc.engine.model import Action, Model
-from zabmc.engine.reduction.movers import Movers, changed_parts, parts_changed
+from zabmc.engine.model import Action, Expectation, Model, Property
+from zabmc.engine.reduction.movers import Movers, changed_parts, goal_closed, parts_changed
 
 
 def check_right_movers(
@@ -59,7 +63,12 @@ def check_right_movers(
 
 
 def check_persistent_steps(
-    model: Model, movers: Movers, states: Iterable[Hashable], depth: int = 3, limit: int = 10
+    model: Model,
+    movers: Movers,
+    states: Iterable[Hashable],
+    depth: int = 3,
+    limit: int = 10,
+    properties: Sequence[Property] = (),
 ) -> tuple[int, list[str]]:
     """How many declared persistent steps were checked, and up to ``limit`` failures.
 
@@ -70,6 +79,12 @@ def check_persistent_steps(
     enabled at ``u1``), or overwrite it (``t`` is disabled at ``u1``, and ``b`` from ``tu``
     also reaches ``u1``), which ends that path. ``t`` must also change, at each ``u``, no
     more than it changes at ``s``: the parts it writes must not depend on the others' moves.
+
+    With ``properties``, at each such ``u`` (``s`` included) and for each property ``P``:
+    if ``P`` reads none of the parts ``t`` changes at ``s``, ``P`` has the same value at
+    ``u`` and ``tu``; otherwise, if the spec declares ``P`` goal-closed under ``t`` at ``s``
+    and ``s`` is not in ``P``'s goal set (violating an invariant, holding a witness), ``u``
+    in the goal set implies ``tu`` in it.
     """
     failures: list[str] = []
     checked = 0
@@ -87,6 +102,20 @@ def check_persistent_steps(
             failures.append(f"{label} is declared at a state where it is not a step")
             continue
         writes = parts_changed(movers, s, first)
+        unread: list[Property] = []
+        closed: list[Property] = []
+        for prop in properties:
+            reads = movers.property_reads(prop.name)
+            if reads is not None and not writes & reads:
+                unread.append(prop)
+            elif (
+                reads is not None
+                and goal_closed(movers, prop.name, s, label, first)
+                and not _goal(prop, s)  # a goal here is reached here: nothing to keep
+            ):
+                closed.append(prop)
+
+        _judge(label, unread, closed, s, first, failures)
         frontier: list[tuple[Hashable, Hashable]] = [(s, first)]
         for _ in range(depth):
             following: dict[tuple[Hashable, Hashable], None] = {}  # in order, each once
@@ -103,12 +132,36 @@ def check_persistent_steps(
                         failures.append(f"{label} does not commute with {b}")
                     elif not parts_changed(movers, u1, tu1) <= writes:
                         failures.append(f"{label} writes more after {b} than where declared")
-                    else:
+                    elif (u1, tu1) not in following:
                         following[u1, tu1] = None
+                        _judge(label, unread, closed, u1, tu1, failures)
             if len(failures) >= limit:
                 return checked, failures[:limit]
             frontier = list(following)
     return checked, failures
+
+
+def _goal(prop: Property, u: Hashable) -> bool:
+    """``u`` is in the goal set of ``prop``: it violates the invariant, or the witness holds."""
+    holds = prop.condition(u)
+    return not holds if prop.expectation is Expectation.ALWAYS else holds
+
+
+def _judge(
+    label: Action,
+    unread: Sequence[Property],
+    closed: Sequence[Property],
+    u: Hashable,
+    tu: Hashable,
+    failures: list[str],
+) -> None:
+    """What the engine relies on for each property, at ``u`` and the step's ``tu``."""
+    for prop in unread:
+        if prop.condition(u) != prop.condition(tu):
+            failures.append(f"{label} changes {prop.name}, which reads nothing it writes")
+    for prop in closed:
+        if _goal(prop, u) and not _goal(prop, tu):
+            failures.append(f"{label} takes a state out of {prop.name}'s goal")
 
 
 __all__ = ["changed_parts", "check_persistent_steps", "check_right_movers"]

@@ -1,0 +1,301 @@
+"""Which Zab receipts of the system spec are persistent steps, and why.
+
+A learner i's receipt of the message at the head of the channel from its leader j
+(``learners[i].leader == j``) is declared a persistent step
+(:mod:`zabmc.engine.reduction.movers`) in two classes. See :mod:`spec.system.property_parts`
+for the parts named below and :mod:`spec.system.goal_closure` for what the properties may
+see of them.
+
+**Receipts that only ZooKeeper's memory holds, declared whatever faults are left.**
+Learner i in SYNCHRONIZATION taking DIFF (its sync mode NONE), a PROPOSAL or an INFORM
+(queued in packetsNotCommitted), a COMMIT remembered in packetsCommitted (after DIFF, or
+once NEWLEADER is in); and a follower in BROADCAST taking a COMMIT with nothing pending
+(ignored). Each writes only i's learner record (the fields ``sync_mode``,
+``not_committed``, ``committed``) and takes the head of j -> i; it reads i's server and
+learner records and the head. Along a path of other steps:
+
+* nothing but i's own steps writes i's learner record or server record, except i's
+  leaving its leader (a crash of i, a crash or timeout or cut link that leaves j without
+  a quorum, a timeout of i or j, a cut link between them, and ``leader_shutdown`` in
+  general): every one of those empties the channel j -> i (the step is disabled) and
+  resets i's learner record (``EMPTY_LEARNER``) without reading the fields the step
+  writes, so the step after the receipt ends where it ends without it: it *overwrites* the
+  receipt. Two exceptions are kept out by the declaration: a graceful shutdown logs what
+  ZK-4643's split NEWLEADER left in packetsNotCommitted (:func:`spec.system.role_changes.
+  _durable_work_done`), so a PROPOSAL or INFORM there is not declared; and the
+  SyncRequestProcessor's queue is empty (FollowerSyncProcessorLogRequest of i, the one
+  other step of i, moves it to the log, which ``last_committed`` of a learner in sync
+  reads);
+* i's other steps: none is enabled while the queue is empty (i is FOLLOWING or OBSERVING:
+  no election step; the receipts of other channels' heads are illegal messages, which a
+  leader never sends to another's learner: its learners are its own);
+* j and the others append behind the head (commuting with taking it) and never read what
+  the receipt writes: a leader reads a learner's record only through the messages it
+  receives; Fast Leader Election's answer to a LOOKING server reads i's vote, which stays.
+
+**Receipts that change what a crash keeps, declared where no crash, partition or timeout
+is left** (each bound used up) **and j cannot shut down by its own steps**: j has
+established its epoch (its ACKEPOCH receipts then only record), and it cannot give up
+waiting for NEWLEADER acks (only where NEWLEADER is taken in two steps and the learners
+log through the SyncRequestProcessor, ZK-4685 and 3.7, and then only before a quorum has
+acked). Learner i in DISCOVERY taking LEADERINFO of an epoch it may accept; in
+SYNCHRONIZATION taking NEWLEADER (either half) or UPTODATE; a follower in BROADCAST taking
+a PROPOSAL or a COMMIT, an observer an INFORM, each in its branch that breaches nothing.
+Then nothing can make i leave j but its own steps: j's cluster only grows, no server
+goes down, no link is cut. Each such step writes i's server and learner records (its
+election record: the vote's epoch at UPTODATE), takes the head of j -> i and appends
+acknowledgments to i -> j. Nothing else writes those records or the channel i -> j, and
+j takes from i -> j only messages sent before. Others read of i only its vote and own
+vote, in Fast Leader Election's answer to a LOOKING server's notification: where the
+step changes either, it is declared only with the coarse election, or where no server
+is LOOKING or down (a restart looks) and no notification is on its way to i.
+
+Where the successor shows a breach, a change to another server, a leader's record or the
+ghost, nothing is declared. Nothing is declared with ``zookeeper_timing`` (a leader's
+shutdown leaves its learners' records for their own timeouts) or the TLA+'s election.
+
+These arguments are checked against the definition on sampled states
+(``tests/system/test_zab_persistence.py``): every path of other steps from a declared
+state commutes with the receipt or overwrites it, and each condition above is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spec.system.broadcast import follower_process_commit, follower_process_proposal
+from spec.system.constants import (
+    BROADCAST,
+    COMMIT,
+    DIFF,
+    DISCOVERY,
+    FOLLOWING,
+    INFORM,
+    LEADERINFO,
+    LEADING,
+    LOOKING,
+    NEWLEADER,
+    NO_SYNC,
+    NULL,
+    OBSERVING,
+    PROPOSAL,
+    SYNC_DIFF,
+    SYNCHRONIZATION,
+    UPTODATE,
+)
+from spec.system.discovery import follower_process_leaderinfo
+from spec.system.election.votes import self_vote
+from spec.system.observers import observer_process_inform
+from spec.system.params import Params
+from spec.system.state import SystemState
+from spec.system.synchronization import (
+    follower_process_commit_in_sync,
+    follower_process_newleader,
+    follower_process_newleader_after_current_epoch_updated,
+    follower_process_proposal_in_sync,
+    follower_process_sync_message,
+    follower_process_uptodate,
+)
+from zabmc.engine import Action
+
+Receipt = Callable[[SystemState, Params, int, int], "SystemState | None"]
+
+#: The receipts that may be declared, by name (the spec's own steps, as in
+#: :data:`spec.system.model.RECEIVE_STEPS`).
+LEARNER_RECEIPTS: dict[str, Receipt] = {
+    "FollowerProcessSyncMessage": follower_process_sync_message,
+    "FollowerProcessPROPOSALInSync": follower_process_proposal_in_sync,
+    "FollowerProcessCOMMITInSync": follower_process_commit_in_sync,
+    "ObserverProcessINFORM": observer_process_inform,
+    "FollowerProcessCOMMIT": follower_process_commit,
+    "FollowerProcessLEADERINFO": follower_process_leaderinfo,
+    "FollowerProcessNEWLEADER": follower_process_newleader,
+    "FollowerProcessNEWLEADERAfterCurrentEpochUpdated": (
+        follower_process_newleader_after_current_epoch_updated
+    ),
+    "FollowerProcessUPTODATE": follower_process_uptodate,
+    "FollowerProcessPROPOSAL": follower_process_proposal,
+}
+
+
+def no_zab_fault_left(s: SystemState, p: Params) -> bool:
+    """No crash, partition or timeout can happen any more: each bound is used up."""
+    rec = s.recorder
+    return (
+        rec.crashes >= p.max_crashes
+        and rec.partitions >= p.max_partitions
+        and rec.timeouts >= p.max_timeouts
+    )
+
+
+def leader_stays(s: SystemState, p: Params, j: int, i: int) -> bool:
+    """Leader j, with i in its cluster, cannot shut down by its own steps: it has
+    established its epoch, and cannot give up waiting for NEWLEADER acks."""
+    srv, ld = s.servers[j], s.leaders[j]
+    if not (srv.online and srv.state == LEADING and ld.learners >> i & 1):
+        return False
+    if not p.is_quorum(ld.electing_quorum):
+        return False
+    return not (p.split_newleader and p.queued_logging and not p.is_quorum(ld.ackld))
+
+
+def quiet_election(s: SystemState, p: Params, i: int) -> bool:
+    """No server is LOOKING or down, and no notification is on its way to i: nobody will
+    ask i for its vote."""
+    if any(not srv.online or srv.state == LOOKING for srv in s.servers):
+        return False
+    notes, n = s.network.notes, p.n
+    return not any(notes[k * n + i] for k in range(n))
+
+
+def _memory_only(s: SystemState, p: Params, i: int, kind: int) -> str | None:
+    """The receipt of a message of type ``kind`` by learner i that writes only i's memory
+    (the first class of the module's docstring), or None."""
+    srv, lrn = s.servers[i], s.learners[i]
+    if srv.zab_state == SYNCHRONIZATION:
+        if kind == DIFF:
+            return "FollowerProcessSyncMessage" if lrn.sync_mode == NO_SYNC else None
+        if kind in (PROPOSAL, INFORM):
+            if p.split_newleader and lrn.nl_received and lrn.sync_mode != NO_SYNC:
+                return None  # a graceful shutdown would log it (_durable_work_done)
+            if kind == INFORM:
+                return "ObserverProcessINFORM" if srv.state == OBSERVING else None
+            return "FollowerProcessPROPOSALInSync"
+        if kind == COMMIT and (lrn.sync_mode == SYNC_DIFF or lrn.nl_received):
+            return "FollowerProcessCOMMITInSync"
+        return None
+    nothing_pending = srv.last_committed >= len(srv.history)
+    if srv.zab_state == BROADCAST and kind == COMMIT and srv.state == FOLLOWING and nothing_pending:
+        return "FollowerProcessCOMMIT"  # ignored
+    return None
+
+
+def _durable(s: SystemState, p: Params, i: int, msg: tuple) -> str | None:
+    """The receipt of ``msg`` by learner i of the second class of the module's docstring
+    (the caller checks the faults and the leader), or None."""
+    srv, lrn = s.servers[i], s.learners[i]
+    kind = msg[0]
+    if srv.zab_state == DISCOVERY:
+        if kind == LEADERINFO and msg.epoch >= srv.accepted_epoch:
+            return "FollowerProcessLEADERINFO"
+        return None
+    if srv.zab_state == SYNCHRONIZATION:
+        if kind == NEWLEADER:
+            if p.split_newleader and lrn.nl_received:
+                return "FollowerProcessNEWLEADERAfterCurrentEpochUpdated"
+            return "FollowerProcessNEWLEADER"
+        return "FollowerProcessUPTODATE" if kind == UPTODATE else None
+    if srv.zab_state == BROADCAST:
+        if srv.state == FOLLOWING and kind == PROPOSAL:
+            return "FollowerProcessPROPOSAL"
+        if srv.state == FOLLOWING and kind == COMMIT:
+            return "FollowerProcessCOMMIT"
+        if srv.state == OBSERVING and kind == INFORM:
+            return "ObserverProcessINFORM"
+    return None
+
+
+def _only_memory_changed(before: SystemState, after: SystemState, i: int, j: int, n: int) -> bool:
+    """``after`` differs from ``before`` only in i's learner record and by the head of the
+    channel j -> i."""
+    if not (
+        after.servers is before.servers
+        and after.elections is before.elections
+        and after.leaders is before.leaders
+        and after.ghost is before.ghost
+        and after.recorder is before.recorder
+        and after.network.notes is before.network.notes
+        and after.network.cut == before.network.cut
+    ):
+        return False
+    if any(after.learners[k] is not before.learners[k] for k in range(n) if k != i):
+        return False
+    return _only_channels(before, after, i, j, n, replies=False)
+
+
+def _only_own_records_changed(
+    before: SystemState, after: SystemState, i: int, j: int, n: int
+) -> bool:
+    """``after`` differs from ``before`` only in i's records (server, learner, election),
+    by the head of j -> i, and by messages appended to i -> j."""
+    if not (
+        after.leaders is before.leaders
+        and after.ghost is before.ghost
+        and after.recorder is before.recorder
+        and after.network.notes is before.network.notes
+        and after.network.cut == before.network.cut
+    ):
+        return False
+    for group in ("servers", "elections", "learners"):
+        old, new = getattr(before, group), getattr(after, group)
+        if any(new[k] is not old[k] and new[k] != old[k] for k in range(n) if k != i):
+            return False
+    return _only_channels(before, after, i, j, n, replies=True)
+
+
+def _only_channels(
+    before: SystemState, after: SystemState, i: int, j: int, n: int, replies: bool
+) -> bool:
+    """The Zab channels differ only by the head of j -> i taken and (with ``replies``)
+    messages appended to i -> j."""
+    old, new = before.network.msgs, after.network.msgs
+    if new is old:
+        return False
+    into, back = j * n + i, i * n + j
+    for c, (a, b) in enumerate(zip(old, new, strict=True)):
+        if a is b or a == b:
+            if c == into:
+                return False
+            continue
+        if c == into:
+            if b != a[1:]:
+                return False
+        elif not (replies and c == back and b[: len(a)] == a):
+            return False
+    return True
+
+
+def learner_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemState] | None:
+    """Learner i's receipt of the head of the channel from its leader, if it is declared
+    persistent here (see the module's docstring)."""
+    srv, lrn = s.servers[i], s.learners[i]
+    if not srv.online or srv.state not in (FOLLOWING, OBSERVING) or lrn.queued:
+        return None
+    j, n = lrn.leader, p.n
+    if j == NULL:
+        return None
+    channel = s.network.msgs[j * n + i]
+    if not channel:
+        return None
+    msg = channel[0]
+    name = _memory_only(s, p, i, msg[0])
+    if name is not None:
+        succ = LEARNER_RECEIPTS[name](s, p, i, j)
+        if succ is not None and _only_memory_changed(s, succ, i, j, n):
+            return Action(name, (i, j)), succ
+        return None
+    if not (no_zab_fault_left(s, p) and leader_stays(s, p, j, i)):
+        return None
+    name = _durable(s, p, i, msg)
+    if name is None:
+        return None
+    succ = LEARNER_RECEIPTS[name](s, p, i, j)
+    if succ is None or not _only_own_records_changed(s, succ, i, j, n):
+        return None
+    if not p.coarse_election:
+        after = succ.servers[i]
+        vote_moved = succ.elections[i] is not s.elections[i] or self_vote(p, after, i) != self_vote(
+            p, srv, i
+        )
+        if vote_moved and not quiet_election(s, p, i):
+            return None
+    return Action(name, (i, j)), succ
+
+
+__all__ = [
+    "LEARNER_RECEIPTS",
+    "leader_stays",
+    "learner_receipt",
+    "no_zab_fault_left",
+    "quiet_election",
+]

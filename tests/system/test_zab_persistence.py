@@ -1,0 +1,230 @@
+"""Learner receipts declared persistent (spec.system.zab_persistence) and the properties
+declared goal-closed under them (spec.system.goal_closure), checked against the definition
+on sampled reachable states, with each condition shown needed.
+
+The reduced-against-full comparisons that use these declarations are in
+``test_reduction.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from spec.system import Params, SystemModel, goal_closure, zab_persistence
+from spec.system import messages as m
+from spec.system.constants import FOLLOWING, SYNC_DIFF
+from spec.system.state import put
+from zabmc.engine import Action, CheckOptions, check_bfs
+from zabmc.engine.reduction.verify import check_persistent_steps
+
+
+def reachable(model: SystemModel, depth: int | None = None) -> list:
+    """Every reachable state (to ``depth``), violations included: no invariant stops it."""
+    states: list = []
+    check_bfs(
+        model,
+        CheckOptions(check_deadlock=False, on_state=states.append, max_depth=depth, invariants=[]),
+    )
+    return states
+
+
+def declared(model: SystemModel, states: list) -> tuple[list, set[str]]:
+    """The states where a Zab receipt is declared persistent, and the receipts' names."""
+    movers, found, names = model.movers(), [], set()
+    for s in states:
+        step = movers.persistent_step(s)
+        if step is not None and step[0].name in zab_persistence.LEARNER_RECEIPTS:
+            found.append(s)
+            names.add(step[0].name)
+    return found, names
+
+
+CONFIGS = [
+    # fine-grained election, a crash, ZK-3911's NEWLEADER: every state
+    (dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-3911"), 1, 2, 300),
+    # fine-grained, the faults used up on the way (FLE answers i's vote meanwhile)
+    (dict(voters=2, max_txns=1, max_timeouts=0, max_crashes=1), 1, 2, 40),
+    # the coarse bug hunts' shape: three voters, a crash; every third state
+    (
+        dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
+        3,
+        2,
+        3000,
+    ),
+]
+SLOW_CONFIGS = [
+    (
+        dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True, bug=b),
+        2,
+        3,
+        3000,
+    )
+    for b in ("ZK-3911", "ZK-4643", "ZK-4646", "ZK-4685", "ZK-2845")
+] + [
+    (dict(voters=2, observers=1, max_txns=1, max_timeouts=0, max_crashes=1), 1, 2, 100),
+    (dict(voters=2, max_txns=2, max_timeouts=1, max_partitions=1, bug="ZK-2845"), 1, 2, 100),
+]
+
+
+def config_id(c: object) -> str:
+    return "-".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else str(c)
+
+
+def check_declarations(kw: dict, stride: int, paths: int, least: int) -> set[str]:
+    """The declarations hold at every ``stride``-th reachable state (at least ``least`` of
+    them declare a receipt); the names of the receipts declared."""
+    model = SystemModel(Params(**kw))
+    states, names = declared(model, reachable(model)[::stride])
+    checked, failures = check_persistent_steps(
+        model, model.movers(), states, depth=paths, properties=model.properties()
+    )
+    assert checked >= least and failures == []
+    return names
+
+
+@pytest.mark.parametrize(("kw", "stride", "paths", "least"), CONFIGS, ids=config_id)
+def test_declared_receipts_commute_or_are_overwritten_and_keep_the_goals(kw, stride, paths, least):
+    """Every path of other steps (``paths`` deep) from each declared state commutes with the
+    receipt or overwrites it; each property reads nothing it changes, or (where declared
+    goal-closed) is not taken out of its goal along them."""
+    names = check_declarations(kw, stride, paths, least)
+    assert {"FollowerProcessNEWLEADER", "FollowerProcessUPTODATE"} <= names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kw", "stride", "paths", "least"), SLOW_CONFIGS, ids=config_id)
+def test_declared_receipts_keep_the_definition_on_more_configurations(kw, stride, paths, least):
+    check_declarations(kw, stride, paths, least)
+
+
+COARSE = dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True)
+
+
+@pytest.mark.parametrize(
+    ("dropped", "kw", "refuted_by"),
+    [
+        ("no fault left", dict(COARSE, bug="ZK-3911"), "NodeCrash"),
+        ("the leader stays", dict(COARSE, bug="ZK-3911"), "LeaderProcessACKEPOCH"),
+        ("a quiet election", dict(voters=2, max_txns=1, max_timeouts=0, max_crashes=1), "FLE"),
+    ],
+)
+def test_each_condition_of_a_durable_receipt_is_needed(monkeypatch, dropped, kw, refuted_by):
+    """Without one condition the declaration is wrong, and the definition check says so."""
+    name = {
+        "no fault left": "no_zab_fault_left",
+        "the leader stays": "leader_stays",
+        "a quiet election": "quiet_election",
+    }[dropped]
+    monkeypatch.setattr(zab_persistence, name, lambda *args: True)
+    model = SystemModel(Params(**kw))
+    states, _ = declared(model, reachable(model))
+    _, failures = check_persistent_steps(model, model.movers(), states, depth=2, limit=3)
+    assert failures and all(refuted_by in f for f in failures), failures
+
+
+def a_delivering_commit() -> tuple[SystemModel, object, int]:
+    """A state where follower i's COMMIT that delivers its second entry is declared, with
+    the third server's id above i's and above i's leader's."""
+    model = SystemModel(Params(voters=3, max_txns=2, max_timeouts=0, coarse_election=True))
+    movers = model.movers()
+    found: list = []
+
+    def look(s: object) -> None:
+        step = movers.persistent_step(s)
+        if found or step is None or step[0].name != "FollowerProcessCOMMIT":
+            return
+        i, j = step[0].args
+        if s.servers[i].last_committed == 1 and len(s.servers[i].history) == 2 and i + j == 1:
+            found.append((s, i))
+
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=look, max_depth=22))
+    assert found
+    return model, *found[0]
+
+
+def test_agreement_is_not_goal_closed_under_a_delivery(monkeypatch):
+    """Follower i's COMMIT delivers entry x after a; let the third server k follow i's
+    leader j too, hold just x and have j's COMMIT of x waiting. Agreement holds (k has
+    delivered nothing); once k takes its COMMIT, i's delivered {a} and k's {x} are
+    incomparable; i's COMMIT then makes k's set a part of i's. So Agreement is declared
+    not goal-closed under i's COMMIT, while the properties that a delivery cannot repair
+    are; and declaring it closed is refuted by the definition check."""
+    model, s, i = a_delivering_commit()
+    j, k = s.learners[i].leader, 2
+    x = s.servers[i].history[1]
+    p = model.params
+    srv = s.servers[k]._replace(
+        online=True,
+        state=FOLLOWING,
+        zab_state=s.servers[i].zab_state,
+        history=(x,),
+        last_committed=0,
+        last_processed=0,
+    )
+    leader = s.leaders[j]._replace(learners=s.leaders[j].learners | 1 << k)
+    msgs = put(s.network.msgs, j * p.n + k, (m.commit(x.zxid),))
+    crafted = s._replace(
+        servers=put(s.servers, k, srv),
+        leaders=put(s.leaders, j, leader),
+        learners=put(s.learners, k, s.learners[i]),
+        network=s.network._replace(msgs=msgs),
+    )
+    movers = model.movers()
+    action, after = movers.persistent_step(crafted)
+    assert action.name == "FollowerProcessCOMMIT" and action.args == (i, j)
+    agreement = next(q for q in model.properties() if q.name == "Agreement")
+    delivered_x = model.apply(crafted, Action("FollowerProcessCOMMIT", (k, j)))
+    assert agreement.condition(crafted) and not agreement.condition(delivered_x)
+    assert agreement.condition(model.apply(delivered_x, action))
+    assert not movers.goal_closed("Agreement", crafted, action, after)
+    assert movers.goal_closed("PrefixConsistency", crafted, action, after)
+    _, failures = check_persistent_steps(
+        model, movers, [crafted], depth=1, properties=model.properties()
+    )
+    assert failures == []
+    monkeypatch.setattr(goal_closure, "NOT_CLOSED_UNDER_DELIVERY", frozenset())
+    _, failures = check_persistent_steps(
+        model, movers, [crafted], depth=1, properties=model.properties()
+    )
+    assert failures == [f"{action} takes a state out of Agreement's goal"]
+
+
+def test_a_receipt_that_ends_the_only_diff_sync_is_taken_where_the_witness_holds():
+    """NEWLEADER or UPTODATE set i's sync mode back to NONE: where i was the one learner
+    in DIFF, the step takes the SyncByDIFF state to one without it. It is declared there
+    because the witness holds where it is declared (the search has it already); the
+    definition check accepts it for that reason only."""
+    model = SystemModel(Params(voters=2, max_txns=1, max_timeouts=1, max_crashes=1))
+    movers = model.movers()
+    undone = []
+    for s in reachable(model):
+        step = movers.persistent_step(s)
+        if step is None or step[0].name not in zab_persistence.LEARNER_RECEIPTS:
+            continue
+        before = [lrn.sync_mode for lrn in s.learners]
+        after = [lrn.sync_mode for lrn in step[1].learners]
+        if SYNC_DIFF in before and SYNC_DIFF not in after:
+            undone.append(s)
+            assert movers.goal_closed("SyncByDIFF", s, *step)
+    assert undone
+    _, failures = check_persistent_steps(
+        model, movers, undone, depth=2, properties=model.properties()
+    )
+    assert failures == []
+
+
+def test_a_memory_only_receipt_is_declared_with_faults_left():
+    """DIFF, a PROPOSAL or COMMIT in sync, or an ignored COMMIT are declared while a crash
+    can still happen (a crash or the leader's shutdown overwrites them)."""
+    model = SystemModel(Params(**COARSE))
+    movers, names = model.movers(), set()
+    for s in reachable(model, depth=14):
+        step = movers.persistent_step(s)
+        if step is not None and not zab_persistence.no_zab_fault_left(s, model.params):
+            names.add(step[0].name)
+    assert names and names <= {
+        "FollowerProcessSyncMessage",
+        "FollowerProcessPROPOSALInSync",
+        "FollowerProcessCOMMITInSync",
+        "FollowerProcessCOMMIT",
+    }
