@@ -98,6 +98,7 @@ from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, SystemState
 from spec.system.zab_persistence import learner_receipt
+from spec.system.zab_persistence import no_zab_fault_left as fault_bounds_used_up
 from zabmc.engine import Action
 
 #: The state groups every property of the spec reads (see the module's docstring).
@@ -284,14 +285,7 @@ def _adopts_vote_unanswered(before: SystemState, after: SystemState, p: Params, 
 
 def no_fault_left(s: SystemState, p: Params) -> bool:
     """No crash, restart, partition, healing or timeout (FLE's poll or Zab's) can happen."""
-    rec = s.recorder
-    return (
-        rec.crashes >= p.max_crashes
-        and rec.partitions >= p.max_partitions
-        and rec.timeouts >= p.max_timeouts
-        and not s.network.cut
-        and all(srv.online for srv in s.servers)
-    )
+    return fault_bounds_used_up(s, p) and not s.network.cut and all(srv.online for srv in s.servers)
 
 
 def no_zab_message_at(s: SystemState, p: Params, i: int) -> bool:

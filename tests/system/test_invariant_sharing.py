@@ -127,15 +127,19 @@ def walk_states(model: SystemModel, seed: int, walks: int = 150, steps: int = 60
     return random_walks(model.init_states()[0], model.successors, seed, walks, steps)
 
 
+def model_for(name: str, params: Params) -> SystemModel:
+    """The model of a configuration: the bug variants from an established cluster, where
+    their bugs lie close."""
+    if name.startswith("ZK"):
+        params = replace(params, coarse_election=True, max_txns=max(3, params.max_txns))
+        return from_established(params)
+    return SystemModel(params)
+
+
 def test_shared_reads_give_the_literal_verdicts() -> None:
     violated: dict[str, set[str]] = {}
     for k, (name, params) in enumerate(sorted(CONFIGS.items())):
-        # the bug variants from an established cluster, where their bugs lie close
-        if name.startswith("ZK"):
-            params = replace(params, coarse_election=True, max_txns=max(3, params.max_txns))
-            model: SystemModel = from_established(params)
-        else:
-            model = SystemModel(params)
+        model = model_for(name, params)
         checks = {p.name: p.condition for p in model.properties()}
         own = dict(inv.INVARIANTS)
         for s in walk_states(model, seed=k):
@@ -159,11 +163,7 @@ def test_a_small_memo_keeps_the_literal_verdicts_and_its_bound(monkeypatch) -> N
     sizes = set()
     violated = set()
     for k, (name, params) in enumerate(sorted(CONFIGS.items())):
-        if name.startswith("ZK"):
-            params = replace(params, coarse_election=True, max_txns=max(3, params.max_txns))
-            model: SystemModel = from_established(params)
-        else:
-            model = SystemModel(params)
+        model = model_for(name, params)
         checks = {p.name: p.condition for p in model.properties()}
         for s in walk_states(model, seed=k, walks=50):
             # a copy, let go after its check: its parts' ids are free for later copies'
