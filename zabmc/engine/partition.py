@@ -49,7 +49,7 @@ import pickle
 import shutil
 import struct
 from array import array
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -289,16 +289,12 @@ class Frontier:
             self.held_bytes += nbytes
             self.chunks.append((ranks, fps, states))
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[tuple[int, int, Any]]:
         for chunk in self.chunks:
-            if isinstance(chunk, Path):
-                ranks, fps, states = load_chunk(chunk)
-                chunk.unlink()
-            else:
-                ranks, fps, states = chunk
+            ranks, fps, states = _read_chunk(chunk)
             yield from zip(ranks.tolist(), fps.tolist(), states, strict=True)
 
-    def drain(self):  # type: ignore[no-untyped-def]
+    def drain(self) -> Iterator[tuple[int, int, Any]]:
         """The states in rank order, as :meth:`__iter__`, letting go of each chunk once it
         is read: the states of a level expanded so far are not held to the level's end
         (only what their successors share with them stays)."""
@@ -306,12 +302,9 @@ class Frontier:
         chunks.reverse()  # taken from the end, in rank order
         while chunks:
             chunk = chunks.pop()
-            if isinstance(chunk, Path):
-                ranks, fps, states = load_chunk(chunk)
-                chunk.unlink()
-            else:
-                ranks, fps, states = chunk
-                self.held_bytes -= sum(map(len, states)) if self.memory_bytes is not None else 0
+            ranks, fps, states = _read_chunk(chunk)
+            if not isinstance(chunk, Path) and self.memory_bytes is not None:
+                self.held_bytes -= sum(map(len, states))
             self.size -= len(ranks)
             del chunk
             yield from zip(ranks.tolist(), fps.tolist(), states, strict=True)
@@ -322,6 +315,16 @@ class Frontier:
             if isinstance(chunk, Path):
                 chunk.unlink(missing_ok=True)
         self.chunks, self.held_bytes, self.size = [], 0, 0
+
+
+def _read_chunk(chunk: Path | tuple[np.ndarray, np.ndarray, list[Any]]) -> tuple[Any, Any, Any]:
+    """A frontier chunk's ranks, fingerprints and states; a spilled one is read back and
+    its file removed (each chunk is read once)."""
+    if isinstance(chunk, Path):
+        contents = load_chunk(chunk)
+        chunk.unlink()
+        return contents
+    return chunk
 
 
 def save_chunk(
