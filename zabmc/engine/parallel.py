@@ -495,6 +495,7 @@ def _seed(
     ]
     seen: set[int] = set()
     violation: Event | None = None
+    first_broken = model.invariant_checker(invariants)
     for state in model.init_states():
         run.generated += 1
         fp = fingerprint(state)
@@ -507,7 +508,7 @@ def _seed(
         fps.append(fp)
         states.append(codec.pack(state))
         seen.add(fp)
-        broken = next((p.name for p in invariants if not p.condition(state)), None)
+        broken = first_broken(state)
         if broken is not None:
             violation = (len(seen) - 1, fp, "invariant", broken)
             break

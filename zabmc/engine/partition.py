@@ -421,7 +421,7 @@ class Partition:
         # Per destination, the positions (among the round's candidates for it) of those
         # sent, when some were skipped: the owners' answers name positions in what they got.
         self._sent_positions: dict[int, np.ndarray] = {}
-        self.checks = [(p.name, p.condition) for p in invariants]
+        self.broken = model.invariant_checker(invariants)
         self.witness_checks = [(p.name, p.condition) for p in witnesses]
         self.check_deadlock = check_deadlock
         self.store = FingerprintStore()
@@ -718,12 +718,12 @@ class Partition:
     ) -> None:
         """Check new states in key order: the first broken invariant, and the first state
         satisfying each watched witness before it."""
-        checks, watching = self.checks, list(self._watching)
+        broken, watching = self.broken, list(self._watching)
         for key, fp, state in zip(keys.tolist(), fps.tolist(), states, strict=True):
-            for name, cond in checks:
-                if not cond(state):
-                    report.violation = (key, fp, "invariant", name)
-                    return
+            name = broken(state)
+            if name is not None:
+                report.violation = (key, fp, "invariant", name)
+                return
             if watching:
                 for name, cond in list(watching):
                     if cond(state):
