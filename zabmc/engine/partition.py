@@ -63,6 +63,10 @@ from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
 
 ACTION_BITS = 16  # a state's successors are numbered below 2**16 in its order key
+#: The frontier states a partition expands before the owners merge their successors (a
+#: window of a level's ranks is this many times the number of partitions): a window's
+#: successors are let go of before the next window's are made.
+WINDOW_STATES = 1 << 16
 _HEADER = struct.Struct("<QQQ")  # candidates, bytes of the action names, bytes of the states
 #: The wire form of a batch's states: one pickle of the list, so that the parts the states
 #: share (siblings share all but what their step changed) are written and rebuilt once.
@@ -442,6 +446,9 @@ class Partition:
         self._log_keys, self._log_codes = array("q"), array("q")
         self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
+        # The frontier being expanded, window by window, and its next state (rank, fp, state).
+        self._draining: Iterator[tuple[int, int, Any]] | None = None
+        self._next: tuple[int, int, Any] | None = None
         # What the expander had counted when this partition adopted its part (None: nothing).
         self._reduction_before: dict[str, Any] | None = None
 
@@ -453,9 +460,14 @@ class Partition:
         self.store.add(fp_arr, np.full(len(fps), NO_PARENT, dtype=np.uint64))
         self.frontier.append(np.array(ranks, dtype=np.int64), fp_arr, list(states))
 
-    def expand(self, watching: Sequence[str]) -> LevelReport:
-        """Expand every frontier state, in rank order, and bucket its successors by owner.
+    def expand(self, watching: Sequence[str], limit: int | None = None) -> LevelReport:
+        """Expand the frontier states ranked below ``limit`` (None: every one), in rank
+        order, and bucket their successors by owner.
 
+        A level's round is expanded in windows of ranks, each merged before the next is
+        expanded (:data:`WINDOW_STATES`), so that a window's successors, most of them
+        states seen before, are let go of before the next window's are made; the windows
+        come in rank order, so the merges still meet each state's candidates in key order.
         Stops at the first deadlock: the one-core search would stop there, and what the
         states before it found is merged all the same, since it was found before the
         deadlock. ``watching`` names the witnesses the next merges look for.
@@ -466,7 +478,13 @@ class Partition:
         self._start_round()
         unpack = self.codec.unpack
         model, expander, emit = self.model, self.expander, self._emit
-        for rank, fp, data in self.frontier.drain():
+        if self._draining is None:
+            self._draining = self.frontier.drain()
+            self._next = next(self._draining, None)
+        draining = self._draining
+        current = self._next
+        while current is not None and (limit is None or current[0] < limit):
+            rank, fp, data = current
             # packed: an initial state, or one read back from a spilled or saved frontier
             state = unpack(data) if type(data) is bytes else data
             expansion = expander.expand(state)
@@ -477,6 +495,7 @@ class Partition:
                 if self.check_deadlock and not model.is_final(state):
                     report.violation = (rank << ACTION_BITS, fp, "deadlock", None)
                     break
+                current = next(draining, None)
                 continue
             report.expanded += 1
             if complete:
@@ -485,8 +504,12 @@ class Partition:
                 sent: list[tuple[int, int]] = []
                 emit(rank, fp, state, successors, 0, expansion.free, sent)
                 self._owed.append((rank, fp, state, len(successors), sent))
+            current = next(draining, None)
+        self._next = current
+        if current is None or report.violation is not None:
+            self._draining = self._next = None
+            self.frontier.clear()
         report.owed = len(self._owed)
-        self.frontier.clear()
         report.sizes = self._finish_round(report)
         return report
 
