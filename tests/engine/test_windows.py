@@ -4,12 +4,13 @@ witnesses and the reduction figures, violations and deadlocks met mid-level incl
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tests.engine.test_handover import VIOLATED, assert_same
 from tests.engine.test_parallel import CLEAN, KEYED, PERSISTENT, persistent_options
 from tests.engine.test_persistent import ADeclared, Counters, Pair
-from zabmc.engine import CheckOptions, check_bfs, parallel
+from zabmc.engine import CheckOptions, check_bfs, parallel, partition
 from zabmc.engine.expansion import FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 from zabmc.engine.reduction import PersistentStepExpander
@@ -79,3 +80,54 @@ def test_a_window_expands_only_the_states_ranked_below_its_limit(monkeypatch):
     monkeypatch.setattr(parallel.Partition, "expand", counted)
     got = check_parallel(model, options, ScaleOptions(jobs=1))
     assert len(calls) == got.distinct_states  # every state expanded, one a window
+
+
+@pytest.mark.parametrize("window", [1, 3])
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("bound", [2, 10**9])
+@pytest.mark.parametrize(("model", "options"), [CLEAN[3], KEYED[0], *VIOLATED[:3]])
+def test_a_memory_bound_holds_pickled_chunks_and_gives_the_one_core_answers(
+    monkeypatch, tmp_path, window, jobs, bound, model, options
+):
+    """Under a memory bound the new states are held pickled, one pickle a merge, and make
+    the next frontier as they are (in memory under a large bound, spilled under a small
+    one): the answers are the one-core search's."""
+    monkeypatch.setattr(parallel, "WINDOW_STATES", window)
+    held: list[str] = []
+    append_pickled = partition.Frontier.append_pickled
+
+    def watched(self, ranks, fps, states):  # type: ignore[no-untyped-def]
+        held.append(type(states).__name__)
+        return append_pickled(self, ranks, fps, states)
+
+    monkeypatch.setattr(partition.Frontier, "append_pickled", watched)
+    scale = ScaleOptions(jobs=jobs, memory_bytes=bound, spill_dir=tmp_path / "spill")
+    got = check_parallel(model, options, scale)
+    assert_same(got, check_bfs(model, options))
+    if jobs == 1:  # the workers' frontiers are theirs
+        assert held and set(held) == {"Pickled"}
+    assert not list((tmp_path / "spill").rglob("*.npz"))
+
+
+def test_a_checkpoint_under_a_memory_bound_keeps_the_engines_encoding(tmp_path):
+    """Frontier chunks held pickled, or spilled pickled, are written to a checkpoint in the
+    engine's encoding (a pickle is this interpreter's); resumed, the answers are whole."""
+    model, options = CLEAN[0]
+    folder = tmp_path / "ckpt"
+    cut = CheckOptions(check_deadlock=False, max_depth=6)
+    for bound in (2, 10**9):
+        scale = ScaleOptions(
+            jobs=2,
+            checkpoint=folder,
+            checkpoint_every_s=0,
+            memory_bytes=bound,
+            spill_dir=tmp_path / "spill",
+        )
+        check_parallel(model, cut, scale)
+        saved = sorted(folder.rglob("frontier-*.npz"))
+        assert saved
+        for path in saved:
+            with np.load(path) as chunk:
+                assert "pickled" not in chunk.files and "offsets" in chunk.files
+        resumed = check_parallel(model, options, ScaleOptions(jobs=2, resume=folder))
+        assert_same(resumed, check_bfs(model, options))

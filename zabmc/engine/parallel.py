@@ -597,6 +597,7 @@ def _search(
         if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
             checkpoint.write(workers, {"run": run.__dict__}, signature)
             last_checkpoint = time.monotonic()
+    workers.call("drop_frontier", [()] * workers.count)
     return _result(
         model,
         options,
