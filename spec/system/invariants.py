@@ -424,10 +424,11 @@ def witnesses(p: Params) -> tuple[tuple[str, Predicate], ...]:
     return tuple(found)
 
 
-# Invariants and witnesses read only the servers, the leader and learner groups and
-# the ghost; elections and channels never. Fast Leader Election changes nothing they
-# read, so most states share those parts with many others: the results are memoized
-# on them, which keeps checking cheap without changing what is checked.
+# Invariants read only the servers, the leader and learner groups and the ghost;
+# elections and channels never. Fast Leader Election changes nothing they read, so most
+# states share those parts with many others: an invariant's own condition (as a caller
+# that checks one invariant at a time uses it) has its result memoized on them. The
+# search checks every invariant in one call, memoized on less (first_broken_checker).
 
 #: Entries each memo table keeps, at most: when one grows past it, its older half goes
 #: (the tables keep insertion order), so the states just checked and their siblings still

@@ -272,9 +272,9 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                 Property.always(name, memoized(name, fn), explain=EXPLANATIONS.get(name))
                 for name, fn in INVARIANTS
             )
-            sometimes = (
-                Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)
-            )
+            # A witness reads a field or two of each server or learner: cheaper to read
+            # than to look up, and a memo of them held whole groups of states to the end.
+            sometimes = (Property.sometimes(name, fn) for name, fn in witnesses(self.params))
             self._own_properties = (*always, *sometimes)
         return self._own_properties
 
