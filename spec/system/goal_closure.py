@@ -88,11 +88,25 @@ def goal_closed(name: str, before: SystemState, action: Action, after: SystemSta
     receipt ``action`` from ``before`` to ``after`` (see the module's docstring)."""
     if name not in PROPERTY_READS or action.name not in LEARNER_RECEIPTS:
         return False
-    i = action.args[0]
-    if not changes_are_monotone(before, after, i):
-        return False
-    delivers = _delivered(before.servers[i]) != _delivered(after.servers[i])
-    return not (delivers and name in NOT_CLOSED_UNDER_DELIVERY)
+    monotone, delivers = _judged(before, after, action.args[0])
+    return monotone and not (delivers and name in NOT_CLOSED_UNDER_DELIVERY)
+
+
+#: The last step judged: before, after, learner, and (monotone, delivers). The engine asks
+#: about every property a step changes one after the other, about the same step.
+_LAST: list = [None, None, None, (False, False)]
+
+
+def _judged(before: SystemState, after: SystemState, i: int) -> tuple[bool, bool]:
+    """Whether learner i's receipt from ``before`` to ``after`` changes what the properties
+    read only monotonically, and whether it delivers; found once per step."""
+    last = _LAST
+    if last[0] is before and last[1] is after and last[2] == i:
+        return last[3]
+    monotone = changes_are_monotone(before, after, i)
+    delivers = monotone and _delivered(before.servers[i]) != _delivered(after.servers[i])
+    last[:] = [before, after, i, (monotone, delivers)]
+    return monotone, delivers
 
 
 __all__ = ["NOT_CLOSED_UNDER_DELIVERY", "changes_are_monotone", "goal_closed"]

@@ -272,11 +272,24 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                 Property.always(name, memoized(name, fn), explain=EXPLANATIONS.get(name))
                 for name, fn in INVARIANTS
             )
-            sometimes = (
-                Property.sometimes(name, memoized(name, fn)) for name, fn in witnesses(self.params)
-            )
+            # A witness reads a field or two of each server or learner: cheaper to read
+            # than to look up, and a memo of them held whole groups of states to the end.
+            sometimes = (Property.sometimes(name, fn) for name, fn in witnesses(self.params))
             self._own_properties = (*always, *sometimes)
         return self._own_properties
+
+    def invariant_checker(
+        self, invariants: Sequence[Property[SystemState]]
+    ) -> Callable[[SystemState], str | None]:
+        """The spec's own invariants checked in one call, memoized on the part of a state they
+        read (:func:`spec.system.invariants.first_broken_checker`); a selection holding a
+        property of someone else's (a ``--property`` file's) is checked one by one."""
+        own = {id(prop) for prop in type(self).properties(self)}
+        if not all(id(prop) in own for prop in invariants):
+            return super().invariant_checker(invariants)
+        from spec.system.invariants import first_broken_checker
+
+        return first_broken_checker([prop.name for prop in invariants])
 
     def movers(self) -> SystemMovers:
         """The receipts of notifications that may be chained (:mod:`spec.system.independence`).

@@ -97,3 +97,46 @@ def test_progress_is_reported() -> None:
     assert seen, "a progress callback with a zero interval must fire"
     assert all(p.distinct <= 61 * 61 for p in seen)
     assert [p.generated for p in seen] == sorted(p.generated for p in seen)
+
+
+class _OneCallGrid(Grid):
+    """A grid whose invariants are checked by its own one call: it answers for x + y < limit
+    as the condition does, and counts the states it is asked about."""
+
+    def __init__(self, n: int, limit: int) -> None:
+        super().__init__(n, limit)
+        self.asked = 0
+
+    def invariant_checker(self, invariants):  # type: ignore[no-untyped-def]
+        assert [p.name for p in invariants] == ["SumBelowLimit"]
+
+        def broken(s: tuple[int, int]) -> str | None:
+            self.asked += 1
+            return None if s[0] + s[1] < self.limit else "SumBelowLimit"
+
+        return broken
+
+
+def test_every_search_checks_through_the_models_one_call() -> None:
+    """The one-core search, the partitioned one and simulation ask the model's
+    ``invariant_checker`` about each state they check, and report what it names."""
+    from zabmc.engine.parallel import ScaleOptions, check_parallel
+    from zabmc.engine.simulate import SimulateOptions, simulate
+
+    plain = check_bfs(Grid(6, limit=5))
+    for search in (
+        lambda m: check_bfs(m),
+        lambda m: check_parallel(m, CheckOptions(), ScaleOptions(jobs=1)),
+    ):
+        model = _OneCallGrid(6, limit=5)
+        result = search(model)
+        assert model.asked == result.distinct_states == plain.distinct_states
+        assert result.violation is not None and result.violation.property == "SumBelowLimit"
+        assert [s.state for s in result.violation.steps] == [
+            s.state
+            for s in plain.violation.steps  # type: ignore[union-attr]
+        ]
+    model = _OneCallGrid(6, limit=5)
+    walked = simulate(model, SimulateOptions(runs=3, steps=20, seed=1))
+    assert model.asked > 0
+    assert walked.violation is not None and walked.violation.property == "SumBelowLimit"

@@ -59,7 +59,7 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
     seen: dict[int, int | None] = {}
     raw_seen: set[int] = set()
     witnessed: dict[str, int] = {}
-    checks = [(p.name, p.condition) for p in invariants]
+    broken = model.invariant_checker(invariants)
     pending_witnesses = [(p.name, p.condition) for p in witnesses]
     started = time.monotonic()
     last_report = started
@@ -71,9 +71,9 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
         """Check a newly found state; return a violation or None."""
         if on_state is not None:
             on_state(state)
-        for name, cond in checks:
-            if not cond(state):
-                return ("invariant", name, fp)
+        name = broken(state)
+        if name is not None:
+            return ("invariant", name, fp)
         if pending_witnesses:
             for name, cond in list(pending_witnesses):
                 if cond(state):

@@ -210,8 +210,35 @@ class Model(ABC, Generic[State]):
         """The state as named variables, for reports. Defaults to ``repr``."""
         return {"state": repr(state)}
 
+    def invariant_checker(
+        self, invariants: Sequence[Property[State]]
+    ) -> Callable[[State], str | None]:
+        """One call that checks ``invariants`` (a selection of this model's properties) on a
+        state, in their order: the name of the first that does not hold, or None.
+
+        The default calls each condition in turn (:func:`first_broken`). A spec whose
+        invariants share work may override it, to compute them together or to memoize
+        their answers on the part of a state they read; its answer must be the default's
+        for every state.
+        """
+        return first_broken(invariants)
+
     def is_fault(self, action: Action) -> bool:
         """Whether ``action`` is a fault (a crash, a timeout, a partition) rather than
         protocol progress. A shrinker tries removing faults first, so a minimized
         counterexample needs as few of them as it can."""
         return False
+
+
+def first_broken(invariants: Sequence[Property[State]]) -> Callable[[State], str | None]:
+    """A function giving, for a state, the name of the first of ``invariants`` that does
+    not hold there, or None: each condition called in turn."""
+    checks = [(p.name, p.condition) for p in invariants]
+
+    def broken(state: State) -> str | None:
+        for name, cond in checks:
+            if not cond(state):
+                return name
+        return None
+
+    return broken

@@ -47,6 +47,7 @@ from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.partition import (
+    WINDOW_STATES,
     Event,
     Frontier,
     LevelReport,
@@ -495,6 +496,7 @@ def _seed(
     ]
     seen: set[int] = set()
     violation: Event | None = None
+    first_broken = model.invariant_checker(invariants)
     for state in model.init_states():
         run.generated += 1
         fp = fingerprint(state)
@@ -507,7 +509,7 @@ def _seed(
         fps.append(fp)
         states.append(codec.pack(state))
         seen.add(fp)
-        broken = next((p.name for p in invariants if not p.condition(state)), None)
+        broken = first_broken(state)
         if broken is not None:
             violation = (len(seen) - 1, fp, "invariant", broken)
             break
@@ -553,48 +555,21 @@ def _search(
         first_rank, size = 0, run.states_per_depth[-1]
         keys: list[np.ndarray] = []
         while True:  # the rounds of one level
-            watching = [p.name for p in witnesses if p.name not in run.witnesses]
-            reports = workers.call("expand", [(watching,)] * workers.count)
-            events = [r.violation for r in reports if r.violation is not None]
-            expanded = [reports]
-            merges = workers.exchange()
-            rounds = [merges]
-            owed = sum(r.owed for r in reports)
-            while owed:
-                accepted = [
-                    tuple([m.accepted[src] for m in merges]) for src in range(workers.count)
-                ]
-                expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
-                merges = workers.exchange()
-                rounds.append(merges)
-                owed = 0
-            found: dict[str, tuple[int, int]] = {}
-            next_before = sum(len(k) for k in keys)  # the next level's states of earlier rounds
-            for merged in rounds:
-                for m in merged:
-                    keys.append(m.keys)
-                    if m.violation is not None:
-                        events.append(m.violation)
-                    for name, hit in m.witnesses.items():
-                        found[name] = min(found.get(name, hit), hit)
-            if events:
-                violation = min(events)
-            for name, (key, fp) in found.items():
-                # the one-core search stops at the violation: it never sees what follows
-                if violation is None or key < violation[0]:
-                    run.witnesses[name] = fp
+            # A round in windows of ranks, each merged before the next is expanded
+            # (Partition.expand); the free states of its windows join the level together.
+            joined: list[np.ndarray] = []
+            window_start, end = first_rank, first_rank + size
+            while violation is None:
+                limit = window_start + WINDOW_STATES * workers.count
+                violation = _window(
+                    run, workers, witnesses, keys, joined, limit if limit < end else None
+                )
+                if limit >= end:
+                    break
+                window_start = limit
             if violation is not None:
-                # Counted as far as the one-core search got: up to the violating state, or
-                # up to the state that deadlocks (its own expansion found nothing).
-                key, _, kind, _ = violation
-                _count_until(run, workers, key if kind == "invariant" else key - 1, next_before)
                 break
-            for reported in expanded:
-                _count_generated(run, reported)
-            for merged in rounds:
-                _count_distinct(run, merged)
-            joined = [m.free_keys for merged in rounds for m in merged]
-            free_keys = np.sort(np.concatenate(joined))
+            free_keys = np.sort(np.concatenate(joined)) if joined else np.empty(0, np.int64)
             if not len(free_keys):
                 break
             first_rank += size
@@ -622,6 +597,7 @@ def _search(
         if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
             checkpoint.write(workers, {"run": run.__dict__}, signature)
             last_checkpoint = time.monotonic()
+    workers.call("drop_frontier", [()] * workers.count)
     return _result(
         model,
         options,
@@ -636,6 +612,61 @@ def _search(
         expander,
         signature["partition_key"],
     )
+
+
+def _window(
+    run: _Run,
+    workers: Workers,
+    witnesses: Sequence,
+    keys: list[np.ndarray],
+    joined: list[np.ndarray],
+    limit: int | None,
+) -> Event | None:
+    """Expand the frontier states ranked below ``limit`` (None: the rest of the round) and
+    merge what they found: the next level's keys go to ``keys``, those of the states that
+    join this level to ``joined``. Returns the first event, counted as far as the one-core
+    search gets; else counts the window."""
+    watching = [p.name for p in witnesses if p.name not in run.witnesses]
+    reports = workers.call("expand", [(watching, limit)] * workers.count)
+    events = [r.violation for r in reports if r.violation is not None]
+    expanded = [reports]
+    merges = workers.exchange()
+    rounds = [merges]
+    owed = sum(r.owed for r in reports)
+    while owed:
+        accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
+        expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
+        merges = workers.exchange()
+        rounds.append(merges)
+        owed = 0
+    found: dict[str, tuple[int, int]] = {}
+    next_before = sum(len(k) for k in keys)  # the next level's states of earlier windows
+    joined_before = sum(len(k) for k in joined)  # this round's free states, earlier windows
+    for merged in rounds:
+        for m in merged:
+            keys.append(m.keys)
+            if m.violation is not None:
+                events.append(m.violation)
+            for name, hit in m.witnesses.items():
+                found[name] = min(found.get(name, hit), hit)
+    violation = min(events) if events else None
+    for name, (key, fp) in found.items():
+        # the one-core search stops at the violation: it never sees what follows
+        if violation is None or key < violation[0]:
+            run.witnesses[name] = fp
+    if violation is not None:
+        # Counted as far as the one-core search got: up to the violating state, or
+        # up to the state that deadlocks (its own expansion found nothing).
+        key, _, kind, _ = violation
+        run.states_per_depth[-1] += joined_before
+        _count_until(run, workers, key if kind == "invariant" else key - 1, next_before)
+        return violation
+    for reported in expanded:
+        _count_generated(run, reported)
+    for merged in rounds:
+        _count_distinct(run, merged)
+    joined.extend(m.free_keys for merged in rounds for m in merged)
+    return None
 
 
 def _count_generated(run: _Run, reports: Sequence[LevelReport]) -> None:

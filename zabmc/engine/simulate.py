@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +119,7 @@ def simulate(model: Model, options: SimulateOptions | None = None) -> Simulation
     """Take ``options.runs`` random walks through ``model`` and check its invariants."""
     options = options or SimulateOptions()
     invariants, _ = select_properties(model, options.invariants)
-    checks = [(p.name, p.condition) for p in invariants]
+    broken = model.invariant_checker(invariants)
     key = state_key_function(model, symmetry=False)
     result = SimulationResult(seed=options.seed)
     seen: set[int] = set()
@@ -127,9 +127,6 @@ def simulate(model: Model, options: SimulateOptions | None = None) -> Simulation
     successors = model.successors
     init_states = list(model.init_states())
     started = last_report = time.monotonic()
-
-    def broken(state: Hashable) -> str | None:
-        return next((name for name, cond in checks if not cond(state)), None)
 
     is_fault = model.is_fault
     low, high = math.log(MIN_FAULT_RATE), math.log(MAX_FAULT_RATE)

@@ -62,6 +62,8 @@ class PersistentStepExpander:
         self._visible = visible_parts(movers, properties)
         #: What each property reads (unused when one of them reads everything).
         self._reads = {name: movers.property_reads(name) or frozenset() for name in properties}
+        #: The properties that read some of the parts a step changed, by those parts.
+        self._readers: dict[frozenset[str], tuple[str, ...]] = {}
         self.taken_alone = 0  # states expanded by their persistent step only
         self.goal_closed = 0  # of those, by a step that a property reads (goal-closed for it)
         self.refused = 0  # persistent steps named but expanded in full (visible, no progress)
@@ -83,14 +85,15 @@ class PersistentStepExpander:
         if not self._movers.progress(succ) > self._movers.progress(state):
             self.refused += 1
             return None
-        changed = parts_changed(self._movers, state, succ)
-        if not changed & self._visible:
+        changed = frozenset(parts_changed(self._movers, state, succ))
+        readers = self._readers.get(changed)
+        if readers is None:
+            readers = self._readers[changed] = tuple(
+                name for name, reads in self._reads.items() if changed & reads
+            )
+        if not readers:
             return step, False
-        if all(
-            goal_closed(self._movers, name, state, action, succ)
-            for name, reads in self._reads.items()
-            if changed & reads
-        ):
+        if all(goal_closed(self._movers, name, state, action, succ) for name in readers):
             return step, True
         self.refused += 1
         return None
