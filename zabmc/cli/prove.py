@@ -107,15 +107,6 @@ FIRST_CAPACITY = 2
     "fit in F frames (all of them when F = K)",
 )
 @click.option(
-    "--receipt-skips",
-    "receipt_skips",
-    type=int,
-    default=None,
-    metavar="B",
-    help="with --receipt-frames: the declared receipts are forced as with --persistent "
-    "(where one is enabled, the next step takes one), but at B points at most",
-)
-@click.option(
     "--symmetry",
     is_flag=True,
     help="with --no-shortest: only paths in which servers first appear in the order s1, s2, "
@@ -151,7 +142,6 @@ def prove(
     persistent: bool,
     frames: bool,
     receipt_frames: int | None,
-    receipt_skips: int | None,
     symmetry: bool,
     sat_restart: str | None,
     timeout_s: int,
@@ -203,10 +193,6 @@ def prove(
             raise InputError(
                 f"--receipt-frames must be 1 to K (--bmc {bmc_depth}), got {receipt_frames}"
             )
-    if receipt_skips is not None and receipt_frames is None:
-        raise InputError("--receipt-skips needs --receipt-frames F")
-    if receipt_skips is not None and receipt_skips < 0:
-        raise InputError(f"--receipt-skips must not be negative, got {receipt_skips}")
     if symmetry and shortest:
         raise InputError("--symmetry needs --no-shortest (one query for paths of at most K)")
     if symmetry and lemmas_paths:
@@ -285,7 +271,6 @@ def prove(
                     symmetry=symmetry,
                     frames=frames,
                     receipt_frames=receipt_frames,
-                    receipt_skips=receipt_skips,
                     restart=restart,
                 )
             checks += outcome.checks
@@ -325,7 +310,6 @@ def prove(
             {"strategy": "bmc", "depth": bmc_depth, "shortest": shortest}
             | ({"frames": True} if frames else {})
             | ({"receipt_frames": receipt_frames} if receipt_frames is not None else {})
-            | ({"receipt_skips": receipt_skips} if receipt_skips is not None else {})
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
@@ -353,8 +337,6 @@ def prove(
             "frames": frames if bmc_depth is not None else None,
             # F: the paths of at most K steps laid out in F frames (every one of them if F = K)
             "receipt_frames": receipt_frames,
-            # B: receipts forced but at B points at most (None: receipts optional)
-            "receipt_skips": receipt_skips,
             "symmetry": symmetry if bmc_depth is not None else None,
             "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,

@@ -63,8 +63,6 @@ declared, visible or not) or stays idle, as the model chooses, and at most K of 
 slots take a step. Nothing is forced, so every path found is a path of the spec of its own
 length; what the frames cut is the unrolling (F < K), and an unsatisfiable query covers
 only the paths of at most K steps that fit in F such frames (every path when F = K).
-With ``receipt_skips`` B, the persistent rule's forcing of the invisible ones comes back
-(at a frame's step and at its second slot) except at B points at most.
 """
 
 from __future__ import annotations
@@ -215,7 +213,6 @@ def bmc_within(
     symmetry: bool = False,
     frames: bool = False,
     receipt_frames: int | None = None,
-    receipt_skips: int | None = None,
     restart: str = RESTART,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
@@ -241,8 +238,6 @@ def bmc_within(
         raise ValueError("frames are of a step and its forced receipt: they need persistent")
     if receipt_frames is not None and (persistent or frames):
         raise ValueError("receipt frames take a receipt optionally: not with persistent or frames")
-    if receipt_skips is not None and (receipt_frames is None or receipt_skips < 0):
-        raise ValueError("receipt skips need receipt frames and must not be negative")
     if receipt_frames is not None and not 1 <= receipt_frames <= depth:
         raise ValueError(f"receipt frames must be 1 to {depth}, got {receipt_frames}")
     unit = "frames" if frames else "steps"
@@ -264,12 +259,6 @@ def bmc_within(
     ind = independence(template, spec.actions, spec.apply) if reduction else None
     declared = invisible_persistent(spec, template, broken_in_template) if persistent else []
     receipts = declared_persistent(spec, template) if receipt_frames is not None else []
-    forcing = (
-        invisible_persistent(spec, template, broken_in_template)
-        if receipt_skips is not None
-        else []
-    )
-    skips: list[z3.BoolRef] = []
     needs = first_appearance_order(spec.actions, servers) if servers is not None else []
     appeared: list[z3.BoolRef] = [z3.BoolVal(False)] * (servers or 0)
     path = _Unrolling(spec, template, step, broken_in_template, full_in_template)
@@ -290,16 +279,6 @@ def bmc_within(
             one_enabled = z3.Or(*(z3.And(g, c) for g, c, _ in options))
             takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
             asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took)), takes_one))
-        if forcing:
-            # --persistent's rule, but for a skip: where a forced receipt is enabled, the
-            # frame's step is one of them
-            options = [(path.now(guard), path.now(cond), took[t]) for t, guard, cond in forcing]
-            one_enabled = z3.Or(*(z3.And(g, c) for g, c, _ in options))
-            takes_one = z3.Or(*(z3.And(x, c) for _, c, x in options))
-            skip = z3.Bool(f"s{k}.skip")
-            skips.append(skip)
-            asserted.append(z3.Implies(skip, one_enabled))
-            asserted.append(z3.Implies(z3.And(one_enabled, z3.Or(*took), z3.Not(skip)), takes_one))
         if needs:
             # a frame's forced receipt is left out: an order of first appearance over the
             # frames' steps alone is as good (each path has a renaming that keeps it)
@@ -348,24 +327,11 @@ def bmc_within(
             moves_b = z3.Or(*chosen.values())
             asserted.extend(z3.Implies(chosen[t], e) for t, e in options_b)
             asserted.append(z3.Implies(moves_b, z3.And(moves, z3.Not(broken_mid))))
-            if forcing:
-                enabled_f = z3.Or(*(path.now(z3.And(g, c)) for _, g, c in forcing))
-                skip = z3.Bool(f"s{k}.skip_receipt")
-                skips.append(skip)
-                asserted.append(z3.Implies(skip, enabled_f))
-                asserted.append(
-                    z3.Implies(
-                        z3.And(moves, z3.Not(broken_mid), enabled_f, z3.Not(skip)),
-                        z3.Or(*(chosen[t] for t, _, _ in forcing)),
-                    )
-                )
             taken_b.append(moves_b)
             steps_b.append(_Unrolled(states[-1], after_b, selector_b, z3.BoolVal(True)))
             states_b.append(after_b)
     if receipt_frames is not None:
         asserted.append(z3.AtMost(*taken, *taken_b, depth))
-    if receipt_skips is not None:
-        asserted.append(z3.AtMost(*skips, receipt_skips) if skips else z3.BoolVal(True))
     broken, fills = path.broken, path.fills
     solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, broken)
