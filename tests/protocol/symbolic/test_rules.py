@@ -1,10 +1,12 @@
-"""BMC's search rules (``zabmc.symbolic.within``): server symmetry, and frames of a step
-and its forced receipt.
+"""BMC's search rules (``zabmc.symbolic.within``): server symmetry, frames of a step and
+its forced receipt, and receipt frames (a step, then optionally a declared receipt, the
+steps counted: paths keep their length).
 
 Each rule restricts the paths one query looks at. Breadth-first search on the explicit spec
 is the oracle: with the rule, no path one step (frame) shorter than BFS's shortest breaks the
 property, one of BFS's length does, and it replays on the explicit spec. For frames, the
-oracle is a BFS whose levels are frames (a step, then a forced receipt if one is enabled).
+oracle is a BFS whose levels are frames (a step, then a forced receipt if one is enabled;
+or, for receipt frames, a step and then optionally a receipt, with each state's step count).
 Each rule, deliberately broken, fails one of these checks.
 """
 
