@@ -20,6 +20,9 @@ Three parts, each run a process at a time with a wall-clock budget per run:
   another D than BFS's: a reduced path may be longer); ``--frames`` with it counts D
   in frames of a step and its forced receipt (D defaults to the explicit search's
   fewest frames: 13, 16 and 19); ``--symmetry`` adds the server symmetry breaking.
+  ``--receipt-frames [F]`` (without ``--persistent``): D still counts steps (BFS's
+  depth), laid out in F frames of a step and optionally a declared receipt (F defaults
+  to the explicit search's fewest frames holding a path of D steps: 13, 16 and 19).
 - ``induction``: 1-induction of Leadership1 with spec/protocol/lemmas.zprop, and
   of PrefixConsistency with it and spec/protocol/prefix_lemmas.zprop, at growing
   MaxTransactionNum = MaxEpoch (``--sizes``; ``--prefix-bounds T E`` adds a
@@ -41,6 +44,8 @@ Three parts, each run a process at a time with a wall-clock budget per run:
         --bugs strict-propose propose-to-ackld
     python bench/prove.py --only within --persistent --frames --depth 25 --budget 3600 \
         --bugs commitld-ackld-zxid
+    python bench/prove.py --only within --receipt-frames --bugs commitld-ackld-zxid
+    python bench/prove.py --only within --receipt-frames 20 --bugs commitld-ackld-zxid
     python bench/prove.py --only induction --sizes 2 3 4
     python bench/prove.py --only system --system-nodes 2 3 --budget 3600
 """
@@ -61,12 +66,17 @@ BUGS = {"strict-propose": 17, "propose-to-ackld": 21, "commitld-ackld-zxid": 25}
 #: --persistent's rule: a BFS by frames on the explicit spec (tests/protocol/symbolic/test_rules.py
 #: has its code); the paths have 17, 21 and 26 steps at least.
 FRAMES = {"strict-propose": 13, "propose-to-ackld": 16, "commitld-ackld-zxid": 19}
+#: The fewest frames (a step, then optionally a declared receipt) holding a path of BFS's
+#: length to each bug (--receipt-frames): a BFS by such frames, counting steps, on the
+#: explicit spec (tests/protocol/symbolic/test_rules.py has its code).
+RECEIPT_FRAMES = {"strict-propose": 13, "propose-to-ackld": 16, "commitld-ackld-zxid": 19}
 LEMMAS = "spec/protocol/lemmas.zprop"
 PREFIX_LEMMAS = "spec/protocol/prefix_lemmas.zprop"
 TIMEOUTS = 1  # MaxTimeoutFailures of the induction and BFS rows
 DEPTH_LINE = re.compile(r"progress: depth (\d+): (\w+) in [\d.]+ s \(z3 CPU ([\d.]+) s\)")
 QUERY_LINE = re.compile(
-    r"progress: (a violation|a full channel) within \d+ (?:steps|frames): (\w+) in ([\d.]+) s "
+    r"progress: (a violation|a full channel) within \d+ (?:steps|frames)(?: in \d+ frames)?: "
+    r"(\w+) in ([\d.]+) s "
     r"\(z3 CPU ([\d.]+) s\)"
 )
 
@@ -154,23 +164,31 @@ def within_rows(
     frames: bool = False,
     symmetry: bool = False,
     restarts: list[str] | None = None,
+    receipt_frames: int | None = None,
 ) -> None:
     """One ``--no-shortest`` query per bug at BFS's depth (and again whenever a channel fills).
 
     ``persistent``: with ``--persistent`` (declared follower receipts taken first, which
     may lengthen the path); ``depth_given``: that depth instead of BFS's (of the fewest
     frames with ``frames``); ``symmetry``: with ``--symmetry``; ``restarts``: each bug once
-    per SAT restart strategy (``--sat-restart``), one after the other, for their ratio.
+    per SAT restart strategy (``--sat-restart``), one after the other, for their ratio;
+    ``receipt_frames``: with ``--receipt-frames F`` (0: each bug's fewest, RECEIPT_FRAMES).
     """
     flags = ["--persistent"] * persistent + ["--frames"] * frames + ["--symmetry"] * symmetry
     mode = "".join(f" {f}" for f in flags)
+    if receipt_frames is not None:
+        mode += f" --receipt-frames {receipt_frames or 'F'}"
     print(
         f"BMC --no-shortest{mode} (one query for a path of at most D steps), ShouldNotBeTriggered,"
     )
     print("protocol spec, 3 servers, " + " ".join(BUG_BOUNDS))
     for bug in bugs:
         for restart in restarts or [None]:
-            within_row(bug, budget, flags, frames, depth_given, restart)
+            given = flags
+            if receipt_frames is not None:
+                f = receipt_frames or RECEIPT_FRAMES[bug]
+                given = [*flags, "--receipt-frames", str(f)]
+            within_row(bug, budget, given, frames, depth_given, restart)
 
 
 def within_row(
@@ -185,6 +203,8 @@ def within_row(
     if restart is not None:
         flags = [*flags, "--sat-restart", restart]
     with_restart = f", --sat-restart {restart}" if restart is not None else ""
+    if "--receipt-frames" in flags:
+        with_restart += f", in {flags[flags.index('--receipt-frames') + 1]} frames"
     depth = (FRAMES if frames else BUGS)[bug] if depth_given is None else depth_given
     args = ["prove", "--spec", "protocol", *BUG_BOUNDS, "--bug", bug]
     args += ["--invariant", "ShouldNotBeTriggered", "--bmc", str(depth), "--no-shortest"]
@@ -331,6 +351,15 @@ def main() -> None:
     )
     parser.add_argument("--symmetry", action="store_true", help="within: break server symmetry")
     parser.add_argument(
+        "--receipt-frames",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="F",
+        help="within: D steps in F frames of a step and optionally a receipt [F: the fewest]",
+    )
+    parser.add_argument(
         "--sat-restarts",
         nargs="+",
         choices=("ema", "luby", "geometric", "static"),
@@ -349,6 +378,7 @@ def main() -> None:
             options.frames,
             options.symmetry,
             options.sat_restarts,
+            options.receipt_frames,
         )
     if options.only in (None, "induction"):
         induction_rows(options.budget, options.sizes, options.prefix_bounds, options.cti)

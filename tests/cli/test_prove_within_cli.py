@@ -160,3 +160,99 @@ def test_a_report_of_a_path_found_by_frames_says_the_depth_counts_frames():
     text = found_by({"search": search})
     assert "at most that many frames" in text and text.endswith("depth <= 25")
     assert "frames" not in found_by({"search": {**search, "frames": False}})
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--receipt-frames", "2"], "--receipt-frames needs --no-shortest"),
+        (
+            ["--no-shortest", "--persistent", "--receipt-frames", "2"],
+            "--receipt-frames takes a receipt optionally: not with --persistent or --frames",
+        ),
+        (["--no-shortest", "--receipt-frames", "3"], "--receipt-frames must be 1 to K (--bmc 2)"),
+        (["--no-shortest", "--receipt-frames", "0"], "--receipt-frames must be 1 to K"),
+    ],
+)
+def test_receipt_frames_outside_their_use_are_usage_errors(capsys, extra, message):
+    code, out, err = run(
+        capsys, "prove", *SMALL, "--invariant", "Leadership1", "--bmc", "2", *extra
+    )
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_receipt_frames_find_a_path_of_breadth_first_search_s_length_in_fewer_frames(
+    capsys, tmp_path
+):
+    """NoSyncLeader breaks 6 steps from Init (BFS); a follower's NEWEPOCH receipt is on the
+    way, so 5 frames of a step and optionally a receipt hold the path: found, 6 steps long,
+    replayed and re-validated, and the report says how it was searched. In 4 frames no path
+    of at most 6 steps breaks it, and "proved" says it covers those frames only."""
+    lemmas = str(no_sync_leader(tmp_path))
+    shortest = bfs_depth(capsys, *SMALL, "--property", lemmas)
+    assert shortest == 6
+    base = [*SMALL, "--invariant", "NoSyncLeader", "--lemmas", lemmas, "--no-shortest"]
+    args = [*base, "--bmc", "6"]
+    report = tmp_path / "cex.md"
+    code, out, err = run(
+        capsys, "prove", *args, "--receipt-frames", "5", "--json", "--report", str(report)
+    )
+    assert code == 1, out + err
+    payload = json.loads(out)
+    assert payload["verdict"] == "counterexample" and payload["shortest"] is False
+    assert payload["receipt_frames"] == 5
+    doc = payload["counterexample"]
+    assert doc["length"] == 6
+    assert "FollowerProcessNEWEPOCH" in [s.get("action") for s in doc["steps"]]
+    assert doc["search"] == {"strategy": "bmc", "depth": 6, "shortest": False, "receipt_frames": 5}
+    assert [c["check"] for c in payload["checks"]] == ["a violation within 6 steps in 5 frames"]
+    assert "laid out in 5 frames" in report.read_text()
+    code, out, err = run(capsys, "prove", *args, "--receipt-frames", "4")
+    assert code == 0, out + err
+    assert "holds on every path of at most 6 steps that fits in 4 frames" in out
+    # as many frames as steps: every path, so "proved" is the plain one
+    code, out, err = run(capsys, "prove", *base, "--bmc", "5", "--receipt-frames", "5")
+    assert code == 0, out + err
+    assert "Proved: NoSyncLeader holds on every path of at most 5 steps (" in out
+
+
+def test_a_report_of_a_path_found_in_receipt_frames_says_so():
+    from zabmc.report.summary import found_by
+
+    search = {"strategy": "bmc", "depth": 25, "shortest": False, "receipt_frames": 19}
+    text = found_by({"search": search})
+    assert "at most that many steps laid out in 19 frames" in text
+    assert text.endswith("depth <= 25")
+
+
+@pytest.mark.slow
+def test_commitld_ackld_zxid_is_found_with_breadth_first_search_s_25_steps(capsys, tmp_path):
+    """BFS finds commitld-ackld-zxid 25 steps deep; --persistent's paths to it have 26 at
+    least. In 19 receipt frames (the frame search's fewest for 25 steps:
+    tests/protocol/symbolic/test_rules.py) one query finds a path of exactly 25 steps,
+    which replays on the explicit spec and ``zabmc report`` re-validates. Minutes of z3."""
+    report = tmp_path / "cex.json"
+    code, out, err = run(
+        capsys,
+        "prove",
+        *SMALL,
+        "--bug",
+        "commitld-ackld-zxid",
+        "--invariant",
+        "ShouldNotBeTriggered",
+        "--bmc",
+        "25",
+        "--no-shortest",
+        "--receipt-frames",
+        "19",
+        "--report",
+        str(report),
+    )
+    assert code == 1, out + err
+    assert "violated, 25 steps from an initial state" in out
+    doc = json.loads(report.read_text())
+    assert doc["length"] == 25
+    assert doc["search"]["receipt_frames"] == 19
+    code, out, err = run(capsys, "report", str(report), "--format", "md")
+    assert code == 0, err
+    assert "laid out in 19 frames" in out

@@ -96,6 +96,17 @@ FIRST_CAPACITY = 2
     "of depth): a path of K frames may have up to 2K steps",
 )
 @click.option(
+    "--receipt-frames",
+    "receipt_frames",
+    type=int,
+    default=None,
+    metavar="F",
+    help="with --no-shortest: K still counts steps, laid out in F frames, each a step and then "
+    "optionally a declared follower receipt (spec/protocol/independence.py): every path is "
+    "the spec's, of its own length, and 'proved' covers the paths of at most K steps that "
+    "fit in F frames (all of them when F = K)",
+)
+@click.option(
     "--symmetry",
     is_flag=True,
     help="with --no-shortest: only paths in which servers first appear in the order s1, s2, "
@@ -130,6 +141,7 @@ def prove(
     shortest: bool,
     persistent: bool,
     frames: bool,
+    receipt_frames: int | None,
     symmetry: bool,
     sat_restart: str | None,
     timeout_s: int,
@@ -168,6 +180,19 @@ def prove(
         raise InputError("--persistent needs --no-shortest (one query for paths of at most K)")
     if frames and not persistent:
         raise InputError("--frames needs --persistent (a frame is a step and its forced receipt)")
+    if receipt_frames is not None:
+        if shortest:
+            raise InputError(
+                "--receipt-frames needs --no-shortest (one query for paths of at most K steps)"
+            )
+        if persistent or frames:
+            raise InputError(
+                "--receipt-frames takes a receipt optionally: not with --persistent or --frames"
+            )
+        if bmc_depth is None or not 1 <= receipt_frames <= bmc_depth:
+            raise InputError(
+                f"--receipt-frames must be 1 to K (--bmc {bmc_depth}), got {receipt_frames}"
+            )
     if symmetry and shortest:
         raise InputError("--symmetry needs --no-shortest (one query for paths of at most K)")
     if symmetry and lemmas_paths:
@@ -181,9 +206,11 @@ def prove(
         raise InputError("--sat-restart needs --bmc K over bit-vectors (bit-blasted to SAT)")
     restart = sat_restart or RESTART
     capacity = FIRST_CAPACITY
+    # the bit-vector width must be exact on the longest path the query can take
+    width_depth = None if bmc_depth is None else 2 * bmc_depth if frames else bmc_depth
     try:
         if bitvector:
-            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
+            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, width_depth, capacity)
         else:
             symbolic = spec.info.symbolic(spec.bounds, bug, spec.options)
     except ValueError as exc:
@@ -201,6 +228,11 @@ def prove(
         mode += ", declared receipts taken first (--persistent)"
     if frames:
         mode += ", K counts frames of a step and its forced receipt (--frames)"
+    if receipt_frames is not None:
+        mode += (
+            f", in {receipt_frames} frames of a step and optionally a declared receipt "
+            "(--receipt-frames)"
+        )
     if symmetry:
         mode += ", servers in order of first appearance (--symmetry)"
     if not shortest:
@@ -238,6 +270,7 @@ def prove(
                     persistent=persistent,
                     symmetry=symmetry,
                     frames=frames,
+                    receipt_frames=receipt_frames,
                     restart=restart,
                 )
             checks += outcome.checks
@@ -254,7 +287,7 @@ def prove(
                     f"a path of {outcome.depth} steps fills a channel; "
                     f"channels of {capacity}, asked again"
                 )
-            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, bmc_depth, capacity)
+            symbolic = spec.info.symbolic_bmc(spec.bounds, bug, spec.options, width_depth, capacity)
             properties = formulas(spec, symbolic, name, lemmas_paths)
         outcome.checks = checks
     elif bmc_depth is not None:
@@ -276,6 +309,7 @@ def prove(
         search = (
             {"strategy": "bmc", "depth": bmc_depth, "shortest": shortest}
             | ({"frames": True} if frames else {})
+            | ({"receipt_frames": receipt_frames} if receipt_frames is not None else {})
             if bmc_depth is not None
             else {"strategy": "induction", "k": k}
         )
@@ -301,6 +335,8 @@ def prove(
             # True: paths take a declared receipt whenever one is enabled ("proved" is of those)
             "persistent": persistent if bmc_depth is not None else None,
             "frames": frames if bmc_depth is not None else None,
+            # F: the paths of at most K steps laid out in F frames (every one of them if F = K)
+            "receipt_frames": receipt_frames,
             "symmetry": symmetry if bmc_depth is not None else None,
             "channel_capacity": capacity if bitvector else None,
             "reason": outcome.reason or None,
@@ -312,7 +348,9 @@ def prove(
         json.dump(payload, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print_outcome(spec, outcome, name, mode, elapsed, doc, shortest, persistent, frames)
+        print_outcome(
+            spec, outcome, name, mode, elapsed, doc, shortest, persistent, frames, receipt_frames
+        )
         if report_path is not None and doc is not None:
             click.echo(f"Report written to {report_path}.")
     if outcome.verdict == "unknown":
@@ -495,6 +533,7 @@ def print_outcome(
     shortest: bool = True,
     reduced: bool = False,
     frames: bool = False,
+    receipt_frames: int | None = None,
 ) -> None:
     checks = len(outcome.checks)
     unit = "frames (a step and its forced receipt each)" if frames else "steps"
@@ -509,6 +548,13 @@ def print_outcome(
             what = (
                 f"holds on every reduced path of at most {outcome.depth} {unit} (--persistent: "
                 "a violation of the spec may need more steps in reduced form)"
+            )
+        if receipt_frames is not None and receipt_frames < outcome.depth:
+            # the frames hold only the paths whose receipts pair up with the steps before them
+            what = (
+                f"holds on every path of at most {outcome.depth} steps that fits in "
+                f"{receipt_frames} frames of a step and optionally a declared receipt "
+                "(--receipt-frames: not every path of that length fits)"
             )
         click.echo(f"Proved: {name} {what} ({checks} z3 checks, {elapsed:.1f} s).")
         return

@@ -58,6 +58,13 @@ def found_by(doc: Mapping[str, Any]) -> str:
                 "one query for a path of at most that many frames, each a step and its forced "
                 "receipt; shorter ones not excluded"
             )
+        if search.get("receipt_frames"):
+            # --receipt-frames: the depth counts steps, laid out in F frames
+            which = (
+                "one query for a path of at most that many steps laid out in "
+                f"{search['receipt_frames']} frames, each a step and optionally a declared "
+                "receipt; shorter ones not excluded"
+            )
         return f"bounded model checking with z3 ({which}), depth <= {search.get('depth')}"
     if search.get("strategy") == "induction":
         lemmas = search.get("lemmas")

@@ -55,6 +55,14 @@ there, at a violation), a forced receipt, as the explicit reduced search counts 
 persistent step as no level of depth. The paths are the persistent rule's: a
 forced step after a frame's step is the forced step the rule takes next anyway.
 A path of K frames has K to 2K steps.
+
+**Receipt frames** (``receipt_frames`` F, ``zabmc prove --receipt-frames F``): frames
+that keep a path's length. ``depth`` K still counts steps; the unrolling has F frames,
+each a step and then a slot that takes one of the spec's declared persistent steps (where
+declared, visible or not) or stays idle, as the model chooses, and at most K of the 2F
+slots take a step. Nothing is forced, so every path found is a path of the spec of its own
+length; what the frames cut is the unrolling (F < K), and an unsatisfiable query covers
+only the paths of at most K steps that fit in F such frames (every path when F = K).
 """
 
 from __future__ import annotations
@@ -183,6 +191,15 @@ def invisible_persistent(
     return found
 
 
+def declared_persistent(spec: SymbolicSpec, template: Any) -> list[tuple[int, Any, Any]]:
+    """Every persistent step the spec declares: (instance, guard, when declared), visible
+    ones included (a receipt frame may take one: it is a real step either way)."""
+    steps = getattr(spec, "persistent_steps", None)
+    if steps is None:
+        return []
+    return [(t, spec.apply(template, spec.actions[t])[0], cond) for t, cond in steps(template)]
+
+
 def bmc_within(
     spec: SymbolicSpec,
     properties: Sequence[tuple[str, Formula]],
@@ -195,6 +212,7 @@ def bmc_within(
     persistent: bool = False,
     symmetry: bool = False,
     frames: bool = False,
+    receipt_frames: int | None = None,
     restart: str = RESTART,
 ) -> Outcome:
     """A path of at most ``depth`` steps to a state breaking a property, by one SAT query.
@@ -211,10 +229,20 @@ def bmc_within(
     declare ``symmetric_servers``; "proved" keeps its meaning); with ``frames`` (and
     ``persistent``) ``depth`` counts frames of a step and its forced receipt;
     ``restart`` is the SAT solver's restart strategy (:func:`sat_solver`).
+    With ``receipt_frames`` F (length-preserving frames, module docstring), ``depth``
+    still counts steps: the unrolling has F frames, each a step and then, optionally,
+    a declared receipt, and the path has at most ``depth`` steps; "proved" is then of
+    the paths of at most ``depth`` steps laid out in at most F such frames.
     """
     if frames and not persistent:
         raise ValueError("frames are of a step and its forced receipt: they need persistent")
+    if receipt_frames is not None and (persistent or frames):
+        raise ValueError("receipt frames take a receipt optionally: not with persistent or frames")
+    if receipt_frames is not None and not 1 <= receipt_frames <= depth:
+        raise ValueError(f"receipt frames must be 1 to {depth}, got {receipt_frames}")
     unit = "frames" if frames else "steps"
+    if receipt_frames is not None:
+        unit = f"steps in {receipt_frames} frames"
     servers = getattr(spec, "symmetric_servers", None) if symmetry else None
     if symmetry and servers is None:
         raise ValueError("the spec declares no server symmetry")
@@ -225,10 +253,12 @@ def bmc_within(
     broken_in_template = z3.Or(*(z3.Not(f(template)) for _, f in properties))
     watch = getattr(spec, "overflow", None)
     full_in_template = watch(template) if watch is not None else z3.BoolVal(False)
-    if persistent or symmetry:
-        reduction = False  # the normal form may need a path these rules forbid
+    if persistent or symmetry or receipt_frames is not None:
+        # the normal form may need a path these rules forbid (or a layout the frames lack)
+        reduction = False
     ind = independence(template, spec.actions, spec.apply) if reduction else None
     declared = invisible_persistent(spec, template, broken_in_template) if persistent else []
+    receipts = declared_persistent(spec, template) if receipt_frames is not None else []
     needs = first_appearance_order(spec.actions, servers) if servers is not None else []
     appeared: list[z3.BoolRef] = [z3.BoolVal(False)] * (servers or 0)
     path = _Unrolling(spec, template, step, broken_in_template, full_in_template)
@@ -241,7 +271,7 @@ def bmc_within(
     steps_b: list[_Unrolled] = []
     taken_b: list[z3.BoolRef] = []
     blocked: list[z3.BoolRef] | None = None
-    for k in range(1, depth + 1):
+    for k in range(1, (depth if receipt_frames is None else receipt_frames) + 1):
         took, selector = one_hot(step.selector, count, f"s{k}", default=count)
         if declared:
             # a declared step enabled in the state before this step: this step takes one
@@ -285,6 +315,23 @@ def bmc_within(
             taken_b.append(moves_b)
             steps_b.append(_Unrolled(states[-1], after_b, selector_b, z3.BoolVal(True)))
             states_b.append(after_b)
+        elif receipt_frames is not None:
+            # the frame's second step: a declared receipt or idle, as the model chooses (a
+            # real step either way, so the path is one of the spec's, of its own length)
+            options_b = [(t, path.now(z3.And(guard, cond))) for t, guard, cond in receipts]
+            chosen = {t: z3.Bool(f"s{k}.receipt{t}") for t, _ in options_b}
+            took_b = [chosen.get(t, z3.BoolVal(False)) for t in range(count)]
+            selector_b = _selector(step.selector, took_b, count)
+            broken_mid = path.broken
+            after_b = path.advance(took_b)  # at most one, and its guard holds
+            moves_b = z3.Or(*chosen.values())
+            asserted.extend(z3.Implies(chosen[t], e) for t, e in options_b)
+            asserted.append(z3.Implies(moves_b, z3.And(moves, z3.Not(broken_mid))))
+            taken_b.append(moves_b)
+            steps_b.append(_Unrolled(states[-1], after_b, selector_b, z3.BoolVal(True)))
+            states_b.append(after_b)
+    if receipt_frames is not None:
+        asserted.append(z3.AtMost(*taken, *taken_b, depth))
     broken, fills = path.broken, path.fills
     solver = sat_solver(timeout_ms, restart)
     solver.add(*asserted, broken)

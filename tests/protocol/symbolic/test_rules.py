@@ -1,10 +1,12 @@
-"""BMC's search rules (``zabmc.symbolic.within``): server symmetry, and frames of a step
-and its forced receipt.
+"""BMC's search rules (``zabmc.symbolic.within``): server symmetry, frames of a step and
+its forced receipt, and receipt frames (a step, then optionally a declared receipt, the
+steps counted: paths keep their length).
 
 Each rule restricts the paths one query looks at. Breadth-first search on the explicit spec
 is the oracle: with the rule, no path one step (frame) shorter than BFS's shortest breaks the
 property, one of BFS's length does, and it replays on the explicit spec. For frames, the
-oracle is a BFS whose levels are frames (a step, then a forced receipt if one is enabled).
+oracle is a BFS whose levels are frames (a step, then a forced receipt if one is enabled;
+or, for receipt frames, a step and then optionally a receipt, with each state's step count).
 Each rule, deliberately broken, fails one of these checks.
 """
 
@@ -19,7 +21,7 @@ import z3
 from spec.protocol import Params, ProtocolModel
 from spec.protocol import independence as explicit
 from spec.protocol.bugs import BUGS
-from spec.protocol.constants import BROADCAST, FOLLOWING
+from spec.protocol.constants import BROADCAST, FOLLOWING, LEADING, SYNCHRONIZATION
 from spec.protocol.invariants import should_not_be_triggered
 from spec.protocol.state import ZabState
 from spec.protocol.symbolic.persistent import FOLLOWER_RECEIPTS
@@ -223,12 +225,13 @@ def frame_depth(p: Params, holds: Callable[[ZabState], bool], names: set[str]) -
     raise AssertionError("no violation")
 
 
-def run(p: Params, depth: int, **rules) -> within.Outcome:
-    """BMC within ``depth`` of NoBroadcastFollower, channels grown as the CLI grows them."""
+def run(p: Params, depth: int, symbolic: Callable | None = None, **rules) -> within.Outcome:
+    """BMC within ``depth`` of NoBroadcastFollower (or ``symbolic``), channels grown as the
+    CLI grows them."""
     channel = 2
     while True:
         sp = SymbolicProtocol(p, channel=channel, depth=2 * depth)
-        properties = [("NoBroadcastFollower", symbolic_broadcast_follower)]
+        properties = [("Property", symbolic or symbolic_broadcast_follower)]
         outcome = bmc_within(sp, properties, depth, **rules)
         if outcome.verdict != "overflow":
             return outcome
@@ -299,3 +302,104 @@ def test_the_bugs_depths_in_steps_reduced_steps_and_frames(bug, full, reduced, f
     forced = forced_successors(p, model, names)
     assert len(bfs_path(model, should_not_be_triggered, forced)) == reduced
     assert frame_depth(p, should_not_be_triggered, names) == frames
+
+
+# --- receipt frames: a step, then optionally a declared receipt; the steps counted --------
+
+
+def receipt_frame_depth(
+    p: Params, holds: Callable[[ZabState], bool], names: set[str], steps: int
+) -> tuple[int, int]:
+    """BFS by receipt frames, counting steps: the fewest frames (a step, then optionally a
+    declared receipt of ``names``) holding a path of at most ``steps`` steps to a state where
+    ``holds`` fails, and that path's fewest steps. No step is forced: every path of the
+    spec is one of these, laid out in some number of frames."""
+    model = ProtocolModel(p)
+    (init,) = model.init_states()
+    seen, frontier, frames = {(init, 0)}, [(init, 0)], 0
+    while frontier:
+        found = [n for s, n in frontier if not holds(s)]
+        if found:
+            return frames, min(found)
+        frames += 1
+        following = []
+        for s, n in frontier:
+            for _, t in model.successors(s):
+                nexts = [(t, n + 1)]
+                if holds(t):
+                    nexts += [(u, n + 2) for _, u in declared(p, model, names, t)]
+                for node in nexts:
+                    if node[1] <= steps and node not in seen:
+                        seen.add(node)
+                        following.append(node)
+        frontier = following
+    raise AssertionError("no violation")
+
+
+@pytest.mark.parametrize(
+    ("bug", "full", "frames"),
+    [("strict-propose", 17, 13), ("propose-to-ackld", 21, 16), ("commitld-ackld-zxid", 25, 19)],
+)
+def test_the_bugs_fewest_receipt_frames_at_breadth_first_search_s_length(bug, full, frames):
+    """The F that docs/prove.md and bench/prove.py query with --receipt-frames: the fewest
+    receipt frames holding a path of BFS's length (25 steps for commitld-ackld-zxid, which
+    --persistent's forced receipts stretch to 26)."""
+    p = Params(servers=3, max_timeouts=0, max_txns=2, max_epoch=2, bug=bug)
+    names = set(FOLLOWER_RECEIPTS.values())
+    assert len(bfs_path(ProtocolModel(p), should_not_be_triggered)) == full
+    assert receipt_frame_depth(p, should_not_be_triggered, names, full) == (frames, full)
+    # with the receipts taken out, a frame is a step: the search is BFS's
+    assert receipt_frame_depth(p, should_not_be_triggered, set(), full) == (full, full)
+
+
+def no_sync_leader(s: ZabState) -> bool:
+    """No leader in SYNCHRONIZATION (tests/cli/test_prove_cli.py): BFS breaks it at 6."""
+    return not any(
+        r == LEADING and z == SYNCHRONIZATION for r, z in zip(s.state, s.zab_state, strict=True)
+    )
+
+
+def symbolic_no_sync_leader(s) -> z3.BoolRef:
+    return z3.And(
+        *(
+            z3.Not(z3.And(s.state[i] == LEADING, s.zab_state[i] == SYNCHRONIZATION))
+            for i in range(3)
+        )
+    )
+
+
+def assert_receipt_frames_agree(
+    holds: Callable[[ZabState], bool], symbolic: Callable, oracle: int
+) -> None:
+    """In the frame search's fewest receipt frames BMC finds a path of exactly BFS's length
+    that replays on the explicit spec and breaks the property; in one frame fewer, none; and
+    with as many frames as steps (every path) none one step shorter, as BFS says."""
+    names = set(FOLLOWER_RECEIPTS.values())
+    full = len(bfs_path(ProtocolModel(SMALL), holds))
+    frames, steps = receipt_frame_depth(SMALL, holds, names, full)
+    assert (full, steps) == (oracle, oracle) and frames < full  # frames at work
+    found = run(SMALL, full, symbolic, receipt_frames=frames)
+    assert found.verdict == "counterexample" and len(found.actions) == full
+    assert not holds(replays(SMALL, found.actions))
+    assert run(SMALL, full, symbolic, receipt_frames=frames - 1).verdict == "proved"
+    assert run(SMALL, full - 1, symbolic, receipt_frames=full - 1).verdict == "proved"
+
+
+def test_with_receipt_frames_bmc_agrees_with_the_frame_search():
+    assert_receipt_frames_agree(no_sync_leader, symbolic_no_sync_leader, 6)
+
+
+@pytest.mark.slow
+def test_with_receipt_frames_bmc_agrees_with_the_frame_search_on_a_longer_path():
+    assert_receipt_frames_agree(broadcast_follower, symbolic_broadcast_follower, 9)
+
+
+def test_receipt_frames_refuse_the_forcing_rules_and_bad_counts():
+    sp = SymbolicProtocol(SMALL, channel=2, depth=9)
+    properties = [("NoBroadcastFollower", symbolic_broadcast_follower)]
+    with pytest.raises(ValueError, match="not with persistent or frames"):
+        bmc_within(sp, properties, 9, receipt_frames=5, persistent=True)
+    with pytest.raises(ValueError, match="receipt frames must be 1 to 9, got 10"):
+        bmc_within(sp, properties, 9, receipt_frames=10)
+    with pytest.raises(ValueError, match="receipt frames must be 1 to 9, got 0"):
+        bmc_within(sp, properties, 9, receipt_frames=0)
