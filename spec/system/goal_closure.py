@@ -49,6 +49,8 @@ property that is not the spec's own reads everything and is never declared.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from spec.system.constants import NO_SYNC
 from spec.system.property_parts import PROPERTY_READS, leader_epochs, phase
 from spec.system.state import Server, SystemState
@@ -83,16 +85,43 @@ def changes_are_monotone(before: SystemState, after: SystemState, i: int) -> boo
     return la.sync_mode == lb.sync_mode or NO_SYNC in (la.sync_mode, lb.sync_mode)
 
 
+class _Judged(NamedTuple):
+    """A receipt's step judged once: the states (held, so that ``is`` identifies them), the
+    learner, whether its changes are monotone, and whether it delivers."""
+
+    before: SystemState
+    after: SystemState
+    i: int
+    monotone: bool
+    delivers: bool
+
+
+#: The last step judged. The engine asks about one step once per checked property that
+#: reads what it changes; the judgement is the same for all of them.
+_last: list[_Judged] = []
+
+
+def _judge(before: SystemState, after: SystemState, i: int) -> _Judged:
+    """The judgement of learner i's receipt from ``before`` to ``after``, the last one's if
+    it is the same step (the same state objects: states are immutable)."""
+    if _last:
+        last = _last[0]
+        if last.before is before and last.after is after and last.i == i:
+            return last
+    monotone = changes_are_monotone(before, after, i)
+    delivers = monotone and _delivered(before.servers[i]) != _delivered(after.servers[i])
+    judged = _Judged(before, after, i, monotone, delivers)
+    _last[:] = [judged]
+    return judged
+
+
 def goal_closed(name: str, before: SystemState, action: Action, after: SystemState) -> bool:
     """Whether the spec's own property ``name`` is goal-closed under the declared learner
     receipt ``action`` from ``before`` to ``after`` (see the module's docstring)."""
     if name not in PROPERTY_READS or action.name not in LEARNER_RECEIPTS:
         return False
-    i = action.args[0]
-    if not changes_are_monotone(before, after, i):
-        return False
-    delivers = _delivered(before.servers[i]) != _delivered(after.servers[i])
-    return not (delivers and name in NOT_CLOSED_UNDER_DELIVERY)
+    judged = _judge(before, after, action.args[0])
+    return judged.monotone and not (judged.delivers and name in NOT_CLOSED_UNDER_DELIVERY)
 
 
 __all__ = ["NOT_CLOSED_UNDER_DELIVERY", "changes_are_monotone", "goal_closed"]

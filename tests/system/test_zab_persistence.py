@@ -106,6 +106,8 @@ COARSE = dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_electi
         ("no fault left", dict(COARSE, bug="ZK-3911"), "NodeCrash"),
         ("the leader stays", dict(COARSE, bug="ZK-3911"), "LeaderProcessACKEPOCH"),
         ("a quiet election", dict(voters=2, max_txns=1, max_timeouts=0, max_crashes=1), "FLE"),
+        # LEADERINFO from a leader in discovery: another learner's fresher ACKEPOCH stops it
+        ("the leader cannot be outdated", dict(COARSE, bug="ZK-3911"), "LeaderProcessACKEPOCH"),
     ],
 )
 def test_each_condition_of_a_durable_receipt_is_needed(monkeypatch, dropped, kw, refuted_by):
@@ -114,6 +116,7 @@ def test_each_condition_of_a_durable_receipt_is_needed(monkeypatch, dropped, kw,
         "no fault left": "no_zab_fault_left",
         "the leader stays": "leader_stays",
         "a quiet election": "quiet_election",
+        "the leader cannot be outdated": "cannot_be_outdated",
     }[dropped]
     monkeypatch.setattr(zab_persistence, name, lambda *args: True)
     model = SystemModel(Params(**kw))
@@ -220,7 +223,9 @@ def test_a_memory_only_receipt_is_declared_with_faults_left():
     movers, names = model.movers(), set()
     for s in reachable(model, depth=14):
         step = movers.persistent_step(s)
-        if step is not None and not zab_persistence.no_zab_fault_left(s, model.params):
+        if step is None or step[0].name not in zab_persistence.LEARNER_RECEIPTS:
+            continue  # a leader's receipt: tests/system/test_leader_persistence.py
+        if not zab_persistence.no_zab_fault_left(s, model.params):
             names.add(step[0].name)
     assert names and names <= {
         "FollowerProcessSyncMessage",
@@ -228,3 +233,22 @@ def test_a_memory_only_receipt_is_declared_with_faults_left():
         "FollowerProcessCOMMITInSync",
         "FollowerProcessCOMMIT",
     }
+
+
+def test_leaderinfo_from_a_leader_in_discovery_is_declared_where_it_cannot_be_outdated():
+    """A learner's LEADERINFO from a leader that has not established its epoch is declared
+    (no fault left, no fresher ACKEPOCH can reach the leader), and it keeps the definition
+    along every path of three other steps."""
+    model = SystemModel(Params(**dict(COARSE, bug="ZK-3911")))
+    movers, found = model.movers(), []
+    for s in reachable(model):
+        step = movers.persistent_step(s)
+        if step is not None and step[0].name == "FollowerProcessLEADERINFO":
+            j = step[0].args[1]
+            if not model.params.is_quorum(s.leaders[j].electing_quorum):
+                found.append(s)
+    assert len(found) >= 300
+    _, failures = check_persistent_steps(
+        model, movers, found[::2], depth=3, properties=model.properties()
+    )
+    assert failures == []
