@@ -52,6 +52,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from spec.system.constants import NO_SYNC
+from spec.system.leader_persistence import CONNECT
 from spec.system.property_parts import PROPERTY_READS, leader_epochs, phase
 from spec.system.state import Server, SystemState
 from spec.system.zab_persistence import LEARNER_RECEIPTS
@@ -83,6 +84,25 @@ def changes_are_monotone(before: SystemState, after: SystemState, i: int) -> boo
     if la.leader != lb.leader or (la.nl_received and not lb.nl_received):
         return False
     return la.sync_mode == lb.sync_mode or NO_SYNC in (la.sync_mode, lb.sync_mode)
+
+
+#: The properties that read what a learner's connection changes (``leaders.learners``,
+#: ``learners.leader``); each checks every learner connected to its leader, so one more
+#: connected can add a violation, never repair one.
+CLOSED_UNDER_CONNECT = frozenset({"PrimaryIntegrity", "ProcessConsistency"})
+
+
+def _only_joins(before: SystemState, action: Action, after: SystemState) -> bool:
+    """Of what the properties read, the connection changes only j joining leader i's
+    learners with i as its leader."""
+    i, j = action.args
+    lo, ln = before.leaders[i], after.leaders[i]
+    return (
+        ln.learners == lo.learners | 1 << j
+        and after.learners[j].leader == i
+        and before.learners[j].leader != i
+        and after.servers is before.servers
+    )
 
 
 class _Judged(NamedTuple):
@@ -118,7 +138,11 @@ def _judge(before: SystemState, after: SystemState, i: int) -> _Judged:
 def goal_closed(name: str, before: SystemState, action: Action, after: SystemState) -> bool:
     """Whether the spec's own property ``name`` is goal-closed under the declared learner
     receipt ``action`` from ``before`` to ``after`` (see the module's docstring)."""
-    if name not in PROPERTY_READS or action.name not in LEARNER_RECEIPTS:
+    if name not in PROPERTY_READS:
+        return False
+    if action.name == CONNECT:
+        return name in CLOSED_UNDER_CONNECT and _only_joins(before, action, after)
+    if action.name not in LEARNER_RECEIPTS:
         return False
     judged = _judge(before, after, action.args[0])
     return judged.monotone and not (judged.delivers and name in NOT_CLOSED_UNDER_DELIVERY)

@@ -98,7 +98,7 @@ from spec.system import goal_closure
 from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
-from spec.system.leader_persistence import LEADER_RECEIPTS, leader_receipt
+from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, SystemState
@@ -114,7 +114,7 @@ ELECTION_STEPS = frozenset({"FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNo
 ELECTION_WRITES = frozenset({"elections", "network"})
 
 #: The persistent steps that count a level of depth (:meth:`SystemMovers.counts_depth`).
-COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, "FollowerProcessLEADERINFO"})
+COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, "FollowerProcessLEADERINFO"})
 
 #: Steps that touch every server's channels: a crash empties them, a restart notifies.
 EVERYONE = frozenset({"NodeCrash", "NodeStart"})
@@ -216,7 +216,7 @@ class SystemMovers:
             step = leader_receipt(state, p, i)
             if step is not None:
                 return step
-        return None
+        return connect(state, p)
 
     def _election_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step declared persistent (see the module's
@@ -255,6 +255,7 @@ class SystemMovers:
         sound (the cycle proviso); this one only decides which steps are taken alone."""
         queued = sum([len(el.queue) for el in state.elections])
         read = sum([ld.ackld_live.bit_count() for ld in state.leaders]) << ACKLD_READ_SHIFT
+        read += sum([ld.learners.bit_count() for ld in state.leaders]) << CONNECTED_SHIFT
         return read - queued - sum([zab_weight(m[0]) for c in state.network.msgs for m in c])
 
     def counts_depth(self, action: Action) -> bool:
@@ -288,6 +289,8 @@ def zab_weight(kind: int) -> int:
 #: A leader's reading of a learner's first ACK after NEWLEADER (``ackld_live``) weighs more
 #: than the UPTODATE it may answer with.
 ACKLD_READ_SHIFT = 48
+#: A learner connected to its leader weighs more than the FOLLOWERINFO it sends.
+CONNECTED_SHIFT = 56
 
 
 def _adopts(p: Params, el: Election) -> bool:

@@ -50,6 +50,24 @@ other steps from the declaring state:
   rejection of LEADERINFO is j's own step in discovery, when j has sent no ACKEPOCH or ACK
   yet. The receipts that write only channels are overwritten by the closing of both.
 
+**A learner's connection** (ConnectAndFollowerSendFOLLOWERINFO(i, j): j, which decided for
+i, joins i's ``learners``, takes i as its leader and sends FOLLOWERINFO) is declared where
+no crash, partition or timeout is left and i cannot shut down by its own steps
+(:func:`spec.system.zab_persistence.cannot_stop`: established, or no fresher ACKEPOCH can
+reach it, and no giving up on NEWLEADER acks). It reads i's role and ``learners``, j's
+role, leader and vote, and the link; it writes ``leaders.learners`` of i,
+``learners.leader`` of j and appends to j -> i. Nothing else writes j's records while j
+waits to connect (j's election record is settled; only a fault or i's shutdown moves j,
+and neither can happen), i's other steps only OR other learners into its masks or read
+them (LeaderProcessFOLLOWERINFO, ACKLD broadcast to ``connecting_live`` and
+``ackld_live``, which j is not in; giving up on NEWLEADER acks, which reads ``learners``,
+is excluded), and only i takes from j -> i, behind which nothing of j is. The properties
+that read ``leaders.learners`` and ``learners.leader``, PrimaryIntegrity and
+ProcessConsistency, check every learner connected to its leader: one more can add a
+violation, never repair one, so they are goal-closed under it
+(:mod:`spec.system.goal_closure`). Without "i cannot stop", a fresher ACKEPOCH shuts i down
+and sends j back to election only if j is connected: the definition check refutes it.
+
 Where the successor shows a breach, a change to a server, an election record, a learner's
 record, ``leaders.learners`` or the ghost, nothing is declared; nor with ``zookeeper_timing``
 (a leader's receipts then wait for its own log) or the TLA+'s election.
@@ -62,9 +80,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from spec.system import zab_persistence
 from spec.system.broadcast import leader_process_ack
-from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LEADING
-from spec.system.discovery import leader_process_ackepoch, leader_process_followerinfo
+from spec.system.constants import (
+    ACK,
+    ACKEPOCH,
+    FOLLOWERINFO,
+    FOLLOWING,
+    LEADING,
+    NULL,
+    OBSERVING,
+)
+from spec.system.discovery import (
+    connect_and_follower_send_followerinfo,
+    leader_process_ackepoch,
+    leader_process_followerinfo,
+)
 from spec.system.learner_log import last_committed
 from spec.system.params import Params
 from spec.system.state import SystemState
@@ -74,6 +105,9 @@ from spec.system.zxid import counter_of
 from zabmc.engine import Action
 
 Receipt = Callable[[SystemState, Params, int, int], "SystemState | None"]
+
+#: A learner's connection to its leader, declared where no fault is left (see above).
+CONNECT = "ConnectAndFollowerSendFOLLOWERINFO"
 
 #: The receipts that may be declared, by name (the spec's own steps).
 LEADER_RECEIPTS: dict[str, Receipt] = {
@@ -151,6 +185,61 @@ def _only_memory_of(before: SystemState, after: SystemState, i: int, j: int, n: 
     return True
 
 
+def _only_connected(before: SystemState, after: SystemState, i: int, j: int, n: int) -> bool:
+    """``after`` differs from ``before`` only by j in leader i's ``learners``, i as j's
+    leader, and messages appended to j -> i."""
+    if not (
+        after.servers is before.servers
+        and after.elections is before.elections
+        and after.ghost is before.ghost
+        and after.recorder is before.recorder
+        and after.network.notes is before.network.notes
+        and after.network.cut == before.network.cut
+    ):
+        return False
+    lo, ln = before.leaders, after.leaders
+    if any(ln[k] is not lo[k] for k in range(n) if k != i):
+        return False
+    if ln[i] != lo[i]._replace(learners=lo[i].learners | 1 << j):
+        return False
+    ro, rn = before.learners, after.learners
+    if any(rn[k] is not ro[k] for k in range(n) if k != j) or rn[j] != ro[j]._replace(leader=i):
+        return False
+    into = j * n + i
+    for c, (a, b) in enumerate(zip(before.network.msgs, after.network.msgs, strict=True)):
+        if c == into:
+            if b[: len(a)] != a or len(b) != len(a) + 1:
+                return False
+        elif a is not b and a != b:
+            return False
+    return True
+
+
+def connect(s: SystemState, p: Params) -> tuple[Action, SystemState] | None:
+    """The first learner's connection to the leader it decided for
+    (ConnectAndFollowerSendFOLLOWERINFO), where it is declared persistent: no crash,
+    partition or timeout is left and the leader cannot shut down by its own steps (see the
+    module's docstring)."""
+    fault_checked = False
+    for j, lrn in enumerate(s.learners):
+        srv = s.servers[j]
+        if lrn.leader != NULL or not srv.online or srv.state not in (FOLLOWING, OBSERVING):
+            continue
+        i = s.elections[j].vote.leader
+        if i in (NULL, j):
+            continue
+        if not fault_checked:
+            if not no_zab_fault_left(s, p):
+                return None
+            fault_checked = True
+        if not zab_persistence.cannot_stop(s, p, i):
+            continue
+        succ = connect_and_follower_send_followerinfo(s, p, i, j)
+        if succ is not None and _only_connected(s, succ, i, j, p.n):
+            return Action(CONNECT, (i, j)), succ
+    return None
+
+
 def leader_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemState] | None:
     """Leader i's receipt of the head of the channel from one of its learners, the first
     by learner id declared persistent here (see the module's docstring), or None."""
@@ -180,4 +269,4 @@ def leader_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemSta
     return None
 
 
-__all__ = ["LEADER_RECEIPTS", "leader_receipt"]
+__all__ = ["CONNECT", "LEADER_RECEIPTS", "connect", "leader_receipt", "leader_silent"]

@@ -136,8 +136,14 @@ def leader_stays(s: SystemState, p: Params, j: int, i: int) -> bool:
     """Leader j, with i in its cluster, cannot shut down by its own steps: it has
     established its epoch or no fresher ACKEPOCH can reach it (:func:`cannot_be_outdated`),
     and it cannot give up waiting for NEWLEADER acks."""
+    return bool(s.leaders[j].learners >> i & 1) and cannot_stop(s, p, j)
+
+
+def cannot_stop(s: SystemState, p: Params, j: int) -> bool:
+    """Leader j cannot shut down by its own steps (:func:`leader_stays`, whoever its
+    learners are)."""
     srv, ld = s.servers[j], s.leaders[j]
-    if not (srv.online and srv.state == LEADING and ld.learners >> i & 1):
+    if not (srv.online and srv.state == LEADING):
         return False
     if not (p.is_quorum(ld.electing_quorum) or cannot_be_outdated(s, p, j)):
         return False
@@ -328,6 +334,7 @@ def learner_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemSt
 
 __all__ = [
     "LEARNER_RECEIPTS",
+    "cannot_stop",
     "leader_stays",
     "learner_receipt",
     "no_zab_fault_left",

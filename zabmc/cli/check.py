@@ -97,7 +97,7 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     default=True,
     help="partial-order reduction: where the spec names a step that commutes with, or is "
     "overwritten by, every other step (a persistent set), take it alone, as part of the "
-    "step before it (no level of depth)  [default: on]",
+    "step before it (no level of depth, unless the spec counts one)  [default: on]",
 )
 @click.option(
     "--chains/--no-chains",
