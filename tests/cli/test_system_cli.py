@@ -113,7 +113,7 @@ def test_a_bug_variant_prints_its_counterexample(capsys):
     )
     assert code == 1
     assert "Invariant ProcessConsistency is violated, 21 steps from an initial state." in out
-    assert " 21. FollowerProcessNEWLEADER(s2, s1)" in out  # the reduced search's path
+    assert " 21. FollowerProcessNEWLEADER(s2, s3)" in out  # as --no-reduction's path ends
     assert "currentEpoch[s2]: 1 -> 2" in out
     assert out.rstrip().endswith("which is not a prefix of its leader's []")
 
