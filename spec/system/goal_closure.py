@@ -49,7 +49,10 @@ property that is not the spec's own reads everything and is never declared.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from spec.system.constants import NO_SYNC
+from spec.system.leader_persistence import CONNECT
 from spec.system.property_parts import PROPERTY_READS, leader_epochs, phase
 from spec.system.state import Server, SystemState
 from spec.system.zab_persistence import LEARNER_RECEIPTS
@@ -83,30 +86,66 @@ def changes_are_monotone(before: SystemState, after: SystemState, i: int) -> boo
     return la.sync_mode == lb.sync_mode or NO_SYNC in (la.sync_mode, lb.sync_mode)
 
 
+#: The properties that read what a learner's connection changes (``leaders.learners``,
+#: ``learners.leader``); each checks every learner connected to its leader, so one more
+#: connected can add a violation, never repair one.
+CLOSED_UNDER_CONNECT = frozenset({"PrimaryIntegrity", "ProcessConsistency"})
+
+
+def _only_joins(before: SystemState, action: Action, after: SystemState) -> bool:
+    """Of what the properties read, the connection changes only j joining leader i's
+    learners with i as its leader."""
+    i, j = action.args
+    lo, ln = before.leaders[i], after.leaders[i]
+    return (
+        ln.learners == lo.learners | 1 << j
+        and after.learners[j].leader == i
+        and before.learners[j].leader != i
+        and after.servers is before.servers
+    )
+
+
+class _Judged(NamedTuple):
+    """A receipt's step judged once: the states (held, so that ``is`` identifies them), the
+    learner, whether its changes are monotone, and whether it delivers."""
+
+    before: SystemState
+    after: SystemState
+    i: int
+    monotone: bool
+    delivers: bool
+
+
+#: The last step judged. The engine asks about one step once per checked property that
+#: reads what it changes; the judgement is the same for all of them.
+_last: list[_Judged] = []
+
+
+def _judge(before: SystemState, after: SystemState, i: int) -> _Judged:
+    """The judgement of learner i's receipt from ``before`` to ``after``, the last one's if
+    it is the same step (the same state objects: states are immutable)."""
+    if _last:
+        last = _last[0]
+        if last.before is before and last.after is after and last.i == i:
+            return last
+    monotone = changes_are_monotone(before, after, i)
+    delivers = monotone and _delivered(before.servers[i]) != _delivered(after.servers[i])
+    judged = _Judged(before, after, i, monotone, delivers)
+    _last[:] = [judged]
+    return judged
+
+
 def goal_closed(name: str, before: SystemState, action: Action, after: SystemState) -> bool:
     """Whether the spec's own property ``name`` is goal-closed under the declared learner
     receipt ``action`` from ``before`` to ``after`` (see the module's docstring)."""
-    if name not in PROPERTY_READS or action.name not in LEARNER_RECEIPTS:
+    if name not in PROPERTY_READS:
         return False
-    monotone, delivers = _judged(before, after, action.args[0])
-    return monotone and not (delivers and name in NOT_CLOSED_UNDER_DELIVERY)
-
-
-#: The last step judged: before, after, learner, and (monotone, delivers). The engine asks
-#: about every property a step changes one after the other, about the same step.
-_LAST: list = [None, None, None, (False, False)]
-
-
-def _judged(before: SystemState, after: SystemState, i: int) -> tuple[bool, bool]:
-    """Whether learner i's receipt from ``before`` to ``after`` changes what the properties
-    read only monotonically, and whether it delivers; found once per step."""
-    last = _LAST
-    if last[0] is before and last[1] is after and last[2] == i:
-        return last[3]
-    monotone = changes_are_monotone(before, after, i)
-    delivers = monotone and _delivered(before.servers[i]) != _delivered(after.servers[i])
-    last[:] = [before, after, i, (monotone, delivers)]
-    return monotone, delivers
+    if action.name == CONNECT:
+        return name in CLOSED_UNDER_CONNECT and _only_joins(before, action, after)
+    if action.name not in LEARNER_RECEIPTS:
+        return False
+    judged = _judge(before, after, action.args[0])
+    return judged.monotone and not (judged.delivers and name in NOT_CLOSED_UNDER_DELIVERY)
 
 
 __all__ = ["NOT_CLOSED_UNDER_DELIVERY", "changes_are_monotone", "goal_closed"]

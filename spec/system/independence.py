@@ -77,7 +77,11 @@ Each of these conditions is needed: without any one of them the definition check
 **Zab receipts**: a learner's receipt of a message from its leader, declared by
 :mod:`spec.system.zab_persistence` (some whatever faults are left, others only where none
 is), taken alone where each checked property reads nothing it changes or cannot leave its
-goal under it (:mod:`spec.system.goal_closure`).
+goal under it (:mod:`spec.system.goal_closure`); and a leader's receipt of a message from
+one of its learners that writes only its memory of that learner and the channels between
+them, declared by :mod:`spec.system.leader_persistence`, which no property reads. A
+leader's receipt, or a learner's LEADERINFO, taken alone counts a level of depth
+(:meth:`SystemMovers.counts_depth`).
 
 Its ``progress`` is minus the notifications waiting in receive queues, which each election
 step lowers by one, minus the Zab messages in flight, weighed so that a receipt, which
@@ -91,9 +95,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from spec.system import goal_closure
-from spec.system.constants import ACK, ACKEPOCH, LOOKING
+from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
+from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, SystemState
@@ -107,6 +112,9 @@ PROPERTY_GROUPS = frozenset({"servers", "leaders", "learners", "ghost"})
 #: The steps that may be right movers, and what such a step writes.
 ELECTION_STEPS = frozenset({"FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNotmsg"})
 ELECTION_WRITES = frozenset({"elections", "network"})
+
+#: The persistent steps that count a level of depth (:meth:`SystemMovers.counts_depth`).
+COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, "FollowerProcessLEADERINFO"})
 
 #: Steps that touch every server's channels: a crash empties them, a restart notifies.
 EVERYONE = frozenset({"NodeCrash", "NodeStart"})
@@ -204,7 +212,11 @@ class SystemMovers:
             step = learner_receipt(state, p, i)
             if step is not None:
                 return step
-        return None
+        for i in range(p.n):
+            step = leader_receipt(state, p, i)
+            if step is not None:
+                return step
+        return connect(state, p)
 
     def _election_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step declared persistent (see the module's
@@ -237,9 +249,23 @@ class SystemMovers:
         weighed by their type (:func:`zab_weight`): an election step declared persistent
         takes a notification off its queue (and sends none to a queue), a learner's receipt
         takes a message from its leader and sends at most acknowledgments, which weigh far
-        less."""
+        less; a leader's receipt takes one and answers at most with a lighter message
+        (LEADERINFO for FOLLOWERINFO), or reads a learner's first ACK after NEWLEADER
+        (``ackld_live``), which outweighs the UPTODATE it answers with. Any measure is
+        sound (the cycle proviso); this one only decides which steps are taken alone."""
         queued = sum([len(el.queue) for el in state.elections])
-        return -queued - sum([zab_weight(m[0]) for channel in state.network.msgs for m in channel])
+        read = sum([ld.ackld_live.bit_count() for ld in state.leaders]) << ACKLD_READ_SHIFT
+        read += sum([ld.learners.bit_count() for ld in state.leaders]) << CONNECTED_SHIFT
+        return read - queued - sum([zab_weight(m[0]) for c in state.network.msgs for m in c])
+
+    def counts_depth(self, action: Action) -> bool:
+        """A leader's receipt, or a learner's LEADERINFO, taken alone counts a level of
+        depth; the learners' other receipts and the election steps none. A choice of
+        search order, not of soundness: the first counted a level before they were
+        declared, so a depth bound reaches as far as it did; and with them free the coarse
+        ZK-4646 hunt met 990,646 states before its violation, counted 886,610 (the free
+        steps bring later states into the levels before the violation's)."""
+        return action.name in COUNTED_RECEIPTS
 
     def parts_changed(self, before: SystemState, after: SystemState) -> set[str]:
         """The parts of the state that a step changed, in the vocabulary of
@@ -250,11 +276,21 @@ class SystemMovers:
 def zab_weight(kind: int) -> int:
     """How much a Zab message of type ``kind`` weighs in :meth:`SystemMovers.progress`: an
     acknowledgment 1, ACKEPOCH more than the acknowledgments a step sends, any other
-    message more than that: a receipt declared persistent takes one message and answers
-    with acknowledgments, or (LEADERINFO) with one ACKEPOCH."""
+    message more than that, FOLLOWERINFO most: a receipt declared persistent takes one
+    message and answers with acknowledgments, or (LEADERINFO) with one ACKEPOCH, or (a
+    leader's FOLLOWERINFO) with one LEADERINFO."""
     if kind == ACK:
         return 1
+    if kind == FOLLOWERINFO:
+        return 1 << 40
     return 1 << 16 if kind == ACKEPOCH else 1 << 32
+
+
+#: A leader's reading of a learner's first ACK after NEWLEADER (``ackld_live``) weighs more
+#: than the UPTODATE it may answer with.
+ACKLD_READ_SHIFT = 48
+#: A learner connected to its leader weighs more than the FOLLOWERINFO it sends.
+CONNECTED_SHIFT = 56
 
 
 def _adopts(p: Params, el: Election) -> bool:

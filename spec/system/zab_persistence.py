@@ -35,7 +35,10 @@ learner records and the head. Along a path of other steps:
 
 **Receipts that change what a crash keeps, declared where no crash, partition or timeout
 is left** (each bound used up) **and j cannot shut down by its own steps**: j has
-established its epoch (its ACKEPOCH receipts then only record), and it cannot give up
+established its epoch (its ACKEPOCH receipts then only record), or no ACKEPOCH fresher than
+j can reach it (:func:`cannot_be_outdated`: none is on its way, no other server's
+currentEpoch and log are ahead of j's, and no other leader is or can be elected to sync
+one ahead; a fresher ACKEPOCH is the one step that stops j in discovery), and it cannot give up
 waiting for NEWLEADER acks (only where NEWLEADER is taken in two steps and the learners
 log through the SyncRequestProcessor, ZK-4685 and 3.7, and then only before a quorum has
 acked). Learner i in DISCOVERY taking LEADERINFO of an epoch it may accept; in
@@ -65,6 +68,7 @@ from collections.abc import Callable
 
 from spec.system.broadcast import follower_process_commit, follower_process_proposal
 from spec.system.constants import (
+    ACKEPOCH,
     BROADCAST,
     COMMIT,
     DIFF,
@@ -84,10 +88,10 @@ from spec.system.constants import (
     UPTODATE,
 )
 from spec.system.discovery import follower_process_leaderinfo
-from spec.system.election.votes import self_vote
+from spec.system.election.votes import processed_zxid, self_vote
 from spec.system.observers import observer_process_inform
 from spec.system.params import Params
-from spec.system.state import SystemState
+from spec.system.state import SystemState, last_zxid
 from spec.system.synchronization import (
     follower_process_commit_in_sync,
     follower_process_newleader,
@@ -130,13 +134,49 @@ def no_zab_fault_left(s: SystemState, p: Params) -> bool:
 
 def leader_stays(s: SystemState, p: Params, j: int, i: int) -> bool:
     """Leader j, with i in its cluster, cannot shut down by its own steps: it has
-    established its epoch, and cannot give up waiting for NEWLEADER acks."""
+    established its epoch or no fresher ACKEPOCH can reach it (:func:`cannot_be_outdated`),
+    and it cannot give up waiting for NEWLEADER acks."""
+    return bool(s.leaders[j].learners >> i & 1) and cannot_stop(s, p, j)
+
+
+def cannot_stop(s: SystemState, p: Params, j: int) -> bool:
+    """Leader j cannot shut down by its own steps (:func:`leader_stays`, whoever its
+    learners are)."""
     srv, ld = s.servers[j], s.leaders[j]
-    if not (srv.online and srv.state == LEADING and ld.learners >> i & 1):
+    if not (srv.online and srv.state == LEADING):
         return False
-    if not p.is_quorum(ld.electing_quorum):
+    if not (p.is_quorum(ld.electing_quorum) or cannot_be_outdated(s, p, j)):
         return False
     return not (p.split_newleader and p.queued_logging and not p.is_quorum(ld.ackld))
+
+
+def cannot_be_outdated(s: SystemState, p: Params, j: int) -> bool:
+    """Leader j in discovery will take no ACKEPOCH fresher than itself (the one step of its
+    own that shuts it down there, with no fault left): no ACKEPOCH on its way to j is
+    fresher than j's (currentEpoch, last processed zxid), which stay while j is in
+    discovery; no other server can send a fresher one, its currentEpoch and log being at
+    most j's (each can grow only by a sync with another established leader, and a restart
+    processes the whole log, hence the last zxid of its log); and no other leader can be:
+    none leads, and the voters that are LOOKING, down, or j's learners still in discovery
+    (which may reject LEADERINFO and look) are no quorum to elect one."""
+    srv, n = s.servers[j], p.n
+    mine = (srv.current_epoch, processed_zxid(srv))
+    free = 0
+    for k, other in enumerate(s.servers):
+        if k == j:
+            continue
+        if other.online and other.state == LEADING:
+            return False
+        if (other.current_epoch, max(processed_zxid(other), last_zxid(other.history))) > mine:
+            return False
+        looking = not other.online or other.state == LOOKING
+        if looking or (s.learners[k].leader == j and other.zab_state == DISCOVERY):
+            free |= 1 << k
+        if any(
+            msg[0] == ACKEPOCH and (msg.epoch, msg.zxid) > mine for msg in s.network.msgs[k * n + j]
+        ):
+            return False
+    return not p.is_quorum(free & p.voter_mask)
 
 
 def quiet_election(s: SystemState, p: Params, i: int) -> bool:
@@ -294,6 +334,7 @@ def learner_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemSt
 
 __all__ = [
     "LEARNER_RECEIPTS",
+    "cannot_stop",
     "leader_stays",
     "learner_receipt",
     "no_zab_fault_left",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 
 from spec.system.constants import BROADCAST, FOLLOWING
 from spec.system.init import initial_state
 from spec.system.log import log_of
+from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.state import (
     Breach,
@@ -20,6 +22,7 @@ from spec.system.state import (
     put,
 )
 from spec.system.zxid import make_zxid
+from zabmc.engine import CheckOptions, check_bfs
 
 
 def txn(epoch: int, counter: int, value: int) -> Txn:
@@ -98,3 +101,13 @@ def random_walks(
             s = rng.choice(nexts)[1]
             found.append(s)
     return found
+
+
+@cache
+def state_space(**kw: object) -> tuple[SystemModel, tuple[SystemState, ...]]:
+    """The model of ``Params(**kw)`` and every state it reaches, violations included (no
+    invariant stops the search); built once per configuration for all the tests."""
+    model = SystemModel(Params(**kw))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
+    return model, tuple(states)

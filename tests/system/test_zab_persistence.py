@@ -14,6 +14,7 @@ from spec.system import Params, SystemModel, goal_closure, zab_persistence
 from spec.system import messages as m
 from spec.system.constants import FOLLOWING, SYNC_DIFF
 from spec.system.state import put
+from tests.system.helpers import state_space
 from zabmc.engine import Action, CheckOptions, check_bfs
 from zabmc.engine.reduction.verify import check_persistent_steps
 
@@ -44,7 +45,19 @@ CONFIGS = [
     (dict(voters=2, max_txns=1, max_timeouts=1, max_crashes=1, bug="ZK-3911"), 1, 2, 300),
     # fine-grained, the faults used up on the way (FLE answers i's vote meanwhile)
     (dict(voters=2, max_txns=1, max_timeouts=0, max_crashes=1), 1, 2, 40),
-    # the coarse bug hunts' shape: three voters, a crash; every third state
+    # the coarse bug hunts' shape, small: every 16th state (the break tests' space)
+    (
+        dict(
+            voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True, bug="ZK-3911"
+        ),
+        16,
+        2,
+        250,
+    ),
+]
+SLOW_CONFIGS = [
+    # the coarse bug hunts' shape: three voters, a crash; every third state (the default
+    # run checks this shape's durable receipts by the break tests' configuration below)
     (
         dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True),
         3,
@@ -52,7 +65,7 @@ CONFIGS = [
         3000,
     ),
 ]
-SLOW_CONFIGS = [
+SLOW_CONFIGS += [
     (
         dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True, bug=b),
         2,
@@ -70,11 +83,14 @@ def config_id(c: object) -> str:
     return "-".join(f"{k}={v}" for k, v in c.items()) if isinstance(c, dict) else str(c)
 
 
-def check_declarations(kw: dict, stride: int, paths: int, least: int) -> set[str]:
+def check_declarations(
+    kw: dict, stride: int, paths: int, least: int, shared: bool = False
+) -> set[str]:
     """The declarations hold at every ``stride``-th reachable state (at least ``least`` of
-    them declare a receipt); the names of the receipts declared."""
-    model = SystemModel(Params(**kw))
-    states, names = declared(model, reachable(model)[::stride])
+    them declare a receipt); the names of the receipts declared. ``shared``: the state space
+    is kept for the other tests (:func:`state_space`)."""
+    model, space = state_space(**kw) if shared else (SystemModel(Params(**kw)), None)
+    states, names = declared(model, (space or reachable(model))[::stride])
     checked, failures = check_persistent_steps(
         model, model.movers(), states, depth=paths, properties=model.properties()
     )
@@ -87,7 +103,7 @@ def test_declared_receipts_commute_or_are_overwritten_and_keep_the_goals(kw, str
     """Every path of other steps (``paths`` deep) from each declared state commutes with the
     receipt or overwrites it; each property reads nothing it changes, or (where declared
     goal-closed) is not taken out of its goal along them."""
-    names = check_declarations(kw, stride, paths, least)
+    names = check_declarations(kw, stride, paths, least, shared=True)
     assert {"FollowerProcessNEWLEADER", "FollowerProcessUPTODATE"} <= names
 
 
@@ -106,6 +122,8 @@ COARSE = dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_electi
         ("no fault left", dict(COARSE, bug="ZK-3911"), "NodeCrash"),
         ("the leader stays", dict(COARSE, bug="ZK-3911"), "LeaderProcessACKEPOCH"),
         ("a quiet election", dict(voters=2, max_txns=1, max_timeouts=0, max_crashes=1), "FLE"),
+        # LEADERINFO from a leader in discovery: another learner's fresher ACKEPOCH stops it
+        ("the leader cannot be outdated", dict(COARSE, bug="ZK-3911"), "LeaderProcessACKEPOCH"),
     ],
 )
 def test_each_condition_of_a_durable_receipt_is_needed(monkeypatch, dropped, kw, refuted_by):
@@ -114,10 +132,11 @@ def test_each_condition_of_a_durable_receipt_is_needed(monkeypatch, dropped, kw,
         "no fault left": "no_zab_fault_left",
         "the leader stays": "leader_stays",
         "a quiet election": "quiet_election",
+        "the leader cannot be outdated": "cannot_be_outdated",
     }[dropped]
     monkeypatch.setattr(zab_persistence, name, lambda *args: True)
-    model = SystemModel(Params(**kw))
-    states, _ = declared(model, reachable(model))
+    model, space = state_space(**kw)
+    states, _ = declared(model, space)
     _, failures = check_persistent_steps(model, model.movers(), states, depth=2, limit=3)
     assert failures and all(refuted_by in f for f in failures), failures
 
@@ -220,7 +239,9 @@ def test_a_memory_only_receipt_is_declared_with_faults_left():
     movers, names = model.movers(), set()
     for s in reachable(model, depth=14):
         step = movers.persistent_step(s)
-        if step is not None and not zab_persistence.no_zab_fault_left(s, model.params):
+        if step is None or step[0].name not in zab_persistence.LEARNER_RECEIPTS:
+            continue  # a leader's receipt: tests/system/test_leader_persistence.py
+        if not zab_persistence.no_zab_fault_left(s, model.params):
             names.add(step[0].name)
     assert names and names <= {
         "FollowerProcessSyncMessage",
@@ -228,3 +249,22 @@ def test_a_memory_only_receipt_is_declared_with_faults_left():
         "FollowerProcessCOMMITInSync",
         "FollowerProcessCOMMIT",
     }
+
+
+def test_leaderinfo_from_a_leader_in_discovery_is_declared_where_it_cannot_be_outdated():
+    """A learner's LEADERINFO from a leader that has not established its epoch is declared
+    (no fault left, no fresher ACKEPOCH can reach the leader), and it keeps the definition
+    along every path of three other steps."""
+    model, space = state_space(**dict(COARSE, bug="ZK-3911"))
+    movers, found = model.movers(), []
+    for s in space:
+        step = movers.persistent_step(s)
+        if step is not None and step[0].name == "FollowerProcessLEADERINFO":
+            j = step[0].args[1]
+            if not model.params.is_quorum(s.leaders[j].electing_quorum):
+                found.append(s)
+    assert len(found) >= 300
+    _, failures = check_persistent_steps(
+        model, movers, found[::2], depth=3, properties=model.properties()
+    )
+    assert failures == []

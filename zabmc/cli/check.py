@@ -97,7 +97,7 @@ def violation_json(model: Model, result: CheckResult) -> dict[str, Any] | None:
     default=True,
     help="partial-order reduction: where the spec names a step that commutes with, or is "
     "overwritten by, every other step (a persistent set), take it alone, as part of the "
-    "step before it (no level of depth)  [default: on]",
+    "step before it (no level of depth, unless the spec counts one)  [default: on]",
 )
 @click.option(
     "--chains/--no-chains",
@@ -324,7 +324,7 @@ def reduction_note(expander: Expander) -> str:
         return "off (every step alone, one level of depth each)"
     chained = "chains" in describe()
     return (
-        "on (persistent steps taken alone, no level of depth"
+        "on (persistent steps taken alone, no level of depth unless the spec counts one"
         + ("; a chain of a server's right movers and its next step is one level" if chained else "")
         + ")"
     )

@@ -82,6 +82,11 @@ def summary_lines(result: CheckResult) -> list[str]:
                     if closed
                     else ""
                 )
+                + (
+                    f"; {persistent['counted_depth']:,} of them by a step that counts one"
+                    if persistent.get("counted_depth")
+                    else ""
+                )
             )
         if "chains" in r:
             lines.append(

@@ -45,6 +45,10 @@ The engine knows nothing of servers or channels. A spec says, per step:
   answers only for properties it knows (a user's property reads everything, and then the
   engine asks nothing). The promise is checked on sampled states by
   :func:`zabmc.engine.reduction.verify.check_persistent_steps` given the properties;
+* ``counts_depth(action)`` (optional; absent means never): whether the persistent step
+  ``action``, taken alone, counts a level of depth like any other step instead of none.
+  Soundness does not depend on it; a bounded search's reach and the states a search meets
+  before its first violation do;
 * ``progress(state)``: a number that the spec expects each persistent step to raise.
   The engine takes a persistent step alone only where it does (see
   :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
@@ -91,6 +95,13 @@ def goal_closed(
     return bool(own(name, state, action, successor)) if own is not None else False
 
 
+def counts_depth(movers: Movers, action: Action) -> bool:
+    """Whether ``movers`` counts a level of depth for its persistent step ``action`` (False
+    where it declares nothing)."""
+    own = getattr(movers, "counts_depth", None)
+    return bool(own(action)) if own is not None else False
+
+
 def changed_parts(before: Hashable, after: Hashable) -> set[str]:
     """The top-level fields of a NamedTuple state that differ (every field if not one)."""
     fields = getattr(before, "_fields", None)
@@ -117,4 +128,11 @@ def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] |
     return frozenset(visible)
 
 
-__all__ = ["Movers", "changed_parts", "goal_closed", "parts_changed", "visible_parts"]
+__all__ = [
+    "Movers",
+    "changed_parts",
+    "counts_depth",
+    "goal_closed",
+    "parts_changed",
+    "visible_parts",
+]

@@ -37,7 +37,10 @@ The engine adds the conditions that the spec cannot see:
   measure; every cycle has a step that does not raise it, and there the search expands
   everything. A measure that is wrong costs reduction, not soundness;
 * **depth**: a persistent step is part of the step that led to it and counts no level of
-  depth (``Expansion.free``), as ZooKeeper's thread would take it before anyone noticed.
+  depth (``Expansion.free``), as ZooKeeper's thread would take it before anyone noticed;
+  unless the spec counts one for it (``Movers.counts_depth``). Either way the reduced
+  search reaches the same goals; what differs is how many states a search that stops at
+  its first violation meets first (a free step brings later states into earlier levels).
 
 Where no persistent step is named, or one fails a condition, the state is expanded by the
 ``base`` expander (every step, or Lipton chains).
@@ -50,7 +53,13 @@ from typing import Any
 
 from zabmc.engine.expansion import Expander, Expansion
 from zabmc.engine.model import Action
-from zabmc.engine.reduction.movers import Movers, goal_closed, parts_changed, visible_parts
+from zabmc.engine.reduction.movers import (
+    Movers,
+    counts_depth,
+    goal_closed,
+    parts_changed,
+    visible_parts,
+)
 
 
 class PersistentStepExpander:
@@ -67,6 +76,7 @@ class PersistentStepExpander:
         self.taken_alone = 0  # states expanded by their persistent step only
         self.goal_closed = 0  # of those, by a step that a property reads (goal-closed for it)
         self.refused = 0  # persistent steps named but expanded in full (visible, no progress)
+        self.counted_depth = 0  # of those taken alone, by a step the spec counts a level
 
     def persistent(self, state: Hashable) -> tuple[Action, Hashable] | None:
         """The step to take alone from ``state``, or None."""
@@ -103,7 +113,9 @@ class PersistentStepExpander:
         if found is not None:
             self.taken_alone += 1
             self.goal_closed += found[1]
-            return Expansion((found[0],), True, free=True)
+            counted = counts_depth(self._movers, found[0][0])
+            self.counted_depth += counted
+            return Expansion((found[0],), True, free=not counted)
         return self._base.expand(state)
 
     def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
@@ -119,10 +131,12 @@ class PersistentStepExpander:
                 "overwritten by, every other step is taken alone where each checked "
                 "property reads nothing it changes or is goal-closed under it; cycle "
                 "proviso by the spec's progress measure",
-                "depth": "a persistent step counts no level of depth",
+                "depth": "a persistent step counts no level of depth, unless the spec "
+                "counts one for it",
                 "states_expanded_by_one_step": self.taken_alone,
                 "goal_closed": self.goal_closed,
                 "refused": self.refused,
+                "counted_depth": self.counted_depth,
             },
             **(base() if base is not None else {}),
         }
