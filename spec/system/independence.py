@@ -98,6 +98,7 @@ from spec.system import goal_closure
 from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
+from spec.system.frame_conditions import unchanged
 from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
@@ -347,12 +348,7 @@ def _only_own_record_and_notifications(
     appended to channels from i."""
     notes = before.network.notes
     return (
-        after.leaders is before.leaders
-        and after.learners is before.learners
-        and after.ghost is before.ghost
-        and after.recorder is before.recorder
-        and after.network.msgs is before.network.msgs
-        and after.network.cut == before.network.cut
+        unchanged(before, after, "leaders", "learners", "ghost", "recorder", "msgs", "cut")
         and all(after.elections[k] is before.elections[k] for k in range(n) if k != i)
         and all(
             new == old or (c // n == i and new[: len(old)] == old)

@@ -96,11 +96,12 @@ from spec.system.discovery import (
     leader_process_ackepoch,
     leader_process_followerinfo,
 )
+from spec.system.frame_conditions import unchanged
 from spec.system.learner_log import last_committed
 from spec.system.params import Params
 from spec.system.state import SystemState
 from spec.system.synchronization import leader_process_ackld
-from spec.system.zab_persistence import no_zab_fault_left
+from spec.system.zab_persistence import no_zab_fault_left, only_channels
 from spec.system.zxid import counter_of
 from zabmc.engine import Action
 
@@ -157,14 +158,8 @@ def leader_silent(s: SystemState, p: Params, i: int) -> bool:
 def _only_memory_of(before: SystemState, after: SystemState, i: int, j: int, n: int) -> bool:
     """``after`` differs from ``before`` only in i's leader record (not its learners) and by
     the head of j -> i taken and messages appended to i -> j."""
-    if not (
-        after.servers is before.servers
-        and after.elections is before.elections
-        and after.learners is before.learners
-        and after.ghost is before.ghost
-        and after.recorder is before.recorder
-        and after.network.notes is before.network.notes
-        and after.network.cut == before.network.cut
+    if not unchanged(
+        before, after, "servers", "elections", "learners", "ghost", "recorder", "notes", "cut"
     ):
         return False
     old, new = before.leaders, after.leaders
@@ -172,30 +167,13 @@ def _only_memory_of(before: SystemState, after: SystemState, i: int, j: int, n: 
         return False
     if new[i].learners != old[i].learners:
         return False
-    into, back = j * n + i, i * n + j
-    for c, (a, b) in enumerate(zip(before.network.msgs, after.network.msgs, strict=True)):
-        if c == into:
-            if b != a[1:] or not a:
-                return False
-        elif c == back:
-            if b[: len(a)] != a:
-                return False
-        elif a is not b and a != b:
-            return False
-    return True
+    return only_channels(before, after, i, j, n, replies=True)
 
 
 def _only_connected(before: SystemState, after: SystemState, i: int, j: int, n: int) -> bool:
     """``after`` differs from ``before`` only by j in leader i's ``learners``, i as j's
     leader, and messages appended to j -> i."""
-    if not (
-        after.servers is before.servers
-        and after.elections is before.elections
-        and after.ghost is before.ghost
-        and after.recorder is before.recorder
-        and after.network.notes is before.network.notes
-        and after.network.cut == before.network.cut
-    ):
+    if not unchanged(before, after, "servers", "elections", "ghost", "recorder", "notes", "cut"):
         return False
     lo, ln = before.leaders, after.leaders
     if any(ln[k] is not lo[k] for k in range(n) if k != i):

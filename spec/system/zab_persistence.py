@@ -89,6 +89,7 @@ from spec.system.constants import (
 )
 from spec.system.discovery import follower_process_leaderinfo
 from spec.system.election.votes import processed_zxid, self_vote
+from spec.system.frame_conditions import unchanged
 from spec.system.observers import observer_process_inform
 from spec.system.params import Params
 from spec.system.state import SystemState, last_zxid
@@ -238,19 +239,13 @@ def _durable(s: SystemState, p: Params, i: int, msg: tuple) -> str | None:
 def _only_memory_changed(before: SystemState, after: SystemState, i: int, j: int, n: int) -> bool:
     """``after`` differs from ``before`` only in i's learner record and by the head of the
     channel j -> i."""
-    if not (
-        after.servers is before.servers
-        and after.elections is before.elections
-        and after.leaders is before.leaders
-        and after.ghost is before.ghost
-        and after.recorder is before.recorder
-        and after.network.notes is before.network.notes
-        and after.network.cut == before.network.cut
+    if not unchanged(
+        before, after, "servers", "elections", "leaders", "ghost", "recorder", "notes", "cut"
     ):
         return False
     if any(after.learners[k] is not before.learners[k] for k in range(n) if k != i):
         return False
-    return _only_channels(before, after, i, j, n, replies=False)
+    return only_channels(before, after, i, j, n, replies=False)
 
 
 def _only_own_records_changed(
@@ -258,22 +253,16 @@ def _only_own_records_changed(
 ) -> bool:
     """``after`` differs from ``before`` only in i's records (server, learner, election),
     by the head of j -> i, and by messages appended to i -> j."""
-    if not (
-        after.leaders is before.leaders
-        and after.ghost is before.ghost
-        and after.recorder is before.recorder
-        and after.network.notes is before.network.notes
-        and after.network.cut == before.network.cut
-    ):
+    if not unchanged(before, after, "leaders", "ghost", "recorder", "notes", "cut"):
         return False
     for group in ("servers", "elections", "learners"):
         old, new = getattr(before, group), getattr(after, group)
         if any(new[k] is not old[k] and new[k] != old[k] for k in range(n) if k != i):
             return False
-    return _only_channels(before, after, i, j, n, replies=True)
+    return only_channels(before, after, i, j, n, replies=True)
 
 
-def _only_channels(
+def only_channels(
     before: SystemState, after: SystemState, i: int, j: int, n: int, replies: bool
 ) -> bool:
     """The Zab channels differ only by the head of j -> i taken and (with ``replies``)
@@ -338,5 +327,6 @@ __all__ = [
     "leader_stays",
     "learner_receipt",
     "no_zab_fault_left",
+    "only_channels",
     "quiet_election",
 ]
