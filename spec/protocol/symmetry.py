@@ -34,7 +34,8 @@ class ServerSymmetry:
         self._tables: dict[tuple[int, ...], tuple] = {}
 
     def _table(self, perm: tuple[int, ...]) -> tuple:
-        """For one permutation: a getter reordering per-server tuples, and bitmask images."""
+        """For one permutation: a getter reordering per-server tuples, bitmask images, the
+        masks it leaves as they are, and whether it is the identity."""
         table = self._tables.get(perm)
         if table is None:
             inverse = [0] * self.size
@@ -46,29 +47,73 @@ class ServerSymmetry:
                 sum(1 << perm[k] for k in range(self.size) if mask >> k & 1)
                 for mask in range(1 << self.size)
             )
-            table = self._tables[perm] = (reorder, masks)
+            fixed = frozenset(m for m, image in enumerate(masks) if image == m)
+            identity = all(perm[k] == k for k in range(self.size))
+            table = self._tables[perm] = (reorder, masks, fixed, identity)
         return table
 
     def permute(self, s: ZabState, perm: tuple[int, ...]) -> ZabState:
-        """Rename every server k to ``perm[k]`` throughout ``s``."""
-        reorder, masks = self._table(perm)
+        """Rename every server k to ``perm[k]`` throughout ``s``.
+
+        Per canonical form this runs for a state's every successor, so it builds records
+        with ``tuple.__new__`` (a record's own ``__new__`` runs in Python) and keeps what
+        the permutation leaves as it was (a history none of whose acks it moves, a channel
+        with no history in it). The identity gives ``s`` itself: a state's record sets are
+        kept sorted by sid and its proposals sorted (:func:`~spec.protocol.state.upsert`,
+        :func:`~spec.protocol.state.add_proposals`), as the permuted state's are.
+        """
+        reorder, masks, fixed, identity = self._table(perm)
+        if identity:
+            return s
+        new = tuple.__new__
 
         def history(h: History) -> History:
-            if not h:
-                return h
-            return tuple([tuple.__new__(Txn, (t[0], t[1], masks[t[2]], t[3])) for t in h])
+            for t in h:
+                if t[2] not in fixed:
+                    return tuple([new(Txn, (t[0], t[1], masks[t[2]], t[3])) for t in h])
+            return h
 
         def channel(ch: tuple) -> tuple:
-            if not ch:
+            for m in ch:
+                if m[0] in CARRY_HISTORY:
+                    break
+            else:
                 return ch
-            return tuple(
-                [m._replace(mhistory=history(m[2])) if m[0] in CARRY_HISTORY else m for m in ch]
-            )
+            out = []
+            for m in ch:
+                if m[0] in CARRY_HISTORY:
+                    h = history(m[2])
+                    if h is not m[2]:
+                        m = new(type(m), (m[0], m[1], h, *m[3:]))
+                out.append(m)
+            return tuple(out)
 
         def sid(x: int) -> int:
             return x if x == NULL_POINT else perm[x]
 
-        return tuple.__new__(
+        def cepochs(rs: tuple) -> tuple:
+            if not rs:
+                return rs
+            return tuple(sorted([new(CepochInfo, (perm[c[0]], c[1], c[2])) for c in rs]))
+
+        def ackes(rs: tuple) -> tuple:
+            if not rs:
+                return rs
+            return tuple(
+                sorted([new(AckeInfo, (perm[a[0]], a[1], a[2], history(a[3]))) for a in rs])
+            )
+
+        def acklds(rs: tuple) -> tuple:
+            if not rs:
+                return rs
+            return tuple(sorted([new(AckldInfo, (perm[a[0]], a[1])) for a in rs]))
+
+        proposals = s.proposal_msgs_log
+        if proposals:
+            proposals = tuple(
+                sorted([new(ProposalRecord, (perm[r[0]], r[1], r[2], r[3])) for r in proposals])
+            )
+        return new(
             ZabState,
             (
                 reorder(s.state),
@@ -78,49 +123,15 @@ class ServerSymmetry:
                 tuple([history(h) for h in reorder(s.history)]),
                 reorder(s.last_committed),
                 tuple([masks[m] for m in reorder(s.learners)]),
-                tuple(
-                    [
-                        tuple(sorted([CepochInfo(perm[c.sid], c.connected, c.epoch) for c in rs]))
-                        for rs in reorder(s.cepoch_recv)
-                    ]
-                ),
-                tuple(
-                    [
-                        tuple(
-                            sorted(
-                                [
-                                    AckeInfo(
-                                        perm[a.sid],
-                                        a.connected,
-                                        a.peer_last_epoch,
-                                        history(a.peer_history),
-                                    )
-                                    for a in rs
-                                ]
-                            )
-                        )
-                        for rs in reorder(s.acke_recv)
-                    ]
-                ),
-                tuple(
-                    [
-                        tuple(sorted([AckldInfo(perm[a.sid], a.connected) for a in rs]))
-                        for rs in reorder(s.ackld_recv)
-                    ]
-                ),
+                tuple([cepochs(rs) for rs in reorder(s.cepoch_recv)]),
+                tuple([ackes(rs) for rs in reorder(s.acke_recv)]),
+                tuple([acklds(rs) for rs in reorder(s.ackld_recv)]),
                 reorder(s.send_counter),
                 tuple([sid(x) for x in reorder(s.connect_info)]),
                 sid(s.leader_oracle),
                 tuple([tuple([channel(ch) for ch in reorder(row)]) for row in reorder(s.msgs)]),
                 tuple([masks[e] for e in s.epoch_leader]),
-                tuple(
-                    sorted(
-                        [
-                            ProposalRecord(perm[r.source], r.epoch, r.zxid, r.data)
-                            for r in s.proposal_msgs_log
-                        ]
-                    )
-                ),
+                proposals,
                 s.violated_invariants,
                 s.recorder,
             ),

@@ -30,9 +30,11 @@ against TLC's state dump.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from operator import itemgetter
 
 from spec.protocol.constants import NULL_POINT
+from spec.protocol.invariants import first_broken_checker
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
 from spec.protocol.state import History, ZabState, zxid_to_index
@@ -88,6 +90,12 @@ class TlcSymmetry:
         self._perms = list(itertools.permutations(range(size)))
         self._inverse = {p: tuple(p.index(k) for k in range(size)) for p in self._perms}
         self._sets = {p: self._set_keys(p) for p in self._perms}
+        #: Per permutation, a getter of a per-server tuple's items in the permuted order:
+        #: ``reorder[p](values) == tuple(values[inverse[p][k]] for k in range(size))``.
+        self._reorder = {
+            p: (itemgetter(*inv) if size > 1 else lambda t: (t[0],))
+            for p, inv in self._inverse.items()
+        }
 
     def _set_keys(self, perm: tuple[int, ...]) -> tuple[tuple, ...]:
         """For each bitmask, TLC's key of the permuted set of servers."""
@@ -107,22 +115,26 @@ class TlcSymmetry:
         for key in self._variable_keys(st):
             if len(alive) == 1:
                 break
-            keyed = [(key(p), p) for p in alive]
-            best = min(k for k, _ in keyed)
-            alive = [p for k, p in keyed if k == best]
+            keys = [key(p) for p in alive]
+            best = min(keys)
+            alive = [p for k, p in zip(keys, alive, strict=True) if k == best]
         return self.permute(st, alive[0])
 
     def _variable_keys(self, st: TlcState) -> Iterator:
-        """One key function per variable, in TLC's internal variable order."""
+        """One key function per variable, in TLC's internal variable order.
+
+        A key is a tuple over the permuted server positions; what a server's item is
+        without renaming is worked out once, and each permutation reorders it (a C call).
+        """
         s, pc = st
-        n = self.size
-        inv, sets = self._inverse, self._sets
+        sets, reorder = self._sets, self._reorder
 
         def server(p: tuple[int, ...], x: int) -> int:
             return NULL_KEY if x == NULL_POINT else p[x]
 
         def history(p: tuple[int, ...], h: History) -> tuple:
-            return (len(h), tuple((t.zxid, t.value, t.epoch, sets[p][t.ack_sid]) for t in h))
+            masks = sets[p]
+            return (len(h), tuple([(t[0], t[1], t[3], masks[t[2]]) for t in h]))
 
         def message(p: tuple[int, ...], m: tuple) -> tuple:
             # Records compare by field count, then field names, then values.
@@ -133,41 +145,50 @@ class TlcSymmetry:
                 return (3, 0, m[0], m[1], history(p, m[2]))
             return (2, 1, *m) if len(fields) == 2 else (3, 1, *m)
 
-        def per_server(values: tuple):
-            return lambda p: tuple(values[inv[p][k]] for k in range(n))
+        def per_server(values: tuple) -> Callable[[tuple[int, ...]], tuple]:
+            return lambda p: reorder[p](values)
 
-        yield lambda p: tuple(sets[p][s.learners[inv[p][k]]] for k in range(n))
-        yield lambda p: tuple(
-            sorted((r.zxid, r.epoch, p[r.source], r.data) for r in s.proposal_msgs_log)
-        )
+        learners = s.learners
+        yield lambda p: tuple([sets[p][m] for m in reorder[p](learners)])
+        proposals = s.proposal_msgs_log
+        if proposals:
+            yield lambda p: tuple(sorted([(r[2], r[1], p[r[0]], r[3]) for r in proposals]))
+        else:
+            yield lambda p: ()
         yield per_server(s.state)
         # violatedInvariants does not move under permutation
-        yield lambda p: tuple(
-            (c.zxid, c.index) for c in (s.last_committed[inv[p][k]] for k in range(n))
-        )
+        yield per_server(tuple([(c.zxid, c.index) for c in s.last_committed]))
         yield per_server(s.current_epoch)
+        ackld_recv = s.ackld_recv
         yield lambda p: tuple(
-            (len(rs), tuple(sorted((r.connected, p[r.sid]) for r in rs)))
-            for rs in (s.ackld_recv[inv[p][k]] for k in range(n))
+            [
+                (len(rs), tuple(sorted([(r[1], p[r[0]]) for r in rs])) if rs else ())
+                for rs in reorder[p](ackld_recv)
+            ]
         )
-        yield lambda p: tuple(p[x] for x in pc[1:])  # recorder: only pc moves
+        yield lambda p: tuple([p[x] for x in pc[1:]])  # recorder: only pc moves
         yield lambda p: server(p, s.leader_oracle)
         yield per_server(s.zab_state)
-        yield lambda p: tuple(
-            tuple(
-                (len(ch), tuple(message(p, m) for m in ch))
-                for ch in (s.msgs[inv[p][a]][inv[p][b]] for b in range(n))
+        msgs = s.msgs
+
+        def channels(p: tuple[int, ...]) -> tuple:
+            order = reorder[p]
+            return tuple(
+                [
+                    tuple([(len(ch), tuple([message(p, m) for m in ch])) for ch in order(row)])
+                    for row in order(msgs)
+                ]
             )
-            for a in range(n)
-        )
-        yield lambda p: tuple(server(p, s.connect_info[inv[p][k]]) for k in range(n))
+
+        yield channels
+        yield lambda p: tuple([server(p, x) for x in reorder[p](s.connect_info)])
         yield per_server(s.accepted_epoch)
-        yield lambda p: tuple(history(p, s.history[inv[p][k]]) for k in range(n))
-        yield lambda p: tuple(sets[p][e] for e in s.epoch_leader)
+        yield lambda p: tuple([history(p, h) for h in reorder[p](s.history)])
+        yield lambda p: tuple([sets[p][e] for e in s.epoch_leader])
         yield per_server(s.send_counter)
         yield lambda p: tuple(
             (len(rs), tuple(sorted((r.connected, p[r.sid], r.epoch) for r in rs)))
-            for rs in (s.cepoch_recv[inv[p][k]] for k in range(n))
+            for rs in reorder[p](s.cepoch_recv)
         )
         yield lambda p: tuple(
             (
@@ -179,7 +200,7 @@ class TlcSymmetry:
                     )
                 ),
             )
-            for rs in (s.acke_recv[inv[p][k]] for k in range(n))
+            for rs in reorder[p](s.acke_recv)
         )
 
 
@@ -196,6 +217,7 @@ class TlcCompatModel(Model[TlcState]):
     def __init__(self, params: Params, view: bool = True) -> None:
         self.inner = ProtocolModel(params)
         self.use_view = view
+        self._properties: tuple[Property[TlcState], ...] | None = None
 
     def init_states(self) -> Sequence[TlcState]:
         return [(s, (0,)) for s in self.inner.init_states()]
@@ -213,10 +235,23 @@ class TlcCompatModel(Model[TlcState]):
                 yield action, (t, new_pc)
 
     def properties(self) -> Sequence[Property[TlcState]]:
-        return [
-            Property(p.name, p.expectation, (lambda c: lambda st: c(st[0]))(p.condition), p.doc)
-            for p in self.inner.properties()
-        ]
+        if self._properties is None:
+            self._properties = tuple(
+                Property(p.name, p.expectation, (lambda c: lambda st: c(st[0]))(p.condition), p.doc)
+                for p in self.inner.properties()
+            )
+        return list(self._properties)
+
+    def invariant_checker(
+        self, invariants: Sequence[Property[TlcState]]
+    ) -> Callable[[TlcState], str | None]:
+        """The inner spec's invariants in one call (:func:`first_broken_checker`), on the Zab
+        state; a selection holding another predicate is checked one by one."""
+        own = {id(p) for p in TlcCompatModel.properties(self)}
+        if not all(id(p) in own for p in invariants):
+            return super().invariant_checker(invariants)
+        inner = first_broken_checker([p.name for p in invariants])
+        return lambda st: inner(st[0])
 
     def view(self, st: TlcState) -> object:
         return st[0] if self.use_view else st

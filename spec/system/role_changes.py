@@ -284,9 +284,8 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
         last_processed=0,
         initial_len=0,
     )
-    el = Election(NOBODY, OFF_ELECTION_ROUND, empty_votes(p.n), empty_votes(p.n), (), False)
-    if p.tla_election:  # ZkV3_7_0.tla's crash keeps the election as it was, and its mail
-        el = s.elections[i]
+    # ZkV3_7_0.tla's crash keeps the election as it was, and its mail
+    el = s.elections[i] if p.tla_election else _off_election(p.n)
     return s._replace(
         servers=put(s.servers, i, srv),
         elections=put(s.elections, i, el),
@@ -294,6 +293,18 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
         learners=put(s.learners, i, EMPTY_LEARNER),
         network=net.isolate(s.network, p.n, i, notes=not p.tla_election),
     )
+
+
+def _off_election(n: int) -> Election:
+    """The election record of a server that is down (one per ``n``, shared)."""
+    el = _OFF_ELECTIONS.get(n)
+    if el is None:
+        el = Election(NOBODY, OFF_ELECTION_ROUND, empty_votes(n), empty_votes(n), (), False)
+        _OFF_ELECTIONS[n] = el
+    return el
+
+
+_OFF_ELECTIONS: dict[int, Election] = {}
 
 
 def power_on(s: SystemState, p: Params, i: int) -> SystemState:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.engine.test_persistent import ADeclared, Counters
 from tests.engine.toys import Grid, Noisy, Tokens
-from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs
+from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs, partition
 from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.expansion import Expansion, FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
@@ -443,3 +443,76 @@ def test_a_resumed_search_that_skips_moves_gives_the_uninterrupted_answers(tmp_p
     resumed = check_parallel(model, options, ScaleOptions(jobs=jobs, resume=folder))
     assert counts(resumed) == counts(whole)
     assert resumed.moves_skipped > 0
+
+
+class TokensFlagging(Tokens):
+    """Tokens whose invariant breaks once two processes have set their flags."""
+
+    def properties(self) -> Sequence[Property]:
+        return [Property.always("FewFlags", lambda s: sum(s[1]) < 2)]
+
+
+SYMMETRIC = [
+    (Tokens(5, 5), CheckOptions(check_deadlock=False, symmetry=True)),
+    (TokensFlagging(5, 4), CheckOptions(check_deadlock=False, symmetry=True)),
+    (
+        Tokens(4, 4),
+        CheckOptions(check_deadlock=False, symmetry=True, expander=FirstTwo(Tokens(4, 4))),
+    ),
+]
+
+
+def _never_met(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Partitions made from now on never look for successors met before."""
+    init = partition.Partition.__init__
+
+    def plain(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        init(self, *args, **{**kwargs, "costly_key": False})
+
+    monkeypatch.setattr(partition.Partition, "__init__", plain)
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+@pytest.mark.parametrize("kept", [True, False])
+@pytest.mark.parametrize(("model", "options"), SYMMETRIC)
+def test_under_symmetry_successors_met_before_are_skipped_with_the_same_answers(
+    monkeypatch, jobs, kept, model, options
+):
+    """A partition skips a successor it met earlier in the level as it is (its canonical
+    form's fingerprint was taken then), or, once such repeats are few, stops looking for
+    them: either way the counts, the counterexample and the witnesses are those of a
+    search that never looks (and, with a complete expansion, the one-core search's)."""
+    with monkeypatch.context() as plain:
+        _never_met(plain)
+        reference = check_parallel(model, options, ScaleOptions(jobs=1))
+    monkeypatch.setattr(partition, "MET_JUDGED", 1)
+    monkeypatch.setattr(partition, "MET_MIN_HITS", 0 if kept else 10**9)
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    assert (many.violation is not None) == isinstance(model, TokensFlagging)
+    assert counts(many) == counts(reference)
+    assert path(many) == path(reference)
+    assert examples(many) == examples(reference)
+    if not isinstance(options.expander, FirstTwo):
+        one = check_bfs(model, options)
+        assert (counts(one), path(one), examples(one)) == (
+            counts(many),
+            path(many),
+            examples(many),
+        )
+
+
+def test_a_symmetric_search_meets_successors_again_and_skips_them(monkeypatch):
+    hits: list[int] = []
+    rank = partition.Partition.rank
+
+    def counting(self, level_keys):  # type: ignore[no-untyped-def]
+        hits.append(self._met_hits)
+        return rank(self, level_keys)
+
+    monkeypatch.setattr(partition.Partition, "rank", counting)
+    options = CheckOptions(check_deadlock=False, symmetry=True)
+    check_parallel(Tokens(5, 5), options, ScaleOptions(jobs=1))
+    assert sum(hits) > 0
+    hits.clear()
+    check_parallel(Tokens(5, 5), CheckOptions(check_deadlock=False), ScaleOptions(jobs=1))
+    assert sum(hits) == 0  # no costly key: nothing is looked for

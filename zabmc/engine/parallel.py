@@ -410,6 +410,7 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
             spill_dir / f"part-{index}",
             memory,
             partition_key,
+            costly_key=options.symmetry,
         )
 
     started = time.monotonic()

@@ -66,6 +66,11 @@ ACTION_BITS = 16  # a state's successors are numbered below 2**16 in its order k
 #: window of a level's ranks is this many times the number of partitions): a window's
 #: successors are let go of before the next window's are made.
 WINDOW_STATES = 1 << 16
+#: A partition with a costly key skips successors met before as they are, while at least
+#: one in this many of a level's successors is (:meth:`Partition._emit`).
+MET_MIN_HITS = 20
+#: ... judged on a level of at least this many successors (the first levels have few).
+MET_JUDGED = 10_000
 _HEADER = struct.Struct("<QQQ")  # candidates, bytes of the action names, bytes of the states
 #: The wire form of a batch's states: one pickle of the list, so that the parts the states
 #: share (siblings share all but what their step changed) are written and rebuilt once.
@@ -440,6 +445,7 @@ class Partition:
         spill_dir: Path | None = None,
         memory_bytes: int | None = None,
         partition_key: Callable[[Hashable], Hashable] | None = None,
+        costly_key: bool = False,
     ) -> None:
         self.model, self.expander = model, expander
         self.index, self.count = index, count
@@ -469,6 +475,14 @@ class Partition:
         self._outgoing: list[_Outgoing] = []
         self._round_start = 0  # where this round's successors start in the log
         self._sent: set[int] = set()
+        # With a costly key (a canonical form), the hashes of the successors met this level
+        # as they are: one met before has had its key's fingerprint taken already, and that
+        # is in ``_sent`` (see :meth:`_emit`). Dropped for good after a level where fewer
+        # than one successor in MET_MIN_HITS was met before (then hashing them costs more
+        # than it saves: TLC's states carry the step that made them, and seldom repeat).
+        # Whether it is kept changes no result, only the work.
+        self._met: set[int] | None = set() if costly_key and key is not None else None
+        self._met_hits = 0
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
         # New states of the next level, and of this level (persistent steps): keys, fps, states.
@@ -600,7 +614,7 @@ class Partition:
         part as it was) belongs here without hashing it, since this partition owns the parent.
         """
         fingerprint = self.fingerprint
-        count, sent, outgoing = self.count, self._sent, self._outgoing
+        count, sent, outgoing, met = self.count, self._sent, self._outgoing, self._met
         key, partition_key = self.key, self.partition_key
         index = self.index
         base = rank << ACTION_BITS
@@ -619,6 +633,15 @@ class Partition:
             if code is None:
                 code = codes[name] = len(codes)
             log_codes.append(code)
+            if met is not None:
+                # Met this level as it is: its canonical form's fingerprint is in ``sent``
+                # (both are the level's), so it would be skipped below; the one-core
+                # search skips it the same way, by its own hash (:func:`check_bfs`).
+                raw = hash(succ)
+                if raw in met:
+                    self._met_hits += 1
+                    continue
+                met.add(raw)
             if partition_key is None or count == 1:
                 fp = fingerprint(succ)
                 if fp in sent:
@@ -805,6 +828,11 @@ class Partition:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
+        if self._met is not None:
+            tried = len(self._met) + self._met_hits
+            few = tried >= MET_JUDGED and self._met_hits * MET_MIN_HITS < tried
+            self._met = None if few else set()
+            self._met_hits = 0
         self._owed = []
         self._joined = []
         return self._to_frontier(self._pending, level_keys, 0)

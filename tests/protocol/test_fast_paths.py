@@ -1,0 +1,230 @@
+"""The protocol spec's fast paths give what their plain definitions give.
+
+``ServerSymmetry.permute`` (records built in C, untouched parts kept, the identity as
+the state itself) against a renaming written as the definition reads, on every state of
+a space for every permutation; the invariants checked in one call
+(``ProtocolModel.invariant_checker``) against checking each property in turn, on reached
+states and on states changed so that each invariant breaks.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+
+from spec.protocol import Params, ProtocolModel
+from spec.protocol.constants import (
+    ACKEPOCH,
+    BROADCAST,
+    FOLLOWING,
+    LEADING,
+    NEWLEADER,
+    NULL_POINT,
+)
+from spec.protocol.invariants import (
+    INVARIANTS,
+    commits_agree,
+    local_primary_order,
+    nothing_committed,
+)
+from spec.protocol.state import (
+    AckeInfo,
+    AckldInfo,
+    CepochInfo,
+    LastCommitted,
+    ProposalRecord,
+    Txn,
+    ZabState,
+    put,
+)
+from spec.protocol.symmetry import ServerSymmetry
+from spec.protocol.tlc_compat import TlcCompatModel
+from zabmc.engine import CheckOptions, check_bfs
+from zabmc.engine.model import first_broken
+
+
+@cache
+def reached(t: int, x: int, e: int) -> tuple[ZabState, ...]:
+    """Every state of 3 servers at bounds T, X, E (no restarts)."""
+    states: list[ZabState] = []
+    model = ProtocolModel(Params(3, t, x, e, 0))
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append))
+    return tuple(states)
+
+
+def renamed(s: ZabState, perm: tuple[int, ...]) -> ZabState:
+    """Server k renamed ``perm[k]`` everywhere, sets of records sorted: the definition."""
+    n = len(s.state)
+    inv = [perm.index(k) for k in range(n)]
+
+    def per_server(values: tuple) -> tuple:
+        return tuple(values[inv[k]] for k in range(n))
+
+    def mask(m: int) -> int:
+        return sum(1 << perm[k] for k in range(n) if m >> k & 1)
+
+    def sid(x: int) -> int:
+        return x if x == NULL_POINT else perm[x]
+
+    def history(h: tuple) -> tuple:
+        return tuple(Txn(t.zxid, t.value, mask(t.ack_sid), t.epoch) for t in h)
+
+    def message(m: tuple) -> tuple:
+        return m._replace(mhistory=history(m.mhistory)) if m[0] in (ACKEPOCH, NEWLEADER) else m
+
+    return ZabState(
+        state=per_server(s.state),
+        zab_state=per_server(s.zab_state),
+        accepted_epoch=per_server(s.accepted_epoch),
+        current_epoch=per_server(s.current_epoch),
+        history=tuple(history(h) for h in per_server(s.history)),
+        last_committed=per_server(s.last_committed),
+        learners=tuple(mask(m) for m in per_server(s.learners)),
+        cepoch_recv=tuple(
+            tuple(sorted(CepochInfo(perm[c.sid], c.connected, c.epoch) for c in rs))
+            for rs in per_server(s.cepoch_recv)
+        ),
+        acke_recv=tuple(
+            tuple(
+                sorted(
+                    AckeInfo(perm[a.sid], a.connected, a.peer_last_epoch, history(a.peer_history))
+                    for a in rs
+                )
+            )
+            for rs in per_server(s.acke_recv)
+        ),
+        ackld_recv=tuple(
+            tuple(sorted(AckldInfo(perm[a.sid], a.connected) for a in rs))
+            for rs in per_server(s.ackld_recv)
+        ),
+        send_counter=per_server(s.send_counter),
+        connect_info=tuple(sid(x) for x in per_server(s.connect_info)),
+        leader_oracle=sid(s.leader_oracle),
+        msgs=tuple(
+            tuple(tuple(message(m) for m in ch) for ch in per_server(row))
+            for row in per_server(s.msgs)
+        ),
+        epoch_leader=tuple(mask(m) for m in s.epoch_leader),
+        proposal_msgs_log=tuple(
+            sorted(
+                ProposalRecord(perm[r.source], r.epoch, r.zxid, r.data) for r in s.proposal_msgs_log
+            )
+        ),
+        violated_invariants=s.violated_invariants,
+        recorder=s.recorder,
+    )
+
+
+def test_permute_renames_as_the_definition_does():
+    symmetry = ServerSymmetry(3)
+    states = reached(1, 1, 1)
+    moved = 0
+    for perm in itertools.permutations(range(3)):
+        for s in states:
+            got = symmetry.permute(s, perm)
+            assert got == renamed(s, perm)
+            assert type(got) is ZabState
+            moved += got != s
+    assert moved  # a permutation that changes nothing would pass the rest trivially
+
+
+def test_permute_composes_and_the_identity_keeps_the_state():
+    symmetry = ServerSymmetry(3)
+    perms = list(itertools.permutations(range(3)))
+    for s in reached(0, 2, 2)[::7]:
+        assert symmetry.permute(s, (0, 1, 2)) is s
+        for p, q in itertools.product(perms, perms):
+            both = tuple(q[p[k]] for k in range(3))
+            assert symmetry.permute(symmetry.permute(s, p), q) == symmetry.permute(s, both)
+
+
+def broken_variants(s: ZabState) -> list[ZabState]:
+    """``s`` changed so that invariants may break: a committed entry's value changed, an
+    index past the history, a flag raised, two leaders of an epoch, leaders in one epoch."""
+    out = [
+        s._replace(violated_invariants=s.violated_invariants._replace(message_illegal=True)),
+        s._replace(epoch_leader=(3, *s.epoch_leader[1:])),
+        s._replace(state=(2, 2, 2), zab_state=(3, 3, 3), current_epoch=(1, 1, 1)),
+    ]
+    # server 0 delivers epoch 2's entry before epoch 1's
+    late, early = Txn((2, 1), 0, 0, 2), Txn((1, 1), 0, 0, 1)
+    out.append(
+        s._replace(
+            history=((late, early), *s.history[1:]),
+            last_committed=(LastCommitted(2, early.zxid), *s.last_committed[1:]),
+        )
+    )
+    # an established leader's follower delivers an older epoch's entry the leader has not
+    for i, j in itertools.permutations(range(3), 2):
+        if s.state[i] == LEADING and s.zab_state[i] == BROADCAST and s.connect_info[j] == i:
+            stale = Txn((0, 9), 5, 0, 0)
+            out.append(
+                s._replace(
+                    state=put(s.state, j, FOLLOWING),
+                    zab_state=put(s.zab_state, j, BROADCAST),
+                    learners=put(s.learners, i, s.learners[i] | 1 << j),
+                    current_epoch=put(s.current_epoch, i, max(1, s.current_epoch[i])),
+                    history=put(s.history, j, (stale,)),
+                    last_committed=put(s.last_committed, j, LastCommitted(1, stale.zxid)),
+                )
+            )
+    for i, h in enumerate(s.history):
+        if h:
+            changed = (h[0]._replace(value=h[0].value + 7), *h[1:])
+            out.append(s._replace(history=(*s.history[:i], changed, *s.history[i + 1 :])))
+            past = LastCommitted(len(h) + 1, h[-1].zxid)
+            committed = (*s.last_committed[:i], past, *s.last_committed[i + 1 :])
+            out.append(s._replace(last_committed=committed))
+            whole = LastCommitted(len(h), h[-1].zxid)
+            out.append(
+                s._replace(
+                    history=tuple(changed if k == i else hk for k, hk in enumerate(s.history)),
+                    last_committed=tuple(
+                        whole if k == i else LastCommitted(len(hk), hk[-1].zxid) if hk else c
+                        for k, (hk, c) in enumerate(zip(s.history, s.last_committed, strict=True))
+                    ),
+                )
+            )
+            # an entry delivered twice, after another
+            twice = (*h, h[0]) if len(h) >= 2 else (h[0], h[0])
+            out.append(
+                s._replace(
+                    history=put(s.history, i, twice),
+                    last_committed=put(s.last_committed, i, LastCommitted(len(twice), h[0].zxid)),
+                )
+            )
+            if len(h) >= 2:
+                swapped = (h[1], h[0], *h[2:])
+                out.append(s._replace(history=(*s.history[:i], swapped, *s.history[i + 1 :])))
+    return out
+
+
+def test_invariants_in_one_call_answer_as_each_in_turn():
+    model = ProtocolModel(Params(3, 1, 2, 2, 0))
+    props = [p for p in model.properties() if p.name in dict(INVARIANTS)]
+    selections = [props, props[::-1], props[3:], *([p] for p in props)]
+    states = [t for s in reached(0, 2, 2)[::3] for t in (s, *broken_variants(s))]
+    committed = [s for s in states if not nothing_committed(s)]
+    agreeing = sum(map(commits_agree, committed))
+    assert 0 < agreeing < len(committed)  # both ways of the committed case are taken
+    seen = set()
+    for chosen in selections:
+        fast, plain = model.invariant_checker(chosen), first_broken(chosen)
+        for s in states:
+            answer = fast(s)
+            assert answer == plain(s)
+            seen.add(answer)
+    # every invariant but LocalPrimaryOrder (which holds in every state, as Zab.tla writes
+    # it) breaks somewhere: the states above exercise each
+    assert seen == {None, *(name for name, _ in INVARIANTS)} - {"LocalPrimaryOrder"}
+    assert all(local_primary_order(s) for s in states)
+
+
+def test_tlc_compat_checks_the_zab_state_in_one_call():
+    model = TlcCompatModel(Params(3, 0, 2, 2, 0))
+    props = [p for p in model.properties() if p.name in dict(INVARIANTS)]
+    fast, plain = model.invariant_checker(props), first_broken(props)
+    assert fast is not None and fast.__name__ == "<lambda>"
+    for s in reached(0, 2, 2)[::5]:
+        for t in (s, *broken_variants(s)):
+            assert fast((t, (0,))) == plain((t, (0,)))
