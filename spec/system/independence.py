@@ -74,6 +74,32 @@ or is changed by the sending can still happen:
 Each of these conditions is needed: without any one of them the definition check
 (``tests/system/test_reduction.py``) finds a path of other steps that does not commute.
 
+**A decided server's receipt of a notification** (:func:`decided_receipt`): FLEReceiveNotmsg
+of a server i that is FOLLOWING, LEADING or OBSERVING and in BROADCAST (:func:`settled`),
+declared where no crash, restart, partition, healing or timeout is left (each bound used
+up, every server up, no link cut: :func:`no_fault_left`). Its WorkerReceiver takes the
+head of j -> i and answers a LOOKING notification with i's vote, round and state
+(ZooKeeper: a late joiner learns the leader so), or drops a decided one. It writes only
+those two channels, and reads i's role, vote and round, the head, and the cut links.
+Along any path of other steps:
+
+* i stays decided and its answer stays as it is: with no fault left, nothing but a fault
+  takes a server in BROADCAST out of it (its leader is established and has its quorum of
+  NEWLEADER acks, so neither a fresher ACKEPOCH nor giving up on acks can stop it), and in
+  BROADCAST the vote's epoch is set already (UPTODATE, or a leader's quorum of NEWLEADER
+  acks). A decided server's notification carries no ghost own vote
+  (:func:`spec.system.election.votes.notification`), which would change with its log;
+* j appends behind the head it takes, and takes the head of i -> j in front of the answer
+  appended behind; nothing else takes from or reads those channels but a poll timeout of
+  j (it needs nothing in flight to j) and a cut link or a crash (they empty them), all
+  faults;
+* i's other receipts take other channels; nothing else reads or writes what it writes.
+
+No property reads the network, so the step is invisible. Each condition is needed: the
+definition check refutes the declaration with a timeout left (FLENotmsgTimeout of j,
+ZabTimeout of i or of its leader) and outside BROADCAST (UPTODATE or a leader's quorum
+of acks changes the answer) (``tests/system/test_election_persistence.py``).
+
 **Zab receipts**: a learner's receipt of a message from its leader, declared by
 :mod:`spec.system.zab_persistence` (some whatever faults are left, others only where none
 is), taken alone where each checked property reads nothing it changes or cannot leave its
@@ -84,7 +110,9 @@ leader's receipt, or a learner's LEADERINFO, taken alone counts a level of depth
 (:meth:`SystemMovers.counts_depth`).
 
 Its ``progress`` is minus the notifications waiting in receive queues, which each election
-step lowers by one, minus the Zab messages in flight, weighed so that a receipt, which
+step lowers by one (weighed over the notifications it may send to decided servers), minus
+the notifications in flight to decided servers (:func:`unanswered_notes`), which a decided
+server's receipt lowers, minus the Zab messages in flight, weighed so that a receipt, which
 takes one and sends at most acknowledgments, lowers it. With ``zookeeper_timing`` or the
 TLA+'s election (``tla_election``; replay only, where a crash keeps the election record)
 nothing is declared.
@@ -95,14 +123,25 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from spec.system import goal_closure
-from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LOOKING
-from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
+from spec.system.channels import notification_head
+from spec.system.constants import (
+    ACK,
+    ACKEPOCH,
+    BROADCAST,
+    FOLLOWERINFO,
+    LOOKING,
+)
+from spec.system.election.actions import (
+    fle_handle_notmsg,
+    fle_receive_notmsg,
+    fle_wait_new_notmsg,
+)
 from spec.system.election.votes import beats, vote_of
 from spec.system.frame_conditions import unchanged
 from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
-from spec.system.state import Election, SystemState
+from spec.system.state import Election, Server, SystemState
 from spec.system.zab_persistence import learner_receipt
 from spec.system.zab_persistence import no_zab_fault_left as fault_bounds_used_up
 from zabmc.engine import Action
@@ -206,7 +245,7 @@ class SystemMovers:
         if p.zookeeper_timing or p.tla_election:
             return None
         if not p.coarse_election:
-            step = self._election_step(state)
+            step = self._election_step(state) or decided_receipt(state, p)
             if step is not None:
                 return step
         for i in range(p.n):
@@ -246,15 +285,19 @@ class SystemMovers:
         return None
 
     def progress(self, state: SystemState) -> int:
-        """Minus the notifications queued at all servers, minus the Zab messages in flight
+        """Minus the notifications queued at all servers (each weighing more than the
+        notifications a handling may send to decided servers), minus those in flight to
+        decided servers (:func:`unanswered_notes`), minus the Zab messages in flight
         weighed by their type (:func:`zab_weight`): an election step declared persistent
-        takes a notification off its queue (and sends none to a queue), a learner's receipt
+        takes a notification off its queue (and sends none to a queue), a decided server's
+        receipt takes one in flight to it and answers with a lighter one, a learner's receipt
         takes a message from its leader and sends at most acknowledgments, which weigh far
         less; a leader's receipt takes one and answers at most with a lighter message
         (LEADERINFO for FOLLOWERINFO), or reads a learner's first ACK after NEWLEADER
         (``ackld_live``), which outweighs the UPTODATE it answers with. Any measure is
         sound (the cycle proviso); this one only decides which steps are taken alone."""
-        queued = sum([len(el.queue) for el in state.elections])
+        queued = sum([len(el.queue) for el in state.elections]) << QUEUED_SHIFT
+        queued += unanswered_notes(state, self.params)
         read = sum([ld.ackld_live.bit_count() for ld in state.leaders]) << ACKLD_READ_SHIFT
         read += sum([ld.learners.bit_count() for ld in state.leaders]) << CONNECTED_SHIFT
         return read - queued - sum([zab_weight(m[0]) for c in state.network.msgs for m in c])
@@ -287,11 +330,89 @@ def zab_weight(kind: int) -> int:
     return 1 << 16 if kind == ACKEPOCH else 1 << 32
 
 
+#: A notification queued at a LOOKING server weighs more than the notifications to decided
+#: servers that its handling may send (:func:`unanswered_notes`, at most 2 to each server).
+QUEUED_SHIFT = 4
+
 #: A leader's reading of a learner's first ACK after NEWLEADER (``ackld_live``) weighs more
 #: than the UPTODATE it may answer with.
 ACKLD_READ_SHIFT = 48
 #: A learner connected to its leader weighs more than the FOLLOWERINFO it sends.
 CONNECTED_SHIFT = 56
+
+
+def unanswered_notes(s: SystemState, p: Params) -> int:
+    """The notifications in flight to decided servers (up, not LOOKING), a LOOKING one
+    weighing 2, a decided one 1: a decided server's receipt (:func:`decided_receipt`) takes
+    one and answers a LOOKING one with one decided notification at most."""
+    if p.coarse_election:
+        return 0
+    n, notes, weight = p.n, s.network.notes, 0
+    for i, srv in enumerate(s.servers):
+        if srv.online and srv.state != LOOKING:
+            for j in range(n):
+                for note in notes[j * n + i]:
+                    weight += 2 if note.state == LOOKING else 1
+    return weight
+
+
+def decided_receipt(s: SystemState, p: Params) -> tuple[Action, SystemState] | None:
+    """The first decided server's receipt of a notification (FLEReceiveNotmsg of a server
+    that is not LOOKING) declared persistent, or None (see the module's docstring)."""
+    if not no_fault_left(s, p):
+        return None
+    n = p.n
+    for i, srv in enumerate(s.servers):
+        if srv.state == LOOKING or not settled(srv):
+            continue
+        for j in range(n):
+            if notification_head(s.network, n, i, j) is None:
+                continue
+            succ = fle_receive_notmsg(s, p, i, j)
+            if succ is not None and _only_notes_of(s, succ, n, i, j):
+                return Action("FLEReceiveNotmsg", (i, j)), succ
+    return None
+
+
+def settled(srv: Server) -> bool:
+    """A decided server in BROADCAST: with no fault left it stays decided (its leader is
+    established and has its quorum of NEWLEADER acks, so nothing of its own stops it), and
+    its vote, round and state, all its answer to a notification says (its own vote is not
+    sent once decided: :func:`spec.system.election.votes.notification`), no longer change
+    (UPTODATE, or a quorum of NEWLEADER acks at a leader, set the vote's epoch)."""
+    return srv.zab_state == BROADCAST
+
+
+def _only_notes_of(before: SystemState, after: SystemState, n: int, i: int, j: int) -> bool:
+    """``after`` differs from ``before`` only by the head of the notification channel j -> i
+    taken and (at most) a notification appended to i -> j."""
+    if (
+        not unchanged(
+            before,
+            after,
+            "servers",
+            "elections",
+            "leaders",
+            "learners",
+            "ghost",
+            "recorder",
+            "msgs",
+        )
+        or after.network.cut != before.network.cut
+    ):
+        return False
+    old, new = before.network.notes, after.network.notes
+    into, back = j * n + i, i * n + j
+    for c, (a, b) in enumerate(zip(old, new, strict=True)):
+        if c == into:
+            if b != a[1:]:
+                return False
+        elif c == back:
+            if b[: len(a)] != a or len(b) > len(a) + 1:
+                return False
+        elif b is not a and b != a:
+            return False
+    return True
 
 
 def _adopts(p: Params, el: Election) -> bool:
