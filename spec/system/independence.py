@@ -259,12 +259,16 @@ class SystemMovers:
     def persistent_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step that changes only its election record
         and neither its vote nor its round (see the module's docstring); else the first
-        learner's receipt declared by :mod:`spec.system.zab_persistence`."""
+        learner's receipt declared by :mod:`spec.system.zab_persistence`, leader's receipt
+        or connection (:mod:`spec.system.leader_persistence`); else the first decided
+        server's receipt of a notification (:func:`decided_receipt`), last so that the Zab
+        receipts are declared where they were (377,177 states on the fault-free 3-server
+        default; 358,921 with it before them)."""
         p = self.params
         if p.zookeeper_timing or p.tla_election:
             return None
         if not p.coarse_election:
-            step = self._election_step(state) or decided_receipt(state, p)
+            step = self._election_step(state)
             if step is not None:
                 return step
         for i in range(p.n):
@@ -275,7 +279,10 @@ class SystemMovers:
             step = leader_receipt(state, p, i)
             if step is not None:
                 return step
-        return connect(state, p)
+        step = connect(state, p)
+        if step is None and not p.coarse_election:
+            step = decided_receipt(state, p)
+        return step
 
     def _election_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step declared persistent (see the module's
