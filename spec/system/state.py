@@ -69,7 +69,8 @@ class Notification(NamedTuple):
 
     ``own_zxid`` and ``own_epoch`` are ghost fields, not on ZooKeeper's wire: the
     sender's own vote (its last zxid and currentEpoch) when it sent, so that the
-    election property can compare the winner with every voter's own vote.
+    election property can compare the winner with every LOOKING voter's own vote; a
+    decided sender's are 0 (never compared, so never kept).
     """
 
     source: int

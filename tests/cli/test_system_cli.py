@@ -23,16 +23,18 @@ def test_the_system_spec_is_the_default(capsys):
 
 
 def test_the_readme_command_finishes_clean_and_reaches_a_sync(capsys):
-    """With the reduction (on by default) persistent steps count no level of depth, so
-    depth 12 reaches the first sync, which the unreduced search first meets at 14."""
+    """With the reduction (on by default) persistent steps and Zab receipts count no level
+    of depth, so depth 12 reaches the first sync and an established leader, which the
+    unreduced search first meets at 14 and 16."""
     code, out, _ = run(capsys, "check", "--nodes", "3", "--depth", "12", "--no-progress")
     assert code == 0
     assert "No violation within depth 12" in out
     assert (
-        "reduction on (persistent steps taken alone, no level of depth unless the spec counts one)"
-        in out
+        "reduction on (persistent steps taken alone, no level of depth unless the spec counts "
+        "one; steps the spec names free count none)" in out
     )
     assert "witness SyncByDIFF: first reached by a path of 14 steps" in out
+    assert "witness LeaderEstablished: first reached by a path of 16 steps" in out
     code, out, _ = run(
         capsys, "check", "--nodes", "3", "--depth", "12", "--no-progress", "--no-reduction"
     )

@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 import numpy as np
 import pytest
 
-from tests.engine.test_persistent import ADeclared, Counters
+from tests.engine.test_persistent import ADeclared, AFree, Counters
 from tests.engine.toys import Grid, Noisy, Tokens
 from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs, partition
 from zabmc.engine.checkpoint import CheckpointError
@@ -231,6 +231,23 @@ def test_persistent_steps_join_their_level_as_on_one_core(jobs, case):
         assert many.reduction == one.reduction
     if PERSISTENT[case][1] and case != 2:  # a progress measure that rises, no cycle
         assert one.reduction["persistent_steps"]["states_expanded_by_one_step"] > 0
+
+
+@pytest.mark.parametrize("jobs", JOBS)
+def test_free_steps_join_their_level_as_on_one_core(jobs):
+    """Steps the spec counts no level for, among the others (``Movers.free_step``): the
+    partitioned search puts them in the same levels as the one-core search."""
+    model = Counters(3, 4, limit=3)
+    names = [p.name for p in model.properties()]
+
+    def options() -> CheckOptions:
+        expander = PersistentStepExpander(FullExpander(model), AFree(model), names)
+        return CheckOptions(check_deadlock=False, expander=expander)
+
+    one = check_bfs(model, options())
+    many = check_parallel(model, options(), ScaleOptions(jobs=jobs))
+    assert one.states_per_depth[0] == 4  # A's free steps joined level 0
+    assert path(many) == path(one) and counts(many) == counts(one)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])

@@ -224,3 +224,34 @@ def test_the_verifier_checks_that_an_unread_part_leaves_a_property_as_it_was():
     lying = [Property.always("ABelowThree", lambda s: s.a < 3)]
     _, failures = check_persistent_steps(model, ADeclared(model), states, properties=lying)
     assert "StepA() changes ABelowThree, which reads nothing it writes" in failures
+
+
+class AFree(ADeclared):
+    """No persistent step; A's step counts no level of depth wherever it is taken."""
+
+    def persistent_step(self, state: Pair) -> tuple[Action, Pair] | None:
+        return None
+
+    def free_step(self, action: Action) -> bool:
+        return action.name == "StepA"
+
+
+def test_a_free_step_joins_its_level_among_the_others():
+    """Every successor is explored (the same states as the full search), but A's steps
+    join the level they come from: depth counts B's steps only."""
+    model = Counters(3, 3)
+    full, _ = search(model, None)
+    free, expander = search(model, AFree(model))
+    assert free.distinct_states == full.distinct_states == 16
+    assert free.states_per_depth == [4, 4, 4, 4]
+    assert expander.taken_alone == 0 and expander.free_steps > 0
+    assert free.reduction["persistent_steps"]["free_steps"] > 0
+    bounded = check_bfs(
+        model,
+        CheckOptions(
+            check_deadlock=False,
+            max_depth=1,
+            expander=PersistentStepExpander(FullExpander(model), AFree(model), ["BAtTop"]),
+        ),
+    )
+    assert bounded.distinct_states == 8  # A's 4 counts at B's 0 and 1

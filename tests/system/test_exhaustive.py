@@ -15,9 +15,10 @@ from zabmc.engine import CheckOptions, check_bfs
 @pytest.mark.parametrize(
     ("params", "states", "unreached"),
     [
-        # Fast Leader Election step by step: two voters, one fault of each kind
-        (Params(voters=2, max_timeouts=0, max_crashes=1), 517, {"SyncByTRUNC"}),
-        (Params(voters=2, max_timeouts=1), 401, {"SyncByTRUNC"}),
+        # Fast Leader Election step by step: two voters, one fault of each kind (517 and 401
+        # while a decided sender's notification carried its ghost own vote, never read)
+        (Params(voters=2, max_timeouts=0, max_crashes=1), 509, {"SyncByTRUNC"}),
+        (Params(voters=2, max_timeouts=1), 393, {"SyncByTRUNC"}),
         (Params(voters=2, max_timeouts=0, max_partitions=1), 112, {"SyncByTRUNC", "SyncBySNAP"}),
         # the coarse election: three voters, a crash and a restart
         (Params(max_timeouts=0, max_crashes=1, coarse_election=True), 69_762, set()),

@@ -331,3 +331,20 @@ def test_a_user_property_with_a_built_in_name_reads_everything():
     assert copied.movers().property_reads(own[1].name) == PROPERTY_READS[own[1].name]
     assert model.movers().property_reads(shadow.name) == PROPERTY_READS[shadow.name]
     assert not copied.movers().goal_closed(shadow.name, *_a_declared_delivery())
+
+
+def test_zab_receipts_count_no_level_with_the_fine_grained_election_only():
+    """Every Zab receipt, and nothing else, is free with the fine-grained election (one
+    level a message, at its send); with the coarse election depth counts as before."""
+    from spec.system.independence import ZAB_RECEIPTS
+    from spec.system.model import RECEIVE_STEPS, STEPS
+
+    assert {name for steps in RECEIVE_STEPS.values() for name, _ in steps} == ZAB_RECEIPTS
+    fine = SystemModel(Params(voters=2)).movers()
+    coarse = SystemModel(Params(voters=2, coarse_election=True)).movers()
+    for name in STEPS:
+        action = Action(name, (0, 1))
+        assert fine.free_step(action) == (name in ZAB_RECEIPTS)
+        assert not coarse.free_step(action)
+    leaderinfo = Action("FollowerProcessLEADERINFO", (0, 1))
+    assert coarse.counts_depth(leaderinfo) and not fine.counts_depth(leaderinfo)

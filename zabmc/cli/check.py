@@ -324,7 +324,8 @@ def reduction_note(expander: Expander) -> str:
         return "off (every step alone, one level of depth each)"
     chained = "chains" in describe()
     return (
-        "on (persistent steps taken alone, no level of depth unless the spec counts one"
+        "on (persistent steps taken alone, no level of depth unless the spec counts one; "
+        "steps the spec names free count none"
         + ("; a chain of a server's right movers and its next step is one level" if chained else "")
         + ")"
     )

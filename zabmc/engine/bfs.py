@@ -109,10 +109,13 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
             owed = not expansion.complete
             # A free successor (a persistent step) belongs to this level: it joins the
             # frontier being explored, which the loop above goes on to.
-            target = frontier if expansion.free else next_frontier
+            free = expansion.free
+            target = frontier if free is True else next_frontier
             while True:
-                found = len(target)
-                for action, succ in batch:
+                found = len(frontier) + len(next_frontier)
+                for position, (action, succ) in enumerate(batch):
+                    if type(free) is not bool:
+                        target = frontier if free[position] else next_frontier
                     fired = True
                     generated += 1
                     st = stats.get(action.name)
@@ -137,10 +140,10 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
                     violation = examine(succ, sfp)
                     if violation:
                         break
-                if violation or not owed or len(target) > found:
+                if violation or not owed or len(frontier) + len(next_frontier) > found:
                     break
                 # The cycle proviso: none of the reduced set was new, so take the rest.
-                batch, owed = expander.expand_rest(state), False
+                batch, owed, free, target = expander.expand_rest(state), False, False, next_frontier
             if violation:
                 break
             expanded += 1

@@ -35,7 +35,15 @@ class Expansion(NamedTuple):
     complete: bool  # False: a reduced subset; the rest is owed if none of these was new
     #: The successors count no level of depth: the search explores them in the level of
     #: the state they come from (a persistent step, :mod:`zabmc.engine.reduction.persistent`).
-    free: bool = False
+    #: Either for all of them (a bool) or per successor, in order (a step the spec counts no
+    #: level for wherever it is taken, :meth:`zabmc.engine.reduction.movers.Movers.free_step`).
+    free: bool | Sequence[bool] = False
+
+
+def is_free(free: bool | Sequence[bool], position: int) -> bool:
+    """Whether the successor at ``position`` of an expansion whose ``free`` is given counts
+    no level of depth."""
+    return free if type(free) is bool else free[position]
 
 
 class Chained(NamedTuple):
@@ -91,4 +99,12 @@ class FullExpander:
         return ()
 
 
-__all__ = ["Chained", "Expander", "Expansion", "FullExpander", "chain_label", "unfold"]
+__all__ = [
+    "Chained",
+    "Expander",
+    "Expansion",
+    "FullExpander",
+    "chain_label",
+    "is_free",
+    "unfold",
+]

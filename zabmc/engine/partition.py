@@ -602,7 +602,7 @@ class Partition:
         parent: Hashable,
         successors: Sequence[tuple],
         first: int,
-        free: bool,
+        free: bool | Sequence[bool],
         where: list[tuple[int, int]] | None,
     ) -> None:
         """Bucket a parent's successors by owner, and note in ``where`` (when given) where
@@ -663,7 +663,7 @@ class Partition:
             out.keys.append(base | position)
             out.parents.append(parent_fp)
             out.actions.append(code)
-            out.free.append(free)
+            out.free.append(free if type(free) is bool else free[position - first])
             out.states.append(succ)
 
     def _finish_round(self, report: LevelReport) -> list[int]:

@@ -87,6 +87,11 @@ def summary_lines(result: CheckResult) -> list[str]:
                     if persistent.get("counted_depth")
                     else ""
                 )
+                + (
+                    f"; {persistent['free_steps']:,} other steps the spec counts no level for"
+                    if persistent.get("free_steps")
+                    else ""
+                )
             )
         if "chains" in r:
             lines.append(

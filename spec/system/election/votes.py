@@ -48,8 +48,12 @@ def vote_key(v: Vote) -> tuple[int, int, int]:
 
 
 def notification(p: Params, srv: Server, el: Election, i: int) -> Notification:
-    """The notification server i sends now: its vote, round and state (and own vote, a ghost)."""
-    own = self_vote(p, srv, i)
+    """The notification server i sends now: its vote, round and state (and, while LOOKING,
+    its own vote, a ghost; 0 once decided)."""
+    # The own vote is a ghost for ElectionSafety, which compares the winner with the own
+    # votes of LOOKING voters only: a decided sender's is never read, and left out it makes
+    # no states that differ in nothing any step or property reads.
+    own = self_vote(p, srv, i) if srv.state == LOOKING else NOBODY
     v = el.vote
     return Notification(i, srv.state, el.round, v.leader, v.zxid, v.epoch, own.zxid, own.epoch)
 

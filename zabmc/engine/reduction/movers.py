@@ -49,6 +49,11 @@ The engine knows nothing of servers or channels. A spec says, per step:
   ``action``, taken alone, counts a level of depth like any other step instead of none.
   Soundness does not depend on it; a bounded search's reach and the states a search meets
   before its first violation do;
+* ``free_step(action)`` (optional; absent means never): whether the step ``action`` counts
+  no level of depth wherever it is taken, alone or among the others (the search explores
+  its successor in the level of the state it comes from). A choice of what a depth bound
+  counts, like ``counts_depth``, and no matter of soundness: a search without a depth bound
+  explores the same states; one with a bound reaches further;
 * ``progress(state)``: a number that the spec expects each persistent step to raise.
   The engine takes a persistent step alone only where it does (see
   :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
@@ -62,7 +67,7 @@ it writes or is declared goal-closed under it (:mod:`zabmc.engine.reduction.pers
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import Protocol
 
 from zabmc.engine.model import Action
@@ -102,6 +107,11 @@ def counts_depth(movers: Movers, action: Action) -> bool:
     return bool(own(action)) if own is not None else False
 
 
+def free_step(movers: Movers) -> Callable[[Action], bool] | None:
+    """``movers``' ``free_step``, or None where it declares none."""
+    return getattr(movers, "free_step", None)
+
+
 def changed_parts(before: Hashable, after: Hashable) -> set[str]:
     """The top-level fields of a NamedTuple state that differ (every field if not one)."""
     fields = getattr(before, "_fields", None)
@@ -132,6 +142,7 @@ __all__ = [
     "Movers",
     "changed_parts",
     "counts_depth",
+    "free_step",
     "goal_closed",
     "parts_changed",
     "visible_parts",

@@ -38,9 +38,11 @@ The engine adds the conditions that the spec cannot see:
   everything. A measure that is wrong costs reduction, not soundness;
 * **depth**: a persistent step is part of the step that led to it and counts no level of
   depth (``Expansion.free``), as ZooKeeper's thread would take it before anyone noticed;
-  unless the spec counts one for it (``Movers.counts_depth``). Either way the reduced
-  search reaches the same goals; what differs is how many states a search that stops at
-  its first violation meets first (a free step brings later states into earlier levels).
+  unless the spec counts one for it (``Movers.counts_depth``). A step the spec names free
+  wherever it is taken (``Movers.free_step``) counts none among the others either. Either
+  way the reduced search reaches the same goals; what differs is how many states a search
+  that stops at its first violation meets first (a free step brings later states into
+  earlier levels).
 
 Where no persistent step is named, or one fails a condition, the state is expanded by the
 ``base`` expander (every step, or Lipton chains).
@@ -56,6 +58,7 @@ from zabmc.engine.model import Action
 from zabmc.engine.reduction.movers import (
     Movers,
     counts_depth,
+    free_step,
     goal_closed,
     parts_changed,
     visible_parts,
@@ -77,6 +80,8 @@ class PersistentStepExpander:
         self.goal_closed = 0  # of those, by a step that a property reads (goal-closed for it)
         self.refused = 0  # persistent steps named but expanded in full (visible, no progress)
         self.counted_depth = 0  # of those taken alone, by a step the spec counts a level
+        self._free_step = free_step(movers)
+        self.free_steps = 0  # successors of full expansions that count no level (free_step)
 
     def persistent(self, state: Hashable) -> tuple[Action, Hashable] | None:
         """The step to take alone from ``state``, or None."""
@@ -116,7 +121,13 @@ class PersistentStepExpander:
             counted = counts_depth(self._movers, found[0][0])
             self.counted_depth += counted
             return Expansion((found[0],), True, free=not counted)
-        return self._base.expand(state)
+        expansion = self._base.expand(state)
+        if self._free_step is not None and expansion.free is False:
+            flags = [self._free_step(action) for action, _ in expansion.successors]
+            if any(flags):
+                self.free_steps += sum(flags)
+                return expansion._replace(free=flags)
+        return expansion
 
     def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
         if self.persistent(state) is not None:
@@ -137,6 +148,7 @@ class PersistentStepExpander:
                 "goal_closed": self.goal_closed,
                 "refused": self.refused,
                 "counted_depth": self.counted_depth,
+                "free_steps": self.free_steps,
             },
             **(base() if base is not None else {}),
         }
