@@ -99,7 +99,14 @@ from spec.system.constants import ACK, ACKEPOCH, FOLLOWERINFO, LOOKING
 from spec.system.election.actions import fle_handle_notmsg, fle_wait_new_notmsg
 from spec.system.election.votes import beats, vote_of
 from spec.system.frame_conditions import unchanged
-from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
+from spec.system.leader_persistence import (
+    CONNECT,
+    FOLLOW,
+    LEADER_RECEIPTS,
+    connect,
+    follow,
+    leader_receipt,
+)
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, SystemState
@@ -115,7 +122,7 @@ ELECTION_STEPS = frozenset({"FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNo
 ELECTION_WRITES = frozenset({"elections", "network"})
 
 #: The persistent steps that count a level of depth (:meth:`SystemMovers.counts_depth`).
-COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, "FollowerProcessLEADERINFO"})
+COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, FOLLOW, "FollowerProcessLEADERINFO"})
 
 #: Steps that touch every server's channels: a crash empties them, a restart notifies.
 EVERYONE = frozenset({"NodeCrash", "NodeStart"})
@@ -201,7 +208,9 @@ class SystemMovers:
     def persistent_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step that changes only its election record
         and neither its vote nor its round (see the module's docstring); else the first
-        learner's receipt declared by :mod:`spec.system.zab_persistence`."""
+        learner's receipt declared by :mod:`spec.system.zab_persistence`; else a leader's
+        receipt, a learner's connection or a LOOKING server's joining an established
+        cluster, declared by :mod:`spec.system.leader_persistence`."""
         p = self.params
         if p.zookeeper_timing or p.tla_election:
             return None
@@ -217,7 +226,7 @@ class SystemMovers:
             step = leader_receipt(state, p, i)
             if step is not None:
                 return step
-        return connect(state, p)
+        return connect(state, p) or follow(state, p)
 
     def _election_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step declared persistent (see the module's
@@ -252,11 +261,13 @@ class SystemMovers:
         takes a message from its leader and sends at most acknowledgments, which weigh far
         less; a leader's receipt takes one and answers at most with a lighter message
         (LEADERINFO for FOLLOWERINFO), or reads a learner's first ACK after NEWLEADER
-        (``ackld_live``), which outweighs the UPTODATE it answers with. Any measure is
+        (``ackld_live``), which outweighs the UPTODATE it answers with; a LOOKING server's
+        FollowLeader adds one server that decided, which outweighs everything else. Any measure is
         sound (the cycle proviso); this one only decides which steps are taken alone."""
         queued = sum([len(el.queue) for el in state.elections])
         read = sum([ld.ackld_live.bit_count() for ld in state.leaders]) << ACKLD_READ_SHIFT
         read += sum([ld.learners.bit_count() for ld in state.leaders]) << CONNECTED_SHIFT
+        read += sum([srv.online and srv.state != LOOKING for srv in state.servers]) << DECIDED_SHIFT
         return read - queued - sum([zab_weight(m[0]) for c in state.network.msgs for m in c])
 
     def counts_depth(self, action: Action) -> bool:
@@ -292,6 +303,9 @@ def zab_weight(kind: int) -> int:
 ACKLD_READ_SHIFT = 48
 #: A learner connected to its leader weighs more than the FOLLOWERINFO it sends.
 CONNECTED_SHIFT = 56
+#: A server that decided (up and not LOOKING) weighs more than all the rest: FollowLeader
+#: (spec.system.leader_persistence.follow) raises the measure by it.
+DECIDED_SHIFT = 64
 
 
 def _adopts(p: Params, el: Election) -> bool:
