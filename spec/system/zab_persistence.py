@@ -57,6 +57,22 @@ Where the successor shows a breach, a change to another server, a leader's recor
 ghost, nothing is declared. Nothing is declared with ``zookeeper_timing`` (a leader's
 shutdown leaves its learners' records for their own timeouts) or the TLA+'s election.
 
+**Why the second class waits for the faults to be used up, even in a larger persistent
+set.** A durable receipt r of learner i from leader j is dependent on three crashes: i's (a
+crash after r keeps what r wrote to disk, one before it does not), j's and, where i's
+leaving would cost j its quorum, the third server's (each sends i back to election keeping
+r's effect, and disables r). A persistent set holding r must hold those crashes too, or a
+run that takes one of them and never r would have no counterpart. But a crash of j is
+dependent on every step of j's cluster that writes something a crash keeps (j's own
+LeaderProcessRequest and commits, every learner's durable receipt from j; their effects
+stay, while the crash first disables them), and a crash of i on j's receipts of i's
+acknowledgments (the acks j counted, and the commits they made, stay). Closing the set
+under dependency thus takes in every enabled Zab step of the cluster: no reduction. What
+lies between the crashes is what the hunts spend their states on: in the coarse ZK-3911
+hunt about two thirds of the states within depth 26 have both crashes used, and each
+descends from a crash's state, of which there can be one for each state with a crash left
+and each server up there.
+
 These arguments are checked against the definition on sampled states
 (``tests/system/test_zab_persistence.py``): every path of other steps from a declared
 state commutes with the receipt or overwrites it, and each condition above is needed.
