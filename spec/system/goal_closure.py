@@ -51,8 +51,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from spec.system.constants import NO_SYNC
-from spec.system.leader_persistence import CONNECT
+from spec.system.constants import LOOKING, NO_SYNC
+from spec.system.leader_persistence import CONNECT, FOLLOW
 from spec.system.property_parts import PROPERTY_READS, leader_epochs, phase
 from spec.system.state import Server, SystemState
 from spec.system.zab_persistence import LEARNER_RECEIPTS
@@ -105,6 +105,46 @@ def _only_joins(before: SystemState, action: Action, after: SystemState) -> bool
     )
 
 
+#: The properties that read what a LOOKING server's joining an established cluster changes
+#: (``roles``: k goes from LOOKING to FOLLOWING or OBSERVING; see
+#: :mod:`spec.system.leader_persistence`). Leadership, LeaderLogCompleteness, MonotonicRead
+#: and LeaderEstablished read the roles of leaders only, PrimaryIntegrity and
+#: ProcessConsistency those of learners connected to their leader (k connects only later):
+#: their values stay. Agreement, FollowerDelivers and ObserverDelivers check every learner:
+#: one more can add a violation or a witness, never take one away.
+CLOSED_UNDER_FOLLOW = frozenset(
+    {
+        "Leadership",
+        "LeaderLogCompleteness",
+        "MonotonicRead",
+        "LeaderEstablished",
+        "PrimaryIntegrity",
+        "ProcessConsistency",
+        "Agreement",
+        "FollowerDelivers",
+        "ObserverDelivers",
+    }
+)
+
+
+def _only_decides(before: SystemState, action: Action, after: SystemState) -> bool:
+    """Of what the properties read, the joining changes only k's role, from LOOKING to a
+    learner's, not connected to any leader."""
+    k = action.args[0]
+    a, b = before.servers[k], after.servers[k]
+    return (
+        a.online
+        and b.online
+        and a.state == LOOKING
+        and leader_epochs(b) is None
+        and phase(a) == phase(b) == (False, False)
+        and (a.history, a.last_committed) == (b.history, b.last_committed)
+        and after.learners == before.learners
+        and after.leaders is before.leaders
+        and all(after.servers[m] is before.servers[m] for m in range(len(before.servers)) if m != k)
+    )
+
+
 class _Judged(NamedTuple):
     """A receipt's step judged once: the states (held, so that ``is`` identifies them), the
     learner, whether its changes are monotone, and whether it delivers."""
@@ -142,10 +182,17 @@ def goal_closed(name: str, before: SystemState, action: Action, after: SystemSta
         return False
     if action.name == CONNECT:
         return name in CLOSED_UNDER_CONNECT and _only_joins(before, action, after)
+    if action.name == FOLLOW:
+        return name in CLOSED_UNDER_FOLLOW and _only_decides(before, action, after)
     if action.name not in LEARNER_RECEIPTS:
         return False
     judged = _judge(before, after, action.args[0])
     return judged.monotone and not (judged.delivers and name in NOT_CLOSED_UNDER_DELIVERY)
 
 
-__all__ = ["NOT_CLOSED_UNDER_DELIVERY", "changes_are_monotone", "goal_closed"]
+__all__ = [
+    "CLOSED_UNDER_FOLLOW",
+    "NOT_CLOSED_UNDER_DELIVERY",
+    "changes_are_monotone",
+    "goal_closed",
+]

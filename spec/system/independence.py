@@ -149,7 +149,14 @@ from spec.system.election.actions import (
 )
 from spec.system.election.votes import beats, vote_of
 from spec.system.frame_conditions import unchanged
-from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS, connect, leader_receipt
+from spec.system.leader_persistence import (
+    CONNECT,
+    FOLLOW,
+    LEADER_RECEIPTS,
+    connect,
+    follow,
+    leader_receipt,
+)
 from spec.system.params import Params
 from spec.system.property_parts import PROPERTY_READS, parts_changed
 from spec.system.state import Election, Server, SystemState
@@ -170,7 +177,7 @@ ELECTION_STEPS = frozenset({"FLEReceiveNotmsg", "FLEHandleNotmsg", "FLEWaitNewNo
 ELECTION_WRITES = frozenset({"elections", "network"})
 
 #: The persistent steps that count a level of depth (:meth:`SystemMovers.counts_depth`).
-COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, "FollowerProcessLEADERINFO"})
+COUNTED_RECEIPTS = frozenset({*LEADER_RECEIPTS, CONNECT, FOLLOW, "FollowerProcessLEADERINFO"})
 
 #: Every Zab receipt, a learner's or a leader's (:meth:`SystemMovers.free_step`).
 ZAB_RECEIPTS = frozenset({*LEARNER_RECEIPTS, *LEADER_RECEIPTS})
@@ -259,8 +266,9 @@ class SystemMovers:
     def persistent_step(self, state: SystemState) -> tuple[Action, SystemState] | None:
         """The first LOOKING server's main-loop step that changes only its election record
         and neither its vote nor its round (see the module's docstring); else the first
-        learner's receipt declared by :mod:`spec.system.zab_persistence`, leader's receipt
-        or connection (:mod:`spec.system.leader_persistence`); else the first decided
+        learner's receipt declared by :mod:`spec.system.zab_persistence`; else a leader's
+        receipt, a learner's connection or a LOOKING server's joining an established
+        cluster, declared by :mod:`spec.system.leader_persistence`; else the first decided
         server's receipt of a notification (:func:`decided_receipt`), last so that the Zab
         receipts are declared where they were (377,177 states on the fault-free 3-server
         default; 358,921 with it before them)."""
@@ -279,7 +287,7 @@ class SystemMovers:
             step = leader_receipt(state, p, i)
             if step is not None:
                 return step
-        step = connect(state, p)
+        step = connect(state, p) or follow(state, p)
         if step is None and not p.coarse_election:
             step = decided_receipt(state, p)
         return step
@@ -320,12 +328,14 @@ class SystemMovers:
         takes a message from its leader and sends at most acknowledgments, which weigh far
         less; a leader's receipt takes one and answers at most with a lighter message
         (LEADERINFO for FOLLOWERINFO), or reads a learner's first ACK after NEWLEADER
-        (``ackld_live``), which outweighs the UPTODATE it answers with. Any measure is
+        (``ackld_live``), which outweighs the UPTODATE it answers with; a LOOKING server's
+        FollowLeader adds one server that decided, which outweighs everything else. Any measure is
         sound (the cycle proviso); this one only decides which steps are taken alone."""
         queued = sum([len(el.queue) for el in state.elections]) << QUEUED_SHIFT
         queued += unanswered_notes(state, self.params)
         read = sum([ld.ackld_live.bit_count() for ld in state.leaders]) << ACKLD_READ_SHIFT
         read += sum([ld.learners.bit_count() for ld in state.leaders]) << CONNECTED_SHIFT
+        read += sum([srv.online and srv.state != LOOKING for srv in state.servers]) << DECIDED_SHIFT
         return read - queued - sum([zab_weight(m[0]) for c in state.network.msgs for m in c])
 
     def free_step(self, action: Action) -> bool:
@@ -340,12 +350,14 @@ class SystemMovers:
         return not self.params.coarse_election and action.name in ZAB_RECEIPTS
 
     def counts_depth(self, action: Action) -> bool:
-        """A leader's receipt, or a learner's LEADERINFO, taken alone counts a level of
-        depth; the learners' other receipts and the election steps none. A choice of
-        search order, not of soundness: the first counted a level before they were
-        declared, so a depth bound reaches as far as it did; and with them free the coarse
-        ZK-4646 hunt met 990,646 states before its violation, counted 886,610 (the free
-        steps bring later states into the levels before the violation's)."""
+        """A leader's receipt, a learner's connection or LEADERINFO, or a LOOKING server's
+        joining a leader, taken alone counts a level of depth; the learners' other receipts
+        and the election steps none. A choice of search order, not of soundness: the first
+        counted a level before they were declared, so a depth bound reaches as far as it
+        did; and with them free the coarse ZK-4646 hunt met 990,646 states before its
+        violation, counted 886,610 (the free steps bring later states into the levels
+        before the violation's); with the joining free the coarse ZK-3911 hunt met 488,999,
+        counted 484,132. A step named free (:meth:`free_step`) counts none."""
         return action.name in COUNTED_RECEIPTS and not self.free_step(action)
 
     def parts_changed(self, before: SystemState, after: SystemState) -> set[str]:
@@ -376,6 +388,9 @@ QUEUED_SHIFT = 4
 ACKLD_READ_SHIFT = 48
 #: A learner connected to its leader weighs more than the FOLLOWERINFO it sends.
 CONNECTED_SHIFT = 56
+#: A server that decided (up and not LOOKING) weighs more than all the rest: FollowLeader
+#: (spec.system.leader_persistence.follow) raises the measure by it.
+DECIDED_SHIFT = 64
 
 
 def unanswered_notes(s: SystemState, p: Params) -> int:

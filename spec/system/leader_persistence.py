@@ -68,6 +68,34 @@ violation, never repair one, so they are goal-closed under it
 (:mod:`spec.system.goal_closure`). Without "i cannot stop", a fresher ACKEPOCH shuts i down
 and sends j back to election only if j is connected: the definition check refutes it.
 
+**A LOOKING server's joining an established cluster** (FollowLeader(k, j) of the coarse
+election: k, LOOKING, learns that a quorum follows leader j and decides for j) is declared
+where no crash, partition or timeout is left, j serves (BROADCAST: k takes j's vote, which
+j rewrites when it starts to serve, LeaderProcessACKLD, and never after; serving, j has a
+quorum's ACKEPOCH and NEWLEADER acks and cannot shut down by its own steps,
+:func:`spec.system.zab_persistence.cannot_stop`), and the servers that are or may become
+LOOKING (:func:`may_look`) are no quorum of voters (:func:`stays_decided`). With no fault
+left a server goes back to election only by a leader's shutdown (j cannot shut down; any
+other leader may, taking its learners along), or by rejecting j's LEADERINFO in discovery
+(:func:`spec.system.zab_persistence.may_reject_leaderinfo`); a down server may restart and
+look. So no quorum of LOOKING voters can ever form: no ElectLeader is or becomes enabled
+with k in its electorate, which is the one step that reads k's being LOOKING and that k's
+joining would disable. The step reads j's role and the servers that decided for j (a quorum
+of them, :func:`bound` ones, which stay), and the link between k and j; it writes only k's
+server record (FOLLOWING or OBSERVING, DISCOVERY) and election record (j's vote, settled).
+Nothing else writes those while k looks (its faults are used up; its one other step,
+ElectLeader, cannot happen), and what others read of them only grows with k's decision:
+another LOOKING server's FollowLeader counts k among j's, which keeps it enabled; j's steps
+read k only once it connects. Of what the properties read it changes only k's role
+(``roles``): the properties that read roles read those of leaders (Leadership,
+LeaderLogCompleteness, MonotonicRead, LeaderEstablished), of learners connected to their
+leader (PrimaryIntegrity, ProcessConsistency: k connects only later), which stay, or check
+every learner (Agreement, FollowerDelivers, ObserverDelivers), where one more can add a
+violation or a witness, never take one away: goal-closed (:mod:`spec.system.goal_closure`).
+Declared with the coarse election only (FLE's answers read a LOOKING server's vote).
+Without any of the three conditions the definition check refutes the declaration
+(``tests/system/test_leader_persistence.py``).
+
 Where the successor shows a breach, a change to a server, an election record, a learner's
 record, ``leaders.learners`` or the ghost, nothing is declared; nor with ``zookeeper_timing``
 (a leader's receipts then wait for its own log) or the TLA+'s election.
@@ -85,9 +113,12 @@ from spec.system.broadcast import leader_process_ack
 from spec.system.constants import (
     ACK,
     ACKEPOCH,
+    BROADCAST,
+    DISCOVERY,
     FOLLOWERINFO,
     FOLLOWING,
     LEADING,
+    LOOKING,
     NULL,
     OBSERVING,
 )
@@ -96,6 +127,7 @@ from spec.system.discovery import (
     leader_process_ackepoch,
     leader_process_followerinfo,
 )
+from spec.system.election.coarse import follow_leader
 from spec.system.frame_conditions import unchanged
 from spec.system.learner_log import last_committed
 from spec.system.params import Params
@@ -109,6 +141,8 @@ Receipt = Callable[[SystemState, Params, int, int], "SystemState | None"]
 
 #: A learner's connection to its leader, declared where no fault is left (see above).
 CONNECT = "ConnectAndFollowerSendFOLLOWERINFO"
+#: A LOOKING server's joining an established cluster (coarse election; see above).
+FOLLOW = "FollowLeader"
 
 #: The receipts that may be declared, by name (the spec's own steps).
 LEADER_RECEIPTS: dict[str, Receipt] = {
@@ -218,6 +252,97 @@ def connect(s: SystemState, p: Params) -> tuple[Action, SystemState] | None:
     return None
 
 
+def bound(s: SystemState, p: Params, j: int) -> int:
+    """The servers (a mask) that stay with leader j while it cannot stop and no fault is
+    left: j, and those that decided for j (connected to it or not) and are past discovery
+    or cannot reject its LEADERINFO (:func:`spec.system.zab_persistence.may_reject_leaderinfo`)."""
+    mask = 1 << j
+    for k, srv in enumerate(s.servers):
+        if k == j or not (srv.online and srv.state in (FOLLOWING, OBSERVING)):
+            continue
+        leader = s.learners[k].leader
+        if leader == NULL:
+            leader = s.elections[k].vote.leader
+        if leader == j and not zab_persistence.may_reject_leaderinfo(s, p, j, k):
+            mask |= 1 << k
+    return mask
+
+
+def may_look(s: SystemState, p: Params, j: int) -> int:
+    """The servers (a mask) that are LOOKING or may become so while leader j cannot stop and
+    no fault is left: every server that :func:`bound` does not hold to j."""
+    return ((1 << p.n) - 1) & ~bound(s, p, j)
+
+
+def _only_decided(before: SystemState, after: SystemState, k: int, n: int) -> bool:
+    """``after`` differs from ``before`` only in k's server and election records, k now
+    following or observing in discovery with its log and delivered entries as they were."""
+    if not unchanged(before, after, "leaders", "ghost", "recorder", "network"):
+        return False
+    if after.learners != before.learners:  # turn_to_learning writes k's empty record anew
+        return False
+    for group in ("servers", "elections"):
+        old, new = getattr(before, group), getattr(after, group)
+        if any(new[m] is not old[m] for m in range(n) if m != k):
+            return False
+    a, b = before.servers[k], after.servers[k]
+    return (
+        a.state == LOOKING
+        and b.state in (FOLLOWING, OBSERVING)
+        and b.zab_state == DISCOVERY
+        and (a.history, a.last_committed) == (b.history, b.last_committed)
+    )
+
+
+def follow(s: SystemState, p: Params) -> tuple[Action, SystemState] | None:
+    """The first LOOKING server's FollowLeader, where it is declared persistent: the coarse
+    election, no crash, partition or timeout left, its leader serves, and the servers that
+    may look are no quorum (see the module's docstring)."""
+    if not p.coarse_election or not no_zab_fault_left(s, p):
+        return None
+    for k, srv in enumerate(s.servers):
+        if not (srv.online and srv.state == LOOKING):
+            continue
+        for j in range(p.n):
+            if j == k or not serves(s, j):
+                continue
+            succ = follow_leader(s, p, k, j)
+            if succ is None or not stays_decided(s, p, j):
+                continue
+            if _only_decided(s, succ, k, p.n):
+                return Action(FOLLOW, (k, j)), succ
+    return None
+
+
+def serves(s: SystemState, j: int) -> bool:
+    """Leader j serves (BROADCAST): its vote, which a server that follows it takes, was
+    rewritten when it started to (LeaderProcessACKLD) and stays; and it has a quorum's
+    ACKEPOCH and NEWLEADER acks, so with no fault left it cannot shut down by its own steps
+    (:func:`spec.system.zab_persistence.cannot_stop`)."""
+    return s.servers[j].zab_state == BROADCAST
+
+
+def stays_decided(s: SystemState, p: Params, j: int) -> bool:
+    """The servers that may look while j leads (:func:`may_look`) are no quorum of voters, so
+    no ElectLeader can ever be enabled with a LOOKING server in its electorate; and those
+    that stay with j (:func:`bound`) and decided for it are a quorum, so FollowLeader stays
+    enabled (with three voters the first implies the second)."""
+    if p.is_quorum(may_look(s, p, j) & p.voter_mask):
+        return False
+    return p.is_quorum(_decided_for(s, p, j) & bound(s, p, j))
+
+
+def _decided_for(s: SystemState, p: Params, j: int) -> int:
+    """The voters (a mask) that count for j in FollowLeader: up, LEADING or FOLLOWING, with
+    their vote for j."""
+    mask = 0
+    for k in range(p.voters):
+        srv = s.servers[k]
+        if srv.online and srv.state in (LEADING, FOLLOWING) and s.elections[k].vote.leader == j:
+            mask |= 1 << k
+    return mask
+
+
 def leader_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemState] | None:
     """Leader i's receipt of the head of the channel from one of its learners, the first
     by learner id declared persistent here (see the module's docstring), or None."""
@@ -247,4 +372,16 @@ def leader_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemSta
     return None
 
 
-__all__ = ["CONNECT", "LEADER_RECEIPTS", "connect", "leader_receipt", "leader_silent"]
+__all__ = [
+    "CONNECT",
+    "FOLLOW",
+    "LEADER_RECEIPTS",
+    "bound",
+    "connect",
+    "follow",
+    "leader_receipt",
+    "leader_silent",
+    "may_look",
+    "serves",
+    "stays_decided",
+]

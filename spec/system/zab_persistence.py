@@ -57,6 +57,22 @@ Where the successor shows a breach, a change to another server, a leader's recor
 ghost, nothing is declared. Nothing is declared with ``zookeeper_timing`` (a leader's
 shutdown leaves its learners' records for their own timeouts) or the TLA+'s election.
 
+**Why the second class waits for the faults to be used up, even in a larger persistent
+set.** A durable receipt r of learner i from leader j is dependent on three crashes: i's (a
+crash after r keeps what r wrote to disk, one before it does not), j's and, where i's
+leaving would cost j its quorum, the third server's (each sends i back to election keeping
+r's effect, and disables r). A persistent set holding r must hold those crashes too, or a
+run that takes one of them and never r would have no counterpart. But a crash of j is
+dependent on every step of j's cluster that writes something a crash keeps (j's own
+LeaderProcessRequest and commits, every learner's durable receipt from j; their effects
+stay, while the crash first disables them), and a crash of i on j's receipts of i's
+acknowledgments (the acks j counted, and the commits they made, stay). Closing the set
+under dependency thus takes in every enabled Zab step of the cluster: no reduction. What
+lies between the crashes is what the hunts spend their states on: in the coarse ZK-3911
+hunt about two thirds of the states within depth 26 have both crashes used, and each
+descends from a crash's state, of which there can be one for each state with a crash left
+and each server up there.
+
 These arguments are checked against the definition on sampled states
 (``tests/system/test_zab_persistence.py``): every path of other steps from a declared
 state commutes with the receipt or overwrites it, and each condition above is needed.
@@ -158,8 +174,9 @@ def cannot_be_outdated(s: SystemState, p: Params, j: int) -> bool:
     discovery; no other server can send a fresher one, its currentEpoch and log being at
     most j's (each can grow only by a sync with another established leader, and a restart
     processes the whole log, hence the last zxid of its log); and no other leader can be:
-    none leads, and the voters that are LOOKING, down, or j's learners still in discovery
-    (which may reject LEADERINFO and look) are no quorum to elect one."""
+    none leads, and the voters that are LOOKING, down, or in discovery and able to reject
+    j's LEADERINFO (:func:`may_reject_leaderinfo`: the only way back to election for a
+    learner, with no fault left) are no quorum to elect one."""
     srv, n = s.servers[j], p.n
     mine = (srv.current_epoch, processed_zxid(srv))
     free = 0
@@ -171,13 +188,38 @@ def cannot_be_outdated(s: SystemState, p: Params, j: int) -> bool:
         if (other.current_epoch, max(processed_zxid(other), last_zxid(other.history))) > mine:
             return False
         looking = not other.online or other.state == LOOKING
-        if looking or (s.learners[k].leader == j and other.zab_state == DISCOVERY):
+        if looking or may_reject_leaderinfo(s, p, j, k):
             free |= 1 << k
         if any(
             msg[0] == ACKEPOCH and (msg.epoch, msg.zxid) > mine for msg in s.network.msgs[k * n + j]
         ):
             return False
     return not p.is_quorum(free & p.voter_mask)
+
+
+def least_epoch(s: SystemState, p: Params, j: int) -> int:
+    """The least epoch leader j's LEADERINFO can carry from here: its acceptedEpoch once a
+    quorum has connected (LeaderProcessFOLLOWERINFO's case 2 answers with it), else the
+    epoch it proposes so far, which only grows until the quorum decides it (case 1)."""
+    ld = s.leaders[j]
+    return s.servers[j].accepted_epoch if p.is_quorum(ld.connecting) else ld.new_epoch
+
+
+def may_reject_leaderinfo(s: SystemState, p: Params, j: int, k: int) -> bool:
+    """Learner k, up and in discovery, may yet go back to election by its own steps while
+    leader j leads: unless it is j's learner, or decided for j and not yet connected (its
+    one step is to connect to j), whose acceptedEpoch is at most :func:`least_epoch` of j:
+    then every LEADERINFO it can take from j is at least its acceptedEpoch, which it
+    accepts (FollowerProcessLEADERINFO's case 1); its acceptedEpoch changes only there."""
+    other = s.servers[k]
+    if not (other.online and other.state in (FOLLOWING, OBSERVING)):
+        return False
+    if other.zab_state != DISCOVERY:
+        return False
+    leader = s.learners[k].leader
+    if leader == NULL:
+        leader = s.elections[k].vote.leader
+    return leader != j or other.accepted_epoch > least_epoch(s, p, j)
 
 
 def quiet_election(s: SystemState, p: Params, i: int) -> bool:
@@ -323,9 +365,12 @@ def learner_receipt(s: SystemState, p: Params, i: int) -> tuple[Action, SystemSt
 
 __all__ = [
     "LEARNER_RECEIPTS",
+    "cannot_be_outdated",
     "cannot_stop",
     "leader_stays",
     "learner_receipt",
+    "least_epoch",
+    "may_reject_leaderinfo",
     "no_zab_fault_left",
     "only_channels",
     "quiet_election",

@@ -10,7 +10,10 @@ from __future__ import annotations
 import pytest
 
 from spec.system import SystemModel, leader_persistence, zab_persistence
-from spec.system.leader_persistence import CONNECT, LEADER_RECEIPTS
+from spec.system import messages as m
+from spec.system.constants import DISCOVERY
+from spec.system.leader_persistence import CONNECT, FOLLOW, LEADER_RECEIPTS
+from spec.system.state import put
 from tests.system.helpers import state_space
 from zabmc.engine.reduction.verify import check_persistent_steps
 
@@ -133,3 +136,91 @@ def test_a_connection_to_a_leader_that_can_stop_is_refuted(monkeypatch):
     found = connections(model, states[::2])
     _, failures = check_persistent_steps(model, model.movers(), found, depth=2, limit=3)
     assert failures and all("LeaderProcessACKEPOCH" in f for f in failures), failures
+
+
+def joinings(model: SystemModel, states) -> list:
+    """The states where a LOOKING server's FollowLeader is declared persistent."""
+    movers = model.movers()
+    return [
+        s
+        for s in states
+        if (step := movers.persistent_step(s)) is not None and step[0].name == FOLLOW
+    ]
+
+
+def test_a_lookers_joining_commutes_or_is_overwritten_and_keeps_the_goals():
+    """Where no fault is left, the leader serves and the servers that may look are no
+    quorum, a LOOKING server's FollowLeader is declared; every path of other steps (three
+    deep) commutes with it, and no property that reads roles leaves its goal."""
+    model, states = state_space(**COARSE)
+    found = joinings(model, states)
+    assert len(found) >= 300
+    _, failures = check_persistent_steps(
+        model, model.movers(), found, depth=3, limit=5, properties=model.properties()
+    )
+    assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("dropped", "refuted_by"),
+    [
+        # a crash of the leader or its follower takes the decided quorum away
+        ("no_zab_fault_left", "NodeCrash("),
+        # the leader rewrites its vote, which the joining server copies, when it starts to serve
+        ("serves", "LeaderProcessACKLD("),
+    ],
+)
+def test_each_condition_of_a_joining_is_needed(monkeypatch, dropped, refuted_by):
+    """Without the condition the declaration is wrong, and the definition check says so."""
+    monkeypatch.setattr(leader_persistence, dropped, lambda *args: True)
+    model, states = state_space(**COARSE)
+    found = joinings(model, states)
+    _, failures = check_persistent_steps(model, model.movers(), found, depth=2, limit=3)
+    assert failures and all(refuted_by in f for f in failures), failures
+
+
+def a_joining_beside_a_learner_that_rejects() -> tuple[SystemModel, object, int]:
+    """A declared joining of k to j, with j's follower i moved back to discovery with an
+    acceptedEpoch above j's and j's LEADERINFO at the head of j -> i: i will reject it and
+    look, and then j no longer has a quorum that decided for it."""
+    model, states = state_space(**COARSE)
+    s = joinings(model, states)[0]
+    p = model.params
+    k, j = model.movers().persistent_step(s)[0].args
+    i = next(x for x in range(p.n) if x not in (j, k))
+    assert s.learners[i].leader == j
+    srv = s.servers[i]._replace(zab_state=DISCOVERY, accepted_epoch=s.servers[j].accepted_epoch + 1)
+    msgs = put(s.network.msgs, j * p.n + i, (m.leader_info(s.servers[j].accepted_epoch),))
+    msgs = put(msgs, i * p.n + j, ())
+    crafted = s._replace(servers=put(s.servers, i, srv), network=s.network._replace(msgs=msgs))
+    return model, crafted, j
+
+
+def test_a_joining_beside_a_learner_that_may_look_is_not_declared():
+    """Where a learner of the leader may reject its LEADERINFO, it may look: the servers
+    that may look (with the joining one) are a quorum, and nothing is declared."""
+    model, crafted, j = a_joining_beside_a_learner_that_rejects()
+    p = model.params
+    assert leader_persistence.serves(crafted, j)
+    assert not leader_persistence.stays_decided(crafted, p, j)
+    assert leader_persistence.follow(crafted, p) is None
+
+
+@pytest.mark.parametrize(
+    ("module", "dropped", "value"),
+    [
+        (leader_persistence, "stays_decided", True),
+        # a learner in discovery that takes a LEADERINFO below its acceptedEpoch looks
+        (zab_persistence, "may_reject_leaderinfo", False),
+    ],
+)
+def test_a_learner_that_may_look_refutes_a_joining(monkeypatch, module, dropped, value):
+    """Declared there all the same (the condition dropped, or every learner in discovery
+    taken to accept its leader's epoch), the joining is refuted: the learner's rejection
+    takes the leader's decided quorum, and FollowLeader, away."""
+    model, crafted, _ = a_joining_beside_a_learner_that_rejects()
+    monkeypatch.setattr(module, dropped, lambda *args: value)
+    step = model.movers().persistent_step(crafted)
+    assert step is not None and step[0].name == FOLLOW
+    _, failures = check_persistent_steps(model, model.movers(), [crafted], depth=1, limit=3)
+    assert failures and all("FollowerProcessLEADERINFO(" in f for f in failures), failures

@@ -12,7 +12,8 @@ import pytest
 
 from spec.system import Params, SystemModel, goal_closure, zab_persistence
 from spec.system import messages as m
-from spec.system.constants import FOLLOWING, SYNC_DIFF
+from spec.system.constants import DISCOVERY, FOLLOWING, LOOKING, NULL, SYNC_DIFF
+from spec.system.leader_persistence import CONNECT
 from spec.system.state import put
 from tests.system.helpers import state_space
 from zabmc.engine import Action, CheckOptions, check_bfs
@@ -266,5 +267,38 @@ def test_leaderinfo_from_a_leader_in_discovery_is_declared_where_it_cannot_be_ou
     assert len(found) >= 300
     _, failures = check_persistent_steps(
         model, movers, found[::2], depth=3, properties=model.properties()
+    )
+    assert failures == []
+
+
+def test_a_learner_that_accepts_its_leaders_epoch_is_not_counted_as_one_that_may_look():
+    """A learner in discovery looks again only by rejecting its leader's LEADERINFO, an
+    epoch below its acceptedEpoch; one whose acceptedEpoch is at most the least epoch its
+    leader can send does not count among the voters that could elect another leader. More
+    is declared so (LEADERINFO and connections to a leader in discovery that no fresher
+    ACKEPOCH can reach), and it keeps the definition along every path of three other steps."""
+    model, space = state_space(**dict(COARSE, bug="ZK-3911"))
+    p, movers, found = model.params, model.movers(), []
+    for s in space:
+        step = movers.persistent_step(s)
+        if step is None or step[0].name not in ("FollowerProcessLEADERINFO", CONNECT):
+            continue
+        j = step[0].args[1] if step[0].name != CONNECT else step[0].args[0]
+        if p.is_quorum(s.leaders[j].electing_quorum):
+            continue
+        waiting = 0  # the voters in discovery that decided for j: all counted before
+        for k, srv in enumerate(s.servers):
+            lrn = s.learners[k].leader
+            leader = s.elections[k].vote.leader if lrn == NULL else lrn
+            if k != j and srv.online and srv.zab_state == DISCOVERY and leader == j:
+                waiting |= 1 << k
+        looking = sum(
+            1 << k for k, srv in enumerate(s.servers) if not srv.online or srv.state == LOOKING
+        )
+        if p.is_quorum((waiting | looking) & p.voter_mask):
+            found.append(s)
+    assert len(found) >= 100
+    _, failures = check_persistent_steps(
+        model, movers, found, depth=3, properties=model.properties()
     )
     assert failures == []
