@@ -270,8 +270,8 @@ class SystemMovers:
         receipt, a learner's connection or a LOOKING server's joining an established
         cluster, declared by :mod:`spec.system.leader_persistence`; else the first decided
         server's receipt of a notification (:func:`decided_receipt`), last so that the Zab
-        receipts are declared where they were (377,177 states on the fault-free 3-server
-        default; 358,921 with it before them)."""
+        receipts are declared where they were (when it was declared: 377,177 states on the
+        fault-free 3-server default; 358,921 with it before them)."""
         p = self.params
         if p.zookeeper_timing or p.tla_election:
             return None
