@@ -52,8 +52,9 @@ The engine knows nothing of servers or channels. A spec says, per step:
 * ``free_step(action)`` (optional; absent means never): whether the step ``action`` counts
   no level of depth wherever it is taken, alone or among the others (the search explores
   its successor in the level of the state it comes from). A choice of what a depth bound
-  counts, like ``counts_depth``, and no matter of soundness: a search without a depth bound
-  explores the same states; one with a bound reaches further;
+  counts, like ``counts_depth``, and no matter of soundness: it changes the order a search
+  meets states in (and so where the cycle proviso expands a state in full, and which
+  counterexample is found first), and how far a depth bound reaches;
 * ``progress(state)``: a number that the spec expects each persistent step to raise.
   The engine takes a persistent step alone only where it does (see
   :mod:`zabmc.engine.reduction.persistent`), which is the cycle proviso: a wrong
