@@ -14,7 +14,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from zabmc.engine.collector import uncollected
-from zabmc.engine.expansion import Expander, FullExpander, unfold
+from zabmc.engine.expansion import Expander, FullExpander, is_free, unfold
 from zabmc.engine.model import Model
 from zabmc.engine.properties import explain, select_properties, state_key_function
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress, Step
@@ -115,7 +115,7 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
                 found = len(frontier) + len(next_frontier)
                 for position, (action, succ) in enumerate(batch):
                     if type(free) is not bool:
-                        target = frontier if free[position] else next_frontier
+                        target = frontier if is_free(free, position) else next_frontier
                     fired = True
                     generated += 1
                     st = stats.get(action.name)

@@ -57,7 +57,7 @@ import numpy as np
 
 from zabmc.engine.encoding import StateCodec, key_fingerprint
 from zabmc.engine.encoding import fingerprint as _fingerprint
-from zabmc.engine.expansion import Expander
+from zabmc.engine.expansion import Expander, is_free
 from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
 
@@ -663,7 +663,7 @@ class Partition:
             out.keys.append(base | position)
             out.parents.append(parent_fp)
             out.actions.append(code)
-            out.free.append(free if type(free) is bool else free[position - first])
+            out.free.append(is_free(free, position - first))
             out.states.append(succ)
 
     def _finish_round(self, report: LevelReport) -> list[int]:
