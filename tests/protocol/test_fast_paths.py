@@ -228,3 +228,41 @@ def test_tlc_compat_checks_the_zab_state_in_one_call():
     for s in reached(0, 2, 2)[::5]:
         for t in (s, *broken_variants(s)):
             assert fast((t, (0,))) == plain((t, (0,)))
+
+
+@cache
+def tlc_reached(t: int, x: int, e: int) -> tuple:
+    """Every state (with its pc) TlcCompatModel explores at 3 servers, T, X, E, under
+    TLC's symmetry."""
+    states: list = []
+    model = TlcCompatModel(Params(3, t, x, e, 0))
+    check_bfs(model, CheckOptions(check_deadlock=False, symmetry=True, on_state=states.append))
+    return tuple(states)
+
+
+def test_tlc_canonical_picks_the_smallest_permutation_as_the_definition_does():
+    """TlcSymmetry.canonical's remembered answers give the permutation whose keys, all
+    variables in TLC's order, are smallest: on every explored state and its successors."""
+    model = TlcCompatModel(Params(3, 0, 2, 2, 0))
+    symmetry = model.symmetry()
+    moved = 0
+    for st in tlc_reached(0, 2, 2):
+        for t in (st, *(u for _, u in model.successors(st))):
+            got = symmetry.canonical(t)
+            assert got == symmetry.canonical_by_definition(t)
+            moved += got != t
+    assert moved  # some states are not their own canonical form
+    # the answers were remembered and used: fewer remembered than asked
+    remembered = sum(len(memo) for memo in symmetry._memos)
+    assert 0 < remembered < len(tlc_reached(0, 2, 2))
+
+
+def test_tlc_canonical_by_definition_is_the_smallest_full_permuted_state():
+    """The definition itself: the permuted states of an orbit all get one representative,
+    and it is the one of its orbit's permutations that the keys order first."""
+    symmetry = TlcCompatModel(Params(3, 0, 2, 2, 0)).symmetry()
+    perms = list(itertools.permutations(range(3)))
+    for st in tlc_reached(0, 2, 2)[::11]:
+        canonical = symmetry.canonical_by_definition(st)
+        for p in perms:
+            assert symmetry.canonical_by_definition(symmetry.permute(st, p)) == canonical
