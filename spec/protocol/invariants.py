@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import combinations, pairwise
-from operator import attrgetter
 
 from spec.protocol.constants import (
     BROADCAST,
@@ -295,25 +294,6 @@ def commits_agree(s: ZabState) -> bool:
     return len(set(zxids)) == len(zxids) and all(a[0] <= b[0] for a, b in pairwise(zxids))
 
 
-#: The variables Zab.tla's invariants read (the rest, channels, the leader's record sets,
-#: send counters, the recorder, no invariant reads).
-INVARIANT_READS = (
-    "state",
-    "zab_state",
-    "current_epoch",
-    "history",
-    "last_committed",
-    "learners",
-    "connect_info",
-    "epoch_leader",
-    "proposal_msgs_log",
-    "violated_invariants",
-)
-
-#: The most answers a checker remembers; past it its memo starts over.
-MEMO_LIMIT = 1 << 17
-
-
 def first_broken_checker(names: Sequence[str]) -> Callable[[ZabState], str | None]:
     """One call checking the invariants ``names`` (of :data:`INVARIANTS`) in that order: the
     name of the first that does not hold in a state, or None.
@@ -321,33 +301,19 @@ def first_broken_checker(names: Sequence[str]) -> Callable[[ZabState], str | Non
     Most states have nothing committed, where six of the ten hold by their first test
     (:func:`nothing_committed`), and most of the rest have commits that agree, where four
     hold (:func:`commits_agree`): those tests are made once a state, and only the
-    invariants they do not settle are called. The answer depends only on the variables of
-    :data:`INVARIANT_READS`, which many states share (they differ in their channels and
-    record sets: a quarter as many distinct on protocol-351k's first 26 levels), so it is
-    remembered per those variables' values (:data:`MEMO_LIMIT`).
+    invariants they do not settle are called.
     """
     by_name = dict(INVARIANTS)
     every = [(name, by_name[name]) for name in names]
     uncommitted = [(name, fn) for name, fn in every if name not in HOLD_WHILE_NOTHING_COMMITTED]
     agreeing = [(name, fn) for name, fn in every if name not in HOLD_WHILE_COMMITS_AGREE]
-    reads = attrgetter(*INVARIANT_READS)
-    memo: dict[tuple, str | None] = {}
 
-    def first_broken(s: ZabState) -> str | None:
+    def broken(s: ZabState) -> str | None:
         checks = uncommitted if nothing_committed(s) else agreeing if commits_agree(s) else every
         for name, holds in checks:
             if not holds(s):
                 return name
         return None
-
-    def broken(s: ZabState) -> str | None:
-        key = reads(s)
-        answer = memo.get(key, memo)  # the memo itself: not remembered
-        if answer is memo:
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            answer = memo[key] = first_broken(s)
-        return answer  # type: ignore[return-value]
 
     return broken
 

@@ -22,7 +22,6 @@ from spec.protocol.constants import (
     NULL_POINT,
 )
 from spec.protocol.invariants import (
-    INVARIANT_READS,
     INVARIANTS,
     commits_agree,
     local_primary_order,
@@ -298,30 +297,3 @@ def test_successors_are_next_tried_on_every_argument():
     # every action but the one that should never run is taken somewhere, so none is
     # checked only where it is disabled
     assert kinds == set(ACTION_NAMES) - {"FilterNonexistentMessage"}
-
-
-def test_invariants_read_only_the_variables_their_memo_is_keyed_by():
-    """The one-call checker remembers answers by INVARIANT_READS: a state made of one
-    state's values of those variables and another's of the rest breaks what the first
-    breaks, and is answered alike by a checker that remembered the first; for all the
-    invariants together and each alone."""
-    model = ProtocolModel(Params(3, 1, 2, 2, 0))
-    props = [p for p in model.properties() if p.name in dict(INVARIANTS)]
-    states = [t for s in reached(0, 2, 2)[::8] for t in (s, *broken_variants(s))]
-    # the initial state among the others: no learners, no leaders, nothing proposed
-    others = (reached(0, 2, 2)[0], *reached(0, 2, 2)[1::17])
-    answers, mixes = set(), 0
-    for chosen in (props, *([p] for p in props)):
-        plain, fast = first_broken(chosen), model.invariant_checker(chosen)
-        for k, s in enumerate(states):
-            answer = plain(s)
-            assert fast(s) == answer
-            for other in (others[0], others[1 + k % (len(others) - 1)]):
-                mixed = other._replace(**{name: getattr(s, name) for name in INVARIANT_READS})
-                mixes += mixed != s
-                assert plain(mixed) == answer
-                assert fast(mixed) == answer
-            answers.add(answer)
-    # every invariant but LocalPrimaryOrder (see the test above) breaks somewhere
-    assert answers == {None, *(name for name, _ in INVARIANTS)} - {"LocalPrimaryOrder"}
-    assert mixes > len(states)  # most mixes are new states
