@@ -306,20 +306,28 @@ class TlcCompatModel(Model[TlcState]):
         self.inner = ProtocolModel(params)
         self.use_view = view
         self._properties: tuple[Property[TlcState], ...] | None = None
+        #: Per action label, the pc it records (made once: labels are few and shared).
+        self._pcs: dict[Action, Pc] = {}
 
     def init_states(self) -> Sequence[TlcState]:
         return [(s, (0,)) for s in self.inner.init_states()]
 
     def successors(self, st: TlcState) -> Iterator[tuple[Action, TlcState]]:
         s, pc = st
+        pcs = self._pcs
         for action, t in self.inner.successors(s):
             # FilterNonexistentMessage keeps the recorder, pc included.
-            new_pc = (
-                pc
-                if action.name == "FilterNonexistentMessage"
-                else (PC_CODE[action.name], *action.args)
-            )
-            for _ in range(tlc_branches(s, action)):
+            new_pc = pcs.get(action)
+            if new_pc is None:
+                new_pc = (
+                    pc
+                    if action.name == "FilterNonexistentMessage"
+                    else pcs.setdefault(action, (PC_CODE[action.name], *action.args))
+                )
+            if action.name == "LeaderProcessACK":  # the one action with overlapping disjuncts
+                for _ in range(tlc_branches(s, action)):
+                    yield action, (t, new_pc)
+            else:
                 yield action, (t, new_pc)
 
     def properties(self) -> Sequence[Property[TlcState]]:
