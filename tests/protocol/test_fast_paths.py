@@ -1,10 +1,13 @@
 """The protocol spec's fast paths give what their plain definitions give.
 
 ``ServerSymmetry.permute`` (records built in C, untouched parts kept, the identity as
-the state itself) against a renaming written as the definition reads, on every state of
-a space for every permutation; the invariants checked in one call
-(``ProtocolModel.invariant_checker``) against checking each property in turn, on reached
-states and on states changed so that each invariant breaks.
+the state itself, each variable's image remembered) against a renaming written as the
+definition reads, on every state of a space for every permutation; TLC's canonical form
+(each variable's narrowing of the permutations remembered) against the smallest
+permutation by all its keys; ``ProtocolModel.successors`` (only arguments that can pass
+each guard's first conjuncts) against Next tried on every argument; the invariants checked
+in one call (``ProtocolModel.invariant_checker``) against checking each property in turn,
+on reached states and on states changed so that each invariant breaks.
 """
 
 from __future__ import annotations
