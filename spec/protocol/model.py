@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 from spec.protocol.actions.broadcast import (
@@ -39,13 +39,15 @@ from spec.protocol.constants import (
     LOOKING,
     NEWEPOCH,
     NEWLEADER,
+    NULL_POINT,
     PROPOSE,
 )
 from spec.protocol.independence import ProtocolMovers
 from spec.protocol.invariants import INVARIANTS, WITNESSES, first_broken_checker
 from spec.protocol.params import Params
+from spec.protocol.recorder import check_epoch, check_restart, check_timeout, check_transaction_num
 from spec.protocol.render import render_state
-from spec.protocol.state import ZabState, initial_state
+from spec.protocol.state import ZabState, initial_state, members
 from spec.protocol.symmetry import ServerSymmetry
 from zabmc.engine import Action, Model, Property
 from zabmc.report.servers import ServerChart, ServerLog, StepEvents
@@ -56,28 +58,64 @@ ANY_MESSAGE = -1
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
 
+
+def _learners_of(s: ZabState, i: int) -> Iterable[int]:
+    """``Timeout(i, j)``'s j: i's learners (its guard asks ``j \\in learners[i]``)."""
+    return members(s.learners[i])
+
+
+def _unconnected_followers(s: ZabState, i: int) -> Iterable[int]:
+    """``ConnectAndFollowerSendCEPOCH(i, j)``'s j: none unless the oracle names i; then the
+    followers with no leader (its guard asks ``connectInfo[j] = NullPoint``)."""
+    if s.leader_oracle != i:
+        return ()
+    return [j for j, info in enumerate(s.connect_info) if info == NULL_POINT]
+
+
 #: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it
-#: receives, the role its first argument must have). The last two repeat the first
-#: conjuncts of each guard (PendingX, IsLeader, ...) so that successors() tries only
-#: candidates that can pass them; every action still checks its whole guard.
-NEXT: tuple[tuple[str, Callable[..., ZabState | None], int, int | None, int | None], ...] = (
-    ("UpdateLeader", update_leader, 1, None, LOOKING),
-    ("FollowLeader", follow_leader, 1, None, LOOKING),
-    ("Timeout", timeout, 2, None, LEADING),
-    ("Restart", restart, 1, None, None),
-    ("ConnectAndFollowerSendCEPOCH", connect_and_follower_send_cepoch, 2, None, LEADING),
-    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING),
-    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH, FOLLOWING),
-    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING),
-    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER, FOLLOWING),
-    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING),
-    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD, FOLLOWING),
-    ("LeaderProcessRequest", leader_process_request, 1, None, LEADING),
-    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING),
-    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING),
-    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING),
-    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING),
-    ("FilterNonexistentMessage", filter_nonexistent_message, 2, ANY_MESSAGE, None),
+#: receives, the role its first argument must have, the bound check it starts with
+#: (CheckTimeout, ...), the second arguments it can take given the first). The last four
+#: repeat conjuncts of each guard (PendingX, IsLeader, CheckX, j \in learners[i], ...) so
+#: that successors() tries only candidates that can pass them, in the order Next would
+#: (``tests/protocol/test_fast_paths.py`` holds it to trying every argument); every action
+#: still checks its whole guard.
+NEXT: tuple[
+    tuple[
+        str,
+        Callable[..., ZabState | None],
+        int,
+        int | None,
+        int | None,
+        Callable[[ZabState, Params], bool] | None,
+        Callable[[ZabState, int], Iterable[int]] | None,
+    ],
+    ...,
+] = (
+    ("UpdateLeader", update_leader, 1, None, LOOKING, None, None),
+    ("FollowLeader", follow_leader, 1, None, LOOKING, None, None),
+    ("Timeout", timeout, 2, None, LEADING, check_timeout, _learners_of),
+    ("Restart", restart, 1, None, None, check_restart, None),
+    (
+        "ConnectAndFollowerSendCEPOCH",
+        connect_and_follower_send_cepoch,
+        2,
+        None,
+        LEADING,
+        None,
+        _unconnected_followers,
+    ),
+    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING, check_epoch, None),
+    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH, FOLLOWING, None, None),
+    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING, None, None),
+    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER, FOLLOWING, None, None),
+    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING, None, None),
+    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD, FOLLOWING, None, None),
+    ("LeaderProcessRequest", leader_process_request, 1, None, LEADING, check_transaction_num, None),
+    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING, None, None),
+    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING, None, None),
+    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING, None, None),
+    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING, None, None),
+    ("FilterNonexistentMessage", filter_nonexistent_message, 2, ANY_MESSAGE, None, None, None),
 )
 
 ACTION_NAMES = tuple(name for name, *_ in NEXT)
@@ -103,9 +141,11 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                 arity,
                 receives,
                 first_role,
+                bound,
+                seconds,
                 {args: Action(name, args) for args in (*((i,) for i in self.servers), *self.pairs)},
             )
-            for name, fn, arity, receives, first_role in NEXT
+            for name, fn, arity, receives, first_role, bound, seconds in NEXT
         )
 
     def init_states(self) -> Sequence[ZabState]:
@@ -126,9 +166,9 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
             if channel:
                 heads.setdefault(channel[0][0], []).append((i, j))
                 heads[ANY_MESSAGE].append((i, j))
-        for fn, arity, receives, first_role, labels in self._next:
+        for fn, arity, receives, first_role, bound, seconds, labels in self._next:
             firsts = by_role[first_role]
-            if not firsts:
+            if not firsts or (bound is not None and not bound(s, p)):
                 continue
             if arity == 1:
                 for i in firsts:
@@ -137,7 +177,7 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                         yield labels[i,], t
             elif receives is None:
                 for i in firsts:
-                    for j in servers:
+                    for j in servers if seconds is None else seconds(s, i):
                         t = fn(s, p, i, j)
                         if t is not None:
                             yield labels[i, j], t

@@ -7,8 +7,8 @@ CHOOSE in DetermineInitialHistory; TLC ignores it under symmetry, and so do we.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from operator import itemgetter
+from collections.abc import Callable, Sequence
+from operator import attrgetter, itemgetter
 
 from spec.protocol.constants import ACKEPOCH, NEWLEADER, NULL_POINT
 from spec.protocol.state import (
@@ -29,13 +29,17 @@ CARRY_HISTORY = frozenset({ACKEPOCH, NEWLEADER})
 class ServerSymmetry:
     """The permutations of ``size`` server ids acting on :class:`ZabState`."""
 
+    #: The most images remembered per (permutation, variable); past it that memo starts
+    #: over (it holds only values the search met, so a bound keeps its memory flat).
+    MEMO_LIMIT = 1 << 16
+
     def __init__(self, size: int) -> None:
         self.size = size
         self._tables: dict[tuple[int, ...], tuple] = {}
 
     def _table(self, perm: tuple[int, ...]) -> tuple:
-        """For one permutation: a getter reordering per-server tuples, bitmask images, the
-        masks it leaves as they are, and whether it is the identity."""
+        """For one permutation: a getter reordering per-server tuples, whether it is the
+        identity, and per variable holding server ids inside, its renaming and a memo."""
         table = self._tables.get(perm)
         if table is None:
             inverse = [0] * self.size
@@ -43,13 +47,9 @@ class ServerSymmetry:
                 inverse[new] = old
             # itemgetter with one index returns a bare item, not a tuple
             reorder = itemgetter(*inverse) if self.size > 1 else (lambda t: (t[0],))
-            masks = tuple(
-                sum(1 << perm[k] for k in range(self.size) if mask >> k & 1)
-                for mask in range(1 << self.size)
-            )
-            fixed = frozenset(m for m, image in enumerate(masks) if image == m)
             identity = all(perm[k] == k for k in range(self.size))
-            table = self._tables[perm] = (reorder, masks, fixed, identity)
+            renamings = tuple((fn, {}) for fn in _renamings(perm, reorder))
+            table = self._tables[perm] = (reorder, identity, renamings)
         return table
 
     def permute(self, s: ZabState, perm: tuple[int, ...]) -> ZabState:
@@ -61,76 +61,45 @@ class ServerSymmetry:
         with no history in it). The identity gives ``s`` itself: a state's record sets are
         kept sorted by sid and its proposals sorted (:func:`~spec.protocol.state.upsert`,
         :func:`~spec.protocol.state.add_proposals`), as the permuted state's are.
+
+        A variable holding server ids inside (the histories' acks, the channels, the record
+        sets, ...) is renamed once per (permutation, value) and its image remembered
+        (:attr:`MEMO_LIMIT`): a state's successors share most of its values, and so do the
+        states of a level, so hashing a value to find its image costs less than building
+        the image again.
         """
-        reorder, masks, fixed, identity = self._table(perm)
+        reorder, identity, renamings = self._table(perm)
         if identity:
             return s
-        new = tuple.__new__
-
-        def history(h: History) -> History:
-            for t in h:
-                if t[2] not in fixed:
-                    return tuple([new(Txn, (t[0], t[1], masks[t[2]], t[3])) for t in h])
-            return h
-
-        def channel(ch: tuple) -> tuple:
-            for m in ch:
-                if m[0] in CARRY_HISTORY:
-                    break
-            else:
-                return ch
-            out = []
-            for m in ch:
-                if m[0] in CARRY_HISTORY:
-                    h = history(m[2])
-                    if h is not m[2]:
-                        m = new(type(m), (m[0], m[1], h, *m[3:]))
-                out.append(m)
-            return tuple(out)
-
-        def sid(x: int) -> int:
-            return x if x == NULL_POINT else perm[x]
-
-        def cepochs(rs: tuple) -> tuple:
-            if not rs:
-                return rs
-            return tuple(sorted([new(CepochInfo, (perm[c[0]], c[1], c[2])) for c in rs]))
-
-        def ackes(rs: tuple) -> tuple:
-            if not rs:
-                return rs
-            return tuple(
-                sorted([new(AckeInfo, (perm[a[0]], a[1], a[2], history(a[3]))) for a in rs])
-            )
-
-        def acklds(rs: tuple) -> tuple:
-            if not rs:
-                return rs
-            return tuple(sorted([new(AckldInfo, (perm[a[0]], a[1])) for a in rs]))
-
-        proposals = s.proposal_msgs_log
-        if proposals:
-            proposals = tuple(
-                sorted([new(ProposalRecord, (perm[r[0]], r[1], r[2], r[3])) for r in proposals])
-            )
-        return new(
+        images = []
+        for (rename, memo), value in zip(renamings, _RENAMED(s), strict=True):
+            image = memo.get(value)
+            if image is None:
+                if len(memo) >= self.MEMO_LIMIT:
+                    memo.clear()
+                image = memo[value] = rename(value)
+            images.append(image)
+        history, learners, cepochs, ackes, acklds, connect, leader, msgs, leaders, proposals = (
+            images
+        )
+        return tuple.__new__(
             ZabState,
             (
                 reorder(s.state),
                 reorder(s.zab_state),
                 reorder(s.accepted_epoch),
                 reorder(s.current_epoch),
-                tuple([history(h) for h in reorder(s.history)]),
+                history,
                 reorder(s.last_committed),
-                tuple([masks[m] for m in reorder(s.learners)]),
-                tuple([cepochs(rs) for rs in reorder(s.cepoch_recv)]),
-                tuple([ackes(rs) for rs in reorder(s.acke_recv)]),
-                tuple([acklds(rs) for rs in reorder(s.ackld_recv)]),
+                learners,
+                cepochs,
+                ackes,
+                acklds,
                 reorder(s.send_counter),
-                tuple([sid(x) for x in reorder(s.connect_info)]),
-                sid(s.leader_oracle),
-                tuple([tuple([channel(ch) for ch in reorder(row)]) for row in reorder(s.msgs)]),
-                tuple([masks[e] for e in s.epoch_leader]),
+                connect,
+                leader,
+                msgs,
+                leaders,
                 proposals,
                 s.violated_invariants,
                 s.recorder,
@@ -159,3 +128,85 @@ class ServerSymmetry:
                 )
             )
         return keys
+
+
+#: The variables that hold server ids inside, in the order :func:`_renamings` renames them.
+_RENAMED = attrgetter(
+    "history",
+    "learners",
+    "cepoch_recv",
+    "acke_recv",
+    "ackld_recv",
+    "connect_info",
+    "leader_oracle",
+    "msgs",
+    "epoch_leader",
+    "proposal_msgs_log",
+)
+
+
+def _renamings(perm: tuple[int, ...], reorder: Callable[[tuple], tuple]) -> tuple:
+    """For one permutation, the renaming of each variable of :data:`_RENAMED`."""
+    size = len(perm)
+    masks = tuple(
+        sum(1 << perm[k] for k in range(size) if mask >> k & 1) for mask in range(1 << size)
+    )
+    fixed = frozenset(m for m, image in enumerate(masks) if image == m)
+    new = tuple.__new__
+
+    def history(h: History) -> History:
+        for t in h:
+            if t[2] not in fixed:
+                return tuple([new(Txn, (t[0], t[1], masks[t[2]], t[3])) for t in h])
+        return h
+
+    def channel(ch: tuple) -> tuple:
+        for m in ch:
+            if m[0] in CARRY_HISTORY:
+                break
+        else:
+            return ch
+        out = []
+        for m in ch:
+            if m[0] in CARRY_HISTORY:
+                h = history(m[2])
+                if h is not m[2]:
+                    m = new(type(m), (m[0], m[1], h, *m[3:]))
+            out.append(m)
+        return tuple(out)
+
+    def sid(x: int) -> int:
+        return x if x == NULL_POINT else perm[x]
+
+    def cepochs(rs: tuple) -> tuple:
+        if not rs:
+            return rs
+        return tuple(sorted([new(CepochInfo, (perm[c[0]], c[1], c[2])) for c in rs]))
+
+    def ackes(rs: tuple) -> tuple:
+        if not rs:
+            return rs
+        return tuple(sorted([new(AckeInfo, (perm[a[0]], a[1], a[2], history(a[3]))) for a in rs]))
+
+    def acklds(rs: tuple) -> tuple:
+        if not rs:
+            return rs
+        return tuple(sorted([new(AckldInfo, (perm[a[0]], a[1])) for a in rs]))
+
+    def proposals(log: tuple) -> tuple:
+        if not log:
+            return log
+        return tuple(sorted([new(ProposalRecord, (perm[r[0]], r[1], r[2], r[3])) for r in log]))
+
+    return (
+        lambda hs: tuple([history(h) for h in reorder(hs)]),
+        lambda ls: tuple([masks[m] for m in reorder(ls)]),
+        lambda recv: tuple([cepochs(rs) for rs in reorder(recv)]),
+        lambda recv: tuple([ackes(rs) for rs in reorder(recv)]),
+        lambda recv: tuple([acklds(rs) for rs in reorder(recv)]),
+        lambda info: tuple([sid(x) for x in reorder(info)]),
+        sid,
+        lambda msgs: tuple([tuple([channel(ch) for ch in reorder(row)]) for row in reorder(msgs)]),
+        lambda leaders: tuple([masks[e] for e in leaders]),
+        proposals,
+    )

@@ -1,10 +1,13 @@
 """The protocol spec's fast paths give what their plain definitions give.
 
 ``ServerSymmetry.permute`` (records built in C, untouched parts kept, the identity as
-the state itself) against a renaming written as the definition reads, on every state of
-a space for every permutation; the invariants checked in one call
-(``ProtocolModel.invariant_checker``) against checking each property in turn, on reached
-states and on states changed so that each invariant breaks.
+the state itself, each variable's image remembered) against a renaming written as the
+definition reads, on every state of a space for every permutation; TLC's canonical form
+(each variable's narrowing of the permutations remembered) against the smallest
+permutation by all its keys; ``ProtocolModel.successors`` (only arguments that can pass
+each guard's first conjuncts) against Next tried on every argument; the invariants checked
+in one call (``ProtocolModel.invariant_checker``) against checking each property in turn,
+on reached states and on states changed so that each invariant breaks.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from spec.protocol.invariants import (
     local_primary_order,
     nothing_committed,
 )
+from spec.protocol.model import ACTION_NAMES, NEXT
 from spec.protocol.state import (
     AckeInfo,
     AckldInfo,
@@ -39,7 +43,7 @@ from spec.protocol.state import (
 )
 from spec.protocol.symmetry import ServerSymmetry
 from spec.protocol.tlc_compat import TlcCompatModel
-from zabmc.engine import CheckOptions, check_bfs
+from zabmc.engine import Action, CheckOptions, check_bfs
 from zabmc.engine.model import first_broken
 
 
@@ -228,3 +232,71 @@ def test_tlc_compat_checks_the_zab_state_in_one_call():
     for s in reached(0, 2, 2)[::5]:
         for t in (s, *broken_variants(s)):
             assert fast((t, (0,))) == plain((t, (0,)))
+
+
+@cache
+def tlc_reached(t: int, x: int, e: int) -> tuple:
+    """Every state (with its pc) TlcCompatModel explores at 3 servers, T, X, E, under
+    TLC's symmetry."""
+    states: list = []
+    model = TlcCompatModel(Params(3, t, x, e, 0))
+    check_bfs(model, CheckOptions(check_deadlock=False, symmetry=True, on_state=states.append))
+    return tuple(states)
+
+
+def test_tlc_canonical_picks_the_smallest_permutation_as_the_definition_does():
+    """TlcSymmetry.canonical's remembered answers give the permutation whose keys, all
+    variables in TLC's order, are smallest: on every explored state and its successors."""
+    model = TlcCompatModel(Params(3, 0, 2, 2, 0))
+    symmetry = model.symmetry()
+    moved = 0
+    for st in tlc_reached(0, 2, 2):
+        for t in (st, *(u for _, u in model.successors(st))):
+            got = symmetry.canonical(t)
+            assert got == symmetry.canonical_by_definition(t)
+            moved += got != t
+    assert moved  # some states are not their own canonical form
+    # the answers were remembered and used: fewer remembered than asked
+    remembered = sum(len(memo) for memo in symmetry._memos)
+    assert 0 < remembered < len(tlc_reached(0, 2, 2))
+
+
+def test_tlc_canonical_by_definition_is_the_smallest_full_permuted_state():
+    """The definition itself: the permuted states of an orbit all get one representative,
+    and it is the one of its orbit's permutations that the keys order first."""
+    symmetry = TlcCompatModel(Params(3, 0, 2, 2, 0)).symmetry()
+    perms = list(itertools.permutations(range(3)))
+    for st in tlc_reached(0, 2, 2)[::11]:
+        canonical = symmetry.canonical_by_definition(st)
+        for p in perms:
+            assert symmetry.canonical_by_definition(symmetry.permute(st, p)) == canonical
+
+
+def next_by_definition(model: ProtocolModel, s: ZabState) -> list:
+    """Next as Zab.tla reads it: every action, in order, tried on every argument."""
+    servers = range(model.params.servers)
+    out = []
+    for name, fn, arity, *_ in NEXT:
+        for args in itertools.product(servers, repeat=arity):
+            t = fn(s, model.params, *args)
+            if t is not None:
+                out.append((Action(name, args), t))
+    return out
+
+
+def test_successors_are_next_tried_on_every_argument():
+    """ProtocolModel.successors tries only arguments that can pass each guard's first
+    conjuncts (roles, message heads, the bound checks, Timeout's learners, the followers a
+    named leader can take): it finds what trying them all finds, in the same order."""
+    kinds = set()
+    for t, x, e, r in ((0, 2, 2, 0), (1, 1, 1, 1)):
+        model = ProtocolModel(Params(3, t, x, e, r))
+        states: list[ZabState] = []
+        check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append))
+        for s in states[::2]:
+            got = list(model.successors(s))
+            assert got == next_by_definition(model, s)
+            kinds.update(a.name for a, _ in got)
+    # every action but the one that should never run is taken somewhere, so none is
+    # checked only where it is disabled
+    assert kinds == set(ACTION_NAMES) - {"FilterNonexistentMessage"}

@@ -482,6 +482,7 @@ class Partition:
         # than it saves: TLC's states carry the step that made them, and seldom repeat).
         # Whether it is kept changes no result, only the work.
         self._met: set[int] | None = set() if costly_key and key is not None else None
+        self.costly_key = costly_key and key is not None
         self._met_hits = 0
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
@@ -622,10 +623,10 @@ class Partition:
         # counted up to it (:meth:`counted_until`), and the round's successors per action.
         log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
         # The parent's own partition key, when it is cheap to have: of a state counted as
-        # itself (a canonical form or a view would cost a key of every parent).
+        # itself or by a view (a canonical form would cost one of every parent).
         parent_part: Any = _NO_KEY
-        if count > 1 and partition_key is not None and key is None:
-            parent_part = partition_key(parent)
+        if count > 1 and partition_key is not None and not self.costly_key:
+            parent_part = partition_key(parent if key is None else key(parent))
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             log_keys.append(base | position)
