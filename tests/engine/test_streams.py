@@ -120,6 +120,18 @@ def test_a_batch_continuing_a_stream_is_refused_without_the_stream_s_start():
     assert pickle.loads(fresh[fresh.index(b"\x80\x05") :]) == states[30:]
 
 
+def test_a_value_is_never_put_in_another_place():
+    """Field 1 of the second state equals field 0 of the first, down to the types of their
+    items, but holds a _Q where that holds a _P: each comes back with its own (a message and
+    a learner's record may be equal tuples of ints)."""
+    states = [((((_P(1, 2),),)), ((7,),)), (((7,),), ((_Q(1, 2),),))]
+    assert states[1][1] == states[0][0]
+    writer, reader = StateWriter(), StateReader()
+    got = [Batch.from_bytes(batch_of([s]).to_bytes(writer), reader).states[0] for s in states]
+    assert type(got[0][0][0][0]) is _P and type(got[1][1][0][0]) is _Q
+    assert got == states
+
+
 def _small_streams(monkeypatch: pytest.MonkeyPatch, reset_bytes: int) -> None:
     """Streams made from now on (workers fork with it) start afresh past ``reset_bytes``."""
     monkeypatch.setattr(partition, "STREAM_RESET_BYTES", reset_bytes)

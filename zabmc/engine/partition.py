@@ -233,8 +233,6 @@ def _dump_states(states: list[Any]) -> bytes:
 #: A link's stream starts afresh once it has written this many bytes since its start: its
 #: memo holds every object written (and its reader every object read) until then.
 STREAM_RESET_BYTES = 32 << 20
-#: ... or once its writer has interned this many values (:meth:`StateWriter._interned`).
-STREAM_RESET_ENTRIES = 1 << 20
 
 
 class StateWriter:
@@ -245,40 +243,43 @@ class StateWriter:
     ``Unpickler`` its own from one ``load`` to the next; and before a state is written,
     each of its fields, and each item of a field that is a plain tuple (a per-server
     group), is replaced by the first object of equal value and type this link sent in the
-    level (:meth:`_interned`). So a part that many states of a level hold in equal values
-    (a server's record, a leader's, a channel), though each state made its own object, is
-    written once per link and level and read back as one object that the states received
-    share: measured on the ZK-3911 row to depth 24 (``bench/batch_wire.py``), 87 bytes a
-    moved state instead of 484, 17 us to intern and write it instead of 24 to 34, 1.6 to
-    read it instead of 13 to 17. Each dump is a whole pickle whose references to earlier
-    ones name the memo: a batch is read only after every earlier batch of its link, by
-    :class:`StateReader`.
+    same place in the level (:meth:`_interned`). So a part that many states of a level
+    hold in equal values (a server's record, a leader's, a channel), though each state
+    made its own object, is written once per link and level and read back as one object
+    that the states received share: measured on the ZK-3911 row to depth 24
+    (``bench/batch_wire.py``), about 90 bytes a moved state instead of 484, 12 to 16 us to
+    intern and write it instead of 24 to 34, 2 to read it instead of 13 to 17. Each dump
+    is a whole pickle whose references to earlier ones name the memo: a batch is read
+    only after every earlier batch of its link, by :class:`StateReader`.
 
-    An interned state equals the state sent and hashes alike (its fingerprint is the
-    same); what may differ is which of two equal objects it holds: of the same type, and a
-    plain tuple with items of the same types (``True == 1``, ``(1, 2) == P(1, 2)``, and
-    such a pair is not put one for the other). Inside a record, equal values of other
-    types are not told apart, as a fingerprint does not tell them apart: to a search a
-    model's equal states are one state.
+    An interned state equals the state sent, in every place, and hashes alike: to the
+    search it is the same state (the one-core search, too, keeps one of two equal states
+    and counts them by fingerprint), and a model's equal states must behave alike. The
+    part put in a place is of the same type as the one it stands for, and so are a plain
+    tuple's items (``True == 1`` and ``(1, 2) == P(1, 2)``); a value is never put in
+    another place, where an equal value may mean something else (a message and a
+    learner's record of two equal ints).
 
-    The memo and the table keep what they hold alive, so the stream starts afresh (both
-    ends' memos and the table cleared) at every level's end (:meth:`reset`,
-    :meth:`Partition.rank`) and once it has written ``reset_bytes`` or interned
-    ``reset_entries`` values; a fresh start is flagged in the batch that begins it, so the
-    reader clears its memo at the same batch, whatever the sender's reason.
+    The memo and the tables keep what they hold alive, so the stream starts afresh (both
+    ends' memos and the tables cleared) at every level's end (:meth:`reset`,
+    :meth:`Partition.rank`) and once it has written ``reset_bytes`` (a value not met
+    before is written, so this bounds the tables too); a fresh start is flagged in the
+    batch that begins it, so the reader clears its memo at the same batch, whatever the
+    sender's reason.
     """
 
-    def __init__(self, reset_bytes: int | None = None, reset_entries: int | None = None) -> None:
+    def __init__(self, reset_bytes: int | None = None) -> None:
         self.reset_bytes = STREAM_RESET_BYTES if reset_bytes is None else reset_bytes
-        self.reset_entries = STREAM_RESET_ENTRIES if reset_entries is None else reset_entries
         self._out = io.BytesIO()
         self._pickler: pickle.Pickler | None = None
         self._written = 0
-        self._table: dict[Any, Any] = {}
+        # Per field of a state: the values met this level, and per item of a plain-tuple
+        # field, the items met there.
+        self._tables: list[tuple[dict[Any, Any], list[dict[Any, Any]]]] = []
 
     def reset(self) -> None:
         """Start afresh: the next batch is a pickle of its own, and says so."""
-        self._out, self._pickler, self._written, self._table = io.BytesIO(), None, 0, {}
+        self._out, self._pickler, self._written, self._tables = io.BytesIO(), None, 0, []
 
     def dump(self, states: list[Any]) -> tuple[bool, bytes]:
         """Whether this pickle continues the stream (False: it starts it), and its bytes."""
@@ -293,16 +294,15 @@ class StateWriter:
         pickler.dump(self._interned(states))
         data = out.getvalue()
         self._written += len(data)
-        if self._written >= self.reset_bytes or len(self._table) >= self.reset_entries:
+        if self._written >= self.reset_bytes:
             self.reset()
         return continued, data
 
     def _interned(self, states: list[Any]) -> list[Any]:
-        """``states`` with their fields, and the items of their plain-tuple fields, replaced
-        by the first equal object of the same type met this level (a state that is not a
-        plain record is left as it is)."""
-        table, plain = self._table, _PLAIN
-        get, setdefault = table.get, table.setdefault
+        """``states`` with each field, and each item of a plain-tuple field, replaced by the
+        first object of equal value and the same type met this level in the same place
+        (field, item); a state that is not a plain record is left as it is."""
+        tables, plain = self._tables, _PLAIN
         out = []
         for state in states:
             cls = type(state)
@@ -312,15 +312,20 @@ class StateWriter:
             if not rebuilt:
                 out.append(state)
                 continue
+            while len(tables) < len(state):
+                tables.append(({}, []))
             fields = []
-            for part in state:
+            # (the tables may be longer: a state type with more fields came before)
+            for part, (table, item_tables) in zip(state, tables, strict=False):
                 kind = type(part)
                 if kind is tuple:
-                    found = get(part)
+                    found = table.get(part)
                     if found is None:
+                        while len(item_tables) < len(part):
+                            item_tables.append({})
                         items = []
-                        for item in part:
-                            same = setdefault(item, item)
+                        for item, item_table in zip(part, item_tables, strict=False):
+                            same = item_table.setdefault(item, item)
                             items.append(same if type(same) is type(item) else item)
                         found = table[part] = tuple(items)
                     elif type(found) is not tuple or tuple(map(type, found)) != tuple(
@@ -329,7 +334,7 @@ class StateWriter:
                         found = part  # an equal value of other types came first: as it is
                     fields.append(found)
                 else:
-                    same = setdefault(part, part)
+                    same = table.setdefault(part, part)
                     fields.append(same if type(same) is kind else part)
             out.append(tuple.__new__(cls, fields))
         return out
