@@ -71,7 +71,10 @@ WINDOW_STATES = 1 << 16
 MET_MIN_HITS = 20
 #: ... judged on a level of at least this many successors (the first levels have few).
 MET_JUDGED = 10_000
-_HEADER = struct.Struct("<QQQ")  # candidates, bytes of the action names, bytes of the states
+#: candidates, bytes of the action names, bytes of the states, flags (:data:`CONTINUED`)
+_HEADER = struct.Struct("<QQQQ")
+#: A batch's flag: its states' pickle continues its link's stream (:class:`StateWriter`).
+CONTINUED = 1
 #: The wire form of a batch's states: one pickle of the list, so that the parts the states
 #: share (siblings share all but what their step changed) are written and rebuilt once.
 PICKLE_PROTOCOL = 5
@@ -115,12 +118,17 @@ class Batch:
     def __len__(self) -> int:
         return len(self.fps)
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, stream: StateWriter | None = None) -> bytes:
+        """The batch on the wire; its states one pickle of their own, or the next of
+        ``stream``'s (read back only by the receiving end of that link's stream)."""
         names = json.dumps(self.names).encode()
-        states = _dump_states(self.states)
+        if stream is None:
+            continued, states = False, _dump_states(self.states)
+        else:
+            continued, states = stream.dump(self.states)
         return b"".join(
             [
-                _HEADER.pack(len(self.fps), len(names), len(states)),
+                _HEADER.pack(len(self.fps), len(names), len(states), CONTINUED * continued),
                 self.fps.tobytes(),
                 self.keys.tobytes(),
                 self.parents.tobytes(),
@@ -132,8 +140,10 @@ class Batch:
         )
 
     @staticmethod
-    def from_bytes(data: bytes | memoryview) -> Batch:
-        n, names_len, states_len = _HEADER.unpack_from(data, 0)
+    def from_bytes(data: bytes | memoryview, stream: StateReader | None = None) -> Batch:
+        """A batch from :meth:`to_bytes`; one that continues a stream is read by that
+        stream's receiving end, ``stream``."""
+        n, names_len, states_len, flags = _HEADER.unpack_from(data, 0)
         pos = _HEADER.size
 
         def take(dtype: type, count: int) -> np.ndarray:
@@ -149,7 +159,14 @@ class Batch:
         free = take(np.bool_, n)
         names = json.loads(bytes(data[pos : pos + names_len]))
         pos += names_len
-        states = pickle.loads(data[pos : pos + states_len])
+        blob = data[pos : pos + states_len]
+        continued = bool(flags & CONTINUED)
+        if stream is not None:
+            states = stream.load(blob, continued)
+        elif continued:
+            raise ValueError("a batch that continues a stream is read without that stream")
+        else:
+            states = pickle.loads(blob)
         if len(states) != n:
             raise ValueError(f"a batch of {n} candidates carries {len(states)} states")
         return Batch(fps, keys, parents, actions, free, names, states)
@@ -201,6 +218,8 @@ def _plain_record(cls: type) -> bool:
 
 
 _REDUCERS = _Reducers(copyreg.dispatch_table)
+#: Per state type, whether :meth:`StateWriter._interned` may rebuild it from its fields.
+_PLAIN: dict[type, bool] = {}
 
 
 def _dump_states(states: list[Any]) -> bytes:
@@ -209,6 +228,142 @@ def _dump_states(states: list[Any]) -> bytes:
     pickler.dispatch_table = _REDUCERS
     pickler.dump(states)
     return out.getvalue()
+
+
+#: A link's stream starts afresh once it has written this many bytes since its start: its
+#: memo holds every object written (and its reader every object read) until then.
+STREAM_RESET_BYTES = 32 << 20
+
+
+class StateWriter:
+    """The states one partition sends another over a level, as one pickle stream of
+    states whose parts are interned by value.
+
+    A ``pickle.Pickler`` keeps its memo from one ``dump`` to the next, and an
+    ``Unpickler`` its own from one ``load`` to the next; and before a state is written,
+    each of its fields, and each item of a field that is a plain tuple (a per-server
+    group), is replaced by the first object of equal value and type this link sent in the
+    same place in the level (:meth:`_interned`). So a part that many states of a level
+    hold in equal values (a server's record, a leader's, a channel), though each state
+    made its own object, is written once per link and level and read back as one object
+    that the states received share: measured on the ZK-3911 row to depth 24
+    (``bench/batch_wire.py``), about 90 bytes a moved state instead of 484, 12 to 16 us to
+    intern and write it instead of 24 to 34, 2 to read it instead of 13 to 17. Each dump
+    is a whole pickle whose references to earlier ones name the memo: a batch is read
+    only after every earlier batch of its link, by :class:`StateReader`.
+
+    An interned state equals the state sent, in every place, and hashes alike: to the
+    search it is the same state (the one-core search, too, keeps one of two equal states
+    and counts them by fingerprint), and a model's equal states must behave alike. The
+    part put in a place is of the same type as the one it stands for, and so are a plain
+    tuple's items (``True == 1`` and ``(1, 2) == P(1, 2)``); a value is never put in
+    another place, where an equal value may mean something else (a message and a
+    learner's record of two equal ints).
+
+    The memo and the tables keep what they hold alive, so the stream starts afresh (both
+    ends' memos and the tables cleared) at every level's end (:meth:`reset`,
+    :meth:`Partition.rank`) and once it has written ``reset_bytes`` (a value not met
+    before is written, so this bounds the tables too); a fresh start is flagged in the
+    batch that begins it, so the reader clears its memo at the same batch, whatever the
+    sender's reason.
+    """
+
+    def __init__(self, reset_bytes: int | None = None) -> None:
+        self.reset_bytes = STREAM_RESET_BYTES if reset_bytes is None else reset_bytes
+        self._out = io.BytesIO()
+        self._pickler: pickle.Pickler | None = None
+        self._written = 0
+        # Per field of a state: the values met this level, and per item of a plain-tuple
+        # field, the items met there.
+        self._tables: list[tuple[dict[Any, Any], list[dict[Any, Any]]]] = []
+
+    def reset(self) -> None:
+        """Start afresh: the next batch is a pickle of its own, and says so."""
+        self._out, self._pickler, self._written, self._tables = io.BytesIO(), None, 0, []
+
+    def dump(self, states: list[Any]) -> tuple[bool, bytes]:
+        """Whether this pickle continues the stream (False: it starts it), and its bytes."""
+        pickler = self._pickler
+        continued = pickler is not None
+        if pickler is None:
+            pickler = self._pickler = pickle.Pickler(self._out, protocol=PICKLE_PROTOCOL)
+            pickler.dispatch_table = _REDUCERS
+        out = self._out
+        out.seek(0)
+        out.truncate()
+        pickler.dump(self._interned(states))
+        data = out.getvalue()
+        self._written += len(data)
+        if self._written >= self.reset_bytes:
+            self.reset()
+        return continued, data
+
+    def _interned(self, states: list[Any]) -> list[Any]:
+        """``states`` with each field, and each item of a plain-tuple field, replaced by the
+        first object of equal value and the same type met this level in the same place
+        (field, item); a state that is not a plain record is left as it is."""
+        tables, plain = self._tables, _PLAIN
+        out = []
+        for state in states:
+            cls = type(state)
+            rebuilt = plain.get(cls)
+            if rebuilt is None:
+                rebuilt = plain[cls] = cls is tuple or _plain_record(cls)
+            if not rebuilt:
+                out.append(state)
+                continue
+            while len(tables) < len(state):
+                tables.append(({}, []))
+            fields = []
+            # (the tables may be longer: a state type with more fields came before)
+            for part, (table, item_tables) in zip(state, tables, strict=False):
+                kind = type(part)
+                if kind is tuple:
+                    found = table.get(part)
+                    if found is None:
+                        while len(item_tables) < len(part):
+                            item_tables.append({})
+                        items = []
+                        for item, item_table in zip(part, item_tables, strict=False):
+                            same = item_table.setdefault(item, item)
+                            items.append(same if type(same) is type(item) else item)
+                        found = table[part] = tuple(items)
+                    elif type(found) is not tuple or tuple(map(type, found)) != tuple(
+                        map(type, part)
+                    ):
+                        found = part  # an equal value of other types came first: as it is
+                    fields.append(found)
+                else:
+                    same = table.setdefault(part, part)
+                    fields.append(same if type(same) is kind else part)
+            out.append(tuple.__new__(cls, fields))
+        return out
+
+
+class StateReader:
+    """The receiving end of one link's :class:`StateWriter` stream."""
+
+    def __init__(self) -> None:
+        self._in = io.BytesIO()
+        self._unpickler: pickle.Unpickler | None = None
+
+    def reset(self) -> None:
+        """Let go of the memo (a level's end); the next batch must start a stream."""
+        self._in, self._unpickler = io.BytesIO(), None
+
+    def load(self, data: bytes | memoryview, continued: bool) -> Any:
+        """The states of a batch: ``continued`` says whether it continues the stream."""
+        if not continued:
+            self.reset()
+            self._unpickler = pickle.Unpickler(self._in)
+        elif self._unpickler is None:
+            raise ValueError("a batch continues a stream whose start was not read")
+        source = self._in
+        source.seek(0)
+        source.truncate()
+        source.write(data)
+        source.seek(0)
+        return self._unpickler.load()  # type: ignore[union-attr]
 
 
 _NO_KEY = object()  # no partition key equals it
@@ -495,6 +650,10 @@ class Partition:
         self._log_keys, self._log_codes = array("q"), array("q")
         self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
+        # Per other partition, the pickle streams of the states sent to it and received
+        # from it this level (:class:`StateWriter`): started afresh at every level's end.
+        self._writers = [StateWriter() for _ in range(count)]
+        self._readers = [StateReader() for _ in range(count)]
         # The frontier being expanded, window by window, and its next state (rank, fp, state).
         self._draining: Iterator[tuple[int, int, Any]] | None = None
         self._next: tuple[int, int, Any] | None = None
@@ -695,7 +854,7 @@ class Partition:
                 self.skipped += len(fps) - len(only)
                 fps = fps[only]
             moved.append(fps)
-            self._batches.append(out.batch(names, only).to_bytes())
+            self._batches.append(out.batch(names, only).to_bytes(self._writers[dst]))
         if moved:
             # distinct from each other (``_sent``) and from those before (skipped above)
             fresh = np.sort(np.concatenate(moved))
@@ -716,7 +875,7 @@ class Partition:
         check them, as the one-core search checks a state when it finds it."""
         kept, self._kept = self._kept, None
         batches = [
-            kept if k == self.index and kept is not None else Batch.from_bytes(b)
+            kept if k == self.index and kept is not None else Batch.from_bytes(b, self._readers[k])
             for k, b in enumerate(incoming)
         ]
         fps = np.concatenate([b.fps for b in batches])
@@ -829,6 +988,11 @@ class Partition:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
+        # Both ends of every link let go of their memos here, in lock-step: every partition
+        # ranks at every level's end, after the level's last merge.
+        for writer, reader in zip(self._writers, self._readers, strict=True):
+            writer.reset()
+            reader.reset()
         if self._met is not None:
             tried = len(self._met) + self._met_hits
             few = tried >= MET_JUDGED and self._met_hits * MET_MIN_HITS < tried
@@ -891,6 +1055,8 @@ class Partition:
         old = self.frontier
         self.index, self.count = index, count
         self.spill_dir = spill_dir
+        self._writers = [StateWriter() for _ in range(count)]
+        self._readers = [StateReader() for _ in range(count)]
         self.frontier = Frontier(self.codec.pack, spill_dir, self.memory_bytes)
         for chunk in old.chunks:
             ranks, fps, states = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
