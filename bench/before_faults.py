@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Hashable, Sequence
 
-from machine import describe
+from machine import describe, in_fresh_process
 
 from zabmc.engine.expansion import Expander, Expansion, is_free
 from zabmc.engine.model import Action, Model
@@ -100,16 +98,6 @@ def run(config: dict, mode: str) -> dict:
     }
 
 
-def in_fresh_process(config: dict, mode: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--row", json.dumps(config), mode],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--row", nargs=2, metavar=("CONFIG", "MODE"), help=argparse.SUPPRESS)
@@ -121,7 +109,7 @@ def main() -> None:
     head = f"{'before fault':>12} {'depth':>5} {'s':>6}  {'no fault':>9} {'s':>6}"
     print(f"{'configuration':50} {head}")
     for config in CONFIGS:
-        before, none = (in_fresh_process(config, m) for m in MODES)
+        before, none = (in_fresh_process(__file__, config, m) for m in MODES)
         print(
             f"{json.dumps(config):50} {before['distinct']:>12,} {before['depth']:>5} "
             f"{before['wall_s']:>6.1f}  {none['distinct']:>9,} {none['wall_s']:>6.1f}",

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 
-from machine import describe
+from machine import describe, in_fresh_process
 
 #: The default table: every row completes in seconds to a minute on 2 cores.
 CONFIGS: list[dict] = [
@@ -99,16 +98,6 @@ def run(config: dict, mode: str) -> dict:
     }
 
 
-def in_fresh_process(config: dict, mode: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--row", json.dumps(config), mode],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out.splitlines()[-1])
-
-
 def label(config: dict) -> str:
     short = {"voters": "n", "observers": "obs", "max_txns": "txns", "max_timeouts": "to"}
     short |= {"max_crashes": "crash", "max_partitions": "part", "max_epoch": "epoch"}
@@ -144,7 +133,7 @@ def main() -> None:
     for config in CONFIGS + (LARGE if args.large else []):
         if args.spec != "all" and config.get("spec", "system") != args.spec:
             continue
-        full, reduced, chained = (in_fresh_process(config, m) for m in MODES)
+        full, reduced, chained = (in_fresh_process(__file__, config, m) for m in MODES)
         # A search that stops at a violation has reached only the witnesses on its way
         # there, which depend on the order it explored: witnesses are compared on
         # complete searches only.
