@@ -111,3 +111,19 @@ def state_space(**kw: object) -> tuple[SystemModel, tuple[SystemState, ...]]:
     states: list = []
     check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
     return model, tuple(states)
+
+
+def replayed(
+    model: SystemModel, labels: Sequence[str], start: SystemState | None = None
+) -> SystemState:
+    """The state reached from ``start`` (default: ``model``'s initial state) by the steps
+    ``labels`` (each as ``str(action)`` spells it), each the one successor of its state with
+    that label: the spec's own steps, unreduced."""
+    if start is None:
+        (start,) = model.init_states()
+    s = start
+    for k, label in enumerate(labels):
+        nexts = [t for a, t in model.successors(s) if str(a) == label]
+        assert len(nexts) == 1, f"step {k + 1}, {label}: {len(nexts)} successors so labelled"
+        s = nexts[0]
+    return s

@@ -14,8 +14,9 @@ from dataclasses import replace
 import pytest
 
 from spec.system import Params, SystemModel, independence
-from spec.system.constants import FOLLOWING, LEADING, LOOKING
+from spec.system.constants import DISCOVERY, FOLLOWING, LEADING, LOOKING
 from spec.system.election.votes import notification
+from tests.system.helpers import replayed
 from zabmc.engine import CheckOptions, check_bfs
 from zabmc.engine.properties import select_properties
 from zabmc.engine.reduction import reducing_expander
@@ -130,3 +131,72 @@ def test_a_decided_server_s_notification_carries_no_own_vote():
     for state in (FOLLOWING, LEADING):
         decided = notification(p, srv._replace(state=state), el, 0)
         assert (decided.own_zxid, decided.own_epoch) == (0, 0)
+
+
+#: Three voters, one crash (used up on the way), nothing else: no fault is left at the end.
+ONE_CRASH = dict(voters=3, max_txns=0, max_timeouts=0, max_crashes=1)
+
+#: A path of the unreduced spec from its initial state (found by guided random walks and
+#: shrunk, step by step, to one that keeps the refutation below).
+LATE_JOINER = [
+    # the first election: 2 leads, 0 and 1 follow
+    "FLEReceiveNotmsg(0, 2)", "FLEReceiveNotmsg(2, 0)", "FLEReceiveNotmsg(1, 2)",
+    "FLEReceiveNotmsg(1, 0)", "FLEReceiveNotmsg(0, 1)", "FLEHandleNotmsg(0)",
+    "FLEReceiveNotmsg(1, 0)", "FLEHandleNotmsg(1)", "FLEReceiveNotmsg(0, 1)",
+    "FLEWaitNewNotmsg(0)", "FLEReceiveNotmsg(2, 0)", "FLEReceiveNotmsg(2, 1)",
+    "FLEHandleNotmsg(2)", "FLEHandleNotmsg(2)", "FLEWaitNewNotmsg(0)", "FLEWaitNewNotmsg(2)",
+    "FLEWaitNewNotmsg(1)", "FLEWaitNewNotmsg(0)", "FLEWaitNewNotmsg(2)", "FLEWaitNewNotmsg(1)",
+    # 0's ACKEPOCH makes a quorum: 2 takes currentEpoch 1, then crashes (the crash used up)
+    "ConnectAndFollowerSendFOLLOWERINFO(2, 0)", "FLEWaitNewNotmsg(1)",
+    "LeaderProcessFOLLOWERINFO(2, 0)", "ConnectAndFollowerSendFOLLOWERINFO(2, 1)",
+    "FollowerProcessLEADERINFO(0, 2)", "LeaderProcessACKEPOCH(2, 0)", "NodeCrash(2)",
+    # 2 restarts; 0 and 1 elect 1 before 2's notifications reach them
+    "NodeStart(2)", "FLEReceiveNotmsg(0, 1)", "FLEHandleNotmsg(0)", "FLEWaitNewNotmsg(0)",
+    "FLEReceiveNotmsg(2, 0)", "FLEReceiveNotmsg(1, 0)", "FLEHandleNotmsg(1)",
+    "FLEReceiveNotmsg(1, 0)", "FLEHandleNotmsg(1)", "FLEWaitNewNotmsg(1)",
+    # they answer 2's notification with their decided votes; 2 decides to follow 1, and 0's
+    # answer to its next notification is on its way
+    "FLEReceiveNotmsg(1, 2)", "FLEReceiveNotmsg(2, 1)", "FLEReceiveNotmsg(0, 2)",
+    "FLEHandleNotmsg(2)", "FLEHandleNotmsg(2)",
+]  # fmt: skip
+
+
+#: From there: 2 connects to 1, takes its LEADERINFO, and 1 takes 2's fresher ACKEPOCH.
+SHUTDOWN = [
+    "ConnectAndFollowerSendFOLLOWERINFO(1, 2)",
+    "LeaderProcessFOLLOWERINFO(1, 2)",
+    "FollowerProcessLEADERINFO(2, 1)",
+    "LeaderProcessACKEPOCH(1, 2)",
+]
+
+
+def test_a_decided_server_that_may_look_refutes_its_receipt(monkeypatch):
+    """:func:`~spec.system.independence.stays_decided` is needed. At the end of
+    ``LATE_JOINER`` (no fault left) 2 follows 1 in discovery with currentEpoch 1, fresher than
+    its leader's 0, and 0's FOLLOWING notification is at the head of 0 -> 2. Its receipt
+    (a drop) is not declared. Declared all the same, it is refuted by four steps of 1 and 2:
+    2 connects, takes LEADERINFO and answers with its fresher ACKEPOCH, at which 1 shuts down
+    with its cluster; 2 looks, and would queue the notification instead of dropping it."""
+    model = SystemModel(Params(**ONE_CRASH))
+    p = model.params
+    s = replayed(model, LATE_JOINER)
+    assert independence.no_fault_left(s, p)
+    assert (s.servers[2].state, s.servers[2].zab_state, s.servers[1].state) == (
+        FOLLOWING,
+        DISCOVERY,
+        LEADING,
+    )
+    assert s.network.notes[0 * p.n + 2][0].state == FOLLOWING
+    assert not independence.stays_decided(s, p, 2)
+    assert independence.decided_receipt(s, p) is None
+    assert check_persistent_steps(model, model.movers(), [s], depth=4) == (0, [])
+
+    # the four steps: 2 looks again, with 0's notification still on its way
+    u = replayed(model, SHUTDOWN, s)
+    assert u.servers[2].state == LOOKING and u.network.notes[0 * p.n + 2]
+
+    monkeypatch.setattr(independence, "stays_decided", lambda *args: True)
+    step = model.movers().persistent_step(s)
+    assert step is not None and str(step[0]) == "FLEReceiveNotmsg(2, 0)"
+    _, failures = check_persistent_steps(model, model.movers(), [s], depth=4)
+    assert failures == ["FLEReceiveNotmsg(2, 0) does not commute with LeaderProcessACKEPOCH(1, 2)"]
