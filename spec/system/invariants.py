@@ -18,7 +18,7 @@ acks).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from spec.system.constants import (
@@ -39,7 +39,7 @@ from spec.system.ghost import (
 )
 from spec.system.log import Entries
 from spec.system.params import Params
-from spec.system.state import Breach, History, ProposalRecord, Server, SystemState
+from spec.system.state import Breach, History, ProposalRecord, SystemState
 from spec.system.zxid import epoch_of
 
 ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
@@ -513,58 +513,24 @@ def parts_read(s: SystemState) -> tuple:
     states, against 92,943 for the groups the properties' memo is keyed on).
     """
     return (
-        tuple([server_read(v) for v in s.servers]),
+        tuple(
+            [
+                (
+                    v.online,
+                    v.state,
+                    v.zab_state == BROADCAST,
+                    v.state == LEADING and v.zab_state in ESTABLISHED,
+                    (v.accepted_epoch, v.current_epoch) if v.state == LEADING else None,
+                    v.history,
+                    v.last_committed,
+                )
+                for v in s.servers
+            ]
+        ),
         tuple([ld.learners for ld in s.leaders]),
         tuple([(lr.leader, lr.nl_received) for lr in s.learners]),
         s.ghost,
     )
-
-
-def server_read(v: Server) -> tuple:
-    """What the invariants read of one server (:func:`parts_read`)."""
-    return (
-        v.online,
-        v.state,
-        v.zab_state == BROADCAST,
-        v.state == LEADING and v.zab_state in ESTABLISHED,
-        (v.accepted_epoch, v.current_epoch) if v.state == LEADING else None,
-        v.history,
-        v.last_committed,
-    )
-
-
-class Interned:
-    """A number for each value ``derive`` gives, found by the identity of the object it is
-    derived from first: a step shares the records it does not write with the state before
-    it, so most records met are met again, and a number is hashed and compared in no time,
-    where the value (a log, the ghost) is walked every time.
-
-    Equal values get equal numbers; a number is never given to two values (a value dropped
-    from the table and met again gets a new one: a miss, never a wrong hit). Each table
-    keeps at most ``limit`` entries, dropping its older half when full; an object is kept
-    beside its number, so that its id stays its own while the entry lasts.
-    """
-
-    def __init__(self, derive: Callable[[Any], Hashable], limit: int) -> None:
-        self._derive, self._limit = derive, limit
-        self._by_value: dict[Hashable, int] = {}
-        self._by_id: dict[int, tuple[Any, int]] = {}
-        self._numbers = itertools.count()
-
-    def __call__(self, obj: Any) -> int:
-        hit = self._by_id.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        value = self._derive(obj)
-        number = self._by_value.get(value)
-        if number is None:
-            if len(self._by_value) >= self._limit:
-                _drop_older_half(self._by_value)
-            number = self._by_value[value] = next(self._numbers)
-        if len(self._by_id) >= self._limit:
-            _drop_older_half(self._by_id)
-        self._by_id[id(obj)] = (obj, number)
-        return number
 
 
 #: Entries the invariant checker's memo keeps, at most (its older half goes when full).
@@ -573,38 +539,14 @@ CHECKER_MEMO_LIMIT = 65_536
 _UNKNOWN = object()
 
 
-def _itself(value: Hashable) -> Hashable:
-    return value
-
-
-def numbered_parts_read(limit: int) -> Callable[[SystemState], tuple]:
-    """:func:`parts_read` with each server's part and the ghost by number (:class:`Interned`,
-    tables of ``limit`` entries): made and hashed without walking a log. Two states with
-    the same numbered parts agree on :func:`parts_read`; two that agree get the same
-    numbers while the tables keep their values (``tests/system/test_fast_paths.py``)."""
-    server = Interned(server_read, limit)
-    ghost = Interned(_itself, limit)
-
-    def numbered(s: SystemState) -> tuple:
-        return (
-            *[server(v) for v in s.servers],
-            tuple([ld.learners for ld in s.leaders]),
-            tuple([(lr.leader, lr.nl_received) for lr in s.learners]),
-            ghost(s.ghost),
-        )
-
-    return numbered
-
-
 def first_broken_checker(names: Sequence[str]) -> Callable[[SystemState], str | None]:
     """For a state, the first of the invariants ``names`` (in that order) that does not hold,
     or None: the search's one call per state, memoized on :func:`parts_read`."""
     checks = [(name, PREDICATES[name]) for name in names]
     memo: dict[tuple, str | None] = {}
-    key_of = numbered_parts_read(CHECKER_MEMO_LIMIT)
 
     def first_broken(s: SystemState) -> str | None:
-        key = key_of(s)
+        key = parts_read(s)
         found = memo.get(key, _UNKNOWN)
         if found is _UNKNOWN:
             if len(memo) >= CHECKER_MEMO_LIMIT:

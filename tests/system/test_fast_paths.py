@@ -8,8 +8,6 @@ may be rewritten for speed, never for meaning.
 
 from __future__ import annotations
 
-import pickle
-
 import pytest
 
 from spec.system.constants import LOOKING
@@ -22,7 +20,6 @@ from spec.system.independence import (
     unanswered_notes,
     zab_weight,
 )
-from spec.system.invariants import numbered_parts_read, parts_read
 from spec.system.params import Params
 from spec.system.state import SystemState
 from tests.system.helpers import state_space
@@ -57,27 +54,3 @@ def test_progress_is_the_measure_as_written(kw):
         assert movers.progress(s) == progress_as_written(s, model.params), s
         values.add(movers.progress(s))
     assert len(values) > 10  # the measure tells states apart: a constant would pass above
-
-
-@pytest.mark.parametrize("kw", CONFIGS, ids=config_id)
-def test_numbered_parts_agree_with_the_parts_read(kw):
-    """The invariant checker's memo key (:func:`numbered_parts_read`) names what
-    :func:`parts_read` reads: with tables that hold every value, states share a key exactly
-    when they share the parts read (copies of states included, whose records are other
-    objects); with tables of 4 entries, dropped over and over, a shared key still means
-    shared parts (a number is never given to two values)."""
-    _, states = state_space(**kw)
-    copies = [pickle.loads(pickle.dumps(s)) for s in states[::7]]
-    whole = numbered_parts_read(len(states) * 4)
-    keys: dict[tuple, tuple] = {}
-    parts: dict[tuple, tuple] = {}
-    for s in (*states, *copies):
-        key, read = whole(s), parts_read(s)
-        assert keys.setdefault(key, read) == read
-        assert parts.setdefault(read, key) == key
-    assert len(keys) > 100
-    small = numbered_parts_read(4)
-    keys = {}
-    for s in (*states, *copies):
-        key, read = small(s), parts_read(s)
-        assert keys.setdefault(key, read) == read
