@@ -97,28 +97,6 @@ def roles(s: SystemState, p: Params) -> Roles:
     )
 
 
-def dormant(p: Params) -> frozenset[str]:
-    """The steps whose selector below picks nobody in any state under ``p``: those of the
-    election not in use, those of a logging mode not in use, and those whose budget is zero
-    (a counter never falls below zero). Next leaves them out once, not in every state."""
-    asleep: set[str] = set()
-    if p.coarse_election:
-        asleep |= {"FLENotmsgTimeout", "FLEHandleNotmsg", "FLEWaitNewNotmsg"}
-    else:
-        asleep |= {"ElectLeader", "FollowLeader"}
-    if not (p.queued_logging or p.zookeeper_timing):
-        asleep.add("FollowerSyncProcessorLogRequest")
-    if p.max_timeouts <= 0:
-        asleep |= {"FLENotmsgTimeout", "ZabTimeout"}
-    if p.max_crashes <= 0:
-        asleep.add("NodeCrash")
-    if p.max_partitions <= 0:
-        asleep.add("PartitionStart")
-    if p.max_txns <= 0:
-        asleep.add("LeaderProcessRequest")
-    return frozenset(asleep)
-
-
 #: Who may take a step of one server: the mask of candidates.
 ServerSelector = Callable[[Roles, Params], int]
 #: Who may take a step of a pair (i, j): the candidates for i and for j.
@@ -226,7 +204,6 @@ __all__ = [
     "connect",
     "crash",
     "cut",
-    "dormant",
     "elect",
     "follow",
     "handle",

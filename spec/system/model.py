@@ -166,10 +166,6 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         self._labels: dict[str, dict[tuple[int, ...], Action]] = {
             name: {args: Action(name, args) for args in every_args} for name in STEPS
         }
-        # The steps someone may take under these bounds (:func:`candidates.dormant`).
-        asleep = who.dormant(params)
-        self._server_steps = tuple(step for step in SERVER_STEPS if step[0] not in asleep)
-        self._pair_steps = tuple(step for step in PAIR_STEPS if step[0] not in asleep)
         self._relaxed = replace(params, max_timeouts=params.max_timeouts + 1)
         self._own_properties: tuple[Property[SystemState], ...] | None = None
 
@@ -178,8 +174,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
 
     def successors(self, s: SystemState) -> Iterator[tuple[Action, SystemState]]:
         """Next: every step of every server and pair, in Next's order, each tried only for
-        the servers that may take it in ``s`` (:mod:`spec.system.candidates`; a step nobody
-        may take under these bounds is not tried at all)."""
+        the servers that may take it in ``s`` (:mod:`spec.system.candidates`)."""
         p = self.params
         n = p.n
         r = who.roles(s, p)
@@ -195,16 +190,18 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                     t = fle_receive_notmsg(s, p, i, j)
                     if t is not None:
                         yield receipts[pair], t
+            electing = ()
         else:
-            for i in members[who.elect(r, p)]:
-                for quorum, t in elect_leader_each(s, p, i):
-                    yield Action("ElectLeader", (i, quorum)), t
-        for name, fn, selector in self._server_steps:
+            electing = members[who.elect(r, p)]
+        for i in electing:
+            for quorum, t in elect_leader_each(s, p, i):
+                yield Action("ElectLeader", (i, quorum)), t
+        for name, fn, selector in SERVER_STEPS:
             for i in members[selector(r, p)]:
                 t = fn(s, p, i)
                 if t is not None:
                     yield labels[name][i,], t
-        for name, fn, pair_selector in self._pair_steps:
+        for name, fn, pair_selector in PAIR_STEPS:
             firsts, seconds = pair_selector(r, p)
             for pair in pairs[firsts][seconds]:
                 t = fn(s, p, *pair)

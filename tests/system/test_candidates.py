@@ -7,13 +7,10 @@ the bug variants, ZooKeeper's timing and the TLA+'s election.
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from spec.system import Params, SystemModel, bug_params
-from spec.system.candidates import NOBODY, Roles, dormant, elect, roles
-from spec.system.model import PAIR_STEPS, SERVER_STEPS
+from spec.system.candidates import Roles, roles
 from spec.system.params import ZK_37, ZK_TLA
 from spec.system.state import SystemState
 from tests.system.helpers import random_walks
@@ -75,37 +72,3 @@ def test_the_sample_reaches_what_the_selectors_read() -> None:
     held.pop("every")  # never empty
     held.pop("up")  # one crash at a time: some server is always up
     assert [f for f, values in held.items() if values != {False, True}] == []
-
-
-#: Every selector of Next, by its step's name.
-SELECTORS = {
-    "ElectLeader": elect,
-    **{name: selector for name, _, selector in SERVER_STEPS},
-    **{name: selector for name, _, selector in PAIR_STEPS},
-}
-
-
-@pytest.mark.parametrize("name", sorted(CONFIGS))
-def test_dormant_steps_pick_nobody(name: str) -> None:
-    """A step that Next leaves out under a configuration's bounds (:func:`dormant`) has a
-    selector that picks nobody, whatever the servers are: on random roles whose budgets
-    agree with the bounds (a budget of zero is never left)."""
-    p = CONFIGS[name]
-    asleep = dormant(p)
-    assert asleep <= set(SELECTORS)
-    rng = random.Random(name)
-    budgets = {
-        "crashes_left": p.max_crashes > 0,
-        "timeouts_left": p.max_timeouts > 0,
-        "partitions_left": p.max_partitions > 0,
-        "requests_left": p.max_txns > 0,
-    }
-    for _ in range(500):
-        r = Roles(
-            *(rng.randrange(1 << p.n) for _ in range(11)),
-            **{flag: allowed and rng.random() < 0.8 for flag, allowed in budgets.items()},
-            links_cut=rng.random() < 0.5,
-        )
-        for step in asleep:
-            picked = SELECTORS[step](r, p)
-            assert picked == NOBODY or (type(picked) is tuple and NOBODY in picked), (step, r)
