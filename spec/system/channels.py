@@ -9,6 +9,8 @@ close).
 
 from __future__ import annotations
 
+from typing import Any
+
 from spec.system.params import MAX_IDS
 from spec.system.state import Network, put
 
@@ -44,8 +46,9 @@ def _pop(channels: tuple, n: int, src: int, dst: int) -> tuple:
 # Zab messages.
 
 
-def zab_head(net: Network, n: int, i: int, j: int) -> tuple | None:
-    """The Zab message i is about to receive from j, if any."""
+def zab_head(net: Network, n: int, i: int, j: int) -> Any:
+    """The Zab message i is about to receive from j (a record of :mod:`spec.system.messages`,
+    read by field), if any; else None."""
     channel = net.msgs[j * n + i]
     return channel[0] if channel else None
 

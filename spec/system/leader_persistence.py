@@ -107,6 +107,7 @@ These arguments are checked against the definition on sampled states
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from spec.system import zab_persistence
 from spec.system.broadcast import leader_process_ack
@@ -153,7 +154,7 @@ LEADER_RECEIPTS: dict[str, Receipt] = {
 }
 
 
-def _declared(s: SystemState, p: Params, i: int, j: int, msg: tuple) -> tuple[str, bool] | None:
+def _declared(s: SystemState, p: Params, i: int, j: int, msg: Any) -> tuple[str, bool] | None:
     """The receipt of ``msg`` from j by leader i of the module's docstring, and whether it
     is declared only with no fault left; or None."""
     ld, srv = s.leaders[i], s.servers[i]

@@ -78,7 +78,8 @@ def leader_epochs(srv: Server) -> tuple[int, int] | None:
     return (srv.accepted_epoch, srv.current_epoch) if srv.state == LEADING else None
 
 
-def _server_parts(old: tuple[Server, ...], new: tuple[Server, ...], parts: set[str]) -> None:
+def _server_parts(old: tuple, new: tuple, parts: set[str]) -> None:
+    """Add the parts of the servers (tuples of :class:`Server`) that differ."""
     for a, b in zip(old, new, strict=True):
         if a is b:
             continue

@@ -8,6 +8,8 @@ dropping the message quietly, as ZkV3_7_0.tla checks inside its actions.
 
 from __future__ import annotations
 
+from typing import Any
+
 from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, OBSERVING
 from spec.system.ghost import MESSAGE_ILLEGAL, breach
@@ -25,9 +27,10 @@ def is_leader_of(s: SystemState, i: int, j: int) -> bool:
     return s.servers[i].state == LEADING and bool(s.leaders[i].learners >> j & 1)
 
 
-def taking(s: SystemState, p: Params, i: int, j: int, *types: int) -> tuple | None:
+def taking(s: SystemState, p: Params, i: int, j: int, *types: int) -> Any:
     """The message at the head of the channel from j to i, if i is up and it has one of
-    ``types``: the guard of every step that takes a Zab message.
+    ``types``: the guard of every step that takes a Zab message. A message record of
+    :mod:`spec.system.messages` (read by field), or None.
     """
     msg = net.zab_head(s.network, p.n, i, j)
     if msg is None or msg[0] not in types or not s.servers[i].online:

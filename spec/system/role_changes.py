@@ -114,9 +114,9 @@ def _looking(
         srv = _reloaded_from_disk(srv, lrn)
     else:
         srv = _durable_work_done(srv, lrn, p)
-        if p.bug != ZK_2845:
-            srv = srv._replace(last_processed=len(srv.history))
-    srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0)
+    # the fix of ZK-2845 reloads the database from the log: all of it is processed
+    processed = srv.last_processed if p.bug == ZK_2845 else len(srv.history)
+    srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed)
     empty = empty_votes(p.n)
     return srv, Election(self_vote(p, srv, i), next_round(p, el.round), empty, empty, queue, False)
 

@@ -174,6 +174,7 @@ def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) 
     h = srv.history
     committed = srv.last_committed if srv.zab_state == BROADCAST else len(h)
     voter = p.is_voter(j)
+    first: tuple  # the sync message: SNAP, TRUNC or DIFF
     if mode == SNAP:
         first = m.snap(last_zxid(h, seen), h[:seen])
     elif mode == TRUNC:

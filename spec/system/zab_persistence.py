@@ -95,6 +95,7 @@ state commutes with the receipt or overwrites it, and each condition above is ne
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from spec.system.broadcast import follower_process_commit, follower_process_proposal
 from spec.system.constants import (
@@ -267,7 +268,7 @@ def _memory_only(s: SystemState, p: Params, i: int, kind: int) -> str | None:
     return None
 
 
-def _durable(s: SystemState, p: Params, i: int, msg: tuple) -> str | None:
+def _durable(s: SystemState, p: Params, i: int, msg: Any) -> str | None:
     """The receipt of ``msg`` by learner i of the second class of the module's docstring
     (the caller checks the faults and the leader), or None."""
     srv, lrn = s.servers[i], s.learners[i]

@@ -59,7 +59,6 @@ from zabmc.engine.reduction.movers import (
     Movers,
     counts_depth,
     free_step,
-    goal_closed,
     parts_changed,
     visible_parts,
 )
@@ -82,6 +81,14 @@ class PersistentStepExpander:
         self.counted_depth = 0  # of those taken alone, by a step the spec counts a level
         self._free_step = free_step(movers)
         self.free_steps = 0  # successors of full expansions that count no level (free_step)
+        # The declarations, looked up once: each state asks for some of them.
+        self._step_of = movers.persistent_step
+        self._progress = movers.progress
+        self._closed = getattr(movers, "goal_closed", None)  # none: no goal is closed
+        own_parts = getattr(movers, "parts_changed", None)
+        self._parts_changed = (
+            own_parts if own_parts is not None else lambda a, b: parts_changed(movers, a, b)
+        )
 
     def persistent(self, state: Hashable) -> tuple[Action, Hashable] | None:
         """The step to take alone from ``state``, or None."""
@@ -93,14 +100,15 @@ class PersistentStepExpander:
         what it changes (and is goal-closed under it); or None."""
         if self._visible is None:
             return None
-        step = self._movers.persistent_step(state)
+        step = self._step_of(state)
         if step is None:
             return None
         action, succ = step
-        if not self._movers.progress(succ) > self._movers.progress(state):
+        progress = self._progress
+        if not progress(succ) > progress(state):
             self.refused += 1
             return None
-        changed = frozenset(parts_changed(self._movers, state, succ))
+        changed = frozenset(self._parts_changed(state, succ))
         readers = self._readers.get(changed)
         if readers is None:
             readers = self._readers[changed] = tuple(
@@ -108,7 +116,8 @@ class PersistentStepExpander:
             )
         if not readers:
             return step, False
-        if all(goal_closed(self._movers, name, state, action, succ) for name in readers):
+        closed = self._closed
+        if closed is not None and all(closed(name, state, action, succ) for name in readers):
             return step, True
         self.refused += 1
         return None
