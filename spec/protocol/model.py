@@ -147,6 +147,10 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
             )
             for name, fn, arity, receives, first_role, bound, seconds in NEXT
         )
+        #: Per tuple of the servers' roles, Next's disjuncts with their first arguments.
+        self._plans: dict[tuple[int, ...], tuple[tuple, ...]] = {}
+        #: ``_pair[i][j] == (i, j)``, made once.
+        self._pair = tuple(tuple((i, j) for j in self.servers) for i in self.servers)
 
     def init_states(self) -> Sequence[ZabState]:
         return (initial_state(self.params.servers),)
@@ -155,20 +159,29 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         p = self.params
         servers = self.servers
         role = s.state
-        by_role: dict[int | None, list[int]] = {None: list(servers)}
-        for r in (LOOKING, FOLLOWING, LEADING):
-            by_role[r] = [i for i in servers if role[i] == r]
+        plan = self._plans.get(role)
+        if plan is None:
+            plan = self._plans[role] = self._plan(role)
         # Receiving actions are enabled only on a channel whose head has their
         # type, so find those once instead of trying every action on every pair.
-        heads: dict[int, list[tuple[int, int]]] = {ANY_MESSAGE: []}
-        for i, j in self.pairs:
-            channel = s.msgs[j][i]
-            if channel:
-                heads.setdefault(channel[0][0], []).append((i, j))
-                heads[ANY_MESSAGE].append((i, j))
-        for fn, arity, receives, first_role, bound, seconds, labels in self._next:
-            firsts = by_role[first_role]
-            if not firsts or (bound is not None and not bound(s, p)):
+        # Column i of msgs holds the channels into i, msgs[j][i] for each j.
+        heads: dict[int, list[tuple[int, int]]] = {}
+        nonempty: list[tuple[int, int]] = []
+        pairs = self._pair
+        for i, column in enumerate(zip(*s.msgs, strict=True)):
+            for j, channel in enumerate(column):
+                if channel:
+                    pair = pairs[i][j]
+                    nonempty.append(pair)
+                    mtype = channel[0][0]
+                    waiting = heads.get(mtype)
+                    if waiting is None:
+                        heads[mtype] = [pair]
+                    else:
+                        waiting.append(pair)
+        heads[ANY_MESSAGE] = nonempty
+        for fn, arity, receives, first_role, firsts, bound, seconds, labels in plan:
+            if bound is not None and not bound(s, p):
                 continue
             if arity == 1:
                 for i in firsts:
@@ -187,6 +200,19 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                         t = fn(s, p, *pair)
                         if t is not None:
                             yield labels[pair], t
+
+    def _plan(self, role: tuple[int, ...]) -> tuple[tuple, ...]:
+        """Next's disjuncts for the servers' roles ``role``, each with the first arguments
+        of that role (the disjuncts none can take left out): the same for every state
+        whose servers have these roles."""
+        by_role: dict[int | None, list[int]] = {None: list(self.servers)}
+        for r in (LOOKING, FOLLOWING, LEADING):
+            by_role[r] = [i for i in self.servers if role[i] == r]
+        return tuple(
+            (fn, arity, receives, first_role, by_role[first_role], bound, seconds, labels)
+            for fn, arity, receives, first_role, bound, seconds, labels in self._next
+            if by_role[first_role]
+        )
 
     def properties(self) -> Sequence[Property[ZabState]]:
         from spec.protocol.explain import EXPLANATIONS
