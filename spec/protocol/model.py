@@ -55,6 +55,8 @@ from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.
 ANY_MESSAGE = -1
+#: The most values of msgs whose heads successors() remembers; past it the memo starts over.
+HEADS_MEMO_LIMIT = 1 << 14
 
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
@@ -203,6 +205,8 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         )
         #: Per servers' roles and phases, Next's disjuncts with their first arguments.
         self._plans: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple, ...]] = {}
+        #: Per value of msgs, its channels' heads (:meth:`_heads_of`).
+        self._heads: dict[tuple, dict[int, tuple[tuple[int, int], ...]]] = {}
         #: ``_pair[i][j] == (i, j)``, made once.
         self._pair = tuple(tuple((i, j) for j in self.servers) for i in self.servers)
 
@@ -217,24 +221,12 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         plan = self._plans.get(roles)
         if plan is None:
             plan = self._plans[roles] = self._plan(*roles)
-        # Receiving actions are enabled only on a channel whose head has their
-        # type, so find those once instead of trying every action on every pair.
-        # Column i of msgs holds the channels into i, msgs[j][i] for each j.
-        heads: dict[int, list[tuple[int, int]]] = {}
-        nonempty: list[tuple[int, int]] = []
-        pairs = self._pair
-        for i, column in enumerate(zip(*s.msgs, strict=True)):
-            for j, channel in enumerate(column):
-                if channel:
-                    pair = pairs[i][j]
-                    nonempty.append(pair)
-                    mtype = channel[0][0]
-                    waiting = heads.get(mtype)
-                    if waiting is None:
-                        heads[mtype] = [pair]
-                    else:
-                        waiting.append(pair)
-        heads[ANY_MESSAGE] = nonempty
+        msgs = s.msgs
+        heads = self._heads.get(msgs)
+        if heads is None:
+            if len(self._heads) >= HEADS_MEMO_LIMIT:
+                self._heads.clear()
+            heads = self._heads[msgs] = self._heads_of(msgs)
         for fn, arity, receives, first_role, firsts, bound, seconds, labels in plan:
             if bound is not None and not bound(s, p):
                 continue
@@ -255,6 +247,28 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                         t = fn(s, p, *pair)
                         if t is not None:
                             yield labels[pair], t
+
+    def _heads_of(self, msgs: tuple) -> dict[int, tuple[tuple[int, int], ...]]:
+        """Per message type, the pairs (i, j) whose channel from j to i has one of that type
+        at its head, in Next's order of pairs (and under ANY_MESSAGE every non-empty one).
+
+        Receiving actions are enabled only on a channel whose head has their type, so these
+        are found once instead of trying every action on every pair; and once per value of
+        msgs (:data:`HEADS_MEMO_LIMIT`), which a state's successors often share.
+        """
+        heads: dict[int, list[tuple[int, int]]] = {}
+        nonempty: list[tuple[int, int]] = []
+        pairs = self._pair
+        # Column i of msgs holds the channels into i, msgs[j][i] for each j.
+        for i, column in enumerate(zip(*msgs, strict=True)):
+            for j, channel in enumerate(column):
+                if channel:
+                    pair = pairs[i][j]
+                    nonempty.append(pair)
+                    heads.setdefault(channel[0][0], []).append(pair)
+        found = {mtype: tuple(at) for mtype, at in heads.items()}
+        found[ANY_MESSAGE] = tuple(nonempty)
+        return found
 
     def _plan(self, role: tuple[int, ...], phase: tuple[int, ...]) -> tuple[tuple, ...]:
         """Next's disjuncts for the servers' roles ``role`` and phases ``phase``, each with
