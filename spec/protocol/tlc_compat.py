@@ -92,7 +92,9 @@ class TlcSymmetry:
     learners' masks), and a state's successors share most of its values, so the keys of
     six permutations are seldom built. With the memo of :meth:`ServerSymmetry.permute`
     a canonical form took 10 against 23 us (successors of protocol-990k's states to depth
-    22). :meth:`canonical_by_definition` is the plain minimum that
+    22); with the first variable looked up by value alone, the renamed pc remembered and
+    the permutation written out per variable, 4.5 against 7.6 us (the same successors,
+    another session). :meth:`canonical_by_definition` is the plain minimum that
     ``tests/protocol/test_fast_paths.py`` holds this to.
     """
 
