@@ -31,6 +31,7 @@ from spec.protocol.constants import (
     ACK,
     ACKEPOCH,
     ACKLD,
+    BROADCAST,
     CEPOCH,
     COMMIT,
     COMMITLD,
@@ -54,31 +55,38 @@ from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.
 ANY_MESSAGE = -1
+#: The most values of msgs whose heads successors() remembers; past it the memo starts over.
+HEADS_MEMO_LIMIT = 1 << 14
 
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
 
 
 def _learners_of(s: ZabState, i: int) -> Iterable[int]:
-    """``Timeout(i, j)``'s j: i's learners (its guard asks ``j \\in learners[i]``)."""
-    return members(s.learners[i])
+    """``Timeout(i, j)``'s j: i's learners but i itself (its guard asks ``j \\in
+    learners[i]`` and ``state[j] = FOLLOWING``, and i leads)."""
+    return members(s.learners[i] & ~(1 << i))
 
 
 def _unconnected_followers(s: ZabState, i: int) -> Iterable[int]:
     """``ConnectAndFollowerSendCEPOCH(i, j)``'s j: none unless the oracle names i; then the
-    followers with no leader (its guard asks ``connectInfo[j] = NullPoint``)."""
+    followers with no leader (its guard asks ``state[j] = FOLLOWING`` and ``connectInfo[j]
+    = NullPoint``)."""
     if s.leader_oracle != i:
         return ()
-    return [j for j, info in enumerate(s.connect_info) if info == NULL_POINT]
+    role = s.state
+    return [
+        j for j, info in enumerate(s.connect_info) if info == NULL_POINT and role[j] == FOLLOWING
+    ]
 
 
 #: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it
-#: receives, the role its first argument must have, the bound check it starts with
-#: (CheckTimeout, ...), the second arguments it can take given the first). The last four
-#: repeat conjuncts of each guard (PendingX, IsLeader, CheckX, j \in learners[i], ...) so
-#: that successors() tries only candidates that can pass them, in the order Next would
-#: (``tests/protocol/test_fast_paths.py`` holds it to trying every argument); every action
-#: still checks its whole guard.
+#: receives, the role its first argument must have, the phase (zabState) it must be in,
+#: the bound check it starts with (CheckTimeout, ...), the second arguments it can take
+#: given the first). The last five repeat conjuncts of each guard (PendingX, IsLeader,
+#: zabState[i] = BROADCAST, CheckX, j \in learners[i], ...) so that successors() tries only
+#: candidates that can pass them, in the order Next would (``tests/protocol/test_fast_paths.py``
+#: holds it to trying every argument); every action still checks its whole guard.
 NEXT: tuple[
     tuple[
         str,
@@ -86,15 +94,16 @@ NEXT: tuple[
         int,
         int | None,
         int | None,
+        int | None,
         Callable[[ZabState, Params], bool] | None,
         Callable[[ZabState, int], Iterable[int]] | None,
     ],
     ...,
 ] = (
-    ("UpdateLeader", update_leader, 1, None, LOOKING, None, None),
-    ("FollowLeader", follow_leader, 1, None, LOOKING, None, None),
-    ("Timeout", timeout, 2, None, LEADING, check_timeout, _learners_of),
-    ("Restart", restart, 1, None, None, check_restart, None),
+    ("UpdateLeader", update_leader, 1, None, LOOKING, None, None, None),
+    ("FollowLeader", follow_leader, 1, None, LOOKING, None, None, None),
+    ("Timeout", timeout, 2, None, LEADING, None, check_timeout, _learners_of),
+    ("Restart", restart, 1, None, None, None, check_restart, None),
     (
         "ConnectAndFollowerSendCEPOCH",
         connect_and_follower_send_cepoch,
@@ -102,20 +111,66 @@ NEXT: tuple[
         None,
         LEADING,
         None,
+        None,
         _unconnected_followers,
     ),
-    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING, check_epoch, None),
-    ("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH, FOLLOWING, None, None),
-    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING, None, None),
-    ("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER, FOLLOWING, None, None),
-    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING, None, None),
-    ("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD, FOLLOWING, None, None),
-    ("LeaderProcessRequest", leader_process_request, 1, None, LEADING, check_transaction_num, None),
-    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING, None, None),
-    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING, None, None),
-    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING, None, None),
-    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING, None, None),
-    ("FilterNonexistentMessage", filter_nonexistent_message, 2, ANY_MESSAGE, None, None, None),
+    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING, None, check_epoch, None),
+    (
+        "FollowerProcessNEWEPOCH",
+        follower_process_newepoch,
+        2,
+        NEWEPOCH,
+        FOLLOWING,
+        None,
+        None,
+        None,
+    ),
+    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING, None, None, None),
+    (
+        "FollowerProcessNEWLEADER",
+        follower_process_newleader,
+        2,
+        NEWLEADER,
+        FOLLOWING,
+        None,
+        None,
+        None,
+    ),
+    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING, None, None, None),
+    (
+        "FollowerProcessCOMMITLD",
+        follower_process_commitld,
+        2,
+        COMMITLD,
+        FOLLOWING,
+        None,
+        None,
+        None,
+    ),
+    (
+        "LeaderProcessRequest",
+        leader_process_request,
+        1,
+        None,
+        LEADING,
+        BROADCAST,
+        check_transaction_num,
+        None,
+    ),
+    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING, BROADCAST, None, None),
+    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING, None, None, None),
+    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING, None, None, None),
+    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING, None, None, None),
+    (
+        "FilterNonexistentMessage",
+        filter_nonexistent_message,
+        2,
+        ANY_MESSAGE,
+        None,
+        None,
+        None,
+        None,
+    ),
 )
 
 ACTION_NAMES = tuple(name for name, *_ in NEXT)
@@ -141,12 +196,19 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                 arity,
                 receives,
                 first_role,
+                first_phase,
                 bound,
                 seconds,
                 {args: Action(name, args) for args in (*((i,) for i in self.servers), *self.pairs)},
             )
-            for name, fn, arity, receives, first_role, bound, seconds in NEXT
+            for name, fn, arity, receives, first_role, first_phase, bound, seconds in NEXT
         )
+        #: Per servers' roles and phases, Next's disjuncts with their first arguments.
+        self._plans: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[tuple, ...]] = {}
+        #: Per value of msgs, its channels' heads (:meth:`_heads_of`).
+        self._heads: dict[tuple, dict[int, tuple[tuple[int, int], ...]]] = {}
+        #: ``_pair[i][j] == (i, j)``, made once.
+        self._pair = tuple(tuple((i, j) for j in self.servers) for i in self.servers)
 
     def init_states(self) -> Sequence[ZabState]:
         return (initial_state(self.params.servers),)
@@ -155,20 +217,18 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         p = self.params
         servers = self.servers
         role = s.state
-        by_role: dict[int | None, list[int]] = {None: list(servers)}
-        for r in (LOOKING, FOLLOWING, LEADING):
-            by_role[r] = [i for i in servers if role[i] == r]
-        # Receiving actions are enabled only on a channel whose head has their
-        # type, so find those once instead of trying every action on every pair.
-        heads: dict[int, list[tuple[int, int]]] = {ANY_MESSAGE: []}
-        for i, j in self.pairs:
-            channel = s.msgs[j][i]
-            if channel:
-                heads.setdefault(channel[0][0], []).append((i, j))
-                heads[ANY_MESSAGE].append((i, j))
-        for fn, arity, receives, first_role, bound, seconds, labels in self._next:
-            firsts = by_role[first_role]
-            if not firsts or (bound is not None and not bound(s, p)):
+        roles = (role, s.zab_state)
+        plan = self._plans.get(roles)
+        if plan is None:
+            plan = self._plans[roles] = self._plan(*roles)
+        msgs = s.msgs
+        heads = self._heads.get(msgs)
+        if heads is None:
+            if len(self._heads) >= HEADS_MEMO_LIMIT:
+                self._heads.clear()
+            heads = self._heads[msgs] = self._heads_of(msgs)
+        for fn, arity, receives, first_role, firsts, bound, seconds, labels in plan:
+            if bound is not None and not bound(s, p):
                 continue
             if arity == 1:
                 for i in firsts:
@@ -187,6 +247,44 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
                         t = fn(s, p, *pair)
                         if t is not None:
                             yield labels[pair], t
+
+    def _heads_of(self, msgs: tuple) -> dict[int, tuple[tuple[int, int], ...]]:
+        """Per message type, the pairs (i, j) whose channel from j to i has one of that type
+        at its head, in Next's order of pairs (and under ANY_MESSAGE every non-empty one).
+
+        Receiving actions are enabled only on a channel whose head has their type, so these
+        are found once instead of trying every action on every pair; and once per value of
+        msgs (:data:`HEADS_MEMO_LIMIT`), which a state's successors often share.
+        """
+        heads: dict[int, list[tuple[int, int]]] = {}
+        nonempty: list[tuple[int, int]] = []
+        pairs = self._pair
+        # Column i of msgs holds the channels into i, msgs[j][i] for each j.
+        for i, column in enumerate(zip(*msgs, strict=True)):
+            for j, channel in enumerate(column):
+                if channel:
+                    pair = pairs[i][j]
+                    nonempty.append(pair)
+                    heads.setdefault(channel[0][0], []).append(pair)
+        found = {mtype: tuple(at) for mtype, at in heads.items()}
+        found[ANY_MESSAGE] = tuple(nonempty)
+        return found
+
+    def _plan(self, role: tuple[int, ...], phase: tuple[int, ...]) -> tuple[tuple, ...]:
+        """Next's disjuncts for the servers' roles ``role`` and phases ``phase``, each with
+        the first arguments of its role and phase (the disjuncts none can take left out):
+        the same for every state whose servers have these roles and phases."""
+        plan = []
+        for fn, arity, receives, first_role, first_phase, bound, seconds, labels in self._next:
+            firsts = [
+                i
+                for i in self.servers
+                if (first_role is None or role[i] == first_role)
+                and (first_phase is None or phase[i] == first_phase)
+            ]
+            if firsts:
+                plan.append((fn, arity, receives, first_role, firsts, bound, seconds, labels))
+        return tuple(plan)
 
     def properties(self) -> Sequence[Property[ZabState]]:
         from spec.protocol.explain import EXPLANATIONS

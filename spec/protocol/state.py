@@ -119,7 +119,10 @@ class ZabState(NamedTuple):
     recorder: Recorder
 
 
-quick_replace(ZabState)  # a generated _replace: every action calls it (spec.replace)
+# A generated _replace (spec.replace): every action calls ZabState's; the recorder's, the
+# flags' and the leader's records' are called by the steps that count, flag or disconnect.
+for _record in (ZabState, Recorder, ViolatedInvariants, CepochInfo, AckeInfo, AckldInfo):
+    quick_replace(_record)
 
 
 def initial_state(n: int) -> ZabState:
