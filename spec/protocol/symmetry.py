@@ -228,6 +228,8 @@ def _permuter(
             violated,
             recorder,
         ) = s
+        # One lookup written out per variable, on purpose: a loop over (memo, renaming)
+        # pairs cost more per state, and this runs for every successor under symmetry.
         h = m_history.get(history)
         if h is None:
             h = image(m_history, r_history, history)
