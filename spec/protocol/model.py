@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from spec.protocol.actions.broadcast import (
     follower_process_commit,
@@ -80,97 +80,67 @@ def _unconnected_followers(s: ZabState, i: int) -> Iterable[int]:
     ]
 
 
-#: Next's disjuncts, in Zab.tla's order: (name, function, arity, message type it
-#: receives, the role its first argument must have, the phase (zabState) it must be in,
-#: the bound check it starts with (CheckTimeout, ...), the second arguments it can take
-#: given the first). The last five repeat conjuncts of each guard (PendingX, IsLeader,
-#: zabState[i] = BROADCAST, CheckX, j \in learners[i], ...) so that successors() tries only
-#: candidates that can pass them, in the order Next would (``tests/protocol/test_fast_paths.py``
-#: holds it to trying every argument); every action still checks its whole guard.
-NEXT: tuple[
-    tuple[
-        str,
-        Callable[..., ZabState | None],
-        int,
-        int | None,
-        int | None,
-        int | None,
-        Callable[[ZabState, Params], bool] | None,
-        Callable[[ZabState, int], Iterable[int]] | None,
-    ],
-    ...,
-] = (
-    ("UpdateLeader", update_leader, 1, None, LOOKING, None, None, None),
-    ("FollowLeader", follow_leader, 1, None, LOOKING, None, None, None),
-    ("Timeout", timeout, 2, None, LEADING, None, check_timeout, _learners_of),
-    ("Restart", restart, 1, None, None, None, check_restart, None),
-    (
+class Disjunct(NamedTuple):
+    """One of Next's disjuncts. ``receives`` onwards repeat conjuncts of its guard (the
+    message type at a channel's head, IsLeader or IsFollower, ``zabState[i] = BROADCAST``,
+    CheckTimeout and the other bound checks, ``j \\in learners[i]``, ...) so that successors()
+    tries only the arguments that can pass them, in the order Next would
+    (``tests/protocol/test_fast_paths.py`` holds it to trying every argument); every action
+    still checks its whole guard."""
+
+    name: str
+    fn: Callable[..., ZabState | None]
+    arity: int
+    #: the message type it takes from the head of a channel into its first argument
+    receives: int | None = None
+    #: the role its first argument must have
+    first_role: int | None = None
+    #: the phase (zabState) its first argument must be in
+    first_phase: int | None = None
+    #: the bound check it starts with (CheckTimeout, CheckEpoch, ...)
+    bound: Callable[[ZabState, Params], bool] | None = None
+    #: the second arguments it can take, given the first
+    seconds: Callable[[ZabState, int], Iterable[int]] | None = None
+
+
+#: Next's disjuncts, in Zab.tla's order.
+NEXT: tuple[Disjunct, ...] = (
+    Disjunct("UpdateLeader", update_leader, 1, first_role=LOOKING),
+    Disjunct("FollowLeader", follow_leader, 1, first_role=LOOKING),
+    Disjunct("Timeout", timeout, 2, first_role=LEADING, bound=check_timeout, seconds=_learners_of),
+    Disjunct("Restart", restart, 1, bound=check_restart),
+    Disjunct(
         "ConnectAndFollowerSendCEPOCH",
         connect_and_follower_send_cepoch,
         2,
-        None,
-        LEADING,
-        None,
-        None,
-        _unconnected_followers,
+        first_role=LEADING,
+        seconds=_unconnected_followers,
     ),
-    ("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING, None, check_epoch, None),
-    (
-        "FollowerProcessNEWEPOCH",
-        follower_process_newepoch,
-        2,
-        NEWEPOCH,
-        FOLLOWING,
-        None,
-        None,
-        None,
-    ),
-    ("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING, None, None, None),
-    (
-        "FollowerProcessNEWLEADER",
-        follower_process_newleader,
-        2,
-        NEWLEADER,
-        FOLLOWING,
-        None,
-        None,
-        None,
-    ),
-    ("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING, None, None, None),
-    (
-        "FollowerProcessCOMMITLD",
-        follower_process_commitld,
-        2,
-        COMMITLD,
-        FOLLOWING,
-        None,
-        None,
-        None,
-    ),
-    (
+    Disjunct("LeaderProcessCEPOCH", leader_process_cepoch, 2, CEPOCH, LEADING, bound=check_epoch),
+    Disjunct("FollowerProcessNEWEPOCH", follower_process_newepoch, 2, NEWEPOCH, FOLLOWING),
+    Disjunct("LeaderProcessACKEPOCH", leader_process_ackepoch, 2, ACKEPOCH, LEADING),
+    Disjunct("FollowerProcessNEWLEADER", follower_process_newleader, 2, NEWLEADER, FOLLOWING),
+    Disjunct("LeaderProcessACKLD", leader_process_ackld, 2, ACKLD, LEADING),
+    Disjunct("FollowerProcessCOMMITLD", follower_process_commitld, 2, COMMITLD, FOLLOWING),
+    Disjunct(
         "LeaderProcessRequest",
         leader_process_request,
         1,
-        None,
-        LEADING,
-        BROADCAST,
-        check_transaction_num,
-        None,
+        first_role=LEADING,
+        first_phase=BROADCAST,
+        bound=check_transaction_num,
     ),
-    ("LeaderBroadcastPROPOSE", leader_broadcast_propose, 1, None, LEADING, BROADCAST, None, None),
-    ("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING, None, None, None),
-    ("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING, None, None, None),
-    ("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING, None, None, None),
-    (
-        "FilterNonexistentMessage",
-        filter_nonexistent_message,
-        2,
-        ANY_MESSAGE,
-        None,
-        None,
-        None,
-        None,
+    Disjunct(
+        "LeaderBroadcastPROPOSE",
+        leader_broadcast_propose,
+        1,
+        first_role=LEADING,
+        first_phase=BROADCAST,
     ),
+    Disjunct("FollowerProcessPROPOSE", follower_process_propose, 2, PROPOSE, FOLLOWING),
+    Disjunct("LeaderProcessACK", leader_process_ack, 2, ACK, LEADING),
+    Disjunct("FollowerProcessCOMMIT", follower_process_commit, 2, COMMIT, FOLLOWING),
+    Disjunct("FilterNonexistentMessage", filter_nonexistent_message, 2, ANY_MESSAGE),
 )
 
 ACTION_NAMES = tuple(name for name, *_ in NEXT)
