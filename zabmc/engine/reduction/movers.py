@@ -68,7 +68,7 @@ it writes or is declared goal-closed under it (:mod:`zabmc.engine.reduction.pers
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from typing import Protocol
 
 from zabmc.engine.model import Action
@@ -92,12 +92,17 @@ class Movers(Protocol):
     def progress(self, state: Hashable) -> int: ...
 
 
+def goal_closed_of(movers: Movers) -> Callable[[str, Hashable, Action, Hashable], bool] | None:
+    """``movers``' ``goal_closed``, or None where it declares none (no goal is closed)."""
+    return getattr(movers, "goal_closed", None)
+
+
 def goal_closed(
     movers: Movers, name: str, state: Hashable, action: Action, successor: Hashable
 ) -> bool:
     """Whether ``movers`` declares property ``name``'s goal set closed under the persistent
     step ``action`` from ``state`` (False where it declares nothing)."""
-    own = getattr(movers, "goal_closed", None)
+    own = goal_closed_of(movers)
     return bool(own(name, state, action, successor)) if own is not None else False
 
 
@@ -121,11 +126,17 @@ def changed_parts(before: Hashable, after: Hashable) -> set[str]:
     return {f for f in fields if getattr(before, f) != getattr(after, f)}
 
 
+def parts_changed_of(movers: Movers) -> Callable[[Hashable, Hashable], Iterable[str]]:
+    """``movers``' ``parts_changed``, or :func:`changed_parts` (the top-level fields) where
+    it declares none."""
+    own = getattr(movers, "parts_changed", None)
+    return own if own is not None else changed_parts
+
+
 def parts_changed(movers: Movers, before: Hashable, after: Hashable) -> set[str]:
     """The parts a step from ``before`` to ``after`` changed, in the vocabulary of
     ``movers`` (its own ``parts_changed``, or the top-level fields)."""
-    own = getattr(movers, "parts_changed", None)
-    return set(own(before, after)) if own is not None else changed_parts(before, after)
+    return set(parts_changed_of(movers)(before, after))
 
 
 def visible_parts(movers: Movers, properties: Sequence[str]) -> frozenset[str] | None:

@@ -59,7 +59,8 @@ from zabmc.engine.reduction.movers import (
     Movers,
     counts_depth,
     free_step,
-    parts_changed,
+    goal_closed_of,
+    parts_changed_of,
     visible_parts,
 )
 
@@ -84,11 +85,8 @@ class PersistentStepExpander:
         # The declarations, looked up once: each state asks for some of them.
         self._step_of = movers.persistent_step
         self._progress = movers.progress
-        self._closed = getattr(movers, "goal_closed", None)  # none: no goal is closed
-        own_parts = getattr(movers, "parts_changed", None)
-        self._parts_changed = (
-            own_parts if own_parts is not None else lambda a, b: parts_changed(movers, a, b)
-        )
+        self._closed = goal_closed_of(movers)  # None: no goal is closed
+        self._parts_changed = parts_changed_of(movers)
 
     def persistent(self, state: Hashable) -> tuple[Action, Hashable] | None:
         """The step to take alone from ``state``, or None."""
