@@ -120,10 +120,10 @@ class TlcSymmetry:
             [p for k, p in enumerate(self._perms) if mask >> k & 1]
             for mask in range(1 << len(self._perms))
         ]
+        #: Per variable, its answers by (permutations in the race, value); the first
+        #: variable's by value alone, since every permutation is in the race then.
         self._memos: list[dict] = [{} for _ in range(len(VARIABLE_ORDER))]
         self._everyone = (1 << len(self._perms)) - 1
-        #: The first variable's answers (every permutation in the race), by its value.
-        self._first: dict[tuple[int, ...], int] = {}
         #: Per (pc, permutation), the renamed pc.
         self._pcs: dict[tuple[Pc, tuple[int, ...]], Pc] = {}
 
@@ -152,30 +152,27 @@ class TlcSymmetry:
         the others' values are gathered only when it leaves more than one.
         """
         s, pc = st
+        memos = self._memos
         learners = s.learners
-        alive = self._first.get(learners)
+        alive = memos[0].get(learners)
+        keys = None  # built at the first value not remembered
         if alive is None:
-            alive = self._narrow(st, 0, self._everyone, learners, None)[0]
-            if len(self._first) >= self.MEMO_LIMIT:
-                self._first.clear()
-            self._first[learners] = alive
+            alive, keys = self._narrow(st, 0, self._everyone, keys)
+            self._remember(memos[0], learners, alive)
         if alive & (alive - 1):  # more than one left
-            memos = self._memos
-            keys = None  # built at the first value not remembered
             for slot, value in enumerate((*_BEFORE_PC(s), pc[1:], *_AFTER_PC(s)), start=1):
                 narrowed = memos[slot].get((alive, value))
                 if narrowed is None:
-                    narrowed, keys = self._narrow(st, slot, alive, value, keys)
+                    narrowed, keys = self._narrow(st, slot, alive, keys)
+                    self._remember(memos[slot], (alive, value), narrowed)
                 alive = narrowed
                 if not alive & (alive - 1):  # one left
                     break
         return self.permute(st, self._members[alive][0])
 
-    def _narrow(
-        self, st: TlcState, slot: int, alive: int, value: object, keys: list | None
-    ) -> tuple[int, list]:
-        """The permutations among ``alive`` whose key of variable ``slot`` (of value
-        ``value``) is the smallest, remembered; and the key functions (built if None)."""
+    def _narrow(self, st: TlcState, slot: int, alive: int, keys: list | None) -> tuple[int, list]:
+        """The permutations among ``alive`` whose key of variable ``slot`` is the smallest;
+        and the key functions (built if None)."""
         if keys is None:
             keys = self.variable_keys(st)
         perms = self._members[alive]
@@ -185,12 +182,13 @@ class TlcSymmetry:
         for p, k in zip(perms, found, strict=True):
             if k == best:
                 narrowed |= 1 << self._perms.index(p)
-        if slot:
-            memo = self._memos[slot]
-            if len(memo) >= self.MEMO_LIMIT:
-                memo.clear()
-            memo[alive, value] = narrowed
         return narrowed, keys
+
+    def _remember(self, memo: dict, key: object, narrowed: int) -> None:
+        """Keep an answer, the memo starting over once it holds :attr:`MEMO_LIMIT`."""
+        if len(memo) >= self.MEMO_LIMIT:
+            memo.clear()
+        memo[key] = narrowed
 
     def canonical_by_definition(self, st: TlcState) -> TlcState:
         """The permutation whose keys, all variables in TLC's order, are the smallest."""
