@@ -62,8 +62,19 @@ def _instrument() -> None:
 
         setattr(cls, name, wrapper)
 
-    for name in ("expand", "expand_owed", "merge", "join", "rank", "adopt"):
-        timed_method(name, name)
+    for name in (
+        "expand",
+        "expand_owed",
+        "merge",
+        "keep",
+        "join",
+        "rank",
+        "give",
+        "settle",
+        "adopt",
+    ):
+        if hasattr(cls, name):  # (keep, give and settle: placement "finder")
+            timed_method(name, name)
     timed_method("_finish_round", "expand:finish_round", use_wall=True)
     timed_method("_check", "merge:check", use_wall=True)
 
@@ -124,7 +135,9 @@ def _instrument() -> None:
     cls.__init__ = timed_init
 
     # which partition's stream is pickling: the caller's index, set around its calls
-    for name in ("expand", "expand_owed", "merge"):
+    for name in ("expand", "expand_owed", "merge", "give", "settle"):
+        if not hasattr(cls, name):
+            continue
         inner = getattr(cls, name)
 
         def marking(self: Any, *args: Any, _inner: Any = inner) -> Any:
@@ -214,7 +227,7 @@ class _Proxy:
         return getattr(self._inner, name)
 
 
-def child(row: str, mode: str, depth: int | None, handover: int) -> dict:
+def child(row: str, mode: str, depth: int | None, handover: int, placement: str) -> dict:
     from scale import build
 
     from zabmc.engine import parallel
@@ -228,11 +241,11 @@ def child(row: str, mode: str, depth: int | None, handover: int) -> dict:
     os.environ["PROFILE_DIR"] = folder
     if mode == "inproc2":
         parallel._start = lambda factory, scale, scratch: InProcess(factory, 2)  # type: ignore
-        scale = ScaleOptions(jobs=1)
+        scale = ScaleOptions(jobs=1, placement=placement)
     elif mode == "j1":
-        scale = ScaleOptions(jobs=1)
+        scale = ScaleOptions(jobs=1, placement=placement)
     else:
-        scale = ScaleOptions(jobs=2, handover=handover)
+        scale = ScaleOptions(jobs=2, handover=handover, placement=placement)
     started_cpu, started_wall = time.process_time(), time.perf_counter()
     result = check_parallel(model, options, scale)
     driver_cpu = time.process_time() - started_cpu
@@ -261,7 +274,7 @@ def child(row: str, mode: str, depth: int | None, handover: int) -> dict:
 
 
 #: the driver's calls, timed in CPU seconds (and wall seconds, to scale the parts inside)
-COARSE = ("expand", "expand_owed", "merge", "join", "rank", "adopt")
+COARSE = ("expand", "expand_owed", "merge", "keep", "join", "rank", "give", "settle", "adopt")
 
 
 def show(fig: dict) -> None:
@@ -318,11 +331,12 @@ def main() -> None:
     parser.add_argument("--handover", type=int, default=5000)
     parser.add_argument("--modes", nargs="*", default=["j1", "inproc2", "j2"])
     parser.add_argument("--json", help="write every mode's figures here")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--placement", default="finder", choices=["finder", "owner"])
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        row, mode, depth, handover = args.child
-        print(json.dumps(child(row, mode, int(depth) or None, int(handover))))
+        row, mode, depth, handover, placement = args.child
+        print(json.dumps(child(row, mode, int(depth) or None, int(handover), placement)))
         return
     figures = []
     for mode in args.modes:
@@ -335,6 +349,7 @@ def main() -> None:
                 mode,
                 str(args.depth or 0),
                 str(args.handover),
+                args.placement,
             ],
             capture_output=True,
             text=True,
