@@ -58,3 +58,16 @@ def test_ray_actors_follow_the_models_partition_key(local_ray):
     local = check_parallel(model, options, ScaleOptions(jobs=2, **owner))
     assert on_ray.traffic == local.traffic and local.traffic is not None
     assert local.traffic[1] > 0
+
+
+def test_ray_actors_even_out_a_level(local_ray, monkeypatch):
+    """Placement "finder" with every uneven level evened out: the actors give and take
+    frontier states through Ray, and the counts and counterexample stay the local ones."""
+    from zabmc.engine import partition
+
+    monkeypatch.setattr(partition, "REBALANCE_SKEW", 0.0)
+    monkeypatch.setattr(partition, "REBALANCE_MIN", 1)
+    model, options = GridByX(7, limit=6), CheckOptions(check_deadlock=False)
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
+    assert summary(on_ray) == summary(check_bfs(model, options))
+    assert on_ray.violation is not None and on_ray.states_given > 0
