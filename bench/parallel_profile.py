@@ -178,6 +178,7 @@ def _instrument() -> None:
         recv, send = conn.recv, conn.send
         mark: list = [None, 0.0, None]  # last answer's wall time, request's CPU start, method
         calls: list[float] = []  # CPU seconds of each call the driver made of every worker
+        detail: list[tuple] = []  # per expansion call: index, method, states, successors, CPU
 
         def timed_recv():  # type: ignore[no-untyped-def]
             if mark[0] is not None:
@@ -192,6 +193,10 @@ def _instrument() -> None:
                 _spent[index]["merge_files (incl. merge)"] += spent
             if mark[2] not in ("parent", "find_parent", None):
                 calls.append(spent)
+                value = answer[1] if isinstance(answer, tuple) and len(answer) == 2 else None
+                if mark[2] in ("expand", "expand_owed") and value is not None:
+                    made = sum(value.generated.values())
+                    detail.append((len(calls) - 1, mark[2], value.expanded, made, spent))
             send(answer)
             mark[0] = wall()
 
@@ -203,7 +208,15 @@ def _instrument() -> None:
             _spent[index]["process CPU"] = clock() - started_cpu
             _spent[index]["process wall"] = wall() - started_wall
             with open(os.path.join(os.environ["PROFILE_DIR"], f"worker-{index}.json"), "w") as f:
-                json.dump({"spent": _spent[index], "levels": _levels[index], "calls": calls}, f)
+                json.dump(
+                    {
+                        "spent": _spent[index],
+                        "levels": _levels[index],
+                        "calls": calls,
+                        "detail": detail,
+                    },
+                    f,
+                )
 
     parallel._serve = timed_serve
 
@@ -311,6 +324,22 @@ def show(fig: dict) -> None:
             + ", ".join(f"{o:.2f}" for o in own)
             + "; idle at barriers (paced - own) "
             + ", ".join(f"{paced - o:.2f}" for o in own)
+        )
+    details = [fig["parts"][n].get("detail") for n in names]
+    if all(details):
+        # the expansion calls: how uneven the states were, and how uneven their CPU
+        by_states = by_cpu = total = 0.0
+        for calls_k in zip(*details, strict=True):
+            states = [c[2] for c in calls_k]
+            cpu = [c[4] for c in calls_k]
+            total += sum(cpu) / len(cpu)
+            by_cpu += max(cpu) - sum(cpu) / len(cpu)
+            mean = sum(states) / len(states)
+            if mean:
+                by_states += (max(states) / mean - 1) * sum(cpu) / len(cpu)
+        print(
+            f"expansion calls: mean CPU {total:.2f} s; the slowest worker's excess {by_cpu:.2f} s "
+            f"(an excess in states alone would make {by_states:.2f} s of it)"
         )
     for n in names:
         levels = fig["parts"][n]["levels"]

@@ -173,8 +173,8 @@ def test_a_rebalancing_plan_moves_each_surplus_to_a_deficit(always_rebalance, si
 
 
 def test_a_rebalancing_plan_waits_for_a_real_skew():
-    assert rebalance_plan([51_000, 49_000]) is None  # 2% above the mean
-    assert rebalance_plan([1_500, 0]) is None  # too few states to be worth moving
+    assert rebalance_plan([50_400, 49_600]) is None  # 0.8% above the mean
+    assert rebalance_plan([900, 0]) is None  # too few states to be worth moving
     assert rebalance_plan([60_000, 40_000]) == [{1: 10_000}, {}]
 
 

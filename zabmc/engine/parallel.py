@@ -596,18 +596,16 @@ def _search(
                 break
             first_rank += size
             size = len(free_keys)
-            workers.call("join", [(free_keys, first_rank)] * workers.count)
+            sizes = workers.call("join", [(free_keys, first_rank)] * workers.count)
+            if finder:
+                _even_out(workers, sizes)
             run.states_per_depth[-1] += size
         if violation is not None:
             break
         level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
         sizes = workers.call("rank", [(level_keys,)] * workers.count)
-        plan = rebalance_plan(sizes) if finder else None
-        if plan is not None:
-            # the states stay where they were found, and one partition found more: even
-            # the level out (a state's rank, not its place, decides what it finds)
-            workers.call("give", [(p,) for p in plan])
-            workers.exchange("settle")
+        if finder:
+            _even_out(workers, sizes)
         if not len(level_keys):
             complete = True
             break
@@ -640,6 +638,19 @@ def _search(
         expander,
         signature["partition_key"],
     )
+
+
+def _even_out(workers: Workers, sizes: Sequence[int]) -> None:
+    """With placement "finder", even out the frontier the partitions hold for the next round
+    when one holds many more states than the mean (:func:`rebalance_plan`). Each keeps the
+    states it found, and states found by one stay with their lineage: one partition's
+    states may have more successors than another's, level after level, and each round's
+    slowest partition sets its time. A state's rank, not where it is held, decides what it
+    finds: the answers do not change."""
+    plan = rebalance_plan(sizes)
+    if plan is not None:
+        workers.call("give", [(p,) for p in plan])
+        workers.exchange("settle")
 
 
 def _window(
