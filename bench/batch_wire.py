@@ -66,7 +66,8 @@ def capture(row: str, parts: int, depth: int | None) -> list[Sent]:
     try:
         model, options = build(row)
         options.max_depth = depth
-        check_parallel(model, options, ScaleOptions(jobs=parts))
+        # the states move only where a partition key places them (placement "owner")
+        check_parallel(model, options, ScaleOptions(jobs=parts, placement="owner"))
     finally:
         partition.Partition._finish_round = finish  # type: ignore[method-assign]
         partition.Partition.rank = rank  # type: ignore[method-assign]

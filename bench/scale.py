@@ -17,7 +17,11 @@ processes, -j 2 and up) is the sum, over the driver's calls, of the slowest work
 seconds: the wall time the run would take if each worker had a core to itself, barriers
 included (with ``--handover``, plus the driver's CPU: the levels before the hand-over are
 its own). On a machine shared with other sessions' work the wall time says how much of
-the machine a run got, and "paced" what -j N would give on free cores. TLC's times are
+the machine a run got, and "paced" what -j N would give on free cores. With ``--placement
+finder`` (the default) a state stays with the partition that found it and only its
+fingerprint goes to the owner of that fingerprint: "local" is then the share of candidates
+whose fingerprint the finder owns (about 1/N), and "given" the share of the distinct states
+that a partition gave another to even a level's load. TLC's times are
 from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
 machine kind).
 
@@ -204,6 +208,7 @@ def run_row(
     depth: int | None = None,
     handover: int | None = None,
     memory: int | None = None,
+    placement: str = "finder",
 ) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
@@ -221,7 +226,13 @@ def run_row(
         if jobs == 0:  # the one-core search of bfs.py, for comparison
             result = check_bfs(model, options)
         else:
-            scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover, memory_bytes=memory)
+            scale = ScaleOptions(
+                jobs=jobs,
+                backend=backend,
+                handover=handover,
+                memory_bytes=memory,
+                placement=placement,
+            )
             result = check_parallel(model, options, scale)
     wall = time.perf_counter() - started
     # with a hand-over the first levels are the driver's own: they count in "paced" too
@@ -249,6 +260,8 @@ def run_row(
         "skipped": round(result.moves_skipped / result.traffic[1], 3)
         if result.traffic and result.traffic[1]
         else None,
+        # placement "finder": frontier states given to another partition to even the load
+        "given": round(result.states_given / result.distinct_states, 3) if result.traffic else None,
     }
 
 
@@ -273,12 +286,25 @@ def main() -> None:
         help="hold at most BYTES of frontier states in memory, the rest spilled to disk "
         "(zabmc check --memory; with --handover too)",
     )
-    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--placement",
+        default="finder",
+        choices=["finder", "owner"],
+        help="where a partition holds a state: with the partition that found it (the "
+        "default), or with the owner of its partition key (ScaleOptions.placement)",
+    )
+    parser.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        row, jobs, backend, depth, handover, memory = args.child
+        row, jobs, backend, depth, handover, memory, placement = args.child
         figures = run_row(
-            row, int(jobs), backend, int(depth) or None, int(handover) or None, int(memory) or None
+            row,
+            int(jobs),
+            backend,
+            int(depth) or None,
+            int(handover) or None,
+            int(memory) or None,
+            placement,
         )
         print(json.dumps(figures))
         return
@@ -286,7 +312,7 @@ def main() -> None:
     print(
         f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
         f"{'ratio':>6} {'CPU s':>6} {'paced':>6} {'states/s':>9} {'B/state':>7} "
-        f"{'peak MB<=':>9} {'tree MB':>7} {'local':>6} {'resent':>6}"
+        f"{'peak MB<=':>9} {'tree MB':>7} {'local':>6} {'resent':>6} {'given':>6}"
     )
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
@@ -302,6 +328,7 @@ def main() -> None:
                     str(args.depth or 0),
                     str(args.handover or 0),
                     str(args.memory or 0),
+                    args.placement,
                 ],
                 capture_output=True,
                 text=True,
@@ -323,7 +350,7 @@ def main() -> None:
                 f"{fig['distinct'] / max(fig['wall_s'], 0.01):>9,.0f} "
                 f"{fig['bytes_per_state']:>7} {peak:>9} {fig['tree_mb'] or '':>7} "
                 f"{fig['local'] or '':>6} "
-                f"{fig['skipped'] or '':>6}{same}",
+                f"{fig['skipped'] or '':>6} {fig.get('given') or '':>6}{same}",
                 flush=True,
             )
 

@@ -31,8 +31,12 @@ VIOLATED = [
 ]
 
 
-def handed_over(model, options, threshold: int, jobs: int = 2) -> CheckResult:
-    return check_parallel(model, options, ScaleOptions(jobs=jobs, handover=threshold))
+def handed_over(
+    model, options, threshold: int, jobs: int = 2, placement: str = "finder"
+) -> CheckResult:
+    return check_parallel(
+        model, options, ScaleOptions(jobs=jobs, handover=threshold, placement=placement)
+    )
 
 
 def assert_same(got: CheckResult, one: CheckResult) -> None:
@@ -47,11 +51,12 @@ def assert_same(got: CheckResult, one: CheckResult) -> None:
         )
 
 
+@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("threshold", [1, 4, 10])
 @pytest.mark.parametrize(("model", "options"), CLEAN + KEYED + VIOLATED)
-def test_a_search_handed_over_gives_the_one_core_answers(model, options, threshold):
+def test_a_search_handed_over_gives_the_one_core_answers(model, options, threshold, placement):
     one = check_bfs(model, options)
-    got = handed_over(model, options, threshold)
+    got = handed_over(model, options, threshold, placement=placement)
     assert_same(got, one)
     # the figures of the seen set count each state once, also when every partition holds it
     if got.complete:
@@ -69,11 +74,12 @@ def test_the_hand_over_happens_at_the_threshold_and_not_before():
     assert counts(spread) == counts(stayed) == counts(check_bfs(model, options))
 
 
+@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_a_keyed_hand_over_under_symmetry_keeps_the_answers(jobs):
+def test_a_keyed_hand_over_under_symmetry_keeps_the_answers(jobs, placement):
     model, options = TokensByFlags(5, 5), CheckOptions(check_deadlock=False, symmetry=True)
     one = check_bfs(model, options)
-    got = handed_over(model, options, threshold=3, jobs=jobs)
+    got = handed_over(model, options, threshold=3, jobs=jobs, placement=placement)
     assert_same(got, one)
     assert got.smallest_gap == one.smallest_gap or one.smallest_gap is None
 

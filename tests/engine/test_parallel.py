@@ -304,13 +304,15 @@ KEYED = [
 ]
 
 
+@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("jobs", JOBS)
 @pytest.mark.parametrize(("model", "options"), KEYED)
-def test_a_partition_key_changes_the_owners_but_not_the_answers(jobs, model, options):
+def test_a_partition_key_changes_the_owners_but_not_the_answers(jobs, model, options, placement):
     """Owned by a partition key instead of their fingerprints, the states are counted, checked
-    and traced back exactly as on one core: same counts, witnesses, counterexample."""
+    and traced back exactly as on one core: same counts, witnesses, counterexample (and
+    held where they were found, the key deciding nothing, too)."""
     one = check_bfs(model, options)
-    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs, placement=placement))
     assert counts(many) == counts(one)
     assert examples(many) == examples(one)
     assert path(many) == path(one)
@@ -326,9 +328,10 @@ def test_a_partition_key_changes_the_owners_but_not_the_answers(jobs, model, opt
 
 def test_a_partition_key_keeps_successors_in_the_partition_that_found_them():
     options = CheckOptions(check_deadlock=False)
-    plain = check_parallel(Grid(7), options, ScaleOptions(jobs=2))
-    by_x = check_parallel(GridByX(7), options, ScaleOptions(jobs=2))
-    in_one = check_parallel(GridInOne(7), options, ScaleOptions(jobs=2))
+    scale = ScaleOptions(jobs=2, placement="owner")
+    plain = check_parallel(Grid(7), options, scale)
+    by_x = check_parallel(GridByX(7), options, scale)
+    in_one = check_parallel(GridInOne(7), options, scale)
     assert plain.traffic is not None and by_x.traffic is not None and in_one.traffic is not None
     # (what each partition sends is deduplicated per sender: the totals differ a little)
     assert in_one.traffic[1] == 0 and in_one.traffic[0] > 0  # every state is partition 0's
@@ -366,8 +369,8 @@ def test_a_view_keeps_successors_where_the_partition_key_says():
     """States counted by a view are owned as the states they view would be: a successor
     whose view's key is its parent's stays (found without hashing the key), the rest move."""
     options = CheckOptions(check_deadlock=False)
-    plain = check_parallel(GridByX(7), options, ScaleOptions(jobs=2))
-    tagged = check_parallel(TaggedGridByX(7), options, ScaleOptions(jobs=2))
+    plain = check_parallel(GridByX(7), options, ScaleOptions(jobs=2, placement="owner"))
+    tagged = check_parallel(TaggedGridByX(7), options, ScaleOptions(jobs=2, placement="owner"))
     assert counts(tagged)[:1] == counts(plain)[:1]
     assert tagged.traffic is not None and plain.traffic is not None
     assert tagged.traffic[:2] == plain.traffic[:2]
@@ -379,19 +382,25 @@ def test_a_keyed_checkpoint_resumes_with_its_own_number_of_partitions(tmp_path, 
     options = CheckOptions(check_deadlock=False)
     folder = tmp_path / "ckpt"
     cut = CheckOptions(check_deadlock=False, max_depth=6)
-    check_parallel(model, cut, ScaleOptions(jobs=2, checkpoint=folder, checkpoint_every_s=0))
+    owner = {"placement": "owner"}
+    check_parallel(
+        model, cut, ScaleOptions(jobs=2, checkpoint=folder, checkpoint_every_s=0, **owner)
+    )
     whole = check_bfs(model, options)
-    resumed = check_parallel(model, options, ScaleOptions(jobs=2, resume=folder))
+    resumed = check_parallel(model, options, ScaleOptions(jobs=2, resume=folder, **owner))
     assert counts(resumed) == counts(whole) and examples(resumed) == examples(whole)
     if isinstance(model, GridByX):
         # the owners of the seen fingerprints are known only to the partitions holding them
         with pytest.raises(CheckpointError, match="resume it with -j 2"):
-            check_parallel(model, options, ScaleOptions(jobs=3, resume=folder))
+            check_parallel(model, options, ScaleOptions(jobs=3, resume=folder, **owner))
         # and a checkpoint of the search by fingerprints is another search's
         with pytest.raises(CheckpointError, match="partition_key"):
-            check_parallel(Grid(9), options, ScaleOptions(jobs=2, resume=folder))
+            check_parallel(Grid(9), options, ScaleOptions(jobs=2, resume=folder, **owner))
+        # ... and so is one of a search holding each state where it was found
+        with pytest.raises(CheckpointError, match="partition_key"):
+            check_parallel(model, options, ScaleOptions(jobs=2, resume=folder))
     else:
-        resumed = check_parallel(model, options, ScaleOptions(jobs=3, resume=folder))
+        resumed = check_parallel(model, options, ScaleOptions(jobs=3, resume=folder, **owner))
         assert counts(resumed) == counts(whole)
 
 
@@ -418,8 +427,9 @@ def test_a_model_with_a_view_is_partitioned_by_the_key_of_its_view(jobs, symmetr
     one-core search's, and more successors stay where they were found than by fingerprint."""
     options = CheckOptions(check_deadlock=False, symmetry=symmetry)
     one = check_bfs(TokensViewed(4, 3), options)
-    keyed = check_parallel(TokensViewed(4, 3), options, ScaleOptions(jobs=jobs))
-    unkeyed = check_parallel(TokensViewedUnkeyed(4, 3), options, ScaleOptions(jobs=jobs))
+    scale = ScaleOptions(jobs=jobs, placement="owner")
+    keyed = check_parallel(TokensViewed(4, 3), options, scale)
+    unkeyed = check_parallel(TokensViewedUnkeyed(4, 3), options, scale)
     assert counts(keyed) == counts(unkeyed) == counts(one)
     assert examples(keyed) == examples(one)
     assert one.distinct_states < check_bfs(Tokens(4, 3), options).distinct_states  # a real view
@@ -464,16 +474,17 @@ class Mixer(Model):
         return [Property.always("NotZero", lambda s: s != 0)]
 
 
+@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("invariants", [None, []])
-def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants):
+def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants, placement):
     """A partition does not send again what it sent before (its owner holds it). The owners'
     answers about what it did send still reach the right parents, whose proviso decides
     what else they expand, so the answers are those of one partition, which sends nothing."""
     model = Mixer(997)
     options = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=invariants)
     one = check_parallel(model, options, ScaleOptions(jobs=1))
-    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs, placement=placement))
     assert counts(many) == counts(one)
     assert path(many) == path(one)
     assert many.moves_skipped > 0 and one.moves_skipped == 0

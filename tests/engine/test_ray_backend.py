@@ -35,11 +35,14 @@ def summary(r: CheckResult) -> tuple:
     ],
     ids=["clean", "violation"],
 )
-def test_ray_actors_give_the_local_result(local_ray, params):
+@pytest.mark.parametrize("placement", ["owner", "finder"])
+def test_ray_actors_give_the_local_result(local_ray, params, placement):
     model = ProtocolModel(params)
     options = CheckOptions(check_deadlock=False)
-    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
-    local = check_parallel(model, options, ScaleOptions(jobs=2))
+    on_ray = check_parallel(
+        model, options, ScaleOptions(jobs=2, backend="ray", placement=placement)
+    )
+    local = check_parallel(model, options, ScaleOptions(jobs=2, placement=placement))
     assert summary(on_ray) == summary(local)
     assert (on_ray.violation is None) == (params.bug is None)
 
@@ -48,9 +51,23 @@ def test_ray_actors_follow_the_models_partition_key(local_ray):
     """Owned by a partition key, states are found, counted and traced back on Ray as on one
     core (the actors get the model, and its key, once)."""
     model, options = GridByX(6, limit=5), CheckOptions(check_deadlock=False)
-    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
+    owner = {"placement": "owner"}
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray", **owner))
     assert summary(on_ray) == summary(check_bfs(model, options))
     # the same owners as local processes: the same successors kept and moved
-    local = check_parallel(model, options, ScaleOptions(jobs=2))
+    local = check_parallel(model, options, ScaleOptions(jobs=2, **owner))
     assert on_ray.traffic == local.traffic and local.traffic is not None
     assert local.traffic[1] > 0
+
+
+def test_ray_actors_even_out_a_level(local_ray, monkeypatch):
+    """Placement "finder" with every uneven level evened out: the actors give and take
+    frontier states through Ray, and the counts and counterexample stay the local ones."""
+    from zabmc.engine import partition
+
+    monkeypatch.setattr(partition, "REBALANCE_SKEW", 0.0)
+    monkeypatch.setattr(partition, "REBALANCE_MIN", 1)
+    model, options = GridByX(7, limit=6), CheckOptions(check_deadlock=False)
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
+    assert summary(on_ray) == summary(check_bfs(model, options))
+    assert on_ray.violation is not None and on_ray.states_given > 0

@@ -32,17 +32,22 @@ def test_the_partition_key_keeps_the_one_core_answers(fixed, deadlock):
     params = bug_params(ZK_2845, fixed=fixed)
     options = CheckOptions(check_deadlock=deadlock)
     one = check_bfs(SystemModel(params), options)
-    two = check_parallel(SystemModel(params), options, ScaleOptions(jobs=2))
+    owner = ScaleOptions(jobs=2, placement="owner")
+    two = check_parallel(SystemModel(params), options, owner)
     assert summary(two) == summary(one)
     assert (one.violation is None) == fixed
+    # held where they were found (only fingerprints move), the same answers
+    finder = check_parallel(SystemModel(params), options, ScaleOptions(jobs=2, placement="finder"))
+    assert summary(finder) == summary(one)
     # most successors stay with the partition that found them; by fingerprint, half move
     kept, moved = two.traffic or (0, 0)
-    plain = check_parallel(ByState(params), options, ScaleOptions(jobs=2))
+    plain = check_parallel(ByState(params), options, owner)
     assert summary(plain) == summary(one)
     assert plain.traffic is not None
     assert kept / (kept + moved) > 0.6 > plain.traffic[0] / sum(plain.traffic)
 
 
+@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize(
     ("params", "depth", "violated"),
     [
@@ -50,7 +55,9 @@ def test_the_partition_key_keeps_the_one_core_answers(fixed, deadlock):
         (Params(voters=3, max_txns=1, max_timeouts=1), 10, False),
     ],
 )
-def test_a_search_handed_over_to_two_partitions_keeps_the_one_core_answers(params, depth, violated):
+def test_a_search_handed_over_to_two_partitions_keeps_the_one_core_answers(
+    params, depth, violated, placement
+):
     """The system spec with its partition key and persistent steps: one partition in this
     process for the first levels, then two forked ones. ZK-2845's counterexample, or the
     counts and the reduction figures (persistent steps taken before and after the
@@ -60,7 +67,8 @@ def test_a_search_handed_over_to_two_partitions_keeps_the_one_core_answers(param
         return Checker(SystemModel(params)).reduction().depth(depth).bfs_options()
 
     one = check_bfs(SystemModel(params), options())
-    got = check_parallel(SystemModel(params), options(), ScaleOptions(jobs=2, handover=200))
+    scale = ScaleOptions(jobs=2, handover=200, placement=placement)
+    got = check_parallel(SystemModel(params), options(), scale)
     assert summary(got) == summary(one)
     assert (one.violation is not None) == violated
     assert got.traffic is not None and got.traffic[1] > 0  # handed over: states moved

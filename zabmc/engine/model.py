@@ -175,7 +175,9 @@ class Model(ABC, Generic[State]):
         return False
 
     def partition_key(self, state: State) -> Hashable:
-        """The part of ``state`` that decides which partition of a partitioned search owns it.
+        """The part of ``state`` that decides which partition of a partitioned search owns it,
+        when the search places states by owner (``ScaleOptions(placement="owner")``; by
+        default a state stays with the partition that found it, and this key is not used).
 
         The owner of a state is the partition owning the fingerprint of this key; the seen
         set stays keyed by the state's own fingerprint. The default, the state itself, spreads

@@ -7,12 +7,15 @@ rounds:
 1. every partition expands its frontier and buckets the successors by owner;
 2. the batches move to their owners, which keep and check the new states (and,
    for a reduced expansion whose successors were all old, a further exchange
-   expands the rest: the cycle proviso);
+   expands the rest: the cycle proviso); with placement "finder" the batches
+   carry fingerprints only, the owners answer which candidates were new, and the
+   partitions that found them keep and check them;
 3. the states a persistent step found join the level: the driver sorts their
    keys, every partition ranks its own by them, and they are the next round's
    frontier. When none joined, the driver sorts the other new states' keys and
-   every partition ranks its own as the next level; then, every few minutes, a
-   checkpoint.
+   every partition ranks its own as the next level (with placement "finder",
+   evened out when one partition found many more than the others); then, every
+   few minutes, a checkpoint.
 
 Partitions run in this process (``jobs=1``), in forked worker processes that
 exchange batches through files, or as Ray actors (:mod:`zabmc.engine.ray_backend`).
@@ -47,6 +50,7 @@ from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.partition import (
+    PLACEMENTS,
     WINDOW_STATES,
     Event,
     Frontier,
@@ -54,6 +58,7 @@ from zabmc.engine.partition import (
     MergeReport,
     Partition,
     owner_of_one,
+    rebalance_plan,
 )
 from zabmc.engine.properties import (
     explain,
@@ -101,6 +106,10 @@ class ScaleOptions:
     #: which each worker process gets a copy of, or every successor).
     expander: Callable[[Model], Expander] | None = None
     handover: int | None = None
+    #: Where a state is held (:data:`zabmc.engine.partition.PLACEMENTS`): "finder", with
+    #: the partition that found it, only its fingerprint sent to the owner of that
+    #: fingerprint's seen set; or "owner", with the partition owning its partition key.
+    placement: str = "finder"
 
 
 class Workers(Protocol):
@@ -114,8 +123,9 @@ class Workers(Protocol):
 
     def call_one(self, index: int, method: str, *args: Any) -> Any: ...
 
-    def exchange(self) -> list[MergeReport]:
-        """Move the last round's batches to their owners and merge them there."""
+    def exchange(self, method: str = "merge") -> list[Any]:
+        """Move the last round's batches to their owners and merge them there (or hand
+        them to another of the partitions' methods, which takes one per sender)."""
         ...
 
     def close(self) -> None: ...
@@ -137,9 +147,10 @@ class InProcess:
     def call_one(self, index: int, method: str, *args: Any) -> Any:
         return getattr(self.parts[index], method)(*args)
 
-    def exchange(self) -> list[MergeReport]:
+    def exchange(self, method: str = "merge") -> list[Any]:
         return [
-            dst.merge([src.outgoing(k) for src in self.parts]) for k, dst in enumerate(self.parts)
+            getattr(dst, method)([src.outgoing(k) for src in self.parts])
+            for k, dst in enumerate(self.parts)
         ]
 
     def close(self) -> None:
@@ -172,8 +183,8 @@ class HandOver:
     def call_one(self, index: int, method: str, *args: Any) -> Any:
         return self.inner.call_one(index, method, *args)
 
-    def exchange(self) -> list[MergeReport]:
-        return self.inner.exchange()
+    def exchange(self, method: str = "merge") -> list[Any]:
+        return self.inner.exchange(method)
 
     def due(self, frontier: int) -> bool:
         """Whether a level's end with ``frontier`` states is the time to spread."""
@@ -250,11 +261,12 @@ def _serve(
                     path.write_bytes(part.outgoing(dst))
                     result.append(str(path))
             elif method == "merge_files":
+                paths, then = args
                 data = []
-                for path in args[0]:
+                for path in paths:
                     data.append(Path(path).read_bytes())
                     os.unlink(path)
-                result = part.merge(data)
+                result = getattr(part, then)(data)
             else:
                 result = getattr(part, method)(*args)
             conn.send(("ok", result))
@@ -306,12 +318,12 @@ class Processes:
         self.conns[index].send((method, args))
         return self._answer(index)
 
-    def exchange(self) -> list[MergeReport]:
+    def exchange(self, method: str = "merge") -> list[Any]:
         self._round += 1
         paths = self.call("write_batches", [(str(self.exchange_dir), self._round)] * self.count)
         return self.call(
             "merge_files",
-            [([paths[src][dst] for src in range(self.count)],) for dst in range(self.count)],
+            [([paths[src][dst] for src in range(self.count)], method) for dst in range(self.count)],
         )
 
     def close(self) -> None:
@@ -372,7 +384,14 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
     key = fingerprint_key(model, options.symmetry)
-    partition_key = partition_key_function(model)
+    if scale.placement not in PLACEMENTS:
+        raise ValueError(
+            f"unknown placement {scale.placement!r}; choose from: {', '.join(PLACEMENTS)}"
+        )
+    finder = scale.placement == "finder"
+    # With the states held where they were found, the seen set is split by fingerprint:
+    # a partition key would decide nothing.
+    partition_key = None if finder else partition_key_function(model)
     codec = StateCodec()
     fingerprint = key_fingerprint(key)
     owner = _owner_fingerprint(key, partition_key)
@@ -411,6 +430,7 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
             memory,
             partition_key,
             costly_key=options.symmetry,
+            placement=scale.placement,
         )
 
     started = time.monotonic()
@@ -549,6 +569,7 @@ def _search(
     """
     before = run.elapsed_s
     last_checkpoint = time.monotonic()
+    finder = scale.placement == "finder"
     complete = False
     while violation is None:
         if options.max_depth is not None and run.level >= options.max_depth:
@@ -563,7 +584,7 @@ def _search(
             while violation is None:
                 limit = window_start + WINDOW_STATES * workers.count
                 violation = _window(
-                    run, workers, witnesses, keys, joined, limit if limit < end else None
+                    run, workers, witnesses, keys, joined, limit if limit < end else None, finder
                 )
                 if limit >= end:
                     break
@@ -575,12 +596,16 @@ def _search(
                 break
             first_rank += size
             size = len(free_keys)
-            workers.call("join", [(free_keys, first_rank)] * workers.count)
+            sizes = workers.call("join", [(free_keys, first_rank)] * workers.count)
+            if finder:
+                _even_out(workers, sizes)
             run.states_per_depth[-1] += size
         if violation is not None:
             break
         level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
-        workers.call("rank", [(level_keys,)] * workers.count)
+        sizes = workers.call("rank", [(level_keys,)] * workers.count)
+        if finder:
+            _even_out(workers, sizes)
         if not len(level_keys):
             complete = True
             break
@@ -615,6 +640,19 @@ def _search(
     )
 
 
+def _even_out(workers: Workers, sizes: Sequence[int]) -> None:
+    """With placement "finder", even out the frontier the partitions hold for the next round
+    when one holds many more states than the mean (:func:`rebalance_plan`). Each keeps the
+    states it found, and states found by one stay with their lineage: one partition's
+    states may have more successors than another's, level after level, and each round's
+    slowest partition sets its time. A state's rank, not where it is held, decides what it
+    finds: the answers do not change."""
+    plan = rebalance_plan(sizes)
+    if plan is not None:
+        workers.call("give", [(p,) for p in plan])
+        workers.exchange("settle")
+
+
 def _window(
     run: _Run,
     workers: Workers,
@@ -622,6 +660,7 @@ def _window(
     keys: list[np.ndarray],
     joined: list[np.ndarray],
     limit: int | None,
+    finder: bool,
 ) -> Event | None:
     """Expand the frontier states ranked below ``limit`` (None: the rest of the round) and
     merge what they found: the next level's keys go to ``keys``, those of the states that
@@ -631,14 +670,18 @@ def _window(
     reports = workers.call("expand", [(watching, limit)] * workers.count)
     events = [r.violation for r in reports if r.violation is not None]
     expanded = [reports]
-    merges = workers.exchange()
-    rounds = [merges]
+    rounds: list[list[MergeReport]] = []
     owed = sum(r.owed for r in reports)
-    while owed:
-        accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
-        expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
+    while True:
         merges = workers.exchange()
         rounds.append(merges)
+        # per partition, the positions of its candidates (per owner) that were new
+        accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
+        if finder:  # the states stay where they were found: the finders keep the new ones
+            rounds.append(workers.call("keep", [(a,) for a in accepted]))
+        if not owed:
+            break
+        expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
         owed = 0
     found: dict[str, tuple[int, int]] = {}
     next_before = sum(len(k) for k in keys)  # the next level's states of earlier windows
@@ -738,6 +781,7 @@ def _result(
     traffic = workers.call("traffic", [()] * workers.count)
     result.traffic = (sum(t[0] for t in traffic), sum(t[1] for t in traffic))
     result.moves_skipped = sum(t[2] for t in traffic)
+    result.states_given = sum(t[3] for t in traffic)
     result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
     parents = _Parents(workers, keyed)
     if violation is not None:

@@ -37,6 +37,23 @@ owners tell each sender which of its candidates were new (:meth:`Partition.merge
 returns them per sender); a parent whose reduced successors were all old gets
 its remaining successors expanded in a further round of the same level
 (:meth:`Partition.expand_owed`).
+
+Where a state is held is the *placement* (:data:`PLACEMENTS`). Described above is
+"owner": the partition owning a state's partition key holds it, and a state found
+elsewhere moves there, pickled (:class:`StateWriter`). With "finder" (the default of
+:class:`~zabmc.engine.parallel.ScaleOptions`) only the seen set is partitioned, by the
+state's own fingerprint: a batch carries fingerprints, keys, parents and steps but no
+states (:data:`BODILESS`), the owner of each fingerprint decides as above which
+candidates are new and which finder wins (the smallest key), and answers each finder;
+the finder keeps its winners' states, checks them and expands them next level
+(:meth:`Partition.keep`). So a new state never crosses a process boundary, no partition
+key is taken, and a candidate costs its owner 27 bytes instead of a pickled state. A
+level's frontier stays where it was found; when one partition holds more than
+:data:`REBALANCE_SKEW` above the mean, the driver has it give states, spread over its
+ranks, to the others (:meth:`Partition.give`, :meth:`Partition.settle`). Ranks, keys and
+the parents' fingerprints are global, so where a state is held changes no result: not
+the counts, the counterexample (its path is rebuilt from the seen sets' parent links,
+asked of each fingerprint's owner) or the figures.
 """
 
 from __future__ import annotations
@@ -49,7 +66,7 @@ import pickle
 import struct
 from array import array
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -61,6 +78,11 @@ from zabmc.engine.expansion import Expander, is_free
 from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
 
+#: Where a partitioned search holds a state: "owner", with the partition owning its
+#: partition key's fingerprint (the state moves there when another partition finds it), or
+#: "finder", with the partition that found it first by order key (only fingerprints move;
+#: the seen set is split by the state's own fingerprint).
+PLACEMENTS = ("owner", "finder")
 ACTION_BITS = 16  # a state's successors are numbered below 2**16 in its order key
 #: The frontier states a partition expands before the owners merge their successors (a
 #: window of a level's ranks is this many times the number of partitions): a window's
@@ -75,6 +97,18 @@ MET_JUDGED = 10_000
 _HEADER = struct.Struct("<QQQQ")
 #: A batch's flag: its states' pickle continues its link's stream (:class:`StateWriter`).
 CONTINUED = 1
+#: A batch's flag: it carries no states, only their fingerprints, keys and steps (the states
+#: stay with the partition that found them: ``placement="finder"``).
+BODILESS = 2
+#: With ``placement="finder"``, a round's frontier is evened out when its largest partition
+#: holds more than this share above the mean (:func:`rebalance_plan`): giving a state costs
+#: about a quarter of expanding it, and a partition's excess is waited for by every other.
+#: (Measured on the ZK-3911 row to depth 34 with 5%: the larger partition held 4 to 5% above
+#: the mean in most levels, never evened out.)
+REBALANCE_SKEW = 0.01
+#: ... and at least this many states above it (moving a few states costs more round trips
+#: than it saves).
+REBALANCE_MIN = 500
 #: The wire form of a batch's states: one pickle of the list, so that the parts the states
 #: share (siblings share all but what their step changed) are written and rebuilt once.
 PICKLE_PROTOCOL = 5
@@ -113,22 +147,39 @@ class Batch:
     actions: np.ndarray  # uint16, indexes ``names``
     free: np.ndarray  # bool: the candidate came by a persistent step and joins its parent's level
     names: list[str]
-    states: list[Any]
+    states: list[Any] | None  # None: a bodiless batch (the states stay with their finder)
 
     def __len__(self) -> int:
         return len(self.fps)
 
+    def subset(self, only: np.ndarray, bodies: bool = True) -> Batch:
+        """The candidates at the positions ``only`` (with their states if ``bodies``)."""
+        states = self.states
+        return Batch(
+            self.fps[only],
+            self.keys[only],
+            self.parents[only],
+            self.actions[only],
+            self.free[only],
+            self.names,
+            [states[k] for k in only.tolist()] if bodies and states is not None else None,
+        )
+
     def to_bytes(self, stream: StateWriter | None = None) -> bytes:
         """The batch on the wire; its states one pickle of their own, or the next of
-        ``stream``'s (read back only by the receiving end of that link's stream)."""
+        ``stream``'s (read back only by the receiving end of that link's stream), or none."""
         names = json.dumps(self.names).encode()
-        if stream is None:
-            continued, states = False, _dump_states(self.states)
+        flags = 0
+        if self.states is None:
+            flags, states = BODILESS, b""
+        elif stream is None:
+            states = _dump_states(self.states)
         else:
             continued, states = stream.dump(self.states)
+            flags = CONTINUED * continued
         return b"".join(
             [
-                _HEADER.pack(len(self.fps), len(names), len(states), CONTINUED * continued),
+                _HEADER.pack(len(self.fps), len(names), len(states), flags),
                 self.fps.tobytes(),
                 self.keys.tobytes(),
                 self.parents.tobytes(),
@@ -161,6 +212,8 @@ class Batch:
         pos += names_len
         blob = data[pos : pos + states_len]
         continued = bool(flags & CONTINUED)
+        if flags & BODILESS:
+            return Batch(fps, keys, parents, actions, free, names, None)
         if stream is not None:
             states = stream.load(blob, continued)
         elif continued:
@@ -388,9 +441,9 @@ class _Outgoing:
         self.free: list[bool] = []
         self.states: list[Any] = []
 
-    def batch(self, names: list[str], only: np.ndarray | None = None) -> Batch:
+    def batch(self, names: list[str], only: np.ndarray | None = None, bodies: bool = True) -> Batch:
         """The candidates as a batch (states as they are: a partition's own never cross),
-        or those at the positions ``only``."""
+        or those at the positions ``only``; without their states unless ``bodies``."""
         batch = Batch(
             np.array(self.fps, dtype=np.uint64),
             np.array(self.keys, dtype=np.int64),
@@ -398,20 +451,9 @@ class _Outgoing:
             np.array(self.actions, dtype=np.uint16),
             np.array(self.free, dtype=np.bool_),
             list(names),
-            self.states,
+            self.states if bodies else None,
         )
-        if only is None:
-            return batch
-        states = self.states
-        return Batch(
-            batch.fps[only],
-            batch.keys[only],
-            batch.parents[only],
-            batch.actions[only],
-            batch.free[only],
-            batch.names,
-            [states[k] for k in only.tolist()],
-        )
+        return batch if only is None else batch.subset(only, bodies)
 
 
 @dataclass
@@ -601,8 +643,17 @@ class Partition:
         memory_bytes: int | None = None,
         partition_key: Callable[[Hashable], Hashable] | None = None,
         costly_key: bool = False,
+        placement: str = "owner",
     ) -> None:
+        if placement not in PLACEMENTS:
+            known = ", ".join(PLACEMENTS)
+            raise ValueError(f"unknown placement {placement!r}; choose from: {known}")
         self.model, self.expander = model, expander
+        # "finder": a state stays with the partition that found it; only its fingerprint
+        # goes to the owner of that fingerprint, whose seen set decides whether it is new.
+        self.finder = placement == "finder"
+        if self.finder:
+            partition_key = None  # the seen set is split by the fingerprint itself
         self.index, self.count = index, count
         self.codec = StateCodec()
         self.fingerprint = key_fingerprint(key)
@@ -613,6 +664,10 @@ class Partition:
         self.partition_key = partition_key
         self.local = 0  # candidates this partition kept for itself (never serialized)
         self.moved = 0  # candidates it sent to another partition
+        self.shipped = 0  # frontier states it gave another partition to even the load
+        # With placement "finder": the last round's candidates per destination, states
+        # included, until the owners' answers say which to keep (:meth:`keep`).
+        self._bodies: list[Batch] = []
         # Fingerprints this partition sent to another in an earlier round, sorted: their
         # owners hold them by now, so a candidate among them is not sent again.
         self._moved_before = np.empty(0, dtype=np.uint64)
@@ -840,27 +895,33 @@ class Partition:
         self._batches = []
         self._sent_positions = {}
         moved = []
+        bodies = self._bodies = []
         for dst, out in enumerate(self._outgoing):
+            full = out.batch(names)
+            if self.finder:
+                bodies.append(full)
             if dst == self.index:
-                self.local += len(out.fps)
+                self.local += len(full)
                 self._batches.append(b"")
+                self._kept = full
                 continue
-            self.moved += len(out.fps)
-            fps = np.array(out.fps, dtype=np.uint64)
+            self.moved += len(full)
+            fps = full.fps
             again = _members(self._moved_before, fps)
-            only = None
+            # placement "finder": the owner gets the fingerprints and keys, not the states
+            wire = replace(full, states=None) if self.finder else full
             if again.any():
                 only = self._sent_positions[dst] = np.flatnonzero(~again)
                 self.skipped += len(fps) - len(only)
+                wire = wire.subset(only)
                 fps = fps[only]
             moved.append(fps)
-            self._batches.append(out.batch(names, only).to_bytes(self._writers[dst]))
+            self._batches.append(wire.to_bytes(None if self.finder else self._writers[dst]))
         if moved:
             # distinct from each other (``_sent``) and from those before (skipped above)
             fresh = np.sort(np.concatenate(moved))
             before = self._moved_before
             self._moved_before = np.insert(before, np.searchsorted(before, fresh), fresh)
-        self._kept = self._outgoing[self.index].batch(names)
         self._outgoing = []
         return [len(b) for b in self._batches]
 
@@ -908,25 +969,61 @@ class Partition:
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
                     if n:
                         distinct[name] = distinct.get(name, 0) + n
-        states = [
-            batches[k].states[j]
-            for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True)
-        ]
         win_keys, win_fps = keys[winners], fps[winners]
         free = np.concatenate([b.free for b in batches])[winners]
         self._log_accepted.append((win_keys, self._action_codes(batches, winners), free))
         report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
-        self._check(win_keys, win_fps, states, report)
+        if self.finder:  # the finders keep the states they found: :meth:`keep`
+            return report
+        states = [
+            batches[k].states[j]  # type: ignore[index]
+            for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True)
+        ]
+        self._hold(win_keys, win_fps, free, states, report)
+        return report
+
+    def keep(self, accepted: Sequence[np.ndarray]) -> MergeReport:
+        """With placement "finder": keep the candidates of the last round that their owners
+        found new (``accepted[dst]``: positions in this partition's last batch to ``dst``,
+        as :meth:`expand_owed` takes them), check them in key order and hold them, as
+        :meth:`merge` does under the other placement. A new state's body never leaves the
+        partition that found it."""
+        bodies, self._bodies = self._bodies, []
+        chosen = []
+        for dst, positions in enumerate(accepted):
+            if len(positions):
+                sent = self._sent_positions.get(dst)
+                chosen.append(bodies[dst].subset(positions if sent is None else sent[positions]))
+        empty = np.empty(0, dtype=np.int64)
+        report = MergeReport(empty, empty, {}, {})
+        if not chosen:
+            return report
+        keys = np.concatenate([b.keys for b in chosen])
+        order = np.argsort(keys, kind="stable")  # in the order the one-core search finds them
+        fps = np.concatenate([b.fps for b in chosen])[order]
+        free = np.concatenate([b.free for b in chosen])[order]
+        found = [s for b in chosen for s in b.states]  # type: ignore[union-attr]
+        self._hold(keys[order], fps, free, [found[k] for k in order.tolist()], report)
+        return report
+
+    def _hold(
+        self,
+        keys: np.ndarray,
+        fps: np.ndarray,
+        free: np.ndarray,
+        states: list[Any],
+        report: MergeReport,
+    ) -> None:
+        """Check new states (in key order) and hold them until the driver ranks them: those
+        a free step found join this level, the others make the next."""
+        self._check(keys, fps, states, report)
         nxt = np.flatnonzero(~free)
         joined = np.flatnonzero(free)
-        report.keys, report.free_keys = win_keys[nxt], win_keys[joined]
-        self._pending.append(
-            (win_keys[nxt], win_fps[nxt], self._held([states[k] for k in nxt.tolist()]))
-        )
+        report.keys, report.free_keys = keys[nxt], keys[joined]
+        self._pending.append((keys[nxt], fps[nxt], self._held([states[k] for k in nxt.tolist()])))
         self._joined.append(
-            (win_keys[joined], win_fps[joined], self._held([states[k] for k in joined.tolist()]))
+            (keys[joined], fps[joined], self._held([states[k] for k in joined.tolist()]))
         )
-        return report
 
     def _action_codes(self, batches: Sequence[Batch], winners: np.ndarray) -> np.ndarray:
         """The action codes (this partition's, as in the round's log) of the winners."""
@@ -1060,7 +1157,7 @@ class Partition:
         self.frontier = Frontier(self.codec.pack, spill_dir, self.memory_bytes)
         for chunk in old.chunks:
             ranks, fps, states = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
-            mine = self._owns(fps, states)
+            mine = self._owns(ranks, fps, states)
             if mine.any():
                 kept = [s for s, m in zip(states, mine.tolist(), strict=True) if m]
                 self.frontier.append(ranks[mine], fps[mine], kept)
@@ -1070,11 +1167,15 @@ class Partition:
             store.add(self.store.fingerprints[mine], self.store.parents[mine])
             self.store = store
         if index != 0:
-            self.local = self.moved = self.skipped = 0
+            self.local = self.moved = self.skipped = self.shipped = 0
             self._reduction_before = self.reduction()
 
-    def _owns(self, fps: np.ndarray, states: list[Any]) -> np.ndarray:
-        """Which of these frontier states this partition owns."""
+    def _owns(self, ranks: np.ndarray, fps: np.ndarray, states: list[Any]) -> np.ndarray:
+        """Which of these frontier states this partition holds: with placement "finder",
+        every ``count``-th by rank (so that each window of ranks is shared evenly), else
+        those it owns."""
+        if self.finder:
+            return _every(ranks, self.index, self.count)
         if self.partition_key is None:
             return owner_of(fps, self.count) == self.index
         unpack, key, partition_key = self.codec.unpack, self.key, self.partition_key
@@ -1110,10 +1211,11 @@ class Partition:
         """The fingerprints held, sorted."""
         return self.store.fingerprints
 
-    def traffic(self) -> tuple[int, int, int]:
-        """Candidates kept here, candidates owned by another partition, and those of them
-        not sent since this partition had sent them in an earlier round, so far."""
-        return self.local, self.moved, self.skipped
+    def traffic(self) -> tuple[int, int, int, int]:
+        """Candidates kept here, candidates owned by another partition, those of them not
+        sent since this partition had sent them in an earlier round, and frontier states
+        given to another partition to even the load, so far."""
+        return self.local, self.moved, self.skipped, self.shipped
 
     def store_figures(self) -> tuple[int, int, int | None, int, int]:
         """States held, bytes held, smallest gap, first and last fingerprint."""
@@ -1143,7 +1245,8 @@ class Partition:
         """Take, from every saved partition, the seen fingerprints and frontier states this
         partition owns (a checkpoint may be resumed with another number of partitions,
         unless a partition key decided the owners: then partition K takes part K's files,
-        since the owner of a seen fingerprint is known only to the partition holding it)."""
+        since the owner of a seen fingerprint is known only to the partition holding it).
+        With placement "finder" a partition takes every ``count``-th frontier state by rank."""
         all_fps, all_parents, ranks, fps, states = [], [], [], [], []
         if self.partition_key is not None:
             if len(folders) != self.count:
@@ -1159,7 +1262,7 @@ class Partition:
             all_parents.append(seen_parents[mine])
             for path in sorted(folder.glob("frontier-*.npz")):
                 f_ranks, f_fps, f_states = load_chunk(path)
-                mine = self._mine(f_fps)
+                mine = _every(f_ranks, self.index, self.count) if self.finder else self._mine(f_fps)
                 ranks.append(f_ranks[mine])
                 fps.append(f_fps[mine])
                 states.extend(s for s, m in zip(f_states, mine.tolist(), strict=True) if m)
@@ -1168,13 +1271,119 @@ class Partition:
             self.store.add(np.concatenate(all_fps), np.concatenate(all_parents))
         self.frontier = Frontier(self.codec.pack, self.spill_dir, self.memory_bytes)
         if ranks:
-            r = np.concatenate(ranks)
-            f = np.concatenate(fps)
-            order = np.argsort(r, kind="stable")
-            chunk = 1 << 16
-            for start in range(0, len(order), chunk):
-                part = order[start : start + chunk]
-                self.frontier.append(r[part], f[part], [states[k] for k in part.tolist()])
+            self._refill(np.concatenate(ranks), np.concatenate(fps), states)
+
+    def _refill(self, ranks: np.ndarray, fps: np.ndarray, states: list[Any]) -> None:
+        """Append these states to the frontier in rank order, a chunk at a time."""
+        order = np.argsort(ranks, kind="stable")
+        chunk = 1 << 16
+        for start in range(0, len(order), chunk):
+            part = order[start : start + chunk]
+            self.frontier.append(ranks[part], fps[part], [states[k] for k in part.tolist()])
+
+    # -- evening the load (placement "finder") -----------------------------------
+
+    def give(self, plan: dict[int, int]) -> int:
+        """Give ``plan[dst]`` of this level's frontier states to partition ``dst``: states
+        spread evenly over this partition's ranks, so that every window of ranks stays as
+        evenly shared as the level (their batches are sent by the driver's next exchange,
+        which :meth:`settle` takes). Returns the frontier states left here."""
+        count = sum(plan.values())
+        self._batches = [b""] * self.count
+        if not count:
+            return self.frontier.size
+        ranks, fps, states = self._take_frontier()
+        size = len(ranks)
+        # the k-th given is the state at (k + 1/2) size / count: distinct, spread evenly
+        given = ((2 * np.arange(count, dtype=np.int64) + 1) * size) // (2 * count)
+        # ... dealt to the destinations in turn, each spread over the whole range too
+        deal = sorted(((j + 0.5) / n, dst) for dst, n in plan.items() for j in range(n))
+        to = np.array([dst for _, dst in deal], dtype=np.int64)
+        keep = np.ones(size, dtype=bool)
+        keep[given] = False
+        zeros = np.zeros(count, dtype=np.uint64)
+        for dst in plan:
+            at = given[to == dst]
+            batch = Batch(
+                fps[at],
+                ranks[at].astype(np.int64),
+                zeros[: len(at)],
+                zeros[: len(at)].astype(np.uint16),
+                np.zeros(len(at), dtype=np.bool_),
+                [],
+                [states[k] for k in at.tolist()],
+            )
+            self._batches[dst] = batch.to_bytes(StateWriter())
+        self.shipped += count
+        kept = np.flatnonzero(keep)
+        self._refill(ranks[kept], fps[kept], [states[k] for k in kept.tolist()])
+        return self.frontier.size
+
+    def settle(self, incoming: Sequence[bytes]) -> int:
+        """Take the frontier states other partitions gave this one (:meth:`give`), in rank
+        order among its own. Returns the frontier's size."""
+        batches = [Batch.from_bytes(b) for b in incoming if b]
+        if not batches:
+            return self.frontier.size
+        ranks, fps, states = self._take_frontier()
+        self._refill(
+            np.concatenate([ranks, *(b.keys for b in batches)]),
+            np.concatenate([fps, *(b.fps for b in batches)]),
+            states + [s for b in batches for s in b.states],  # type: ignore[union-attr]
+        )
+        return self.frontier.size
+
+    def _take_frontier(self) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+        """The whole frontier, taken out of it (ranks, fingerprints, states)."""
+        ranks, fps, states = [], [], []
+        for chunk in self.frontier.chunks:
+            r, f, s = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
+            ranks.append(r)
+            fps.append(f)
+            states.extend(s)
+        self.frontier.clear()
+        if not ranks:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint64), []
+        return np.concatenate(ranks), np.concatenate(fps), states
+
+
+def _every(ranks: np.ndarray, index: int, count: int) -> np.ndarray:
+    """Which of these ranks fall to partition ``index`` of ``count`` dealt in turn."""
+    return np.asarray(ranks, dtype=np.int64) % count == index
+
+
+def rebalance_plan(sizes: Sequence[int]) -> list[dict[int, int]] | None:
+    """Per partition, how many frontier states to give which other, so that each holds
+    about the mean; None when the largest is within :data:`REBALANCE_SKEW` (and
+    :data:`REBALANCE_MIN` states) of the mean. The largest surplus goes first to the
+    largest deficit, so every partition gives or takes, never both."""
+    count = len(sizes)
+    total = sum(sizes)
+    if count < 2 or not total:
+        return None
+    # each partition's share of the total: the mean, one more for the ``total % count``
+    # largest (a partition a state over the mean gives nothing)
+    target = [total // count] * count
+    for k in sorted(range(count), key=lambda k: -sizes[k])[: total % count]:
+        target[k] += 1
+    over = max(s - t for s, t in zip(sizes, target, strict=True))
+    if over <= REBALANCE_SKEW * total / count or over < REBALANCE_MIN:
+        return None
+    pairs = list(zip(sizes, target, strict=True))
+    giving = sorted(([s - t, k] for k, (s, t) in enumerate(pairs) if s > t), reverse=True)
+    taking = sorted(([t - s, k] for k, (s, t) in enumerate(pairs) if s < t), reverse=True)
+    plan: list[dict[int, int]] = [{} for _ in range(count)]
+    g = t = 0
+    while g < len(giving) and t < len(taking):
+        n = min(giving[g][0], taking[t][0])
+        plan[giving[g][1]][taking[t][1]] = n
+        giving[g][0] -= n
+        taking[t][0] -= n
+        if not giving[g][0]:
+            g += 1
+        if not taking[t][0]:
+            t += 1
+    return plan
 
 
 def _less(counted: Any, before: Any) -> Any:
@@ -1196,4 +1405,5 @@ __all__ = [
     "Partition",
     "owner_of",
     "owner_of_one",
+    "rebalance_plan",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from zabmc.engine import collector
-from zabmc.engine.partition import MergeReport, Partition
+from zabmc.engine.partition import Partition
 
 try:  # Ray is an optional extra: zabmc[ray]
     import ray
@@ -42,8 +42,9 @@ class _PartitionActor:
     def outgoing(self, dst: int) -> bytes:
         return self.part.outgoing(dst)
 
-    def merge(self, *incoming: bytes) -> MergeReport:
-        return self.part.merge(list(incoming))
+    def receive(self, method: str, *incoming: bytes) -> Any:
+        """Hand the batches sent to this partition, one per sender, to ``method``."""
+        return getattr(self.part, method)(list(incoming))
 
 
 class RayWorkers:
@@ -74,11 +75,13 @@ class RayWorkers:
     def call_one(self, index: int, method: str, *args: Any) -> Any:
         return ray.get(self.actors[index].call.remote(method, *args))
 
-    def exchange(self) -> list[MergeReport]:
+    def exchange(self, method: str = "merge") -> list[Any]:
         refs = [[a.outgoing.remote(dst) for dst in range(self.count)] for a in self.actors]
         return ray.get(
             [
-                self.actors[dst].merge.remote(*[refs[src][dst] for src in range(self.count)])
+                self.actors[dst].receive.remote(
+                    method, *[refs[src][dst] for src in range(self.count)]
+                )
                 for dst in range(self.count)
             ]
         )

@@ -92,6 +92,9 @@ class CheckResult:
     #: Of the candidates sent to another partition, those not sent since the partition
     #: that found them had sent them in an earlier round (their owners held them already).
     moves_skipped: int = 0
+    #: Frontier states a partition gave another to even the load (``placement="finder"``,
+    #: where a candidate's state stays with the partition that found it).
+    states_given: int = 0
 
     @property
     def bytes_per_state(self) -> float:
