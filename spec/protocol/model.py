@@ -51,7 +51,9 @@ from spec.protocol.recorder import check_epoch, check_restart, check_timeout, ch
 from spec.protocol.render import render_state
 from spec.protocol.state import ZabState, initial_state, members
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property
+
+# from zabmc.engine.model itself: mypyc, making the class from its base, needs that module
+from zabmc.engine.model import Action, Model, Property
 from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.

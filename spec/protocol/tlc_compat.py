@@ -41,7 +41,9 @@ from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
 from spec.protocol.state import History, ZabState, zxid_to_index
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property
+
+# from zabmc.engine.model itself: mypyc, making the class from its base, needs that module
+from zabmc.engine.model import Action, Model, Property
 
 #: recorder.pc: 0 is <<"Init">>, k is the k-th action of Next, then its server arguments.
 Pc = tuple[int, ...]
