@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from spec.protocol.state import ZabState
+from typing import Any
+
+from spec.protocol.state import ZabState, put
 
 Msgs = tuple[tuple[tuple[tuple, ...], ...], ...]
 
 
 def _set_channel(msgs: Msgs, i: int, j: int, channel: tuple) -> Msgs:
-    row = msgs[i]
-    return (*msgs[:i], (*row[:j], channel, *row[j + 1 :]), *msgs[i + 1 :])
+    return put(msgs, i, put(msgs[i], j, channel))
 
 
 def pending(s: ZabState, i: int, j: int, mtype: int) -> bool:
@@ -18,8 +19,9 @@ def pending(s: ZabState, i: int, j: int, mtype: int) -> bool:
     return bool(channel) and channel[0][0] == mtype
 
 
-def head(s: ZabState, i: int, j: int) -> tuple:
-    """``msgs[j][i][1]``: the message i is about to receive from j."""
+def head(s: ZabState, i: int, j: int) -> Any:
+    """``msgs[j][i][1]``: the message i is about to receive from j (a record of
+    :mod:`spec.protocol.messages`, of the type its caller's guard checked)."""
     return s.msgs[j][i][0]
 
 
@@ -50,7 +52,7 @@ def clean_input_buffer(msgs: Msgs, servers: int) -> Msgs:
     return tuple(tuple(() if servers >> v & 1 else ch for v, ch in enumerate(row)) for row in msgs)
 
 
-def discard_and_broadcast(msgs: Msgs, i: int, j: int, targets: int, m: tuple) -> Msgs:
+def discard_and_broadcast(msgs: Msgs, i: int, j: int | None, targets: int, m: tuple) -> Msgs:
     """Discard the head from j to i, then append m to i's channel to each target.
 
     This is the shape of Broadcast and every DiscardAndBroadcastX of Zab.tla:
@@ -60,4 +62,4 @@ def discard_and_broadcast(msgs: Msgs, i: int, j: int, targets: int, m: tuple) ->
     if j is not None:
         msgs = _set_channel(msgs, j, i, msgs[j][i][1:])
     row = tuple((*ch, m) if targets >> v & 1 and v != i else ch for v, ch in enumerate(msgs[i]))
-    return (*msgs[:i], row, *msgs[i + 1 :])
+    return put(msgs, i, row)

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 # Server states (Zab.tla: LOOKING, FOLLOWING, LEADING).
-LOOKING = 0
-FOLLOWING = 1
-LEADING = 2
-SERVER_STATE_NAMES = ("LOOKING", "FOLLOWING", "LEADING")
+LOOKING: Final = 0
+FOLLOWING: Final = 1
+LEADING: Final = 2
+SERVER_STATE_NAMES: Final = ("LOOKING", "FOLLOWING", "LEADING")
 
 # Zab phases (Zab.tla: ELECTION, DISCOVERY, SYNCHRONIZATION, BROADCAST).
-ELECTION = 0
-DISCOVERY = 1
-SYNCHRONIZATION = 2
-BROADCAST = 3
-ZAB_STATE_NAMES = ("ELECTION", "DISCOVERY", "SYNCHRONIZATION", "BROADCAST")
+ELECTION: Final = 0
+DISCOVERY: Final = 1
+SYNCHRONIZATION: Final = 2
+BROADCAST: Final = 3
+ZAB_STATE_NAMES: Final = ("ELECTION", "DISCOVERY", "SYNCHRONIZATION", "BROADCAST")
 
 # Message types, in the order Zab.tla declares them. The paper's names are
 # FOLLOWERINFO/LEADERINFO for CEPOCH/NEWEPOCH, and ACK-LD/COMMIT-LD for ACKLD/COMMITLD.
-CEPOCH = 0
-NEWEPOCH = 1
-ACKEPOCH = 2
-NEWLEADER = 3
-ACKLD = 4
-COMMITLD = 5
-PROPOSE = 6
-ACK = 7
-COMMIT = 8
-MESSAGE_TYPE_NAMES = (
+CEPOCH: Final = 0
+NEWEPOCH: Final = 1
+ACKEPOCH: Final = 2
+NEWLEADER: Final = 3
+ACKLD: Final = 4
+COMMITLD: Final = 5
+PROPOSE: Final = 6
+ACK: Final = 7
+COMMIT: Final = 8
+MESSAGE_TYPE_NAMES: Final = (
     "CEPOCH",
     "NEWEPOCH",
     "ACKEPOCH",
@@ -39,10 +41,10 @@ MESSAGE_TYPE_NAMES = (
 )
 
 #: Zab.tla's NullPoint: "no server". Negative so it never collides with an id.
-NULL_POINT = -1
+NULL_POINT: Final = -1
 
 #: Zab.tla's MAXEPOCH: the length of epochLeader.
-MAXEPOCH = 10
+MAXEPOCH: Final = 10
 
 #: The zxid <<0, 0>>: "nothing".
-ZERO_ZXID = (0, 0)
+ZERO_ZXID: Final = (0, 0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import combinations, pairwise
+from typing import Final
 
 from spec.protocol.constants import (
     BROADCAST,
@@ -18,7 +19,7 @@ from spec.protocol.constants import (
 )
 from spec.protocol.state import Txn, ZabState, has
 
-ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
+ESTABLISHED: Final = (SYNCHRONIZATION, BROADCAST)
 
 
 def same_txn(a: Txn, b: Txn) -> bool:

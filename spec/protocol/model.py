@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
+from spec.compiled import mypyc_attr
 from spec.protocol.actions.broadcast import (
     follower_process_commit,
     follower_process_propose,
@@ -50,13 +51,15 @@ from spec.protocol.recorder import check_epoch, check_restart, check_timeout, ch
 from spec.protocol.render import render_state
 from spec.protocol.state import ZabState, initial_state, members
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property
+
+# from zabmc.engine.model itself: mypyc, making the class from its base, needs that module
+from zabmc.engine.model import Action, Model, Property
 from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 #: As "message type received": any non-empty channel into the first argument.
-ANY_MESSAGE = -1
+ANY_MESSAGE: Final = -1
 #: The most values of msgs whose heads successors() remembers; past it the memo starts over.
-HEADS_MEMO_LIMIT = 1 << 14
+HEADS_MEMO_LIMIT: Final = 1 << 14
 
 ServerAction = Callable[[ZabState, Params, int], "ZabState | None"]
 PairAction = Callable[[ZabState, Params, int, int], "ZabState | None"]
@@ -149,6 +152,7 @@ ACTION_NAMES = tuple(name for name, *_ in NEXT)
 FAULTS = frozenset({"Timeout", "Restart"})
 
 
+@mypyc_attr(native_class=False)  # copied and given other properties (spec.compiled)
 class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
     """ZooKeeper's protocol-level Zab.tla with ``params`` as its constants."""
 
@@ -272,18 +276,20 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
     ) -> Callable[[ZabState], str | None]:
         """Zab.tla's invariants checked in one call (:func:`first_broken_checker`); a
         selection holding another predicate (a ``--property`` file's) is checked one by one."""
-        own = {fn: name for name, fn in INVARIANTS}
+        own: dict[Callable[[ZabState], bool], str] = {fn: name for name, fn in INVARIANTS}
         if not all(own.get(p.condition) == p.name for p in invariants):
             return super().invariant_checker(invariants)
         return first_broken_checker([p.name for p in invariants])
 
-    def movers(self) -> ProtocolMovers:
+    def movers(self) -> ProtocolMovers:  # type: ignore[override]  # it reads ZabStates
         """Receipts and requests taken alone (:mod:`spec.protocol.independence`).
 
         Only the spec's own properties are known to read what that module says: a property
         of the same name from a ``--property`` file is another predicate, and reads all.
         """
-        own = {fn: name for name, fn in (*INVARIANTS, *WITNESSES)}
+        own: dict[Callable[[ZabState], bool], str] = {
+            fn: name for name, fn in (*INVARIANTS, *WITNESSES)
+        }
         names = [p.name for p in self.properties() if own.get(p.condition) == p.name]
         return ProtocolMovers(self.params, names, self.apply)
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from spec.protocol.channels import clean_input_buffer
 from spec.protocol.constants import DISCOVERY, ELECTION, FOLLOWING, LEADING, LOOKING, NULL_POINT
-from spec.protocol.state import AckeInfo, AckldInfo, CepochInfo, ZabState, mark_disconnected, put
+from spec.protocol.state import (
+    AckeInfo,
+    AckldInfo,
+    CepochInfo,
+    ZabState,
+    mark_disconnected,
+    put,
+    replace,
+)
 
 
 def follower_shutdown(s: ZabState, i: int) -> ZabState:
     """``FollowerShutdown(i)``: back to LOOKING/ELECTION, with no leader."""
-    return s._replace(
+    return replace(
+        s,
         state=put(s.state, i, LOOKING),
         zab_state=put(s.zab_state, i, ELECTION),
         connect_info=put(s.connect_info, i, NULL_POINT),
@@ -22,7 +31,8 @@ def leader_shutdown(s: ZabState, i: int) -> ZabState:
     Their input buffers are emptied and i forgets its learners.
     """
     group = s.learners[i]
-    return s._replace(
+    return replace(
+        s,
         state=tuple(LOOKING if group >> k & 1 else v for k, v in enumerate(s.state)),
         zab_state=tuple(ELECTION if group >> k & 1 else v for k, v in enumerate(s.zab_state)),
         connect_info=tuple(
@@ -35,12 +45,13 @@ def leader_shutdown(s: ZabState, i: int) -> ZabState:
 
 def switch_to_follower(s: ZabState, i: int) -> ZabState:
     """``SwitchToFollower(i)``."""
-    return s._replace(state=put(s.state, i, FOLLOWING), zab_state=put(s.zab_state, i, DISCOVERY))
+    return replace(s, state=put(s.state, i, FOLLOWING), zab_state=put(s.zab_state, i, DISCOVERY))
 
 
 def switch_to_leader(s: ZabState, i: int) -> ZabState:
     """``SwitchToLeader(i)``: i leads, counting itself in every quorum it gathers."""
-    return s._replace(
+    return replace(
+        s,
         state=put(s.state, i, LEADING),
         zab_state=put(s.zab_state, i, DISCOVERY),
         learners=put(s.learners, i, 1 << i),
@@ -53,7 +64,8 @@ def switch_to_leader(s: ZabState, i: int) -> ZabState:
 
 def remove_learner(s: ZabState, i: int, j: int) -> ZabState:
     """``RemoveLearner(i, j)``: leader i drops j and marks j's records disconnected."""
-    return s._replace(
+    return replace(
+        s,
         learners=put(s.learners, i, s.learners[i] & ~(1 << j)),
         cepoch_recv=put(s.cepoch_recv, i, mark_disconnected(s.cepoch_recv[i], j)),
         acke_recv=put(s.acke_recv, i, mark_disconnected(s.acke_recv[i], j)),

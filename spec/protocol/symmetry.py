@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import itemgetter
-from typing import Any
+from typing import Any, ClassVar, Final
 
 from spec.protocol.constants import ACKEPOCH, NEWLEADER, NULL_POINT
 from spec.protocol.state import (
@@ -24,7 +24,7 @@ from spec.protocol.state import (
 )
 
 #: Message types whose fields hold a history (and so server ids in ackSid).
-CARRY_HISTORY = frozenset({ACKEPOCH, NEWLEADER})
+CARRY_HISTORY: Final = frozenset({ACKEPOCH, NEWLEADER})
 
 
 class ServerSymmetry:
@@ -32,7 +32,7 @@ class ServerSymmetry:
 
     #: The most images remembered per (permutation, variable); past it that memo starts
     #: over (it holds only values the search met, so a bound keeps its memory flat).
-    MEMO_LIMIT = 1 << 16
+    MEMO_LIMIT: ClassVar[int] = 1 << 16
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -69,7 +69,7 @@ class ServerSymmetry:
         variable's step written out (:func:`_permuter`): a loop over the variables cost
         half again as much (4.5 against 2.9 us a state, protocol-990k's successors).
         """
-        table = self._tables.get(perm, _UNSEEN)
+        table: Any = self._tables.get(perm, _UNSEEN)
         if table is _UNSEEN:
             table = self._table(perm)
         return s if table is None else table(s)
@@ -167,7 +167,7 @@ def _renamings(perm: tuple[int, ...], reorder: Callable[[tuple], tuple]) -> tupl
     )
 
 
-_UNSEEN = object()  # a permutation whose renaming is not made yet
+_UNSEEN: Final = object()  # a permutation whose renaming is not made yet
 
 
 def _permuter(

@@ -32,22 +32,27 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from operator import attrgetter, itemgetter
+from typing import Any, ClassVar, Final, TypeVar
 
+from spec.compiled import mypyc_attr
 from spec.protocol.constants import NULL_POINT
 from spec.protocol.invariants import first_broken_checker
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
 from spec.protocol.params import Params
 from spec.protocol.state import History, ZabState, zxid_to_index
 from spec.protocol.symmetry import ServerSymmetry
-from zabmc.engine import Action, Model, Property
+
+# from zabmc.engine.model itself: mypyc, making the class from its base, needs that module
+from zabmc.engine.model import Action, Model, Property
 
 #: recorder.pc: 0 is <<"Init">>, k is the k-th action of Next, then its server arguments.
 Pc = tuple[int, ...]
 TlcState = tuple[ZabState, Pc]
-PC_CODE = {name: k for k, name in enumerate(ACTION_NAMES, start=1)}
+R = TypeVar("R")
+PC_CODE: Final = {name: k for k, name in enumerate(ACTION_NAMES, start=1)}
 
 #: NullPoint sorts after every server: the servers are read first, from the config.
-NULL_KEY = 1 << 20
+NULL_KEY: Final = 1 << 20
 
 
 def tlc_branches(s: ZabState, action: Action) -> int:
@@ -100,7 +105,7 @@ class TlcSymmetry:
 
     #: The most answers remembered per variable; past it that variable's memo starts over
     #: (it only holds values the search met, so a bound keeps its memory flat).
-    MEMO_LIMIT = 1 << 17
+    MEMO_LIMIT: ClassVar[int] = 1 << 17
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -155,7 +160,7 @@ class TlcSymmetry:
         memos = self._memos
         learners = s.learners
         alive = memos[0].get(learners)
-        keys = None  # built at the first value not remembered
+        keys: list | None = None  # built at the first value not remembered
         if alive is None:
             alive, keys = self._narrow(st, 0, self._everyone, keys)
             self._remember(memos[0], learners, alive)
@@ -176,7 +181,7 @@ class TlcSymmetry:
         if keys is None:
             keys = self.variable_keys(st)
         perms = self._members[alive]
-        found = [keys[slot](p) for p in perms]
+        found: list[Any] = [keys[slot](p) for p in perms]  # tuples, ints: comparable
         best = min(found)
         narrowed = 0
         for p, k in zip(perms, found, strict=True):
@@ -323,6 +328,13 @@ _AFTER_PC = attrgetter(
 )
 
 
+def _on_zab_state(fn: Callable[[ZabState], R]) -> Callable[[TlcState], R]:
+    """A function of the Zab state, asked of a state with its pc. (Written here, not as a
+    lambda in a method: mypyc does not compile a closure in a method of a non-native class.)"""
+    return lambda st: fn(st[0])
+
+
+@mypyc_attr(native_class=False)  # copied and given other properties (spec.compiled)
 class TlcCompatModel(Model[TlcState]):
     """The protocol spec with TLC's pc, TLC's symmetry and TLC's generated counts.
 
@@ -364,7 +376,7 @@ class TlcCompatModel(Model[TlcState]):
     def properties(self) -> Sequence[Property[TlcState]]:
         if self._properties is None:
             self._properties = tuple(
-                Property(p.name, p.expectation, (lambda c: lambda st: c(st[0]))(p.condition), p.doc)
+                Property(p.name, p.expectation, _on_zab_state(p.condition), p.doc)
                 for p in self.inner.properties()
             )
         return list(self._properties)
@@ -378,7 +390,7 @@ class TlcCompatModel(Model[TlcState]):
         if not all(id(p) in own for p in invariants):
             return super().invariant_checker(invariants)
         inner = first_broken_checker([p.name for p in invariants])
-        return lambda st: inner(st[0])
+        return _on_zab_state(inner)
 
     def view(self, st: TlcState) -> object:
         return st[0] if self.use_view else st

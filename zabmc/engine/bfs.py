@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from zabmc.engine.collector import uncollected
 from zabmc.engine.expansion import Expander, FullExpander, is_free, unfold
@@ -98,7 +99,11 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
     expanded = 0
     generated = result.states_generated
     expander = options.expander or FullExpander(model)
-    while frontier and violation is None:
+    # The violation is tested in the loop, not in its condition: mypy would take it for None
+    # all through the body (and a compiled search would then refuse the one it finds).
+    while frontier:
+        if violation is not None:
+            break
         if options.max_depth is not None and depth >= options.max_depth:
             break
         next_frontier: list[tuple[Hashable, int]] = []
@@ -192,10 +197,17 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
     return result
 
 
+class Parents(Protocol):
+    """A search's parent of each fingerprint it met (None for an initial state): the seen
+    dict of :func:`check_bfs`, or the partitions' stores asked one by one."""
+
+    def __getitem__(self, fp: int, /) -> int | None: ...
+
+
 def rebuild_path(
     model: Model,
     fingerprint: Callable[[Hashable], int],
-    parents: dict[int, int | None],
+    parents: Parents,
     target: int,
     expander: Expander | None = None,
 ) -> tuple[Step, ...]:

@@ -35,7 +35,7 @@ def sorting_permutations(keys: Sequence[Hashable]) -> list[tuple[int, ...]]:
 
 def _tie_pattern(keys: Sequence[Hashable]) -> tuple[tuple[int, ...], ...]:
     """The ids in ascending key order, grouped where keys are equal."""
-    order = sorted(range(len(keys)), key=lambda i: keys[i])  # type: ignore[index]
+    order = sorted(range(len(keys)), key=lambda i: keys[i])  # type: ignore[index, arg-type, return-value]
     groups: list[list[int]] = []
     for i in order:
         if groups and keys[groups[-1][0]] == keys[i]:

@@ -6,6 +6,7 @@ from spec.protocol import messages as m
 from spec.protocol.bugs import PROPOSE_TO_ACKLD, STRICT_PROPOSE
 from spec.protocol.channels import discard, discard_and_broadcast, head, pending, reply
 from spec.protocol.constants import ACK, BROADCAST, COMMIT, FOLLOWING, LEADING, PROPOSE
+from spec.protocol.errors import SpecError
 from spec.protocol.params import Params
 from spec.protocol.recorder import after_request, check_transaction_num
 from spec.protocol.state import (
@@ -19,13 +20,10 @@ from spec.protocol.state import (
     is_quorum,
     last_zxid,
     put,
+    replace,
     sid_mask,
     zxid_to_index,
 )
-
-
-class SpecError(RuntimeError):
-    """Evaluating an action failed, as TLC would fail on the same state."""
 
 
 def inc_zxid(current_epoch: int, zxid: Zxid) -> Zxid:
@@ -51,7 +49,7 @@ def leader_process_request(s: ZabState, p: Params, i: int) -> ZabState | None:
         s.current_epoch[i],
     )
     history = put(s.history, i, (*s.history[i], txn))
-    return s._replace(history=history, recorder=after_request(s.recorder, history))
+    return replace(s, history=history, recorder=after_request(s.recorder, history))
 
 
 def current_counter(s: ZabState, i: int) -> int:
@@ -77,7 +75,8 @@ def leader_broadcast_propose(s: ZabState, p: Params, i: int) -> ZabState | None:
     txn = s.history[i][index - 1]
     recv = s.ackld_recv[i] if p.bug == PROPOSE_TO_ACKLD else s.acke_recv[i]
     targets = sid_mask(recv, connected_only=True) & s.learners[i]
-    return s._replace(
+    return replace(
+        s,
         send_counter=put(s.send_counter, i, counter),
         msgs=discard_and_broadcast(s.msgs, i, None, targets, m.propose(txn.zxid, txn.value)),
         proposal_msgs_log=add_proposals(
@@ -106,16 +105,17 @@ def follower_process_propose(s: ZabState, p: Params, i: int, j: int) -> ZabState
     msg = head(s, i, j)
     if is_next_zxid(last_zxid(s.history[i]), msg.mzxid):
         txn = Txn(msg.mzxid, msg.mdata, 0, s.current_epoch[i])
-        return s._replace(
+        return replace(
+            s,
             history=put(s.history, i, (*s.history[i], txn)),
             msgs=reply(s.msgs, i, j, m.ack(msg.mzxid)),
         )
     index = zxid_to_index(s.history[i], msg.mzxid)
     exist = 0 < index <= len(s.history[i])
-    t = s._replace(msgs=discard(s.msgs, j, i))
+    t = replace(s, msgs=discard(s.msgs, j, i))
     if not exist or p.bug == STRICT_PROPOSE:
-        t = t._replace(
-            violated_invariants=s.violated_invariants._replace(proposal_inconsistent=True)
+        t = replace(
+            t, violated_invariants=s.violated_invariants._replace(proposal_inconsistent=True)
         )
     return t
 
@@ -148,15 +148,16 @@ def leader_process_ack(s: ZabState, p: Params, i: int, j: int) -> ZabState | Non
     ack_index = last_ack_index_from_follower(s, i, j)
     monotonically_inc = ack_index == -1 or ack_index + 1 == index
     if not (exist and monotonically_inc):
-        return s._replace(
+        return replace(
+            s,
             violated_invariants=s.violated_invariants._replace(ack_inconsistent=True),
             msgs=discard(s.msgs, j, i),
         )
     txn = history[index - 1]
     acked = Txn(txn.zxid, txn.value, txn.ack_sid | 1 << j, txn.epoch)
-    t = s._replace(history=put(s.history, i, (*history[: index - 1], acked, *history[index:])))
+    t = replace(s, history=put(s.history, i, (*history[: index - 1], acked, *history[index:])))
     if not outstanding or has_committed:
-        return t._replace(msgs=discard(s.msgs, j, i))
+        return replace(t, msgs=discard(s.msgs, j, i))
     return leader_try_to_commit(t, p, i, index, msg.mzxid, acked, j)
 
 
@@ -170,12 +171,13 @@ def leader_try_to_commit(
     """
     committed = s.last_committed[i].index
     if not (committed >= index - 1 and is_quorum(txn.ack_sid, p.servers)):
-        return s._replace(msgs=discard(s.msgs, follower, i))
+        return replace(s, msgs=discard(s.msgs, follower, i))
     t = s
     if committed + 1 != index:  # ~ordered
-        t = t._replace(violated_invariants=s.violated_invariants._replace(commit_inconsistent=True))
+        t = replace(t, violated_invariants=s.violated_invariants._replace(commit_inconsistent=True))
     targets = sid_mask(s.ackld_recv[i], connected_only=True) & s.learners[i]
-    return t._replace(
+    return replace(
+        t,
         last_committed=put(s.last_committed, i, LastCommitted(index, zxid)),
         msgs=discard_and_broadcast(s.msgs, i, follower, targets, m.commit(zxid)),
     )
@@ -191,7 +193,7 @@ def follower_process_commit(s: ZabState, p: Params, i: int, j: int) -> ZabState 
     if s.connect_info[i] != j:  # infoOk
         return None
     msg = head(s, i, j)
-    t = s._replace(msgs=discard(s.msgs, j, i))
+    t = replace(s, msgs=discard(s.msgs, j, i))
     committed = s.last_committed[i].index
     if not committed < len(s.history[i]):  # nothing pending: a warning in Zab.tla
         return t
@@ -199,9 +201,9 @@ def follower_process_commit(s: ZabState, p: Params, i: int, j: int) -> ZabState 
         raise SpecError(f"FollowerProcessCOMMIT: lastCommitted index {committed} of server {i}")
     first = s.history[i][committed]
     if first.zxid != msg.mzxid:
-        return t._replace(
-            violated_invariants=s.violated_invariants._replace(commit_inconsistent=True)
+        return replace(
+            t, violated_invariants=s.violated_invariants._replace(commit_inconsistent=True)
         )
-    return t._replace(
-        last_committed=put(s.last_committed, i, LastCommitted(committed + 1, first.zxid))
+    return replace(
+        t, last_committed=put(s.last_committed, i, LastCommitted(committed + 1, first.zxid))
     )

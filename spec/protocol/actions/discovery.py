@@ -43,6 +43,7 @@ from spec.protocol.state import (
     is_quorum,
     last_zxid,
     put,
+    replace,
     sid_mask,
     upsert,
 )
@@ -56,7 +57,8 @@ def connect_and_follower_send_cepoch(s: ZabState, p: Params, i: int, j: int) -> 
         return None
     if s.leader_oracle != i:
         return None
-    return s._replace(
+    return replace(
+        s,
         learners=put(s.learners, i, s.learners[i] | 1 << j),
         connect_info=put(s.connect_info, j, i),
         msgs=send(s.msgs, j, i, m.cepoch(s.accepted_epoch[j])),
@@ -78,28 +80,29 @@ def leader_process_cepoch(s: ZabState, p: Params, i: int, j: int) -> ZabState | 
         return None
     msg = head(s, i, j)
     recv = upsert(s.cepoch_recv[i], CepochInfo(j, True, msg.mepoch))
-    t = s._replace(cepoch_recv=put(s.cepoch_recv, i, recv))
+    t = replace(s, cepoch_recv=put(s.cepoch_recv, i, recv))
     if not is_quorum(sid_mask(s.cepoch_recv[i]), p.servers):
         # 1. has not broadcast NEWEPOCH
         if s.zab_state[i] != DISCOVERY:
-            t = t._replace(
-                violated_invariants=s.violated_invariants._replace(state_inconsistent=True)
+            t = replace(
+                t, violated_invariants=s.violated_invariants._replace(state_inconsistent=True)
             )
         if is_quorum(sid_mask(recv), p.servers):
             # 1.1. the quorum forms: determine e' and broadcast NEWEPOCH in Q
             new_epoch = max(c.epoch for c in recv) + 1
             targets = sid_mask(recv, connected_only=True) & s.learners[i]
-            t = t._replace(
+            t = replace(
+                t,
                 accepted_epoch=put(s.accepted_epoch, i, new_epoch),
                 msgs=discard_and_broadcast(s.msgs, i, j, targets, m.newepoch(new_epoch)),
             )
         else:
             # 1.2. still no quorum
-            t = t._replace(msgs=discard(s.msgs, j, i))
+            t = replace(t, msgs=discard(s.msgs, j, i))
     else:
         # 2. has broadcast NEWEPOCH
-        t = t._replace(msgs=reply(s.msgs, i, j, m.newepoch(s.accepted_epoch[i])))
-    return t._replace(recorder=after_cepoch(s.recorder, t.accepted_epoch))
+        t = replace(t, msgs=reply(s.msgs, i, j, m.newepoch(s.accepted_epoch[i])))
+    return replace(t, recorder=after_cepoch(s.recorder, t.accepted_epoch))
 
 
 def follower_process_newepoch(s: ZabState, p: Params, i: int, j: int) -> ZabState | None:
@@ -115,19 +118,21 @@ def follower_process_newepoch(s: ZabState, p: Params, i: int, j: int) -> ZabStat
     msg = head(s, i, j)
     if msg.mepoch >= s.accepted_epoch[i]:  # epochOk
         if s.zab_state[i] == DISCOVERY:  # stateOk
-            return s._replace(
+            return replace(
+                s,
                 accepted_epoch=put(s.accepted_epoch, i, msg.mepoch),
                 msgs=reply(s.msgs, i, j, m.ackepoch(s.current_epoch[i], s.history[i])),
                 zab_state=put(s.zab_state, i, SYNCHRONIZATION),
             )
-        return s._replace(
+        return replace(
+            s,
             violated_invariants=s.violated_invariants._replace(state_inconsistent=True),
             msgs=discard(s.msgs, j, i),
         )
     # 2. abnormal case: go back to election
     leader = s.connect_info[i]
     t = remove_learner(follower_shutdown(s, i), leader, i)
-    return t._replace(msgs=clean(s.msgs, i, leader))
+    return replace(t, msgs=clean(s.msgs, i, leader))
 
 
 def determine_initial_history(recv: tuple[AckeInfo, ...]) -> History:
@@ -170,12 +175,13 @@ def leader_process_ackepoch(s: ZabState, p: Params, i: int, j: int) -> ZabState 
         return None
     msg = head(s, i, j)
     recv = upsert(s.acke_recv[i], AckeInfo(j, True, msg.mepoch, msg.mhistory))
-    t = s._replace(acke_recv=put(s.acke_recv, i, recv))
+    t = replace(s, acke_recv=put(s.acke_recv, i, recv))
     epoch = s.accepted_epoch[i]
     if is_quorum(sid_mask(s.acke_recv[i]), p.servers):
         # 1. has broadcast NEWLEADER
         to_send = s.history[i]
-        return t._replace(
+        return replace(
+            t,
             msgs=reply(s.msgs, i, j, m.newleader(epoch, to_send)),
             proposal_msgs_log=add_proposals(
                 s.proposal_msgs_log, packets_for_checking(i, epoch, to_send)
@@ -183,17 +189,18 @@ def leader_process_ackepoch(s: ZabState, p: Params, i: int, j: int) -> ZabState 
         )
     # 2. has not broadcast NEWLEADER
     if s.zab_state[i] != DISCOVERY:
-        t = t._replace(violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
+        t = replace(t, violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
     if not is_quorum(sid_mask(recv), p.servers):
         # 2.2. still no quorum
-        return t._replace(msgs=discard(s.msgs, j, i))
+        return replace(t, msgs=discard(s.msgs, j, i))
     # 2.1. the quorum forms: determine Ie' and broadcast NEWLEADER in Q
     epoch_leader = s.epoch_leader
     if 1 <= epoch <= MAXEPOCH:  # EXCEPT outside the domain changes nothing
         epoch_leader = put(epoch_leader, epoch - 1, epoch_leader[epoch - 1] | 1 << i)
     to_send = init_acksid(i, determine_initial_history(recv))
     targets = sid_mask(recv, connected_only=True) & s.learners[i]
-    return t._replace(
+    return replace(
+        t,
         current_epoch=put(s.current_epoch, i, epoch),
         epoch_leader=epoch_leader,
         history=put(s.history, i, to_send),

@@ -11,7 +11,7 @@ from spec.protocol.constants import FOLLOWING, LEADING, LOOKING, NULL_POINT, ZER
 from spec.protocol.params import Params
 from spec.protocol.recorder import after_restart, after_timeout, check_restart, check_timeout
 from spec.protocol.role_changes import follower_shutdown, leader_shutdown, remove_learner
-from spec.protocol.state import LastCommitted, ZabState, has, is_quorum, put
+from spec.protocol.state import LastCommitted, ZabState, has, is_quorum, put, replace
 
 
 def timeout(s: ZabState, p: Params, i: int, j: int) -> ZabState | None:
@@ -28,10 +28,10 @@ def timeout(s: ZabState, p: Params, i: int, j: int) -> ZabState | None:
         return None
     if is_quorum(s.learners[i] & ~(1 << j), p.servers):
         t = follower_shutdown(remove_learner(s, i, j), j)
-        t = t._replace(msgs=clean(s.msgs, i, j))
+        t = replace(t, msgs=clean(s.msgs, i, j))
     else:
         t = leader_shutdown(s, i)
-    return t._replace(recorder=after_timeout(s.recorder))
+    return replace(t, recorder=after_timeout(s.recorder))
 
 
 def restart(s: ZabState, p: Params, i: int) -> ZabState | None:
@@ -49,15 +49,16 @@ def restart(s: ZabState, p: Params, i: int) -> ZabState | None:
         if leader != NULL_POINT:
             if is_quorum(s.learners[leader] & ~(1 << i), p.servers):
                 t = follower_shutdown(remove_learner(s, leader, i), i)
-                t = t._replace(msgs=clean(s.msgs, leader, i))
+                t = replace(t, msgs=clean(s.msgs, leader, i))
             else:
                 t = leader_shutdown(s, leader)
         else:
             t = follower_shutdown(s, i)
-            t = t._replace(msgs=clean_input_buffer(s.msgs, 1 << i))
+            t = replace(t, msgs=clean_input_buffer(s.msgs, 1 << i))
     else:
         t = leader_shutdown(s, i)
-    return t._replace(
+    return replace(
+        t,
         last_committed=put(s.last_committed, i, LastCommitted(0, ZERO_ZXID)),
         recorder=after_restart(s.recorder),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from spec.protocol.channels import discard
 from spec.protocol.constants import (
     ACK,
@@ -18,12 +20,12 @@ from spec.protocol.constants import (
     PROPOSE,
 )
 from spec.protocol.params import Params
-from spec.protocol.state import ZabState, has
+from spec.protocol.state import ZabState, has, replace
 
 #: What a leader sends; a leader never receives these.
-LEADER_TO_FOLLOWER = frozenset({NEWEPOCH, NEWLEADER, COMMITLD, PROPOSE, COMMIT})
+LEADER_TO_FOLLOWER: Final = frozenset({NEWEPOCH, NEWLEADER, COMMITLD, PROPOSE, COMMIT})
 #: What a follower sends; a follower never receives these.
-FOLLOWER_TO_LEADER = frozenset({CEPOCH, ACKEPOCH, ACKLD, ACK})
+FOLLOWER_TO_LEADER: Final = frozenset({CEPOCH, ACKEPOCH, ACKLD, ACK})
 
 
 def is_nonexistent_message(s: ZabState, i: int, j: int, mtype: int) -> bool:
@@ -49,7 +51,8 @@ def filter_nonexistent_message(s: ZabState, p: Params, i: int, j: int) -> ZabSta
         return None
     if not is_nonexistent_message(s, i, j, s.msgs[j][i][0][0]):
         return None
-    return s._replace(
+    return replace(
+        s,
         msgs=discard(s.msgs, j, i),
         violated_invariants=s.violated_invariants._replace(message_illegal=True),
     )

@@ -33,6 +33,7 @@ from spec.protocol.state import (
     is_quorum,
     last_zxid,
     put,
+    replace,
     sid_mask,
     upsert,
     zxid_to_index,
@@ -54,12 +55,13 @@ def follower_process_newleader(s: ZabState, p: Params, i: int, j: int) -> ZabSta
         # 1. f.p is not e'
         leader = s.connect_info[i]
         t = remove_learner(follower_shutdown(s, i), leader, i)
-        return t._replace(msgs=clean(s.msgs, i, leader))
+        return replace(t, msgs=clean(s.msgs, i, leader))
     # 2. f.p equals e'
     t = s
     if s.zab_state[i] != SYNCHRONIZATION:
-        t = t._replace(violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
-    return t._replace(
+        t = replace(t, violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
+    return replace(
+        t,
         current_epoch=put(s.current_epoch, i, s.accepted_epoch[i]),
         history=put(s.history, i, msg.mhistory),
         msgs=reply(s.msgs, i, j, m.ackld(last_zxid(msg.mhistory))),
@@ -69,7 +71,7 @@ def follower_process_newleader(s: ZabState, p: Params, i: int, j: int) -> ZabSta
 def update_acksid(history: History, target: int, end_zxid: Zxid) -> History:
     """``UpdateAcksid``: ``target`` acks every txn up to ``end_zxid``."""
     bit = 1 << target
-    updated = []
+    updated: list[Txn] = []
     for k, txn in enumerate(history):
         if txn.zxid > end_zxid:
             return (*updated, *history[k:])
@@ -92,32 +94,34 @@ def leader_process_ackld(s: ZabState, p: Params, i: int, j: int) -> ZabState | N
         return None
     msg = head(s, i, j)
     recv = upsert(s.ackld_recv[i], AckldInfo(j, True))
-    t = s._replace(
+    t = replace(
+        s,
         ackld_recv=put(s.ackld_recv, i, recv),
         history=put(s.history, i, update_acksid(s.history[i], j, msg.mzxid)),
     )
     if not is_quorum(sid_mask(s.ackld_recv[i]), p.servers):
         # 1. has not broadcast COMMITLD
         if s.zab_state[i] != SYNCHRONIZATION:
-            t = t._replace(
-                violated_invariants=s.violated_invariants._replace(state_inconsistent=True)
+            t = replace(
+                t, violated_invariants=s.violated_invariants._replace(state_inconsistent=True)
             )
         if not is_quorum(sid_mask(recv), p.servers):
             # 1.2. still no quorum
-            return t._replace(msgs=discard(s.msgs, j, i))
+            return replace(t, msgs=discard(s.msgs, j, i))
         # 1.1. the quorum forms
         zxid = last_zxid(s.history[i])
         targets = sid_mask(recv, connected_only=True) & s.learners[i]
-        return t._replace(
+        return replace(
+            t,
             last_committed=put(s.last_committed, i, LastCommitted(len(s.history[i]), zxid)),
             zab_state=put(s.zab_state, i, BROADCAST),
             msgs=discard_and_broadcast(s.msgs, i, j, targets, m.commitld(zxid)),
         )
     # 2. has broadcast COMMITLD
     if s.zab_state[i] != BROADCAST:
-        t = t._replace(violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
+        t = replace(t, violated_invariants=s.violated_invariants._replace(state_inconsistent=True))
     zxid = msg.mzxid if p.bug == COMMITLD_ACKLD_ZXID else s.last_committed[i].zxid
-    return t._replace(msgs=reply(s.msgs, i, j, m.commitld(zxid)))
+    return replace(t, msgs=reply(s.msgs, i, j, m.commitld(zxid)))
 
 
 def follower_process_commitld(s: ZabState, p: Params, i: int, j: int) -> ZabState | None:
@@ -130,10 +134,11 @@ def follower_process_commitld(s: ZabState, p: Params, i: int, j: int) -> ZabStat
     index = 0 if msg.mzxid == ZERO_ZXID else zxid_to_index(s.history[i], msg.mzxid)
     t = s
     if not 0 <= index <= len(s.history[i]):  # ~logOk
-        t = t._replace(
-            violated_invariants=s.violated_invariants._replace(proposal_inconsistent=True)
+        t = replace(
+            t, violated_invariants=s.violated_invariants._replace(proposal_inconsistent=True)
         )
-    return t._replace(
+    return replace(
+        t,
         last_committed=put(s.last_committed, i, LastCommitted(index, msg.mzxid)),
         zab_state=put(s.zab_state, i, BROADCAST),
         msgs=discard(s.msgs, j, i),
