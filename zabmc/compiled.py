@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec, SourceFileLoader
 from importlib.util import spec_from_file_location
@@ -29,8 +29,8 @@ from types import ModuleType
 
 #: the directory holding the packages (the checkout, or site-packages)
 ROOT = Path(__file__).resolve().parent.parent
-#: what setup.py writes
-MANIFEST = ROOT / "zabmc" / "_compiled.json"
+#: what setup.py writes, relative to ROOT
+MANIFEST = Path("zabmc", "_compiled.json")
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,29 @@ def mode() -> Mode:
 def install() -> Mode:
     """Decide the mode once; if pure, put the source finder first on sys.meta_path."""
     global _mode
-    if _mode is not None:
-        return _mode
-    manifest = _read_manifest()
-    listed = _listed_in_pyproject()
-    built = tuple(sorted((manifest or {}).get("modules", {})))
-    decided = _decide(manifest, listed)
-    if not decided.compiled:
-        names = set(built) | set(listed or ())
-        if names:
-            sys.meta_path.insert(0, PureSources(sorted(names)))
-    _mode = decided
-    return decided
+    if _mode is None:
+        _mode, names = decide(ROOT, os.environ)
+        if not _mode.compiled and names:
+            sys.meta_path.insert(0, PureSources(names))
+    return _mode
 
 
-def _decide(manifest: dict | None, listed: tuple[str, ...] | None) -> Mode:
-    """Compiled only if the build compiled, for this Python, exactly these sources."""
-    pure = os.environ.get("ZABMC_PURE", "").strip()
+def decide(root: Path, environ: Mapping[str, str]) -> tuple[Mode, tuple[str, ...]]:
+    """The mode for the packages under ``root``, and the modules to load from source if pure.
+
+    Compiled only if the build compiled, for this Python, exactly the sources there now
+    (and, in a checkout, the modules pyproject.toml lists).
+    """
+    manifest = _read_manifest(root)
+    listed = _listed_in_pyproject(root)
+    names = tuple(sorted(set((manifest or {}).get("modules", {})) | set(listed or ())))
+    return _decide(root, environ, manifest, listed), names
+
+
+def _decide(
+    root: Path, environ: Mapping[str, str], manifest: dict | None, listed: tuple[str, ...] | None
+) -> Mode:
+    pure = environ.get("ZABMC_PURE", "").strip()
     if pure and pure != "0":
         return Mode(False, (), f"ZABMC_PURE={pure}")
     if manifest is None:
@@ -109,7 +115,7 @@ def _decide(manifest: dict | None, listed: tuple[str, ...] | None) -> Mode:
     if listed is not None and set(listed) != set(modules):
         return _stale(modules, "pyproject.toml's [tool.zabmc.compiled] modules", "the list")
     for module, digest in hashes.items():
-        source = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+        source = root.joinpath(*module.split(".")).with_suffix(".py")
         if not _has_extension(source):
             return Mode(False, modules, f"not compiled for this Python ({module})")
         try:
@@ -117,7 +123,7 @@ def _decide(manifest: dict | None, listed: tuple[str, ...] | None) -> Mode:
         except OSError:
             current = ""
         if current != digest:
-            return _stale(modules, str(source.relative_to(ROOT)), "a source")
+            return _stale(modules, str(source.relative_to(root)), "a source")
     return Mode(True, modules)
 
 
@@ -138,17 +144,17 @@ def _has_extension(source: Path) -> bool:
     return any(stem.with_name(stem.name + suffix).is_file() for suffix in EXTENSION_SUFFIXES)
 
 
-def _read_manifest() -> dict | None:
+def _read_manifest(root: Path) -> dict | None:
     """The build's manifest, or None if there is none (or it cannot be read)."""
     try:
-        return json.loads(MANIFEST.read_text())
+        return json.loads((root / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
 
 
-def _listed_in_pyproject() -> tuple[str, ...] | None:
+def _listed_in_pyproject(root: Path) -> tuple[str, ...] | None:
     """The list in the checkout's pyproject.toml, if this runs from a checkout (editable)."""
-    path = ROOT / "pyproject.toml"
+    path = root / "pyproject.toml"
     if not path.is_file():
         return None
     import tomllib
