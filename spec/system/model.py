@@ -190,7 +190,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                     t = fle_receive_notmsg(s, p, i, j)
                     if t is not None:
                         yield receipts[pair], t
-            electing = ()
+            electing: tuple[int, ...] = ()
         else:
             electing = members[who.elect(r, p)]
         for i in electing:
@@ -291,7 +291,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
 
         return first_broken_checker([prop.name for prop in invariants])
 
-    def movers(self) -> SystemMovers:
+    def movers(self) -> SystemMovers:  # type: ignore[override]  # takes SystemState
         """The receipts of notifications that may be chained (:mod:`spec.system.independence`).
 
         Only the spec's own properties are known to read what that module says: a property
