@@ -145,7 +145,10 @@ class BuildCompiled(build_ext):
             try:
                 super().run()
             except Exception as exc:  # the C compiler's or linker's error, printed above
-                self.why_pure = f"the C build failed ({type(exc).__name__}: {exc})"
+                first = str(exc).splitlines()[0] if str(exc) else ""
+                if len(first) > 160:
+                    first = first[:160] + "..."
+                self.why_pure = f"the C build failed ({type(exc).__name__}: {first}; see above)"
         if self.why_pure is not None:
             self.extensions = []
             if self.inplace:
