@@ -309,6 +309,10 @@ def main() -> None:
         print(json.dumps(figures))
         return
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    # the rows' processes inherit the environment, so they run the same code (ZABMC_PURE)
+    from zabmc.compiled import mode
+
+    print(f"code: {mode().describe()}")
     print(
         f"{'row':<22} {'-j':>3} {'distinct':>10} {'generated':>10} {'wall s':>7} {'TLC s':>6} "
         f"{'ratio':>6} {'CPU s':>6} {'paced':>6} {'states/s':>9} {'B/state':>7} "

@@ -105,6 +105,10 @@ def main() -> None:
     if args.row:
         print(json.dumps(run_bug(*args.row)))
         return
+    # the rows' processes inherit the environment, so they run the same code (ZABMC_PURE)
+    from zabmc.compiled import mode
+
+    print(f"code: {mode().describe()}")
     print(
         f"{'bug':8} {'start':8} {'depth':>5} {'invariant':22} {'distinct':>10} "
         f"{'wall s':>8} {'MB':>6}   authors (from their start)"

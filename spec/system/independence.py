@@ -132,6 +132,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from mypy_extensions import mypyc_attr
+
 from spec.system import goal_closure
 from spec.system.channels import notification_head
 from spec.system.constants import (
@@ -214,6 +216,9 @@ def _only_election_of(before: SystemState, after: SystemState, i: int, n: int) -
     return taken <= 1
 
 
+# A Python class though its methods are compiled (docs/compiled.md): a declaration may be
+# subclassed, to check that a wrong one is refuted (tests/system/test_reduction.py).
+@mypyc_attr(native_class=False)
 class SystemMovers:
     """The mover declarations of :class:`spec.system.model.SystemModel` for ``params``."""
 

@@ -6,6 +6,8 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from spec.system import candidates as who
 from spec.system.broadcast import (
     follower_process_commit,
@@ -70,7 +72,11 @@ from spec.system.synchronization import (
     leader_process_ackld,
     leader_sync_follower,
 )
-from zabmc.engine import Action, Model, Property
+from zabmc.engine import Action, Property
+
+# from where it is defined: mypyc's code for a class with a base of an uncompiled module
+# refers to that module
+from zabmc.engine.model import Model
 from zabmc.report.servers import ServerChart, ServerLog, StepEvents
 
 Step = Callable[..., "SystemState | None"]
@@ -140,6 +146,9 @@ STEPS: dict[str, tuple[Step, int]] = {
 ACTION_NAMES = tuple(STEPS)
 
 
+# A Python class though its methods are compiled (docs/compiled.md): others subclass it
+# (scenarios.StartingFrom, zabmc.drive), and with_properties copies it and sets attributes.
+@mypyc_attr(native_class=False)
 class SystemModel(Model[SystemState], ServerChart[SystemState]):
     """Fast Leader Election and Zab 1.0 as ZooKeeper runs them, with ``params`` as bounds."""
 
@@ -190,7 +199,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                     t = fle_receive_notmsg(s, p, i, j)
                     if t is not None:
                         yield receipts[pair], t
-            electing = ()
+            electing: tuple[int, ...] = ()
         else:
             electing = members[who.elect(r, p)]
         for i in electing:
@@ -291,7 +300,7 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
 
         return first_broken_checker([prop.name for prop in invariants])
 
-    def movers(self) -> SystemMovers:
+    def movers(self) -> SystemMovers:  # type: ignore[override]  # takes SystemState
         """The receipts of notifications that may be chained (:mod:`spec.system.independence`).
 
         Only the spec's own properties are known to read what that module says: a property

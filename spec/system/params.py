@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from spec.system.bugs import BUGS, QUEUED_LOGGING, SPLIT_NEWLEADER
@@ -109,6 +109,11 @@ class Params:
         object.__setattr__(self, "tla_election", tla_election)
         object.__setattr__(self, "n", self.voters + self.observers)
         object.__setattr__(self, "voter_mask", (1 << self.voters) - 1)
+
+    def __reduce__(self) -> tuple[type[Params], tuple[Any, ...]]:
+        """Pickled and copied by the fields its constructor takes: compiled with mypyc, the
+        default would set each frozen field, which a frozen dataclass refuses."""
+        return (Params, tuple(getattr(self, f.name) for f in fields(self) if f.init))
 
     def is_voter(self, i: int) -> bool:
         """Whether server ``i`` takes part in votes and acks."""

@@ -123,6 +123,7 @@ def _broken_electorates(original, mistake: str):
     return broken
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("mistake", "explained"),
     [("ignores votes", "s2 is no such voter"), ("no quorum", "s1 is no such voter")],

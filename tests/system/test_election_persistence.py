@@ -97,6 +97,7 @@ def _dropping(monkeypatch, dropped: str) -> None:
         monkeypatch.setattr(independence, "settled", lambda srv: True)
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("dropped", "kw", "depth", "refuted_by"),
     [
@@ -170,6 +171,7 @@ SHUTDOWN = [
 ]
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_a_decided_server_that_may_look_refutes_its_receipt(monkeypatch):
     """:func:`~spec.system.independence.stays_decided` is needed. At the end of
     ``LATE_JOINER`` (no fault left) 2 follows 1 in discovery with currentEpoch 1, fresher than

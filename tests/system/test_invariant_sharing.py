@@ -11,6 +11,8 @@ import itertools
 import pickle
 from dataclasses import replace
 
+import pytest
+
 from spec.system import Params, SystemModel, bug_params
 from spec.system import invariants as inv
 from spec.system.ghost import COMMITTED_TRUNCATED, DURING_ACTION, ELECTION_UNSOUND, QUORUM_ABANDONED
@@ -153,6 +155,7 @@ def test_shared_reads_give_the_literal_verdicts() -> None:
     assert {"PrefixConsistency", "TotalOrder", "Agreement", "ShouldNotBeTriggered"} <= set(violated)
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_a_small_memo_keeps_the_literal_verdicts_and_its_bound(monkeypatch) -> None:
     """With room for 8 entries the memo drops its older half many times over: the verdicts
     through it stay the literal ones (an entry dropped takes its parts along, so an id that
@@ -189,6 +192,7 @@ def _first_broken_literally(s: SystemState, names: list[str]) -> str | None:
     return next((name for name in names if not inv.PREDICATES[name](s)), None)
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_one_call_gives_the_first_broken_invariant(monkeypatch) -> None:
     """The search's one call per state (:meth:`SystemModel.invariant_checker`, memoized on
     what the invariants read) names the invariant that checking each in turn names first:

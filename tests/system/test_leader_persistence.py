@@ -71,6 +71,7 @@ def test_a_leaders_receipts_keep_the_definition_on_more_configurations(kw):
     assert failures == [] and checked > 0
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("dropped", "refuted_by"),
     [
@@ -87,6 +88,7 @@ def test_each_condition_of_a_recording_receipt_is_needed(monkeypatch, dropped, r
     assert failures and all(refuted_by in f for f in failures), failures
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_a_receipt_that_writes_more_than_the_leaders_memory_is_not_declared(monkeypatch):
     """Without the check on the successor (only i's memory of j and the channels change),
     the receipts that establish the epoch, commit or start serving are declared too, and
@@ -128,6 +130,7 @@ def test_a_learners_connection_commutes_or_is_overwritten_and_keeps_the_goals():
     assert failures == []
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_a_connection_to_a_leader_that_can_stop_is_refuted(monkeypatch):
     """A fresher ACKEPOCH stops a leader in discovery and sends its connected learners back
     to election; a learner that has not connected stays: not overwritten."""
@@ -161,6 +164,7 @@ def test_a_lookers_joining_commutes_or_is_overwritten_and_keeps_the_goals():
     assert failures == []
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("dropped", "refuted_by"),
     [
@@ -206,6 +210,7 @@ def test_a_joining_beside_a_learner_that_may_look_is_not_declared():
     assert leader_persistence.follow(crafted, p) is None
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("module", "dropped", "value"),
     [

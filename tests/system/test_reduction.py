@@ -356,6 +356,7 @@ def test_declared_vote_adoptions_commute_or_are_overwritten(kw, depth):
     assert checked > 100 and failures == []
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("dropped", "kw", "depth", "refuted_by"),
     [

@@ -180,6 +180,7 @@ def test_declared_receipts_keep_the_definition_with_an_observer():
 COARSE = dict(voters=3, max_txns=1, max_timeouts=0, max_crashes=1, coarse_election=True)
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
     ("dropped", "kw", "refuted_by"),
     [
@@ -225,6 +226,7 @@ def a_delivering_commit() -> tuple[SystemModel, object, int]:
     return model, *found[0]
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
 def test_agreement_is_not_goal_closed_under_a_delivery(monkeypatch):
     """Follower i's COMMIT delivers entry x after a; let the third server k follow i's
     leader j too, hold just x and have j's COMMIT of x waiting. Agreement holds (k has

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from zabmc import compiled
 from zabmc.cli.errors import InputError
 from zabmc.cli.options import (
     progress_printer,
@@ -274,6 +275,7 @@ def check(
                 else ""
             )
             + (f", resumed from {resume_dir}" if resume_dir else "")
+            + f", {compiled.mode().describe()}"
         )
     try:
         result = checker.spawn_bfs()

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from zabmc import __version__
+from zabmc import __version__, compiled
 from zabmc.cli.check import check
 from zabmc.cli.cluster import cluster
 from zabmc.cli.drive import drive_command
@@ -27,7 +27,12 @@ from zabmc.properties import PropertyError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zabmc")
+@click.version_option(
+    __version__,
+    prog_name="zabmc",
+    # which code runs: the modules compiled with mypyc, or pure Python and why
+    message=f"%(prog)s, version %(version)s, {compiled.mode().describe()}",
+)
 def cli() -> None:
     """A model checker for ZooKeeper's atomic broadcast (ZAB)."""
 
