@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple
 
-from spec.compiled import mypyc_attr
+from mypy_extensions import mypyc_attr
+
 from spec.protocol.actions.broadcast import (
     follower_process_commit,
     follower_process_propose,
@@ -152,7 +153,7 @@ ACTION_NAMES = tuple(name for name, *_ in NEXT)
 FAULTS = frozenset({"Timeout", "Restart"})
 
 
-@mypyc_attr(native_class=False)  # copied and given other properties (spec.compiled)
+@mypyc_attr(native_class=False)  # copied and given other properties (docs/compiled.md)
 class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
     """ZooKeeper's protocol-level Zab.tla with ``params`` as its constants."""
 

@@ -34,7 +34,8 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, Final, TypeVar
 
-from spec.compiled import mypyc_attr
+from mypy_extensions import mypyc_attr
+
 from spec.protocol.constants import NULL_POINT
 from spec.protocol.invariants import first_broken_checker
 from spec.protocol.model import ACTION_NAMES, ProtocolModel
@@ -334,7 +335,7 @@ def _on_zab_state(fn: Callable[[ZabState], R]) -> Callable[[TlcState], R]:
     return lambda st: fn(st[0])
 
 
-@mypyc_attr(native_class=False)  # copied and given other properties (spec.compiled)
+@mypyc_attr(native_class=False)  # copied and given other properties (docs/compiled.md)
 class TlcCompatModel(Model[TlcState]):
     """The protocol spec with TLC's pc, TLC's symmetry and TLC's generated counts.
 
