@@ -295,7 +295,9 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         return ProtocolMovers(self.params, names, self.apply)
 
     def partition_key(self, s: ZabState) -> Hashable:
-        """The servers' histories and epochs: who owns a state in ``zabmc check -j N``.
+        """The servers' histories and epochs: who owns a state when a partitioned search
+        places states by owner (``ScaleOptions(placement="owner")``; ``zabmc check -j N``
+        keeps a state where it was found and never asks).
 
         Most steps (sending and receiving the election, discovery and sync messages) leave
         every history and epoch as it was, so 80% of the successors stay with the partition

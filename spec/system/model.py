@@ -312,8 +312,9 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
 
     def partition_key(self, s: SystemState) -> Hashable:
         """Each server's log and two epochs, and the ghost variables (``verifyVars``: the
-        leaders established, the proposals, the commits): who owns a state in
-        ``zabmc check -j N``.
+        leaders established, the proposals, the commits): who owns a state when a
+        partitioned search places states by owner (``ScaleOptions(placement="owner")``;
+        ``zabmc check -j N`` keeps a state where it was found and never asks).
 
         Most steps write none of them (Fast Leader Election's, and most of Zab's: sending,
         receiving and recording messages, changing roles), so most successors stay with
