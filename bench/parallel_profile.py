@@ -1,5 +1,5 @@
-"""Where a partitioned search's CPU goes, per partition: expansion, partition keys,
-pickling, merging, checking, and waiting at the barriers.
+"""Where a partitioned search's CPU goes, per partition: expansion, merging, keeping and
+checking, evening out the load, and waiting at the barriers.
 
 One row's prefix (``--depth``) is searched three ways, each in a fresh process:
 
@@ -73,29 +73,11 @@ def _instrument() -> None:
         "settle",
         "adopt",
     ):
-        if hasattr(cls, name):  # (keep, give and settle: placement "finder")
-            timed_method(name, name)
+        timed_method(name, name)
     timed_method("_finish_round", "expand:finish_round", use_wall=True)
-    timed_method("_check", "merge:check", use_wall=True)
-
-    # unpickling a batch's states (merge) and pickling them (finish_round)
-    for owner, name, category in (
-        (partition.StateReader, "load", "merge:unpickle"),
-        (partition.StateWriter, "dump", "expand:finish_round:pickle+intern"),
-    ):
-        inner = getattr(owner, name)
-
-        def wrapper(self: Any, *args: Any, _inner: Any = inner, _c: str = category) -> Any:
-            start = wall()
-            try:
-                return _inner(self, *args)
-            finally:
-                _spent[_current[0]][_c] += wall() - start
-
-        setattr(owner, name, wrapper)
+    timed_method("_check", "keep:check", use_wall=True)
 
     init = cls.__init__
-    _current = [0]
 
     def timed_init(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
@@ -120,31 +102,8 @@ def _instrument() -> None:
         # an instance attribute of the expander would be shared by the partitions of one
         # process (InProcess with one expander): wrap through a per-partition proxy instead
         self.expander = _Proxy(expander, t_expand, t_rest)
-        key = self.partition_key
-        if key is not None:
-
-            def t_key(counted: Any) -> Any:
-                start = wall()
-                try:
-                    return key(counted)
-                finally:
-                    _spent[me.index]["expand:partition key"] += wall() - start
-
-            self.partition_key = t_key
 
     cls.__init__ = timed_init
-
-    # which partition's stream is pickling: the caller's index, set around its calls
-    for name in ("expand", "expand_owed", "merge", "give", "settle"):
-        if not hasattr(cls, name):
-            continue
-        inner = getattr(cls, name)
-
-        def marking(self: Any, *args: Any, _inner: Any = inner) -> Any:
-            _current[0] = self.index
-            return _inner(self, *args)
-
-        setattr(cls, name, marking)
 
     # bytes and candidates per level: counted where a round closes
     finish = cls._finish_round
@@ -191,7 +150,7 @@ def _instrument() -> None:
             spent = clock() - mark[1]
             if mark[2] == "merge_files":
                 _spent[index]["merge_files (incl. merge)"] += spent
-            if mark[2] not in ("parent", "find_parent", None):
+            if mark[2] not in ("parent", None):
                 calls.append(spent)
                 value = answer[1] if isinstance(answer, tuple) and len(answer) == 2 else None
                 if mark[2] in ("expand", "expand_owed") and value is not None:
@@ -240,7 +199,7 @@ class _Proxy:
         return getattr(self._inner, name)
 
 
-def child(row: str, mode: str, depth: int | None, handover: int, placement: str) -> dict:
+def child(row: str, mode: str, depth: int | None, handover: int) -> dict:
     from scale import build
 
     from zabmc.engine import parallel
@@ -254,11 +213,11 @@ def child(row: str, mode: str, depth: int | None, handover: int, placement: str)
     os.environ["PROFILE_DIR"] = folder
     if mode == "inproc2":
         parallel._start = lambda factory, scale, scratch: InProcess(factory, 2)  # type: ignore
-        scale = ScaleOptions(jobs=1, placement=placement)
+        scale = ScaleOptions(jobs=1)
     elif mode == "j1":
-        scale = ScaleOptions(jobs=1, placement=placement)
+        scale = ScaleOptions(jobs=1)
     else:
-        scale = ScaleOptions(jobs=2, handover=handover, placement=placement)
+        scale = ScaleOptions(jobs=2, handover=handover)
     started_cpu, started_wall = time.process_time(), time.perf_counter()
     result = check_parallel(model, options, scale)
     driver_cpu = time.process_time() - started_cpu
@@ -360,12 +319,11 @@ def main() -> None:
     parser.add_argument("--handover", type=int, default=5000)
     parser.add_argument("--modes", nargs="*", default=["j1", "inproc2", "j2"])
     parser.add_argument("--json", help="write every mode's figures here")
-    parser.add_argument("--placement", default="finder", choices=["finder", "owner"])
-    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        row, mode, depth, handover, placement = args.child
-        print(json.dumps(child(row, mode, int(depth) or None, int(handover), placement)))
+        row, mode, depth, handover = args.child
+        print(json.dumps(child(row, mode, int(depth) or None, int(handover))))
         return
     figures = []
     for mode in args.modes:
@@ -378,7 +336,6 @@ def main() -> None:
                 mode,
                 str(args.depth or 0),
                 str(args.handover),
-                args.placement,
             ],
             capture_output=True,
             text=True,

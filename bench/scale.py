@@ -9,19 +9,17 @@ peak, sampled every half second, of the process tree's summed PSS (this process 
 workers, shared pages counted once), the figure issue 13's 1.5 GB is about. The
 machine's load average at the start is printed, since the 2-core machine this was
 written on is shared; CPU s (driver and workers, user and system) is
-the work done, which load does not change. "local" is the fraction of a partitioned
-search's successors kept by the partition that found them (the model's partition key
-decides); "resent" is the fraction of those owned by another partition that were not
-sent, since the partition finding them had sent them in an earlier round. "paced" (local
+the work done, which load does not change. A state stays with the partition that found
+it and only its fingerprint goes to the owner of that fingerprint: "local" is the share
+of a partitioned search's candidates whose fingerprint the finder owns (about 1/N);
+"resent" is the fraction of the others that were not sent, since the partition finding
+them had sent them in an earlier round; "given" the share of the distinct states that a
+partition gave another to even a level's load. "paced" (local
 processes, -j 2 and up) is the sum, over the driver's calls, of the slowest worker's CPU
 seconds: the wall time the run would take if each worker had a core to itself, barriers
 included (with ``--handover``, plus the driver's CPU: the levels before the hand-over are
 its own). On a machine shared with other sessions' work the wall time says how much of
-the machine a run got, and "paced" what -j N would give on free cores. With ``--placement
-finder`` (the default) a state stays with the partition that found it and only its
-fingerprint goes to the owner of that fingerprint: "local" is then the share of candidates
-whose fingerprint the finder owns (about 1/N), and "given" the share of the distinct states
-that a partition gave another to even a level's load. TLC's times are
+the machine a run got, and "paced" what -j N would give on free cores. TLC's times are
 from shared/tlc/README.md and issue 13 (TLC 2.18, 2 workers, same
 machine kind).
 
@@ -208,7 +206,6 @@ def run_row(
     depth: int | None = None,
     handover: int | None = None,
     memory: int | None = None,
-    placement: str = "finder",
 ) -> dict:
     from zabmc.engine import check_bfs
     from zabmc.engine.parallel import ScaleOptions, check_parallel
@@ -226,13 +223,7 @@ def run_row(
         if jobs == 0:  # the one-core search of bfs.py, for comparison
             result = check_bfs(model, options)
         else:
-            scale = ScaleOptions(
-                jobs=jobs,
-                backend=backend,
-                handover=handover,
-                memory_bytes=memory,
-                placement=placement,
-            )
+            scale = ScaleOptions(jobs=jobs, backend=backend, handover=handover, memory_bytes=memory)
             result = check_parallel(model, options, scale)
     wall = time.perf_counter() - started
     # with a hand-over the first levels are the driver's own: they count in "paced" too
@@ -252,17 +243,63 @@ def run_row(
         "tree_mb": tree.peak_mb,
         "worker_mb": round(child),
         "ok": result.ok,
-        # candidates kept by the partition that found them (not packed): the model's
-        # partition key decides; None for the one-core search
+        # candidates whose fingerprint the partition that found them owns; None for the
+        # one-core search
         "local": None if not result.traffic else round(result.traffic[0] / sum(result.traffic), 3),
         "paced_s": round(_paced(folder, jobs) + driver_s, 1) if timed else None,
         # of the candidates owned by another partition, those not sent again (sent before)
         "skipped": round(result.moves_skipped / result.traffic[1], 3)
         if result.traffic and result.traffic[1]
         else None,
-        # placement "finder": frontier states given to another partition to even the load
+        # frontier states given to another partition to even the load
         "given": round(result.states_given / result.distinct_states, 3) if result.traffic else None,
     }
+
+
+def child_command(
+    row: str,
+    jobs: int,
+    backend: str = "local",
+    depth: int | None = None,
+    handover: int | None = None,
+    memory: int | None = None,
+) -> list[str]:
+    """The command line that runs one row in a fresh process (:func:`run_row`); it prints
+    the figures as its last line (:func:`child_figures`)."""
+    return [
+        sys.executable,
+        __file__,
+        "--child",
+        row,
+        str(jobs),
+        backend,
+        str(depth or 0),
+        str(handover or 0),
+        str(memory or 0),
+    ]
+
+
+def child_figures(stdout: str) -> dict:
+    """The figures a :func:`child_command` printed."""
+    return json.loads(stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_child(
+    row: str,
+    jobs: int,
+    backend: str = "local",
+    depth: int | None = None,
+    handover: int | None = None,
+    memory: int | None = None,
+) -> dict:
+    """Run one row in a fresh process and return its figures (:func:`run_row`)."""
+    out = subprocess.run(
+        child_command(row, jobs, backend, depth, handover, memory),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return child_figures(out)
 
 
 def main() -> None:
@@ -286,25 +323,12 @@ def main() -> None:
         help="hold at most BYTES of frontier states in memory, the rest spilled to disk "
         "(zabmc check --memory; with --handover too)",
     )
-    parser.add_argument(
-        "--placement",
-        default="finder",
-        choices=["finder", "owner"],
-        help="where a partition holds a state: with the partition that found it (the "
-        "default), or with the owner of its partition key (ScaleOptions.placement)",
-    )
-    parser.add_argument("--child", nargs=7, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=6, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        row, jobs, backend, depth, handover, memory, placement = args.child
+        row, jobs, backend, depth, handover, memory = args.child
         figures = run_row(
-            row,
-            int(jobs),
-            backend,
-            int(depth) or None,
-            int(handover) or None,
-            int(memory) or None,
-            placement,
+            row, int(jobs), backend, int(depth) or None, int(handover) or None, int(memory) or None
         )
         print(json.dumps(figures))
         return
@@ -321,24 +345,7 @@ def main() -> None:
     for row in args.rows:
         _, tlc_distinct, tlc_s = ROWS[row]
         for jobs in args.jobs:
-            out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    row,
-                    str(jobs),
-                    args.backend,
-                    str(args.depth or 0),
-                    str(args.handover or 0),
-                    str(args.memory or 0),
-                    args.placement,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            fig = json.loads(out.splitlines()[-1])
+            fig = run_child(row, jobs, args.backend, args.depth, args.handover, args.memory)
             ratio = f"{fig['wall_s'] / tlc_s:6.2f}" if tlc_s else f"{'':>6}"
             if row.endswith("-reduced"):  # exact states, reduced: fewer than TLC stores
                 fewer = tlc_distinct is not None and fig["distinct"] < tlc_distinct

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, NamedTuple
 
 from mypy_extensions import mypyc_attr
@@ -293,19 +293,6 @@ class ProtocolModel(Model[ZabState], ServerChart[ZabState]):
         }
         names = [p.name for p in self.properties() if own.get(p.condition) == p.name]
         return ProtocolMovers(self.params, names, self.apply)
-
-    def partition_key(self, s: ZabState) -> Hashable:
-        """The servers' histories and epochs: who owns a state when a partitioned search
-        places states by owner (``ScaleOptions(placement="owner")``; ``zabmc check -j N``
-        keeps a state where it was found and never asks).
-
-        Most steps (sending and receiving the election, discovery and sync messages) leave
-        every history and epoch as it was, so 80% of the successors stay with the partition
-        that found them, and those variables still spread the states evenly
-        (``bench/partition_keys.py``, protocol-351k, 2 partitions: 79.6% local, the larger
-        partition 51.8% of the states; by the state itself, 50% local).
-        """
-        return (s.history, s.accepted_epoch, s.current_epoch)
 
     def apply(self, s: ZabState, action: Action) -> ZabState | None:
         """Take ``action`` from ``s``, or ``None`` when it is not enabled there."""

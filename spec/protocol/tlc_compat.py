@@ -30,7 +30,7 @@ against TLC's state dump.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, Final, TypeVar
 
@@ -398,12 +398,6 @@ class TlcCompatModel(Model[TlcState]):
 
     def symmetry(self) -> TlcSymmetry:
         return TlcSymmetry(self.inner.params.servers)
-
-    def partition_key(self, counted: object) -> Hashable:
-        """The protocol's key (:meth:`ProtocolModel.partition_key`) of what a state is counted
-        by: its view, the Zab state (or, without the view, the state with its pc)."""
-        zab = counted if self.use_view else counted[0]  # type: ignore[index]
-        return self.inner.partition_key(zab)  # type: ignore[arg-type]
 
     def format_action(self, action: Action) -> str:
         return self.inner.format_action(action)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -309,23 +309,6 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         own = {id(prop) for prop in type(self).properties(self)}
         names = [prop.name for prop in self.properties() if id(prop) in own]
         return SystemMovers(self.params, names)
-
-    def partition_key(self, s: SystemState) -> Hashable:
-        """Each server's log and two epochs, and the ghost variables (``verifyVars``: the
-        leaders established, the proposals, the commits): who owns a state when a
-        partitioned search places states by owner (``ScaleOptions(placement="owner")``;
-        ``zabmc check -j N`` keeps a state where it was found and never asks).
-
-        Most steps write none of them (Fast Leader Election's, and most of Zab's: sending,
-        receiving and recording messages, changing roles), so most successors stay with
-        the partition that found them and are not pickled, and the ghost spreads the states
-        of a level over more values than the logs and epochs alone do
-        (``bench/partition_keys.py``; ``bench/scale.py``, 2 partitions: 97% of system-2n's
-        successors stay, 84% of the ZK-3911 row's to depth 26, against 87% and 61% when
-        the key was all the servers' variables; the larger partition's share of each level,
-        summed, is 0.538 of system-2n's states, 0.629 without the ghost).
-        """
-        return (tuple([(v.history, v.accepted_epoch, v.current_epoch) for v in s.servers]), s.ghost)
 
     def is_final(self, s: SystemState) -> bool:
         """A state with no successor is final when the timeout budget is spent.

@@ -87,9 +87,8 @@ def test_a_killed_search_resumes_to_the_uninterrupted_result(capsys, tmp_path, a
     folder = tmp_path / "ckpt"
     kill_after_checkpoint(args, folder, level)
     assert checkpointed_level(folder) >= level
-    # The seen set is split by fingerprint and the frontier by rank (placement "finder"): the
-    # checkpoint of two partitions resumes with one, or two (a partition key's owners would
-    # need two: tests/engine/test_parallel.py)
+    # The seen set is split by fingerprint and the frontier by rank: the checkpoint of two
+    # partitions resumes with one, or two
     whole = run_json(capsys, *args, "-j", "2")
     for jobs in ("1", "2"):
         resumed = run_json(capsys, *args, "-j", jobs, "--resume", str(folder))

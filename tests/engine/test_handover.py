@@ -9,16 +9,13 @@ import pytest
 
 from tests.engine.test_parallel import (
     CLEAN,
-    KEYED,
     PERSISTENT,
-    GridByX,
-    TokensByFlags,
     counts,
     examples,
     path,
     persistent_options,
 )
-from tests.engine.toys import Grid, Noisy
+from tests.engine.toys import Grid, Noisy, Tokens
 from zabmc.engine import CheckOptions, CheckResult, check_bfs
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 
@@ -26,17 +23,13 @@ VIOLATED = [
     (Grid(6, limit=5), CheckOptions(check_deadlock=False)),
     (Grid(7), CheckOptions()),  # a deadlock at the far corner
     (Noisy(6, 3, limit=4, needed=2), CheckOptions()),
-    (GridByX(7), CheckOptions()),
-    (GridByX(6, limit=5), CheckOptions(check_deadlock=False)),
+    (Grid(3), CheckOptions()),
+    (Grid(5), CheckOptions(check_deadlock=False)),
 ]
 
 
-def handed_over(
-    model, options, threshold: int, jobs: int = 2, placement: str = "finder"
-) -> CheckResult:
-    return check_parallel(
-        model, options, ScaleOptions(jobs=jobs, handover=threshold, placement=placement)
-    )
+def handed_over(model, options, threshold: int, jobs: int = 2) -> CheckResult:
+    return check_parallel(model, options, ScaleOptions(jobs=jobs, handover=threshold))
 
 
 def assert_same(got: CheckResult, one: CheckResult) -> None:
@@ -51,14 +44,13 @@ def assert_same(got: CheckResult, one: CheckResult) -> None:
         )
 
 
-@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("threshold", [1, 4, 10])
-@pytest.mark.parametrize(("model", "options"), CLEAN + KEYED + VIOLATED)
-def test_a_search_handed_over_gives_the_one_core_answers(model, options, threshold, placement):
+@pytest.mark.parametrize(("model", "options"), CLEAN + VIOLATED)
+def test_a_search_handed_over_gives_the_one_core_answers(model, options, threshold):
     one = check_bfs(model, options)
-    got = handed_over(model, options, threshold, placement=placement)
+    got = handed_over(model, options, threshold)
     assert_same(got, one)
-    # the figures of the seen set count each state once, also when every partition holds it
+    # the figures of the seen set count each state once
     if got.complete:
         assert got.distinct_states == one.distinct_states
 
@@ -66,7 +58,7 @@ def test_a_search_handed_over_gives_the_one_core_answers(model, options, thresho
 def test_the_hand_over_happens_at_the_threshold_and_not_before():
     """Before the hand-over one partition holds every state and nothing moves; after it,
     states move between the forked partitions."""
-    model, options = GridByX(9), CheckOptions(check_deadlock=False)
+    model, options = Grid(9), CheckOptions(check_deadlock=False)
     stayed = handed_over(model, options, threshold=10**6)
     assert stayed.traffic is not None and stayed.traffic[1] == 0
     spread = handed_over(model, options, threshold=3)
@@ -74,12 +66,11 @@ def test_the_hand_over_happens_at_the_threshold_and_not_before():
     assert counts(spread) == counts(stayed) == counts(check_bfs(model, options))
 
 
-@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_a_keyed_hand_over_under_symmetry_keeps_the_answers(jobs, placement):
-    model, options = TokensByFlags(5, 5), CheckOptions(check_deadlock=False, symmetry=True)
+def test_a_hand_over_under_symmetry_keeps_the_answers(jobs):
+    model, options = Tokens(5, 5), CheckOptions(check_deadlock=False, symmetry=True)
     one = check_bfs(model, options)
-    got = handed_over(model, options, threshold=3, jobs=jobs, placement=placement)
+    got = handed_over(model, options, threshold=3, jobs=jobs)
     assert_same(got, one)
     assert got.smallest_gap == one.smallest_gap or one.smallest_gap is None
 
@@ -99,7 +90,7 @@ def test_persistent_steps_and_their_figures_survive_the_hand_over(case, threshol
 
 
 @pytest.mark.parametrize("threshold", [2, 4])
-@pytest.mark.parametrize(("model", "options"), [CLEAN[0], KEYED[0], VIOLATED[0], VIOLATED[3]])
+@pytest.mark.parametrize(("model", "options"), [CLEAN[0], VIOLATED[0], VIOLATED[1]])
 def test_a_memory_bound_spills_before_and_after_the_hand_over(tmp_path, model, options, threshold):
     """Under a bound of one byte a partition, the one partition spills its frontier before
     the hand-over and the workers theirs after it; the workers adopt from the chunks spilled

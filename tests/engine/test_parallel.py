@@ -13,7 +13,6 @@ import pytest
 from tests.engine.test_persistent import ADeclared, AFree, Counters
 from tests.engine.toys import Grid, Noisy, Tokens
 from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs, partition
-from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.expansion import Expansion, FullExpander
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 from zabmc.engine.partition import Frontier
@@ -58,6 +57,8 @@ def test_counts_and_witnesses_equal_the_one_core_search(jobs, model, options):
     assert counts(many) == counts(one)
     assert examples(many) == examples(one)
     assert many.ok
+    # the smallest gap is the union's, whichever partition holds each fingerprint
+    assert many.smallest_gap == check_parallel(model, options, ScaleOptions(jobs=1)).smallest_gap
 
 
 @pytest.mark.parametrize("jobs", JOBS)
@@ -266,176 +267,27 @@ def test_an_initial_state_is_checked_as_on_one_core(jobs):
         assert counts(many) == counts(one)
 
 
-class GridByX(Grid):
-    """Grid, owned by its x counter: IncY keeps a state in its partition, IncX moves it."""
-
-    def partition_key(self, state: Hashable) -> Hashable:
-        return state[0]
-
-
-class GridInOne(Grid):
-    """Grid with one partition key for every state: one partition owns them all."""
-
-    def partition_key(self, state: Hashable) -> Hashable:
-        return 0
-
-
-class TokensByFlags(Tokens):
-    """Tokens, owned by its flags (under symmetry: the canonical form's flags)."""
-
-    def partition_key(self, state: Hashable) -> Hashable:
-        return state[1]
-
-
-class NoisyByGlitches(Noisy):
-    def partition_key(self, state: Hashable) -> Hashable:
-        return (state[1], state[1] > 1)
-
-
-KEYED = [
-    (GridByX(7), CheckOptions(check_deadlock=False)),
-    (GridInOne(5), CheckOptions(check_deadlock=False)),
-    (TokensByFlags(4, 3), CheckOptions(check_deadlock=False)),
-    (TokensByFlags(5, 5), CheckOptions(check_deadlock=False, symmetry=True)),
-    (GridByX(6, limit=5), CheckOptions(check_deadlock=False)),
-    (GridInOne(6, limit=5), CheckOptions(check_deadlock=False)),
-    (GridByX(3), CheckOptions()),  # a deadlock at the far corner
-    (NoisyByGlitches(6, 3, limit=4, needed=2), CheckOptions()),
-]
-
-
-@pytest.mark.parametrize("placement", ["owner", "finder"])
-@pytest.mark.parametrize("jobs", JOBS)
-@pytest.mark.parametrize(("model", "options"), KEYED)
-def test_a_partition_key_changes_the_owners_but_not_the_answers(jobs, model, options, placement):
-    """Owned by a partition key instead of their fingerprints, the states are counted, checked
-    and traced back exactly as on one core: same counts, witnesses, counterexample (and
-    held where they were found, the key deciding nothing, too)."""
-    one = check_bfs(model, options)
-    many = check_parallel(model, options, ScaleOptions(jobs=jobs, placement=placement))
-    assert counts(many) == counts(one)
-    assert examples(many) == examples(one)
-    assert path(many) == path(one)
-    assert (many.violation is None) == (one.violation is None)
-    if one.violation is not None:
-        assert (many.violation.kind, many.violation.property) == (
-            one.violation.kind,
-            one.violation.property,
-        )
-    # the smallest gap is the union's, whichever partition holds each fingerprint
-    assert many.smallest_gap == check_parallel(model, options, ScaleOptions(jobs=1)).smallest_gap
-
-
-def test_a_partition_key_keeps_successors_in_the_partition_that_found_them():
-    options = CheckOptions(check_deadlock=False)
-    scale = ScaleOptions(jobs=2, placement="owner")
-    plain = check_parallel(Grid(7), options, scale)
-    by_x = check_parallel(GridByX(7), options, scale)
-    in_one = check_parallel(GridInOne(7), options, scale)
-    assert plain.traffic is not None and by_x.traffic is not None and in_one.traffic is not None
-    # (what each partition sends is deduplicated per sender: the totals differ a little)
-    assert in_one.traffic[1] == 0 and in_one.traffic[0] > 0  # every state is partition 0's
-    assert by_x.traffic[1] < plain.traffic[1]  # only IncX may move a state
-    assert by_x.traffic[1] > 0 and by_x.traffic[0] > plain.traffic[0]
-
-
-class TaggedGridByX(Model):
-    """GridByX whose states also carry a code of the step that made them, left out by
-    the view (as TLC's VIEW leaves out recorder.pc): owned by the view's x counter."""
-
-    name = "tagged-grid"
-
-    def __init__(self, n: int) -> None:
-        self.grid = GridByX(n)
-
-    def init_states(self) -> Sequence[Hashable]:
-        return [(s, 0) for s in self.grid.init_states()]
-
-    def successors(self, st: Hashable) -> Iterator[tuple[Action, Hashable]]:
-        for action, t in self.grid.successors(st[0]):  # type: ignore[index]
-            yield action, (t, 1 if action.name == "IncX" else 2)
-
-    def properties(self) -> Sequence[Property]:
-        return []
-
-    def view(self, st: Hashable) -> Hashable:
-        return st[0]  # type: ignore[index]
-
-    def partition_key(self, counted: Hashable) -> Hashable:
-        return counted[0]  # type: ignore[index]
-
-
-def test_a_view_keeps_successors_where_the_partition_key_says():
-    """States counted by a view are owned as the states they view would be: a successor
-    whose view's key is its parent's stays (found without hashing the key), the rest move."""
-    options = CheckOptions(check_deadlock=False)
-    plain = check_parallel(GridByX(7), options, ScaleOptions(jobs=2, placement="owner"))
-    tagged = check_parallel(TaggedGridByX(7), options, ScaleOptions(jobs=2, placement="owner"))
-    assert counts(tagged)[:1] == counts(plain)[:1]
-    assert tagged.traffic is not None and plain.traffic is not None
-    assert tagged.traffic[:2] == plain.traffic[:2]
-    assert tagged.traffic[1] > 0  # IncX moves states
-
-
-@pytest.mark.parametrize("model", [GridByX(9), Grid(9)])
-def test_a_keyed_checkpoint_resumes_with_its_own_number_of_partitions(tmp_path, model):
-    options = CheckOptions(check_deadlock=False)
-    folder = tmp_path / "ckpt"
-    cut = CheckOptions(check_deadlock=False, max_depth=6)
-    owner = {"placement": "owner"}
-    check_parallel(
-        model, cut, ScaleOptions(jobs=2, checkpoint=folder, checkpoint_every_s=0, **owner)
-    )
-    whole = check_bfs(model, options)
-    resumed = check_parallel(model, options, ScaleOptions(jobs=2, resume=folder, **owner))
-    assert counts(resumed) == counts(whole) and examples(resumed) == examples(whole)
-    if isinstance(model, GridByX):
-        # the owners of the seen fingerprints are known only to the partitions holding them
-        with pytest.raises(CheckpointError, match="resume it with -j 2"):
-            check_parallel(model, options, ScaleOptions(jobs=3, resume=folder, **owner))
-        # and a checkpoint of the search by fingerprints is another search's
-        with pytest.raises(CheckpointError, match="partition_key"):
-            check_parallel(Grid(9), options, ScaleOptions(jobs=2, resume=folder, **owner))
-        # ... and so is one of a search holding each state where it was found
-        with pytest.raises(CheckpointError, match="partition_key"):
-            check_parallel(model, options, ScaleOptions(jobs=2, resume=folder))
-    else:
-        resumed = check_parallel(model, options, ScaleOptions(jobs=3, resume=folder, **owner))
-        assert counts(resumed) == counts(whole)
-
-
 class TokensViewed(Tokens):
-    """Tokens counted by a view that forgets who got the last token, owned by the view's flags."""
+    """Tokens counted by a view that forgets who got the last token."""
 
     def view(self, state: Hashable) -> Hashable:
         return state[:2]
 
-    def partition_key(self, view: Hashable) -> Hashable:
-        # the key is taken of the view (of the canonical form, under symmetry), never a state
-        assert len(view) == 2, f"the partition key got a state, not a view: {view!r}"
-        return view[1]
-
-
-class TokensViewedUnkeyed(TokensViewed):
-    partition_key = Model.partition_key  # type: ignore[assignment]
-
 
 @pytest.mark.parametrize("jobs", JOBS)
 @pytest.mark.parametrize("symmetry", [False, True])
-def test_a_model_with_a_view_is_partitioned_by_the_key_of_its_view(jobs, symmetry):
-    """The key is taken of what a state is counted by: the counts and witnesses stay the
-    one-core search's, and more successors stay where they were found than by fingerprint."""
+def test_a_model_with_a_view_gives_the_one_core_answers(jobs, symmetry):
+    """The seen sets hold the fingerprints of what a state is counted by (its view, of its
+    canonical form under symmetry): the counts and witnesses stay the one-core search's."""
     options = CheckOptions(check_deadlock=False, symmetry=symmetry)
     one = check_bfs(TokensViewed(4, 3), options)
-    scale = ScaleOptions(jobs=jobs, placement="owner")
-    keyed = check_parallel(TokensViewed(4, 3), options, scale)
-    unkeyed = check_parallel(TokensViewedUnkeyed(4, 3), options, scale)
-    assert counts(keyed) == counts(unkeyed) == counts(one)
-    assert examples(keyed) == examples(one)
+    many = check_parallel(TokensViewed(4, 3), options, ScaleOptions(jobs=jobs))
+    assert counts(many) == counts(one)
+    assert examples(many) == examples(one)
     assert one.distinct_states < check_bfs(Tokens(4, 3), options).distinct_states  # a real view
-    assert keyed.traffic is not None and unkeyed.traffic is not None
+    assert many.traffic is not None
     if jobs > 1:
-        assert keyed.traffic[1] < unkeyed.traffic[1]  # only Flag may move a state
+        assert many.traffic[1] > 0  # candidates went to the owners of their fingerprints
 
 
 class FirstTwo:
@@ -474,17 +326,16 @@ class Mixer(Model):
         return [Property.always("NotZero", lambda s: s != 0)]
 
 
-@pytest.mark.parametrize("placement", ["owner", "finder"])
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("invariants", [None, []])
-def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants, placement):
+def test_a_candidate_sent_in_an_earlier_round_is_not_sent_again(jobs, invariants):
     """A partition does not send again what it sent before (its owner holds it). The owners'
     answers about what it did send still reach the right parents, whose proviso decides
     what else they expand, so the answers are those of one partition, which sends nothing."""
     model = Mixer(997)
     options = CheckOptions(check_deadlock=False, expander=FirstTwo(model), invariants=invariants)
     one = check_parallel(model, options, ScaleOptions(jobs=1))
-    many = check_parallel(model, options, ScaleOptions(jobs=jobs, placement=placement))
+    many = check_parallel(model, options, ScaleOptions(jobs=jobs))
     assert counts(many) == counts(one)
     assert path(many) == path(one)
     assert many.moves_skipped > 0 and one.moves_skipped == 0

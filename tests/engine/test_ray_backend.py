@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spec.protocol import Params, ProtocolModel
-from tests.engine.test_parallel import GridByX
+from tests.engine.toys import Grid
 from zabmc.engine import CheckOptions, CheckResult, check_bfs
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 
@@ -35,39 +35,35 @@ def summary(r: CheckResult) -> tuple:
     ],
     ids=["clean", "violation"],
 )
-@pytest.mark.parametrize("placement", ["owner", "finder"])
-def test_ray_actors_give_the_local_result(local_ray, params, placement):
+def test_ray_actors_give_the_local_result(local_ray, params):
     model = ProtocolModel(params)
     options = CheckOptions(check_deadlock=False)
-    on_ray = check_parallel(
-        model, options, ScaleOptions(jobs=2, backend="ray", placement=placement)
-    )
-    local = check_parallel(model, options, ScaleOptions(jobs=2, placement=placement))
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
+    local = check_parallel(model, options, ScaleOptions(jobs=2))
     assert summary(on_ray) == summary(local)
     assert (on_ray.violation is None) == (params.bug is None)
 
 
-def test_ray_actors_follow_the_models_partition_key(local_ray):
-    """Owned by a partition key, states are found, counted and traced back on Ray as on one
-    core (the actors get the model, and its key, once)."""
-    model, options = GridByX(6, limit=5), CheckOptions(check_deadlock=False)
-    owner = {"placement": "owner"}
-    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray", **owner))
+def test_ray_actors_send_what_local_processes_send(local_ray):
+    """States are found, counted and traced back on Ray as on one core, and each candidate
+    goes to the same owner as between local processes."""
+    model, options = Grid(6, limit=5), CheckOptions(check_deadlock=False)
+    on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
     assert summary(on_ray) == summary(check_bfs(model, options))
-    # the same owners as local processes: the same successors kept and moved
-    local = check_parallel(model, options, ScaleOptions(jobs=2, **owner))
+    # the same owners as local processes: the same successors kept and sent
+    local = check_parallel(model, options, ScaleOptions(jobs=2))
     assert on_ray.traffic == local.traffic and local.traffic is not None
     assert local.traffic[1] > 0
 
 
 def test_ray_actors_even_out_a_level(local_ray, monkeypatch):
-    """Placement "finder" with every uneven level evened out: the actors give and take
+    """Every uneven level evened out: the actors give and take
     frontier states through Ray, and the counts and counterexample stay the local ones."""
     from zabmc.engine import partition
 
     monkeypatch.setattr(partition, "REBALANCE_SKEW", 0.0)
     monkeypatch.setattr(partition, "REBALANCE_MIN", 1)
-    model, options = GridByX(7, limit=6), CheckOptions(check_deadlock=False)
+    model, options = Grid(7, limit=6), CheckOptions(check_deadlock=False)
     on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
     assert summary(on_ray) == summary(check_bfs(model, options))
     assert on_ray.violation is not None and on_ray.states_given > 0

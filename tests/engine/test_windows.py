@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.engine.test_handover import VIOLATED, assert_same
-from tests.engine.test_parallel import CLEAN, KEYED, PERSISTENT, persistent_options
+from tests.engine.test_parallel import CLEAN, PERSISTENT, persistent_options
 from tests.engine.test_persistent import ADeclared, Counters, Pair
 from zabmc.engine import CheckOptions, check_bfs, parallel, partition
 from zabmc.engine.expansion import FullExpander
@@ -18,7 +18,7 @@ from zabmc.engine.reduction import PersistentStepExpander
 
 @pytest.mark.parametrize("window", [1, 3])
 @pytest.mark.parametrize("jobs", [1, 2])
-@pytest.mark.parametrize(("model", "options"), CLEAN + KEYED + VIOLATED)
+@pytest.mark.parametrize(("model", "options"), CLEAN + VIOLATED)
 def test_windows_give_the_one_core_answers(monkeypatch, window, jobs, model, options):
     monkeypatch.setattr(parallel, "WINDOW_STATES", window)
     got = check_parallel(model, options, ScaleOptions(jobs=jobs))
@@ -85,11 +85,11 @@ def test_a_window_expands_only_the_states_ranked_below_its_limit(monkeypatch):
 @pytest.mark.parametrize("window", [1, 3])
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("bound", [2, 10**9])
-@pytest.mark.parametrize(("model", "options"), [CLEAN[3], KEYED[0], *VIOLATED[:3]])
+@pytest.mark.parametrize(("model", "options"), [CLEAN[3], CLEAN[0], *VIOLATED[:3]])
 def test_a_memory_bound_holds_pickled_chunks_and_gives_the_one_core_answers(
     monkeypatch, tmp_path, window, jobs, bound, model, options
 ):
-    """Under a memory bound the new states are held pickled, one pickle a merge, and make
+    """Under a memory bound the new states are held pickled, one pickle a round, and make
     the next frontier as they are (in memory under a large bound, spilled under a small
     one): the answers are the one-core search's."""
     monkeypatch.setattr(parallel, "WINDOW_STATES", window)

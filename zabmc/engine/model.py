@@ -174,29 +174,6 @@ class Model(ABC, Generic[State]):
         """
         return False
 
-    def partition_key(self, state: State) -> Hashable:
-        """The part of ``state`` that decides which partition of a partitioned search owns it,
-        when the search places states by owner (``ScaleOptions(placement="owner")``; by
-        default a state stays with the partition that found it, and this key is not used).
-
-        The owner of a state is the partition owning the fingerprint of this key; the seen
-        set stays keyed by the state's own fingerprint. The default, the state itself, spreads
-        states evenly, but then about ``(N-1)/N`` of the successors belong to another of the
-        ``N`` partitions and are pickled with their batch, moved and unpickled (which costs
-        about as much as expanding them). A spec that names a part of its state that few
-        actions change keeps most successors in the partition that found them; the part
-        should still take many values, so that the states spread over the partitions.
-
-        Equal states must have equal keys (so that a state has one owner and the search stays
-        exact), and a key is built like a state: ints, bools and tuples only (its hash must be
-        the same in every process). The key is taken of what a state is counted by: its
-        canonical form under symmetry, then its :meth:`view` when the model has one, so a
-        model with a view gets the view here (which need not be a state), and two states
-        with one view have one owner. The counts, the counterexample and the witnesses
-        never depend on the key.
-        """
-        return state
-
     def view(self, state: State) -> Hashable:
         """The part of ``state`` that identifies it (TLC's VIEW).
 

@@ -5,17 +5,15 @@ The driver here only orders the levels, counts and commits; the partitions
 rounds:
 
 1. every partition expands its frontier and buckets the successors by owner;
-2. the batches move to their owners, which keep and check the new states (and,
+2. the batches, fingerprints only, move to their owners, which answer which
+   candidates were new; the partitions that found them keep and check them (and,
    for a reduced expansion whose successors were all old, a further exchange
-   expands the rest: the cycle proviso); with placement "finder" the batches
-   carry fingerprints only, the owners answer which candidates were new, and the
-   partitions that found them keep and check them;
+   expands the rest: the cycle proviso);
 3. the states a persistent step found join the level: the driver sorts their
    keys, every partition ranks its own by them, and they are the next round's
    frontier. When none joined, the driver sorts the other new states' keys and
-   every partition ranks its own as the next level (with placement "finder",
-   evened out when one partition found many more than the others); then, every
-   few minutes, a checkpoint.
+   every partition ranks its own as the next level (evened out when one partition
+   found many more than the others); then, every few minutes, a checkpoint.
 
 Partitions run in this process (``jobs=1``), in forked worker processes that
 exchange batches through files, or as Ray actors (:mod:`zabmc.engine.ray_backend`).
@@ -46,11 +44,9 @@ from zabmc.engine import collector
 from zabmc.engine.bfs import CheckOptions, rebuild_path
 from zabmc.engine.checkpoint import Checkpoint, CheckpointError
 from zabmc.engine.encoding import StateCodec, key_fingerprint
-from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, FullExpander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.partition import (
-    PLACEMENTS,
     WINDOW_STATES,
     Event,
     Frontier,
@@ -60,12 +56,7 @@ from zabmc.engine.partition import (
     owner_of_one,
     rebalance_plan,
 )
-from zabmc.engine.properties import (
-    explain,
-    fingerprint_key,
-    partition_key_function,
-    select_properties,
-)
+from zabmc.engine.properties import explain, fingerprint_key, select_properties
 from zabmc.engine.ray_backend import BackendUnavailable, RayWorkers
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress
 from zabmc.engine.store import FingerprintStore, collision_chances
@@ -106,10 +97,6 @@ class ScaleOptions:
     #: which each worker process gets a copy of, or every successor).
     expander: Callable[[Model], Expander] | None = None
     handover: int | None = None
-    #: Where a state is held (:data:`zabmc.engine.partition.PLACEMENTS`): "finder", with
-    #: the partition that found it, only its fingerprint sent to the owner of that
-    #: fingerprint's seen set; or "owner", with the partition owning its partition key.
-    placement: str = "finder"
 
 
 class Workers(Protocol):
@@ -190,9 +177,8 @@ class HandOver:
         """Whether a level's end with ``frontier`` states is the time to spread."""
         return isinstance(self.inner, InProcess) and frontier >= self.threshold
 
-    def spread(self) -> int:
-        """Fork the workers, at a level's end. Returns how many seen states every partition
-        holds (under a partition key each keeps them all: :meth:`Partition.adopt`)."""
+    def spread(self) -> None:
+        """Fork the workers, at a level's end."""
         assert isinstance(self.inner, InProcess)
         part = self.inner.parts[0]
         spill_dir = self.spill_dir
@@ -203,7 +189,6 @@ class HandOver:
 
         exchange = self.scratch / "exchange"
         exchange.mkdir()
-        shared = len(part.store) if part.partition_key is not None else 0
         self.inner = Processes(adopt, self.jobs, exchange)
         # Each worker has its copy now (every one has adopted its part when Processes
         # returns); the processes keep ``adopt``, and so ``part``: let go of what this
@@ -211,7 +196,6 @@ class HandOver:
         part.frontier = Frontier(part.codec.pack)
         part.store = FingerprintStore()
         shutil.rmtree(self.spilled_before, ignore_errors=True)
-        return shared
 
     def close(self) -> None:
         self.inner.close()
@@ -338,22 +322,13 @@ class Processes:
 
 
 class _Parents:
-    """The seen sets' parent links, asked of the owning partition (for path rebuilding).
+    """The seen sets' parent links, asked of the owning partition (for path rebuilding)."""
 
-    Under a partition key the fingerprint does not name its owner: every partition is asked.
-    """
-
-    def __init__(self, workers: Workers, keyed: bool) -> None:
-        self.workers, self.keyed = workers, keyed
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
 
     def __getitem__(self, fp: int) -> int | None:
-        count = self.workers.count
-        if not self.keyed or count == 1:
-            return self.workers.call_one(owner_of_one(fp, count), "parent", fp)
-        for found, parent in self.workers.call("find_parent", [(fp,)] * count):
-            if found:
-                return parent
-        raise KeyError(fp)
+        return self.workers.call_one(owner_of_one(fp, self.workers.count), "parent", fp)
 
 
 @dataclass
@@ -366,8 +341,6 @@ class _Run:
     actions: dict[str, list[int]] = field(default_factory=dict)  # name -> [generated, distinct]
     witnesses: dict[str, int] = field(default_factory=dict)  # name -> fingerprint
     elapsed_s: float = 0.0
-    #: Seen states that every partition holds, counted once (a keyed hand-over's).
-    shared: int = 0
 
 
 def check_parallel(
@@ -384,30 +357,13 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
         raise ValueError(f"the number of partitions must be at least 1, got {scale.jobs}")
     invariants, witnesses = select_properties(model, options.invariants)
     key = fingerprint_key(model, options.symmetry)
-    if scale.placement not in PLACEMENTS:
-        raise ValueError(
-            f"unknown placement {scale.placement!r}; choose from: {', '.join(PLACEMENTS)}"
-        )
-    finder = scale.placement == "finder"
-    # With the states held where they were found, the seen set is split by fingerprint:
-    # a partition key would decide nothing.
-    partition_key = None if finder else partition_key_function(model)
     codec = StateCodec()
     fingerprint = key_fingerprint(key)
-    owner = _owner_fingerprint(key, partition_key)
-    # Under a partition key the owners are not a function of the fingerprints: a
-    # checkpoint of such a search is another search's.
-    signature = {**scale.signature, "partition_key": partition_key is not None}
+    signature = dict(scale.signature)
     checkpoint = Checkpoint(scale.checkpoint) if scale.checkpoint is not None else None
     resumed = None
     if scale.resume is not None:
         resumed = Checkpoint(scale.resume).read(signature)
-        saved = resumed.meta["partitions"]
-        if partition_key is not None and saved != scale.jobs:
-            raise CheckpointError(
-                f"{scale.resume}: written by {saved} partitions that a partition key assigned "
-                f"the states to; resume it with -j {saved}"
-            )
 
     scratch = Path(tempfile.mkdtemp(prefix="zabmc-search-"))
     spill_dir = scale.spill_dir or scratch / "spill"
@@ -428,9 +384,7 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
             count,
             spill_dir / f"part-{index}",
             memory,
-            partition_key,
             costly_key=options.symmetry,
-            placement=scale.placement,
         )
 
     started = time.monotonic()
@@ -454,7 +408,7 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
             workers.call("load", [(resumed.partitions,)] * workers.count)
         else:
             run = _Run()
-            violation = _seed(model, codec, fingerprint, owner, workers, run, invariants, witnesses)
+            violation = _seed(model, codec, fingerprint, workers, run, invariants, witnesses)
         return _search(
             model,
             options,
@@ -487,24 +441,10 @@ def _start(factory: PartitionFactory, scale: ScaleOptions, scratch: Path) -> Wor
     return Processes(factory, scale.jobs, exchange)
 
 
-def _owner_fingerprint(
-    key: Callable[[Hashable], Hashable] | None,
-    partition_key: Callable[[Hashable], Hashable] | None,
-) -> Callable[[Hashable], int] | None:
-    """The fingerprint whose top bits name a state's owner, when it is not the state's own:
-    that of the partition key of the state's key (its canonical form, then its view)."""
-    if partition_key is None:
-        return None
-    if key is None:
-        return lambda state: _fingerprint(partition_key(state))
-    return lambda state: _fingerprint(partition_key(key(state)))
-
-
 def _seed(
     model: Model,
     codec: StateCodec,
     fingerprint: Callable[[Hashable], int],
-    owner: Callable[[Hashable], int] | None,
     workers: Workers,
     run: _Run,
     invariants: Sequence[Property],
@@ -523,9 +463,7 @@ def _seed(
         fp = fingerprint(state)
         if fp in seen:
             continue
-        ranks, fps, states = given[
-            owner_of_one(fp if owner is None else owner(state), workers.count)
-        ]
+        ranks, fps, states = given[owner_of_one(fp, workers.count)]
         ranks.append(len(seen))
         fps.append(fp)
         states.append(codec.pack(state))
@@ -569,7 +507,6 @@ def _search(
     """
     before = run.elapsed_s
     last_checkpoint = time.monotonic()
-    finder = scale.placement == "finder"
     complete = False
     while violation is None:
         if options.max_depth is not None and run.level >= options.max_depth:
@@ -584,7 +521,7 @@ def _search(
             while violation is None:
                 limit = window_start + WINDOW_STATES * workers.count
                 violation = _window(
-                    run, workers, witnesses, keys, joined, limit if limit < end else None, finder
+                    run, workers, witnesses, keys, joined, limit if limit < end else None
                 )
                 if limit >= end:
                     break
@@ -597,15 +534,13 @@ def _search(
             first_rank += size
             size = len(free_keys)
             sizes = workers.call("join", [(free_keys, first_rank)] * workers.count)
-            if finder:
-                _even_out(workers, sizes)
+            _even_out(workers, sizes)
             run.states_per_depth[-1] += size
         if violation is not None:
             break
         level_keys = np.sort(np.concatenate(keys)) if keys else np.empty(0, dtype=np.int64)
         sizes = workers.call("rank", [(level_keys,)] * workers.count)
-        if finder:
-            _even_out(workers, sizes)
+        _even_out(workers, sizes)
         if not len(level_keys):
             complete = True
             break
@@ -619,7 +554,7 @@ def _search(
                 Progress(run.level, run.generated, distinct, len(level_keys), run.elapsed_s)
             )
         if isinstance(workers, HandOver) and workers.due(len(level_keys)):
-            run.shared = workers.spread()
+            workers.spread()
         if checkpoint is not None and now - last_checkpoint >= scale.checkpoint_every_s:
             checkpoint.write(workers, {"run": run.__dict__}, signature)
             last_checkpoint = time.monotonic()
@@ -636,13 +571,12 @@ def _search(
         fingerprint,
         before + time.monotonic() - started,
         expander,
-        signature["partition_key"],
     )
 
 
 def _even_out(workers: Workers, sizes: Sequence[int]) -> None:
-    """With placement "finder", even out the frontier the partitions hold for the next round
-    when one holds many more states than the mean (:func:`rebalance_plan`). Each keeps the
+    """Even out the frontier the partitions hold for the next round when one holds many
+    more states than the mean (:func:`rebalance_plan`). Each keeps the
     states it found, and states found by one stay with their lineage: one partition's
     states may have more successors than another's, level after level, and each round's
     slowest partition sets its time. A state's rank, not where it is held, decides what it
@@ -660,7 +594,6 @@ def _window(
     keys: list[np.ndarray],
     joined: list[np.ndarray],
     limit: int | None,
-    finder: bool,
 ) -> Event | None:
     """Expand the frontier states ranked below ``limit`` (None: the rest of the round) and
     merge what they found: the next level's keys go to ``keys``, those of the states that
@@ -677,8 +610,8 @@ def _window(
         rounds.append(merges)
         # per partition, the positions of its candidates (per owner) that were new
         accepted = [tuple([m.accepted[src] for m in merges]) for src in range(workers.count)]
-        if finder:  # the states stay where they were found: the finders keep the new ones
-            rounds.append(workers.call("keep", [(a,) for a in accepted]))
+        # the states stay where they were found: the finders keep the new ones
+        rounds.append(workers.call("keep", [(a,) for a in accepted]))
         if not owed:
             break
         expanded.append(workers.call("expand_owed", [(a,) for a in accepted]))
@@ -754,13 +687,12 @@ def _result(
     fingerprint: Callable[[Hashable], int],
     elapsed: float,
     expander: Expander,
-    keyed: bool,
 ) -> CheckResult:
     result = CheckResult(symmetry=options.symmetry)
     figures = workers.call("store_figures", [()] * workers.count)
     # Cut short by a violation, the stores hold the whole last round; the one-core search
     # had seen the states up to the violation, which the levels count.
-    held = sum(f[0] for f in figures) - (workers.count - 1) * run.shared
+    held = sum(f[0] for f in figures)
     result.distinct_states = held if violation is None else sum(run.states_per_depth)
     result.states_generated = run.generated
     result.states_per_depth = list(run.states_per_depth)
@@ -771,19 +703,13 @@ def _result(
     result.actions = {n: ActionStats(g, d) for n, (g, d) in run.actions.items()}
     result.elapsed_s = elapsed
     result.store_bytes = sum(f[1] for f in figures)
-    if keyed and workers.count > 1:
-        # The partitions' fingerprints interleave: the smallest gap is the union's.
-        # (np.unique: after a keyed hand-over every partition holds the states seen before it)
-        held_fps = np.unique(np.concatenate(workers.call("fingerprints", [()] * workers.count)))
-        result.smallest_gap = int(np.diff(held_fps).min()) if len(held_fps) > 1 else None
-    else:
-        result.smallest_gap = _smallest_gap(figures)
+    result.smallest_gap = _smallest_gap(figures)
     traffic = workers.call("traffic", [()] * workers.count)
     result.traffic = (sum(t[0] for t in traffic), sum(t[1] for t in traffic))
     result.moves_skipped = sum(t[2] for t in traffic)
     result.states_given = sum(t[3] for t in traffic)
     result.reduction = _reduction(workers.call("reduction", [()] * workers.count))
-    parents = _Parents(workers, keyed)
+    parents = _Parents(workers)
     if violation is not None:
         _rank, vfp, kind, prop = violation
         steps = rebuild_path(model, fingerprint, parents, vfp, expander)  # type: ignore[arg-type]

@@ -1,27 +1,26 @@
-"""One partition of a level-synchronous search: the states whose fingerprints it owns.
+"""One partition of a level-synchronous search: the states it found, and the part of the
+seen set it owns.
 
-A partitioned search splits the fingerprint space into ``count`` ranges by the
-top bits (``owner = fp * count >> 64``). The fingerprint that decides is that of
-the model's partition key (:meth:`~zabmc.engine.model.Model.partition_key`; by
-default the state's own): a key few steps change keeps most successors in the
-partition that found them, never serialized. The partition that owns a state keeps its
-own fingerprint in its seen set, holds it in its frontier and expands it: owner
-computes, shared nothing. Each round of a level runs in two steps that a driver
-orders (:mod:`zabmc.engine.parallel`):
+A partitioned search splits the fingerprint space into ``count`` ranges by the top bits
+(``owner = fp * count >> 64``); each partition keeps the seen fingerprints of its range.
+The states themselves stay with the partition that found them: only fingerprints move.
+Each round of a level runs in three steps that a driver orders
+(:mod:`zabmc.engine.parallel`):
 
 * :meth:`Partition.expand` expands each frontier state through the
-  :class:`~zabmc.engine.expansion.Expander` and buckets the successors by owner
-  into :class:`Batch` bytes: fingerprints, order keys, parents, actions and whether
-  the step was free (a persistent step) as raw arrays, and the states as one pickle
-  of their list (the parts they share written once). A partition's candidates for
-  itself stay Python objects; a candidate it sent to its owner in an earlier round is
-  not sent again (the owner holds it by then: it could not be new).
+  :class:`~zabmc.engine.expansion.Expander` and buckets the successors by the owner of
+  their fingerprint into :class:`Batch` bytes: fingerprints, order keys, parents, actions
+  and whether the step was free (a persistent step) as raw arrays, 27 bytes a candidate and
+  no state. A partition keeps the states themselves (and its candidates for itself as they
+  are); a candidate it sent to its owner in an earlier round is not sent again (the owner
+  holds it by then: it could not be new).
 * :meth:`Partition.merge` takes the batches sent to it, keeps per fingerprint the
-  candidate with the smallest order key, drops those already seen, checks the rest
-  in key order (the invariants, the witnesses still wanted) and holds them until
-  the driver hands out their ranks: the states a free step found join this level
-  as the next round's frontier (:meth:`Partition.join`), the others make the next
-  level's (:meth:`Partition.rank`).
+  candidate with the smallest order key, drops those already seen, adds the rest to its
+  seen set and answers each sender which of its candidates were new.
+* :meth:`Partition.keep` takes those answers: the finder checks its new states in key order
+  (the invariants, the witnesses still wanted) and holds them until the driver hands out
+  their ranks: the states a free step found join this level as the next round's frontier
+  (:meth:`Partition.join`), the others make the next level's (:meth:`Partition.rank`).
 
 Order keys make the result independent of the number of partitions. A level's
 states are ranked 0, 1, 2, ... in the order a one-core breadth-first search
@@ -32,28 +31,21 @@ the smallest key wins, exactly the one a sequential search would have kept; a
 state is checked when found and a deadlock when expanded, as there, so the first
 event by key is the one the sequential search stops at.
 
-The cycle proviso of a reduced expansion is kept the same way: after a merge the
-owners tell each sender which of its candidates were new (:meth:`Partition.merge`
-returns them per sender); a parent whose reduced successors were all old gets
-its remaining successors expanded in a further round of the same level
-(:meth:`Partition.expand_owed`).
+The cycle proviso of a reduced expansion is kept the same way: the owners' answers say
+which of a sender's candidates were new (:meth:`Partition.merge` returns them per
+sender); a parent whose reduced successors were all old gets its remaining successors
+expanded in a further round of the same level (:meth:`Partition.expand_owed`).
 
-Where a state is held is the *placement* (:data:`PLACEMENTS`). Described above is
-"owner": the partition owning a state's partition key holds it, and a state found
-elsewhere moves there, pickled (:class:`StateWriter`). With "finder" (the default of
-:class:`~zabmc.engine.parallel.ScaleOptions`) only the seen set is partitioned, by the
-state's own fingerprint: a batch carries fingerprints, keys, parents and steps but no
-states (:data:`BODILESS`), the owner of each fingerprint decides as above which
-candidates are new and which finder wins (the smallest key), and answers each finder;
-the finder keeps its winners' states, checks them and expands them next level
-(:meth:`Partition.keep`). So a new state never crosses a process boundary, no partition
-key is taken, and a candidate costs its owner 27 bytes instead of a pickled state. A
-level's frontier stays where it was found; when one partition holds more than
-:data:`REBALANCE_SKEW` above the mean, the driver has it give states, spread over its
-ranks, to the others (:meth:`Partition.give`, :meth:`Partition.settle`). Ranks, keys and
-the parents' fingerprints are global, so where a state is held changes no result: not
-the counts, the counterexample (its path is rebuilt from the seen sets' parent links,
-asked of each fingerprint's owner) or the figures.
+So a new state never crosses a process boundary. A partition's states are its lineage,
+and lineages differ in how many successors they have: when one partition holds more than
+:data:`REBALANCE_SKEW` above the mean of a round's frontier, the driver has it give
+states, spread over its ranks, to the others (:meth:`Partition.give`,
+:meth:`Partition.settle`), the only states that cross (one pickle a batch). Ranks, keys and
+the parents' fingerprints are global, so where a state is held changes no result: not the
+counts, the counterexample (its path is rebuilt from the seen sets' parent links, asked of
+each fingerprint's owner) or the figures. (A state used to be sent, pickled, to the
+partition owning its fingerprint or the spec's partition key: docs/scale-history.md says
+why that went.)
 """
 
 from __future__ import annotations
@@ -73,16 +65,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from zabmc.engine.encoding import StateCodec, key_fingerprint
-from zabmc.engine.encoding import fingerprint as _fingerprint
 from zabmc.engine.expansion import Expander, is_free
 from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
 
-#: Where a partitioned search holds a state: "owner", with the partition owning its
-#: partition key's fingerprint (the state moves there when another partition finds it), or
-#: "finder", with the partition that found it first by order key (only fingerprints move;
-#: the seen set is split by the state's own fingerprint).
-PLACEMENTS = ("owner", "finder")
 ACTION_BITS = 16  # a state's successors are numbered below 2**16 in its order key
 #: The frontier states a partition expands before the owners merge their successors (a
 #: window of a level's ranks is this many times the number of partitions): a window's
@@ -93,14 +79,12 @@ WINDOW_STATES = 1 << 16
 MET_MIN_HITS = 20
 #: ... judged on a level of at least this many successors (the first levels have few).
 MET_JUDGED = 10_000
-#: candidates, bytes of the action names, bytes of the states, flags (:data:`CONTINUED`)
+#: candidates, bytes of the action names, bytes of the states, flags (:data:`BODILESS`)
 _HEADER = struct.Struct("<QQQQ")
-#: A batch's flag: its states' pickle continues its link's stream (:class:`StateWriter`).
-CONTINUED = 1
 #: A batch's flag: it carries no states, only their fingerprints, keys and steps (the states
-#: stay with the partition that found them: ``placement="finder"``).
-BODILESS = 2
-#: With ``placement="finder"``, a round's frontier is evened out when its largest partition
+#: stay with the partition that found them).
+BODILESS = 1
+#: A round's frontier is evened out when its largest partition
 #: holds more than this share above the mean (:func:`rebalance_plan`): giving a state costs
 #: about a quarter of expanding it, and a partition's excess is waited for by every other.
 #: (Measured on the ZK-3911 row to depth 34 with 5%: the larger partition held 4 to 5% above
@@ -109,8 +93,9 @@ REBALANCE_SKEW = 0.01
 #: ... and at least this many states above it (moving a few states costs more round trips
 #: than it saves).
 REBALANCE_MIN = 500
-#: The wire form of a batch's states: one pickle of the list, so that the parts the states
-#: share (siblings share all but what their step changed) are written and rebuilt once.
+#: The wire form of a batch's states (frontier states given to even the load, and a
+#: frontier's chunks under a memory bound): one pickle of the list, so that the parts the
+#: states share (siblings share all but what their step changed) are written and rebuilt once.
 PICKLE_PROTOCOL = 5
 
 
@@ -128,17 +113,18 @@ def owner_of_one(fp: int, count: int) -> int:
 
 @dataclass
 class Batch:
-    """Candidates for one partition from one sender: arrays and the states.
+    """Candidates for one partition from one sender: arrays, and the states or none.
 
-    On the wire (:meth:`to_bytes`) the arrays are raw and the states one pickle of their
-    list. Pickled one by one, a state cost as much as expanding it; one pickle per batch
-    writes each part the states share once (a successor shares all but what its step
-    changed with its siblings and parent) and runs in C: 7 us to write and 4 to read a
-    system-spec state, against 55 us to pack it and 7 to unpack it in the engine's
-    encoding (:mod:`zabmc.engine.encoding`), measured on system-2n's states. A batch is
-    read only by a partition of the same search, in a process forked from the same
-    interpreter or a Ray actor running the same zabmc; checkpoints and spilled frontiers
-    keep the documented encoding.
+    On the wire (:meth:`to_bytes`) the arrays are raw and the states, when a batch carries
+    them (frontier states given to even the load: :meth:`Partition.give`), one pickle of
+    their list; a batch of candidates carries none (:data:`BODILESS`). Pickled one by one, a
+    state cost as much as expanding it; one pickle per batch writes each part the states
+    share once and runs in C: 7 us to write and 4 to read a system-spec state, against 55
+    us to pack it and 7 to unpack it in the engine's encoding
+    (:mod:`zabmc.engine.encoding`), measured on system-2n's states. A batch is read only by
+    a partition of the same search, in a process forked from the same interpreter or a Ray
+    actor running the same zabmc; checkpoints and spilled frontiers keep the documented
+    encoding.
     """
 
     fps: np.ndarray  # uint64
@@ -165,18 +151,14 @@ class Batch:
             [states[k] for k in only.tolist()] if bodies and states is not None else None,
         )
 
-    def to_bytes(self, stream: StateWriter | None = None) -> bytes:
-        """The batch on the wire; its states one pickle of their own, or the next of
-        ``stream``'s (read back only by the receiving end of that link's stream), or none."""
+    def to_bytes(self) -> bytes:
+        """The batch on the wire; its states one pickle of their own, or none."""
         names = json.dumps(self.names).encode()
         flags = 0
         if self.states is None:
             flags, states = BODILESS, b""
-        elif stream is None:
-            states = _dump_states(self.states)
         else:
-            continued, states = stream.dump(self.states)
-            flags = CONTINUED * continued
+            states = _dump_states(self.states)
         return b"".join(
             [
                 _HEADER.pack(len(self.fps), len(names), len(states), flags),
@@ -191,9 +173,8 @@ class Batch:
         )
 
     @staticmethod
-    def from_bytes(data: bytes | memoryview, stream: StateReader | None = None) -> Batch:
-        """A batch from :meth:`to_bytes`; one that continues a stream is read by that
-        stream's receiving end, ``stream``."""
+    def from_bytes(data: bytes | memoryview) -> Batch:
+        """A batch from :meth:`to_bytes`."""
         n, names_len, states_len, flags = _HEADER.unpack_from(data, 0)
         pos = _HEADER.size
 
@@ -210,16 +191,9 @@ class Batch:
         free = take(np.bool_, n)
         names = json.loads(bytes(data[pos : pos + names_len]))
         pos += names_len
-        blob = data[pos : pos + states_len]
-        continued = bool(flags & CONTINUED)
         if flags & BODILESS:
             return Batch(fps, keys, parents, actions, free, names, None)
-        if stream is not None:
-            states = stream.load(blob, continued)
-        elif continued:
-            raise ValueError("a batch that continues a stream is read without that stream")
-        else:
-            states = pickle.loads(blob)
+        states = pickle.loads(data[pos : pos + states_len])
         if len(states) != n:
             raise ValueError(f"a batch of {n} candidates carries {len(states)} states")
         return Batch(fps, keys, parents, actions, free, names, states)
@@ -271,8 +245,6 @@ def _plain_record(cls: type) -> bool:
 
 
 _REDUCERS = _Reducers(copyreg.dispatch_table)
-#: Per state type, whether :meth:`StateWriter._interned` may rebuild it from its fields.
-_PLAIN: dict[type, bool] = {}
 
 
 def _dump_states(states: list[Any]) -> bytes:
@@ -281,145 +253,6 @@ def _dump_states(states: list[Any]) -> bytes:
     pickler.dispatch_table = _REDUCERS
     pickler.dump(states)
     return out.getvalue()
-
-
-#: A link's stream starts afresh once it has written this many bytes since its start: its
-#: memo holds every object written (and its reader every object read) until then.
-STREAM_RESET_BYTES = 32 << 20
-
-
-class StateWriter:
-    """The states one partition sends another over a level, as one pickle stream of
-    states whose parts are interned by value.
-
-    A ``pickle.Pickler`` keeps its memo from one ``dump`` to the next, and an
-    ``Unpickler`` its own from one ``load`` to the next; and before a state is written,
-    each of its fields, and each item of a field that is a plain tuple (a per-server
-    group), is replaced by the first object of equal value and type this link sent in the
-    same place in the level (:meth:`_interned`). So a part that many states of a level
-    hold in equal values (a server's record, a leader's, a channel), though each state
-    made its own object, is written once per link and level and read back as one object
-    that the states received share: measured on the ZK-3911 row to depth 24
-    (``bench/batch_wire.py``), about 90 bytes a moved state instead of 484, 12 to 16 us to
-    intern and write it instead of 24 to 34, 2 to read it instead of 13 to 17. Each dump
-    is a whole pickle whose references to earlier ones name the memo: a batch is read
-    only after every earlier batch of its link, by :class:`StateReader`.
-
-    An interned state equals the state sent, in every place, and hashes alike: to the
-    search it is the same state (the one-core search, too, keeps one of two equal states
-    and counts them by fingerprint), and a model's equal states must behave alike. The
-    part put in a place is of the same type as the one it stands for, and so are a plain
-    tuple's items (``True == 1`` and ``(1, 2) == P(1, 2)``); a value is never put in
-    another place, where an equal value may mean something else (a message and a
-    learner's record of two equal ints).
-
-    The memo and the tables keep what they hold alive, so the stream starts afresh (both
-    ends' memos and the tables cleared) at every level's end (:meth:`reset`,
-    :meth:`Partition.rank`) and once it has written ``reset_bytes`` (a value not met
-    before is written, so this bounds the tables too); a fresh start is flagged in the
-    batch that begins it, so the reader clears its memo at the same batch, whatever the
-    sender's reason.
-    """
-
-    def __init__(self, reset_bytes: int | None = None) -> None:
-        self.reset_bytes = STREAM_RESET_BYTES if reset_bytes is None else reset_bytes
-        self._out = io.BytesIO()
-        self._pickler: pickle.Pickler | None = None
-        self._written = 0
-        # Per field of a state: the values met this level, and per item of a plain-tuple
-        # field, the items met there.
-        self._tables: list[tuple[dict[Any, Any], list[dict[Any, Any]]]] = []
-
-    def reset(self) -> None:
-        """Start afresh: the next batch is a pickle of its own, and says so."""
-        self._out, self._pickler, self._written, self._tables = io.BytesIO(), None, 0, []
-
-    def dump(self, states: list[Any]) -> tuple[bool, bytes]:
-        """Whether this pickle continues the stream (False: it starts it), and its bytes."""
-        pickler = self._pickler
-        continued = pickler is not None
-        if pickler is None:
-            pickler = self._pickler = pickle.Pickler(self._out, protocol=PICKLE_PROTOCOL)
-            pickler.dispatch_table = _REDUCERS
-        out = self._out
-        out.seek(0)
-        out.truncate()
-        pickler.dump(self._interned(states))
-        data = out.getvalue()
-        self._written += len(data)
-        if self._written >= self.reset_bytes:
-            self.reset()
-        return continued, data
-
-    def _interned(self, states: list[Any]) -> list[Any]:
-        """``states`` with each field, and each item of a plain-tuple field, replaced by the
-        first object of equal value and the same type met this level in the same place
-        (field, item); a state that is not a plain record is left as it is."""
-        tables, plain = self._tables, _PLAIN
-        out = []
-        for state in states:
-            cls = type(state)
-            rebuilt = plain.get(cls)
-            if rebuilt is None:
-                rebuilt = plain[cls] = cls is tuple or _plain_record(cls)
-            if not rebuilt:
-                out.append(state)
-                continue
-            while len(tables) < len(state):
-                tables.append(({}, []))
-            fields = []
-            # (the tables may be longer: a state type with more fields came before)
-            for part, (table, item_tables) in zip(state, tables, strict=False):
-                kind = type(part)
-                if kind is tuple:
-                    found = table.get(part)
-                    if found is None:
-                        while len(item_tables) < len(part):
-                            item_tables.append({})
-                        items = []
-                        for item, item_table in zip(part, item_tables, strict=False):
-                            same = item_table.setdefault(item, item)
-                            items.append(same if type(same) is type(item) else item)
-                        found = table[part] = tuple(items)
-                    elif type(found) is not tuple or tuple(map(type, found)) != tuple(
-                        map(type, part)
-                    ):
-                        found = part  # an equal value of other types came first: as it is
-                    fields.append(found)
-                else:
-                    same = table.setdefault(part, part)
-                    fields.append(same if type(same) is kind else part)
-            out.append(tuple.__new__(cls, fields))
-        return out
-
-
-class StateReader:
-    """The receiving end of one link's :class:`StateWriter` stream."""
-
-    def __init__(self) -> None:
-        self._in = io.BytesIO()
-        self._unpickler: pickle.Unpickler | None = None
-
-    def reset(self) -> None:
-        """Let go of the memo (a level's end); the next batch must start a stream."""
-        self._in, self._unpickler = io.BytesIO(), None
-
-    def load(self, data: bytes | memoryview, continued: bool) -> Any:
-        """The states of a batch: ``continued`` says whether it continues the stream."""
-        if not continued:
-            self.reset()
-            self._unpickler = pickle.Unpickler(self._in)
-        elif self._unpickler is None:
-            raise ValueError("a batch continues a stream whose start was not read")
-        source = self._in
-        source.seek(0)
-        source.truncate()
-        source.write(data)
-        source.seek(0)
-        return self._unpickler.load()  # type: ignore[union-attr]
-
-
-_NO_KEY = object()  # no partition key equals it
 
 
 def _members(sorted_fps: np.ndarray, fps: np.ndarray) -> np.ndarray:
@@ -627,7 +460,8 @@ class MergeReport:
 
 
 class Partition:
-    """The search's work for the fingerprints one partition owns."""
+    """The search's work for one partition: the states it found, and the seen fingerprints
+    it owns."""
 
     def __init__(
         self,
@@ -641,32 +475,18 @@ class Partition:
         count: int,
         spill_dir: Path | None = None,
         memory_bytes: int | None = None,
-        partition_key: Callable[[Hashable], Hashable] | None = None,
         costly_key: bool = False,
-        placement: str = "owner",
     ) -> None:
-        if placement not in PLACEMENTS:
-            known = ", ".join(PLACEMENTS)
-            raise ValueError(f"unknown placement {placement!r}; choose from: {known}")
         self.model, self.expander = model, expander
-        # "finder": a state stays with the partition that found it; only its fingerprint
-        # goes to the owner of that fingerprint, whose seen set decides whether it is new.
-        self.finder = placement == "finder"
-        if self.finder:
-            partition_key = None  # the seen set is split by the fingerprint itself
         self.index, self.count = index, count
         self.codec = StateCodec()
         self.fingerprint = key_fingerprint(key)
-        self.identity_key = key is None
         self.key = key
-        # The model's partition key, taken of a state's key: who owns a state (None: its
-        # fingerprint decides). Then ownership is not a function of the fingerprint.
-        self.partition_key = partition_key
         self.local = 0  # candidates this partition kept for itself (never serialized)
         self.moved = 0  # candidates it sent to another partition
         self.shipped = 0  # frontier states it gave another partition to even the load
-        # With placement "finder": the last round's candidates per destination, states
-        # included, until the owners' answers say which to keep (:meth:`keep`).
+        # The last round's candidates per destination, states included, until the owners'
+        # answers say which to keep (:meth:`keep`).
         self._bodies: list[Batch] = []
         # Fingerprints this partition sent to another in an earlier round, sorted: their
         # owners hold them by now, so a candidate among them is not sent again.
@@ -692,7 +512,6 @@ class Partition:
         # than it saves: TLC's states carry the step that made them, and seldom repeat).
         # Whether it is kept changes no result, only the work.
         self._met: set[int] | None = set() if costly_key and key is not None else None
-        self.costly_key = costly_key and key is not None
         self._met_hits = 0
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
@@ -705,10 +524,6 @@ class Partition:
         self._log_keys, self._log_codes = array("q"), array("q")
         self._log_accepted: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._batches: list[bytes] = []
-        # Per other partition, the pickle streams of the states sent to it and received
-        # from it this level (:class:`StateWriter`): started afresh at every level's end.
-        self._writers = [StateWriter() for _ in range(count)]
-        self._readers = [StateReader() for _ in range(count)]
         # The frontier being expanded, window by window, and its next state (rank, fp, state).
         self._draining: Iterator[tuple[int, int, Any]] | None = None
         self._next: tuple[int, int, Any] | None = None
@@ -820,27 +635,18 @@ class Partition:
         free: bool | Sequence[bool],
         where: list[tuple[int, int]] | None,
     ) -> None:
-        """Bucket a parent's successors by owner, and note in ``where`` (when given) where
-        each went: (destination, position in its batch).
+        """Bucket a parent's successors by the owner of their fingerprint, and note in
+        ``where`` (when given) where each went: (destination, position in its batch).
 
         Per successor this is the search's innermost loop: the successors per action are
-        counted from the round's log when it ends (:meth:`_finish_round`), and a successor
-        whose partition key equals its parent's (often the same object: the step left that
-        part as it was) belongs here without hashing it, since this partition owns the parent.
+        counted from the round's log when it ends (:meth:`_finish_round`).
         """
         fingerprint = self.fingerprint
         count, sent, outgoing, met = self.count, self._sent, self._outgoing, self._met
-        key, partition_key = self.key, self.partition_key
-        index = self.index
         base = rank << ACTION_BITS
         # Every successor's key and action, so that a round cut short by a violation can be
         # counted up to it (:meth:`counted_until`), and the round's successors per action.
         log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
-        # The parent's own partition key, when it is cheap to have: of a state counted as
-        # itself or by a view (a canonical form would cost one of every parent).
-        parent_part: Any = _NO_KEY
-        if count > 1 and partition_key is not None and not self.costly_key:
-            parent_part = partition_key(parent if key is None else key(parent))
         for position, (action, succ) in enumerate(successors, start=first):
             name = action.name
             log_keys.append(base | position)
@@ -857,19 +663,10 @@ class Partition:
                     self._met_hits += 1
                     continue
                 met.add(raw)
-            if partition_key is None or count == 1:
-                fp = fingerprint(succ)
-                if fp in sent:
-                    continue  # an earlier candidate of this partition had it: not new here
-                dst = ((fp >> 32) * count) >> 32
-            else:
-                counted = succ if key is None else key(succ)
-                fp = _fingerprint(counted)
-                if fp in sent:
-                    continue
-                part = partition_key(counted)
-                # the parent's key (often the same object): the parent's owner, this partition
-                dst = index if part == parent_part else owner_of_one(_fingerprint(part), count)
+            fp = fingerprint(succ)
+            if fp in sent:
+                continue  # an earlier candidate of this partition had it: not new here
+            dst = ((fp >> 32) * count) >> 32
             sent.add(fp)
             out = outgoing[dst]
             if where is not None:
@@ -898,8 +695,7 @@ class Partition:
         bodies = self._bodies = []
         for dst, out in enumerate(self._outgoing):
             full = out.batch(names)
-            if self.finder:
-                bodies.append(full)
+            bodies.append(full)
             if dst == self.index:
                 self.local += len(full)
                 self._batches.append(b"")
@@ -908,15 +704,15 @@ class Partition:
             self.moved += len(full)
             fps = full.fps
             again = _members(self._moved_before, fps)
-            # placement "finder": the owner gets the fingerprints and keys, not the states
-            wire = replace(full, states=None) if self.finder else full
+            # the owner gets the fingerprints and keys, not the states
+            wire = replace(full, states=None)
             if again.any():
                 only = self._sent_positions[dst] = np.flatnonzero(~again)
                 self.skipped += len(fps) - len(only)
                 wire = wire.subset(only)
                 fps = fps[only]
             moved.append(fps)
-            self._batches.append(wire.to_bytes(None if self.finder else self._writers[dst]))
+            self._batches.append(wire.to_bytes())
         if moved:
             # distinct from each other (``_sent``) and from those before (skipped above)
             fresh = np.sort(np.concatenate(moved))
@@ -931,12 +727,13 @@ class Partition:
         return data
 
     def merge(self, incoming: Sequence[bytes]) -> MergeReport:
-        """Add the new states among the batches sent to this partition, one per sender
-        (its own place in ``incoming`` is empty: it kept its candidates for itself), and
-        check them, as the one-core search checks a state when it finds it."""
+        """Add to the seen set the new fingerprints among the batches sent to this partition,
+        one per sender (its own place in ``incoming`` is empty: it kept its candidates for
+        itself), and say per sender which of its candidates were new: the senders keep and
+        check those (:meth:`keep`)."""
         kept, self._kept = self._kept, None
         batches = [
-            kept if k == self.index and kept is not None else Batch.from_bytes(b, self._readers[k])
+            kept if k == self.index and kept is not None else Batch.from_bytes(b)
             for k, b in enumerate(incoming)
         ]
         fps = np.concatenate([b.fps for b in batches])
@@ -969,24 +766,15 @@ class Partition:
                 for name, n in zip(batch.names, codes.tolist(), strict=True):
                     if n:
                         distinct[name] = distinct.get(name, 0) + n
-        win_keys, win_fps = keys[winners], fps[winners]
         free = np.concatenate([b.free for b in batches])[winners]
-        self._log_accepted.append((win_keys, self._action_codes(batches, winners), free))
-        report = MergeReport(np.empty(0, dtype=np.int64), empty, distinct, accepted)
-        if self.finder:  # the finders keep the states they found: :meth:`keep`
-            return report
-        states = [
-            batches[k].states[j]  # type: ignore[index]
-            for k, j in zip(win_sender.tolist(), win_local.tolist(), strict=True)
-        ]
-        self._hold(win_keys, win_fps, free, states, report)
-        return report
+        self._log_accepted.append((keys[winners], self._action_codes(batches, winners), free))
+        return MergeReport(empty, empty, distinct, accepted)
 
     def keep(self, accepted: Sequence[np.ndarray]) -> MergeReport:
-        """With placement "finder": keep the candidates of the last round that their owners
-        found new (``accepted[dst]``: positions in this partition's last batch to ``dst``,
-        as :meth:`expand_owed` takes them), check them in key order and hold them, as
-        :meth:`merge` does under the other placement. A new state's body never leaves the
+        """Keep the candidates of the last round that their owners found new
+        (``accepted[dst]``: positions in this partition's last batch to ``dst``, as
+        :meth:`expand_owed` takes them), check them in key order, as the one-core search
+        checks a state when it finds it, and hold them. A new state's body never leaves the
         partition that found it."""
         bodies, self._bodies = self._bodies, []
         chosen = []
@@ -1085,11 +873,6 @@ class Partition:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
-        # Both ends of every link let go of their memos here, in lock-step: every partition
-        # ranks at every level's end, after the level's last merge.
-        for writer, reader in zip(self._writers, self._readers, strict=True):
-            writer.reset()
-            reader.reset()
         if self._met is not None:
             tried = len(self._met) + self._met_hits
             few = tried >= MET_JUDGED and self._met_hits * MET_MIN_HITS < tried
@@ -1101,7 +884,7 @@ class Partition:
 
     def _held(self, states: list[Any]) -> list[Any] | Pickled:
         """New states as this partition holds them until they make a frontier: under a
-        memory bound pickled, one pickle a merge."""
+        memory bound pickled, one pickle a round."""
         return states if self.memory_bytes is None or not states else Pickled.of(states)
 
     def _to_frontier(
@@ -1143,48 +926,28 @@ class Partition:
         ran so far in one process, at a level's end (:func:`zabmc.engine.parallel.check_parallel`
         with ``handover``: every worker forks with that partition and adopts its part).
 
-        The frontier keeps the states this partition owns, in rank order. The seen set keeps
-        the fingerprints it owns; under a partition key a fingerprint does not name its
-        owner, so every partition keeps all of them (the driver counts them once), and a
-        candidate that one of them names is old wherever it is sent. What the one partition
-        counted so far (its traffic, its reduction) stays with partition 0's.
+        The frontier keeps every ``count``-th state by rank (so that each window of ranks is
+        shared evenly), in rank order; the seen set keeps the fingerprints this partition
+        owns. What the one partition counted so far (its traffic, its reduction) stays with
+        partition 0's.
         """
         old = self.frontier
         self.index, self.count = index, count
         self.spill_dir = spill_dir
-        self._writers = [StateWriter() for _ in range(count)]
-        self._readers = [StateReader() for _ in range(count)]
         self.frontier = Frontier(self.codec.pack, spill_dir, self.memory_bytes)
         for chunk in old.chunks:
             ranks, fps, states = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
-            mine = self._owns(ranks, fps, states)
+            mine = _every(ranks, index, count)
             if mine.any():
                 kept = [s for s, m in zip(states, mine.tolist(), strict=True) if m]
                 self.frontier.append(ranks[mine], fps[mine], kept)
-        if self.partition_key is None:
-            mine = owner_of(self.store.fingerprints, count) == index
-            store = FingerprintStore()
-            store.add(self.store.fingerprints[mine], self.store.parents[mine])
-            self.store = store
+        mine = owner_of(self.store.fingerprints, count) == index
+        store = FingerprintStore()
+        store.add(self.store.fingerprints[mine], self.store.parents[mine])
+        self.store = store
         if index != 0:
             self.local = self.moved = self.skipped = self.shipped = 0
             self._reduction_before = self.reduction()
-
-    def _owns(self, ranks: np.ndarray, fps: np.ndarray, states: list[Any]) -> np.ndarray:
-        """Which of these frontier states this partition holds: with placement "finder",
-        every ``count``-th by rank (so that each window of ranks is shared evenly), else
-        those it owns."""
-        if self.finder:
-            return _every(ranks, self.index, self.count)
-        if self.partition_key is None:
-            return owner_of(fps, self.count) == self.index
-        unpack, key, partition_key = self.codec.unpack, self.key, self.partition_key
-        owners = []
-        for data in states:
-            state = unpack(data) if type(data) is bytes else data
-            counted = state if key is None else key(state)
-            owners.append(owner_of_one(_fingerprint(partition_key(counted)), self.count))
-        return np.array(owners, dtype=np.int64) == self.index
 
     # -- questions after the search -------------------------------------------
 
@@ -1198,18 +961,6 @@ class Partition:
     def parent(self, fp: int) -> int | None:
         """The parent of a fingerprint this partition owns (None: an initial state)."""
         return self.store.parent(fp)
-
-    def find_parent(self, fp: int) -> tuple[bool, int | None]:
-        """Whether this partition holds ``fp``, and its parent: under a partition key the
-        driver cannot tell the owner from the fingerprint, so it asks every partition."""
-        try:
-            return True, self.store.parent(fp)
-        except KeyError:
-            return False, None
-
-    def fingerprints(self) -> np.ndarray:
-        """The fingerprints held, sorted."""
-        return self.store.fingerprints
 
     def traffic(self) -> tuple[int, int, int, int]:
         """Candidates kept here, candidates owned by another partition, those of them not
@@ -1236,33 +987,19 @@ class Partition:
             contents = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
             save_chunk(folder / f"frontier-{k}.npz", *contents, self.codec.pack)
 
-    def _mine(self, fps: np.ndarray) -> np.ndarray:
-        if self.partition_key is not None:  # the files are this partition's own
-            return np.ones(len(fps), dtype=bool)
-        return owner_of(fps, self.count) == self.index
-
     def load(self, folders: Sequence[Path]) -> None:
-        """Take, from every saved partition, the seen fingerprints and frontier states this
-        partition owns (a checkpoint may be resumed with another number of partitions,
-        unless a partition key decided the owners: then partition K takes part K's files,
-        since the owner of a seen fingerprint is known only to the partition holding it).
-        With placement "finder" a partition takes every ``count``-th frontier state by rank."""
+        """Take, from every saved partition, the seen fingerprints this partition owns and
+        every ``count``-th frontier state by rank (so a checkpoint may be resumed with
+        another number of partitions)."""
         all_fps, all_parents, ranks, fps, states = [], [], [], [], []
-        if self.partition_key is not None:
-            if len(folders) != self.count:
-                raise ValueError(
-                    f"a checkpoint of {len(folders)} partitions with a partition key "
-                    f"resumes only with {len(folders)}, not {self.count}"
-                )
-            folders = [folders[self.index]]
         for folder in folders:
             seen_fps, seen_parents = FingerprintStore.load(folder / "seen.npz")
-            mine = self._mine(seen_fps)
+            mine = owner_of(seen_fps, self.count) == self.index
             all_fps.append(seen_fps[mine])
             all_parents.append(seen_parents[mine])
             for path in sorted(folder.glob("frontier-*.npz")):
                 f_ranks, f_fps, f_states = load_chunk(path)
-                mine = _every(f_ranks, self.index, self.count) if self.finder else self._mine(f_fps)
+                mine = _every(f_ranks, self.index, self.count)
                 ranks.append(f_ranks[mine])
                 fps.append(f_fps[mine])
                 states.extend(s for s, m in zip(f_states, mine.tolist(), strict=True) if m)
@@ -1281,7 +1018,7 @@ class Partition:
             part = order[start : start + chunk]
             self.frontier.append(ranks[part], fps[part], [states[k] for k in part.tolist()])
 
-    # -- evening the load (placement "finder") -----------------------------------
+    # -- evening the load -----------------------------------------------------------
 
     def give(self, plan: dict[int, int]) -> int:
         """Give ``plan[dst]`` of this level's frontier states to partition ``dst``: states
@@ -1313,7 +1050,7 @@ class Partition:
                 [],
                 [states[k] for k in at.tolist()],
             )
-            self._batches[dst] = batch.to_bytes(StateWriter())
+            self._batches[dst] = batch.to_bytes()
         self.shipped += count
         kept = np.flatnonzero(keep)
         self._refill(ranks[kept], fps[kept], [states[k] for k in kept.tolist()])

@@ -65,15 +65,6 @@ def fingerprint_key(model: Model, symmetry: bool) -> Callable[[Hashable], Hashab
     return state_key_function(model, symmetry)
 
 
-def partition_key_function(model: Model) -> Callable[[Hashable], Hashable] | None:
-    """The model's :meth:`~zabmc.engine.model.Model.partition_key`, applied to a state's key
-    (its canonical form under symmetry, then its view), or None when a partition owns the
-    states by their keys' own fingerprints: the model keeps the default."""
-    if type(model).partition_key is Model.partition_key:
-        return None
-    return model.partition_key
-
-
 def explain(properties: Sequence[Property], name: str, state: Hashable) -> str:
     """The property's own account of why ``state`` breaks it."""
     for p in properties:
@@ -88,7 +79,6 @@ __all__ = [
     "UnknownProperty",
     "explain",
     "fingerprint_key",
-    "partition_key_function",
     "select_properties",
     "state_key_function",
 ]

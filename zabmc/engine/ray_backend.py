@@ -3,9 +3,10 @@
 Each partition is one actor; the driver (:mod:`zabmc.engine.parallel`) calls them
 level by level exactly as it calls local processes. A partition's batch for
 another is a Ray object: the sender's ``outgoing`` returns it, the driver hands
-the reference to the owner's ``merge``, and Ray moves the bytes (zero-copy
-between actors on one node). A batch's states are one pickle of their list
-(:class:`~zabmc.engine.partition.Batch`), never one per state; the model is
+the reference to the owner's ``merge`` (or, to even the load, ``settle``), and Ray
+moves the bytes (zero-copy between actors on one node). A batch of candidates
+carries fingerprints, never states; the frontier states given to even the load are
+one pickle of their list (:class:`~zabmc.engine.partition.Batch`); the model is
 shipped once to each actor when it starts.
 
 On a cluster every node needs zabmc (and the specs) installed, and a

@@ -86,14 +86,15 @@ class CheckResult:
     store_bytes: int = 0
     #: The smallest difference between two fingerprints kept (None: not measured).
     smallest_gap: int | None = None
-    #: A partitioned search's candidates kept by the partition that found them, and those
-    #: sent to another (None: not partitioned). Since a resume, when resumed.
+    #: A partitioned search's candidates whose fingerprint the partition that found them
+    #: owns, and those sent to another's seen set (None: not partitioned). Since a resume,
+    #: when resumed.
     traffic: tuple[int, int] | None = None
     #: Of the candidates sent to another partition, those not sent since the partition
     #: that found them had sent them in an earlier round (their owners held them already).
     moves_skipped: int = 0
-    #: Frontier states a partition gave another to even the load (``placement="finder"``,
-    #: where a candidate's state stays with the partition that found it).
+    #: Frontier states a partition gave another to even the load (a new state stays with
+    #: the partition that found it).
     states_given: int = 0
 
     @property

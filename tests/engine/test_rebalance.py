@@ -1,7 +1,7 @@
-"""Placement "finder": a state stays with the partition that found it, only its fingerprint goes
-to the owner of that fingerprint, and a level's frontier is evened out when one partition
-found more. The answers are the one-core search's whatever the number of partitions, the
-windows, the hand-over or the rebalancing."""
+"""A state stays with the partition that found it, only its fingerprint goes to the owner of
+that fingerprint, and a level's frontier is evened out when one partition found more. The
+answers are the one-core search's whatever the number of partitions, the windows, the
+hand-over or the rebalancing."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 from tests.engine.test_handover import VIOLATED, assert_same
 from tests.engine.test_parallel import (
     CLEAN,
-    KEYED,
     PERSISTENT,
-    GridByX,
     Mixer,
     counts,
     examples,
@@ -22,7 +20,6 @@ from tests.engine.test_parallel import (
 )
 from tests.engine.toys import Grid
 from zabmc.engine import CheckOptions, check_bfs, partition
-from zabmc.engine.checkpoint import CheckpointError
 from zabmc.engine.parallel import ScaleOptions, check_parallel
 from zabmc.engine.partition import Batch, rebalance_plan
 
@@ -45,14 +42,14 @@ def small_windows(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("jobs", [2, 3])
-@pytest.mark.parametrize(("model", "options"), CLEAN + KEYED + VIOLATED)
+@pytest.mark.parametrize(("model", "options"), CLEAN + VIOLATED)
 def test_rebalanced_levels_give_the_one_core_answers(
     always_rebalance, small_windows, jobs, model, options
 ):
     """States given away to even a level keep their ranks: counts, witnesses and the
     shortest counterexample stay the one-core search's, in windows of one rank."""
     one = check_bfs(model, options)
-    got = check_parallel(model, options, ScaleOptions(jobs=jobs, placement="finder"))
+    got = check_parallel(model, options, ScaleOptions(jobs=jobs))
     assert_same(got, one)
     if got.complete:
         assert got.distinct_states == one.distinct_states
@@ -62,7 +59,7 @@ def test_the_rebalancing_path_is_taken(always_rebalance):
     """Forced on, partitions do give states away (the tests above exercise the path), and the
     figures say how many; left at its threshold, a small search never rebalances."""
     model, options = Grid(12), CheckOptions(check_deadlock=False)
-    forced = check_parallel(model, options, ScaleOptions(jobs=3, placement="finder"))
+    forced = check_parallel(model, options, ScaleOptions(jobs=3))
     assert forced.states_given > 0
     assert counts(forced) == counts(check_bfs(model, options))
 
@@ -79,9 +76,7 @@ def test_persistent_steps_and_the_proviso_with_rebalancing(always_rebalance, cas
     hand-over and with every level evened out."""
     model, options = persistent_options(case)
     one = check_bfs(model, options())
-    got = check_parallel(
-        model, options(), ScaleOptions(jobs=3, handover=threshold, placement="finder")
-    )
+    got = check_parallel(model, options(), ScaleOptions(jobs=3, handover=threshold))
     assert_same(got, one)
     if one.violation is None:
         assert got.reduction == one.reduction
@@ -96,38 +91,24 @@ def test_the_proviso_learns_which_candidates_were_new_when_bodies_stay(always_re
     model = Mixer(997)
     options = CheckOptions(check_deadlock=False, expander=FirstTwo(model))
     one = check_parallel(model, options, ScaleOptions(jobs=1))
-    got = check_parallel(model, options, ScaleOptions(jobs=jobs, placement="finder"))
+    got = check_parallel(model, options, ScaleOptions(jobs=jobs))
     assert counts(got) == counts(one) and path(got) == path(one)
     assert got.moves_skipped > 0 and got.states_given > 0
 
 
 @pytest.mark.parametrize(("saved", "resumed"), [(2, 3), (3, 1), (2, 2)])
-def test_a_finder_checkpoint_resumes_with_any_number_of_partitions(
+def test_a_checkpoint_resumes_with_any_number_of_partitions(
     tmp_path, always_rebalance, saved, resumed
 ):
     """The seen set is split by fingerprint and the frontier by rank, so any number of
-    partitions takes the files over; a model's partition key changes nothing."""
-    model, options = GridByX(9), CheckOptions(check_deadlock=False)
+    partitions takes the files over."""
+    model, options = Grid(9), CheckOptions(check_deadlock=False)
     folder = tmp_path / "ckpt"
     cut = CheckOptions(check_deadlock=False, max_depth=6)
-    check_parallel(
-        model,
-        cut,
-        ScaleOptions(jobs=saved, checkpoint=folder, checkpoint_every_s=0, placement="finder"),
-    )
+    check_parallel(model, cut, ScaleOptions(jobs=saved, checkpoint=folder, checkpoint_every_s=0))
     whole = check_bfs(model, options)
-    got = check_parallel(
-        model, options, ScaleOptions(jobs=resumed, resume=folder, placement="finder")
-    )
+    got = check_parallel(model, options, ScaleOptions(jobs=resumed, resume=folder))
     assert counts(got) == counts(whole) and examples(got) == examples(whole)
-    # a search whose states a partition key placed reads these files otherwise
-    with pytest.raises(CheckpointError, match="partition_key"):
-        check_parallel(model, options, ScaleOptions(jobs=saved, resume=folder, placement="owner"))
-
-
-def test_an_unknown_placement_is_refused():
-    with pytest.raises(ValueError, match="unknown placement 'nowhere'"):
-        check_parallel(Grid(2), CheckOptions(), ScaleOptions(jobs=2, placement="nowhere"))
 
 
 def test_a_bodiless_batch_carries_no_states_and_reads_back():
@@ -178,7 +159,7 @@ def test_a_rebalancing_plan_waits_for_a_real_skew():
     assert rebalance_plan([60_000, 40_000]) == [{1: 10_000}, {}]
 
 
-@pytest.mark.parametrize(("model", "options"), [CLEAN[0], VIOLATED[0], VIOLATED[3]])
+@pytest.mark.parametrize(("model", "options"), [CLEAN[0], VIOLATED[0], VIOLATED[1]])
 def test_rebalancing_under_a_memory_bound(tmp_path, always_rebalance, model, options):
     """Frontier chunks pickled or spilled to disk are read back to be given away, and the
     states kept and taken are held under the bound again; no spilled chunk outlives it."""
@@ -187,7 +168,7 @@ def test_rebalancing_under_a_memory_bound(tmp_path, always_rebalance, model, opt
     got = check_parallel(
         model,
         options,
-        ScaleOptions(jobs=2, handover=2, memory_bytes=2, spill_dir=spill, placement="finder"),
+        ScaleOptions(jobs=2, handover=2, memory_bytes=2, spill_dir=spill),
     )
     assert_same(got, one)
     assert got.states_given > 0
