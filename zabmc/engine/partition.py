@@ -138,8 +138,8 @@ class Batch:
     def __len__(self) -> int:
         return len(self.fps)
 
-    def subset(self, only: np.ndarray, bodies: bool = True) -> Batch:
-        """The candidates at the positions ``only`` (with their states if ``bodies``)."""
+    def subset(self, only: np.ndarray) -> Batch:
+        """The candidates at the positions ``only`` (with their states, if it carries them)."""
         states = self.states
         return Batch(
             self.fps[only],
@@ -148,7 +148,7 @@ class Batch:
             self.actions[only],
             self.free[only],
             self.names,
-            [states[k] for k in only.tolist()] if bodies and states is not None else None,
+            None if states is None else [states[k] for k in only.tolist()],
         )
 
     def to_bytes(self) -> bytes:
@@ -274,19 +274,18 @@ class _Outgoing:
         self.free: list[bool] = []
         self.states: list[Any] = []
 
-    def batch(self, names: list[str], only: np.ndarray | None = None, bodies: bool = True) -> Batch:
-        """The candidates as a batch (states as they are: a partition's own never cross),
-        or those at the positions ``only``; without their states unless ``bodies``."""
-        batch = Batch(
+    def batch(self, names: list[str]) -> Batch:
+        """The candidates as a batch, with their states as they are (they never cross: the
+        owners get the batch without them)."""
+        return Batch(
             np.array(self.fps, dtype=np.uint64),
             np.array(self.keys, dtype=np.int64),
             np.array(self.parents, dtype=np.uint64),
             np.array(self.actions, dtype=np.uint16),
             np.array(self.free, dtype=np.bool_),
             list(names),
-            self.states if bodies else None,
+            self.states,
         )
-        return batch if only is None else batch.subset(only, bodies)
 
 
 @dataclass
