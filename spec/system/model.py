@@ -270,6 +270,13 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
                     if t is not None:
                         yield Action(name, (i, j)), t
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Ray pickles the model into each partition's actor; the built properties hold
+        # compiled functions (mypyc's), which do not pickle, so the copy builds its own.
+        state = dict(self.__dict__)
+        state["_own_properties"] = None
+        return state
+
     def properties(self) -> Sequence[Property[SystemState]]:
         # Built once per model, so that movers() can tell the spec's own properties, by
         # identity, from a user's property of the same name.

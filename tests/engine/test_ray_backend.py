@@ -67,3 +67,27 @@ def test_ray_actors_even_out_a_level(local_ray, monkeypatch):
     on_ray = check_parallel(model, options, ScaleOptions(jobs=2, backend="ray"))
     assert summary(on_ray) == summary(check_bfs(model, options))
     assert on_ray.violation is not None and on_ray.states_given > 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--nodes", "3", "--depth", "9"],  # the system spec, reduced, with its fine election
+        ["--spec", "protocol", "--max-txns", "2", "--max-epoch", "2", "--depth", "14"],
+    ],
+    ids=["system", "protocol"],
+)
+def test_the_cli_on_ray_gives_the_local_result(local_ray, capsys, args):
+    """``zabmc check --backend ray`` with each spec as the CLI builds it (reduction on,
+    compiled in CI): each actor makes the properties and the expander from the pickled
+    model, and the counts are the local processes' ones."""
+    import json
+
+    from zabmc.cli.main import main
+
+    def run(*extra: str) -> dict:
+        assert main(["check", *args, "--no-deadlock", "--json", "--no-progress", *extra]) == 0
+        data = json.loads(capsys.readouterr().out)
+        return {k: data[k] for k in ("distinct_states", "states_generated", "actions")}
+
+    assert run("--backend", "ray", "-j", "2") == run("-j", "2")

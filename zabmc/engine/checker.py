@@ -29,6 +29,22 @@ from zabmc.engine.simulate import SimulateOptions, SimulationResult, simulate
 
 
 @dataclass(frozen=True)
+class ExpanderRecipe:
+    """Makes a search's expander from its model: a function that pickles, so that each
+    partition of a search on Ray makes its expander where it runs."""
+
+    invariants: Sequence[str] | None
+    reduction: bool
+    chains: bool
+
+    def __call__(self, model: Model) -> Expander:
+        if not self.reduction:
+            return FullExpander(model)
+        checked, witnesses = select_properties(model, self.invariants)
+        return reducing_expander(model, [p.name for p in (*checked, *witnesses)], self.chains)
+
+
+@dataclass(frozen=True)
 class Checker:
     """A search's options, built one call at a time; ``spawn_*`` runs it."""
 
@@ -90,10 +106,10 @@ class Checker:
     def expander(self) -> Expander:
         """The expander the search uses: it must know every property the search evaluates,
         witnesses included, so that it never hides a step one of them reads."""
-        if not self._reduction:
-            return FullExpander(self.model)
-        checked, witnesses = select_properties(self.model, self._invariants)
-        return reducing_expander(self.model, [p.name for p in (*checked, *witnesses)], self._chains)
+        return self._expander_recipe()(self.model)
+
+    def _expander_recipe(self) -> ExpanderRecipe:
+        return ExpanderRecipe(self._invariants, self._reduction, self._chains)
 
     def bfs_options(self) -> CheckOptions:
         """The options :func:`~zabmc.engine.bfs.check_bfs` takes, as built so far."""
@@ -117,7 +133,10 @@ class Checker:
             return check_bfs(self.model, options)
         if self._visitor is not None:
             raise ValueError("a visitor sees states on one core only; it cannot be partitioned")
-        return check_parallel(self.model, options, self._scale)
+        scale = self._scale
+        if scale.expander is None:  # each partition makes its own, where it runs
+            scale = replace(scale, expander=self._expander_recipe())
+        return check_parallel(self.model, options, scale)
 
     # -- simulation -------------------------------------------------------------------
 

@@ -121,6 +121,52 @@ class Workers(Protocol):
 PartitionFactory = Callable[[int, int], Partition]
 
 
+@dataclass(frozen=True)
+class PartitionRecipe:
+    """What a partition is built from, built where it runs: a :data:`PartitionFactory`.
+
+    Ray pickles the factory into each actor, so it holds only what pickles: the model,
+    the names of the properties to check and a function that makes the expander from the
+    model. Each partition selects the properties and makes its expander itself, since a
+    compiled spec's properties and expanders hold mypyc's function objects, which do not
+    pickle (local worker processes are forked and need no pickling at all).
+    """
+
+    model: Model
+    invariants: Sequence[str] | None  # CheckOptions.invariants: None for every one
+    make_expander: Callable[[Model], Expander]
+    symmetry: bool
+    check_deadlock: bool
+    spill_dir: Path
+    memory: int | None
+
+    def __call__(self, index: int, count: int) -> Partition:
+        invariants, witnesses = select_properties(self.model, self.invariants)
+        return Partition(
+            self.model,
+            self.make_expander(self.model),
+            fingerprint_key(self.model, self.symmetry),
+            invariants,
+            witnesses,
+            self.check_deadlock,
+            index,
+            count,
+            self.spill_dir / f"part-{index}",
+            self.memory,
+            costly_key=self.symmetry,
+        )
+
+
+@dataclass(frozen=True)
+class _Given:
+    """The expander the caller gave (``CheckOptions.expander``), for every partition."""
+
+    expander: Expander
+
+    def __call__(self, _model: Model) -> Expander:
+        return self.expander
+
+
 class InProcess:
     """Partitions as objects of this process (one core)."""
 
@@ -370,22 +416,22 @@ def _check_parallel(model: Model, options: CheckOptions, scale: ScaleOptions) ->
     memory = None if scale.memory_bytes is None else max(1, scale.memory_bytes // scale.jobs)
 
     given = options.expander or FullExpander(model)
-    make_expander = scale.expander or (lambda _model: given)
-
-    def factory(index: int, count: int) -> Partition:
-        return Partition(
-            model,
-            make_expander(model),
-            key,
-            invariants,
-            witnesses,
-            options.check_deadlock,
-            index,
-            count,
-            spill_dir / f"part-{index}",
-            memory,
-            costly_key=options.symmetry,
-        )
+    make_expander: Callable[[Model], Expander]
+    if scale.expander is not None:
+        make_expander = scale.expander
+    elif options.expander is None:
+        make_expander = FullExpander
+    else:
+        make_expander = _Given(options.expander)
+    factory = PartitionRecipe(
+        model,
+        options.invariants,
+        make_expander,
+        options.symmetry,
+        options.check_deadlock,
+        spill_dir,
+        memory,
+    )
 
     started = time.monotonic()
     handover = (
