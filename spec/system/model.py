@@ -277,6 +277,13 @@ class SystemModel(Model[SystemState], ServerChart[SystemState]):
         state["_own_properties"] = None
         return state
 
+    def __copy__(self) -> SystemModel:
+        # A copy in this process (with_properties) keeps the built properties: movers()
+        # knows the spec's own by identity, and a user's list may hold them.
+        copied = object.__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
+
     def properties(self) -> Sequence[Property[SystemState]]:
         # Built once per model, so that movers() can tell the spec's own properties, by
         # identity, from a user's property of the same name.

@@ -74,8 +74,10 @@ def test_ray_actors_even_out_a_level(local_ray, monkeypatch):
     [
         ["--nodes", "3", "--depth", "9"],  # the system spec, reduced, with its fine election
         ["--spec", "protocol", "--max-txns", "2", "--max-epoch", "2", "--depth", "14"],
+        # a user's properties beside the spec's own (with_properties copies the model)
+        ["--nodes", "3", "--depth", "8", "--property", "spec/system/invariants.zprop"],
     ],
-    ids=["system", "protocol"],
+    ids=["system", "protocol", "system-property"],
 )
 def test_the_cli_on_ray_gives_the_local_result(local_ray, capsys, args):
     """``zabmc check --backend ray`` with each spec as the CLI builds it (reduction on,

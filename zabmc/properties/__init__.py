@@ -92,18 +92,36 @@ def with_properties(model: Model, properties: Sequence[UserProperty], keep: bool
     check under their own names. The model is copied; the spec's own object
     is untouched.
     """
-    extra = [p.as_property() for p in properties]
-    names = {p.name for p in extra}
-    own = [p for p in model.properties() if p.name not in names]
-    if not keep:
-        own = [p for p in own if p.expectation is not Expectation.ALWAYS]
-    combined = [*own, *extra]
     copied = copy.copy(model)
-    copied.properties = lambda: combined  # type: ignore[method-assign]
+    combined = CombinedProperties(copied, tuple(p.as_property() for p in properties), keep)
+    copied.properties = combined  # type: ignore[method-assign]
     return copied
 
 
+@dataclass(frozen=True, eq=False)
+class CombinedProperties:
+    """A copied model's properties: the spec's own, less those a user's property
+    replaces (and less its invariants unless ``keep``), then the user's.
+
+    The spec's own are asked of the spec's method on each call, not kept here: Ray
+    pickles the model into each actor, where a compiled spec builds its own properties
+    again (mypyc's functions do not pickle), and the list must hold those.
+    """
+
+    model: Model
+    extra: tuple[Property, ...]
+    keep: bool
+
+    def __call__(self) -> list[Property]:
+        names = {p.name for p in self.extra}
+        own = [p for p in type(self.model).properties(self.model) if p.name not in names]
+        if not self.keep:
+            own = [p for p in own if p.expectation is not Expectation.ALWAYS]
+        return [*own, *self.extra]
+
+
 __all__ = [
+    "CombinedProperties",
     "EvaluationError",
     "PropertyError",
     "UserProperty",
