@@ -52,3 +52,29 @@ def test_a_pickled_recipe_makes_the_same_partition(spec: str, chains: bool, tmp_
     names = [name for name, _ in part.witness_checks]
     assert names == [name for name, _ in recipe(0, 2).witness_checks] and names
     assert successors(copy.model, copy.make_expander, 6) == successors(model, expanders, 6)
+
+
+def test_a_model_with_a_users_properties_pickles_and_stacks():
+    """``--property`` copies the model (with_properties): the copy pickles as Ray pickles
+    (cloudpickle: a user's property is made of lambdas) after its properties were built, its
+    copy lists the same properties, and properties added to a copy join those it had."""
+    cloudpickle = pytest.importorskip("ray.cloudpickle")
+    from spec.system.vocabulary import vocabulary
+    from zabmc.properties import load, with_properties
+
+    model = SystemModel(bug_params("ZK-3911"))
+    p = model.params
+    words = vocabulary(
+        {"nodes": p.voters, "observers": p.observers, "max_txns": p.max_txns,
+         "max_epoch": p.max_epoch, "max_crashes": p.max_crashes,
+         "max_partitions": p.max_partitions, "max_timeouts": p.max_timeouts}
+    )  # fmt: skip
+    first = load(words, [("invariant Small := card(Voter) <= 3", "small.zprop")])
+    second = load(words, [("invariant Tiny := card(Voter) <= 5", "tiny.zprop")])
+    copied = with_properties(model, first, keep=True)
+    names = [p.name for p in copied.properties()]
+    assert "Small" in names and len(names) == len(model.properties()) + 1
+    again = cloudpickle.loads(cloudpickle.dumps(copied))
+    assert [p.name for p in again.properties()] == names
+    stacked = with_properties(copied, second, keep=True)
+    assert [p.name for p in stacked.properties()] == [*names, "Tiny"]

@@ -92,8 +92,14 @@ def with_properties(model: Model, properties: Sequence[UserProperty], keep: bool
     check under their own names. The model is copied; the spec's own object
     is untouched.
     """
+    extra = tuple(p.as_property() for p in properties)
+    before = vars(model).get("properties")
+    if isinstance(before, CombinedProperties):  # a copy already: add to its user's properties
+        names = {p.name for p in extra}
+        extra = (*(p for p in before.extra if p.name not in names), *extra)
+        keep = keep and before.keep
     copied = copy.copy(model)
-    combined = CombinedProperties(copied, tuple(p.as_property() for p in properties), keep)
+    combined = CombinedProperties(copied, extra, keep)
     copied.properties = combined  # type: ignore[method-assign]
     return copied
 
