@@ -20,6 +20,7 @@ from spec.system.constants import (
 from spec.system.election.votes import (
     NOBODY,
     empty_votes,
+    kept_vote,
     next_round,
     notification,
     self_vote,
@@ -118,7 +119,8 @@ def _looking(
     processed = srv.last_processed if p.bug == ZK_2845 else len(srv.history)
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed)
     empty = empty_votes(p.n)
-    return srv, Election(self_vote(p, srv, i), next_round(p, el.round), empty, empty, queue, False)
+    vote = kept_vote(p, self_vote(p, srv, i))
+    return srv, Election(vote, next_round(p, el.round), empty, empty, queue, False)
 
 
 def _reloaded_from_disk(srv: Server, lrn: Learner) -> Server:
@@ -320,8 +322,7 @@ def power_on(s: SystemState, p: Params, i: int) -> SystemState:
     )
     if p.tla_election:  # ZkV3_7_0.tla's NodeStart resumes the election it left
         return s._replace(servers=put(s.servers, i, srv))
-    el = Election(
-        self_vote(p, srv, i), next_round(p, 0), empty_votes(p.n), empty_votes(p.n), (), False
-    )
+    vote = kept_vote(p, self_vote(p, srv, i))
+    el = Election(vote, next_round(p, 0), empty_votes(p.n), empty_votes(p.n), (), False)
     s = s._replace(servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
     return send_own_notification(s, p, i)

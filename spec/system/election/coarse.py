@@ -23,7 +23,7 @@ from itertools import combinations
 
 from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
-from spec.system.election.votes import beats, self_vote, settled, vote_key
+from spec.system.election.votes import beats, kept_vote, self_vote, settled, vote_key
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
 from spec.system.role_changes import turn_to_leading, turn_to_learning
@@ -72,7 +72,7 @@ def elect_leader_each(s: SystemState, p: Params, i: int) -> Iterator[tuple[int, 
 
 def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
     """ElectLeader's update: i leads the electorate ``quorum``, whose others follow it."""
-    vote = self_vote(p, s.servers[i], i)
+    vote = kept_vote(p, self_vote(p, s.servers[i], i))
     unsound = unsound_electorate(s, p, i, quorum)
     if unsound != NULL:
         s = breach(s, ELECTION_UNSOUND, i, unsound)

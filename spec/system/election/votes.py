@@ -103,6 +103,19 @@ def settled(el: Election, n: int) -> Election:
     return Election(el.vote, el.round, empty_votes(n), empty_votes(n), (), False)
 
 
+def kept_vote(p: Params, v: Vote) -> Vote:
+    """The vote a server's election record keeps (currentVote) when it votes ``v``.
+
+    The coarse election reads of a kept vote only its leader (FollowLeader's "a quorum
+    follows j", discovery's "the learner voted for the leader", the persistence rules'
+    leader of a learner); it compares the voters' own votes (:func:`self_vote`), computed
+    afresh from their logs and epochs, and sends no notification. So it keeps zxid and
+    epoch at 0, as it keeps rounds (:func:`next_round`): states that differ only in the
+    zxid and epoch a server voted with at its last election are one state.
+    """
+    return Vote(v.leader, 0, 0) if p.coarse_election else v
+
+
 def next_round(p: Params, round_: int) -> int:
     """The round a server starts when it begins to look (logicalclock + 1).
 
