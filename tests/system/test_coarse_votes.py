@@ -1,4 +1,5 @@
-"""The coarse election keeps of a vote only its leader (spec.system.election.votes.kept_vote).
+"""The coarse election keeps of a vote only its leader (spec.system.election.votes.kept_vote),
+and no received votes (votes.no_votes).
 
 Keeping zxid and epoch at 0 is a sound state cut only if nothing under the coarse election
 reads them: no step, no persistent-step judgement, no invariant and no witness. These tests
@@ -53,6 +54,17 @@ def test_coarse_votes_keep_only_their_leader(kw: dict) -> None:
     for s in states:
         for el in s.elections:
             assert (el.vote.zxid, el.vote.epoch) == (0, 0), s
+            # no notification is received: recvset and outofelection are kept as ()
+            assert el.received == el.out_of_election == () and el.round == 0, s
+
+
+def test_fast_leader_election_keeps_a_recvset_entry_per_server() -> None:
+    p = Params(observers=1)
+    model = SystemModel(p)
+    (start,) = model.init_states()
+    for s in [start, *random_walks(start, model.successors, 3, walks=5, steps=20)]:
+        for el in s.elections:
+            assert len(el.received) == len(el.out_of_election) == p.n
 
 
 @pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: kw.get("bug") or str(sorted(kw)))

@@ -78,7 +78,7 @@ def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
         s = breach(s, ELECTION_UNSOUND, i, unsound)
     for k in range(p.voters):
         if quorum >> k & 1:
-            el = settled(s.elections[k], p.n)._replace(vote=vote)
+            el = settled(s.elections[k], p)._replace(vote=vote)
             s = s._replace(elections=put(s.elections, k, el))
             s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
     return s
@@ -121,6 +121,6 @@ def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | No
             decided |= 1 << k
     if not p.is_quorum(decided):
         return None
-    el = settled(s.elections[i], p.n)._replace(vote=s.elections[j].vote)
+    el = settled(s.elections[i], p)._replace(vote=s.elections[j].vote)
     s = s._replace(elections=put(s.elections, i, el))
     return turn_to_learning(s, p, i)
