@@ -32,7 +32,7 @@ from zabmc.engine import CheckOptions, check_bfs
             ZK_4685,
             "LeaderStaysWithSyncedQuorum",
             27,
-            105_371,
+            81_020,
             "LeaderProcessACKLD",
             marks=pytest.mark.slow,
         ),

@@ -569,8 +569,10 @@ class Partition:
             state = unpack(data) if type(data) is bytes else data
             expansion = expander.expand(state)
             successors, complete = expansion.successors, expansion.complete
+            invisible = expansion.invisible
             if not successors and not complete:
                 successors, complete = list(expander.expand_rest(state)), True
+                invisible = False
             if not successors:
                 if self.check_deadlock and not model.is_final(state):
                     report.violation = (rank << ACTION_BITS, fp, "deadlock", None)
@@ -579,10 +581,10 @@ class Partition:
                 continue
             report.expanded += 1
             if complete:
-                emit(rank, fp, state, successors, 0, expansion.free, None, expansion.invisible)
+                emit(rank, fp, state, successors, 0, expansion.free, None, invisible)
             else:
                 sent: list[tuple[int, int]] = []
-                emit(rank, fp, state, successors, 0, expansion.free, sent, expansion.invisible)
+                emit(rank, fp, state, successors, 0, expansion.free, sent, invisible)
                 self._owed.append((rank, fp, state, len(successors), sent))
             current = next(draining, None)
         self._next = current
