@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Iterator, Sequence
 from typing import NamedTuple
 
-import pytest
-
-from zabmc.engine import Action, CheckOptions, CheckResult, Model, Property, check_bfs
+from zabmc.engine import Action, CheckOptions, Model, Property, check_bfs
 from zabmc.engine.expansion import FullExpander
-from zabmc.engine.parallel import ScaleOptions, check_parallel
 from zabmc.engine.reduction import PersistentStepExpander
 from zabmc.engine.reduction.verify import check_persistent_steps
 
@@ -258,66 +255,3 @@ def test_a_free_step_joins_its_level_among_the_others():
         ),
     )
     assert bounded.distinct_states == 8  # A's 4 counts at B's 0 and 1
-
-
-def test_a_state_found_by_an_invisible_step_is_not_checked_again():
-    """A's steps change nothing the properties read: the states they find first have their
-    parents' values, which were checked, and the search checks them no more; every other
-    state is checked once, and the answers are the full search's."""
-    checked: list[Pair] = []
-
-    class Watched(Counters):
-        def properties(self) -> Sequence[Property]:
-            def below(s: Pair) -> bool:
-                checked.append(s)
-                return s.b < self.limit
-
-            return [Property.always("BBelowLimit", below), *super().properties()[1:]]
-
-    model = Watched(3, 3)
-    full, _ = search(model, None)
-    assert sorted(checked) == sorted(Pair(a, b) for a in range(4) for b in range(4))
-    checked.clear()
-    reduced, expander = search(model, ADeclared(model))
-    assert reduced.distinct_states == 7 and expander.taken_alone >= 3
-    assert sorted(checked) == [Pair(0, 0), *(Pair(3, b) for b in range(1, 4))]
-    assert reduced.violation is None and reduced.examples.keys() == full.examples.keys()
-    assert all(e is not None for e in reduced.examples.values())
-
-
-class Misread(ADeclared):
-    """Declares that the properties read B's counter only, where ``AtMostTwo`` reads A's: a
-    false declaration, which lets the skipped check be seen from outside the search."""
-
-
-class ATooFar(Counters):
-    def properties(self) -> Sequence[Property]:
-        return [Property.always("AtMostTwo", lambda s: s.a <= 2)]
-
-
-@pytest.mark.parametrize("jobs", [None, 1, 2])
-def test_a_violation_is_found_at_the_first_visible_step_after_invisible_ones(jobs):
-    """(3, 0) breaks ``AtMostTwo`` but is found by A's steps, declared invisible, and is not
-    checked; (3, 1), which B's step (visible) finds, is, and the violation is reported
-    there, on one core and on partitions alike. With the declaration true (B's limit) the
-    visible step's violation is the full search's."""
-    model = ATooFar(3, 2)
-    names = [p.name for p in model.properties()]
-
-    def run(m: Counters, movers: ADeclared) -> CheckResult:
-        expander = PersistentStepExpander(FullExpander(m), movers, names)
-        options = CheckOptions(check_deadlock=False, expander=expander)
-        if jobs is None:
-            return check_bfs(m, options)
-        return check_parallel(m, options, ScaleOptions(jobs=jobs))
-
-    found = run(model, Misread(model))
-    assert found.violation is not None and found.violation.property == "AtMostTwo"
-    assert [str(s.action) for s in found.violation.steps[1:]] == ["StepA()"] * 3 + ["StepB()"]
-
-    limited = Counters(3, 3, limit=2)
-    names = [p.name for p in limited.properties()]
-    full = check_bfs(limited, CheckOptions(check_deadlock=False))
-    reduced = run(limited, ADeclared(limited))
-    assert full.violation.property == reduced.violation.property == "BBelowLimit"
-    assert reduced.violation.steps[-1].state.b == 2

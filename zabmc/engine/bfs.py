@@ -116,7 +116,6 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
             # frontier being explored, which the loop above goes on to.
             free = expansion.free
             target = frontier if free is True else next_frontier
-            invisible = expansion.invisible
             while True:
                 found = len(frontier) + len(next_frontier)
                 for position, (action, succ) in enumerate(batch):
@@ -143,11 +142,6 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
                     seen[sfp] = fp
                     st.distinct += 1
                     target.append((succ, sfp))
-                    if invisible:
-                        # Its parent's properties' values, checked (Expansion.invisible).
-                        if on_state is not None:
-                            on_state(succ)
-                        continue
                     violation = examine(succ, sfp)
                     if violation:
                         break
@@ -155,7 +149,6 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
                     break
                 # The cycle proviso: none of the reduced set was new, so take the rest.
                 batch, owed, free, target = expander.expand_rest(state), False, False, next_frontier
-                invisible = False
             if violation:
                 break
             expanded += 1

@@ -38,11 +38,6 @@ class Expansion(NamedTuple):
     #: Either for all of them (a bool) or per successor, in order (a step the spec counts no
     #: level for wherever it is taken, :meth:`zabmc.engine.reduction.movers.Movers.free_step`).
     free: bool | Sequence[bool] = False
-    #: No checked property reads what the steps changed (an invisible persistent step,
-    #: :mod:`zabmc.engine.reduction.persistent`): each successor has its parent's value of
-    #: every checked invariant and witness, so a search that checked the parent need not
-    #: check a successor it finds first here (deadlock is another matter: it is checked).
-    invisible: bool = False
 
 
 def is_free(free: bool | Sequence[bool], position: int) -> bool:

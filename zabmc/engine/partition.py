@@ -504,9 +504,6 @@ class Partition:
         self._outgoing: list[_Outgoing] = []
         self._round_start = 0  # where this round's successors start in the log
         self._sent: set[int] = set()
-        # Those of ``_sent`` found by a step no checked property reads (Expansion.invisible):
-        # their parents' properties' values, checked, so :meth:`_check` passes them by.
-        self._invisible: set[int] = set()
         # With a costly key (a canonical form), the hashes of the successors met this level
         # as they are: one met before has had its key's fingerprint taken already, and that
         # is in ``_sent`` (see :meth:`_emit`). Dropped for good after a level where fewer
@@ -569,10 +566,8 @@ class Partition:
             state = unpack(data) if type(data) is bytes else data
             expansion = expander.expand(state)
             successors, complete = expansion.successors, expansion.complete
-            invisible = expansion.invisible
             if not successors and not complete:
                 successors, complete = list(expander.expand_rest(state)), True
-                invisible = False
             if not successors:
                 if self.check_deadlock and not model.is_final(state):
                     report.violation = (rank << ACTION_BITS, fp, "deadlock", None)
@@ -581,10 +576,10 @@ class Partition:
                 continue
             report.expanded += 1
             if complete:
-                emit(rank, fp, state, successors, 0, expansion.free, None, invisible)
+                emit(rank, fp, state, successors, 0, expansion.free, None)
             else:
                 sent: list[tuple[int, int]] = []
-                emit(rank, fp, state, successors, 0, expansion.free, sent, invisible)
+                emit(rank, fp, state, successors, 0, expansion.free, sent)
                 self._owed.append((rank, fp, state, len(successors), sent))
             current = next(draining, None)
         self._next = current
@@ -638,11 +633,9 @@ class Partition:
         first: int,
         free: bool | Sequence[bool],
         where: list[tuple[int, int]] | None,
-        invisible: bool = False,
     ) -> None:
         """Bucket a parent's successors by the owner of their fingerprint, and note in
-        ``where`` (when given) where each went: (destination, position in its batch), and
-        in ``_invisible`` those found by an invisible step (``invisible``).
+        ``where`` (when given) where each went: (destination, position in its batch).
 
         Per successor this is the search's innermost loop: the successors per action are
         counted from the round's log when it ends (:meth:`_finish_round`).
@@ -674,8 +667,6 @@ class Partition:
                 continue  # an earlier candidate of this partition had it: not new here
             dst = ((fp >> 32) * count) >> 32
             sent.add(fp)
-            if invisible:
-                self._invisible.add(fp)
             out = outgoing[dst]
             if where is not None:
                 where.append((dst, len(out.fps)))
@@ -858,12 +849,9 @@ class Partition:
         self, keys: np.ndarray, fps: np.ndarray, states: list[Any], report: MergeReport
     ) -> None:
         """Check new states in key order: the first broken invariant, and the first state
-        satisfying each watched witness before it. A state this partition found by an
-        invisible step has its parent's values, checked already: it is passed by."""
-        broken, watching, invisible = self.broken, list(self._watching), self._invisible
+        satisfying each watched witness before it."""
+        broken, watching = self.broken, list(self._watching)
         for key, fp, state in zip(keys.tolist(), fps.tolist(), states, strict=True):
-            if invisible and fp in invisible:
-                continue
             name = broken(state)
             if name is not None:
                 report.violation = (key, fp, "invariant", name)
@@ -884,7 +872,6 @@ class Partition:
         """Order the states merged this level by their rank among ``level_keys`` (all
         partitions' new keys, sorted) and make them the next frontier."""
         self._sent = set()
-        self._invisible = set()
         if self._met is not None:
             tried = len(self._met) + self._met_hits
             few = tried >= MET_JUDGED and self._met_hits * MET_MIN_HITS < tried

@@ -127,7 +127,7 @@ class PersistentStepExpander:
             self.goal_closed += found[1]
             counted = counts_depth(self._movers, found[0][0])
             self.counted_depth += counted
-            return Expansion((found[0],), True, free=not counted, invisible=not found[1])
+            return Expansion((found[0],), True, free=not counted)
         expansion = self._base.expand(state)
         if self._free_step is not None and expansion.free is False:
             flags = [self._free_step(action) for action, _ in expansion.successors]
