@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spec.system.election.votes import empty_votes, next_round, self_vote
+from spec.system.election.votes import kept_vote, next_round, no_votes, self_vote
 from spec.system.params import Params
 from spec.system.role_changes import send_own_notification
 from spec.system.state import (
@@ -27,10 +27,10 @@ def initial_state(p: Params) -> SystemState:
         servers=servers,
         elections=tuple(
             Election(
-                self_vote(p, servers[i], i),
+                kept_vote(p, self_vote(p, servers[i], i)),
                 next_round(p, 0),
-                empty_votes(n),
-                empty_votes(n),
+                no_votes(p),
+                no_votes(p),
                 (),
                 False,
             )

@@ -70,10 +70,11 @@ and sends j back to election only if j is connected: the definition check refute
 
 **A LOOKING server's joining an established cluster** (FollowLeader(k, j) of the coarse
 election: k, LOOKING, learns that a quorum follows leader j and decides for j) is declared
-where no crash, partition or timeout is left, j serves (BROADCAST: k takes j's vote, which
-j rewrites when it starts to serve, LeaderProcessACKLD, and never after; serving, j has a
+where no crash, partition or timeout is left, j serves (BROADCAST: serving, j has a
 quorum's ACKEPOCH and NEWLEADER acks and cannot shut down by its own steps,
-:func:`spec.system.zab_persistence.cannot_stop`), and the servers that are or may become
+:func:`spec.system.zab_persistence.cannot_stop`; k takes j's vote, which the coarse election
+keeps as its leader alone, :func:`spec.system.election.votes.kept_vote`, so no later step of
+j changes what k copies), and the servers that are or may become
 LOOKING (:func:`may_look`) are no quorum of voters (:func:`stays_decided`). With no fault
 left a server goes back to election only by a leader's shutdown (j cannot shut down; any
 other leader may, taking its learners along), or by rejecting j's LEADERINFO in discovery
@@ -316,10 +317,10 @@ def follow(s: SystemState, p: Params) -> tuple[Action, SystemState] | None:
 
 
 def serves(s: SystemState, j: int) -> bool:
-    """Leader j serves (BROADCAST): its vote, which a server that follows it takes, was
-    rewritten when it started to (LeaderProcessACKLD) and stays; and it has a quorum's
-    ACKEPOCH and NEWLEADER acks, so with no fault left it cannot shut down by its own steps
-    (:func:`spec.system.zab_persistence.cannot_stop`)."""
+    """Leader j serves (BROADCAST): it has a quorum's ACKEPOCH and NEWLEADER acks, so with
+    no fault left it cannot shut down by its own steps
+    (:func:`spec.system.zab_persistence.cannot_stop`). (Its vote, which a server that
+    follows it takes, no step rewrites: the coarse election keeps only its leader.)"""
     return s.servers[j].zab_state == BROADCAST
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from spec.system.constants import (
     LEADING,
+    LOOKING,
     MESSAGE_TYPE_NAMES,
     NULL,
     SERVER_STATE_NAMES,
@@ -144,6 +145,12 @@ def render_state(s: SystemState, p: Params) -> dict[str, Any]:
             lambda i: history_text(lrn[i].disk_log),
         ),
     }
+    if p.coarse_election:
+        # The coarse election keeps of a vote only its leader (votes.kept_vote), and no
+        # rounds: show whom each decided server follows, not a vote it never had.
+        decided = [i for i in up if srv[i].state != LOOKING]
+        rendered["currentVote"] = each(decided, lambda i: server_name(el[i].vote.leader))
+        del rendered["logicalClock"]
     net = s.network
     rendered.update(
         {

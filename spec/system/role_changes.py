@@ -19,8 +19,9 @@ from spec.system.constants import (
 )
 from spec.system.election.votes import (
     NOBODY,
-    empty_votes,
+    kept_vote,
     next_round,
+    no_votes,
     notification,
     self_vote,
     settled,
@@ -117,8 +118,9 @@ def _looking(
     # the fix of ZK-2845 reloads the database from the log: all of it is processed
     processed = srv.last_processed if p.bug == ZK_2845 else len(srv.history)
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed)
-    empty = empty_votes(p.n)
-    return srv, Election(self_vote(p, srv, i), next_round(p, el.round), empty, empty, queue, False)
+    empty = no_votes(p)
+    vote = kept_vote(p, self_vote(p, srv, i))
+    return srv, Election(vote, next_round(p, el.round), empty, empty, queue, False)
 
 
 def _reloaded_from_disk(srv: Server, lrn: Learner) -> Server:
@@ -177,7 +179,7 @@ def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:
             i,
             srv._replace(state=LEADING, zab_state=DISCOVERY, initial_len=len(srv.history)),
         ),
-        elections=put(s.elections, i, settled(s.elections[i], p.n)),
+        elections=put(s.elections, i, settled(s.elections[i], p)),
         leaders=put(s.leaders, i, leader),
     )
 
@@ -192,7 +194,7 @@ def turn_to_learning(s: SystemState, p: Params, i: int) -> SystemState:
             i,
             srv._replace(state=role, zab_state=DISCOVERY, initial_len=len(srv.history)),
         ),
-        elections=put(s.elections, i, settled(s.elections[i], p.n)),
+        elections=put(s.elections, i, settled(s.elections[i], p)),
         learners=put(s.learners, i, EMPTY_LEARNER),
     )
 
@@ -285,7 +287,7 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
         initial_len=0,
     )
     # ZkV3_7_0.tla's crash keeps the election as it was, and its mail
-    el = s.elections[i] if p.tla_election else _off_election(p.n)
+    el = s.elections[i] if p.tla_election else _off_election(p)
     return s._replace(
         servers=put(s.servers, i, srv),
         elections=put(s.elections, i, el),
@@ -295,16 +297,19 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
     )
 
 
-def _off_election(n: int) -> Election:
-    """The election record of a server that is down (one per ``n``, shared)."""
-    el = _OFF_ELECTIONS.get(n)
+def _off_election(p: Params) -> Election:
+    """The election record of a server that is down (one per number of servers and kind of
+    election, shared)."""
+    which = (p.n, p.coarse_election)
+    el = _OFF_ELECTIONS.get(which)
     if el is None:
-        el = Election(NOBODY, OFF_ELECTION_ROUND, empty_votes(n), empty_votes(n), (), False)
-        _OFF_ELECTIONS[n] = el
+        empty = no_votes(p)
+        el = Election(NOBODY, OFF_ELECTION_ROUND, empty, empty, (), False)
+        _OFF_ELECTIONS[which] = el
     return el
 
 
-_OFF_ELECTIONS: dict[int, Election] = {}
+_OFF_ELECTIONS: dict[tuple[int, bool], Election] = {}
 
 
 def power_on(s: SystemState, p: Params, i: int) -> SystemState:
@@ -320,8 +325,8 @@ def power_on(s: SystemState, p: Params, i: int) -> SystemState:
     )
     if p.tla_election:  # ZkV3_7_0.tla's NodeStart resumes the election it left
         return s._replace(servers=put(s.servers, i, srv))
-    el = Election(
-        self_vote(p, srv, i), next_round(p, 0), empty_votes(p.n), empty_votes(p.n), (), False
-    )
+    vote = kept_vote(p, self_vote(p, srv, i))
+    empty = no_votes(p)
+    el = Election(vote, next_round(p, 0), empty, empty, (), False)
     s = s._replace(servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
     return send_own_notification(s, p, i)

@@ -59,6 +59,7 @@ from spec.system.params import ZK_39, Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.role_changes import leader_shutdown
 from spec.system.state import (
+    Election,
     History,
     SystemState,
     Txn,
@@ -510,14 +511,12 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         return s
     # startZkServer: everything in the log is committed, processed and snapshotted.
     n = len(srv.history)
-    el = s.elections[i]
     srv = srv._replace(zab_state=BROADCAST, last_committed=n, last_processed=n, last_snapshot=n)
-    el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
     targets = ld.ackld_live & ld.learners
     network = net.broadcast(network, p.n, i, targets, m.uptodate(srv.accepted_epoch))
     s = s._replace(
         servers=put(s.servers, i, srv),
-        elections=put(s.elections, i, el),
+        elections=_vote_epoch(s, p, i, srv.accepted_epoch),
         leaders=put(s.leaders, i, ld),
         network=network,
     )
@@ -540,6 +539,17 @@ def _give_up_waiting_for_newleader_acks(
     if p.is_quorum(synced):
         s = breach(s, QUORUM_ABANDONED, i, j, zxid, ACK)
     return leader_shutdown(s, p, i)
+
+
+def _vote_epoch(s: SystemState, p: Params, i: int, epoch: int) -> tuple[Election, ...]:
+    """The elections once i's vote carries ``epoch``, as a server that starts serving sets
+    its vote's peerEpoch to its acceptedEpoch (QuorumPeer.updateElectionVote). The coarse
+    election keeps no epoch in a vote (:func:`spec.system.election.votes.kept_vote`): it
+    leaves the elections as they are."""
+    if p.coarse_election:
+        return s.elections
+    el = s.elections[i]
+    return put(s.elections, i, el._replace(vote=el.vote._replace(epoch=epoch)))
 
 
 def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -567,7 +577,6 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
     if not txns_match_commits(committed_txns(srv, lrn), lrn.committed):
         s = breach(s, COMMIT_INCONSISTENT, i, j)
         done = srv.last_committed
-    el = s.elections[i]
     srv = srv._replace(
         history=srv.history + packets,
         zab_state=BROADCAST,
@@ -576,9 +585,8 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
     )
     unacked = lrn.unacked + len(packets) if p.zookeeper_timing and p.is_voter(i) else lrn.unacked
     lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC, unacked=unacked)
-    el = el._replace(vote=el.vote._replace(epoch=srv.accepted_epoch))
     return s._replace(
         servers=put(s.servers, i, srv),
-        elections=put(s.elections, i, el),
+        elections=_vote_epoch(s, p, i, srv.accepted_epoch),
         learners=put(s.learners, i, lrn),
     )

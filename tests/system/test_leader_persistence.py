@@ -170,8 +170,6 @@ def test_a_lookers_joining_commutes_or_is_overwritten_and_keeps_the_goals():
     [
         # a crash of the leader or its follower takes the decided quorum away
         ("no_zab_fault_left", "NodeCrash("),
-        # the leader rewrites its vote, which the joining server copies, when it starts to serve
-        ("serves", "LeaderProcessACKLD("),
     ],
 )
 def test_each_condition_of_a_joining_is_needed(monkeypatch, dropped, refuted_by):

@@ -23,7 +23,7 @@ from itertools import combinations
 
 from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
-from spec.system.election.votes import beats, self_vote, settled, vote_key
+from spec.system.election.votes import beats, kept_vote, self_vote, settled, vote_key
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
 from spec.system.role_changes import turn_to_leading, turn_to_learning
@@ -72,13 +72,13 @@ def elect_leader_each(s: SystemState, p: Params, i: int) -> Iterator[tuple[int, 
 
 def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
     """ElectLeader's update: i leads the electorate ``quorum``, whose others follow it."""
-    vote = self_vote(p, s.servers[i], i)
+    vote = kept_vote(p, self_vote(p, s.servers[i], i))
     unsound = unsound_electorate(s, p, i, quorum)
     if unsound != NULL:
         s = breach(s, ELECTION_UNSOUND, i, unsound)
     for k in range(p.voters):
         if quorum >> k & 1:
-            el = settled(s.elections[k], p.n)._replace(vote=vote)
+            el = settled(s.elections[k], p)._replace(vote=vote)
             s = s._replace(elections=put(s.elections, k, el))
             s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
     return s
@@ -121,6 +121,6 @@ def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | No
             decided |= 1 << k
     if not p.is_quorum(decided):
         return None
-    el = settled(s.elections[i], p.n)._replace(vote=s.elections[j].vote)
+    el = settled(s.elections[i], p)._replace(vote=s.elections[j].vote)
     s = s._replace(elections=put(s.elections, i, el))
     return turn_to_learning(s, p, i)

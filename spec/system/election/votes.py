@@ -98,9 +98,30 @@ def empty_votes(n: int) -> tuple[ReceivedVote, ...]:
     return (NO_VOTE,) * n
 
 
-def settled(el: Election, n: int) -> Election:
+def no_votes(p: Params) -> tuple[ReceivedVote, ...]:
+    """An election's recvset (or outofelection) with nothing in it: one empty entry per
+    server. The coarse election receives no notification and never reads either, so it
+    keeps them as ``()``: the same states, each with 6n fewer records to hash and copy."""
+    return () if p.coarse_election else empty_votes(p.n)
+
+
+def settled(el: Election, p: Params) -> Election:
     """``leaveInstance``: a server that decided keeps its vote and round, nothing else."""
-    return Election(el.vote, el.round, empty_votes(n), empty_votes(n), (), False)
+    empty = no_votes(p)
+    return Election(el.vote, el.round, empty, empty, (), False)
+
+
+def kept_vote(p: Params, v: Vote) -> Vote:
+    """The vote a server's election record keeps (currentVote) when it votes ``v``.
+
+    The coarse election reads of a kept vote only its leader (FollowLeader's "a quorum
+    follows j", discovery's "the learner voted for the leader", the persistence rules'
+    leader of a learner); it compares the voters' own votes (:func:`self_vote`), computed
+    afresh from their logs and epochs, and sends no notification. So it keeps zxid and
+    epoch at 0, as it keeps rounds (:func:`next_round`): states that differ only in the
+    zxid and epoch a server voted with at its last election are one state.
+    """
+    return Vote(v.leader, 0, 0) if p.coarse_election else v
 
 
 def next_round(p: Params, round_: int) -> int:

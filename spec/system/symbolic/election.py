@@ -9,7 +9,12 @@ from spec.system import constants as c
 from spec.system.ghost import ELECTION_UNSOUND
 from spec.system.params import Params
 from spec.system.symbolic.common import Step, breach, is_quorum, put
-from spec.system.symbolic.role_changes import self_vote, turn_to_leading, turn_to_learning
+from spec.system.symbolic.role_changes import (
+    kept_vote,
+    self_vote,
+    turn_to_leading,
+    turn_to_learning,
+)
 from spec.system.symbolic.state import SymSystem
 from zabmc.symbolic.values import SMask, SRecord, disj
 
@@ -62,7 +67,7 @@ def elect_leader(step: Step, s: SymSystem, i: int, quorum: int) -> SymSystem:
     s = breach(s, ELECTION_UNSOUND, i, unsound, when=unsound != c.NULL)
     for k in range(p.voters):
         if quorum >> k & 1:
-            s = s._replace(votes=put(s.votes, k, mine))
+            s = s._replace(votes=put(s.votes, k, kept_vote(i)))
             s = turn_to_leading(step, s, k) if k == i else turn_to_learning(step, s, k)
     return s
 

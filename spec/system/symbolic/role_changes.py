@@ -24,13 +24,19 @@ from spec.system.symbolic.common import (
     set_learner,
     with_member,
 )
-from spec.system.symbolic.state import SYNCED_ZXID, SymSystem, vote
+from spec.system.symbolic.state import SYNCED_ZXID, ZERO, SymSystem, vote
 from zabmc.symbolic.values import SRecord, SSeq, ite
 
 
 def self_vote(srv: SRecord, i: int) -> SRecord:
     """The vote a server starts a round with: itself, its last processed zxid, its epoch."""
     return vote(i, processed_zxid(srv), srv["current_epoch"])
+
+
+def kept_vote(leader: int) -> SRecord:
+    """The vote an election record keeps when it votes for ``leader``: zxid and epoch at 0,
+    as the coarse election keeps them (spec.system.election.votes.kept_vote)."""
+    return vote(leader, ZERO, 0)
 
 
 def go_looking(step: Step, s: SymSystem, i: int) -> SymSystem:
@@ -54,7 +60,7 @@ def go_looking(step: Step, s: SymSystem, i: int) -> SymSystem:
     lay = step.layout
     return s._replace(
         servers=put(s.servers, i, srv),
-        votes=put(s.votes, i, self_vote(srv, i)),
+        votes=put(s.votes, i, kept_vote(i)),
         leaders=put(s.leaders, i, lay.empty_leader()),
         learners=put(s.learners, i, lay.empty_learner()),
     )
@@ -133,4 +139,4 @@ def learner_leaves(step: Step, s: SymSystem, j: int) -> SymSystem:
     return result
 
 
-__all__ = ["go_looking", "leader_shutdown", "learner_leaves", "self_vote"]
+__all__ = ["go_looking", "kept_vote", "leader_shutdown", "learner_leaves", "self_vote"]

@@ -377,9 +377,7 @@ def leader_process_ackld(step: Step, s: SymSystem, i: int, j: int) -> SymSystem:
         last_processed=n,
         last_snapshot=n,
     )
-    started = started._replace(
-        votes=put(started.votes, i, started.votes[i].replace(epoch=srv["accepted_epoch"]))
-    )
+    # the coarse election keeps no epoch in a vote (kept_vote): votes stay as they are
     targets = mask_and(ld["ackld_live"], ld["learners"])
     with step.under(z3.And(leads, z3.Not(formed), of_newleader, is_quorum(p, ld["ackld"]))):
         started = broadcast(step, started, i, targets, uptodate)
@@ -451,7 +449,7 @@ def follower_process_uptodate(step: Step, s: SymSystem, i: int, j: int) -> SymSy
             sync_mode=z3.IntVal(c.NO_SYNC),
         ),
     )
-    s = s._replace(votes=put(s.votes, i, s.votes[i].replace(epoch=srv["accepted_epoch"])))
+    # the coarse election keeps no epoch in a vote (kept_vote): votes stay as they are
     return cases([(z3.Not(legal), bad), (early, confused)], s)
 
 

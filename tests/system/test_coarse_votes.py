@@ -1,0 +1,111 @@
+"""The coarse election keeps of a vote only its leader (spec.system.election.votes.kept_vote),
+and no received votes (votes.no_votes).
+
+Keeping zxid and epoch at 0 is a sound state cut only if nothing under the coarse election
+reads them: no step, no persistent-step judgement, no invariant and no witness. These tests
+take states the coarse election reaches (with crashes, several epochs and the bug variants
+that need them), give the votes other zxids and epochs, and check that every step's
+successors (normalised), the reduction's persistent step and every property's value stay
+the same; and that the spec keeps every vote so.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from spec.system.constants import LOOKING
+from spec.system.model import SystemModel
+from spec.system.params import Params
+from spec.system.render import render_state
+from spec.system.state import SystemState, Vote
+from spec.system.zxid import make_zxid
+from tests.system.helpers import random_walks
+
+CONFIGS = [
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=1),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4643"),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-3911"),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4646"),
+    dict(max_txns=1, max_epoch=3, max_crashes=1, max_timeouts=1, observers=1),
+]
+
+
+def _states(kw: dict) -> tuple[SystemModel, list[SystemState]]:
+    model = SystemModel(Params(coarse_election=True, **kw))
+    (start,) = model.init_states()
+    return model, [start, *random_walks(start, model.every_successor, 7, walks=30, steps=45)]
+
+
+def _votes(s: SystemState, zxid: int, epoch: int) -> SystemState:
+    """``s`` with every vote's zxid and epoch replaced (its leader kept)."""
+    return s._replace(
+        elections=tuple(el._replace(vote=Vote(el.vote.leader, zxid, epoch)) for el in s.elections)
+    )
+
+
+def _normal(s: SystemState) -> SystemState:
+    return _votes(s, 0, 0)
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: kw.get("bug") or str(sorted(kw)))
+def test_coarse_votes_keep_only_their_leader(kw: dict) -> None:
+    _, states = _states(kw)
+    assert any(el.vote.leader >= 0 for s in states for el in s.elections)
+    for s in states:
+        for el in s.elections:
+            assert (el.vote.zxid, el.vote.epoch) == (0, 0), s
+            # no notification is received: recvset and outofelection are kept as ()
+            assert el.received == el.out_of_election == () and el.round == 0, s
+
+
+def test_fast_leader_election_keeps_a_recvset_entry_per_server() -> None:
+    p = Params(observers=1)
+    model = SystemModel(p)
+    (start,) = model.init_states()
+    for s in [start, *random_walks(start, model.successors, 3, walks=5, steps=20)]:
+        for el in s.elections:
+            assert len(el.received) == len(el.out_of_election) == p.n
+
+
+@pytest.mark.parametrize("kw", CONFIGS, ids=lambda kw: kw.get("bug") or str(sorted(kw)))
+def test_nothing_reads_a_coarse_votes_zxid_or_epoch(kw: dict) -> None:
+    model, states = _states(kw)
+    movers = model.movers()
+    props = model.properties()
+    checked = 0
+    for s in states:
+        # what the spec keeps (0, 0), and what the old spec would have kept, and nonsense
+        for zxid, epoch in ((make_zxid(2, 1), 2), (make_zxid(3, 2), 1), (7, 9)):
+            t = _votes(s, zxid, epoch)
+            assert [(a, _normal(x)) for a, x in model.every_successor(t)] == [
+                (a, _normal(x)) for a, x in model.every_successor(s)
+            ]
+            assert [(a, _normal(x)) for a, x in model.successors(t)] == [
+                (a, _normal(x)) for a, x in model.successors(s)
+            ]
+            assert [p.condition(t) for p in props] == [p.condition(s) for p in props]
+            mine, theirs = movers.persistent_step(s), movers.persistent_step(t)
+            assert (mine is None) == (theirs is None)
+            if mine is not None and theirs is not None:
+                assert mine[0] == theirs[0] and _normal(mine[1]) == _normal(theirs[1])
+                assert movers.progress(_normal(theirs[1])) == movers.progress(mine[1])
+            assert movers.progress(t) == movers.progress(s)
+            assert model.is_final(t) == model.is_final(s)
+            checked += 1
+    assert checked > 1000
+
+
+def test_a_coarse_report_shows_whom_a_decided_server_follows() -> None:
+    model, states = _states(CONFIGS[0])
+    p = model.params
+    decided = next(
+        s for s in states if any(srv.online and srv.state != LOOKING for srv in s.servers)
+    )
+    shown = render_state(decided, p)
+    assert "logicalClock" not in shown
+    for i, srv in enumerate(decided.servers):
+        name = f"s{i + 1}"
+        if srv.online and srv.state != LOOKING:
+            assert shown["currentVote"][name] == f"s{decided.elections[i].vote.leader + 1}"
+        else:
+            assert name not in shown["currentVote"]
