@@ -263,8 +263,9 @@ class StateCodec:
                 items.append(item)
             return (tuple(items) if cls is None else tuple.__new__(cls, items)), pos
         if tag == SEQ:
-            items, pos = self._parse(data, words, pos, depth + 1)
-            return self._class(payload).from_items(items), pos  # type: ignore[attr-defined]
+            # a name of its own: compiled, ``items`` above is a list, and this is a tuple
+            seq_items, pos = self._parse(data, words, pos, depth + 1)
+            return self._class(payload).from_items(seq_items), pos  # type: ignore[attr-defined]
         if tag == BIG:
             raw = array("i", words[pos : pos + 2]).tobytes()
             return int.from_bytes(raw, "little", signed=True), pos + 2
