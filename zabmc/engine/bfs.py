@@ -14,6 +14,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from mypy_extensions import mypyc_attr
+
 from zabmc.engine.collector import uncollected
 from zabmc.engine.expansion import Expander, FullExpander, is_free, unfold
 from zabmc.engine.model import Model
@@ -21,6 +23,7 @@ from zabmc.engine.properties import explain, select_properties, state_key_functi
 from zabmc.engine.result import ActionStats, CheckResult, Discovery, Progress, Step
 
 
+@mypyc_attr(native_class=False)  # copied with dataclasses.replace and pickled, as it was
 @dataclass
 class CheckOptions:
     """How to search.

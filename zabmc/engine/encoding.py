@@ -53,6 +53,10 @@ from typing import Any
 
 import xxhash
 
+# Ordinary Python classes, apart from this module, which mypyc compiles: an exception class
+# and a base class that specs subclass (docs/compiled.md).
+from zabmc.engine.values import EncodingError, SequenceValue
+
 INT, CONST, TUPLE, RECORD, SEGMENT, BIG, SEQ = range(7)
 _SMALL_MIN, _SMALL_MAX = -(1 << 28), (1 << 28) - 1
 _CONSTS: tuple[bool, ...] = (False, True)
@@ -68,31 +72,6 @@ _TRUE = ((1 << 3) | CONST).to_bytes(4, "little")
 
 if sys.byteorder != "little":  # pragma: no cover - every supported platform is little-endian
     raise ImportError("the state encoding assumes a little-endian machine")
-
-
-class EncodingError(TypeError):
-    """A state holds a value the engine cannot encode (only ints, bools and tuples)."""
-
-
-class SequenceValue:
-    """An immutable sequence a state may hold besides tuples, in a shape of its own (a long
-    log kept in chunks, so that appending to it does not copy it).
-
-    It must be equal to, and hash as, the tuple of its items, so that a state's fingerprint
-    does not depend on it. The encoding packs the class and that tuple, and unpacks with
-    :meth:`from_items`.
-    """
-
-    __slots__ = ()
-
-    def items(self) -> tuple:
-        """The items, in order, as a tuple."""
-        raise NotImplementedError
-
-    @classmethod
-    def from_items(cls, items: tuple) -> SequenceValue:
-        """The value whose items are ``items``."""
-        raise NotImplementedError
 
 
 def _segment_head(body: bytes) -> bytes:
@@ -284,8 +263,9 @@ class StateCodec:
                 items.append(item)
             return (tuple(items) if cls is None else tuple.__new__(cls, items)), pos
         if tag == SEQ:
-            items, pos = self._parse(data, words, pos, depth + 1)
-            return self._class(payload).from_items(items), pos  # type: ignore[attr-defined]
+            # a name of its own: compiled, ``items`` above is a list, and this is a tuple
+            seq_items, pos = self._parse(data, words, pos, depth + 1)
+            return self._class(payload).from_items(seq_items), pos  # type: ignore[attr-defined]
         if tag == BIG:
             raw = array("i", words[pos : pos + 2]).tobytes()
             return int.from_bytes(raw, "little", signed=True), pos + 2

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import NamedTuple, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from zabmc.engine.model import Action, Model
 
 
@@ -86,6 +88,7 @@ class Expander(Protocol):
         ...
 
 
+@mypyc_attr(native_class=False)  # pickled into Ray's actors with a search's options
 class FullExpander:
     """Every successor of every state, in the model's order: no reduction."""
 

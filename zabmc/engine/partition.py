@@ -63,9 +63,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from zabmc.engine.encoding import StateCodec, key_fingerprint
-from zabmc.engine.expansion import Expander, is_free
+from zabmc.engine.expansion import Expander
 from zabmc.engine.model import Model, Property
 from zabmc.engine.store import NO_PARENT, FingerprintStore
 
@@ -111,6 +112,9 @@ def owner_of_one(fp: int, count: int) -> int:
     return ((fp >> 32) * count) >> 32
 
 
+# Not a native class (docs/compiled.md): the tests and benches replace the methods of this
+# module's public classes, and none of them is touched per successor.
+@mypyc_attr(native_class=False)
 @dataclass
 class Batch:
     """Candidates for one partition from one sender: arrays, and the states or none.
@@ -177,18 +181,18 @@ class Batch:
         """A batch from :meth:`to_bytes`."""
         n, names_len, states_len, flags = _HEADER.unpack_from(data, 0)
         pos = _HEADER.size
-
-        def take(dtype: type, count: int) -> np.ndarray:
-            nonlocal pos
-            arr = np.frombuffer(data, dtype=dtype, count=count, offset=pos)
-            pos += arr.nbytes
-            return arr
-
-        fps = take(np.uint64, n)
-        keys = take(np.int64, n)
-        parents = take(np.uint64, n)
-        actions = take(np.uint16, n)
-        free = take(np.bool_, n)
+        # the arrays in their order, each a run of bytes (a method of a class that mypyc
+        # compiles as a Python class may hold no closure, so no helper with ``nonlocal``)
+        fps = np.frombuffer(data, dtype=np.uint64, count=n, offset=pos)
+        pos += 8 * n
+        keys = np.frombuffer(data, dtype=np.int64, count=n, offset=pos)
+        pos += 8 * n
+        parents = np.frombuffer(data, dtype=np.uint64, count=n, offset=pos)
+        pos += 8 * n
+        actions = np.frombuffer(data, dtype=np.uint16, count=n, offset=pos)
+        pos += 2 * n
+        free = np.frombuffer(data, dtype=np.bool_, count=n, offset=pos)
+        pos += n
         names = json.loads(bytes(data[pos : pos + names_len]))
         pos += names_len
         if flags & BODILESS:
@@ -204,9 +208,10 @@ class Batch:
 #: the class's generated ``__new__`` in Python for every record of every state).
 _rebuild_record = tuple.__new__
 #: The code of every ``namedtuple``'s own ``__getnewargs__`` (``tuple(self)``).
-_NAMEDTUPLE_GETNEWARGS = collections.namedtuple("_Probe", "a").__getnewargs__.__code__
+_NAMEDTUPLE_GETNEWARGS = collections.namedtuple("_Probe", "a").__getnewargs__.__code__  # type: ignore[attr-defined]  # mypy types a namedtuple's class as a plain tuple's
 
 
+@mypyc_attr(native_class=False)  # a dict subclass, which pickle calls __missing__ of
 class _Reducers(dict):
     """Per type, how a batch's pickle writes it (``Pickler.dispatch_table``), filled as types
     are met: a record type whose instances are its items and nothing else becomes
@@ -216,19 +221,23 @@ class _Reducers(dict):
     read a state (``bench/scale.py`` counts the states that move)."""
 
     def __missing__(self, cls: type) -> Callable[[Any], Any]:
-        reducer: Callable[[Any], Any]
-        if _plain_record(cls):
-
-            def reducer(obj: Any, cls: type = cls) -> tuple:
-                return _rebuild_record, (cls, tuple(obj))
-
-        else:
-
-            def reducer(obj: Any) -> Any:
-                return obj.__reduce_ex__(PICKLE_PROTOCOL)
-
+        reducer = _record_reducer(cls) if _plain_record(cls) else _default_reducer
         self[cls] = reducer
         return reducer
+
+
+def _record_reducer(cls: type) -> Callable[[Any], Any]:
+    """How a batch's pickle writes a plain record of type ``cls``: from its items."""
+
+    def reducer(obj: Any) -> tuple:
+        return _rebuild_record, (cls, tuple(obj))
+
+    return reducer
+
+
+def _default_reducer(obj: Any) -> Any:
+    """How pickle writes any other object by default."""
+    return obj.__reduce_ex__(PICKLE_PROTOCOL)
 
 
 def _plain_record(cls: type) -> bool:
@@ -288,6 +297,7 @@ class _Outgoing:
         )
 
 
+@mypyc_attr(native_class=False)
 @dataclass
 class Frontier:
     """A level's states in rank order: ranks, fingerprints and states.
@@ -430,6 +440,7 @@ def load_chunk(path: Path) -> tuple[np.ndarray, np.ndarray, list[Any]]:
 Event = tuple[int, int, str, "str | None"]
 
 
+@mypyc_attr(native_class=False)  # pickled between processes, as it was
 @dataclass
 class LevelReport:
     """What a partition found while expanding its frontier, for the driver to combine."""
@@ -442,6 +453,7 @@ class LevelReport:
     sizes: list[int] = field(default_factory=list)  # candidates per destination
 
 
+@mypyc_attr(native_class=False)  # pickled between processes, as it was
 @dataclass
 class MergeReport:
     """What a partition added in a merge: the new states' order keys, per-action counts,
@@ -458,6 +470,7 @@ class MergeReport:
     witnesses: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
+@mypyc_attr(native_class=False)  # tests and bench/parallel_profile.py wrap its methods
 class Partition:
     """The search's work for one partition: the states it found, and the seen fingerprints
     it owns."""
@@ -515,8 +528,8 @@ class Partition:
         # Parents whose reduced expansion owes the proviso: rank, fp, state, their candidates.
         self._owed: list[tuple[int, int, Hashable, int, list[tuple[int, int]]]] = []
         # New states of the next level, and of this level (persistent steps): keys, fps, states.
-        self._pending: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
-        self._joined: list[tuple[np.ndarray, np.ndarray, list[Any]]] = []
+        self._pending: list[Chunk] = []
+        self._joined: list[Chunk] = []
         self._watching: list[tuple[str, Callable[[Any], bool]]] = []
         # This round's successors (keys, action codes) and new states (keys, codes, free).
         self._codes: dict[str, int] = {}
@@ -641,28 +654,39 @@ class Partition:
         counted from the round's log when it ends (:meth:`_finish_round`).
         """
         fingerprint = self.fingerprint
-        count, sent, outgoing, met = self.count, self._sent, self._outgoing, self._met
-        base = rank << ACTION_BITS
+        count: int = self.count
+        sent: set[int] = self._sent
+        outgoing: list[_Outgoing] = self._outgoing
+        met: set[int] | None = self._met
+        base: int = rank << ACTION_BITS
         # Every successor's key and action, so that a round cut short by a violation can be
         # counted up to it (:meth:`counted_until`), and the round's successors per action.
-        log_keys, log_codes, codes = self._log_keys, self._log_codes, self._codes
-        for position, (action, succ) in enumerate(successors, start=first):
-            name = action.name
-            log_keys.append(base | position)
+        # The keys of one parent's successors run on from ``base | first``: one extend.
+        codes: dict[str, int] = self._codes
+        self._log_keys.extend(range(base | first, (base | first) + len(successors)))
+        made: list[int] = []
+        # ``free`` for all of them, or one flag each (Expansion.free)
+        every: bool = free if type(free) is bool else False  # type: ignore[assignment]
+        flags: Sequence[bool] | None = None if type(free) is bool else free  # type: ignore[assignment]
+        hits = 0
+        position = first - 1
+        for action, succ in successors:
+            position += 1
+            name: str = action.name
             code = codes.get(name)
             if code is None:
                 code = codes[name] = len(codes)
-            log_codes.append(code)
+            made.append(code)
             if met is not None:
                 # Met this level as it is: its canonical form's fingerprint is in ``sent``
                 # (both are the level's), so it would be skipped below; the one-core
                 # search skips it the same way, by its own hash (:func:`check_bfs`).
                 raw = hash(succ)
                 if raw in met:
-                    self._met_hits += 1
+                    hits += 1
                     continue
                 met.add(raw)
-            fp = fingerprint(succ)
+            fp: int = fingerprint(succ)
             if fp in sent:
                 continue  # an earlier candidate of this partition had it: not new here
             dst = ((fp >> 32) * count) >> 32
@@ -674,8 +698,11 @@ class Partition:
             out.keys.append(base | position)
             out.parents.append(parent_fp)
             out.actions.append(code)
-            out.free.append(is_free(free, position - first))
+            out.free.append(every if flags is None else flags[position - first])
             out.states.append(succ)
+        self._log_codes.extend(made)
+        if hits:
+            self._met_hits += hits
 
     def _finish_round(self, report: LevelReport) -> list[int]:
         """Close the round: its successors per action into ``report``, the batches."""
@@ -990,7 +1017,11 @@ class Partition:
         """Take, from every saved partition, the seen fingerprints this partition owns and
         every ``count``-th frontier state by rank (so a checkpoint may be resumed with
         another number of partitions)."""
-        all_fps, all_parents, ranks, fps, states = [], [], [], [], []
+        all_fps: list[np.ndarray] = []
+        all_parents: list[np.ndarray] = []
+        ranks: list[np.ndarray] = []
+        fps: list[np.ndarray] = []
+        states: list[Any] = []
         for folder in folders:
             seen_fps, seen_parents = FingerprintStore.load(folder / "seen.npz")
             mine = owner_of(seen_fps, self.count) == self.index
@@ -1071,7 +1102,9 @@ class Partition:
 
     def _take_frontier(self) -> tuple[np.ndarray, np.ndarray, list[Any]]:
         """The whole frontier, taken out of it (ranks, fingerprints, states)."""
-        ranks, fps, states = [], [], []
+        ranks: list[np.ndarray] = []
+        fps: list[np.ndarray] = []
+        states: list[Any] = []
         for chunk in self.frontier.chunks:
             r, f, s = load_chunk(chunk) if isinstance(chunk, Path) else _contents(chunk)
             ranks.append(r)

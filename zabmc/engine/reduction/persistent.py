@@ -53,6 +53,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from zabmc.engine.expansion import Expander, Expansion
 from zabmc.engine.model import Action
 from zabmc.engine.reduction.movers import (
@@ -65,6 +67,7 @@ from zabmc.engine.reduction.movers import (
 )
 
 
+@mypyc_attr(native_class=False)  # pickled into Ray's actors with a search's options
 class PersistentStepExpander:
     """A state's persistent step alone, where the spec names one; else the ``base`` expansion."""
 
