@@ -74,9 +74,9 @@ def _run_batch(node_ids: list[str]) -> dict[str, tuple[bool, str]]:
     """Run ``node_ids`` in one fresh process on the sources: each one's outcome."""
     env = {**os.environ, "ZABMC_PURE": "1"}
     env.pop("PYTEST_XDIST_WORKER", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-rA", "-o", "addopts=", "-p"]
+    command = [sys.executable, "-m", "pytest", "-q", "-rA", "-o", "addopts="]
     ran = subprocess.run(
-        [*command, "no:cacheprovider", *node_ids],
+        [*command, "-p", "no:cacheprovider", *node_ids],
         cwd=ROOT,
         env=env,
         capture_output=True,
