@@ -26,7 +26,40 @@ from spec.system.ghost import STATE_INCONSISTENT, breach, record_established
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.role_changes import go_looking, leader_shutdown, remove_learner
-from spec.system.state import SystemState, put
+from spec.system.state import Leader, SystemState, put
+
+
+def epoch_decided(p: Params, ld: Leader) -> Leader:
+    """The leader record once a quorum has connected and the epoch is decided.
+
+    From then on LeaderProcessFOLLOWERINFO only asks whether ``connecting`` is a quorum
+    (Leader.getEpochToPropose's ``waitingForNewEpoch``, after which ZooKeeper reads neither
+    connectingFollowers nor the epoch being computed): nothing reads which learners
+    connected, which of them are still connected, or ``new_epoch`` (now the leader's
+    acceptedEpoch). The coarse election keeps them as ``connecting`` = every server (a
+    quorum, and a superset of what it was: the masks of a leader only grow until it steps
+    down, which the persistence rules rely on), ``connecting_live`` = none and ``new_epoch``
+    = 0, so that states that differ only in which learner connected first are one state.
+    (The fine-grained election keeps them as ZkV3_7_0.tla does: its runs are compared with
+    TLC's and with the implementation's.)
+    """
+    if not p.coarse_election:
+        return ld
+    return ld._replace(connecting=(1 << p.n) - 1, connecting_live=0, new_epoch=0)
+
+
+def epoch_established(p: Params, ld: Leader) -> Leader:
+    """The leader record once a quorum has acknowledged the epoch (ACKEPOCH).
+
+    From then on only whether ``electing_quorum`` is a quorum is read
+    (Leader.waitForEpochAck's ``electionFinished``, after which ZooKeeper reads
+    electingFollowers no more): the coarse election keeps it as every server, so that states
+    that differ only in which learner's ACKEPOCH counted first are one state. ``electing``
+    (the learners whose ACKEPOCH was taken, which LeaderSyncFollower reads) stays.
+    """
+    if not p.coarse_election:
+        return ld
+    return ld._replace(electing_quorum=(1 << p.n) - 1)
 
 
 def connect_and_follower_send_followerinfo(
@@ -91,7 +124,7 @@ def leader_process_followerinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
     network = net.broadcast(network, p.n, i, targets, m.leader_info(new_epoch))
     return s._replace(
         servers=put(s.servers, i, srv._replace(accepted_epoch=new_epoch)),
-        leaders=put(s.leaders, i, ld),
+        leaders=put(s.leaders, i, epoch_decided(p, ld)),
         network=network,
     )
 
@@ -158,5 +191,7 @@ def leader_process_ackepoch(s: SystemState, p: Params, i: int, j: int) -> System
     if not p.is_quorum(ld.electing_quorum):
         return s
     srv = srv._replace(current_epoch=srv.accepted_epoch, zab_state=SYNCHRONIZATION)
-    s = s._replace(servers=put(s.servers, i, srv))
+    s = s._replace(
+        servers=put(s.servers, i, srv), leaders=put(s.leaders, i, epoch_established(p, ld))
+    )
     return record_established(s, srv.accepted_epoch, i)

@@ -33,7 +33,10 @@ other steps from the declaring state:
   acks (LeaderProcessRequest), and by the commits and the establishment that the others'
   receipts make: none clears a bit or a field the declared receipt reads, and none turns
   the condition the receipt is in (quorum connected, epoch established, NEWLEADER acked by
-  a quorum, the txn committed) false, since each only grows. ACKEPOCH with ``fresh`` false
+  a quorum, the txn committed) false, since each only grows (under the coarse election the
+  decision of the epoch and its establishment set ``connecting`` and ``electing_quorum`` to
+  every server, a superset, and clear ``connecting_live`` and ``new_epoch``, which no
+  declared receipt reads: spec.system.discovery.epoch_decided). ACKEPOCH with ``fresh`` false
   is the one exception, in discovery: a fresher ACKEPOCH of another learner shuts i down;
   a receipt that only records commutes with establishing the epoch without j (the last
   zxid and the ``electing`` bit are recorded in either case 1 or 2), and i's shutdown

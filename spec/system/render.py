@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec.system.constants import (
+    DISCOVERY,
     LEADING,
     LOOKING,
     MESSAGE_TYPE_NAMES,
@@ -151,6 +152,13 @@ def render_state(s: SystemState, p: Params) -> dict[str, Any]:
         decided = [i for i in up if srv[i].state != LOOKING]
         rendered["currentVote"] = each(decided, lambda i: server_name(el[i].vote.leader))
         del rendered["logicalClock"]
+        # It keeps no discovery masks once they have done their work (discovery.epoch_decided,
+        # discovery.epoch_established): show them only while the leader waits for them.
+        gathering = [i for i in leading if not p.is_quorum(ld[i].connecting)]
+        waiting = [i for i in leading if srv[i].zab_state == DISCOVERY]
+        rendered["connecting"] = each(gathering, lambda i: server_set(ld[i].connecting))
+        rendered["tempMaxEpoch"] = each(gathering, lambda i: ld[i].new_epoch)
+        rendered["electing"] = each(waiting, lambda i: server_set(ld[i].electing_quorum))
     net = s.network
     rendered.update(
         {

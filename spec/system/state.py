@@ -13,7 +13,10 @@ the recorder of bounded events.
 What a crash keeps is what ZooKeeper persists: :class:`Server`'s ``history`` (the
 transaction log), ``accepted_epoch``, ``current_epoch`` and ``last_snapshot``.
 Everything else is volatile. Volatile groups that a role does not use are kept at
-their empty value, so that states differing only in dead data are one state.
+their empty value, so that states differing only in dead data are one state; so, under
+the coarse election, are a vote's zxid and epoch (spec.system.election.votes.kept_vote)
+and a leader's discovery masks once they have done their work
+(spec.system.discovery.epoch_decided, epoch_established).
 """
 
 from __future__ import annotations
@@ -117,10 +120,10 @@ class Leader(NamedTuple):
     """leaderVars of one server; all empty unless it leads."""
 
     learners: int  # mask: learners connected (LearnerHandlers)
-    connecting: int  # mask: connectingFollowers (FOLLOWERINFO received)
+    connecting: int  # mask: connectingFollowers (FOLLOWERINFO received); see epoch_decided
     connecting_live: int  # mask: those still connected
     electing: int  # mask: electingFollowers (ACKEPOCH received)
-    electing_quorum: int  # mask: those counted towards the quorum (inQuorum)
+    electing_quorum: int  # mask: those counted towards the quorum (inQuorum); epoch_established
     peer_last_zxid: tuple[int, ...]  # per server: lastZxid from ACKEPOCH, SYNCED once synced
     ackld: int  # mask: newLeaderProposal's acks (ACK of NEWLEADER received)
     ackld_live: int  # mask: connected learners whose first ACK after NEWLEADER was read

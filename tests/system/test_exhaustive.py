@@ -21,7 +21,7 @@ from zabmc.engine import CheckOptions, check_bfs
         (Params(voters=2, max_timeouts=1), 393, {"SyncByTRUNC"}),
         (Params(voters=2, max_timeouts=0, max_partitions=1), 112, {"SyncByTRUNC", "SyncBySNAP"}),
         # the coarse election: three voters, a crash and a restart
-        (Params(max_timeouts=0, max_crashes=1, coarse_election=True), 52_883, set()),
+        (Params(max_timeouts=0, max_crashes=1, coarse_election=True), 21_833, set()),
     ],
 )
 def test_every_state_is_checked(params, states, unreached):

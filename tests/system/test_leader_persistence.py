@@ -157,7 +157,7 @@ def test_a_lookers_joining_commutes_or_is_overwritten_and_keeps_the_goals():
     deep) commutes with it, and no property that reads roles leaves its goal."""
     model, states = state_space(**COARSE)
     found = joinings(model, states)
-    assert len(found) >= 300
+    assert len(found) >= 200  # 240 with the coarse discovery-mask cut
     _, failures = check_persistent_steps(
         model, model.movers(), found, depth=3, limit=5, properties=model.properties()
     )

@@ -79,7 +79,14 @@ def leader_process_followerinfo(step: Step, s: SymSystem, i: int, j: int) -> Sym
         targets = mask_and(ld["connecting_live"], ld["learners"])
         t = broadcast(step, t, i, targets, msg(step, c.LEADERINFO, epoch=new_epoch))
         t = set_server(t, i, accepted_epoch=new_epoch)
-        proposed = set_leader(t, i, ld)
+        # the epoch is decided: the masks and new epoch as the spec keeps them then
+        # (spec.system.discovery.epoch_decided)
+        decided_ld = ld.replace(
+            connecting=step.layout.mask((1 << p.n) - 1),
+            connecting_live=step.layout.mask(0),
+            new_epoch=z3.IntVal(0),
+        )
+        proposed = set_leader(t, i, decided_ld)
     return cases([(z3.Not(legal), bad), (decided, answered), (z3.Not(reached), waiting)], proposed)
 
 
@@ -132,6 +139,9 @@ def leader_process_ackepoch(step: Step, s: SymSystem, i: int, j: int) -> SymSyst
         shut = leader_shutdown(step, s, i)
     ld = recorded.replace(electing_quorum=with_member(ld["electing_quorum"], j))
     counted = discard(step, set_leader(s, i, ld), i, j)
+    # established: electing_quorum as the spec keeps it (discovery.epoch_established)
+    full = ld.replace(electing_quorum=step.layout.mask((1 << p.n) - 1))
+    reached = discard(step, set_leader(s, i, full), i, j)
     with step.under(
         z3.And(
             legal,
@@ -142,7 +152,7 @@ def leader_process_ackepoch(step: Step, s: SymSystem, i: int, j: int) -> SymSyst
         )
     ):
         done = set_server(
-            counted,
+            reached,
             i,
             current_epoch=srv["accepted_epoch"],
             zab_state=z3.IntVal(c.SYNCHRONIZATION),
