@@ -99,6 +99,18 @@ def test_progress_is_reported() -> None:
     assert [p.generated for p in seen] == sorted(p.generated for p in seen)
 
 
+def test_progress_counts_every_distinct_state_as_expanded_or_queued() -> None:
+    # With a zero interval a report comes after every 256th expansion, so the k-th (from 1)
+    # has 256 k states expanded; each distinct state is either expanded or still queued.
+    seen = []
+    check_bfs(
+        Grid(60),
+        CheckOptions(check_deadlock=False, progress=seen.append, progress_interval_s=0.0),
+    )
+    assert len(seen) >= 10
+    assert [p.distinct - p.queue for p in seen] == [256 * k for k in range(1, len(seen) + 1)]
+
+
 class _OneCallGrid(Grid):
     """A grid whose invariants are checked by its own one call: it answers for x + y < limit
     as the condition does, and counts the states it is asked about."""

@@ -121,9 +121,9 @@ def _check_bfs(model: Model, options: CheckOptions) -> CheckResult:
             target = frontier if free is True else next_frontier
             while True:
                 found = len(frontier) + len(next_frontier)
-                for position, (action, succ) in enumerate(batch):
+                for index, (action, succ) in enumerate(batch):
                     if type(free) is not bool:
-                        target = frontier if is_free(free, position) else next_frontier
+                        target = frontier if is_free(free, index) else next_frontier
                     fired = True
                     generated += 1
                     st = stats.get(action.name)
