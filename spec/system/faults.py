@@ -32,8 +32,7 @@ def node_crash(s: SystemState, p: Params, i: int) -> SystemState | None:
         s = leader_shutdown(s, p, i, crashed=i)
     elif srv.state in (FOLLOWING, OBSERVING):
         s = learner_leaves(s, p, i, crashed=True)
-    s = power_off(s, p, i)
-    return s._replace(recorder=s.recorder._replace(crashes=s.recorder.crashes + 1))
+    return power_off(s, p, i, s.recorder._replace(crashes=s.recorder.crashes + 1))
 
 
 def node_start(s: SystemState, p: Params, i: int) -> SystemState | None:

@@ -19,11 +19,10 @@ from spec.system.constants import (
 )
 from spec.system.election.votes import (
     NOBODY,
-    kept_vote,
+    kept_self_vote,
     next_round,
     no_votes,
     notification,
-    self_vote,
     settled,
 )
 from spec.system.learner_log import snapshot_only_in_memory
@@ -35,6 +34,7 @@ from spec.system.state import (
     Election,
     Leader,
     Learner,
+    Recorder,
     Server,
     SystemState,
     empty_leader,
@@ -119,7 +119,7 @@ def _looking(
     processed = srv.last_processed if p.bug == ZK_2845 else len(srv.history)
     srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed)
     empty = no_votes(p)
-    vote = kept_vote(p, self_vote(p, srv, i))
+    vote = kept_self_vote(p, srv, i)
     return srv, Election(vote, next_round(p, el.round), empty, empty, queue, False)
 
 
@@ -269,8 +269,9 @@ def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> 
 OFF_ELECTION_ROUND = 0
 
 
-def power_off(s: SystemState, p: Params, i: int) -> SystemState:
-    """i stops: only its log, epochs and snapshot survive; its channels are emptied.
+def power_off(s: SystemState, p: Params, i: int, recorder: Recorder | None = None) -> SystemState:
+    """i stops: only its log, epochs and snapshot survive; its channels are emptied. A
+    crash's count goes in ``recorder`` (None: the recorder stays), in the same update.
 
     A learner between SNAP and NEWLEADER has not written the leader's snapshot: its
     log on disk is the one it had before (:func:`snapshot_only_in_memory`).
@@ -294,6 +295,7 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
         leaders=put(s.leaders, i, empty_leader(p.n)),
         learners=put(s.learners, i, EMPTY_LEARNER),
         network=net.isolate(s.network, p.n, i, notes=not p.tla_election),
+        recorder=s.recorder if recorder is None else recorder,
     )
 
 
@@ -325,7 +327,7 @@ def power_on(s: SystemState, p: Params, i: int) -> SystemState:
     )
     if p.tla_election:  # ZkV3_7_0.tla's NodeStart resumes the election it left
         return s._replace(servers=put(s.servers, i, srv))
-    vote = kept_vote(p, self_vote(p, srv, i))
+    vote = kept_self_vote(p, srv, i)
     empty = no_votes(p)
     el = Election(vote, next_round(p, 0), empty, empty, (), False)
     s = s._replace(servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
