@@ -114,8 +114,12 @@ def no_votes(p: Params) -> tuple[ReceivedVote, ...]:
 
 
 def settled(el: Election, p: Params) -> Election:
-    """``leaveInstance``: a server that decided keeps its vote and round, nothing else."""
+    """``leaveInstance``: a server that decided keeps its vote and round, nothing else. A
+    record that holds nothing else already is its own result (the coarse election's
+    always are)."""
     empty = no_votes(p)
+    if not el.queue and not el.waiting and el.received == empty and el.out_of_election == empty:
+        return el
     return Election(el.vote, el.round, empty, empty, (), False)
 
 
