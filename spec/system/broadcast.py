@@ -31,7 +31,18 @@ from spec.system.learner_log import last_committed, last_queued
 from spec.system.log import append, concat, put_entry
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
-from spec.system.state import SystemState, Txn, index_of_zxid, last_zxid, put
+from spec.system.state import (
+    SystemState,
+    Txn,
+    index_of_zxid,
+    last_zxid,
+    leader_with,
+    learner_with,
+    put,
+    recorder_with,
+    server_with,
+    state_with,
+)
 from spec.system.synchronization import take_snapshot
 from spec.system.zxid import counter_of, epoch_of, is_next_zxid, make_zxid
 
@@ -65,14 +76,15 @@ def leader_process_request(s: SystemState, p: Params, i: int) -> SystemState | N
     zxid = last + 1 if epoch_of(last) == srv.current_epoch else make_zxid(srv.current_epoch, 1)
     value = s.recorder.requests + 1
     txn = Txn(zxid, value)
-    srv = srv._replace(history=append(srv.history, txn))
-    ld = ld._replace(acks=append(ld.acks, 0 if p.zookeeper_timing else 1 << i))
+    srv = server_with(srv, history=append(srv.history, txn))
+    ld = leader_with(ld, acks=append(ld.acks, 0 if p.zookeeper_timing else 1 << i))
     followers = ld.forwarding & p.voter_mask
-    s = s._replace(
+    s = state_with(
+        s,
         servers=put(s.servers, i, srv),
         leaders=put(s.leaders, i, ld),
         network=net.broadcast(s.network, p.n, i, followers, m.proposal(zxid, value)),
-        recorder=s.recorder._replace(requests=value),
+        recorder=recorder_with(s.recorder, requests=value),
     )
     if should_snapshot(s, i):
         s = take_snapshot(s, i)
@@ -94,18 +106,20 @@ def follower_process_proposal(s: SystemState, p: Params, i: int, j: int) -> Syst
     if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
         return illegal(s, p, i, j, msg)
     if not is_next_zxid(last_queued(srv, s.learners[i])[1], msg.zxid):
-        s = s._replace(network=net.discard(s.network, p.n, i, j))
+        s = state_with(s, network=net.discard(s.network, p.n, i, j))
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
-    srv = srv._replace(history=append(srv.history, Txn(msg.zxid, msg.value)))
+    srv = server_with(srv, history=append(srv.history, Txn(msg.zxid, msg.value)))
     if p.zookeeper_timing:  # the ACK goes out once the log is synced
         lrn = s.learners[i]
-        s = s._replace(
+        s = state_with(
+            s,
             servers=put(s.servers, i, srv),
-            learners=put(s.learners, i, lrn._replace(unacked=lrn.unacked + 1)),
+            learners=put(s.learners, i, learner_with(lrn, unacked=lrn.unacked + 1)),
             network=net.discard(s.network, p.n, i, j),
         )
         return take_snapshot(s, i) if should_snapshot(s, i) else s
-    s = s._replace(
+    s = state_with(
+        s,
         servers=put(s.servers, i, srv),
         network=net.reply(s.network, p.n, i, j, m.ack(msg.zxid)),
     )
@@ -134,7 +148,7 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
         return None  # LeaderProcessACKLD reads it
     network = net.discard(s.network, p.n, i, j)
     if counter_of(msg.zxid) == 0:
-        return s._replace(network=network)
+        return state_with(s, network=network)
     if not p.is_voter(j):
         return illegal(s, p, i, j, msg)
     srv = s.servers[i]
@@ -147,9 +161,9 @@ def leader_process_ack(s: SystemState, p: Params, i: int, j: int) -> SystemState
     acked = [x for x in range(first, len(h)) if ld.acks[x] >> j & 1]
     in_order = not acked or acked[-1] + 2 == k
     if not (1 <= k <= len(h) and in_order):
-        return breach(s._replace(network=network), ACK_INCONSISTENT, i, j, msg.zxid)
-    ld = ld._replace(acks=put_entry(ld.acks, k - 1, ld.acks[k - 1] | 1 << j))
-    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+        return breach(state_with(s, network=network), ACK_INCONSISTENT, i, j, msg.zxid)
+    ld = leader_with(ld, acks=put_entry(ld.acks, k - 1, ld.acks[k - 1] | 1 << j))
+    s = state_with(s, leaders=put(s.leaders, i, ld), network=network)
     done = last_committed(srv, s.learners[i])
     if done >= len(h) or msg.zxid <= last_zxid(h, done):
         return s  # nothing outstanding, or already committed
@@ -165,13 +179,13 @@ def _commit(s: SystemState, p: Params, i: int, k: int) -> SystemState:
     """Leader i commits entry k: COMMIT to its followers, INFORM to its observers."""
     srv, ld = s.servers[i], s.leaders[i]
     h = srv.history
-    srv = srv._replace(last_committed=k, last_processed=k)
+    srv = server_with(srv, last_committed=k, last_processed=k)
     txn = h[k - 1]
     network = net.broadcast(s.network, p.n, i, ld.forwarding & p.voter_mask, m.commit(txn.zxid))
     network = net.broadcast(
         network, p.n, i, ld.forwarding & ~p.voter_mask, m.inform(txn.zxid, txn.value)
     )
-    s = s._replace(servers=put(s.servers, i, srv), network=network)
+    s = state_with(s, servers=put(s.servers, i, srv), network=network)
     return record_commit(s, h[:k])
 
 
@@ -211,8 +225,8 @@ def leader_log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
     while low > 0 and not acks[low - 1] & me:
         low -= 1
     acked = tuple(a | me for a in acks[low : k + 1])
-    ld = ld._replace(acks=concat(acks[:low], (*acked, *acks[k + 1 :])))
-    return _commit_ready(s._replace(leaders=put(s.leaders, i, ld)), p, i)
+    ld = leader_with(ld, acks=concat(acks[:low], (*acked, *acks[k + 1 :])))
+    return _commit_ready(state_with(s, leaders=put(s.leaders, i, ld)), p, i)
 
 
 def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -229,10 +243,12 @@ def follower_process_commit(s: SystemState, p: Params, i: int, j: int) -> System
         return None  # FollowerProcessCOMMITInSync
     if not (srv.state == FOLLOWING and is_learner_of(s, i, j) and srv.zab_state == BROADCAST):
         return illegal(s, p, i, j, msg)
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    s = state_with(s, network=net.discard(s.network, p.n, i, j))
     if srv.last_committed >= len(srv.history):
         return s
     if srv.history[srv.last_committed].zxid != msg.zxid:
         return breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
     k = srv.last_committed + 1
-    return s._replace(servers=put(s.servers, i, srv._replace(last_committed=k, last_processed=k)))
+    return state_with(
+        s, servers=put(s.servers, i, server_with(srv, last_committed=k, last_processed=k))
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from spec.system.params import MAX_IDS
-from spec.system.state import Network, put
+from spec.system.state import Network, network_with, put
 
 
 def link_cut(net: Network, n: int, i: int, j: int) -> bool:
@@ -55,22 +55,22 @@ def zab_head(net: Network, n: int, i: int, j: int) -> Any:
 
 def send(net: Network, n: int, src: int, dst: int, *msgs: tuple) -> Network:
     """``Send``/``SendPackets``: append messages to the channel from src to dst."""
-    return net._replace(msgs=_append(net.msgs, n, net.cut, src, dst, msgs))
+    return network_with(net, msgs=_append(net.msgs, n, net.cut, src, dst, msgs))
 
 
 def discard(net: Network, n: int, i: int, j: int) -> Network:
     """``Discard``: i takes the head of the channel from j."""
-    return net._replace(msgs=_pop(net.msgs, n, j, i))
+    return network_with(net, msgs=_pop(net.msgs, n, j, i))
 
 
 def reply(net: Network, n: int, i: int, j: int, *msgs: tuple) -> Network:
     """``Reply``: i takes the head of the channel from j and sends msgs to j."""
-    return net._replace(msgs=_append(_pop(net.msgs, n, j, i), n, net.cut, i, j, msgs))
+    return network_with(net, msgs=_append(_pop(net.msgs, n, j, i), n, net.cut, i, j, msgs))
 
 
 def broadcast(net: Network, n: int, i: int, targets: int, msg: tuple) -> Network:
     """``Broadcast``: i sends msg to every server in the bitmask ``targets`` but itself."""
-    return net._replace(msgs=_append_to_each(net.msgs, n, net.cut, i, targets, msg))
+    return network_with(net, msgs=_append_to_each(net.msgs, n, net.cut, i, targets, msg))
 
 
 def close_connection(net: Network, n: int, i: int, j: int) -> Network:
@@ -78,7 +78,7 @@ def close_connection(net: Network, n: int, i: int, j: int) -> Network:
     msgs = list(net.msgs)
     msgs[i * n + j] = ()
     msgs[j * n + i] = ()
-    return net._replace(msgs=tuple(msgs))
+    return network_with(net, msgs=tuple(msgs))
 
 
 def clean_input(net: Network, n: int, group: int) -> Network:
@@ -87,7 +87,7 @@ def clean_input(net: Network, n: int, group: int) -> Network:
     A leader and its learners only talk to each other, so this drops every message
     between the members of ``group``.
     """
-    return net._replace(msgs=_emptied(net.msgs, _INTO[n, group]))
+    return network_with(net, msgs=_emptied(net.msgs, _INTO[n, group]))
 
 
 # FLE notifications.
@@ -103,12 +103,12 @@ def notify(net: Network, n: int, src: int, targets: int, note: tuple, cuts: bool
     """Send an FLE notification from src to every server in ``targets`` but itself; lost on
     a cut link unless ``cuts`` is off (FastLeaderElection.tla's election ignores partitions)."""
     cut = net.cut if cuts else 0
-    return net._replace(notes=_append_to_each(net.notes, n, cut, src, targets, note))
+    return network_with(net, notes=_append_to_each(net.notes, n, cut, src, targets, note))
 
 
 def take_notification(net: Network, n: int, i: int, j: int) -> Network:
     """i takes the head of the notification channel from j."""
-    return net._replace(notes=_pop(net.notes, n, j, i))
+    return network_with(net, notes=_pop(net.notes, n, j, i))
 
 
 def no_notification_for(net: Network, n: int, i: int) -> bool:
@@ -166,4 +166,4 @@ def cut_link(net: Network, n: int, i: int, j: int, notes: bool = True) -> Networ
 
 def heal_link(net: Network, n: int, i: int, j: int) -> Network:
     """``PartitionRecover``: the link between i and j comes back."""
-    return net._replace(cut=net.cut & ~(1 << (i * n + j) | 1 << (j * n + i)))
+    return network_with(net, cut=net.cut & ~(1 << (i * n + j) | 1 << (j * n + i)))

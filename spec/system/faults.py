@@ -18,7 +18,7 @@ from spec.system.role_changes import (
     power_off,
     power_on,
 )
-from spec.system.state import SystemState
+from spec.system.state import SystemState, recorder_with, state_with
 
 
 def node_crash(s: SystemState, p: Params, i: int) -> SystemState | None:
@@ -32,8 +32,7 @@ def node_crash(s: SystemState, p: Params, i: int) -> SystemState | None:
         s = leader_shutdown(s, p, i, crashed=i)
     elif srv.state in (FOLLOWING, OBSERVING):
         s = learner_leaves(s, p, i, crashed=True)
-    s = power_off(s, p, i)
-    return s._replace(recorder=s.recorder._replace(crashes=s.recorder.crashes + 1))
+    return power_off(s, p, i, recorder_with(s.recorder, crashes=s.recorder.crashes + 1))
 
 
 def node_start(s: SystemState, p: Params, i: int) -> SystemState | None:
@@ -62,15 +61,15 @@ def partition_start(s: SystemState, p: Params, i: int, j: int) -> SystemState | 
             else:
                 s = learner_leaves(s, p, learner)
             break
-    s = s._replace(network=net.cut_link(s.network, p.n, i, j, notes=not p.tla_election))
-    return s._replace(recorder=s.recorder._replace(partitions=s.recorder.partitions + 1))
+    s = state_with(s, network=net.cut_link(s.network, p.n, i, j, notes=not p.tla_election))
+    return state_with(s, recorder=recorder_with(s.recorder, partitions=s.recorder.partitions + 1))
 
 
 def partition_recover(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
     """``PartitionRecover(i, j)``: the link between i and j (i < j) heals."""
     if not i < j or not net.link_cut(s.network, p.n, i, j):
         return None
-    return s._replace(network=net.heal_link(s.network, p.n, i, j))
+    return state_with(s, network=net.heal_link(s.network, p.n, i, j))
 
 
 def zab_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
@@ -83,4 +82,4 @@ def zab_timeout(s: SystemState, p: Params, i: int) -> SystemState | None:
     if not srv.online or srv.state == LOOKING or s.recorder.timeouts >= p.max_timeouts:
         return None
     s = leader_shutdown(s, p, i) if srv.state == LEADING else learner_leaves(s, p, i)
-    return s._replace(recorder=s.recorder._replace(timeouts=s.recorder.timeouts + 1))
+    return state_with(s, recorder=recorder_with(s.recorder, timeouts=s.recorder.timeouts + 1))

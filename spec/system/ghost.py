@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from spec.system.constants import MAX_EPOCHS_RECORDED, NULL
 from spec.system.log import insert, search
-from spec.system.state import Breach, History, ProposalRecord, SystemState
+from spec.system.state import Breach, History, ProposalRecord, SystemState, ghost_with, state_with
 
 # Kinds of breach. The first five are ZkV3_7_0.tla's violatedInvariants.
 MESSAGE_ILLEGAL = 0  # a message that is impossible in the receiver's state
@@ -48,7 +48,7 @@ def breach(
     """Record that a check inside the step by ``server`` failed."""
     g = s.ghost
     found = Breach(kind, server, peer, zxid, message)
-    return s._replace(ghost=g._replace(breaches=(*g.breaches, found)))
+    return state_with(s, ghost=ghost_with(g, breaches=(*g.breaches, found)))
 
 
 def record_proposals(s: SystemState, source: int, epoch: int, txns: History) -> SystemState:
@@ -64,7 +64,7 @@ def record_proposals(s: SystemState, source: int, epoch: int, txns: History) -> 
             proposals = insert(proposals, k, r)
     if proposals is g.proposals:
         return s
-    return s._replace(ghost=g._replace(proposals=proposals))
+    return state_with(s, ghost=ghost_with(g, proposals=proposals))
 
 
 def record_commit(s: SystemState, committed: History) -> SystemState:
@@ -77,7 +77,7 @@ def record_commit(s: SystemState, committed: History) -> SystemState:
     g = s.ghost
     if len(committed) <= len(g.committed) or committed[: len(g.committed)] != g.committed:
         return s
-    return s._replace(ghost=g._replace(committed=committed))
+    return state_with(s, ghost=ghost_with(g, committed=committed))
 
 
 def record_established(s: SystemState, epoch: int, leader: int) -> SystemState:
@@ -87,4 +87,4 @@ def record_established(s: SystemState, epoch: int, leader: int) -> SystemState:
     g = s.ghost
     masks = list(g.epoch_leader)
     masks[epoch - 1] |= 1 << leader
-    return s._replace(ghost=g._replace(epoch_leader=tuple(masks)))
+    return state_with(s, ghost=ghost_with(g, epoch_leader=tuple(masks)))

@@ -535,18 +535,79 @@ def parts_read(s: SystemState) -> tuple:
 
 #: Entries the invariant checker's memo keeps, at most (its older half goes when full).
 CHECKER_MEMO_LIMIT = 65_536
+#: Entries each of the checker's tables of codes keeps, at most (:class:`Codes`).
+CODE_LIMIT = 65_536
 
 _UNKNOWN = object()
 
 
+class Codes:
+    """Small ints standing for values (logs, ghosts) in the invariant checker's key, so that
+    the key is flat and cheap to hash and compare: equal values get one code while the value
+    is in the table, unequal values never share one (codes are never reused). A step shares
+    the logs and the ghost it does not write with the state before it, so most are found by
+    identity (the object kept with its code, so its id stays its own) without hashing them.
+    When a table is full its older half goes: an equal value met again then gets a new
+    code, which costs the memo a miss, never a wrong verdict."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.by_id: dict[int, tuple[object, int]] = {}
+        self.by_value: dict[object, int] = {}
+        self.issued = 0
+
+    def code(self, value: object) -> int:
+        entry = self.by_id.get(id(value))
+        if entry is not None:
+            return entry[1]
+        by_value = self.by_value
+        code = by_value.get(value)
+        if code is None:
+            if len(by_value) >= self.limit:
+                _drop_older_half(by_value)
+            code = by_value[value] = self.issued
+            self.issued += 1
+        by_id = self.by_id
+        if len(by_id) >= self.limit:
+            _drop_older_half(by_id)
+        by_id[id(value)] = (value, code)
+        return code
+
+
+def checker_key(s: SystemState, logs: Codes, ghosts: Codes) -> tuple:
+    """:func:`parts_read` of ``s`` as one flat tuple, its logs and ghost by their codes: two
+    states with equal keys have equal :func:`parts_read` (``tests/system/
+    test_invariant_sharing.py``)."""
+    key: list[object] = []
+    for v in s.servers:
+        leading = v.state == LEADING
+        key.append(v.online)
+        key.append(v.state)
+        key.append(v.zab_state == BROADCAST)
+        key.append(leading and v.zab_state in ESTABLISHED)
+        key.append(v.accepted_epoch if leading else None)
+        key.append(v.current_epoch if leading else None)
+        key.append(logs.code(v.history))
+        key.append(v.last_committed)
+    for ld in s.leaders:
+        key.append(ld.learners)
+    for lr in s.learners:
+        key.append(lr.leader)
+        key.append(lr.nl_received)
+    key.append(ghosts.code(s.ghost))
+    return tuple(key)
+
+
 def first_broken_checker(names: Sequence[str]) -> Callable[[SystemState], str | None]:
     """For a state, the first of the invariants ``names`` (in that order) that does not hold,
-    or None: the search's one call per state, memoized on :func:`parts_read`."""
+    or None: the search's one call per state, memoized on :func:`parts_read` (as
+    :func:`checker_key` gives it)."""
     checks = [(name, PREDICATES[name]) for name in names]
     memo: dict[tuple, str | None] = {}
+    logs, ghosts = Codes(CODE_LIMIT), Codes(CODE_LIMIT)
 
     def first_broken(s: SystemState) -> str | None:
-        key = parts_read(s)
+        key = checker_key(s, logs, ghosts)
         found = memo.get(key, _UNKNOWN)
         if found is _UNKNOWN:
             if len(memo) >= CHECKER_MEMO_LIMIT:

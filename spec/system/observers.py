@@ -10,7 +10,15 @@ from spec.system.ghost import PROPOSAL_INCONSISTENT, breach
 from spec.system.log import append
 from spec.system.params import Params
 from spec.system.receive import illegal, is_learner_of, taking
-from spec.system.state import SystemState, Txn, last_zxid, put
+from spec.system.state import (
+    SystemState,
+    Txn,
+    last_zxid,
+    learner_with,
+    put,
+    server_with,
+    state_with,
+)
 from spec.system.zxid import is_next_zxid
 
 
@@ -27,17 +35,17 @@ def observer_process_inform(s: SystemState, p: Params, i: int, j: int) -> System
     srv = s.servers[i]
     if not (srv.state == OBSERVING and is_learner_of(s, i, j)):
         return illegal(s, p, i, j, msg)
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    s = state_with(s, network=net.discard(s.network, p.n, i, j))
     txn = Txn(msg.zxid, msg.value)
     if srv.zab_state == SYNCHRONIZATION:
         lrn = s.learners[i]
-        lrn = lrn._replace(
-            not_committed=(*lrn.not_committed, txn), committed=(*lrn.committed, txn.zxid)
+        lrn = learner_with(
+            lrn, not_committed=(*lrn.not_committed, txn), committed=(*lrn.committed, txn.zxid)
         )
-        return s._replace(learners=put(s.learners, i, lrn))
+        return state_with(s, learners=put(s.learners, i, lrn))
     if srv.zab_state != BROADCAST or not is_next_zxid(last_zxid(srv.history), msg.zxid):
         return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
     history = append(srv.history, txn)
     k = len(history)
-    srv = srv._replace(history=history, last_committed=k, last_processed=k)
-    return s._replace(servers=put(s.servers, i, srv))
+    srv = server_with(srv, history=history, last_committed=k, last_processed=k)
+    return state_with(s, servers=put(s.servers, i, srv))

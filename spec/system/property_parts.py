@@ -31,7 +31,7 @@ parts leaves its value as it was.
 from __future__ import annotations
 
 from spec.system.constants import BROADCAST, LEADING, SYNCHRONIZATION
-from spec.system.state import Ghost, Learner, Server, SystemState
+from spec.system.state import Ghost, Leader, Learner, Server, SystemState
 
 ESTABLISHED = (SYNCHRONIZATION, BROADCAST)
 
@@ -107,15 +107,19 @@ def _server_parts(old: tuple, new: tuple, parts: set[str]) -> None:
             parts.add("server_counters")
 
 
-def _record_parts(
-    prefix: str, fields: tuple[str, ...], old: tuple, new: tuple, parts: set[str]
-) -> None:
+def _record_parts(names: tuple[str, ...], old: tuple, new: tuple, parts: set[str]) -> None:
+    """Add the part named ``names[k]`` for each field k that differs in some record."""
     for a, b in zip(old, new, strict=True):
         if a is b:
             continue
-        for name, x, y in zip(fields, a, b, strict=True):
+        for name, x, y in zip(names, a, b, strict=True):
             if x is not y and x != y:
-                parts.add(f"{prefix}.{name}")
+                parts.add(name)
+
+
+#: The parts of the learners' records and the ghost: one for each field, by name (made once).
+LEARNER_PARTS = tuple(f"learners.{name}" for name in Learner._fields)
+GHOST_PARTS = tuple(f"ghost.{name}" for name in Ghost._fields)
 
 
 def _leader_parts(old: tuple, new: tuple, parts: set[str]) -> None:
@@ -124,8 +128,12 @@ def _leader_parts(old: tuple, new: tuple, parts: set[str]) -> None:
             continue
         if a.learners != b.learners:
             parts.add("leaders.learners")
-        if a._replace(learners=b.learners) != b:
+        if a[:_LEARNERS] != b[:_LEARNERS] or a[_LEARNERS + 1 :] != b[_LEARNERS + 1 :]:
             parts.add("leaders.others")
+
+
+#: Where ``learners`` is in a leader's record (the others are compared around it).
+_LEARNERS = Leader._fields.index("learners")
 
 
 def parts_changed(before: SystemState, after: SystemState) -> set[str]:
@@ -141,11 +149,11 @@ def parts_changed(before: SystemState, after: SystemState) -> set[str]:
         if name == "servers":
             _server_parts(old, new, parts)
         elif name == "learners":
-            _record_parts("learners", Learner._fields, old, new, parts)
+            _record_parts(LEARNER_PARTS, old, new, parts)
         elif name == "leaders":
             _leader_parts(old, new, parts)
         elif name == "ghost":
-            _record_parts("ghost", Ghost._fields, (old,), (new,), parts)
+            _record_parts(GHOST_PARTS, (old,), (new,), parts)
         else:
             parts.add(name)
     return parts

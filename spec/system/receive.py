@@ -14,7 +14,7 @@ from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, OBSERVING
 from spec.system.ghost import MESSAGE_ILLEGAL, breach
 from spec.system.params import Params
-from spec.system.state import SystemState
+from spec.system.state import SystemState, state_with
 
 
 def is_learner_of(s: SystemState, i: int, j: int) -> bool:
@@ -40,6 +40,6 @@ def taking(s: SystemState, p: Params, i: int, j: int, *types: int) -> Any:
 
 def illegal(s: SystemState, p: Params, i: int, j: int, msg: tuple) -> SystemState:
     """i takes ``msg`` from j, which cannot arrive in i's state: a breach."""
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    s = state_with(s, network=net.discard(s.network, p.n, i, j))
     zxid = getattr(msg, "zxid", 0)
     return breach(s, MESSAGE_ILLEGAL, i, j, zxid, msg[0])

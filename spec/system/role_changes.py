@@ -19,11 +19,10 @@ from spec.system.constants import (
 )
 from spec.system.election.votes import (
     NOBODY,
-    kept_vote,
+    kept_self_vote,
     next_round,
     no_votes,
     notification,
-    self_vote,
     settled,
 )
 from spec.system.learner_log import snapshot_only_in_memory
@@ -35,11 +34,15 @@ from spec.system.state import (
     Election,
     Leader,
     Learner,
+    Recorder,
     Server,
     SystemState,
     empty_leader,
+    leader_with,
     members,
     put,
+    server_with,
+    state_with,
 )
 
 
@@ -63,7 +66,7 @@ def send_own_notification(
         targets = p.voter_mask if p.tla_election else online_voters(s, p)
     note = notification(p, s.servers[i], s.elections[i], i)
     cuts = not p.tla_election
-    return s._replace(network=net.notify(s.network, p.n, i, targets, note, cuts))
+    return state_with(s, network=net.notify(s.network, p.n, i, targets, note, cuts))
 
 
 def go_looking(s: SystemState, p: Params, i: int, announce: bool = True) -> SystemState:
@@ -95,7 +98,8 @@ def back_to_election(s: SystemState, p: Params, group: int, announce: bool = Tru
     for i in looking:
         servers[i], elections[i] = _looking(p, i, servers[i], elections[i], learners[i], queue)
         leaders[i], learners[i] = idle_leader, EMPTY_LEARNER
-    s = s._replace(
+    s = state_with(
+        s,
         servers=tuple(servers),
         elections=tuple(elections),
         leaders=tuple(leaders),
@@ -117,9 +121,11 @@ def _looking(
         srv = _durable_work_done(srv, lrn, p)
     # the fix of ZK-2845 reloads the database from the log: all of it is processed
     processed = srv.last_processed if p.bug == ZK_2845 else len(srv.history)
-    srv = srv._replace(state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed)
+    srv = server_with(
+        srv, state=LOOKING, zab_state=ELECTION, initial_len=0, last_processed=processed
+    )
     empty = no_votes(p)
-    vote = kept_vote(p, self_vote(p, srv, i))
+    vote = kept_self_vote(p, srv, i)
     return srv, Election(vote, next_round(p, el.round), empty, empty, queue, False)
 
 
@@ -132,7 +138,9 @@ def _reloaded_from_disk(srv: Server, lrn: Learner) -> Server:
     as at a restart: the log it had before SNAP, and its own last snapshot committed.
     """
     n = len(lrn.disk_log)
-    return srv._replace(history=lrn.disk_log, last_processed=n, last_committed=srv.last_snapshot)
+    return server_with(
+        srv, history=lrn.disk_log, last_processed=n, last_committed=srv.last_snapshot
+    )
 
 
 def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
@@ -153,7 +161,7 @@ def _durable_work_done(srv: Server, lrn: Learner, p: Params) -> Server:
         history += lrn.not_committed  # the second half of NEWLEADER still to come
     if len(history) == len(srv.history):
         return srv
-    return srv._replace(history=history)
+    return server_with(srv, history=history)
 
 
 def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:
@@ -173,11 +181,12 @@ def turn_to_leading(s: SystemState, p: Params, i: int) -> SystemState:
         new_epoch=srv.accepted_epoch + 1,
         acks=log_of((me,) * len(srv.history)),
     )
-    return s._replace(
+    return state_with(
+        s,
         servers=put(
             s.servers,
             i,
-            srv._replace(state=LEADING, zab_state=DISCOVERY, initial_len=len(srv.history)),
+            server_with(srv, state=LEADING, zab_state=DISCOVERY, initial_len=len(srv.history)),
         ),
         elections=put(s.elections, i, settled(s.elections[i], p)),
         leaders=put(s.leaders, i, leader),
@@ -188,11 +197,12 @@ def turn_to_learning(s: SystemState, p: Params, i: int) -> SystemState:
     """``ZabTurnToFollowing``: i follows (a voter) or observes (an observer)."""
     srv = s.servers[i]
     role = FOLLOWING if p.is_voter(i) else OBSERVING
-    return s._replace(
+    return state_with(
+        s,
         servers=put(
             s.servers,
             i,
-            srv._replace(state=role, zab_state=DISCOVERY, initial_len=len(srv.history)),
+            server_with(srv, state=role, zab_state=DISCOVERY, initial_len=len(srv.history)),
         ),
         elections=put(s.elections, i, settled(s.elections[i], p)),
         learners=put(s.learners, i, EMPTY_LEARNER),
@@ -203,14 +213,15 @@ def remove_learner(s: SystemState, i: int, j: int) -> SystemState:
     """``RemoveLearner(i, j)``: leader i drops its LearnerHandler for j."""
     ld = s.leaders[i]
     keep = ~(1 << j)
-    ld = ld._replace(
+    ld = leader_with(
+        ld,
         learners=ld.learners & keep,
         forwarding=ld.forwarding & keep,
         connecting_live=ld.connecting_live & keep,
         ackld_live=ld.ackld_live & keep,
         peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
     )
-    return s._replace(leaders=put(s.leaders, i, ld))
+    return state_with(s, leaders=put(s.leaders, i, ld))
 
 
 def drop_session(s: SystemState, p: Params, i: int, j: int) -> SystemState:
@@ -218,7 +229,7 @@ def drop_session(s: SystemState, p: Params, i: int, j: int) -> SystemState:
     session with it); j notices later, at its own ZabTimeout (``zookeeper_timing``)."""
     if s.servers[i].state == LEADING and s.leaders[i].learners >> j & 1:
         s = remove_learner(s, i, j)
-    return s._replace(network=net.close_connection(s.network, p.n, i, j))
+    return state_with(s, network=net.close_connection(s.network, p.n, i, j))
 
 
 def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> SystemState:
@@ -231,10 +242,10 @@ def leader_shutdown(s: SystemState, p: Params, i: int, crashed: int = NULL) -> S
         network = s.network
         for k in members(s.leaders[i].learners & ~(1 << i)):
             network = net.close_connection(network, p.n, i, k)
-        s = s._replace(network=network)
+        s = state_with(s, network=network)
         return s if i == crashed else go_looking(s, p, i)
     cluster = s.leaders[i].learners | 1 << i
-    s = s._replace(network=net.clean_input(s.network, p.n, cluster))
+    s = state_with(s, network=net.clean_input(s.network, p.n, cluster))
     if p.tla_election:
         # ZabTimeoutInCluster: the crashed server too; a timeout queued, nothing sent
         return back_to_election(s, p, cluster, announce=False)
@@ -261,7 +272,7 @@ def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> 
     if not p.is_quorum(s.leaders[leader].learners & ~(1 << j)):
         return leader_shutdown(s, p, leader, crashed=j if crashed else NULL)
     s = remove_learner(s, leader, j)
-    s = s._replace(network=net.close_connection(s.network, p.n, leader, j))
+    s = state_with(s, network=net.close_connection(s.network, p.n, leader, j))
     return s if crashed else go_looking(s, p, j)
 
 
@@ -269,16 +280,18 @@ def learner_leaves(s: SystemState, p: Params, j: int, crashed: bool = False) -> 
 OFF_ELECTION_ROUND = 0
 
 
-def power_off(s: SystemState, p: Params, i: int) -> SystemState:
-    """i stops: only its log, epochs and snapshot survive; its channels are emptied.
+def power_off(s: SystemState, p: Params, i: int, recorder: Recorder | None = None) -> SystemState:
+    """i stops: only its log, epochs and snapshot survive; its channels are emptied. A
+    crash's count goes in ``recorder`` (None: the recorder stays), in the same update.
 
     A learner between SNAP and NEWLEADER has not written the leader's snapshot: its
     log on disk is the one it had before (:func:`snapshot_only_in_memory`).
     """
     srv = s.servers[i]
     if snapshot_only_in_memory(p, s.learners[i]):
-        srv = srv._replace(history=s.learners[i].disk_log)
-    srv = srv._replace(
+        srv = server_with(srv, history=s.learners[i].disk_log)
+    srv = server_with(
+        srv,
         online=False,
         state=LOOKING,
         zab_state=ELECTION,
@@ -288,12 +301,14 @@ def power_off(s: SystemState, p: Params, i: int) -> SystemState:
     )
     # ZkV3_7_0.tla's crash keeps the election as it was, and its mail
     el = s.elections[i] if p.tla_election else _off_election(p)
-    return s._replace(
+    return state_with(
+        s,
         servers=put(s.servers, i, srv),
         elections=put(s.elections, i, el),
         leaders=put(s.leaders, i, empty_leader(p.n)),
         learners=put(s.learners, i, EMPTY_LEARNER),
         network=net.isolate(s.network, p.n, i, notes=not p.tla_election),
+        recorder=s.recorder if recorder is None else recorder,
     )
 
 
@@ -315,7 +330,8 @@ _OFF_ELECTIONS: dict[tuple[int, bool], Election] = {}
 def power_on(s: SystemState, p: Params, i: int) -> SystemState:
     """i restarts from disk: it replays its log, knows its snapshot committed, and looks."""
     srv = s.servers[i]
-    srv = srv._replace(
+    srv = server_with(
+        srv,
         online=True,
         state=LOOKING,
         zab_state=ELECTION,
@@ -324,9 +340,9 @@ def power_on(s: SystemState, p: Params, i: int) -> SystemState:
         initial_len=0,
     )
     if p.tla_election:  # ZkV3_7_0.tla's NodeStart resumes the election it left
-        return s._replace(servers=put(s.servers, i, srv))
-    vote = kept_vote(p, self_vote(p, srv, i))
+        return state_with(s, servers=put(s.servers, i, srv))
+    vote = kept_self_vote(p, srv, i)
     empty = no_votes(p)
     el = Election(vote, next_round(p, 0), empty, empty, (), False)
-    s = s._replace(servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
+    s = state_with(s, servers=put(s.servers, i, srv), elections=put(s.elections, i, el))
     return send_own_notification(s, p, i)

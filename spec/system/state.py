@@ -277,6 +277,216 @@ for _group in (
     quick_replace(_group)
 
 
+# The same updates as compiled functions, for the steps the search runs per state: called
+# from compiled code, a generated _replace runs in the interpreter (a frame, its keyword
+# arguments matched by name), about three times the cost of building the record here
+# (``tests/system/test_state_updates.py`` holds each to ``_replace``).
+
+_new = tuple.__new__
+
+
+def state_with(
+    s: SystemState,
+    *,
+    servers: tuple[Server, ...] | None = None,
+    elections: tuple[Election, ...] | None = None,
+    leaders: tuple[Leader, ...] | None = None,
+    learners: tuple[Learner, ...] | None = None,
+    network: Network | None = None,
+    ghost: Ghost | None = None,
+    recorder: Recorder | None = None,
+) -> SystemState:
+    """``s._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        SystemState,
+        (
+            s.servers if servers is None else servers,
+            s.elections if elections is None else elections,
+            s.leaders if leaders is None else leaders,
+            s.learners if learners is None else learners,
+            s.network if network is None else network,
+            s.ghost if ghost is None else ghost,
+            s.recorder if recorder is None else recorder,
+        ),
+    )
+
+
+def server_with(
+    srv: Server,
+    *,
+    online: bool | None = None,
+    state: int | None = None,
+    zab_state: int | None = None,
+    accepted_epoch: int | None = None,
+    current_epoch: int | None = None,
+    history: History | None = None,
+    last_snapshot: int | None = None,
+    last_committed: int | None = None,
+    last_processed: int | None = None,
+    initial_len: int | None = None,
+) -> Server:
+    """``srv._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Server,
+        (
+            srv.online if online is None else online,
+            srv.state if state is None else state,
+            srv.zab_state if zab_state is None else zab_state,
+            srv.accepted_epoch if accepted_epoch is None else accepted_epoch,
+            srv.current_epoch if current_epoch is None else current_epoch,
+            srv.history if history is None else history,
+            srv.last_snapshot if last_snapshot is None else last_snapshot,
+            srv.last_committed if last_committed is None else last_committed,
+            srv.last_processed if last_processed is None else last_processed,
+            srv.initial_len if initial_len is None else initial_len,
+        ),
+    )
+
+
+def election_with(
+    el: Election,
+    *,
+    vote: Vote | None = None,
+    round: int | None = None,
+    received: tuple[ReceivedVote, ...] | None = None,
+    out_of_election: tuple[ReceivedVote, ...] | None = None,
+    queue: tuple | None = None,
+    waiting: bool | None = None,
+) -> Election:
+    """``el._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Election,
+        (
+            el.vote if vote is None else vote,
+            el.round if round is None else round,
+            el.received if received is None else received,
+            el.out_of_election if out_of_election is None else out_of_election,
+            el.queue if queue is None else queue,
+            el.waiting if waiting is None else waiting,
+        ),
+    )
+
+
+def leader_with(
+    ld: Leader,
+    *,
+    learners: int | None = None,
+    connecting: int | None = None,
+    connecting_live: int | None = None,
+    electing: int | None = None,
+    electing_quorum: int | None = None,
+    peer_last_zxid: tuple[int, ...] | None = None,
+    ackld: int | None = None,
+    ackld_live: int | None = None,
+    forwarding: int | None = None,
+    new_epoch: int | None = None,
+    acks: Entries[int] | None = None,
+) -> Leader:
+    """``ld._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Leader,
+        (
+            ld.learners if learners is None else learners,
+            ld.connecting if connecting is None else connecting,
+            ld.connecting_live if connecting_live is None else connecting_live,
+            ld.electing if electing is None else electing,
+            ld.electing_quorum if electing_quorum is None else electing_quorum,
+            ld.peer_last_zxid if peer_last_zxid is None else peer_last_zxid,
+            ld.ackld if ackld is None else ackld,
+            ld.ackld_live if ackld_live is None else ackld_live,
+            ld.forwarding if forwarding is None else forwarding,
+            ld.new_epoch if new_epoch is None else new_epoch,
+            ld.acks if acks is None else acks,
+        ),
+    )
+
+
+def learner_with(
+    lrn: Learner,
+    *,
+    leader: int | None = None,
+    sync_mode: int | None = None,
+    nl_received: bool | None = None,
+    not_committed: Txns | None = None,
+    committed: tuple[int, ...] | None = None,
+    queued: Txns | None = None,
+    unacked: int | None = None,
+    disk_log: History | None = None,
+) -> Learner:
+    """``lrn._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Learner,
+        (
+            lrn.leader if leader is None else leader,
+            lrn.sync_mode if sync_mode is None else sync_mode,
+            lrn.nl_received if nl_received is None else nl_received,
+            lrn.not_committed if not_committed is None else not_committed,
+            lrn.committed if committed is None else committed,
+            lrn.queued if queued is None else queued,
+            lrn.unacked if unacked is None else unacked,
+            lrn.disk_log if disk_log is None else disk_log,
+        ),
+    )
+
+
+def network_with(
+    net: Network,
+    *,
+    msgs: tuple[tuple, ...] | None = None,
+    notes: tuple[tuple, ...] | None = None,
+    cut: int | None = None,
+) -> Network:
+    """``net._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Network,
+        (
+            net.msgs if msgs is None else msgs,
+            net.notes if notes is None else notes,
+            net.cut if cut is None else cut,
+        ),
+    )
+
+
+def ghost_with(
+    g: Ghost,
+    *,
+    epoch_leader: tuple[int, ...] | None = None,
+    proposals: Entries[ProposalRecord] | None = None,
+    committed: History | None = None,
+    breaches: tuple[Breach, ...] | None = None,
+) -> Ghost:
+    """``g._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Ghost,
+        (
+            g.epoch_leader if epoch_leader is None else epoch_leader,
+            g.proposals if proposals is None else proposals,
+            g.committed if committed is None else committed,
+            g.breaches if breaches is None else breaches,
+        ),
+    )
+
+
+def recorder_with(
+    rec: Recorder,
+    *,
+    requests: int | None = None,
+    timeouts: int | None = None,
+    crashes: int | None = None,
+    partitions: int | None = None,
+) -> Recorder:
+    """``rec._replace(...)`` of the fields given (None keeps a field)."""
+    return _new(
+        Recorder,
+        (
+            rec.requests if requests is None else requests,
+            rec.timeouts if timeouts is None else timeouts,
+            rec.crashes if crashes is None else crashes,
+            rec.partitions if partitions is None else partitions,
+        ),
+    )
+
+
 def members(mask: int) -> list[int]:
     """The servers in a bitmask, in id order."""
     return [i for i in range(mask.bit_length()) if mask >> i & 1]

@@ -63,11 +63,16 @@ from spec.system.state import (
     History,
     SystemState,
     Txn,
+    election_with,
     index_at_or_below,
     index_of_zxid,
     last_zxid,
+    leader_with,
+    learner_with,
     members,
     put,
+    server_with,
+    state_with,
 )
 from spec.system.zxid import counter_of, is_next_zxid, make_zxid
 
@@ -77,7 +82,9 @@ def take_snapshot(s: SystemState, i: int) -> SystemState:
     srv = s.servers[i]
     if srv.last_snapshot > srv.last_committed:
         return breach(s, COMMIT_INCONSISTENT, i, i)
-    return s._replace(servers=put(s.servers, i, srv._replace(last_snapshot=srv.last_committed)))
+    return state_with(
+        s, servers=put(s.servers, i, server_with(srv, last_snapshot=srv.last_committed))
+    )
 
 
 def lost_committed(old: History, new: History, committed: History, resent: frozenset) -> int:
@@ -201,12 +208,15 @@ def _send_sync(s: SystemState, p: Params, i: int, j: int, mode: int, seen: int) 
         # it had. After DIFF it acks every proposal of the sync at NEWLEADER.
         held = max(seen, committed) if mode == TRUNC else seen
         acks = log_of(a | 1 << j if k < held else a for k, a in enumerate(acks))
-    ld = ld._replace(
+    ld = leader_with(
+        ld,
         forwarding=ld.forwarding | 1 << j,
         peer_last_zxid=put(ld.peer_last_zxid, j, SYNCED),
         acks=acks,
     )
-    s = s._replace(leaders=put(s.leaders, i, ld), network=net.send(s.network, p.n, i, j, *packets))
+    s = state_with(
+        s, leaders=put(s.leaders, i, ld), network=net.send(s.network, p.n, i, j, *packets)
+    )
     return record_proposals(s, i, srv.accepted_epoch, tuple(sent))
 
 
@@ -223,27 +233,27 @@ def follower_process_sync_message(s: SystemState, p: Params, i: int, j: int) -> 
     if not is_learner_of(s, i, j):
         return illegal(s, p, i, j, msg)
     srv, lrn = s.servers[i], s.learners[i]
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    s = state_with(s, network=net.discard(s.network, p.n, i, j))
     if srv.zab_state != SYNCHRONIZATION:
         return breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
     if msg[0] == DIFF:
-        return s._replace(learners=put(s.learners, i, lrn._replace(sync_mode=SYNC_DIFF)))
+        return state_with(s, learners=put(s.learners, i, learner_with(lrn, sync_mode=SYNC_DIFF)))
     if msg[0] == TRUNC:
-        lrn = lrn._replace(sync_mode=SYNC_TRUNC)
+        lrn = learner_with(lrn, sync_mode=SYNC_TRUNC)
         k = index_of_zxid(srv.history, msg.zxid)
         if not srv.last_committed <= k <= len(srv.history):
-            s = s._replace(learners=put(s.learners, i, lrn))
+            s = state_with(s, learners=put(s.learners, i, lrn))
             return breach(s, PROPOSAL_INCONSISTENT, i, j, msg.zxid)
         new = srv.history[:k]
     else:
-        lrn = lrn._replace(sync_mode=SYNC_SNAP)
+        lrn = learner_with(lrn, sync_mode=SYNC_SNAP)
         if snapshot_only_in_memory(p, lrn):  # the log on disk stays until NEWLEADER
-            lrn = lrn._replace(disk_log=srv.history)
+            lrn = learner_with(lrn, disk_log=srv.history)
         new = msg.snapshot
     lost = lost_committed(srv.history, new, s.ghost.committed, _resent(s, p, i, j))
     n = len(new)
-    srv = srv._replace(history=new, initial_len=n, last_processed=n, last_committed=n)
-    s = s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+    srv = server_with(srv, history=new, initial_len=n, last_processed=n, last_committed=n)
+    s = state_with(s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
     return breach(s, COMMITTED_TRUNCATED, i, j, lost) if lost else s
 
 
@@ -261,8 +271,10 @@ def follower_process_proposal_in_sync(
     if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
         return None
     lrn = s.learners[i]
-    lrn = lrn._replace(not_committed=(*lrn.not_committed, Txn(msg.zxid, msg.value)))
-    return s._replace(learners=put(s.learners, i, lrn), network=net.discard(s.network, p.n, i, j))
+    lrn = learner_with(lrn, not_committed=(*lrn.not_committed, Txn(msg.zxid, msg.value)))
+    return state_with(
+        s, learners=put(s.learners, i, lrn), network=net.discard(s.network, p.n, i, j)
+    )
 
 
 def follower_process_commit_in_sync(
@@ -280,7 +292,7 @@ def follower_process_commit_in_sync(
     if not (is_learner_of(s, i, j) and s.servers[i].zab_state == SYNCHRONIZATION):
         return None
     srv, lrn = s.servers[i], s.learners[i]
-    s = s._replace(network=net.discard(s.network, p.n, i, j))
+    s = state_with(s, network=net.discard(s.network, p.n, i, j))
     log = pending_log(srv, lrn)
     done = last_committed(srv, lrn)
     if not (
@@ -290,13 +302,15 @@ def follower_process_commit_in_sync(
     ):
         return breach(s, COMMIT_INCONSISTENT, i, j, msg.zxid)
     if lrn.sync_mode == SYNC_DIFF or lrn.nl_received:  # writeToTxnLog
-        lrn = lrn._replace(committed=(*lrn.committed, msg.zxid))
-        return s._replace(learners=put(s.learners, i, lrn))
+        lrn = learner_with(lrn, committed=(*lrn.committed, msg.zxid))
+        return state_with(s, learners=put(s.learners, i, lrn))
     txn = lrn.not_committed[0]
     history = append(srv.history, txn)
-    srv = srv._replace(history=history, last_committed=len(history), last_processed=len(history))
-    lrn = lrn._replace(not_committed=lrn.not_committed[1:])
-    return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+    srv = server_with(
+        srv, history=history, last_committed=len(history), last_processed=len(history)
+    )
+    lrn = learner_with(lrn, not_committed=lrn.not_committed[1:])
+    return state_with(s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
 
 
 def _newleader_head(s: SystemState, p: Params, i: int, j: int):
@@ -339,29 +353,29 @@ def follower_process_newleader(s: SystemState, p: Params, i: int, j: int) -> Sys
     if srv.zab_state != SYNCHRONIZATION:
         s = breach(s, STATE_INCONSISTENT, i, j, msg.zxid)
     if lrn.disk_log:  # NEWLEADER writes the snapshot first (takeSnapshot): the log is it
-        lrn = lrn._replace(disk_log=())
-        s = s._replace(learners=put(s.learners, i, lrn))
-    srv = srv._replace(current_epoch=srv.accepted_epoch)
+        lrn = learner_with(lrn, disk_log=())
+        s = state_with(s, learners=put(s.learners, i, lrn))
+    srv = server_with(srv, current_epoch=srv.accepted_epoch)
     if p.split_newleader:
         if p.queued_logging:
-            lrn = lrn._replace(queued=lrn.queued + lrn.not_committed, not_committed=())
-        lrn = lrn._replace(nl_received=True)
-        return s._replace(servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
+            lrn = learner_with(lrn, queued=lrn.queued + lrn.not_committed, not_committed=())
+        lrn = learner_with(lrn, nl_received=True)
+        return state_with(s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn))
     if p.bug == ZK_3911:
-        lrn = lrn._replace(nl_received=True)
+        lrn = learner_with(lrn, nl_received=True)
         network = net.reply(s.network, p.n, i, j, m.ackld(msg.zxid))
-        return s._replace(
-            servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+        return state_with(
+            s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
         )
     if p.bug is None and p.zk == ZK_39:
         return _log_committed_and_ack(s, p, i, j, srv, msg.zxid)
     if p.queued_logging:
-        lrn = lrn._replace(
-            queued=lrn.queued + lrn.not_committed, not_committed=(), nl_received=True
+        lrn = learner_with(
+            lrn, queued=lrn.queued + lrn.not_committed, not_committed=(), nl_received=True
         )
         network = net.reply(s.network, p.n, i, j, m.ackld(msg.zxid))
-        return s._replace(
-            servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+        return state_with(
+            s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
         )
     return _log_synced_and_ack(s, p, i, j, srv, msg.zxid)
 
@@ -373,11 +387,11 @@ def _log_synced_and_ack(
     lrn = s.learners[i]
     packets = lrn.not_committed
     snapshot_needed = lrn.sync_mode in (SYNC_TRUNC, SYNC_SNAP)
-    srv = srv._replace(history=srv.history + packets)
-    lrn = lrn._replace(not_committed=(), nl_received=True, sync_mode=NO_SYNC)
+    srv = server_with(srv, history=srv.history + packets)
+    lrn = learner_with(lrn, not_committed=(), nl_received=True, sync_mode=NO_SYNC)
     network = net.reply(s.network, p.n, i, j, m.ackld(nl_zxid), *_acks(p, i, packets))
-    s = s._replace(
-        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    s = state_with(
+        s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
     )
     return take_snapshot(s, i) if snapshot_needed else s
 
@@ -400,21 +414,24 @@ def _log_committed_and_ack(
     history = srv.history + tuple(logged)
     if logged:
         n = len(history)
-        srv = srv._replace(
-            last_committed=max(srv.last_committed, n), last_processed=max(srv.last_processed, n)
+        srv = server_with(
+            srv,
+            last_committed=max(srv.last_committed, n),
+            last_processed=max(srv.last_processed, n),
         )
         commits = []
-    srv = srv._replace(history=history)
+    srv = server_with(srv, history=history)
     snapshot_needed = lrn.sync_mode in (SYNC_TRUNC, SYNC_SNAP)
-    lrn = lrn._replace(
+    lrn = learner_with(
+        lrn,
         not_committed=tuple(pending),
         committed=tuple(commits) if not p.is_voter(i) else (),
         nl_received=True,
         sync_mode=NO_SYNC,
     )
     network = net.reply(s.network, p.n, i, j, m.ackld(nl_zxid))
-    s = s._replace(
-        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    s = state_with(
+        s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
     )
     return take_snapshot(s, i) if snapshot_needed else s
 
@@ -435,7 +452,7 @@ def follower_process_newleader_after_current_epoch_updated(
     if msg is None or not is_learner_of(s, i, j) or not s.learners[i].nl_received:
         return None
     if p.queued_logging:
-        return s._replace(network=net.reply(s.network, p.n, i, j, m.ackld(msg.zxid)))
+        return state_with(s, network=net.reply(s.network, p.n, i, j, m.ackld(msg.zxid)))
     return _log_synced_and_ack(s, p, i, j, s.servers[i], msg.zxid)
 
 
@@ -449,11 +466,11 @@ def follower_sync_processor_log_request(s: SystemState, p: Params, i: int) -> Sy
     if not (srv.online and lrn.queued) or lrn.leader < 0:
         return None
     queued = lrn.queued
-    srv = srv._replace(history=srv.history + queued)
-    lrn = lrn._replace(queued=())
+    srv = server_with(srv, history=srv.history + queued)
+    lrn = learner_with(lrn, queued=())
     network = net.send(s.network, p.n, i, lrn.leader, *_acks(p, i, queued))
-    return s._replace(
-        servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
+    return state_with(
+        s, servers=put(s.servers, i, srv), learners=put(s.learners, i, lrn), network=network
     )
 
 
@@ -464,7 +481,7 @@ def _log_synced(s: SystemState, p: Params, i: int) -> SystemState | None:
         return None
     synced = srv.history[len(srv.history) - lrn.unacked :]
     network = net.send(s.network, p.n, i, lrn.leader, *_acks(p, i, synced))
-    return s._replace(learners=put(s.learners, i, lrn._replace(unacked=0)), network=network)
+    return state_with(s, learners=put(s.learners, i, learner_with(lrn, unacked=0)), network=network)
 
 
 def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -497,12 +514,12 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
     newleader_zxid = make_zxid(srv.accepted_epoch, 0)
     counted = ld.ackld | 1 << j if msg.zxid == newleader_zxid else ld.ackld
     if p.is_quorum(ld.ackld):  # 1.
-        ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
+        ld = leader_with(ld, ackld=counted, ackld_live=ld.ackld_live | 1 << j)
         network = net.reply(s.network, p.n, i, j, m.uptodate(srv.accepted_epoch))
-        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+        return state_with(s, leaders=put(s.leaders, i, ld), network=network)
     network = net.discard(s.network, p.n, i, j)
-    ld = ld._replace(ackld=counted, ackld_live=ld.ackld_live | 1 << j)
-    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+    ld = leader_with(ld, ackld=counted, ackld_live=ld.ackld_live | 1 << j)
+    s = state_with(s, leaders=put(s.leaders, i, ld), network=network)
     if msg.zxid != newleader_zxid:  # 2.
         if p.is_quorum(ld.ackld | ld.learners & ~ld.ackld_live):
             return s
@@ -511,10 +528,11 @@ def leader_process_ackld(s: SystemState, p: Params, i: int, j: int) -> SystemSta
         return s
     # startZkServer: everything in the log is committed, processed and snapshotted.
     n = len(srv.history)
-    srv = srv._replace(zab_state=BROADCAST, last_committed=n, last_processed=n, last_snapshot=n)
+    srv = server_with(srv, zab_state=BROADCAST, last_committed=n, last_processed=n, last_snapshot=n)
     targets = ld.ackld_live & ld.learners
     network = net.broadcast(network, p.n, i, targets, m.uptodate(srv.accepted_epoch))
-    s = s._replace(
+    s = state_with(
+        s,
         servers=put(s.servers, i, srv),
         elections=_vote_epoch(s, p, i, srv.accepted_epoch),
         leaders=put(s.leaders, i, ld),
@@ -549,7 +567,7 @@ def _vote_epoch(s: SystemState, p: Params, i: int, epoch: int) -> tuple[Election
     if p.coarse_election:
         return s.elections
     el = s.elections[i]
-    return put(s.elections, i, el._replace(vote=el.vote._replace(epoch=epoch)))
+    return put(s.elections, i, election_with(el, vote=el.vote._replace(epoch=epoch)))
 
 
 def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> SystemState | None:
@@ -568,24 +586,26 @@ def follower_process_uptodate(s: SystemState, p: Params, i: int, j: int) -> Syst
         return None  # the SyncRequestProcessor drains its queue first
     if srv.zab_state != SYNCHRONIZATION or not lrn.nl_received:
         return breach(
-            s._replace(network=net.discard(s.network, p.n, i, j)), STATE_INCONSISTENT, i, j
+            state_with(s, network=net.discard(s.network, p.n, i, j)), STATE_INCONSISTENT, i, j
         )
     packets = lrn.not_committed
     done = last_committed(srv, lrn)
     acks = () if p.zookeeper_timing else _acks(p, i, packets)
-    s = s._replace(network=net.reply(s.network, p.n, i, j, *acks))
+    s = state_with(s, network=net.reply(s.network, p.n, i, j, *acks))
     if not txns_match_commits(committed_txns(srv, lrn), lrn.committed):
         s = breach(s, COMMIT_INCONSISTENT, i, j)
         done = srv.last_committed
-    srv = srv._replace(
+    srv = server_with(
+        srv,
         history=srv.history + packets,
         zab_state=BROADCAST,
         last_committed=done,
         last_processed=done,
     )
     unacked = lrn.unacked + len(packets) if p.zookeeper_timing and p.is_voter(i) else lrn.unacked
-    lrn = lrn._replace(not_committed=(), committed=(), sync_mode=NO_SYNC, unacked=unacked)
-    return s._replace(
+    lrn = learner_with(lrn, not_committed=(), committed=(), sync_mode=NO_SYNC, unacked=unacked)
+    return state_with(
+        s,
         servers=put(s.servers, i, srv),
         elections=_vote_epoch(s, p, i, srv.accepted_epoch),
         learners=put(s.learners, i, lrn),

@@ -120,7 +120,7 @@ from spec.system.constants import (
 )
 from spec.system.discovery import follower_process_leaderinfo
 from spec.system.election.votes import processed_zxid, self_vote
-from spec.system.frame_conditions import unchanged
+from spec.system.frame_conditions import same_but, unchanged
 from spec.system.observers import observer_process_inform
 from spec.system.params import Params
 from spec.system.state import SystemState, last_zxid
@@ -312,10 +312,12 @@ def _only_own_records_changed(
     by the head of j -> i, and by messages appended to i -> j."""
     if not unchanged(before, after, "leaders", "ghost", "recorder", "notes", "cut"):
         return False
-    for group in ("servers", "elections", "learners"):
-        old, new = getattr(before, group), getattr(after, group)
-        if any(new[k] is not old[k] and new[k] != old[k] for k in range(n) if k != i):
-            return False
+    if not (
+        same_but(before.servers, after.servers, i)
+        and same_but(before.elections, after.elections, i)
+        and same_but(before.learners, after.learners, i)
+    ):
+        return False
     return only_channels(before, after, i, j, n, replies=True)
 
 

@@ -198,8 +198,10 @@ def test_one_call_gives_the_first_broken_invariant(monkeypatch) -> None:
     what the invariants read) names the invariant that checking each in turn names first:
     for every invariant, in the spec's order and in another, and through a memo of 8
     entries that drops its older half over and over (states that agree on what the
-    invariants read, and differ elsewhere, meet in it)."""
+    invariants read, and differ elsewhere, meet in it), its logs and ghosts coded in tables
+    of 4 (:class:`spec.system.invariants.Codes`)."""
     monkeypatch.setattr(inv, "CHECKER_MEMO_LIMIT", 8)
+    monkeypatch.setattr(inv, "CODE_LIMIT", 4)
     found: set[str] = set()
     for k, (name, params) in enumerate(sorted(CONFIGS.items())):
         model = model_for(name, params)
@@ -213,6 +215,32 @@ def test_one_call_gives_the_first_broken_invariant(monkeypatch) -> None:
                 if expected is not None:
                     found.add(expected)
     assert len(found) >= 4  # violations of several invariants were met
+
+
+def test_the_checker_key_tells_apart_what_the_invariants_read() -> None:
+    """Two states get the same :func:`~spec.system.invariants.checker_key` only if they agree
+    on :func:`~spec.system.invariants.parts_read`, with tables of codes that drop their older
+    half over and over (copies of the states, let go after their keys, so that ids are
+    reused); and states that agree on it share a key while their values are in the tables."""
+    logs, ghosts = inv.Codes(4), inv.Codes(4)
+    by_key: dict[tuple, tuple] = {}
+    shared = 0
+    for k, (name, params) in enumerate(sorted(CONFIGS.items())):
+        model = model_for(name, params)
+        for s in walk_states(model, seed=k, walks=40):
+            copy = pickle.loads(pickle.dumps(s))
+            key = inv.checker_key(copy, logs, ghosts)
+            parts = inv.parts_read(s)
+            assert by_key.setdefault(key, parts) == parts, name
+            shared += by_key[key] is not parts
+            assert max(len(logs.by_id), len(logs.by_value), len(ghosts.by_value)) <= 4
+    assert shared  # some keys were met again, by states agreeing on what is read
+    fresh_logs, fresh_ghosts = inv.Codes(1000), inv.Codes(1000)
+    s = walk_states(model_for("ZK-4643", CONFIGS["ZK-4643"]), seed=0, walks=1)[-1]
+    copy = pickle.loads(pickle.dumps(s))
+    assert inv.checker_key(s, fresh_logs, fresh_ghosts) == inv.checker_key(
+        copy, fresh_logs, fresh_ghosts
+    )
 
 
 def test_one_call_with_a_property_of_someone_elses_checks_each() -> None:

@@ -23,11 +23,11 @@ from itertools import combinations
 
 from spec.system import channels as net
 from spec.system.constants import FOLLOWING, LEADING, LOOKING, NULL
-from spec.system.election.votes import beats, kept_vote, self_vote, settled, vote_key
+from spec.system.election.votes import kept_self_vote, own_vote_key, settled
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
 from spec.system.role_changes import turn_to_leading, turn_to_learning
-from spec.system.state import SystemState, put
+from spec.system.state import SystemState, put, state_with
 
 
 def electorates(s: SystemState, p: Params, i: int) -> list[int]:
@@ -35,7 +35,8 @@ def electorates(s: SystemState, p: Params, i: int) -> list[int]:
     srv = s.servers[i]
     if not (p.coarse_election and p.is_voter(i) and srv.online and srv.state == LOOKING):
         return []
-    mine = self_vote(p, srv, i)
+    # i's own vote beats k's (i is a voter: FLE's totalOrderPredicate is the key's order)
+    mine = own_vote_key(p, srv, i)
     others = [
         k
         for k in range(p.voters)
@@ -43,7 +44,7 @@ def electorates(s: SystemState, p: Params, i: int) -> list[int]:
         and s.servers[k].online
         and s.servers[k].state == LOOKING
         and not net.link_cut(s.network, p.n, i, k)
-        and beats(p, mine, self_vote(p, s.servers[k], k))
+        and mine > own_vote_key(p, s.servers[k], k)
     ]
     found = []
     for size in range(len(others) + 1):
@@ -72,14 +73,14 @@ def elect_leader_each(s: SystemState, p: Params, i: int) -> Iterator[tuple[int, 
 
 def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
     """ElectLeader's update: i leads the electorate ``quorum``, whose others follow it."""
-    vote = kept_vote(p, self_vote(p, s.servers[i], i))
+    vote = kept_self_vote(p, s.servers[i], i)
     unsound = unsound_electorate(s, p, i, quorum)
     if unsound != NULL:
         s = breach(s, ELECTION_UNSOUND, i, unsound)
     for k in range(p.voters):
         if quorum >> k & 1:
             el = settled(s.elections[k], p)._replace(vote=vote)
-            s = s._replace(elections=put(s.elections, k, el))
+            s = state_with(s, elections=put(s.elections, k, el))
             s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
     return s
 
@@ -95,14 +96,14 @@ def unsound_electorate(s: SystemState, p: Params, i: int, quorum: int) -> int:
     """
     if not (quorum >> i & 1 and p.is_quorum(quorum)) or quorum >> p.voters:
         return i
-    mine = vote_key(self_vote(p, s.servers[i], i))
+    mine = own_vote_key(p, s.servers[i], i)
     for k in range(p.voters):
         if not quorum >> k & 1:
             continue
         srv = s.servers[k]
         if not (srv.online and srv.state == LOOKING) or net.link_cut(s.network, p.n, i, k):
             return k
-        if vote_key(self_vote(p, srv, k)) > mine:
+        if own_vote_key(p, srv, k) > mine:
             return k
     return NULL
 
@@ -122,5 +123,5 @@ def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | No
     if not p.is_quorum(decided):
         return None
     el = settled(s.elections[i], p)._replace(vote=s.elections[j].vote)
-    s = s._replace(elections=put(s.elections, i, el))
+    s = state_with(s, elections=put(s.elections, i, el))
     return turn_to_learning(s, p, i)

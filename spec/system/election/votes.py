@@ -35,6 +35,14 @@ def self_vote(p: Params, srv: Server, i: int) -> Vote:
     return Vote(i, processed_zxid(srv), srv.current_epoch)
 
 
+def own_vote_key(p: Params, srv: Server, i: int) -> tuple[int, int, int]:
+    """``vote_key(self_vote(p, srv, i))``, without building the vote: what the coarse
+    election compares of a voter's own vote."""
+    if not p.is_voter(i):
+        return (NOBODY.epoch, NOBODY.zxid, NOBODY.leader)
+    return (srv.current_epoch, processed_zxid(srv), i)
+
+
 def beats(p: Params, new: Vote, current: Vote) -> bool:
     """``totalOrderPredicate``: ``new`` is higher by (epoch, zxid, id) and is for a voter."""
     if not 0 <= new.leader < p.voters:
@@ -106,8 +114,12 @@ def no_votes(p: Params) -> tuple[ReceivedVote, ...]:
 
 
 def settled(el: Election, p: Params) -> Election:
-    """``leaveInstance``: a server that decided keeps its vote and round, nothing else."""
+    """``leaveInstance``: a server that decided keeps its vote and round, nothing else. A
+    record that holds nothing else already is its own result (the coarse election's
+    always are)."""
     empty = no_votes(p)
+    if not el.queue and not el.waiting and el.received == empty and el.out_of_election == empty:
+        return el
     return Election(el.vote, el.round, empty, empty, (), False)
 
 
@@ -122,6 +134,23 @@ def kept_vote(p: Params, v: Vote) -> Vote:
     zxid and epoch a server voted with at its last election are one state.
     """
     return Vote(v.leader, 0, 0) if p.coarse_election else v
+
+
+def kept_self_vote(p: Params, srv: Server, i: int) -> Vote:
+    """``kept_vote(p, self_vote(p, srv, i))``: the vote a server's record keeps when it
+    starts a round voting for itself. With the coarse election that is its id alone (or
+    nobody, for an observer), one shared record for each server: no log is read."""
+    if not p.coarse_election:
+        return self_vote(p, srv, i)
+    leader = i if p.is_voter(i) else NULL
+    vote = _COARSE_VOTES.get(leader)
+    if vote is None:
+        vote = _COARSE_VOTES[leader] = Vote(leader, 0, 0)
+    return vote
+
+
+#: :func:`kept_self_vote` of the coarse election, by the server voted for (NULL: nobody).
+_COARSE_VOTES: dict[int, Vote] = {}
 
 
 def next_round(p: Params, round_: int) -> int:
