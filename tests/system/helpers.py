@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 from spec.system.constants import BROADCAST, FOLLOWING
+from spec.system.independence import SystemMovers
 from spec.system.init import initial_state
 from spec.system.log import log_of
 from spec.system.model import SystemModel
@@ -127,3 +128,32 @@ def replayed(
         assert len(nexts) == 1, f"step {k + 1}, {label}: {len(nexts)} successors so labelled"
         s = nexts[0]
     return s
+
+
+def assert_nothing_reads_the_difference(
+    model: SystemModel,
+    movers: SystemMovers,
+    s: SystemState,
+    t: SystemState,
+    normal: Callable[[SystemState], SystemState],
+) -> None:
+    """``t`` differs from ``s`` only in data that nothing may read (a state cut's dead data,
+    which ``normal`` sets to what the spec keeps): every step and every reduced step leads to
+    the same states once normalised, every property has the same value, the reduction names
+    the same persistent step (same normalised state and progress), and progress and finality
+    are the same."""
+    assert [(a, normal(x)) for a, x in model.every_successor(t)] == [
+        (a, normal(x)) for a, x in model.every_successor(s)
+    ]
+    assert [(a, normal(x)) for a, x in model.successors(t)] == [
+        (a, normal(x)) for a, x in model.successors(s)
+    ]
+    props = model.properties()
+    assert [p.condition(t) for p in props] == [p.condition(s) for p in props]
+    mine, theirs = movers.persistent_step(s), movers.persistent_step(t)
+    assert (mine is None) == (theirs is None)
+    if mine is not None and theirs is not None:
+        assert mine[0] == theirs[0] and normal(mine[1]) == normal(theirs[1])
+        assert movers.progress(normal(theirs[1])) == movers.progress(mine[1])
+    assert movers.progress(t) == movers.progress(s)
+    assert model.is_final(t) == model.is_final(s)

@@ -22,7 +22,7 @@ from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.render import render_state
 from spec.system.state import Leader, SystemState
-from tests.system.helpers import random_walks
+from tests.system.helpers import assert_nothing_reads_the_difference, random_walks
 
 CONFIGS = [
     dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=1),
@@ -127,28 +127,14 @@ def test_nothing_reads_a_used_discovery_mask(kw: dict) -> None:
     model, states = _states(kw)
     p = model.params
     movers = model.movers()
-    props = model.properties()
     checked = 0
     for s in states:
         if not any(_decided(s, p, i) for i in range(p.n)):
             continue
-        succ = [(a, _normal(x, p)) for a, x in model.every_successor(s)]
-        reduced = [(a, _normal(x, p)) for a, x in model.successors(s)]
-        values = [prop.condition(s) for prop in props]
-        mine = movers.persistent_step(s)
         for masks in _perturbations(p):
             t = _with_masks(s, p, *masks)
             assert t != s
-            assert [(a, _normal(x, p)) for a, x in model.every_successor(t)] == succ
-            assert [(a, _normal(x, p)) for a, x in model.successors(t)] == reduced
-            assert [prop.condition(t) for prop in props] == values
-            theirs = movers.persistent_step(t)
-            assert (mine is None) == (theirs is None)
-            if mine is not None and theirs is not None:
-                assert mine[0] == theirs[0] and _normal(mine[1], p) == _normal(theirs[1], p)
-                assert movers.progress(_normal(theirs[1], p)) == movers.progress(mine[1])
-            assert movers.progress(t) == movers.progress(s)
-            assert model.is_final(t) == model.is_final(s)
+            assert_nothing_reads_the_difference(model, movers, s, t, lambda x: _normal(x, p))
             checked += 1
     assert checked > 400
 
