@@ -26,7 +26,15 @@ from spec.system.ghost import STATE_INCONSISTENT, breach, record_established
 from spec.system.params import Params
 from spec.system.receive import illegal, is_leader_of, is_learner_of, taking
 from spec.system.role_changes import go_looking, leader_shutdown, remove_learner
-from spec.system.state import Leader, SystemState, put
+from spec.system.state import (
+    Leader,
+    SystemState,
+    leader_with,
+    learner_with,
+    put,
+    server_with,
+    state_with,
+)
 
 
 def epoch_decided(p: Params, ld: Leader) -> Leader:
@@ -45,7 +53,7 @@ def epoch_decided(p: Params, ld: Leader) -> Leader:
     """
     if not p.coarse_election:
         return ld
-    return ld._replace(connecting=(1 << p.n) - 1, connecting_live=0, new_epoch=0)
+    return leader_with(ld, connecting=(1 << p.n) - 1, connecting_live=0, new_epoch=0)
 
 
 def epoch_established(p: Params, ld: Leader) -> Leader:
@@ -59,7 +67,7 @@ def epoch_established(p: Params, ld: Leader) -> Leader:
     """
     if not p.coarse_election:
         return ld
-    return ld._replace(electing_quorum=(1 << p.n) - 1)
+    return leader_with(ld, electing_quorum=(1 << p.n) - 1)
 
 
 def connect_and_follower_send_followerinfo(
@@ -80,9 +88,10 @@ def connect_and_follower_send_followerinfo(
     if net.link_cut(s.network, p.n, i, j):
         return None
     ld = s.leaders[i]
-    return s._replace(
-        leaders=put(s.leaders, i, ld._replace(learners=ld.learners | 1 << j)),
-        learners=put(s.learners, j, s.learners[j]._replace(leader=i)),
+    return state_with(
+        s,
+        leaders=put(s.leaders, i, leader_with(ld, learners=ld.learners | 1 << j)),
+        learners=put(s.learners, j, learner_with(s.learners[j], leader=i)),
         network=net.send(s.network, p.n, j, i, m.follower_info(learner.accepted_epoch)),
     )
 
@@ -104,26 +113,28 @@ def leader_process_followerinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
     srv, ld = s.servers[i], s.leaders[i]
     if p.is_quorum(ld.connecting):  # 2. LEADERINFO already sent
         network = net.reply(s.network, p.n, i, j, m.leader_info(srv.accepted_epoch))
-        return s._replace(network=network)
+        return state_with(s, network=network)
     # 1. still waiting for a quorum
     if srv.zab_state != DISCOVERY:
         s = breach(s, STATE_INCONSISTENT, i, j)
     new_epoch = max(ld.new_epoch, msg.epoch + 1)
-    ld = ld._replace(
+    ld = leader_with(
+        ld,
         new_epoch=new_epoch,
         connecting=ld.connecting | 1 << j,
         connecting_live=ld.connecting_live | 1 << j,
     )
     if not p.is_quorum(ld.connecting):
         network = net.discard(s.network, p.n, i, j)
-        return s._replace(leaders=put(s.leaders, i, ld), network=network)
+        return state_with(s, leaders=put(s.leaders, i, ld), network=network)
     if new_epoch > p.max_epoch:
         return None
     network = net.discard(s.network, p.n, i, j)
     targets = ld.connecting_live & ld.learners
     network = net.broadcast(network, p.n, i, targets, m.leader_info(new_epoch))
-    return s._replace(
-        servers=put(s.servers, i, srv._replace(accepted_epoch=new_epoch)),
+    return state_with(
+        s,
+        servers=put(s.servers, i, server_with(srv, accepted_epoch=new_epoch)),
         leaders=put(s.leaders, i, epoch_decided(p, ld)),
         network=network,
     )
@@ -145,17 +156,17 @@ def follower_process_leaderinfo(s: SystemState, p: Params, i: int, j: int) -> Sy
     srv = s.servers[i]
     if msg.epoch < srv.accepted_epoch:  # 2.
         s = remove_learner(s, j, i)
-        s = s._replace(network=net.close_connection(s.network, p.n, i, j))
+        s = state_with(s, network=net.close_connection(s.network, p.n, i, j))
         return go_looking(s, p, i)
     if srv.zab_state != DISCOVERY:
         return breach(
-            s._replace(network=net.discard(s.network, p.n, i, j)), STATE_INCONSISTENT, i, j
+            state_with(s, network=net.discard(s.network, p.n, i, j)), STATE_INCONSISTENT, i, j
         )
     fresh = msg.epoch > srv.accepted_epoch
     reply = m.ack_epoch(srv.current_epoch, processed_zxid(srv), fresh)
-    srv = srv._replace(accepted_epoch=msg.epoch, zab_state=SYNCHRONIZATION)
-    return s._replace(
-        servers=put(s.servers, i, srv), network=net.reply(s.network, p.n, i, j, reply)
+    srv = server_with(srv, accepted_epoch=msg.epoch, zab_state=SYNCHRONIZATION)
+    return state_with(
+        s, servers=put(s.servers, i, srv), network=net.reply(s.network, p.n, i, j, reply)
     )
 
 
@@ -174,24 +185,24 @@ def leader_process_ackepoch(s: SystemState, p: Params, i: int, j: int) -> System
     if not is_leader_of(s, i, j):
         return illegal(s, p, i, j, msg)
     srv, ld = s.servers[i], s.leaders[i]
-    recorded = ld._replace(
-        electing=ld.electing | 1 << j, peer_last_zxid=put(ld.peer_last_zxid, j, msg.zxid)
+    recorded = leader_with(
+        ld, electing=ld.electing | 1 << j, peer_last_zxid=put(ld.peer_last_zxid, j, msg.zxid)
     )
     network = net.discard(s.network, p.n, i, j)
     if p.is_quorum(ld.electing_quorum):  # 1.
-        return s._replace(leaders=put(s.leaders, i, recorded), network=network)
+        return state_with(s, leaders=put(s.leaders, i, recorded), network=network)
     if srv.zab_state != DISCOVERY:  # 2.
         s = breach(s, STATE_INCONSISTENT, i, j)
     if not msg.fresh:
-        return s._replace(leaders=put(s.leaders, i, recorded), network=network)
+        return state_with(s, leaders=put(s.leaders, i, recorded), network=network)
     if (msg.epoch, msg.zxid) > (srv.current_epoch, processed_zxid(srv)):
         return leader_shutdown(s, p, i)
-    ld = recorded._replace(electing_quorum=ld.electing_quorum | 1 << j)
-    s = s._replace(leaders=put(s.leaders, i, ld), network=network)
+    ld = leader_with(recorded, electing_quorum=ld.electing_quorum | 1 << j)
+    s = state_with(s, leaders=put(s.leaders, i, ld), network=network)
     if not p.is_quorum(ld.electing_quorum):
         return s
-    srv = srv._replace(current_epoch=srv.accepted_epoch, zab_state=SYNCHRONIZATION)
-    s = s._replace(
-        servers=put(s.servers, i, srv), leaders=put(s.leaders, i, epoch_established(p, ld))
+    srv = server_with(srv, current_epoch=srv.accepted_epoch, zab_state=SYNCHRONIZATION)
+    s = state_with(
+        s, servers=put(s.servers, i, srv), leaders=put(s.leaders, i, epoch_established(p, ld))
     )
     return record_established(s, srv.accepted_epoch, i)

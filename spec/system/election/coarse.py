@@ -27,7 +27,7 @@ from spec.system.election.votes import kept_self_vote, own_vote_key, settled
 from spec.system.ghost import ELECTION_UNSOUND, breach
 from spec.system.params import Params
 from spec.system.role_changes import turn_to_leading, turn_to_learning
-from spec.system.state import SystemState, put, state_with
+from spec.system.state import SystemState, election_with, put, state_with
 
 
 def electorates(s: SystemState, p: Params, i: int) -> list[int]:
@@ -79,7 +79,7 @@ def _elected(s: SystemState, p: Params, i: int, quorum: int) -> SystemState:
         s = breach(s, ELECTION_UNSOUND, i, unsound)
     for k in range(p.voters):
         if quorum >> k & 1:
-            el = settled(s.elections[k], p)._replace(vote=vote)
+            el = election_with(settled(s.elections[k], p), vote=vote)
             s = state_with(s, elections=put(s.elections, k, el))
             s = turn_to_leading(s, p, k) if k == i else turn_to_learning(s, p, k)
     return s
@@ -122,6 +122,6 @@ def follow_leader(s: SystemState, p: Params, i: int, j: int) -> SystemState | No
             decided |= 1 << k
     if not p.is_quorum(decided):
         return None
-    el = settled(s.elections[i], p)._replace(vote=s.elections[j].vote)
+    el = election_with(settled(s.elections[i], p), vote=s.elections[j].vote)
     s = state_with(s, elections=put(s.elections, i, el))
     return turn_to_learning(s, p, i)
