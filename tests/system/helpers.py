@@ -157,3 +157,22 @@ def assert_nothing_reads_the_difference(
         assert movers.progress(normal(theirs[1])) == movers.progress(mine[1])
     assert movers.progress(t) == movers.progress(s)
     assert model.is_final(t) == model.is_final(s)
+
+
+#: Coarse-election bounds whose random walks reach crashes, several epochs, the bug variants
+#: that need them and an observer: where the coarse election's state cuts are tested.
+COARSE_WALK_CONFIGS: list[dict] = [
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=1),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4643"),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-3911"),
+    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4646"),
+    dict(max_txns=1, max_epoch=3, max_crashes=1, max_timeouts=1, observers=1),
+]
+
+
+def coarse_walk_states(kw: dict, seed: int) -> tuple[SystemModel, list[SystemState]]:
+    """The coarse election's model for bounds ``kw``, and its initial state with the states
+    of 30 random walks of 45 steps from it (every step, unreduced)."""
+    model = SystemModel(Params(coarse_election=True, **kw))
+    (start,) = model.init_states()
+    return model, [start, *random_walks(start, model.every_successor, seed, walks=30, steps=45)]

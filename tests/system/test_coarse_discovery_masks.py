@@ -22,22 +22,21 @@ from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.render import render_state
 from spec.system.state import Leader, SystemState
-from tests.system.helpers import assert_nothing_reads_the_difference, random_walks
+from tests.system.helpers import (
+    COARSE_WALK_CONFIGS,
+    assert_nothing_reads_the_difference,
+    coarse_walk_states,
+    random_walks,
+)
 
 CONFIGS = [
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=1),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4643"),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-3911"),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4646"),
-    dict(max_txns=1, max_epoch=3, max_crashes=1, max_timeouts=1, observers=1),
+    *COARSE_WALK_CONFIGS,
     dict(max_txns=1, max_epoch=3, max_crashes=1, max_timeouts=0, max_partitions=1),
 ]
 
 
-def _states(kw: dict, seed: int = 11) -> tuple[SystemModel, list[SystemState]]:
-    model = SystemModel(Params(coarse_election=True, **kw))
-    (start,) = model.init_states()
-    return model, [start, *random_walks(start, model.every_successor, seed, walks=30, steps=45)]
+def _states(kw: dict) -> tuple[SystemModel, list[SystemState]]:
+    return coarse_walk_states(kw, seed=11)
 
 
 def _decided(s: SystemState, p: Params, i: int) -> bool:

@@ -19,21 +19,18 @@ from spec.system.params import Params
 from spec.system.render import render_state
 from spec.system.state import SystemState, Vote
 from spec.system.zxid import make_zxid
-from tests.system.helpers import assert_nothing_reads_the_difference, random_walks
+from tests.system.helpers import (
+    COARSE_WALK_CONFIGS,
+    assert_nothing_reads_the_difference,
+    coarse_walk_states,
+    random_walks,
+)
 
-CONFIGS = [
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=1),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4643"),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-3911"),
-    dict(max_txns=2, max_epoch=3, max_crashes=2, max_timeouts=0, bug="ZK-4646"),
-    dict(max_txns=1, max_epoch=3, max_crashes=1, max_timeouts=1, observers=1),
-]
+CONFIGS = COARSE_WALK_CONFIGS
 
 
 def _states(kw: dict) -> tuple[SystemModel, list[SystemState]]:
-    model = SystemModel(Params(coarse_election=True, **kw))
-    (start,) = model.init_states()
-    return model, [start, *random_walks(start, model.every_successor, 7, walks=30, steps=45)]
+    return coarse_walk_states(kw, seed=7)
 
 
 def _votes(s: SystemState, zxid: int, epoch: int) -> SystemState:
