@@ -153,7 +153,7 @@ from spec.system.election.actions import (
     fle_wait_new_notmsg,
 )
 from spec.system.election.votes import beats, vote_of
-from spec.system.frame_conditions import unchanged
+from spec.system.frame_conditions import same_but, unchanged
 from spec.system.leader_persistence import (
     CONNECT,
     FOLLOW,
@@ -204,7 +204,7 @@ def _only_election_of(before: SystemState, after: SystemState, i: int, n: int) -
         or after.network.cut != before.network.cut
     ):
         return False
-    if any(after.elections[k] != before.elections[k] for k in range(n) if k != i):
+    if not same_but(before.elections, after.elections, i):
         return False
     taken = 0
     for c, (old, new) in enumerate(zip(before.network.notes, after.network.notes, strict=True)):

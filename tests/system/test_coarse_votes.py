@@ -14,6 +14,13 @@ from __future__ import annotations
 import pytest
 
 from spec.system.constants import LOOKING
+from spec.system.election.votes import (
+    kept_self_vote,
+    kept_vote,
+    own_vote_key,
+    self_vote,
+    vote_key,
+)
 from spec.system.model import SystemModel
 from spec.system.params import Params
 from spec.system.render import render_state
@@ -92,3 +99,19 @@ def test_a_coarse_report_shows_whom_a_decided_server_follows() -> None:
             assert shown["currentVote"][name] == f"s{decided.elections[i].vote.leader + 1}"
         else:
             assert name not in shown["currentVote"]
+
+
+@pytest.mark.parametrize("coarse", [True, False])
+def test_the_vote_shortcuts_are_the_votes_they_stand_for(coarse: bool) -> None:
+    # own_vote_key and kept_self_vote skip building a Vote: each must stay what it names
+    kw = dict(COARSE_WALK_CONFIGS[0])
+    p = Params(coarse_election=coarse, observers=1, **{**kw, "max_crashes": 1})
+    model = SystemModel(p)
+    (start,) = model.init_states()
+    checked = 0
+    for s in [start, *random_walks(start, model.every_successor, 5, walks=10, steps=30)]:
+        for i, srv in enumerate(s.servers):
+            assert own_vote_key(p, srv, i) == vote_key(self_vote(p, srv, i))
+            assert kept_self_vote(p, srv, i) == kept_vote(p, self_vote(p, srv, i))
+            checked += 1
+    assert checked > 100
