@@ -26,14 +26,39 @@ One run (2 shared cores, load 4 to 5, so take the times as rough):
 
 The same states before a crash as before a timeout: every declaration that waits for the
 faults asks that none of them be left.
+
+``--after`` measures what follows (one configuration, the first unless ``--config`` names
+another): the distinct states one fault step leads to from the states before any fault
+(the roots of the searches that follow, with no fault left), by fault; then the searches
+from a seeded uniform sample of those roots, each alone and then together:
+
+    python bench/before_faults.py --after --sample 40 --seed 1     # the defaults
+
+One run (2 shared cores, load about 2; one core searches):
+
+    roots after one fault: 3,670,355 (ZabTimeout(1) 1,874,588, ZabTimeout(0) 1,600,369,
+    ZabTimeout(2) 193,623, FLENotmsgTimeout(0) 971, FLENotmsgTimeout(1) 662,
+    FLENotmsgTimeout(2) 142), from 3,088,876 states before it, 274.4 s
+
+    alone: 35 roots with one server LOOKING (a follower timed out): 35 to 6,502 states;
+           5 with all three LOOKING (the leader lost its quorum, or timed out):
+           50,426  783,541  1,117,555  1,658,602  1,822,116;
+           median 393, sum 5,460,529
+    together, the first 10 roots: 1,660,186 states, 44.1 s; all 40: 5,431,565, 137.9 s
+
+A search from a root where every server looks again is a second Fast Leader Election with
+the first round's notifications still on their way, then discovery, sync and broadcast; the
+whole fault-free search from the initial state holds 367,076 states.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 from machine import describe, in_fresh_process
 
@@ -49,6 +74,9 @@ CONFIGS: list[dict] = [
 FAULT_BOUNDS = ("max_crashes", "max_partitions", "max_timeouts")
 
 MODES = ("before", "none")
+
+#: How many roots ``--after`` searches from together, in turn (a prefix of the sample).
+TOGETHER = (1, 3, 10, 40)
 
 
 class WithoutFaults:
@@ -71,23 +99,153 @@ class WithoutFaults:
         return [(a, t) for a, t in self._base.expand_rest(state) if not self._fault(a)]
 
 
+class CollectingRoots(WithoutFaults):
+    """:class:`WithoutFaults`, counting the distinct successors of the fault steps it
+    leaves out (by fingerprint) and keeping a uniform sample of them (reservoir sampling,
+    seeded)."""
+
+    def __init__(self, base: Expander, model: Model, sample: int, seed: int) -> None:
+        super().__init__(base, model)
+        self.seen: set[int] = set()
+        self.by_fault: dict[str, int] = {}
+        self.sample: list[tuple[str, Hashable]] = []  # (the fault, its successor)
+        self._size = sample
+        self._random = random.Random(seed)
+
+    def expand(self, state: Hashable) -> Expansion:
+        expansion = self._base.expand(state)
+        for action, succ in expansion.successors:
+            if self._fault(action) and hash(succ) not in self.seen:
+                self._keep(action, succ)
+        return super().expand(state)
+
+    def _keep(self, action: Action, succ: Hashable) -> None:
+        self.seen.add(hash(succ))
+        name = f"{action.name}({action.args[0]})" if action.args else action.name
+        self.by_fault[name] = self.by_fault.get(name, 0) + 1
+        if len(self.sample) < self._size:
+            self.sample.append((name, succ))
+        else:
+            slot = self._random.randrange(len(self.seen))
+            if slot < self._size:
+                self.sample[slot] = (name, succ)
+
+
+class FromStates(Model):
+    """``model``, searched from ``states`` instead of its initial states."""
+
+    def __init__(self, model: Model, states: Iterable[Hashable]) -> None:
+        self._model = model
+        self._states = list(states)
+        self.name = model.name
+
+    def init_states(self) -> Sequence[Hashable]:
+        return self._states
+
+    def successors(self, state: Hashable) -> Iterable[tuple[Action, Hashable]]:
+        return self._model.successors(state)
+
+    def properties(self) -> Sequence[Any]:
+        return self._model.properties()
+
+    def movers(self) -> Any:
+        return self._model.movers()
+
+    def is_final(self, state: Hashable) -> bool:
+        return self._model.is_final(state)
+
+    def invariant_checker(self, invariants: Sequence[Any]) -> Any:
+        return self._model.invariant_checker(invariants)
+
+    def is_fault(self, action: Action) -> bool:
+        return self._model.is_fault(action)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+
+def reduced_search(model: Model, expander: Expander | None = None) -> Any:
+    """zabmc check's default search of ``model`` (without the deadlock check): the
+    reduction for every invariant and witness, or ``expander`` wrapping it."""
+    from zabmc.engine import CheckOptions, check_bfs
+
+    return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
+
+
+def run_after(config: dict, sample: int, seed: int) -> dict:
+    """``--after``: the roots one fault leads to, and the searches from a sample of them."""
+    from spec.system import Params, SystemModel
+
+    model = SystemModel(Params(**config))
+    collecting = CollectingRoots(reducing_expander_for(model), model, sample, seed)
+    began = time.perf_counter()
+    before = reduced_search(model, collecting)
+    figures: dict[str, Any] = {
+        "before": before.distinct_states,
+        "roots": len(collecting.seen),
+        "by_fault": dict(sorted(collecting.by_fault.items(), key=lambda kv: -kv[1])),
+        "before_s": round(time.perf_counter() - began, 1),
+        "alone": [],
+        "together": [],
+    }
+    sample = collecting.sample
+    random.Random(seed).shuffle(sample)  # a reservoir's order is not uniform; mix it
+    for fault, root in sample:
+        sub = FromStates(model, [root])
+        looking = sum(s.startswith("LOOKING") for s in model.server_status(root))
+        states = reduced_search(sub, reducing_expander_for(sub)).distinct_states
+        figures["alone"].append([fault, looking, states])
+    roots = [root for _, root in sample]
+    for count in (n for n in TOGETHER if n <= len(roots)):
+        sub = FromStates(model, roots[:count])
+        began = time.perf_counter()
+        result = reduced_search(sub, reducing_expander_for(sub))
+        figures["together"].append(
+            [count, result.distinct_states, round(time.perf_counter() - began, 1)]
+        )
+    return figures
+
+
+def print_after(figures: dict[str, Any]) -> None:
+    """``--after``'s report: the roots, then each sampled root's search, then together."""
+    faults = ", ".join(f"{name} {n:,}" for name, n in figures["by_fault"].items())
+    print(
+        f"roots after one fault: {figures['roots']:,} ({faults}), "
+        f"from {figures['before']:,} states before it, {figures['before_s']} s"
+    )
+    print(f"{'fault':22} {'servers LOOKING':>15} {'states from it':>15}")
+    for fault, looking, states in figures["alone"]:
+        print(f"{fault:22} {looking:>15} {states:>15,}")
+    sizes = sorted(states for _, _, states in figures["alone"])
+    if sizes:
+        median, largest = sizes[len(sizes) // 2], sizes[-1]
+        print(f"alone: median {median:,}, largest {largest:,}, sum {sum(sizes):,}")
+    for count, states, seconds in figures["together"]:
+        print(f"together, the first {count} roots: {states:,} states, {seconds} s")
+
+
+def reducing_expander_for(model: Model) -> Expander:
+    """The reduction zabmc check uses for ``model``'s invariants and witnesses."""
+    from zabmc.engine.properties import select_properties
+    from zabmc.engine.reduction import reducing_expander
+
+    checked, witnesses = select_properties(model, None)
+    return reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+
+
 def run(config: dict, mode: str) -> dict:
     """One search in this process: its figures."""
     from spec.system import Params, SystemModel
-    from zabmc.engine import CheckOptions, check_bfs
-    from zabmc.engine.properties import select_properties
-    from zabmc.engine.reduction import reducing_expander
 
     bounds = dict(config)
     if mode == "none":
         bounds |= dict.fromkeys(FAULT_BOUNDS, 0)
     model = SystemModel(Params(**bounds))
-    checked, witnesses = select_properties(model, None)
-    expander = reducing_expander(model, [p.name for p in (*checked, *witnesses)])
+    expander = reducing_expander_for(model)
     if mode == "before":
         expander = WithoutFaults(expander, model)
     began = time.perf_counter()
-    result = check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
+    result = reduced_search(model, expander)
     v = result.violation
     return {
         "distinct": result.distinct_states,
@@ -101,11 +259,21 @@ def run(config: dict, mode: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--row", nargs=2, metavar=("CONFIG", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--after", action="store_true", help="the roots one fault leads to, and searches from them"
+    )
+    parser.add_argument("--config", default=json.dumps(CONFIGS[0]), help="--after's bounds")
+    parser.add_argument("--sample", type=int, default=40, help="--after's sampled roots")
+    parser.add_argument("--seed", type=int, default=1, help="--after's sampling seed")
     args = parser.parse_args()
     if args.row:
         print(json.dumps(run(json.loads(args.row[0]), args.row[1])))
         return
     print(f"# {describe()}")
+    if args.after:
+        print(f"# --after --config '{args.config}' --sample {args.sample} --seed {args.seed}")
+        print_after(run_after(json.loads(args.config), args.sample, args.seed))
+        return
     head = f"{'before fault':>12} {'depth':>5} {'s':>6}  {'no fault':>9} {'s':>6}"
     print(f"{'configuration':50} {head}")
     for config in CONFIGS:
