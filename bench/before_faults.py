@@ -164,9 +164,10 @@ class FromStates(Model):
         return getattr(self._model, name)
 
 
-def reduced_search(model: Model, expander: Expander | None = None) -> Any:
-    """zabmc check's default search of ``model`` (without the deadlock check): the
-    reduction for every invariant and witness, or ``expander`` wrapping it."""
+def reduced_search(model: Model, expander: Expander) -> Any:
+    """A breadth-first search of ``model`` through ``expander`` (the reduction of
+    :func:`reducing_expander_for`, or an expander wrapping it), checking every invariant
+    and witness but not deadlocks: zabmc check's default search."""
     from zabmc.engine import CheckOptions, check_bfs
 
     return check_bfs(model, CheckOptions(check_deadlock=False, expander=expander))
