@@ -57,7 +57,7 @@ import argparse
 import json
 import random
 import time
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from machine import describe, in_fresh_process
@@ -131,39 +131,6 @@ class CollectingRoots(WithoutFaults):
                 self.sample[slot] = (name, succ)
 
 
-class FromStates(Model):
-    """``model``, searched from ``states`` instead of its initial states."""
-
-    def __init__(self, model: Model, states: Iterable[Hashable]) -> None:
-        self._model = model
-        self._states = list(states)
-        self.name = model.name
-
-    def init_states(self) -> Sequence[Hashable]:
-        return self._states
-
-    def successors(self, state: Hashable) -> Iterable[tuple[Action, Hashable]]:
-        return self._model.successors(state)
-
-    def properties(self) -> Sequence[Any]:
-        return self._model.properties()
-
-    def movers(self) -> Any:
-        return self._model.movers()
-
-    def is_final(self, state: Hashable) -> bool:
-        return self._model.is_final(state)
-
-    def invariant_checker(self, invariants: Sequence[Any]) -> Any:
-        return self._model.invariant_checker(invariants)
-
-    def is_fault(self, action: Action) -> bool:
-        return self._model.is_fault(action)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
-
-
 def reduced_search(model: Model, expander: Expander) -> Any:
     """A breadth-first search of ``model`` through ``expander`` (the reduction of
     :func:`reducing_expander_for`, or an expander wrapping it), checking every invariant
@@ -176,6 +143,7 @@ def reduced_search(model: Model, expander: Expander) -> Any:
 def run_after(config: dict, sample: int, seed: int) -> dict:
     """``--after``: the roots one fault leads to, and the searches from a sample of them."""
     from spec.system import Params, SystemModel
+    from spec.system.scenarios import StartingFrom
 
     model = SystemModel(Params(**config))
     collecting = CollectingRoots(reducing_expander_for(model), model, sample, seed)
@@ -192,13 +160,13 @@ def run_after(config: dict, sample: int, seed: int) -> dict:
     sample = collecting.sample
     random.Random(seed).shuffle(sample)  # a reservoir's order is not uniform; mix it
     for fault, root in sample:
-        sub = FromStates(model, [root])
+        sub = StartingFrom(model.params, root)
         looking = sum(s.startswith("LOOKING") for s in model.server_status(root))
         states = reduced_search(sub, reducing_expander_for(sub)).distinct_states
         figures["alone"].append([fault, looking, states])
     roots = [root for _, root in sample]
     for count in (n for n in TOGETHER if n <= len(roots)):
-        sub = FromStates(model, roots[:count])
+        sub = StartingFrom(model.params, *roots[:count])
         began = time.perf_counter()
         result = reduced_search(sub, reducing_expander_for(sub))
         figures["together"].append(

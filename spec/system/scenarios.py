@@ -33,14 +33,14 @@ def replay(
 
 
 class StartingFrom(SystemModel):
-    """The system model, searched from a given (reachable) state instead of Init."""
+    """The system model, searched from given (reachable) states instead of Init."""
 
-    def __init__(self, params: Params, start: SystemState) -> None:
+    def __init__(self, params: Params, *starts: SystemState) -> None:
         super().__init__(params)
-        self.start = start
+        self.starts = starts
 
     def init_states(self) -> Sequence[SystemState]:
-        return (self.start,)
+        return self.starts
 
 
 def from_established(params: Params) -> StartingFrom:

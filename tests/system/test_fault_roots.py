@@ -19,6 +19,7 @@ import pytest
 
 from spec.system.model import SystemModel
 from spec.system.params import Params
+from spec.system.scenarios import StartingFrom
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -58,7 +59,7 @@ def test_the_search_is_what_comes_before_the_fault_and_after_it(
     assert len(roots) == len(collecting.seen) == sum(collecting.by_fault.values()) > 0
     faults_used = [r.recorder.timeouts + r.recorder.crashes + r.recorder.partitions for r in roots]
     assert set(faults_used) == {1}
-    after_model = before_faults.FromStates(model, roots)
+    after_model = StartingFrom(model.params, *roots)
     after = before_faults.reduced_search(
         after_model, before_faults.reducing_expander_for(after_model)
     )
