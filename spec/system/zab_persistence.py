@@ -112,9 +112,9 @@ leaves no quorum that can still ack NEWLEADER (j and the late one), so j gives u
 one looks with its acceptedEpoch as it was. With three voters no such state is reachable (a
 connected voter that j has not read from is a quorum with j, so j cannot give up while one is
 in discovery or before NEWLEADER, and a second half of NEWLEADER, which only sends the ack,
-is overwritten by the shutdown): ZK-4685's hunt from the established cluster with a crash
-declares 476 LEADERINFO and 595 second halves more without the clause, none refuted along
-paths of six other steps. The rejection of LEADERINFO (an epoch below acceptedEpoch) is kept
+is overwritten by the shutdown): from the established cluster with ZK-4685, two txns and a
+crash (5,639 states) the clause dropped declares 476 LEADERINFO receipts and 595 second
+halves more, none refuted along paths of six other steps. The rejection of LEADERINFO (an epoch below acceptedEpoch) is kept
 out by the check on the successor alone: it removes i from j's learners and sends i's vote,
 so the epoch condition cannot be shown needed on its own.
 """
