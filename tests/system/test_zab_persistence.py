@@ -418,8 +418,8 @@ def test_a_receipt_from_a_leader_that_may_give_up_is_refuted(monkeypatch):
     LEADERINFO, which takes acceptedEpoch 2, is not declared; declared all the same, it is
     refuted by 3's reading 2's ACK of the proposal: of the voters whose ACK of NEWLEADER can
     still count, 3 and the unread 1, none is a quorum of four, so 3 gives up and its cluster
-    looks, 1 with its acceptedEpoch 1. (With three voters no such state is reachable: a
-    connected voter not yet read from is a quorum with its leader.)"""
+    looks, 1 with its acceptedEpoch 1. (With three voters and no observer no such state is
+    reachable: a connected voter not yet read from is a quorum with its leader.)"""
     model = SystemModel(
         Params(voters=4, max_txns=2, max_timeouts=1, coarse_election=True, bug="ZK-4685")
     )
