@@ -69,7 +69,12 @@ that read ``leaders.learners`` and ``learners.leader``, PrimaryIntegrity and
 ProcessConsistency, check every learner connected to its leader: one more can add a
 violation, never repair one, so they are goal-closed under it
 (:mod:`spec.system.goal_closure`). Without "i cannot stop", a fresher ACKEPOCH shuts i down
-and sends j back to election only if j is connected: the definition check refutes it.
+and sends j back to election only if j is connected: the definition check refutes it. Its
+last clause alone is needed too: in ZK-4685's hunt from the established cluster a leader in
+sync reads its one connected follower's ACK of a proposal as the ACK of NEWLEADER and, with j
+not yet connected, no quorum can still ack: it gives up, and j, following it unconnected, can
+no longer connect; connected first, j would have counted, and i would not give up
+(LeaderProcessACKLD refutes it).
 
 **A LOOKING server's joining an established cluster** (FollowLeader(k, j) of the coarse
 election: k, LOOKING, learns that a quorum follows leader j and decides for j) is declared
@@ -98,7 +103,15 @@ every learner (Agreement, FollowerDelivers, ObserverDelivers), where one more ca
 violation or a witness, never take one away: goal-closed (:mod:`spec.system.goal_closure`).
 Declared with the coarse election only (FLE's answers read a LOOKING server's vote).
 Without any of the three conditions the definition check refutes the declaration
-(``tests/system/test_leader_persistence.py``).
+(``tests/system/test_leader_persistence.py``): without "no fault left" a crash of j or its
+follower; without "j serves" a leader in sync that gives up on NEWLEADER acks (ZK-4685's
+hunt from the established cluster: it reads its one follower's ACK of a proposal as the ACK
+of NEWLEADER), which sends its cluster back to election, disables k's joining and leaves k,
+had it joined, following it; without :func:`stays_decided` a learner in discovery that
+rejects j's LEADERINFO and takes j's decided quorum away. Without "j serves" and without
+ZK-4685's giving up, no refutation was found: not on the tests' coarse ZK-3911 space (every
+state, paths of six other steps), nor from the established cluster with a crash and no bug,
+where a leader in discovery can be stopped only by a fresher ACKEPOCH.
 
 Where the successor shows a breach, a change to a server, an election record, a learner's
 record, ``leaders.learners`` or the ghost, nothing is declared; nor with ``zookeeper_timing``

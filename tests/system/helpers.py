@@ -6,12 +6,14 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
+from spec.system import bug_params
 from spec.system.constants import BROADCAST, FOLLOWING
 from spec.system.independence import SystemMovers
 from spec.system.init import initial_state
 from spec.system.log import log_of
 from spec.system.model import SystemModel
 from spec.system.params import Params
+from spec.system.scenarios import from_established
 from spec.system.state import (
     Breach,
     History,
@@ -109,6 +111,17 @@ def state_space(**kw: object) -> tuple[SystemModel, tuple[SystemState, ...]]:
     """The model of ``Params(**kw)`` and every state it reaches, violations included (no
     invariant stops the search); built once per configuration for all the tests."""
     model = SystemModel(Params(**kw))
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
+    return model, tuple(states)
+
+
+@cache
+def established_space(bug: str) -> tuple[SystemModel, tuple[SystemState, ...]]:
+    """The model of ``bug``'s hunt (:func:`spec.system.bug_params`) searched from the authors'
+    established cluster (:func:`spec.system.scenarios.from_established`), and every state it
+    reaches, violations included; built once per bug for all the tests."""
+    model = from_established(bug_params(bug))
     states: list = []
     check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
     return model, tuple(states)

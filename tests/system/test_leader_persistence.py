@@ -7,14 +7,17 @@ The reduced-against-full comparisons that use these declarations are in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from spec.system import SystemModel, leader_persistence, zab_persistence
 from spec.system import messages as m
+from spec.system.bugs import ZK_4685
 from spec.system.constants import DISCOVERY
 from spec.system.leader_persistence import CONNECT, FOLLOW, LEADER_RECEIPTS
 from spec.system.state import put
-from tests.system.helpers import state_space
+from tests.system.helpers import established_space, state_space
 from zabmc.engine.reduction.verify import check_persistent_steps
 
 #: Three voters, the coarse election, a crash: the bug hunts' shape, small (the state space
@@ -141,6 +144,25 @@ def test_a_connection_to_a_leader_that_can_stop_is_refuted(monkeypatch):
     assert failures and all("LeaderProcessACKEPOCH" in f for f in failures), failures
 
 
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
+def test_a_connection_to_a_leader_that_can_give_up_is_refuted(monkeypatch):
+    """:func:`~spec.system.zab_persistence.cannot_stop` without its last clause (no giving
+    up on NEWLEADER acks, ZK-4685 and 3.7): in ZK-4685's hunt a leader in sync reads its one
+    connected follower's ACK of a proposal as the ACK of NEWLEADER, and with the learner that
+    decided for it not yet connected, no quorum can ack: it gives up, its cluster looks, and
+    the learner, still following it unconnected, can no longer connect. Connected first, it
+    would count, and the leader would not give up: not overwritten."""
+    keep = zab_persistence.cannot_stop
+    # as if NEWLEADER were taken in one step: the clause reads only the variant
+    monkeypatch.setattr(
+        zab_persistence, "cannot_stop", lambda s, p, j: keep(s, replace(p, bug=None), j)
+    )
+    model, states = established_space(ZK_4685)
+    found = connections(model, states)
+    _, failures = check_persistent_steps(model, model.movers(), found, depth=2, limit=3)
+    assert failures and all("LeaderProcessACKLD(" in f for f in failures), failures
+
+
 def joinings(model: SystemModel, states) -> list:
     """The states where a LOOKING server's FollowLeader is declared persistent."""
     movers = model.movers()
@@ -164,18 +186,29 @@ def test_a_lookers_joining_commutes_or_is_overwritten_and_keeps_the_goals():
     assert failures == []
 
 
+#: The state spaces the conditions of a joining are refuted on: the small coarse one, and
+#: ZK-4685's hunt from the established cluster, where a leader gives up in sync.
+JOINING_SPACES = {
+    "coarse": lambda: state_space(**COARSE),
+    "ZK-4685 hunt": lambda: established_space(ZK_4685),
+}
+
+
 @pytest.mark.pure_python  # patches compiled modules: runs on their sources
 @pytest.mark.parametrize(
-    ("dropped", "refuted_by"),
+    ("dropped", "space", "refuted_by"),
     [
         # a crash of the leader or its follower takes the decided quorum away
-        ("no_zab_fault_left", "NodeCrash("),
+        ("no_zab_fault_left", "coarse", "NodeCrash("),
+        # a leader in sync reads its one follower's ACK of a proposal as the ACK of
+        # NEWLEADER and gives up: its cluster looks, a server that joined it stays
+        ("serves", "ZK-4685 hunt", "LeaderProcessACKLD("),
     ],
 )
-def test_each_condition_of_a_joining_is_needed(monkeypatch, dropped, refuted_by):
+def test_each_condition_of_a_joining_is_needed(monkeypatch, dropped, space, refuted_by):
     """Without the condition the declaration is wrong, and the definition check says so."""
     monkeypatch.setattr(leader_persistence, dropped, lambda *args: True)
-    model, states = state_space(**COARSE)
+    model, states = JOINING_SPACES[space]()
     found = joinings(model, states)
     _, failures = check_persistent_steps(model, model.movers(), found, depth=2, limit=3)
     assert failures and all(refuted_by in f for f in failures), failures

@@ -8,14 +8,16 @@ The reduced-against-full comparisons that use these declarations are in
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from spec.system import Params, SystemModel, goal_closure, zab_persistence
 from spec.system import messages as m
-from spec.system.constants import DISCOVERY, FOLLOWING, LOOKING, NULL, SYNC_DIFF
+from spec.system.constants import DISCOVERY, FOLLOWING, LOOKING, NULL, SYNC_DIFF, SYNCHRONIZATION
 from spec.system.leader_persistence import CONNECT
 from spec.system.state import put
-from tests.system.helpers import state_space
+from tests.system.helpers import replayed, state_space
 from zabmc.engine import Action, Checker, CheckOptions, check_bfs
 from zabmc.engine.reduction.verify import check_persistent_steps
 
@@ -367,3 +369,81 @@ def test_a_learner_that_accepts_its_leaders_epoch_is_not_counted_as_one_that_may
         model, movers, found, depth=3, properties=model.properties()
     )
     assert failures == []
+
+
+#: Four voters, the coarse election, ZK-4685: 3 leads epoch 1 with all, commits 1:1 and
+#: logs 1:2 alone, then times out (the fault used up); 3 is elected again by 0 and 2, whose
+#: syncs carry the proposal 1:2; 0 acks NEWLEADER after the proposal, 2 has acked only the
+#: proposal so far; 1 joins 3 late, and 3's LEADERINFO is on its way to it; 3 reads 0's ACK
+#: of the proposal as its ACK of NEWLEADER (not counted).
+GIVING_UP = [
+    "ElectLeader(3, 15)",
+    *(f"ConnectAndFollowerSendFOLLOWERINFO(3, {k})" for k in (0, 1, 2)),
+    *(f"LeaderProcessFOLLOWERINFO(3, {k})" for k in (0, 1, 2)),
+    *(f"{step}({k}, 3)" if step[0] == "F" else f"{step}(3, {k})"
+      for k in (0, 1, 2) for step in ("FollowerProcessLEADERINFO", "LeaderProcessACKEPOCH")),
+    *(f"{step}({k}, 3)" if step[0] == "F" else f"{step}(3, {k})"
+      for k in (0, 1, 2)
+      for step in ("LeaderSyncFollower", "FollowerProcessSyncMessage", "FollowerProcessNEWLEADER",
+                   "FollowerProcessNEWLEADERAfterCurrentEpochUpdated", "LeaderProcessACKLD")),
+    *(f"FollowerProcessUPTODATE({k}, 3)" for k in (0, 1, 2)),
+    "LeaderProcessRequest(3)",
+    *(f"FollowerProcessPROPOSAL({k}, 3)" for k in (0, 1, 2)),
+    *(f"LeaderProcessACK(3, {k})" for k in (0, 1, 2)),
+    *(f"FollowerProcessCOMMIT({k}, 3)" for k in (0, 1, 2)),
+    "LeaderProcessRequest(3)", "ZabTimeout(3)",
+    # the second epoch: 3 with 0 and 2, 1 left LOOKING
+    "ElectLeader(3, 13)",
+    "ConnectAndFollowerSendFOLLOWERINFO(3, 0)", "ConnectAndFollowerSendFOLLOWERINFO(3, 2)",
+    "LeaderProcessFOLLOWERINFO(3, 0)", "LeaderProcessFOLLOWERINFO(3, 2)",
+    "FollowerProcessLEADERINFO(0, 3)", "LeaderProcessACKEPOCH(3, 0)",
+    "FollowerProcessLEADERINFO(2, 3)", "LeaderProcessACKEPOCH(3, 2)",
+    *(f"{step}({k}, 3)" if step[0] == "F" else f"{step}(3, {k})"
+      for k in (0, 2)
+      for step in ("LeaderSyncFollower", "FollowerProcessSyncMessage",
+                   "FollowerProcessPROPOSALInSync", "FollowerProcessCOMMITInSync",
+                   "FollowerProcessNEWLEADER")),
+    "FollowerSyncProcessorLogRequest(0)", "FollowerSyncProcessorLogRequest(2)",
+    "FollowerProcessNEWLEADERAfterCurrentEpochUpdated(0, 3)",
+    "FollowLeader(1, 3)", "ConnectAndFollowerSendFOLLOWERINFO(3, 1)",
+    "LeaderProcessFOLLOWERINFO(3, 1)", "LeaderProcessACKLD(3, 0)",
+]  # fmt: skip
+
+
+@pytest.mark.pure_python  # patches compiled modules: runs on their sources
+def test_a_receipt_from_a_leader_that_may_give_up_is_refuted(monkeypatch):
+    """The last clause of :func:`~spec.system.zab_persistence.cannot_stop` (no giving up on
+    NEWLEADER acks, where NEWLEADER is taken in two steps and logged through the
+    SyncRequestProcessor) is needed. At the end of ``GIVING_UP`` (no fault left) 1's
+    LEADERINFO, which takes acceptedEpoch 2, is not declared; declared all the same, it is
+    refuted by 3's reading 2's ACK of the proposal: of the voters whose ACK of NEWLEADER can
+    still count, 3 and the unread 1, none is a quorum of four, so 3 gives up and its cluster
+    looks, 1 with its acceptedEpoch 1. (With three voters and no observer no such state is
+    reachable: a connected voter not yet read from is a quorum with its leader.)"""
+    model = SystemModel(
+        Params(voters=4, max_txns=2, max_timeouts=1, coarse_election=True, bug="ZK-4685")
+    )
+    p = model.params
+    s = replayed(model, GIVING_UP)
+    assert zab_persistence.no_zab_fault_left(s, p)
+    assert (s.servers[1].zab_state, s.servers[1].accepted_epoch, s.servers[3].zab_state) == (
+        DISCOVERY,
+        1,
+        SYNCHRONIZATION,
+    )
+    assert not zab_persistence.cannot_stop(s, p, 3)
+    assert str(model.movers().persistent_step(s)[0]) == "LeaderProcessACK(3, 0)"
+    gave_up = replayed(model, ["LeaderProcessACKLD(3, 2)"], s)
+    assert (gave_up.servers[1].state, gave_up.servers[1].accepted_epoch) == (LOOKING, 1)
+
+    keep = zab_persistence.cannot_stop
+    # as if NEWLEADER were taken in one step: the clause reads only the variant
+    monkeypatch.setattr(
+        zab_persistence, "cannot_stop", lambda s, p, j: keep(s, replace(p, bug=None), j)
+    )
+    step = model.movers().persistent_step(s)
+    assert step is not None and str(step[0]) == "FollowerProcessLEADERINFO(1, 3)"
+    _, failures = check_persistent_steps(model, model.movers(), [s], depth=1)
+    assert failures == [
+        "LeaderProcessACKLD(3, 2) disables FollowerProcessLEADERINFO(1, 3) without overwriting it"
+    ]
