@@ -108,10 +108,11 @@ follower; without "j serves" a leader in sync that gives up on NEWLEADER acks (Z
 hunt from the established cluster: it reads its one follower's ACK of a proposal as the ACK
 of NEWLEADER), which sends its cluster back to election, disables k's joining and leaves k,
 had it joined, following it; without :func:`stays_decided` a learner in discovery that
-rejects j's LEADERINFO and takes j's decided quorum away. Without "j serves" and without
-ZK-4685's giving up, no refutation was found: not on the tests' coarse ZK-3911 space (every
-state, paths of six other steps), nor from the established cluster with a crash and no bug,
-where a leader in discovery can be stopped only by a fresher ACKEPOCH.
+rejects j's LEADERINFO and takes j's decided quorum away. Where no leader can give up on
+NEWLEADER acks (neither ZK-4685 nor 3.7), dropping "j serves" was not refuted: not on the
+tests' coarse ZK-3911 space (every state, paths of six other steps), nor from the
+established cluster with a crash, where a leader in discovery can be stopped only by a
+fresher ACKEPOCH.
 
 Where the successor shows a breach, a change to a server, an election record, a learner's
 record, ``leaders.learners`` or the ghost, nothing is declared; nor with ``zookeeper_timing``
