@@ -106,14 +106,19 @@ def random_walks(
     return found
 
 
+def reachable_states(model: SystemModel) -> tuple[SystemState, ...]:
+    """Every state ``model`` reaches, violations included (no invariant stops the search)."""
+    states: list = []
+    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
+    return tuple(states)
+
+
 @cache
 def state_space(**kw: object) -> tuple[SystemModel, tuple[SystemState, ...]]:
     """The model of ``Params(**kw)`` and every state it reaches, violations included (no
     invariant stops the search); built once per configuration for all the tests."""
     model = SystemModel(Params(**kw))
-    states: list = []
-    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
-    return model, tuple(states)
+    return model, reachable_states(model)
 
 
 @cache
@@ -122,9 +127,7 @@ def established_space(bug: str) -> tuple[SystemModel, tuple[SystemState, ...]]:
     established cluster (:func:`spec.system.scenarios.from_established`), and every state it
     reaches, violations included; built once per bug for all the tests."""
     model = from_established(bug_params(bug))
-    states: list = []
-    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
-    return model, tuple(states)
+    return model, reachable_states(model)
 
 
 def replayed(

@@ -8,14 +8,13 @@ import pytest
 
 from spec.system import Params, SystemModel
 from spec.system.property_parts import PROPERTY_READS, parts_changed
-from zabmc.engine import CheckOptions, check_bfs
+from tests.system.helpers import reachable_states
 
 
 def misread(model: SystemModel, reads: dict[str, frozenset[str]]) -> list[str]:
     """The properties whose value some step changes though it changes none of their
     ``reads``, over every step of every reachable state (violations included)."""
-    states: list = []
-    check_bfs(model, CheckOptions(check_deadlock=False, on_state=states.append, invariants=[]))
+    states = reachable_states(model)
     props = list(model.properties())
     found: set[str] = set()
     for s in states:
