@@ -88,7 +88,7 @@ class WithoutFaults:
 
     def expand(self, state: Hashable) -> Expansion:
         expansion = self._base.expand(state)
-        kept = [k for k, (a, _) in enumerate(expansion.successors) if not self._fault(a)]
+        kept = [k for k in range(len(expansion.successors)) if self._kept(expansion.successors[k])]
         free = expansion.free
         return expansion._replace(
             successors=[expansion.successors[k] for k in kept],
@@ -96,7 +96,17 @@ class WithoutFaults:
         )
 
     def expand_rest(self, state: Hashable) -> Sequence[tuple[Action, Hashable]]:
-        return [(a, t) for a, t in self._base.expand_rest(state) if not self._fault(a)]
+        return [step for step in self._base.expand_rest(state) if self._kept(step)]
+
+    def _kept(self, step: tuple[Action, Hashable]) -> bool:
+        """Whether ``step`` is kept: it is no fault. A fault step goes to :meth:`_left_out`."""
+        if not self._fault(step[0]):
+            return True
+        self._left_out(*step)
+        return False
+
+    def _left_out(self, fault: Action, succ: Hashable) -> None:
+        """A fault step left out; a subclass may record it."""
 
 
 class CollectingRoots(WithoutFaults):
@@ -112,14 +122,9 @@ class CollectingRoots(WithoutFaults):
         self._size = sample
         self._random = random.Random(seed)
 
-    def expand(self, state: Hashable) -> Expansion:
-        expansion = self._base.expand(state)
-        for action, succ in expansion.successors:
-            if self._fault(action) and hash(succ) not in self.seen:
-                self._keep(action, succ)
-        return super().expand(state)
-
-    def _keep(self, action: Action, succ: Hashable) -> None:
+    def _left_out(self, action: Action, succ: Hashable) -> None:
+        if hash(succ) in self.seen:
+            return
         self.seen.add(hash(succ))
         name = f"{action.name}({action.args[0]})" if action.args else action.name
         self.by_fault[name] = self.by_fault.get(name, 0) + 1
